@@ -1,0 +1,141 @@
+// Registering relying parties: create, list, delete, rotate the secret. Used by the admin CLI;
+// no HTTP here. Every client is checked against oidc-provider's own metadata validation before
+// it is stored, so the server never meets a client it would refuse.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { deriveClientSecret, newSecretSalt, toOidcClientMetadata } from '../oidc/client-metadata.js';
+import type { ClientRecord, Store } from '../store/port.js';
+
+export class AdminError extends Error {
+  constructor(readonly code: 'invalid_argument' | 'not_found', message: string) {
+    super(message);
+    this.name = 'AdminError';
+  }
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** https anywhere; http only on loopback; a private-use scheme (RFC 8252 reverse domain) for public native apps. */
+function redirectUriProblem(value: string, isPublic: boolean): string | undefined {
+  const url = URL.parse(value);
+  if (!url) return 'is not an absolute URI';
+  if (url.hash || value.includes('#')) return 'must not contain a fragment';
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:') return LOOPBACK.has(url.hostname) ? undefined : 'must use https (http is allowed only for localhost)';
+  if (isPublic && /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol)) return undefined;
+  return 'must use https, or a reverse-domain scheme such as com.example.app: for a public native app';
+}
+
+export const createClientInput = z
+  .object({
+    name: z.string().trim().min(1, { error: '--name is required' }).max(100, { error: '--name is too long' }),
+    redirectUris: z.array(z.string()).min(1, { error: 'at least one --redirect-uri is required' }),
+    postLogoutRedirectUris: z.array(z.string()).default([]),
+    isPublic: z.boolean().default(false),
+    firstParty: z.boolean().default(false),
+  })
+  .superRefine((input, ctx) => {
+    for (const [flag, uris] of [
+      ['--redirect-uri', input.redirectUris],
+      ['--post-logout-redirect-uri', input.postLogoutRedirectUris],
+    ] as const) {
+      for (const uri of uris) {
+        const problem = redirectUriProblem(uri, input.isPublic);
+        if (problem) ctx.addIssue({ code: 'custom', message: `${flag} ${uri} ${problem}` });
+      }
+    }
+  });
+
+export type CreateClientInput = z.input<typeof createClientInput>;
+
+export interface ClientView {
+  client_id: string;
+  client_secret?: string;
+  client_name: string;
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  token_endpoint_auth_method: string;
+  first_party: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ClientAdminDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly serverSecret: Buffer;
+  /** oidc-provider's validation of client metadata; throws with a description when invalid. */
+  readonly validateMetadata: (metadata: Record<string, unknown>) => Promise<void>;
+}
+
+export function createClientAdmin({ store, clock, serverSecret, validateMetadata }: ClientAdminDeps) {
+  const view = (client: ClientRecord, withSecret: boolean): ClientView => {
+    const metadata = toOidcClientMetadata(client, serverSecret);
+    return {
+      client_id: client.clientId,
+      ...(withSecret && client.secretSalt ? { client_secret: deriveClientSecret(serverSecret, client.clientId, client.secretSalt) } : {}),
+      client_name: client.name,
+      redirect_uris: [...client.redirectUris],
+      post_logout_redirect_uris: [...client.postLogoutRedirectUris],
+      token_endpoint_auth_method: String(metadata.token_endpoint_auth_method),
+      first_party: client.firstParty,
+      created_at: new Date(client.createdAt).toISOString(),
+      updated_at: new Date(client.updatedAt).toISOString(),
+    };
+  };
+
+  const mustFind = async (clientId: string) => {
+    const client = await store.clients.find(clientId);
+    if (!client) throw new AdminError('not_found', `no client with id ${clientId}`);
+    return client;
+  };
+
+  return {
+    async create(raw: CreateClientInput): Promise<ClientView> {
+      const parsed = createClientInput.safeParse(raw);
+      if (!parsed.success) throw new AdminError('invalid_argument', parsed.error.issues.map((issue) => issue.message).join('; '));
+      const input = parsed.data;
+      const now = clock.now();
+      const client: ClientRecord = {
+        clientId: randomBytes(16).toString('base64url'),
+        name: input.name,
+        redirectUris: input.redirectUris,
+        postLogoutRedirectUris: input.postLogoutRedirectUris,
+        isPublic: input.isPublic,
+        firstParty: input.firstParty,
+        secretSalt: input.isPublic ? null : newSecretSalt(),
+        createdAt: now,
+        updatedAt: now,
+      };
+      try {
+        await validateMetadata(toOidcClientMetadata(client, serverSecret));
+      } catch (error) {
+        const description = (error as { error_description?: string }).error_description ?? (error as Error).message;
+        throw new AdminError('invalid_argument', `invalid client: ${description}`);
+      }
+      await store.clients.create(client);
+      return view(client, true);
+    },
+
+    async list(): Promise<ClientView[]> {
+      return (await store.clients.list()).map((client) => view(client, false));
+    },
+
+    async delete(clientId: string): Promise<{ deleted: string }> {
+      if (!(await store.clients.delete(clientId))) throw new AdminError('not_found', `no client with id ${clientId}`);
+      return { deleted: clientId };
+    },
+
+    async rotateSecret(clientId: string): Promise<ClientView> {
+      const client = await mustFind(clientId);
+      if (client.isPublic) throw new AdminError('invalid_argument', `client ${clientId} is public and has no secret`);
+      const secretSalt = newSecretSalt();
+      const now = clock.now();
+      await store.clients.setSecretSalt(clientId, secretSalt, now);
+      return view({ ...client, secretSalt, updatedAt: now }, true);
+    },
+  };
+}
+
+export type ClientAdmin = ReturnType<typeof createClientAdmin>;

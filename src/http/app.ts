@@ -1,0 +1,85 @@
+// The composition root: builds the provider, the magic-link service and our routes from explicit
+// dependencies, and returns the Koa application (oidc-provider's Provider is one). It does not
+// listen; src/main.ts does, and tests drive app.callback() or their own server.
+import { bodyParser } from '@koa/bodyparser';
+import { Router } from '@koa/router';
+import type Provider from 'oidc-provider';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/env.js';
+import { createMagicLinkService, type MagicLinkService } from '../login/magic-link-service.js';
+import { createMagicLinkEmail } from '../mail/magic-link-email.js';
+import type { Mailer } from '../mail/mailer.js';
+import { createAudit } from '../observability/audit.js';
+import type { Logger } from '../observability/logger.js';
+import { createProvider } from '../oidc/provider.js';
+import type { Secrets } from '../secrets/key-files.js';
+import type { Store } from '../store/port.js';
+import { createTemplates, type Templates } from '../templates.js';
+import { createBindingCookie } from './binding-cookie.js';
+import { errorPages } from './errors.js';
+import { requestLog } from './request-log.js';
+import { consentRoutes } from './routes/consent.js';
+import { healthRoutes } from './routes/health.js';
+import { interactionRoutes } from './routes/interaction.js';
+import { verifyRoutes } from './routes/verify.js';
+import { securityHeaders } from './security-headers.js';
+
+export interface AppDeps {
+  readonly store: Store;
+  readonly mailer: Mailer;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly secrets: Secrets;
+  readonly templates?: Templates;
+}
+
+export interface App {
+  readonly app: Provider;
+  readonly provider: Provider;
+  readonly magicLinks: MagicLinkService;
+}
+
+export function createApp(config: Config, deps: AppDeps): App {
+  const { store, clock, logger } = deps;
+  const https = config.issuer.startsWith('https:');
+  const pages = { templates: deps.templates ?? createTemplates(), productName: config.productName };
+  const audit = createAudit(logger);
+  const provider = createProvider({ config, store, clock, secrets: deps.secrets, pages });
+  const magicLinks = createMagicLinkService({
+    store,
+    clock,
+    audit,
+    mailer: deps.mailer,
+    email: createMagicLinkEmail(pages.templates, config.productName),
+    serverSecret: deps.secrets.serverSecret,
+    issuer: config.issuer,
+    ttlSeconds: config.loginTokenTtlSeconds,
+  });
+  const bindingCookie = createBindingCookie({ https });
+
+  const router = new Router();
+  router.use(bodyParser({ enableTypes: ['form'], formLimit: '16kb' }));
+  router.use(async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+  healthRoutes(router, store);
+  const routeDeps = { provider, pages, users: store.users, audit, magicLinks, bindingCookie };
+  interactionRoutes(router, {
+    ...routeDeps,
+    loginTokenTtlSeconds: config.loginTokenTtlSeconds,
+    isFirstParty: async (clientId) => (await store.clients.find(clientId))?.firstParty ?? false,
+  });
+  consentRoutes(router, routeDeps);
+  verifyRoutes(router, { ...routeDeps, clock, issuerOrigin: new URL(config.issuer).origin });
+
+  provider.use(requestLog(logger));
+  provider.use(securityHeaders({ https }));
+  provider.use(errorPages(pages, logger));
+  provider.use(router.routes());
+  provider.use(router.allowedMethods());
+
+  provider.on('server_error', (ctx, error) => logger.error({ err: error, requestId: ctx.state.requestId }, 'oidc-provider server_error'));
+
+  return { app: provider, provider, magicLinks };
+}

@@ -1,0 +1,59 @@
+// Refusals and failures become a page (or JSON) with a reason code, the words from
+// src/login/reasons.ts and the request id. Nothing unexpected ever shows a stack trace.
+import type { Context, Middleware } from 'koa';
+import type { Logger } from '../observability/logger.js';
+import { REASONS, type Reason } from '../login/reasons.js';
+import type { PageDeps } from './context.js';
+import { renderPage } from './render.js';
+
+export class ReasonError extends Error {
+  readonly status: number;
+  readonly expose = true;
+  constructor(readonly reason: Reason, detail?: string) {
+    super(detail ?? reason);
+    this.name = 'ReasonError';
+    this.status = REASONS[reason].status;
+  }
+}
+
+/** Errors that mean the store cannot be reached, from either driver. */
+function isStoreUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_IOERR' || code.startsWith('SQLITE_IOERR_'));
+}
+
+export function renderReason(ctx: Context, deps: PageDeps, reason: Reason): void {
+  const info = REASONS[reason];
+  ctx.status = info.status;
+  ctx.set('Cache-Control', 'no-store');
+  if (ctx.accepts('html', 'json') === 'json') {
+    ctx.body = { error: reason, error_description: info.title, request_id: ctx.state.requestId };
+    return;
+  }
+  renderPage(ctx, deps, 'error', { title: info.title, heading: info.title, message: info.message, next: info.next, reason });
+  ctx.status = info.status;
+}
+
+export function errorPages(deps: PageDeps, logger: Logger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) renderReason(ctx, deps, 'not_found');
+    } catch (error) {
+      const reason: Reason =
+        error instanceof ReasonError
+          ? error.reason
+          : isStoreUnavailable(error)
+            ? 'store_unavailable'
+            : (error as { status?: number }).status === 400 || (error as { status?: number }).status === 413 || (error as { status?: number }).status === 415
+              ? 'invalid_request'
+              : 'server_error';
+      if (reason === 'server_error' || reason === 'store_unavailable') {
+        logger.error({ err: error, requestId: ctx.state.requestId, path: ctx.path }, 'request error');
+      } else {
+        logger.info({ reason, requestId: ctx.state.requestId, path: ctx.path }, 'request refused');
+      }
+      renderReason(ctx, deps, reason);
+    }
+  };
+}

@@ -1,0 +1,40 @@
+// Loads the oidc-provider interaction a page belongs to. A missing, expired or foreign
+// interaction is a reason (interaction_expired), not a 500.
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { ReasonError } from './errors.js';
+
+export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+export async function findInteraction(provider: Provider, ctx: Context): Promise<InteractionDetails | undefined> {
+  try {
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    return details.uid === ctx.params.uid ? details : undefined;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'SessionNotFound') return undefined;
+    throw error;
+  }
+}
+
+export async function loadInteraction(provider: Provider, ctx: Context): Promise<InteractionDetails> {
+  const details = await findInteraction(provider, ctx);
+  if (!details) throw new ReasonError('interaction_expired');
+  return details;
+}
+
+export async function clientNameOf(provider: Provider, clientId: unknown): Promise<string> {
+  const client = typeof clientId === 'string' ? await provider.Client.find(clientId) : undefined;
+  return client?.clientName ?? (typeof clientId === 'string' ? clientId : 'the app');
+}
+
+/** Stores the interaction result and answers 303 to the authorization endpoint. */
+export async function finishInteraction(
+  provider: Provider,
+  ctx: Context,
+  result: Parameters<Provider['interactionResult']>[2],
+  options?: { mergeWithLastSubmission?: boolean },
+): Promise<void> {
+  const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, options);
+  ctx.status = 303;
+  ctx.redirect(returnTo);
+}

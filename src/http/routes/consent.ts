@@ -1,0 +1,83 @@
+// The consent step: which app wants what. First-party clients get the grant without the page.
+import { Router } from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { Audit } from '../../observability/audit.js';
+import type { UserStore } from '../../store/port.js';
+import { interactionPath } from '../../oidc/provider.js';
+import type { PageDeps } from '../context.js';
+import { ReasonError } from '../errors.js';
+import { clientNameOf, finishInteraction, loadInteraction, type InteractionDetails } from '../interaction-details.js';
+import { renderPage } from '../render.js';
+
+const SCOPE_WORDS: Record<string, string> = {
+  openid: 'Know that it is you (a stable identifier, not your email)',
+  email: 'See your email address',
+  offline_access: 'Keep you signed in when you are not using it',
+};
+
+export interface ConsentDeps {
+  readonly provider: Provider;
+  readonly pages: PageDeps;
+  readonly users: UserStore;
+  readonly audit: Audit;
+}
+
+function requestedScopes(details: InteractionDetails): string[] {
+  const missing = details.prompt.details.missingOIDCScope;
+  const scopes = Array.isArray(missing) ? (missing as string[]) : String(details.params.scope ?? 'openid').split(' ');
+  return scopes.filter((scope) => scope in SCOPE_WORDS);
+}
+
+export async function renderConsent(ctx: Context, deps: ConsentDeps, details: InteractionDetails): Promise<void> {
+  const accountId = details.session?.accountId;
+  const user = accountId ? await deps.users.findById(accountId) : undefined;
+  if (!user) throw new ReasonError('interaction_expired');
+  renderPage(ctx, deps.pages, 'consent', {
+    title: 'Allow access',
+    appName: await clientNameOf(deps.provider, details.params.client_id),
+    email: user.email,
+    permissions: requestedScopes(details).map((scope) => SCOPE_WORDS[scope]),
+    action: `${interactionPath(details.uid)}/consent`,
+  });
+}
+
+/** Records a grant for what the client asked and is still missing, then resumes authorization. */
+export async function grantConsent(provider: Provider, ctx: Context, details: InteractionDetails, audit: Audit): Promise<void> {
+  const accountId = details.session?.accountId;
+  if (!accountId) throw new ReasonError('interaction_expired');
+  const clientId = String(details.params.client_id);
+  const grant = details.grantId
+    ? ((await provider.Grant.find(details.grantId)) ?? new provider.Grant({ accountId, clientId }))
+    : new provider.Grant({ accountId, clientId });
+  const prompt = details.prompt.details;
+  if (Array.isArray(prompt.missingOIDCScope)) grant.addOIDCScope((prompt.missingOIDCScope as string[]).join(' '));
+  if (Array.isArray(prompt.missingOIDCClaims)) grant.addOIDCClaims(prompt.missingOIDCClaims as string[]);
+  if (prompt.missingResourceScopes && typeof prompt.missingResourceScopes === 'object') {
+    for (const [indicator, scopes] of Object.entries(prompt.missingResourceScopes as Record<string, string[]>)) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
+  }
+  const grantId = await grant.save();
+  audit('consent.granted', { clientId, accountId });
+  await finishInteraction(provider, ctx, { consent: { grantId } }, { mergeWithLastSubmission: true });
+}
+
+export function consentRoutes(router: Router, deps: ConsentDeps): void {
+  router.post('/interaction/:uid/consent', async (ctx) => {
+    const details = await loadInteraction(deps.provider, ctx);
+    if (details.prompt.name !== 'consent') throw new ReasonError('interaction_expired');
+    const decision = (ctx.request.body as Record<string, unknown> | undefined)?.decision;
+    if (decision === 'allow') {
+      await grantConsent(deps.provider, ctx, details, deps.audit);
+      return;
+    }
+    deps.audit('consent.denied', { clientId: details.params.client_id, accountId: details.session?.accountId });
+    await finishInteraction(
+      deps.provider,
+      ctx,
+      { error: 'access_denied', error_description: 'End-User denied consent' },
+      { mergeWithLastSubmission: false },
+    );
+  });
+}

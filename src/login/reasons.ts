@@ -1,0 +1,88 @@
+// Every refusal linkid can give, with its HTTP status and the words a person sees. Routes and the
+// error handler look reasons up here; nothing else invents status codes or messages.
+export interface ReasonInfo {
+  readonly status: number;
+  readonly title: string;
+  readonly message: string;
+  /** A safe next step. */
+  readonly next: string;
+}
+
+export const REASONS = {
+  token_unknown: {
+    status: 404,
+    title: 'This sign-in link is not valid',
+    message: 'The link may be incomplete, or it belongs to a sign-in that no longer exists.',
+    next: 'Copy the whole link from the email, or go back to the app and sign in again.',
+  },
+  token_used: {
+    status: 410,
+    title: 'This sign-in link was already used',
+    message: 'Each link works once. If you just signed in, you can close this window.',
+    next: 'Otherwise, go back to the app and sign in again to get a new link.',
+  },
+  token_expired: {
+    status: 410,
+    title: 'This sign-in link has expired',
+    message: 'Links work for a few minutes after they are sent, to keep your account safe.',
+    next: 'Go back to the app and sign in again to get a new link.',
+  },
+  browser_mismatch: {
+    status: 403,
+    title: 'Open this link in the browser where you started',
+    message: 'This link was opened in a different browser or device from the one that asked for it, so it cannot sign you in here.',
+    next: 'Open the link in the browser where you started signing in, or start again from the app in this browser.',
+  },
+  origin_mismatch: {
+    status: 403,
+    title: 'This request did not come from our page',
+    message: 'The confirmation was sent from somewhere other than this sign-in page, so nothing was done.',
+    next: 'Open the link from your email again and press the button on the page.',
+  },
+  interaction_mismatch: {
+    status: 400,
+    title: 'This link belongs to a different sign-in',
+    message: 'The link does not match the sign-in that this page is for.',
+    next: 'Open the link from your email again.',
+  },
+  interaction_expired: {
+    status: 410,
+    title: 'This sign-in has expired',
+    message: 'Too much time passed since the app asked you to sign in, or the sign-in was already finished.',
+    next: 'Go back to the app and sign in again.',
+  },
+  invalid_email: {
+    status: 400,
+    title: 'Check the email address',
+    message: 'That does not look like a complete email address.',
+    next: 'Type the full address, like name@example.com.',
+  },
+  invalid_request: {
+    status: 400,
+    title: 'Something is missing from this request',
+    message: 'The page could not understand what was sent.',
+    next: 'Go back and try again.',
+  },
+  not_found: {
+    status: 404,
+    title: 'Page not found',
+    message: 'There is nothing at this address.',
+    next: 'Check the address, or go back to the app you came from.',
+  },
+  store_unavailable: {
+    status: 503,
+    title: 'Sign-in is briefly unavailable',
+    message: 'We cannot reach our storage right now. Nothing was changed.',
+    next: 'Wait a moment and try again.',
+  },
+  server_error: {
+    status: 500,
+    title: 'Something went wrong on our side',
+    message: 'The request could not be completed. Nothing about your account was changed.',
+    next: 'Try again in a moment. If it keeps happening, contact support with the request id below.',
+  },
+} as const satisfies Record<string, ReasonInfo>;
+
+export type Reason = keyof typeof REASONS;
+
+export const isReason = (value: string): value is Reason => Object.hasOwn(REASONS, value);

@@ -1,0 +1,23 @@
+// The secrets of a sign-in: the link token, the one-time code and the browser-binding nonce.
+// Only digests of them are ever stored.
+import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+
+export const newLinkToken = (): string => randomBytes(32).toString('base64url');
+export const newBindingNonce = (): string => randomBytes(32).toString('base64url');
+export const newCode = (): string => randomInt(0, 1_000_000).toString().padStart(6, '0');
+
+export const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
+
+/** A 6-digit code has only 10^6 values, so a plain hash of it would be no secret: key it. */
+export const codeHmac = (serverSecret: Buffer, tokenHash: string, code: string): string =>
+  createHmac('sha256', serverSecret).update(`login-code\0${tokenHash}\0${code}`).digest('hex');
+
+export function equalDigests(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'hex');
+  const right = Buffer.from(b, 'hex');
+  return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
+}
+
+/** Tokens are 43 base64url characters; anything else is rejected before touching the store. */
+export const LINK_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+export const BINDING_NONCE_PATTERN = LINK_TOKEN_PATTERN;

@@ -1,0 +1,36 @@
+// Development and test transport: one JSON file per message in DATA_DIR/outbox, written to a
+// temp name and renamed so a reader never sees half a message.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Clock } from '../clock.js';
+import type { Mailer } from './mailer.js';
+
+export interface OutboxMessage {
+  readonly to: string;
+  readonly from: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  readonly createdAt: string;
+}
+
+export function outboxDir(dataDir: string): string {
+  return path.join(dataDir, 'outbox');
+}
+
+export function createOutboxMailer(dataDir: string, from: string, clock: Clock): Mailer {
+  const dir = outboxDir(dataDir);
+  return {
+    kind: 'outbox',
+    async send(message) {
+      await fs.mkdir(dir, { recursive: true });
+      const createdAt = new Date(clock.now()).toISOString();
+      const name = `${createdAt.replace(/[:.]/g, '-')}-${randomBytes(6).toString('hex')}.json`;
+      const record: OutboxMessage = { to: message.to, from, subject: message.subject, text: message.text, html: message.html, createdAt };
+      const temp = path.join(dir, `.${name}.tmp`);
+      await fs.writeFile(temp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+      await fs.rename(temp, path.join(dir, name));
+    },
+  };
+}

@@ -1,0 +1,56 @@
+// Starts linkid: load config, open the store, build the app, listen, and shut down cleanly on
+// SIGTERM/SIGINT. A bad configuration or an unreachable store stops the start with one line.
+import http from 'node:http';
+import { systemClock } from './clock.js';
+import { ConfigError, loadConfig } from './config/env.js';
+import { createApp } from './http/app.js';
+import { createOutboxMailer } from './mail/outbox.js';
+import { createLogger } from './observability/logger.js';
+import { loadOrCreateSecrets } from './secrets/key-files.js';
+import { startPurgeJob } from './store/purge-job.js';
+import { openSqliteStore } from './store/sqlite/index.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const secrets = await loadOrCreateSecrets(config.dataDir);
+  const store = openSqliteStore(config.dataDir);
+  const mailer = createOutboxMailer(config.dataDir, config.mailFrom, systemClock);
+  const { app } = createApp(config, { store, mailer, clock: systemClock, logger, secrets });
+  const stopPurge = startPurgeJob(store, systemClock, logger, config.purgeIntervalSeconds * 1000);
+
+  const server = http.createServer(app.callback());
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, resolve);
+  });
+  logger.info({ issuer: config.issuer, port: config.port, store: store.kind, mail: mailer.kind, dataDir: config.dataDir }, 'linkid listening');
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    stopPurge();
+    server.close(() => {
+      store.close().finally(() => process.exit(0));
+    });
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  const message =
+    error instanceof ConfigError
+      ? error.message
+      : (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+        ? `Cannot listen: port already in use (${(error as Error).message})`
+        : `linkid failed to start: ${(error as Error).message}`;
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,47 @@
+// Builds the oidc-provider instance from explicit dependencies. Every development default is
+// overridden: adapter, keys, cookie keys, account lookup, interactions, error pages.
+import Provider, { type Configuration } from 'oidc-provider';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/env.js';
+import type { PageDeps } from '../http/context.js';
+import type { Secrets } from '../secrets/key-files.js';
+import type { Store } from '../store/port.js';
+import { createFindAccount } from './account.js';
+import { createAdapterFactory } from './adapter.js';
+import { claimsConfiguration } from './configuration/claims.js';
+import { featuresConfiguration } from './configuration/features.js';
+import { pagesConfiguration } from './configuration/pages.js';
+import { ttlConfiguration } from './configuration/ttl.js';
+
+export interface ProviderDeps {
+  readonly config: Config;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly secrets: Secrets;
+  readonly pages: PageDeps;
+}
+
+export const interactionPath = (uid: string) => `/interaction/${uid}`;
+
+export function createProvider({ config, store, clock, secrets, pages }: ProviderDeps): Provider {
+  const pageConfig = pagesConfiguration(pages);
+  const configuration: Configuration = {
+    ...claimsConfiguration,
+    ...ttlConfiguration,
+    ...featuresConfiguration,
+    ...pageConfig,
+    features: { ...featuresConfiguration.features, ...pageConfig.features } as Configuration['features'],
+    adapter: createAdapterFactory(store, clock, secrets.serverSecret) as unknown as Configuration['adapter'],
+    findAccount: createFindAccount(store),
+    jwks: secrets.signingKeys as Configuration['jwks'],
+    cookies: {
+      keys: secrets.cookieKeys,
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
+    interactions: { url: async (_ctx, interaction) => interactionPath(interaction.uid) },
+  };
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.trustProxy;
+  return provider;
+}

@@ -1,0 +1,58 @@
+// Signing keys, cookie keys and the server secret live in DATA_DIR/keys. They are generated on
+// first start and reused afterwards, so tokens and sessions survive restarts. A file is created
+// with link(2) from a private temp file, so two processes starting at once (the server and the
+// admin CLI) agree on one value instead of overwriting each other.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+
+export interface Secrets {
+  /** Private JWKS handed to oidc-provider: one RS256 and one ES256 key. */
+  readonly signingKeys: { keys: JWK[] };
+  /** Keys for oidc-provider's signed cookies, newest first. */
+  readonly cookieKeys: string[];
+  /** HMAC key for one-time codes and derived client secrets. Never leaves the process. */
+  readonly serverSecret: Buffer;
+}
+
+async function generateSigningKey(alg: 'RS256' | 'ES256'): Promise<JWK> {
+  const { privateKey } = await generateKeyPair(alg, { extractable: true, modulusLength: 2048 });
+  const jwk = await exportJWK(privateKey);
+  return { ...jwk, kid: await calculateJwkThumbprint(jwk), alg, use: 'sig' };
+}
+
+async function readOrCreate(file: string, make: () => Promise<string>): Promise<string> {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  fs.writeFileSync(temp, await make(), { mode: 0o600 });
+  try {
+    fs.linkSync(temp, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    fs.unlinkSync(temp);
+  }
+  return fs.readFileSync(file, 'utf8');
+}
+
+export async function loadOrCreateSecrets(dataDir: string): Promise<Secrets> {
+  const dir = path.join(dataDir, 'keys');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const signing = await readOrCreate(path.join(dir, 'signing-keys.json'), async () =>
+    JSON.stringify({ keys: [await generateSigningKey('RS256'), await generateSigningKey('ES256')] }, null, 2),
+  );
+  const cookies = await readOrCreate(path.join(dir, 'cookie-keys.json'), async () =>
+    JSON.stringify([randomBytes(32).toString('base64url')]),
+  );
+  const secret = await readOrCreate(path.join(dir, 'server-secret'), async () => randomBytes(32).toString('base64url'));
+  return Object.freeze({
+    signingKeys: JSON.parse(signing) as { keys: JWK[] },
+    cookieKeys: JSON.parse(cookies) as string[],
+    serverSecret: Buffer.from(secret.trim(), 'base64url'),
+  });
+}

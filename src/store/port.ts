@@ -1,0 +1,113 @@
+// The Store port: everything linkid keeps. SQLite implements it now, MongoDB next; both must
+// pass test/contract. Times are epoch milliseconds and every read takes `now` explicitly, so an
+// expired row is invisible even before the purge job removes it, and tests need no sleeping.
+
+/** What oidc-provider hands its adapter: an opaque JSON object per model instance. */
+export type OidcPayload = Record<string, unknown> & {
+  uid?: string;
+  userCode?: string;
+  grantId?: string;
+  consumed?: number;
+};
+
+export interface OidcModelStore {
+  upsert(model: string, id: string, payload: OidcPayload, expiresAt: number | null): Promise<void>;
+  find(model: string, id: string, now: number): Promise<OidcPayload | undefined>;
+  findByUid(model: string, uid: string, now: number): Promise<OidcPayload | undefined>;
+  findByUserCode(model: string, userCode: string, now: number): Promise<OidcPayload | undefined>;
+  /** Marks the instance consumed (payload.consumed = epoch seconds), as oidc-provider expects. */
+  consume(model: string, id: string, now: number): Promise<void>;
+  destroy(model: string, id: string): Promise<void>;
+  revokeByGrantId(model: string, grantId: string): Promise<void>;
+}
+
+export interface User {
+  /** Stable random subject identifier; never derived from the email. */
+  readonly id: string;
+  readonly email: string;
+  readonly createdAt: number;
+  readonly lastLoginAt: number | null;
+}
+
+export interface UserStore {
+  findById(id: string): Promise<User | undefined>;
+  findByEmail(email: string): Promise<User | undefined>;
+  /** Returns the user for this email, creating it with `newId` if there is none (race-safe). */
+  findOrCreate(email: string, newId: string, now: number): Promise<{ user: User; created: boolean }>;
+  recordLogin(id: string, now: number): Promise<void>;
+}
+
+export interface LoginTokenRecord {
+  /** sha256(raw token), hex. The raw token is never stored. */
+  readonly hash: string;
+  readonly email: string;
+  readonly interactionUid: string;
+  readonly clientId: string;
+  /** sha256 of the browser-binding nonce held in an HttpOnly cookie. */
+  readonly bindingHash: string;
+  /** HMAC of the one-time code with the server secret. */
+  readonly codeHmac: string;
+  readonly ip: string;
+  readonly userAgent: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly usedAt: number | null;
+}
+
+export type ConsumeOutcome =
+  | { readonly consumed: true; readonly token: LoginTokenRecord }
+  | { readonly consumed: false; readonly reason: 'token_unknown' | 'token_used' | 'token_expired' };
+
+export interface LoginTokenStore {
+  insert(token: LoginTokenRecord): Promise<void>;
+  /** The record whatever its state (used, expired), so callers can say why it is refused. */
+  findByHash(hash: string): Promise<LoginTokenRecord | undefined>;
+  /** Sets usedAt only where it is null and the token has not expired, atomically. */
+  consume(hash: string, now: number): Promise<ConsumeOutcome>;
+}
+
+export interface ClientRecord {
+  readonly clientId: string;
+  readonly name: string;
+  readonly redirectUris: readonly string[];
+  readonly postLogoutRedirectUris: readonly string[];
+  /** Public clients (SPAs, native apps) have no secret and authenticate with PKCE alone. */
+  readonly isPublic: boolean;
+  /** First-party clients skip the consent page. */
+  readonly firstParty: boolean;
+  /** Random salt the client secret is derived from with the server secret; not a secret itself. */
+  readonly secretSalt: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface ClientStore {
+  /** Throws DuplicateError if the id exists. */
+  create(client: ClientRecord): Promise<void>;
+  find(clientId: string): Promise<ClientRecord | undefined>;
+  list(): Promise<ClientRecord[]>;
+  /** Returns false when there was no such client. */
+  delete(clientId: string): Promise<boolean>;
+  /** Returns false when there was no such client. */
+  setSecretSalt(clientId: string, secretSalt: string, now: number): Promise<boolean>;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'mongodb';
+  readonly oidc: OidcModelStore;
+  readonly users: UserStore;
+  readonly loginTokens: LoginTokenStore;
+  readonly clients: ClientStore;
+  /** Deletes at most `batchSize` expired rows of each kind; returns how many went. */
+  purgeExpired(now: number, batchSize: number): Promise<number>;
+  /** Resolves when the store answers; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class DuplicateError extends Error {
+  constructor(what: string) {
+    super(`${what} already exists`);
+    this.name = 'DuplicateError';
+  }
+}

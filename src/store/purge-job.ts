@@ -1,0 +1,38 @@
+// Removes expired rows in small batches on a timer. Reads already ignore expired rows; this only
+// keeps the store from growing. Each batch is its own short statement and the loop yields to the
+// event loop between batches, so a backlog never blocks requests.
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../observability/logger.js';
+import type { Store } from './port.js';
+
+export const PURGE_BATCH_SIZE = 500;
+
+export async function purgeAllExpired(store: Store, clock: Clock, batchSize = PURGE_BATCH_SIZE): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const removed = await store.purgeExpired(clock.now(), batchSize);
+    total += removed;
+    if (removed < batchSize) return total;
+    await yieldToEventLoop();
+  }
+}
+
+/** Starts the timer; the returned function stops it. */
+export function startPurgeJob(store: Store, clock: Clock, logger: Logger, intervalMs: number): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    purgeAllExpired(store, clock)
+      .then((removed) => {
+        if (removed > 0) logger.debug({ removed }, 'purged expired rows');
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'purge of expired rows failed'))
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,63 @@
+// Magic-link tokens by hash. Consume is one UPDATE guarded by used_at IS NULL and expiry, so of
+// any number of concurrent confirms exactly one sees changes === 1.
+import type { Database } from 'better-sqlite3';
+import type { LoginTokenRecord, LoginTokenStore } from '../port.js';
+
+interface Row {
+  hash: string;
+  email: string;
+  interaction_uid: string;
+  client_id: string;
+  binding_hash: string;
+  code_hmac: string;
+  ip: string;
+  user_agent: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+const toRecord = (row: Row): LoginTokenRecord => ({
+  hash: row.hash,
+  email: row.email,
+  interactionUid: row.interaction_uid,
+  clientId: row.client_id,
+  bindingHash: row.binding_hash,
+  codeHmac: row.code_hmac,
+  ip: row.ip,
+  userAgent: row.user_agent,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+  usedAt: row.used_at,
+});
+
+export function createSqliteLoginTokens(db: Database): LoginTokenStore {
+  const insert = db.prepare(`
+    INSERT INTO login_tokens (hash, email, interaction_uid, client_id, binding_hash, code_hmac, ip,
+      user_agent, created_at, expires_at, used_at)
+    VALUES (@hash, @email, @interactionUid, @clientId, @bindingHash, @codeHmac, @ip, @userAgent,
+      @createdAt, @expiresAt, @usedAt)`);
+  const byHash = db.prepare<[string], Row>('SELECT * FROM login_tokens WHERE hash = ?');
+  const consume = db.prepare(`
+    UPDATE login_tokens SET used_at = @now
+    WHERE hash = @hash AND used_at IS NULL AND expires_at > @now`);
+
+  return {
+    async insert(token) {
+      insert.run(token);
+    },
+    async findByHash(hash) {
+      const row = byHash.get(hash);
+      return row && toRecord(row);
+    },
+    async consume(hash, now) {
+      if (consume.run({ hash, now }).changes === 1) {
+        return { consumed: true, token: toRecord(byHash.get(hash)!) };
+      }
+      const row = byHash.get(hash);
+      if (!row) return { consumed: false, reason: 'token_unknown' };
+      if (row.used_at !== null) return { consumed: false, reason: 'token_used' };
+      return { consumed: false, reason: 'token_expired' };
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// oidc-provider's models (sessions, grants, codes, tokens, interactions, ...) as JSON payloads in
+// one table keyed by (model, id), with the three lookup columns the adapter needs.
+import type { Database } from 'better-sqlite3';
+import type { OidcModelStore, OidcPayload } from '../port.js';
+
+interface Row {
+  payload: string;
+}
+
+export function createSqliteOidcModels(db: Database): OidcModelStore {
+  const upsert = db.prepare(`
+    INSERT INTO oidc_models (model, id, payload, uid, user_code, grant_id, expires_at)
+    VALUES (@model, @id, @payload, @uid, @userCode, @grantId, @expiresAt)
+    ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, uid = excluded.uid,
+      user_code = excluded.user_code, grant_id = excluded.grant_id, expires_at = excluded.expires_at`);
+  const live = '(expires_at IS NULL OR expires_at > @now)';
+  const find = db.prepare<{ model: string; id: string; now: number }, Row>(
+    `SELECT payload FROM oidc_models WHERE model = @model AND id = @id AND ${live}`);
+  const findByUid = db.prepare<{ model: string; uid: string; now: number }, Row>(
+    `SELECT payload FROM oidc_models WHERE model = @model AND uid = @uid AND ${live} LIMIT 1`);
+  const findByUserCode = db.prepare<{ model: string; userCode: string; now: number }, Row>(
+    `SELECT payload FROM oidc_models WHERE model = @model AND user_code = @userCode AND ${live} LIMIT 1`);
+  const consume = db.prepare(`
+    UPDATE oidc_models SET payload = json_set(payload, '$.consumed', @consumed)
+    WHERE model = @model AND id = @id`);
+  const destroy = db.prepare('DELETE FROM oidc_models WHERE model = @model AND id = @id');
+  const revoke = db.prepare('DELETE FROM oidc_models WHERE model = @model AND grant_id = @grantId');
+
+  const parse = (row: Row | undefined) => (row ? (JSON.parse(row.payload) as OidcPayload) : undefined);
+
+  return {
+    async upsert(model, id, payload, expiresAt) {
+      upsert.run({
+        model,
+        id,
+        payload: JSON.stringify(payload),
+        uid: payload.uid ?? null,
+        userCode: payload.userCode ?? null,
+        grantId: payload.grantId ?? null,
+        expiresAt,
+      });
+    },
+    async find(model, id, now) {
+      return parse(find.get({ model, id, now }));
+    },
+    async findByUid(model, uid, now) {
+      return parse(findByUid.get({ model, uid, now }));
+    },
+    async findByUserCode(model, userCode, now) {
+      return parse(findByUserCode.get({ model, userCode, now }));
+    },
+    async consume(model, id, now) {
+      consume.run({ model, id, consumed: Math.floor(now / 1000) });
+    },
+    async destroy(model, id) {
+      destroy.run({ model, id });
+    },
+    async revokeByGrantId(model, grantId) {
+      revoke.run({ model, grantId });
+    },
+  };
+}

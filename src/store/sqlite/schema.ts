@@ -1,0 +1,71 @@
+// Schema migrations for the SQLite store, applied in order and tracked in PRAGMA user_version.
+// Add a new entry at the end; never edit one that has shipped.
+import type { Database } from 'better-sqlite3';
+
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE oidc_models (
+    model       TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    payload     TEXT NOT NULL,
+    uid         TEXT,
+    user_code   TEXT,
+    grant_id    TEXT,
+    expires_at  INTEGER,
+    PRIMARY KEY (model, id)
+  );
+  CREATE INDEX oidc_models_uid ON oidc_models (model, uid) WHERE uid IS NOT NULL;
+  CREATE INDEX oidc_models_user_code ON oidc_models (model, user_code) WHERE user_code IS NOT NULL;
+  CREATE INDEX oidc_models_grant_id ON oidc_models (model, grant_id) WHERE grant_id IS NOT NULL;
+  CREATE INDEX oidc_models_expires_at ON oidc_models (expires_at) WHERE expires_at IS NOT NULL;
+
+  CREATE TABLE users (
+    id             TEXT PRIMARY KEY,
+    email          TEXT NOT NULL,
+    email_key      TEXT NOT NULL UNIQUE,
+    created_at     INTEGER NOT NULL,
+    last_login_at  INTEGER
+  );
+
+  CREATE TABLE login_tokens (
+    hash             TEXT PRIMARY KEY,
+    email            TEXT NOT NULL,
+    interaction_uid  TEXT NOT NULL,
+    client_id        TEXT NOT NULL,
+    binding_hash     TEXT NOT NULL,
+    code_hmac        TEXT NOT NULL,
+    ip               TEXT NOT NULL,
+    user_agent       TEXT NOT NULL,
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    used_at          INTEGER
+  );
+  CREATE INDEX login_tokens_expires_at ON login_tokens (expires_at);
+  CREATE INDEX login_tokens_interaction ON login_tokens (interaction_uid);
+
+  CREATE TABLE clients (
+    client_id                  TEXT PRIMARY KEY,
+    name                       TEXT NOT NULL,
+    redirect_uris              TEXT NOT NULL,
+    post_logout_redirect_uris  TEXT NOT NULL,
+    is_public                  INTEGER NOT NULL,
+    first_party                INTEGER NOT NULL,
+    secret_salt                TEXT,
+    created_at                 INTEGER NOT NULL,
+    updated_at                 INTEGER NOT NULL
+  );
+  `,
+];
+
+export function migrate(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`The database schema (version ${current}) is newer than this linkid (${MIGRATIONS.length}); upgrade linkid.`);
+  }
+  for (let version = current; version < MIGRATIONS.length; version += 1) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,46 @@
+// Accounts: a random stable id and the address that proves it. Addresses compare
+// case-insensitively through email_key.
+import type { Database } from 'better-sqlite3';
+import type { User, UserStore } from '../port.js';
+
+interface Row {
+  id: string;
+  email: string;
+  created_at: number;
+  last_login_at: number | null;
+}
+
+const toUser = (row: Row): User => ({
+  id: row.id,
+  email: row.email,
+  createdAt: row.created_at,
+  lastLoginAt: row.last_login_at,
+});
+
+export function createSqliteUsers(db: Database): UserStore {
+  const byId = db.prepare<[string], Row>('SELECT * FROM users WHERE id = ?');
+  const byKey = db.prepare<[string], Row>('SELECT * FROM users WHERE email_key = ?');
+  const insert = db.prepare(`
+    INSERT INTO users (id, email, email_key, created_at) VALUES (@id, @email, @emailKey, @now)
+    ON CONFLICT (email_key) DO NOTHING`);
+  const touch = db.prepare('UPDATE users SET last_login_at = @now WHERE id = @id');
+
+  return {
+    async findById(id) {
+      const row = byId.get(id);
+      return row && toUser(row);
+    },
+    async findByEmail(email) {
+      const row = byKey.get(email.toLowerCase());
+      return row && toUser(row);
+    },
+    async findOrCreate(email, newId, now) {
+      const emailKey = email.toLowerCase();
+      const created = insert.run({ id: newId, email, emailKey, now }).changes === 1;
+      return { user: toUser(byKey.get(emailKey)!), created };
+    },
+    async recordLogin(id, now) {
+      touch.run({ id, now });
+    },
+  };
+}
