@@ -27,8 +27,8 @@ export function createMagicLinkEmail(templates: Templates, productName: string):
       return {
         to: data.to,
         subject: `Your sign-in link for ${data.appName}`,
-        text: templates.text('email/magic-link.txt', view),
-        html: templates.html('email/magic-link.html', view),
+        text: templates.text('email/magic-link-text', view),
+        html: templates.html('email/magic-link-html', view),
       };
     },
   };

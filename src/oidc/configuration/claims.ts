@@ -1,14 +1,12 @@
-// Scopes and claims. "email" is the only identity we hold; acr/amr/auth_time say how and when
-// the user signed in.
+// Scopes and claims. "email" is the only identity we hold. acr, amr and auth_time ride on the
+// openid scope so every ID token says how and when the user signed in; oidc-provider would
+// otherwise mask them out unless the client asked through the claims parameter.
 import { EMAIL_LINK_ACR } from '../sign-in-method.js';
 
 export const claimsConfiguration = {
   claims: {
-    openid: ['sub'],
+    openid: ['sub', 'acr', 'amr', 'auth_time'],
     email: ['email', 'email_verified'],
-    acr: null,
-    amr: null,
-    auth_time: null,
   },
   scopes: ['openid', 'offline_access', 'email'],
   acrValues: [EMAIL_LINK_ACR],

@@ -1,0 +1,110 @@
+// The whole product, end to end: an openid-client relying party sends a browser to linkid, the
+// user signs in with the emailed link, and the app gets validated tokens, userinfo, refresh,
+// revocation and single sign-on for a second app.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser } from '../support/browser.js';
+import { startLinkid, type RunningLinkid } from '../support/linkid.js';
+import { readOutbox } from '../support/outbox.js';
+import { RelyingParty, oidc } from '../support/relying-party.js';
+import { signIn } from '../support/sign-in.js';
+
+describe('sign-in with a magic link', () => {
+  let linkid: RunningLinkid;
+  let rp: RelyingParty;
+  const browser = new Browser();
+  let first: Awaited<ReturnType<typeof signIn>>;
+
+  beforeAll(async () => {
+    linkid = await startLinkid();
+    rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Notes' }));
+    first = await signIn(browser, linkid, rp, 'Ada@Example.COM', { scope: 'openid email offline_access', prompt: 'consent' });
+  });
+  afterAll(() => linkid.close());
+
+  it('issues an ID token the relying party library validates, saying how the user signed in', () => {
+    const claims = first.tokens.claims()!;
+    expect(claims.iss).toBe(linkid.issuer);
+    expect(claims.aud).toBe(rp.client.client_id);
+    expect(claims.sub).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(claims.sub).not.toContain('ada');
+    expect(claims.acr).toBe('urn:linkid:acr:email-link');
+    expect(claims.amr).toEqual(['email', 'otp']);
+    expect(typeof claims.auth_time).toBe('number');
+    expect(Math.abs(claims.auth_time! - Date.now() / 1000)).toBeLessThan(60);
+  });
+
+  it('returns iss in the authorization response (RFC 9207)', () => {
+    expect(new URL(first.callback).searchParams.get('iss')).toBe(linkid.issuer);
+  });
+
+  it('mails the link to the address as typed, with the domain lower-cased', () => {
+    expect(first.mail.message.to).toBe('Ada@example.com');
+    expect(first.mail.message.subject).toContain('Notes');
+    expect(first.mail.message.html).toContain(first.mail.link.replace(/&/g, '&amp;'));
+    expect(first.mail.link.startsWith(`${linkid.issuer}/login/link?token=`)).toBe(true);
+  });
+
+  it('serves userinfo with the verified email', async () => {
+    const claims = first.tokens.claims()!;
+    const userinfo = await oidc.fetchUserInfo(rp.config, first.tokens.access_token, claims.sub);
+    expect(userinfo).toMatchObject({ sub: claims.sub, email: 'Ada@example.com', email_verified: true });
+  });
+
+  it('rotates refresh tokens and refuses a used one', async () => {
+    const original = first.tokens.refresh_token!;
+    expect(original).toBeTruthy();
+    const refreshed = await oidc.refreshTokenGrant(rp.config, original);
+    expect(refreshed.refresh_token).toBeTruthy();
+    expect(refreshed.refresh_token).not.toBe(original);
+    expect(refreshed.claims()!.sub).toBe(first.tokens.claims()!.sub);
+    await expect(oidc.refreshTokenGrant(rp.config, original)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('revokes an access token so introspection and userinfo refuse it', async () => {
+    const attempt = await signIn(browser, linkid, rp, 'Ada@Example.COM', { prompt: 'login' });
+    const token = attempt.tokens.access_token;
+    expect((await oidc.tokenIntrospection(rp.config, token)).active).toBe(true);
+    await oidc.tokenRevocation(rp.config, token);
+    expect((await oidc.tokenIntrospection(rp.config, token)).active).toBe(false);
+    await expect(oidc.fetchUserInfo(rp.config, token, attempt.tokens.claims()!.sub)).rejects.toThrow();
+  });
+
+  it('sends a returning user of the same app straight back, without email or consent', async () => {
+    const mailsBefore = readOutbox(linkid.dataDir).length;
+    const attempt = await rp.authorizationUrl();
+    const landing = await browser.follow(attempt.url, rp.redirectUri);
+    expect(landing.location?.startsWith(rp.redirectUri), landing.body).toBe(true);
+    const tokens = await rp.redeem(landing.location!, attempt);
+    expect(tokens.claims()!.sub).toBe(first.tokens.claims()!.sub);
+    expect(readOutbox(linkid.dataDir).length).toBe(mailsBefore);
+  });
+
+  it('gives a second app single sign-on without another email', async () => {
+    const mailsBefore = readOutbox(linkid.dataDir).length;
+    const second = await RelyingParty.discover(
+      linkid.issuer,
+      await linkid.createClient({ name: 'Calendar', redirectUris: ['http://localhost:5000/cb'], firstParty: true }),
+    );
+    const attempt = await second.authorizationUrl();
+    const landing = await browser.follow(attempt.url, second.redirectUri);
+    expect(landing.location?.startsWith(second.redirectUri), landing.body).toBe(true);
+    const tokens = await second.redeem(landing.location!, attempt);
+    expect(tokens.claims()!.sub).toBe(first.tokens.claims()!.sub);
+    expect(tokens.claims()!.acr).toBe('urn:linkid:acr:email-link');
+    expect(readOutbox(linkid.dataDir).length).toBe(mailsBefore);
+  });
+
+  it('asks a third-party app for consent, still without another email', async () => {
+    const mailsBefore = readOutbox(linkid.dataDir).length;
+    const third = await RelyingParty.discover(
+      linkid.issuer,
+      await linkid.createClient({ name: 'Photos', redirectUris: ['http://localhost:6000/cb'] }),
+    );
+    const attempt = await third.authorizationUrl();
+    const consent = await browser.follow(attempt.url, third.redirectUri);
+    expect(consent.status).toBe(200);
+    expect(consent.body).toContain('Photos wants to know who you are');
+    expect(consent.body).toContain('Ada@example.com');
+    expect(readOutbox(linkid.dataDir).length).toBe(mailsBefore);
+  });
+});

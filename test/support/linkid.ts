@@ -1,0 +1,76 @@
+// Starts a real linkid on a loopback port with a fresh DATA_DIR and a real SQLite file, and gives
+// tests what a user has: the issuer URL, the outbox, the admin operations, and the logs.
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { createClientAdmin, type ClientView, type CreateClientInput } from '../../src/admin/clients.js';
+import { systemClock, type Clock } from '../../src/clock.js';
+import { loadConfig, type Config } from '../../src/config/env.js';
+import { createApp, type App } from '../../src/http/app.js';
+import { createOutboxMailer } from '../../src/mail/outbox.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { loadOrCreateSecrets } from '../../src/secrets/key-files.js';
+import type { Store } from '../../src/store/port.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
+
+export interface RunningLinkid {
+  readonly issuer: string;
+  readonly config: Config;
+  readonly dataDir: string;
+  readonly store: Store;
+  readonly app: App;
+  /** Every log line written so far, as text. */
+  readonly logs: string[];
+  createClient(input: Partial<CreateClientInput>): Promise<ClientView>;
+  close(): Promise<void>;
+}
+
+export async function startLinkid(options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<RunningLinkid> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-test-'));
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const config = loadConfig({ PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'debug', ...options.env });
+  const logs: string[] = [];
+  const logger = createLogger(
+    config.logLevel,
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logs.push(chunk.toString());
+        if (process.env.LINKID_TEST_LOGS) process.stderr.write(chunk);
+        done();
+      },
+    }),
+  );
+  const clock = options.clock ?? systemClock;
+  const secrets = await loadOrCreateSecrets(dataDir);
+  const store = openSqliteStore(dataDir);
+  const mailer = createOutboxMailer(dataDir, config.mailFrom, clock);
+  const app = createApp(config, { store, mailer, clock, logger, secrets });
+  server.on('request', app.app.callback());
+  const admin = createClientAdmin({
+    store,
+    clock,
+    serverSecret: secrets.serverSecret,
+    validateMetadata: (metadata) => app.provider.Client.validate(metadata as never),
+  });
+  return {
+    issuer: config.issuer,
+    config,
+    dataDir,
+    store,
+    app,
+    logs,
+    createClient: (input) =>
+      admin.create({ name: 'Test App', redirectUris: ['http://localhost:4000/callback'], ...input }),
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

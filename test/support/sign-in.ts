@@ -1,0 +1,45 @@
+// The magic-link sign-in as a person does it: start at the app, type the address, open the link
+// from the email, press the button, allow the app.
+import { expect } from 'vitest';
+import type { Browser, Page } from './browser.js';
+import type { RunningLinkid } from './linkid.js';
+import { latestSignInMail, type SignInMail } from './outbox.js';
+import type { AuthorizationAttempt, RelyingParty } from './relying-party.js';
+
+/** From the app's authorization URL to "check your email"; returns that page and the mail. */
+export async function requestLink(browser: Browser, linkid: RunningLinkid, attempt: AuthorizationAttempt, email: string): Promise<{ page: Page; mail: SignInMail }> {
+  const form = await browser.follow(attempt.url);
+  expect(form.status, form.body).toBe(200);
+  expect(form.url).toMatch(/\/interaction\/[^/]+$/);
+  const page = await browser.submit(form, /\/login$/, { email });
+  expect(page.status, page.body).toBe(200);
+  expect(page.body).toContain('Check your email');
+  return { page, mail: latestSignInMail(linkid.dataDir, email) };
+}
+
+/** Opens the link and presses the confirm button; returns the confirm POST's own response. */
+export async function confirmLink(browser: Browser, mail: SignInMail): Promise<Page> {
+  const confirm = await browser.request(mail.link);
+  expect(confirm.status, confirm.body).toBe(200);
+  return browser.submit(confirm, /\/verify$/, {}, 'http');
+}
+
+/** Follows the 303 after a confirm through consent (allowing it) to the app's redirect URI. */
+export async function finishAtApp(browser: Browser, rp: RelyingParty, from: Page): Promise<string> {
+  expect(from.status, from.body).toBe(303);
+  let page = await browser.follow(from.location!, rp.redirectUri);
+  if (page.status === 200 && page.body.includes('name="decision"')) {
+    page = await browser.submit(page, /\/consent$/, { decision: 'allow' }, rp.redirectUri);
+  }
+  expect(page.location, page.body).toBeDefined();
+  expect(page.location!.startsWith(rp.redirectUri), page.location).toBe(true);
+  return page.location!;
+}
+
+export async function signIn(browser: Browser, linkid: RunningLinkid, rp: RelyingParty, email: string, params: Record<string, string> = {}) {
+  const attempt = await rp.authorizationUrl(params);
+  const { mail } = await requestLink(browser, linkid, attempt, email);
+  const confirmed = await confirmLink(browser, mail);
+  const callback = await finishAtApp(browser, rp, confirmed);
+  return { attempt, mail, callback, tokens: await rp.redeem(callback, attempt) };
+}
