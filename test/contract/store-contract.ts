@@ -1,0 +1,256 @@
+// The Store contract: one set of tests every Store implementation must pass. Each store's test
+// file calls storeContract() with a factory that opens a fresh, empty store.
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DuplicateError, type ClientRecord, type LoginTokenRecord, type Store } from '../../src/store/port.js';
+
+export interface StoreFactory {
+  open(): Promise<Store>;
+  /** Removes whatever open() created. */
+  cleanup?(): Promise<void>;
+}
+
+const T0 = 1_800_000_000_000;
+const id = () => randomBytes(12).toString('base64url');
+const hex = () => randomBytes(32).toString('hex');
+
+export function loginToken(overrides: Partial<LoginTokenRecord> = {}): LoginTokenRecord {
+  return {
+    hash: hex(),
+    email: 'someone@example.com',
+    interactionUid: id(),
+    clientId: 'client-1',
+    bindingHash: hex(),
+    codeHmac: hex(),
+    ip: '127.0.0.1',
+    userAgent: 'test',
+    createdAt: T0,
+    expiresAt: T0 + 600_000,
+    usedAt: null,
+    ...overrides,
+  };
+}
+
+export function clientRecord(overrides: Partial<ClientRecord> = {}): ClientRecord {
+  return {
+    clientId: id(),
+    name: 'App',
+    redirectUris: ['https://app.example.com/cb'],
+    postLogoutRedirectUris: [],
+    isPublic: false,
+    firstParty: false,
+    secretSalt: id(),
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+export function storeContract(name: string, factory: StoreFactory): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await factory.open();
+    });
+    afterEach(async () => {
+      await store.close();
+      await factory.cleanup?.();
+    });
+
+    describe('oidc models', () => {
+      it('upserts, finds and replaces a payload', async () => {
+        await store.oidc.upsert('Session', 's1', { uid: 'u1', accountId: 'a' }, T0 + 1000);
+        expect(await store.oidc.find('Session', 's1', T0)).toEqual({ uid: 'u1', accountId: 'a' });
+        await store.oidc.upsert('Session', 's1', { uid: 'u2', accountId: 'b' }, T0 + 1000);
+        expect(await store.oidc.find('Session', 's1', T0)).toEqual({ uid: 'u2', accountId: 'b' });
+        expect(await store.oidc.findByUid('Session', 'u1', T0)).toBeUndefined();
+        expect(await store.oidc.findByUid('Session', 'u2', T0)).toEqual({ uid: 'u2', accountId: 'b' });
+      });
+
+      it('keeps models apart: the same id in two models is two things', async () => {
+        await store.oidc.upsert('AccessToken', 'x', { kind: 'at' }, null);
+        await store.oidc.upsert('RefreshToken', 'x', { kind: 'rt' }, null);
+        expect(await store.oidc.find('AccessToken', 'x', T0)).toEqual({ kind: 'at' });
+        expect(await store.oidc.find('RefreshToken', 'x', T0)).toEqual({ kind: 'rt' });
+      });
+
+      it('hides expired payloads from every read, before any purge', async () => {
+        await store.oidc.upsert('DeviceCode', 'd1', { uid: 'u', userCode: 'ABCD' }, T0 + 1000);
+        expect(await store.oidc.find('DeviceCode', 'd1', T0 + 999)).toBeDefined();
+        expect(await store.oidc.find('DeviceCode', 'd1', T0 + 1000)).toBeUndefined();
+        expect(await store.oidc.findByUid('DeviceCode', 'u', T0 + 1000)).toBeUndefined();
+        expect(await store.oidc.findByUserCode('DeviceCode', 'ABCD', T0 + 1000)).toBeUndefined();
+        expect(await store.oidc.findByUserCode('DeviceCode', 'ABCD', T0)).toEqual({ uid: 'u', userCode: 'ABCD' });
+      });
+
+      it('keeps payloads without expiry forever', async () => {
+        await store.oidc.upsert('Grant', 'g', { accountId: 'a' }, null);
+        expect(await store.oidc.find('Grant', 'g', T0 + 10 ** 12)).toEqual({ accountId: 'a' });
+      });
+
+      it('consume marks the payload consumed in epoch seconds', async () => {
+        await store.oidc.upsert('AuthorizationCode', 'c', { grantId: 'g' }, T0 + 60_000);
+        await store.oidc.consume('AuthorizationCode', 'c', T0 + 5_000);
+        expect(await store.oidc.find('AuthorizationCode', 'c', T0 + 6_000)).toEqual({ grantId: 'g', consumed: Math.floor((T0 + 5_000) / 1000) });
+      });
+
+      it('destroy removes one instance', async () => {
+        await store.oidc.upsert('Session', 'a', {}, null);
+        await store.oidc.upsert('Session', 'b', {}, null);
+        await store.oidc.destroy('Session', 'a');
+        expect(await store.oidc.find('Session', 'a', T0)).toBeUndefined();
+        expect(await store.oidc.find('Session', 'b', T0)).toEqual({});
+      });
+
+      it('revokeByGrantId removes every instance of that model with the grant, and nothing else', async () => {
+        await store.oidc.upsert('AccessToken', 'a1', { grantId: 'g1' }, null);
+        await store.oidc.upsert('AccessToken', 'a2', { grantId: 'g1' }, null);
+        await store.oidc.upsert('AccessToken', 'a3', { grantId: 'g2' }, null);
+        await store.oidc.upsert('RefreshToken', 'r1', { grantId: 'g1' }, null);
+        await store.oidc.revokeByGrantId('AccessToken', 'g1');
+        expect(await store.oidc.find('AccessToken', 'a1', T0)).toBeUndefined();
+        expect(await store.oidc.find('AccessToken', 'a2', T0)).toBeUndefined();
+        expect(await store.oidc.find('AccessToken', 'a3', T0)).toEqual({ grantId: 'g2' });
+        expect(await store.oidc.find('RefreshToken', 'r1', T0)).toEqual({ grantId: 'g1' });
+      });
+
+      it('round-trips nested JSON and unicode', async () => {
+        const payload = { claims: { email: 'ünïcødé@bücher.example', nested: [1, { a: null }] }, uid: '∂' };
+        await store.oidc.upsert('Interaction', 'i', payload, null);
+        expect(await store.oidc.find('Interaction', 'i', T0)).toEqual(payload);
+      });
+    });
+
+    describe('users', () => {
+      it('creates a user once per address, case-insensitively, and races safely', async () => {
+        const results = await Promise.all(
+          ['Ana@Example.com', 'ana@example.com', 'ANA@EXAMPLE.COM'].map((email, i) => store.users.findOrCreate(email, `id-${i}`, T0)),
+        );
+        expect(results.filter((result) => result.created)).toHaveLength(1);
+        expect(new Set(results.map((result) => result.user.id)).size).toBe(1);
+        const user = results[0]!.user;
+        expect(await store.users.findById(user.id)).toEqual(user);
+        expect(await store.users.findByEmail('aNa@example.COM')).toEqual(user);
+      });
+
+      it('keeps unicode addresses distinct and intact', async () => {
+        const { user } = await store.users.findOrCreate('jürgen@bücher.example', 'u-1', T0);
+        expect(user.email).toBe('jürgen@bücher.example');
+        expect((await store.users.findOrCreate('jurgen@bücher.example', 'u-2', T0)).created).toBe(true);
+      });
+
+      it('records the last login', async () => {
+        const { user } = await store.users.findOrCreate('x@example.com', 'u-x', T0);
+        expect(user.lastLoginAt).toBeNull();
+        await store.users.recordLogin(user.id, T0 + 5);
+        expect((await store.users.findById(user.id))?.lastLoginAt).toBe(T0 + 5);
+      });
+
+      it('answers undefined for unknown users', async () => {
+        expect(await store.users.findById('nope')).toBeUndefined();
+        expect(await store.users.findByEmail('nope@example.com')).toBeUndefined();
+      });
+    });
+
+    describe('login tokens', () => {
+      it('stores and finds a token by hash, whatever its state', async () => {
+        const token = loginToken();
+        await store.loginTokens.insert(token);
+        expect(await store.loginTokens.findByHash(token.hash)).toEqual(token);
+        expect(await store.loginTokens.findByHash(hex())).toBeUndefined();
+      });
+
+      it('refuses a second token with the same hash', async () => {
+        const token = loginToken();
+        await store.loginTokens.insert(token);
+        await expect(store.loginTokens.insert({ ...token, email: 'other@example.com' })).rejects.toThrow();
+        expect((await store.loginTokens.findByHash(token.hash))?.email).toBe(token.email);
+      });
+
+      it('consumes once, then says token_used', async () => {
+        const token = loginToken();
+        await store.loginTokens.insert(token);
+        const first = await store.loginTokens.consume(token.hash, T0 + 1);
+        expect(first).toEqual({ consumed: true, token: { ...token, usedAt: T0 + 1 } });
+        expect(await store.loginTokens.consume(token.hash, T0 + 2)).toEqual({ consumed: false, reason: 'token_used' });
+      });
+
+      it('does not consume an expired token: token_expired, and it stays unused', async () => {
+        const token = loginToken();
+        await store.loginTokens.insert(token);
+        expect(await store.loginTokens.consume(token.hash, token.expiresAt)).toEqual({ consumed: false, reason: 'token_expired' });
+        expect((await store.loginTokens.findByHash(token.hash))?.usedAt).toBeNull();
+      });
+
+      it('says token_unknown for a hash it never saw', async () => {
+        expect(await store.loginTokens.consume(hex(), T0)).toEqual({ consumed: false, reason: 'token_unknown' });
+      });
+
+      it('lets exactly one of 20 concurrent consumes win', async () => {
+        const token = loginToken();
+        await store.loginTokens.insert(token);
+        const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => store.loginTokens.consume(token.hash, T0 + i)));
+        expect(outcomes.filter((outcome) => outcome.consumed)).toHaveLength(1);
+        expect(outcomes.filter((outcome) => !outcome.consumed).every((outcome) => !outcome.consumed && outcome.reason === 'token_used')).toBe(true);
+      });
+    });
+
+    describe('clients', () => {
+      it('creates, finds, lists in creation order and deletes', async () => {
+        const a = clientRecord({ createdAt: T0, name: 'Ä App', redirectUris: ['https://a.example/cb', 'http://localhost:3000/cb'] });
+        const b = clientRecord({ createdAt: T0 + 1, isPublic: true, secretSalt: null, firstParty: true });
+        await store.clients.create(a);
+        await store.clients.create(b);
+        expect(await store.clients.find(a.clientId)).toEqual(a);
+        expect(await store.clients.list()).toEqual([a, b]);
+        expect(await store.clients.delete(a.clientId)).toBe(true);
+        expect(await store.clients.delete(a.clientId)).toBe(false);
+        expect(await store.clients.find(a.clientId)).toBeUndefined();
+      });
+
+      it('refuses a duplicate client id with DuplicateError and keeps the first', async () => {
+        const a = clientRecord();
+        await store.clients.create(a);
+        await expect(store.clients.create({ ...a, name: 'Other' })).rejects.toBeInstanceOf(DuplicateError);
+        expect((await store.clients.find(a.clientId))?.name).toBe('App');
+      });
+
+      it('replaces the secret salt and says whether the client existed', async () => {
+        const a = clientRecord();
+        await store.clients.create(a);
+        expect(await store.clients.setSecretSalt(a.clientId, 'new-salt', T0 + 9)).toBe(true);
+        expect(await store.clients.find(a.clientId)).toEqual({ ...a, secretSalt: 'new-salt', updatedAt: T0 + 9 });
+        expect(await store.clients.setSecretSalt('missing', 'x', T0)).toBe(false);
+      });
+    });
+
+    describe('purge', () => {
+      it('removes expired rows in batches and leaves live ones', async () => {
+        for (let i = 0; i < 7; i += 1) {
+          await store.oidc.upsert('AccessToken', `old-${i}`, {}, T0 - 1);
+          await store.loginTokens.insert(loginToken({ expiresAt: T0 - 1 }));
+        }
+        await store.oidc.upsert('AccessToken', 'live', {}, T0 + 1000);
+        await store.oidc.upsert('Grant', 'forever', {}, null);
+        const live = loginToken({ expiresAt: T0 + 1000 });
+        await store.loginTokens.insert(live);
+
+        let removed = 0;
+        for (let round = 0; round < 10; round += 1) {
+          const batch = await store.purgeExpired(T0, 3);
+          expect(batch).toBeLessThanOrEqual(6);
+          removed += batch;
+          if (batch === 0) break;
+        }
+        expect(removed).toBe(14);
+        expect(await store.oidc.find('AccessToken', 'live', T0)).toEqual({});
+        expect(await store.oidc.find('Grant', 'forever', T0)).toEqual({});
+        expect(await store.loginTokens.findByHash(live.hash)).toEqual(live);
+      });
+    });
+
+    it('answers ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,120 @@
+// The commands a user types, run as they type them: `npm run admin -- client ...` (stdout must be
+// exactly one JSON document) and `npm start` (a bad setting stops it with one line).
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../..');
+let dataDir: string;
+
+async function admin(...args: string[]) {
+  try {
+    const { stdout, stderr } = await run('npm', ['run', 'admin', '--', ...args], { cwd: root, env: { ...process.env, DATA_DIR: dataDir } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+beforeAll(() => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-cli-'));
+});
+afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+describe('npm run admin -- client', () => {
+  it('creates, lists, rotates and deletes clients, printing only JSON on stdout', async () => {
+    const created = await admin('client', 'create', '--name', 'Wiki', '--redirect-uri', 'https://wiki.example.com/cb',
+      '--redirect-uri', 'http://localhost:8080/cb', '--post-logout-redirect-uri', 'https://wiki.example.com/');
+    expect(created.code, created.stderr).toBe(0);
+    const client = JSON.parse(created.stdout);
+    expect(client).toMatchObject({
+      client_name: 'Wiki',
+      redirect_uris: ['https://wiki.example.com/cb', 'http://localhost:8080/cb'],
+      post_logout_redirect_uris: ['https://wiki.example.com/'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
+    expect(client.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    const spa = JSON.parse((await admin('client', 'create', '--name', 'SPA', '--redirect-uri', 'https://spa.example.com/cb', '--public')).stdout);
+    expect(spa.client_secret).toBeUndefined();
+    expect(spa.token_endpoint_auth_method).toBe('none');
+
+    const listed = JSON.parse((await admin('client', 'list')).stdout);
+    expect(listed.map((c: { client_id: string }) => c.client_id)).toEqual([client.client_id, spa.client_id]);
+    expect(JSON.stringify(listed)).not.toContain(client.client_secret);
+
+    const rotated = JSON.parse((await admin('client', 'rotate-secret', client.client_id)).stdout);
+    expect(rotated.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(rotated.client_secret).not.toBe(client.client_secret);
+
+    const deleted = await admin('client', 'delete', spa.client_id);
+    expect(JSON.parse(deleted.stdout)).toEqual({ deleted: spa.client_id });
+    expect(JSON.parse((await admin('client', 'list')).stdout)).toHaveLength(1);
+
+    const db = fs.readFileSync(path.join(dataDir, 'linkid.sqlite'));
+    const wal = fs.existsSync(path.join(dataDir, 'linkid.sqlite-wal')) ? fs.readFileSync(path.join(dataDir, 'linkid.sqlite-wal')) : Buffer.alloc(0);
+    expect(Buffer.concat([db, wal]).includes(Buffer.from(rotated.client_secret))).toBe(false);
+  });
+
+  it('refuses bad input with one line on stderr and a non-zero exit', async () => {
+    const cases: [string[], RegExp][] = [
+      [['client', 'create', '--redirect-uri', 'https://x.example/cb'], /--name is required/],
+      [['client', 'create', '--name', 'X'], /at least one --redirect-uri/],
+      [['client', 'create', '--name', 'X', '--redirect-uri', 'http://x.example/cb'], /must use https/],
+      [['client', 'create', '--name', 'X', '--redirect-uri', 'https://x.example/cb#frag'], /fragment/],
+      [['client', 'create', '--name', 'X', '--redirect-uri', 'not a uri'], /not an absolute URI/],
+      [['client', 'delete', 'no-such-client'], /no client with id no-such-client/],
+      [['client', 'frobnicate'], /unknown command/],
+      [['client', 'create', '--nmae', 'X'], /Unknown option/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await admin(...args);
+      expect(result.code, args.join(' ')).not.toBe(0);
+      // npm (in json mode, see .npmrc) reports the failed script as a JSON error on stdout; no result.
+      expect(result.stdout, args.join(' ')).not.toContain('client_id');
+      expect(result.stderr, args.join(' ')).toMatch(message);
+      expect(result.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
+    }
+  });
+});
+
+describe('npm start', () => {
+  it('stops with one line naming the variable when configuration is bad', async () => {
+    const result = await run('node', ['dist/main.js'], { cwd: root, env: { ...process.env, DATA_DIR: dataDir, ISSUER: 'http://id.example.com' } }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect((result as { code: number }).code).toBe(1);
+    expect((result as { stderr: string }).stderr.trim()).toBe('Invalid configuration: ISSUER: must use https unless the host is localhost or a loopback address');
+  });
+
+  it('starts, creates its keys in DATA_DIR, answers discovery and keeps its keys across restarts', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const start = async () => {
+      const child = spawn('node', ['dist/main.js'], { cwd: root, env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' } });
+      for (let i = 0; i < 100; i += 1) {
+        const ok = await fetch(`http://localhost:${port}/healthz`).then((r) => r.ok, () => false);
+        if (ok) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const discovery = await (await fetch(`http://localhost:${port}/.well-known/openid-configuration`)).json();
+      const jwks = await (await fetch(discovery.jwks_uri)).json();
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+      return { discovery, jwks };
+    };
+    const first = await start();
+    expect(first.discovery.issuer).toBe(`http://localhost:${port}`);
+    expect(first.discovery.code_challenge_methods_supported).toEqual(['S256']);
+    expect(first.discovery.response_types_supported).toEqual(['code']);
+    expect(first.jwks.keys.map((key: { alg: string }) => key.alg).sort()).toEqual(['ES256', 'RS256']);
+    expect(JSON.stringify(first.jwks)).not.toMatch(/"d"/);
+    const second = await start();
+    expect(second.jwks).toEqual(first.jwks);
+    expect(fs.statSync(path.join(dataDir, 'keys', 'signing-keys.json')).mode & 0o077).toBe(0);
+  });
+});
