@@ -14,6 +14,14 @@ export class AdminError extends Error {
   }
 }
 
+/** Random, URL-safe, and never starting with "-" so it can be passed to a CLI as an argument. */
+export function newClientId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
+}
+
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** https anywhere; http only on loopback; a private-use scheme (RFC 8252 reverse domain) for public native apps. */
@@ -98,7 +106,7 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       const input = parsed.data;
       const now = clock.now();
       const client: ClientRecord = {
-        clientId: randomBytes(16).toString('base64url'),
+        clientId: newClientId(),
         name: input.name,
         redirectUris: input.redirectUris,
         postLogoutRedirectUris: input.postLogoutRedirectUris,

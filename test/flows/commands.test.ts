@@ -101,8 +101,8 @@ describe('npm start', () => {
         if (ok) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      const discovery = await (await fetch(`http://localhost:${port}/.well-known/openid-configuration`)).json();
-      const jwks = await (await fetch(discovery.jwks_uri)).json();
+      const discovery = (await (await fetch(`http://localhost:${port}/.well-known/openid-configuration`)).json()) as Record<string, any>;
+      const jwks = (await (await fetch(discovery.jwks_uri)).json()) as { keys: { alg: string }[] };
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
       return { discovery, jwks };
@@ -111,7 +111,7 @@ describe('npm start', () => {
     expect(first.discovery.issuer).toBe(`http://localhost:${port}`);
     expect(first.discovery.code_challenge_methods_supported).toEqual(['S256']);
     expect(first.discovery.response_types_supported).toEqual(['code']);
-    expect(first.jwks.keys.map((key: { alg: string }) => key.alg).sort()).toEqual(['ES256', 'RS256']);
+    expect(first.jwks.keys.map((key) => key.alg).sort()).toEqual(['ES256', 'RS256']);
     expect(JSON.stringify(first.jwks)).not.toMatch(/"d"/);
     const second = await start();
     expect(second.jwks).toEqual(first.jwks);
