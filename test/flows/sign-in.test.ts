@@ -107,4 +107,34 @@ describe('sign-in with a magic link', () => {
     expect(consent.body).toContain('Ada@example.com');
     expect(readOutbox(linkid.dataDir).length).toBe(mailsBefore);
   });
+
+  it('signs out through RP-initiated logout and returns to the registered address', async () => {
+    const client = await linkid.createClient({
+      name: 'Board',
+      redirectUris: ['http://localhost:7000/cb'],
+      postLogoutRedirectUris: ['http://localhost:7000/bye'],
+      firstParty: true,
+    });
+    const board = await RelyingParty.discover(linkid.issuer, client);
+    const attempt = await board.authorizationUrl();
+    const landing = await browser.follow(attempt.url, board.redirectUri);
+    const tokens = await board.redeem(landing.location!, attempt);
+
+    const logoutUrl = oidc.buildEndSessionUrl(board.config, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: 'http://localhost:7000/bye',
+      state: 'bye-state',
+    });
+    const confirm = await browser.follow(logoutUrl.href);
+    expect(confirm.status).toBe(200);
+    expect(confirm.body).toContain('Sign out of Board?');
+    expect(confirm.body).not.toMatch(/fonts\.googleapis|<script/);
+    const done = await browser.submit(confirm, /\/session\/end\/confirm$/, { logout: 'yes' }, 'http://localhost:7000/bye');
+    expect(done.location).toBe('http://localhost:7000/bye?state=bye-state');
+
+    // The session is gone: the next authorization asks for an email again.
+    const again = await browser.follow((await board.authorizationUrl()).url, board.redirectUri);
+    expect(again.status).toBe(200);
+    expect(again.body).toContain('Email me a sign-in link');
+  });
 });
