@@ -8,13 +8,13 @@ import { createOutboxMailer } from './mail/outbox.js';
 import { createLogger } from './observability/logger.js';
 import { loadOrCreateSecrets } from './secrets/key-files.js';
 import { startPurgeJob } from './store/purge-job.js';
-import { openSqliteStore } from './store/sqlite/index.js';
+import { openStore } from './store/open-store.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const secrets = await loadOrCreateSecrets(config.dataDir);
-  const store = openSqliteStore(config.dataDir);
+  const secrets = await loadOrCreateSecrets(config);
+  const store = await openStore(config);
   const mailer = createOutboxMailer(config.dataDir, config.mailFrom, systemClock);
   const { app } = createApp(config, { store, mailer, clock: systemClock, logger, secrets });
   const stopPurge = startPurgeJob(store, systemClock, logger, config.purgeIntervalSeconds * 1000);
@@ -46,8 +46,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const message =
-    error instanceof ConfigError
-      ? error.message
+    error instanceof ConfigError || (error as Error).name === 'StoreConnectionError'
+      ? (error as Error).message
       : (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
         ? `Cannot listen: port already in use (${(error as Error).message})`
         : `linkid failed to start: ${(error as Error).message}`;

@@ -6,7 +6,7 @@ import { systemClock } from '../clock.js';
 import { ConfigError, loadConfig } from '../config/env.js';
 import { createProvider } from '../oidc/provider.js';
 import { loadOrCreateSecrets } from '../secrets/key-files.js';
-import { openSqliteStore } from '../store/sqlite/index.js';
+import { openStore } from '../store/open-store.js';
 import { createTemplates } from '../templates.js';
 import { AdminError, createClientAdmin, type ClientAdmin } from './clients.js';
 
@@ -63,8 +63,8 @@ async function run(admin: ClientAdmin, argv: string[]): Promise<unknown> {
 
 async function main(): Promise<number> {
   const config = loadConfig();
-  const secrets = await loadOrCreateSecrets(config.dataDir);
-  const store = openSqliteStore(config.dataDir);
+  const secrets = await loadOrCreateSecrets(config);
+  const store = await openStore(config);
   const provider = createProvider({
     config,
     store,
@@ -94,7 +94,7 @@ main().then(
       process.stderr.write(`${error.message ? `error: ${error.message}\n` : ''}${USAGE}\n`);
       process.exit(2);
     }
-    const known = error instanceof AdminError || error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const known = error instanceof AdminError || error instanceof ConfigError || (error as Error).name === 'StoreConnectionError' || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`error: ${known ? (error as Error).message : `admin command failed: ${(error as Error).message}`}\n`);
     process.exit(error instanceof AdminError && error.code === 'not_found' ? 1 : 2);
   },

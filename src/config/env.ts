@@ -20,6 +20,16 @@ export interface Config {
   readonly productName: string;
   readonly trustProxy: boolean;
   readonly purgeIntervalSeconds: number;
+  /** Set: the MongoDB store; unset: SQLite in dataDir. */
+  readonly mongodbUri: string | undefined;
+  /** Where key files are read or created (default DATA_DIR/keys); share it across instances. */
+  readonly keysDir: string;
+  /** Keys given directly in the environment take precedence over files in keysDir. */
+  readonly keys: {
+    readonly signingKeys: string | undefined;
+    readonly cookieKeys: string[] | undefined;
+    readonly serverSecret: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -62,6 +72,22 @@ const issuerUrl = z.string().transform((value, ctx) => {
   return url.href.replace(/\/+$/, '');
 });
 
+const signingKeysJson = z.string().superRefine((value, ctx) => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a JSON Web Key Set ({"keys": [...]})' });
+    return;
+  }
+  const keys = (parsed as { keys?: unknown }).keys;
+  const valid =
+    Array.isArray(keys) &&
+    keys.length > 0 &&
+    keys.every((key) => typeof key === 'object' && key !== null && typeof key.kty === 'string' && typeof key.d === 'string' && typeof key.kid === 'string');
+  if (!valid) ctx.addIssue({ code: 'custom', message: 'must be a JWKS whose keys are private keys with kty, kid and d' });
+});
+
 const schema = z.object({
   PORT: integer(1, 65535).default(3000),
   ISSUER: issuerUrl.optional(),
@@ -75,6 +101,21 @@ const schema = z.object({
   PRODUCT_NAME: z.string().min(1).max(60).default('linkid'),
   TRUST_PROXY: booleanFlag.default(false),
   PURGE_INTERVAL_SECONDS: integer(5, 86_400).default(60),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\/[^\s]+$/, { error: 'must be a MongoDB connection string (mongodb:// or mongodb+srv://)' })
+    .optional(),
+  KEYS_DIR: z.string().min(1).optional(),
+  SIGNING_KEYS: signingKeysJson.optional(),
+  COOKIE_KEYS: z
+    .string()
+    .transform((value) => value.split(',').map((key) => key.trim()))
+    .refine((keys) => keys.every((key) => key.length >= 32), { error: 'must be comma-separated keys of at least 32 characters each, newest first' })
+    .optional(),
+  SERVER_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43,}$/, { error: 'must be at least 32 random bytes, base64url-encoded (43+ characters)' })
+    .optional(),
 });
 
 /** Reads the environment; throws ConfigError naming the first bad variable. */
@@ -89,15 +130,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const values = parsed.data;
   const issuer = values.ISSUER ?? `http://localhost:${values.PORT}`;
+  const dataDir = path.resolve(values.DATA_DIR);
   return Object.freeze({
     port: values.PORT,
     issuer,
-    dataDir: path.resolve(values.DATA_DIR),
+    dataDir,
     logLevel: values.LOG_LEVEL,
     loginTokenTtlSeconds: values.LOGIN_TOKEN_TTL_SECONDS,
     mailFrom: values.MAIL_FROM ?? `${values.PRODUCT_NAME} <no-reply@${new URL(issuer).hostname}>`,
     productName: values.PRODUCT_NAME,
     trustProxy: values.TRUST_PROXY,
     purgeIntervalSeconds: values.PURGE_INTERVAL_SECONDS,
+    mongodbUri: values.MONGODB_URI,
+    keysDir: values.KEYS_DIR ? path.resolve(values.KEYS_DIR) : path.join(dataDir, 'keys'),
+    keys: Object.freeze({
+      signingKeys: values.SIGNING_KEYS,
+      cookieKeys: values.COOKIE_KEYS,
+      serverSecret: values.SERVER_SECRET,
+    }),
   });
 }

@@ -13,6 +13,7 @@ import { createAudit } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
 import { createProvider } from '../oidc/provider.js';
 import type { Secrets } from '../secrets/key-files.js';
+import { isStoreUnavailable } from '../store/availability.js';
 import type { Store } from '../store/port.js';
 import { createTemplates, type Templates } from '../templates.js';
 import { createBindingCookie } from './binding-cookie.js';
@@ -79,7 +80,10 @@ export function createApp(config: Config, deps: AppDeps): App {
   provider.use(router.routes());
   provider.use(router.allowedMethods());
 
-  provider.on('server_error', (ctx, error) => logger.error({ err: error, requestId: ctx.state.requestId }, 'oidc-provider server_error'));
+  provider.on('server_error', (ctx, error) => {
+    if (isStoreUnavailable(error)) ctx.state.storeUnavailable = true;
+    logger.error({ err: error, requestId: ctx.state.requestId, path: ctx.path }, 'oidc-provider server_error');
+  });
 
   return { app: provider, provider, magicLinks };
 }

@@ -3,6 +3,7 @@
 import type { Context, Middleware } from 'koa';
 import type { Logger } from '../observability/logger.js';
 import { REASONS, type Reason } from '../login/reasons.js';
+import { isStoreUnavailable } from '../store/availability.js';
 import type { PageDeps } from './context.js';
 import { renderPage } from './render.js';
 
@@ -16,16 +17,12 @@ export class ReasonError extends Error {
   }
 }
 
-/** Errors that mean the store cannot be reached, from either driver. */
-function isStoreUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_IOERR' || code.startsWith('SQLITE_IOERR_'));
-}
 
 export function renderReason(ctx: Context, deps: PageDeps, reason: Reason): void {
   const info = REASONS[reason];
   ctx.status = info.status;
   ctx.set('Cache-Control', 'no-store');
+  if (info.status === 503) ctx.set('Retry-After', '5');
   if (ctx.accepts('html', 'json') === 'json') {
     ctx.body = { error: reason, error_description: info.title, request_id: ctx.state.requestId };
     return;
@@ -39,6 +36,9 @@ export function errorPages(deps: PageDeps, logger: Logger): Middleware {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) renderReason(ctx, deps, 'not_found');
+      // oidc-provider answers its own failures with 500 server_error; when the cause was the
+      // store being unreachable (flagged by its server_error event), say so with a 503.
+      if (ctx.status === 500 && ctx.state.storeUnavailable) renderReason(ctx, deps, 'store_unavailable');
     } catch (error) {
       const reason: Reason =
         error instanceof ReasonError

@@ -1,7 +1,8 @@
-// Signing keys, cookie keys and the server secret live in DATA_DIR/keys. They are generated on
-// first start and reused afterwards, so tokens and sessions survive restarts. A file is created
-// with link(2) from a private temp file, so two processes starting at once (the server and the
-// admin CLI) agree on one value instead of overwriting each other.
+// Signing keys, cookie keys and the server secret. Each comes from its environment variable when
+// set, otherwise from a file in KEYS_DIR (default DATA_DIR/keys) that is generated on first start
+// and reused afterwards, so tokens and sessions survive restarts. A file is created with link(2)
+// from a private temp file, so processes starting at once (the server and the admin CLI, or
+// several instances sharing one keys volume) agree on one value instead of overwriting each other.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -40,19 +41,30 @@ async function readOrCreate(file: string, make: () => Promise<string>): Promise<
   return fs.readFileSync(file, 'utf8');
 }
 
-export async function loadOrCreateSecrets(dataDir: string): Promise<Secrets> {
-  const dir = path.join(dataDir, 'keys');
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const signing = await readOrCreate(path.join(dir, 'signing-keys.json'), async () =>
-    JSON.stringify({ keys: [await generateSigningKey('RS256'), await generateSigningKey('ES256')] }, null, 2),
-  );
-  const cookies = await readOrCreate(path.join(dir, 'cookie-keys.json'), async () =>
-    JSON.stringify([randomBytes(32).toString('base64url')]),
-  );
-  const secret = await readOrCreate(path.join(dir, 'server-secret'), async () => randomBytes(32).toString('base64url'));
+export interface KeySources {
+  readonly keysDir: string;
+  readonly keys: { readonly signingKeys?: string; readonly cookieKeys?: string[]; readonly serverSecret?: string };
+}
+
+export const KEY_FILES = { signingKeys: 'signing-keys.json', cookieKeys: 'cookie-keys.json', serverSecret: 'server-secret' } as const;
+
+export async function loadOrCreateSecrets({ keysDir, keys }: KeySources): Promise<Secrets> {
+  const file = (name: string) => {
+    fs.mkdirSync(keysDir, { recursive: true, mode: 0o700 });
+    return path.join(keysDir, name);
+  };
+  const signing =
+    keys.signingKeys ??
+    (await readOrCreate(file(KEY_FILES.signingKeys), async () =>
+      JSON.stringify({ keys: [await generateSigningKey('RS256'), await generateSigningKey('ES256')] }, null, 2),
+    ));
+  const cookies =
+    keys.cookieKeys ??
+    (JSON.parse(await readOrCreate(file(KEY_FILES.cookieKeys), async () => JSON.stringify([randomBytes(32).toString('base64url')]))) as string[]);
+  const secret = keys.serverSecret ?? (await readOrCreate(file(KEY_FILES.serverSecret), async () => randomBytes(32).toString('base64url')));
   return Object.freeze({
     signingKeys: JSON.parse(signing) as { keys: JWK[] },
-    cookieKeys: JSON.parse(cookies) as string[],
+    cookieKeys: cookies,
     serverSecret: Buffer.from(secret.trim(), 'base64url'),
   });
 }

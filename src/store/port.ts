@@ -1,3 +1,5 @@
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+
 // The Store port: everything linkid keeps. SQLite implements it now, MongoDB next; both must
 // pass test/contract. Times are epoch milliseconds and every read takes `now` explicitly, so an
 // expired row is invisible even before the purge job removes it, and tests need no sleeping.
@@ -92,12 +94,24 @@ export interface ClientStore {
   setSecretSalt(clientId: string, secretSalt: string, now: number): Promise<boolean>;
 }
 
+/** A rate-limit rule, kept in the active store so every instance counts together. */
+export interface RateLimitRule {
+  /** Namespaces the counters: one prefix per rule. */
+  readonly keyPrefix: string;
+  readonly points: number;
+  readonly durationSeconds: number;
+  /** Once the points are spent, refuse for this long (default: until the window ends). */
+  readonly blockDurationSeconds?: number;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'mongodb';
   readonly oidc: OidcModelStore;
   readonly users: UserStore;
   readonly loginTokens: LoginTokenStore;
   readonly clients: ClientStore;
+  /** rate-limiter-flexible's limiter for this store (RateLimiterSQLite / RateLimiterMongo). */
+  createRateLimiter(rule: RateLimitRule): RateLimiterAbstract;
   /** Deletes at most `batchSize` expired rows of each kind; returns how many went. */
   purgeExpired(now: number, batchSize: number): Promise<number>;
   /** Resolves when the store answers; rejects otherwise. */

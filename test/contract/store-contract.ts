@@ -249,6 +249,34 @@ export function storeContract(name: string, factory: StoreFactory): void {
       });
     });
 
+    describe('rate limiter', () => {
+      it('counts points per key across limiter instances and refuses past the limit', async () => {
+        const rule = { keyPrefix: `test_${id()}`, points: 3, durationSeconds: 60 };
+        const limiter = store.createRateLimiter(rule);
+        for (let i = 1; i <= 3; i += 1) expect((await limiter.consume('a@example.com')).remainingPoints).toBe(3 - i);
+        const refusal = await limiter.consume('a@example.com').catch((error: unknown) => error);
+        expect(refusal).toMatchObject({ remainingPoints: 0 });
+        expect((refusal as { msBeforeNext: number }).msBeforeNext).toBeGreaterThan(50_000);
+        // Another limiter on the same store with the same rule sees the same counters (another instance).
+        await expect(store.createRateLimiter(rule).consume('a@example.com')).rejects.toMatchObject({ remainingPoints: 0 });
+        expect((await limiter.consume('b@example.com')).remainingPoints).toBe(2);
+      });
+
+      it('keeps rules apart by key prefix', async () => {
+        const a = store.createRateLimiter({ keyPrefix: `a_${id()}`, points: 1, durationSeconds: 60 });
+        const b = store.createRateLimiter({ keyPrefix: `b_${id()}`, points: 1, durationSeconds: 60 });
+        await a.consume('k');
+        expect((await b.consume('k')).remainingPoints).toBe(0);
+      });
+
+      it('blocks for blockDurationSeconds once spent', async () => {
+        const limiter = store.createRateLimiter({ keyPrefix: `blk_${id()}`, points: 1, durationSeconds: 1, blockDurationSeconds: 120 });
+        await limiter.consume('k');
+        const refusal = (await limiter.consume('k').catch((error: unknown) => error)) as { msBeforeNext: number };
+        expect(refusal.msBeforeNext).toBeGreaterThan(100_000);
+      });
+    });
+
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

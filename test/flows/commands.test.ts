@@ -118,3 +118,17 @@ describe('npm start', () => {
     expect(fs.statSync(path.join(dataDir, 'keys', 'signing-keys.json')).mode & 0o077).toBe(0);
   });
 });
+
+describe('npm start with MongoDB unreachable', () => {
+  it('stops with one line naming the (credential-free) address', async () => {
+    const result = (await run('node', ['dist/main.js'], {
+      cwd: root,
+      env: { ...process.env, DATA_DIR: dataDir, MONGODB_URI: 'mongodb://admin:hunter2@127.0.0.1:1/linkid?serverSelectionTimeoutMS=500' },
+    }).catch((error: { code: number; stderr: string }) => error)) as { code: number; stderr: string };
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^cannot connect to MongoDB at mongodb:\/\/\*\*\*@127\.0\.0\.1:1\/linkid/);
+    expect(result.stderr).not.toContain('hunter2');
+  });
+});

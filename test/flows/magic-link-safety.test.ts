@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SQLITE_FILE_NAME } from '../../src/store/sqlite/index.js';
 import { Browser, formOn } from '../support/browser.js';
 import { fakeClock } from '../support/fake-clock.js';
-import { startLinkid, type RunningLinkid } from '../support/linkid.js';
+import { TEST_MONGODB_URI, startLinkid, type RunningLinkid } from '../support/linkid.js';
 import { RelyingParty } from '../support/relying-party.js';
 import { confirmLink, finishAtApp, requestLink } from '../support/sign-in.js';
 
@@ -138,7 +138,7 @@ describe('concurrent confirms', () => {
   });
 });
 
-describe('secrets at rest', () => {
+describe.skipIf(TEST_MONGODB_URI)('secrets at rest (SQLite files)', () => {
   it('no raw token appears in the database files or the logs', async () => {
     const { browser, mail } = await pendingLink('secret@example.com');
     await finishAtApp(browser, rp, await confirmLink(browser, mail));

@@ -14,7 +14,17 @@ import { createOutboxMailer } from '../../src/mail/outbox.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { loadOrCreateSecrets } from '../../src/secrets/key-files.js';
 import type { Store } from '../../src/store/port.js';
+import { openStore } from '../../src/store/open-store.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
+
+/** Set when a MongoDB server is available to tests (see test/support/with-mongodb.ts). */
+export const TEST_MONGODB_URI = process.env.MONGODB_URI;
+
+function databaseUri(base: string, name: string): string {
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.href;
+}
 
 export interface RunningLinkid {
   readonly issuer: string;
@@ -28,12 +38,20 @@ export interface RunningLinkid {
   close(): Promise<void>;
 }
 
-export async function startLinkid(options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<RunningLinkid> {
+export async function startLinkid(options: { clock?: Clock; env?: Record<string, string>; sqliteBusyTimeoutMs?: number } = {}): Promise<RunningLinkid> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-test-'));
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const config = loadConfig({ PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'debug', ...options.env });
+  const config = loadConfig({
+    PORT: String(port),
+    ISSUER: `http://127.0.0.1:${port}`,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'debug',
+    // Under `npm run test:mongo` the flows run against MongoDB too, each in its own database.
+    ...(TEST_MONGODB_URI ? { MONGODB_URI: databaseUri(TEST_MONGODB_URI, `linkid_flow_${path.basename(dataDir).replace(/\W/g, '_')}`) } : {}),
+    ...options.env,
+  });
   const logs: string[] = [];
   const logger = createLogger(
     config.logLevel,
@@ -46,8 +64,8 @@ export async function startLinkid(options: { clock?: Clock; env?: Record<string,
     }),
   );
   const clock = options.clock ?? systemClock;
-  const secrets = await loadOrCreateSecrets(dataDir);
-  const store = openSqliteStore(dataDir);
+  const secrets = await loadOrCreateSecrets(config);
+  const store = options.sqliteBusyTimeoutMs === undefined ? await openStore(config) : openSqliteStore(dataDir, { busyTimeoutMs: options.sqliteBusyTimeoutMs });
   const mailer = createOutboxMailer(dataDir, config.mailFrom, clock);
   const app = createApp(config, { store, mailer, clock, logger, secrets });
   server.on('request', app.app.callback());
@@ -70,6 +88,12 @@ export async function startLinkid(options: { clock?: Clock; env?: Record<string,
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();
+      if (config.mongodbUri) {
+        const { default: mongoose } = await import('mongoose');
+        const connection = await mongoose.createConnection(config.mongodbUri).asPromise();
+        await connection.dropDatabase();
+        await connection.close();
+      }
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

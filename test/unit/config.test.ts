@@ -42,3 +42,23 @@ describe('loadConfig', () => {
     expect((error as Error).message).not.toContain('\n');
   });
 });
+
+describe('store and key settings', () => {
+  it('selects MongoDB only from a MongoDB connection string', () => {
+    expect(loadConfig({}).mongodbUri).toBeUndefined();
+    expect(loadConfig({ MONGODB_URI: 'mongodb://db-1,db-2/linkid?replicaSet=rs0' }).mongodbUri).toBe('mongodb://db-1,db-2/linkid?replicaSet=rs0');
+    expect(() => loadConfig({ MONGODB_URI: 'postgres://x' })).toThrow(/MONGODB_URI: must be a MongoDB connection string/);
+  });
+
+  it('reads keys from the environment when given, and checks their shape', () => {
+    const config = loadConfig({ COOKIE_KEYS: `${'a'.repeat(32)}, ${'b'.repeat(40)}`, SERVER_SECRET: 'c'.repeat(43), KEYS_DIR: '/run/secrets/linkid' });
+    expect(config.keys.cookieKeys).toEqual(['a'.repeat(32), 'b'.repeat(40)]);
+    expect(config.keys.serverSecret).toBe('c'.repeat(43));
+    expect(config.keysDir).toBe('/run/secrets/linkid');
+    expect(loadConfig({ DATA_DIR: '/srv/linkid' }).keysDir).toBe('/srv/linkid/keys');
+    expect(() => loadConfig({ COOKIE_KEYS: 'short' })).toThrow(/COOKIE_KEYS/);
+    expect(() => loadConfig({ SERVER_SECRET: 'short' })).toThrow(/SERVER_SECRET/);
+    expect(() => loadConfig({ SIGNING_KEYS: '{"keys":[{"kty":"RSA","kid":"k"}]}' })).toThrow(/SIGNING_KEYS: must be a JWKS whose keys are private/);
+    expect(() => loadConfig({ SIGNING_KEYS: 'nope' })).toThrow(/SIGNING_KEYS: must be a JSON Web Key Set/);
+  });
+});

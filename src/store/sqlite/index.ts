@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import type { Store } from '../port.js';
 import { createSqliteClients } from './clients.js';
 import { createSqliteLoginTokens } from './login-tokens.js';
@@ -13,18 +14,27 @@ import { createSqliteUsers } from './users.js';
 
 export const SQLITE_FILE_NAME = 'linkid.sqlite';
 
-export function openSqliteStore(dataDir: string): Store {
+export interface SqliteStoreOptions {
+  /** How long a write waits for another writer's lock before failing with SQLITE_BUSY. */
+  readonly busyTimeoutMs?: number;
+}
+
+export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {}): Store {
   fs.mkdirSync(dataDir, { recursive: true });
   const db = new Database(path.join(dataDir, SQLITE_FILE_NAME));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
   db.pragma('foreign_keys = ON');
   migrate(db);
 
-  const purgeStatements = ['oidc_models', 'login_tokens'].map((table) =>
+  const purgeStatements = [
+    ['oidc_models', 'expires_at'],
+    ['login_tokens', 'expires_at'],
+    ['rate_limits', 'expire'],
+  ].map(([table, column]) =>
     db.prepare(`DELETE FROM ${table} WHERE rowid IN (
-      SELECT rowid FROM ${table} WHERE expires_at IS NOT NULL AND expires_at <= @now LIMIT @limit)`));
+      SELECT rowid FROM ${table} WHERE ${column} IS NOT NULL AND ${column} <= @now LIMIT @limit)`));
   const ping = db.prepare('SELECT 1');
 
   return {
@@ -33,6 +43,18 @@ export function openSqliteStore(dataDir: string): Store {
     users: createSqliteUsers(db),
     loginTokens: createSqliteLoginTokens(db),
     clients: createSqliteClients(db),
+    createRateLimiter(rule) {
+      return new RateLimiterSQLite({
+        storeClient: db,
+        storeType: 'better-sqlite3',
+        tableName: 'rate_limits',
+        tableCreated: true,
+        keyPrefix: rule.keyPrefix,
+        points: rule.points,
+        duration: rule.durationSeconds,
+        blockDuration: rule.blockDurationSeconds ?? 0,
+      });
+    },
     async purgeExpired(now, batchSize) {
       return purgeStatements.reduce((total, statement) => total + statement.run({ now, limit: batchSize }).changes, 0);
     },

@@ -55,6 +55,15 @@ const MIGRATIONS: readonly string[] = [
     updated_at                 INTEGER NOT NULL
   );
   `,
+  // rate-limiter-flexible's RateLimiterSQLite table, created here so migrations own the schema.
+  `
+  CREATE TABLE rate_limits (
+    key     TEXT PRIMARY KEY,
+    points  INTEGER NOT NULL DEFAULT 0,
+    expire  INTEGER
+  );
+  CREATE INDEX rate_limits_expire ON rate_limits (expire) WHERE expire IS NOT NULL;
+  `,
 ];
 
 export function migrate(db: Database): void {

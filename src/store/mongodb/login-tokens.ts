@@ -1,0 +1,50 @@
+// Magic-link tokens in MongoDB. Consume is one findOneAndUpdate guarded by usedAt: null and
+// expiresAt > now, so of any number of concurrent confirms exactly one gets the document back.
+import type { Model } from 'mongoose';
+import type { LoginTokenRecord, LoginTokenStore } from '../port.js';
+import type { LoginTokenDoc } from './schemas.js';
+
+const toRecord = (doc: LoginTokenDoc): LoginTokenRecord => ({
+  hash: doc.hash,
+  email: doc.email,
+  interactionUid: doc.interactionUid,
+  clientId: doc.clientId,
+  bindingHash: doc.bindingHash,
+  codeHmac: doc.codeHmac,
+  ip: doc.ip,
+  userAgent: doc.userAgent,
+  createdAt: doc.createdAt.getTime(),
+  expiresAt: doc.expiresAt.getTime(),
+  usedAt: doc.usedAt ? doc.usedAt.getTime() : null,
+});
+
+export function createMongoLoginTokens(tokens: Model<LoginTokenDoc>): LoginTokenStore {
+  return {
+    async insert(token) {
+      await tokens.create({
+        ...token,
+        createdAt: new Date(token.createdAt),
+        expiresAt: new Date(token.expiresAt),
+        usedAt: token.usedAt === null ? null : new Date(token.usedAt),
+      });
+    },
+    async findByHash(hash) {
+      const doc = await tokens.findOne({ hash }).lean();
+      return doc ? toRecord(doc) : undefined;
+    },
+    async consume(hash, now) {
+      const consumed = await tokens
+        .findOneAndUpdate(
+          { hash, usedAt: null, expiresAt: { $gt: new Date(now) } },
+          { $set: { usedAt: new Date(now) } },
+          { new: true },
+        )
+        .lean();
+      if (consumed) return { consumed: true, token: toRecord(consumed) };
+      const doc = await tokens.findOne({ hash }).lean();
+      if (!doc) return { consumed: false, reason: 'token_unknown' };
+      if (doc.usedAt) return { consumed: false, reason: 'token_used' };
+      return { consumed: false, reason: 'token_expired' };
+    },
+  };
+}

@@ -1,0 +1,79 @@
+// oidc-provider's models in MongoDB: one collection per model name (oidc_<model>), documents
+// { _id, payload, expiresAt }. Known models get their collections and indexes at start; a model
+// name oidc-provider adds later gets its collection on first use.
+import type { Connection, Model } from 'mongoose';
+import type { OidcModelStore, OidcPayload } from '../port.js';
+import { oidcSchema, type OidcDoc } from './schemas.js';
+
+export const OIDC_MODEL_NAMES = [
+  'Session',
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'ClientCredentials',
+  'InitialAccessToken',
+  'RegistrationAccessToken',
+  'Interaction',
+  'ReplayDetection',
+  'PushedAuthorizationRequest',
+  'Grant',
+  'BackchannelAuthenticationRequest',
+] as const;
+
+export const collectionFor = (model: string) => `oidc_${model.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()}`;
+
+const live = (now: number) => ({ $or: [{ expiresAt: { $exists: false } }, { expiresAt: { $gt: new Date(now) } }] });
+
+export interface MongoOidcModels extends OidcModelStore {
+  /** Every model collection opened so far (all known ones after start). */
+  models(): Model<OidcDoc>[];
+  modelFor(name: string): Promise<Model<OidcDoc>>;
+}
+
+export function createMongoOidcModels(connection: Connection): MongoOidcModels {
+  const cache = new Map<string, Promise<Model<OidcDoc>>>();
+
+  const modelFor = (name: string): Promise<Model<OidcDoc>> => {
+    let model = cache.get(name);
+    if (!model) {
+      const created = connection.model<OidcDoc>(`Oidc${name}`, oidcSchema, collectionFor(name));
+      model = created.createIndexes().then(() => created);
+      model.catch(() => cache.delete(name));
+      cache.set(name, model);
+    }
+    return model;
+  };
+
+  const payloadOf = (doc: Pick<OidcDoc, 'payload'> | null) => (doc ? (doc.payload as OidcPayload) : undefined);
+
+  return {
+    modelFor,
+    models: () => OIDC_MODEL_NAMES.map((name) => connection.models[`Oidc${name}`]).filter((model): model is Model<OidcDoc> => Boolean(model)),
+    async upsert(model, id, payload, expiresAt) {
+      const update =
+        expiresAt === null
+          ? { $set: { payload }, $unset: { expiresAt: 1 } }
+          : { $set: { payload, expiresAt: new Date(expiresAt) } };
+      await (await modelFor(model)).updateOne({ _id: id }, update, { upsert: true });
+    },
+    async find(model, id, now) {
+      return payloadOf(await (await modelFor(model)).findOne({ _id: id, ...live(now) }, { payload: 1 }).lean());
+    },
+    async findByUid(model, uid, now) {
+      return payloadOf(await (await modelFor(model)).findOne({ 'payload.uid': uid, ...live(now) }, { payload: 1 }).lean());
+    },
+    async findByUserCode(model, userCode, now) {
+      return payloadOf(await (await modelFor(model)).findOne({ 'payload.userCode': userCode, ...live(now) }, { payload: 1 }).lean());
+    },
+    async consume(model, id, now) {
+      await (await modelFor(model)).updateOne({ _id: id }, { $set: { 'payload.consumed': Math.floor(now / 1000) } });
+    },
+    async destroy(model, id) {
+      await (await modelFor(model)).deleteOne({ _id: id });
+    },
+    async revokeByGrantId(model, grantId) {
+      await (await modelFor(model)).deleteMany({ 'payload.grantId': grantId });
+    },
+  };
+}

@@ -1,0 +1,110 @@
+// Mongoose schemas for every collection the Store port needs, with their indexes declared here
+// so they can be read index by index: unique keys, lookups, and TTL indexes on expiresAt
+// (expireAfterSeconds: 0) for everything that expires. Reads still check expiresAt themselves,
+// because the TTL monitor runs about once a minute and lags.
+import { Schema } from 'mongoose';
+
+const ttl = { expireAfterSeconds: 0 } as const;
+
+/** One collection per oidc-provider model, as in node-oidc-provider's MongoDB example. */
+export interface OidcDoc {
+  _id: string;
+  payload: Record<string, unknown>;
+  expiresAt?: Date;
+}
+
+export const oidcSchema = new Schema<OidcDoc>(
+  {
+    _id: { type: String, required: true },
+    // minimize: false below keeps empty payloads ({}) instead of dropping them.
+    payload: { type: Schema.Types.Mixed, required: true },
+    expiresAt: { type: Date },
+  },
+  { versionKey: false, minimize: false, strict: true },
+);
+oidcSchema.index({ 'payload.uid': 1 }, { partialFilterExpression: { 'payload.uid': { $exists: true } } });
+oidcSchema.index({ 'payload.userCode': 1 }, { partialFilterExpression: { 'payload.userCode': { $exists: true } } });
+oidcSchema.index({ 'payload.grantId': 1 }, { partialFilterExpression: { 'payload.grantId': { $exists: true } } });
+oidcSchema.index({ expiresAt: 1 }, ttl);
+
+export interface UserDoc {
+  _id: string;
+  email: string;
+  emailKey: string;
+  createdAt: Date;
+  lastLoginAt: Date | null;
+}
+
+export const userSchema = new Schema<UserDoc>(
+  {
+    _id: { type: String, required: true },
+    email: { type: String, required: true },
+    emailKey: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    lastLoginAt: { type: Date, default: null },
+  },
+  { versionKey: false },
+);
+userSchema.index({ emailKey: 1 }, { unique: true });
+
+export interface LoginTokenDoc {
+  hash: string;
+  email: string;
+  interactionUid: string;
+  clientId: string;
+  bindingHash: string;
+  codeHmac: string;
+  ip: string;
+  userAgent: string;
+  createdAt: Date;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
+export const loginTokenSchema = new Schema<LoginTokenDoc>(
+  {
+    hash: { type: String, required: true },
+    email: { type: String, required: true },
+    interactionUid: { type: String, required: true },
+    clientId: { type: String, required: true },
+    bindingHash: { type: String, required: true },
+    codeHmac: { type: String, required: true },
+    ip: { type: String, required: true },
+    userAgent: { type: String, default: '' },
+    createdAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+    usedAt: { type: Date, default: null },
+  },
+  { versionKey: false },
+);
+loginTokenSchema.index({ hash: 1 }, { unique: true });
+loginTokenSchema.index({ interactionUid: 1 });
+loginTokenSchema.index({ expiresAt: 1 }, ttl);
+
+export interface ClientDoc {
+  _id: string;
+  name: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  isPublic: boolean;
+  firstParty: boolean;
+  secretSalt: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const clientSchema = new Schema<ClientDoc>(
+  {
+    _id: { type: String, required: true },
+    name: { type: String, required: true },
+    redirectUris: { type: [String], required: true },
+    postLogoutRedirectUris: { type: [String], default: [] },
+    isPublic: { type: Boolean, required: true },
+    firstParty: { type: Boolean, required: true },
+    secretSalt: { type: String, default: null },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+clientSchema.index({ createdAt: 1, _id: 1 });

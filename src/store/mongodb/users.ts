@@ -1,0 +1,48 @@
+// Accounts in MongoDB. findOrCreate is one upsert on the unique emailKey index, so concurrent
+// first sign-ins of one address create one user.
+import type { Model } from 'mongoose';
+import type { User, UserStore } from '../port.js';
+import { isDuplicateKey } from './errors.js';
+import type { UserDoc } from './schemas.js';
+
+const toUser = (doc: UserDoc): User => ({
+  id: doc._id,
+  email: doc.email,
+  createdAt: doc.createdAt.getTime(),
+  lastLoginAt: doc.lastLoginAt ? doc.lastLoginAt.getTime() : null,
+});
+
+export function createMongoUsers(users: Model<UserDoc>): UserStore {
+  const byKey = async (emailKey: string) => {
+    const doc = await users.findOne({ emailKey }).lean();
+    return doc ? toUser(doc) : undefined;
+  };
+
+  return {
+    async findById(id) {
+      const doc = await users.findById(id).lean();
+      return doc ? toUser(doc) : undefined;
+    },
+    findByEmail: (email) => byKey(email.toLowerCase()),
+    async findOrCreate(email, newId, now) {
+      const emailKey = email.toLowerCase();
+      try {
+        const result = await users.findOneAndUpdate(
+          { emailKey },
+          { $setOnInsert: { _id: newId, email, emailKey, createdAt: new Date(now), lastLoginAt: null } },
+          { upsert: true, new: true, includeResultMetadata: true, lean: true },
+        );
+        return { user: toUser(result.value as UserDoc), created: !result.lastErrorObject?.updatedExisting };
+      } catch (error) {
+        // Two upserts raced past the query and one lost on the unique index: the user exists now.
+        if (!isDuplicateKey(error)) throw error;
+        const user = await byKey(emailKey);
+        if (!user) throw error;
+        return { user, created: false };
+      }
+    },
+    async recordLogin(id, now) {
+      await users.updateOne({ _id: id }, { $set: { lastLoginAt: new Date(now) } });
+    },
+  };
+}

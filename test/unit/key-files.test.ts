@@ -1,0 +1,42 @@
+// Keys: generated once into KEYS_DIR and shared by every process that points there (two
+// instances racing at start get the same keys); environment values win over files.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadOrCreateSecrets } from '../../src/secrets/key-files.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-keys-'));
+  dirs.push(dir);
+  return dir;
+};
+afterEach(() => dirs.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+describe('loadOrCreateSecrets', () => {
+  it('gives processes racing on one empty keys directory the same keys', async () => {
+    const keysDir = path.join(tempDir(), 'keys');
+    const all = await Promise.all(Array.from({ length: 4 }, () => loadOrCreateSecrets({ keysDir, keys: {} })));
+    for (const secrets of all) {
+      expect(secrets.signingKeys).toEqual(all[0]!.signingKeys);
+      expect(secrets.cookieKeys).toEqual(all[0]!.cookieKeys);
+      expect(secrets.serverSecret.equals(all[0]!.serverSecret)).toBe(true);
+    }
+    expect(all[0]!.signingKeys.keys.map((key) => key.alg)).toEqual(['RS256', 'ES256']);
+    expect(all[0]!.serverSecret.length).toBe(32);
+    expect(fs.readdirSync(keysDir).sort()).toEqual(['cookie-keys.json', 'server-secret', 'signing-keys.json']);
+  });
+
+  it('uses keys from the environment and writes no file for them', async () => {
+    const keysDir = path.join(tempDir(), 'keys');
+    const generated = await loadOrCreateSecrets({ keysDir: path.join(tempDir(), 'other'), keys: {} });
+    const secrets = await loadOrCreateSecrets({
+      keysDir,
+      keys: { signingKeys: JSON.stringify(generated.signingKeys), cookieKeys: ['k'.repeat(32)], serverSecret: 's'.repeat(43) },
+    });
+    expect(secrets.signingKeys).toEqual(generated.signingKeys);
+    expect(secrets.cookieKeys).toEqual(['k'.repeat(32)]);
+    expect(fs.existsSync(keysDir)).toBe(false);
+  });
+});
