@@ -3,6 +3,7 @@
 # compiled code, the views and the production dependencies, running as the unprivileged user.
 
 FROM node:24-slim AS build
+ENV MONGOMS_DISABLE_POSTINSTALL=1
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
@@ -13,13 +14,15 @@ RUN npm run build
 FROM node:24-slim AS runtime
 ENV NODE_ENV=production \
     PORT=3000 \
-    DATA_DIR=/data
+    DATA_DIR=/data \
+    MONGOMS_DISABLE_POSTINSTALL=1
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY views ./views
-RUN mkdir -p /data && chown node:node /data
+# /keys: mount one volume (or secret) here in every instance of a cluster, with KEYS_DIR=/keys.
+RUN mkdir -p /data /keys && chown node:node /data /keys
 USER node
 VOLUME ["/data"]
 EXPOSE 3000

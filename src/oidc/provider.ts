@@ -43,5 +43,8 @@ export function createProvider({ config, store, clock, secrets, pages }: Provide
   };
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  // Behind a proxy, take the client address the nearest proxy saw (the last X-Forwarded-For
+  // entry), not the first one, which the client itself can write.
+  provider.maxIpsCount = 1;
   return provider;
 }

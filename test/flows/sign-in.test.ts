@@ -138,3 +138,19 @@ describe('sign-in with a magic link', () => {
     expect(again.body).toContain('Email me a sign-in link');
   });
 });
+
+describe('tokens belong to their client', () => {
+  it('another client can neither introspect nor revoke them', async () => {
+    const linkid = await startLinkid();
+    try {
+      const owner = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Owner', firstParty: true }));
+      const other = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Other', redirectUris: ['http://localhost:4100/cb'] }));
+      const { tokens } = await signIn(new Browser(), linkid, owner, 'owner@example.com');
+      expect((await oidc.tokenIntrospection(other.config, tokens.access_token)).active).toBe(false);
+      await oidc.tokenRevocation(other.config, tokens.access_token).catch(() => undefined);
+      expect((await oidc.tokenIntrospection(owner.config, tokens.access_token)).active).toBe(true);
+    } finally {
+      await linkid.close();
+    }
+  });
+});

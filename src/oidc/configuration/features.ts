@@ -11,8 +11,10 @@ export const featuresConfiguration: Configuration = {
   features: {
     devInteractions: { enabled: false },
     userinfo: { enabled: true },
-    revocation: { enabled: true },
-    introspection: { enabled: true },
+    // A client may introspect and revoke only tokens issued to itself: linkid has no separate
+    // resource servers that would need to look into other clients' tokens.
+    revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+    introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
     rpInitiatedLogout: { enabled: true },
     registration: { enabled: false },
   },
