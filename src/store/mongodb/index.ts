@@ -35,7 +35,8 @@ async function connect(uri: string, options: MongoStoreOptions): Promise<Connect
     autoIndex: false,
     autoCreate: false,
     bufferCommands: false,
-    serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 5_000,
+    // The URI's own serverSelectionTimeoutMS wins over our default; the driver would do the opposite.
+    ...(/[?&]serverSelectionTimeoutMS=/i.test(uri) ? {} : { serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 5_000 }),
   });
   try {
     await connection.asPromise();

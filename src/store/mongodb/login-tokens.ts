@@ -37,7 +37,7 @@ export function createMongoLoginTokens(tokens: Model<LoginTokenDoc>): LoginToken
         .findOneAndUpdate(
           { hash, usedAt: null, expiresAt: { $gt: new Date(now) } },
           { $set: { usedAt: new Date(now) } },
-          { new: true },
+          { returnDocument: 'after' },
         )
         .lean();
       if (consumed) return { consumed: true, token: toRecord(consumed) };

@@ -29,8 +29,9 @@ export function createMongoUsers(users: Model<UserDoc>): UserStore {
       try {
         const result = await users.findOneAndUpdate(
           { emailKey },
-          { $setOnInsert: { _id: newId, email, emailKey, createdAt: new Date(now), lastLoginAt: null } },
-          { upsert: true, new: true, includeResultMetadata: true, lean: true },
+          // emailKey comes from the filter on insert.
+          { $setOnInsert: { _id: newId, email, createdAt: new Date(now), lastLoginAt: null } },
+          { upsert: true, returnDocument: 'after', includeResultMetadata: true, lean: true },
         );
         return { user: toUser(result.value as UserDoc), created: !result.lastErrorObject?.updatedExisting };
       } catch (error) {
