@@ -114,6 +114,13 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.oidc.find('RefreshToken', 'r1', T0)).toEqual({ grantId: 'g1' });
       });
 
+      it('drops undefined members instead of storing null', async () => {
+        await store.oidc.upsert('Session', 'u', { accountId: 'a', acr: undefined, nested: { x: undefined, y: 1 } }, null);
+        const found = await store.oidc.find('Session', 'u', T0);
+        expect(found).toEqual({ accountId: 'a', nested: { y: 1 } });
+        expect(found && 'acr' in found).toBe(false);
+      });
+
       it('round-trips nested JSON and unicode', async () => {
         const payload = { claims: { email: 'ünïcødé@bücher.example', nested: [1, { a: null }] }, uid: '∂' };
         await store.oidc.upsert('Interaction', 'i', payload, null);

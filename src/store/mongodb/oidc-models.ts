@@ -50,7 +50,10 @@ export function createMongoOidcModels(connection: Connection): MongoOidcModels {
   return {
     modelFor,
     models: () => OIDC_MODEL_NAMES.map((name) => connection.models[`Oidc${name}`]).filter((model): model is Model<OidcDoc> => Boolean(model)),
-    async upsert(model, id, payload, expiresAt) {
+    async upsert(model, id, rawPayload, expiresAt) {
+      // A JSON round trip, as the SQLite store does: undefined members vanish instead of being
+      // stored as null (the driver's default), so both stores hand oidc-provider the same payload.
+      const payload = JSON.parse(JSON.stringify(rawPayload)) as OidcPayload;
       const update =
         expiresAt === null
           ? { $set: { payload }, $unset: { expiresAt: 1 } }
