@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const secrets = await loadOrCreateSecrets(config);
   const store = await openStore(config);
   const mailer = createOutboxMailer(config.dataDir, config.mailFrom, systemClock);
-  const { app } = createApp(config, { store, mailer, clock: systemClock, logger, secrets });
+  const { app, settle } = createApp(config, { store, mailer, clock: systemClock, logger, secrets });
   const stopPurge = startPurgeJob(store, systemClock, logger, config.purgeIntervalSeconds * 1000);
 
   const server = http.createServer(app.callback());
@@ -35,7 +35,10 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     stopPurge();
     server.close(() => {
-      store.close().finally(() => process.exit(0));
+      // Emails accepted before the signal are still sent before the store closes.
+      settle()
+        .then(() => store.close())
+        .finally(() => process.exit(0));
     });
     server.closeIdleConnections();
     setTimeout(() => process.exit(1), 10_000).unref();

@@ -9,6 +9,35 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 /** Out-of-band secrets may live at most 10 minutes (ASVS 6.5.5, NIST SP 800-63B). */
 export const MAX_LOGIN_TOKEN_TTL_SECONDS = 600;
 
+/** A rate-limit rule as configured: `points` actions per `durationSeconds`. */
+export interface RateRule {
+  readonly points: number;
+  readonly durationSeconds: number;
+}
+
+export const RATE_LIMIT_DEFAULTS = {
+  /** Sign-in emails to one address. */
+  RATE_LIMIT_SEND_PER_EMAIL: '5/1h',
+  /** Sign-in emails requested from one IP address. */
+  RATE_LIMIT_SEND_PER_IP: '30/1h',
+  /** Sign-in emails to one address from one IP address. */
+  RATE_LIMIT_SEND_PER_IP_EMAIL: '3/10m',
+  /** Sign-in emails requested by one browser (binding cookie). */
+  RATE_LIMIT_SEND_PER_BROWSER: '10/1h',
+  /** Link opens and confirms from one IP address. */
+  RATE_LIMIT_VERIFY_PER_IP: '60/10m',
+  /** Confirms of one link. */
+  RATE_LIMIT_VERIFY_PER_TOKEN: '10/10m',
+  /** Code attempts from one IP address. */
+  RATE_LIMIT_CODE_PER_IP: '20/10m',
+  /** Failed code attempts for one address, across all its links: a new link does not reset it. */
+  RATE_LIMIT_CODE_FAILURES_PER_EMAIL: '10/1h',
+} as const;
+
+export type RateLimitName = keyof typeof RATE_LIMIT_DEFAULTS;
+
+export const SIGNUP_POLICIES = ['open', 'allowlist', 'closed'] as const;
+
 export interface Config {
   readonly port: number;
   /** The issuer identifier, without a trailing slash. Every URL we email is built from it. */
@@ -20,6 +49,16 @@ export interface Config {
   readonly productName: string;
   readonly trustProxy: boolean;
   readonly purgeIntervalSeconds: number;
+  readonly rateLimits: Readonly<Record<RateLimitName, RateRule>>;
+  /** Seconds before the check-your-email page offers to send another link. */
+  readonly resendCooldownSeconds: number;
+  /** Wrong codes one link accepts before its code dies. */
+  readonly codeMaxAttempts: number;
+  /** Who may create an account: anyone, addresses in allowed domains, or nobody new. */
+  readonly signup: { readonly policy: (typeof SIGNUP_POLICIES)[number]; readonly allowedDomains: readonly string[] };
+  /** SSO session lifetimes in seconds: since the last sign-in activity, and at most since login. */
+  readonly sessionIdleSeconds: number;
+  readonly sessionAbsoluteSeconds: number;
   /** Set: the MongoDB store; unset: SQLite in dataDir. */
   readonly mongodbUri: string | undefined;
   /** Where key files are read or created (default DATA_DIR/keys); share it across instances. */
@@ -88,7 +127,34 @@ const signingKeysJson = z.string().superRefine((value, ctx) => {
   if (!valid) ctx.addIssue({ code: 'custom', message: 'must be a JWKS whose keys are private keys with kty, kid and d' });
 });
 
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+
+const rateRule = z
+  .string()
+  .regex(/^\d+\/\d+[smhd]$/, { error: 'must look like 5/1h (points per duration, with s, m, h or d)' })
+  .transform((value) => {
+    const [points, duration] = value.split('/') as [string, string];
+    return { points: Number(points), durationSeconds: Number(duration.slice(0, -1)) * UNIT_SECONDS[duration.at(-1) as keyof typeof UNIT_SECONDS] };
+  })
+  .refine((rule) => rule.points >= 1 && rule.durationSeconds >= 1, { error: 'needs at least 1 point and 1 second' });
+
+const rateLimitSchema = Object.fromEntries(
+  Object.entries(RATE_LIMIT_DEFAULTS).map(([name, fallback]) => [name, rateRule.default(rateRule.parse(fallback))]),
+) as Record<RateLimitName, z.ZodDefault<typeof rateRule>>;
+
+const domainList = z
+  .string()
+  .transform((value) => value.split(',').map((domain) => domain.trim().toLowerCase()).filter(Boolean))
+  .refine((domains) => domains.every((domain) => /^[a-z0-9.-]+\.[a-z0-9-]+$/.test(domain)), { error: 'must be comma-separated domains such as example.com,example.org' });
+
 const schema = z.object({
+  ...rateLimitSchema,
+  RESEND_COOLDOWN_SECONDS: integer(10, 3600).default(60),
+  CODE_MAX_ATTEMPTS: integer(1, 10).default(5),
+  SIGNUP: z.enum(SIGNUP_POLICIES, { error: `must be one of ${SIGNUP_POLICIES.join(', ')}` }).default('open'),
+  SIGNUP_ALLOWED_DOMAINS: domainList.optional(),
+  SESSION_IDLE_TTL_SECONDS: integer(300, 365 * 86_400).default(14 * 86_400),
+  SESSION_ABSOLUTE_TTL_SECONDS: integer(300, 365 * 86_400).default(30 * 86_400),
   PORT: integer(1, 65535).default(3000),
   ISSUER: issuerUrl.optional(),
   DATA_DIR: z.string().min(1, { error: 'must not be empty' }).default('./data'),
@@ -129,6 +195,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
   }
   const values = parsed.data;
+  if (values.SIGNUP === 'allowlist' && !values.SIGNUP_ALLOWED_DOMAINS?.length) {
+    throw new ConfigError('SIGNUP_ALLOWED_DOMAINS', 'must list at least one domain when SIGNUP=allowlist');
+  }
+  if (values.SESSION_IDLE_TTL_SECONDS > values.SESSION_ABSOLUTE_TTL_SECONDS) {
+    throw new ConfigError('SESSION_IDLE_TTL_SECONDS', 'must not be longer than SESSION_ABSOLUTE_TTL_SECONDS');
+  }
   const issuer = values.ISSUER ?? `http://localhost:${values.PORT}`;
   const dataDir = path.resolve(values.DATA_DIR);
   return Object.freeze({
@@ -141,6 +213,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     productName: values.PRODUCT_NAME,
     trustProxy: values.TRUST_PROXY,
     purgeIntervalSeconds: values.PURGE_INTERVAL_SECONDS,
+    rateLimits: Object.freeze(
+      Object.fromEntries(Object.keys(RATE_LIMIT_DEFAULTS).map((name) => [name, values[name as RateLimitName]])) as Record<RateLimitName, RateRule>,
+    ),
+    resendCooldownSeconds: values.RESEND_COOLDOWN_SECONDS,
+    codeMaxAttempts: values.CODE_MAX_ATTEMPTS,
+    signup: Object.freeze({ policy: values.SIGNUP, allowedDomains: Object.freeze(values.SIGNUP_ALLOWED_DOMAINS ?? []) }),
+    sessionIdleSeconds: values.SESSION_IDLE_TTL_SECONDS,
+    sessionAbsoluteSeconds: values.SESSION_ABSOLUTE_TTL_SECONDS,
     mongodbUri: values.MONGODB_URI,
     keysDir: values.KEYS_DIR ? path.resolve(values.KEYS_DIR) : path.join(dataDir, 'keys'),
     keys: Object.freeze({

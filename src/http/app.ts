@@ -7,6 +7,8 @@ import type Provider from 'oidc-provider';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/env.js';
 import { createMagicLinkService, type MagicLinkService } from '../login/magic-link-service.js';
+import { createOffRequest } from '../login/off-request.js';
+import { createRateLimits } from '../login/rate-limits.js';
 import { createMagicLinkEmail } from '../mail/magic-link-email.js';
 import type { Mailer } from '../mail/mailer.js';
 import { createAudit } from '../observability/audit.js';
@@ -38,6 +40,8 @@ export interface App {
   readonly app: Provider;
   readonly provider: Provider;
   readonly magicLinks: MagicLinkService;
+  /** Resolves when no sign-in email is still being prepared or sent (for shutdown and tests). */
+  settle(): Promise<void>;
 }
 
 export function createApp(config: Config, deps: AppDeps): App {
@@ -46,15 +50,24 @@ export function createApp(config: Config, deps: AppDeps): App {
   const pages = { templates: deps.templates ?? createTemplates(), productName: config.productName };
   const audit = createAudit(logger);
   const provider = createProvider({ config, store, clock, secrets: deps.secrets, pages });
+  const offRequest = createOffRequest(logger);
   const magicLinks = createMagicLinkService({
     store,
     clock,
     audit,
     mailer: deps.mailer,
     email: createMagicLinkEmail(pages.templates, config.productName),
+    limits: createRateLimits(store, config.rateLimits, config.resendCooldownSeconds),
+    offRequest,
     serverSecret: deps.secrets.serverSecret,
     issuer: config.issuer,
     ttlSeconds: config.loginTokenTtlSeconds,
+    codeMaxAttempts: config.codeMaxAttempts,
+    signup: config.signup,
+    isInteractionPending: async (uid) => {
+      const interaction = await provider.Interaction.find(uid);
+      return Boolean(interaction && !interaction.result && interaction.prompt.name === 'login');
+    },
   });
   const bindingCookie = createBindingCookie({ https });
 
@@ -65,14 +78,15 @@ export function createApp(config: Config, deps: AppDeps): App {
     await next();
   });
   healthRoutes(router, store);
-  const routeDeps = { provider, pages, users: store.users, audit, magicLinks, bindingCookie };
+  const routeDeps = { provider, pages, users: store.users, audit, magicLinks, bindingCookie, clock, signup: config.signup };
   interactionRoutes(router, {
     ...routeDeps,
     loginTokenTtlSeconds: config.loginTokenTtlSeconds,
+    resendCooldownSeconds: config.resendCooldownSeconds,
     isFirstParty: async (clientId) => (await store.clients.find(clientId))?.firstParty ?? false,
   });
   consentRoutes(router, routeDeps);
-  verifyRoutes(router, { ...routeDeps, clock, issuerOrigin: new URL(config.issuer).origin });
+  verifyRoutes(router, { ...routeDeps, issuerOrigin: new URL(config.issuer).origin });
 
   provider.use(requestLog(logger));
   provider.use(securityHeaders({ https }));
@@ -85,5 +99,5 @@ export function createApp(config: Config, deps: AppDeps): App {
     logger.error({ err: error, requestId: ctx.state.requestId, path: ctx.path }, 'oidc-provider server_error');
   });
 
-  return { app: provider, provider, magicLinks };
+  return { app: provider, provider, magicLinks, settle: () => offRequest.idle() };
 }

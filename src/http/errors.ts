@@ -18,16 +18,32 @@ export class ReasonError extends Error {
 }
 
 
-export function renderReason(ctx: Context, deps: PageDeps, reason: Reason): void {
+/** A button on the reason page: a form POST with hidden fields, so scanners cannot press it. */
+export interface ReasonAction {
+  readonly url: string;
+  readonly label: string;
+  readonly fields: Record<string, string>;
+}
+
+export interface ReasonOptions {
+  readonly retryAfterSeconds?: number;
+  readonly action?: ReasonAction;
+  /** Replaces the reason's default next step. */
+  readonly next?: string;
+}
+
+export function renderReason(ctx: Context, deps: PageDeps, reason: Reason, options: ReasonOptions = {}): void {
   const info = REASONS[reason];
-  ctx.status = info.status;
+  const retryAfter = options.retryAfterSeconds ?? (info.status === 503 ? 5 : undefined);
   ctx.set('Cache-Control', 'no-store');
-  if (info.status === 503) ctx.set('Retry-After', '5');
+  if (retryAfter !== undefined) ctx.set('Retry-After', String(retryAfter));
   if (ctx.accepts('html', 'json') === 'json') {
-    ctx.body = { error: reason, error_description: info.title, request_id: ctx.state.requestId };
+    ctx.status = info.status;
+    ctx.body = { error: reason, error_description: info.title, request_id: ctx.state.requestId, ...(retryAfter ? { retry_after: retryAfter } : {}) };
     return;
   }
-  renderPage(ctx, deps, 'error', { title: info.title, heading: info.title, message: info.message, next: info.next, reason });
+  const next = options.next ?? (reason === 'rate_limited' && retryAfter ? `Wait ${retryAfter} seconds and try again.` : info.next);
+  renderPage(ctx, deps, 'error', { title: info.title, heading: info.title, message: info.message, next, reason, action: options.action });
   ctx.status = info.status;
 }
 

@@ -22,7 +22,12 @@ export function securityHeaders(options: { https: boolean }): Middleware {
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
-    if (options.https) ctx.set('Strict-Transport-Security', 'max-age=63072000');
+    if (options.https) {
+      ctx.set('Strict-Transport-Security', 'max-age=63072000');
+      // Browsers reach us over https even when TLS ends at a proxy we were not told to trust;
+      // let Secure cookies be set regardless.
+      ctx.cookies.secure = true;
+    }
     await next();
   };
 }

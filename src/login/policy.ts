@@ -4,7 +4,9 @@ import type { LoginTokenRecord } from '../store/port.js';
 import type { Reason } from './reasons.js';
 import { equalDigests } from './token-crypto.js';
 
-export type Decision = { readonly allow: true } | { readonly allow: false; readonly reason: Reason };
+export type Decision =
+  | { readonly allow: true }
+  | { readonly allow: false; readonly reason: Reason; readonly retryAfterSeconds?: number };
 
 const allow: Decision = { allow: true };
 const deny = (reason: Reason): Decision => ({ allow: false, reason });
@@ -38,4 +40,27 @@ export function decideConfirm(request: ConfirmRequest): Decision {
   if (request.token!.interactionUid !== request.interactionUid) return deny('interaction_mismatch');
   if (!request.bindingHash || !equalDigests(request.bindingHash, request.token!.bindingHash)) return deny('browser_mismatch');
   return allow;
+}
+
+export interface SignupPolicy {
+  readonly policy: 'open' | 'allowlist' | 'closed';
+  readonly allowedDomains: readonly string[];
+}
+
+/**
+ * Whether an address may receive a sign-in link. Existing accounts always may; new ones as the
+ * sign-up policy says. A refusal here is never shown as such: the page looks the same either way.
+ */
+export function decideSignup(policy: SignupPolicy, email: string, hasAccount: boolean): Decision {
+  if (hasAccount || policy.policy === 'open') return allow;
+  if (policy.policy === 'allowlist') {
+    const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+    if (policy.allowedDomains.some((allowed) => domain === allowed || domain.endsWith(`.${allowed}`))) return allow;
+  }
+  return deny('signup_closed');
+}
+
+/** The first refusal among decisions taken in order, or allow. */
+export function firstRefusal(decisions: readonly Decision[]): Decision {
+  return decisions.find((decision) => !decision.allow) ?? allow;
 }

@@ -30,8 +30,38 @@ export const REASONS = {
   browser_mismatch: {
     status: 403,
     title: 'Open this link in the browser where you started',
-    message: 'This link was opened in a different browser or device from the one that asked for it, so it cannot sign you in here.',
-    next: 'Open the link in the browser where you started signing in, or start again from the app in this browser.',
+    message: 'This link was opened in a different browser or device from the one that asked for it, so it cannot sign you in here. Nothing was used up.',
+    next: 'Go back to the window where you started and type the 6-digit code from the same email there, or open the link in that browser.',
+  },
+  code_invalid: {
+    status: 400,
+    title: 'That code is not right',
+    message: 'The code does not match the one in your email.',
+    next: 'Check the code in the newest email and type it again. After a few wrong tries the code stops working.',
+  },
+  code_locked: {
+    status: 429,
+    title: 'Too many wrong codes',
+    message: 'To keep your account safe, this code no longer works.',
+    next: 'Use the link in the email instead, or ask for a new email.',
+  },
+  code_expired: {
+    status: 410,
+    title: 'This code has expired',
+    message: 'There is no unused, unexpired code for this sign-in.',
+    next: 'Ask for a new email and use the code or link in it.',
+  },
+  rate_limited: {
+    status: 429,
+    title: 'Please wait a moment',
+    message: 'There have been too many attempts in a short time.',
+    next: 'Wait a little and try again.',
+  },
+  signup_closed: {
+    status: 403,
+    title: 'This address cannot sign in here',
+    message: 'New accounts are not open to this address.',
+    next: 'Use another address, or ask the administrator for access.',
   },
   origin_mismatch: {
     status: 403,

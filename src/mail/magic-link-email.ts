@@ -1,5 +1,5 @@
-// Renders the sign-in email: the link, which app asked and when it expires. The one-time code
-// is stored with every token but only mailed once the page to type it in exists.
+// Renders the sign-in email: the link, the code for another browser, which app asked and when
+// it expires.
 import type { Templates } from '../templates.js';
 import type { MailMessage } from './mailer.js';
 

@@ -25,9 +25,10 @@ export const interactionPath = (uid: string) => `/interaction/${uid}`;
 
 export function createProvider({ config, store, clock, secrets, pages }: ProviderDeps): Provider {
   const pageConfig = pagesConfiguration(pages);
+  const https = config.issuer.startsWith('https:');
   const configuration: Configuration = {
     ...claimsConfiguration,
-    ...ttlConfiguration,
+    ...ttlConfiguration(config),
     ...featuresConfiguration,
     ...pageConfig,
     features: { ...featuresConfiguration.features, ...pageConfig.features } as Configuration['features'],
@@ -36,8 +37,13 @@ export function createProvider({ config, store, clock, secrets, pages }: Provide
     jwks: secrets.signingKeys as Configuration['jwks'],
     cookies: {
       keys: secrets.cookieKeys,
-      long: { signed: true, httpOnly: true, sameSite: 'lax' },
-      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+      // Over https the session cookie is __Host- (this origin only, Path=/); interaction cookies are
+      // path-scoped, so the most they can be is __Secure-.
+      names: https
+        ? { session: '__Host-linkid-session', interaction: '__Secure-linkid-interaction', resume: '__Secure-linkid-resume' }
+        : { session: 'linkid-session', interaction: 'linkid-interaction', resume: 'linkid-resume' },
+      long: { signed: true, httpOnly: true, sameSite: 'lax', secure: https },
+      short: { signed: true, httpOnly: true, sameSite: 'lax', secure: https },
     },
     interactions: { url: async (_ctx, interaction) => interactionPath(interaction.uid) },
   };

@@ -54,6 +54,8 @@ export interface LoginTokenRecord {
   readonly createdAt: number;
   readonly expiresAt: number;
   readonly usedAt: number | null;
+  /** Code attempts made so far (each reserved before the code is compared). */
+  readonly codeAttempts: number;
 }
 
 export type ConsumeOutcome =
@@ -66,6 +68,13 @@ export interface LoginTokenStore {
   findByHash(hash: string): Promise<LoginTokenRecord | undefined>;
   /** Sets usedAt only where it is null and the token has not expired, atomically. */
   consume(hash: string, now: number): Promise<ConsumeOutcome>;
+  /** Unused, unexpired tokens of one interaction, newest first (at most 10). */
+  listPending(interactionUid: string, now: number): Promise<LoginTokenRecord[]>;
+  /**
+   * Takes one code attempt if the token is unused, unexpired and has made fewer than
+   * `maxAttempts`; atomic, so concurrent guesses can never exceed the limit.
+   */
+  reserveCodeAttempt(hash: string, maxAttempts: number, now: number): Promise<boolean>;
 }
 
 export interface ClientRecord {

@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumMissing, launchChromium } from '../support/chromium.js';
 import { startLinkid, type RunningLinkid } from '../support/linkid.js';
-import { latestSignInMail, readOutbox } from '../support/outbox.js';
+import { latestSignInMail, settledOutbox } from '../support/outbox.js';
 import { RelyingParty, oidc } from '../support/relying-party.js';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/browser');
@@ -59,7 +59,7 @@ describe.skipIf(chromiumMissing)('sign-in in Chromium', () => {
     await page.getByRole('heading', { name: 'Check your email' }).waitFor();
     await shot(page, '2-check-email');
 
-    const mail = latestSignInMail(linkid.dataDir, 'grace@example.com');
+    const mail = await latestSignInMail(linkid, 'grace@example.com');
     const mailPage = await context.newPage();
     await mailPage.setContent(mail.message.html);
     await shot(mailPage, '3-email');
@@ -99,8 +99,8 @@ describe.skipIf(chromiumMissing)('sign-in in Chromium', () => {
     await page.getByLabel('Email address').fill('lin@example.com');
     await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
     await page.getByRole('heading', { name: 'Check your email' }).waitFor();
-    const mail = latestSignInMail(linkid.dataDir, 'lin@example.com');
-    const mailsBefore = readOutbox(linkid.dataDir).length;
+    const mail = await latestSignInMail(linkid, 'lin@example.com');
+    const mailsBefore = (await settledOutbox(linkid)).length;
 
     const other = await browser.newContext();
     const otherPage = await other.newPage();
@@ -116,7 +116,7 @@ describe.skipIf(chromiumMissing)('sign-in in Chromium', () => {
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.getByRole('heading', { name: 'Signed in to Notes' }).waitFor();
     expect(callbacks.at(-1)!.startsWith(`${appUrl}/wiki?code=`)).toBe(true);
-    expect(readOutbox(linkid.dataDir).length).toBe(mailsBefore);
+    expect((await settledOutbox(linkid)).length).toBe(mailsBefore);
     await first.close();
     await other.close();
   });

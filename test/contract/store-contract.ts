@@ -27,6 +27,7 @@ export function loginToken(overrides: Partial<LoginTokenRecord> = {}): LoginToke
     createdAt: T0,
     expiresAt: T0 + 600_000,
     usedAt: null,
+    codeAttempts: 0,
     ...overrides,
   };
 }
@@ -191,6 +192,32 @@ export function storeContract(name: string, factory: StoreFactory): void {
 
       it('says token_unknown for a hash it never saw', async () => {
         expect(await store.loginTokens.consume(hex(), T0)).toEqual({ consumed: false, reason: 'token_unknown' });
+      });
+
+      it('lists the pending tokens of an interaction, newest first, skipping used and expired ones', async () => {
+        const uid = id();
+        const older = loginToken({ interactionUid: uid, createdAt: T0 });
+        const newer = loginToken({ interactionUid: uid, createdAt: T0 + 10 });
+        const used = loginToken({ interactionUid: uid, createdAt: T0 + 20 });
+        const expired = loginToken({ interactionUid: uid, createdAt: T0 + 30, expiresAt: T0 + 40 });
+        for (const token of [older, newer, used, expired, loginToken()]) await store.loginTokens.insert(token);
+        await store.loginTokens.consume(used.hash, T0 + 25);
+        expect((await store.loginTokens.listPending(uid, T0 + 50)).map((token) => token.hash)).toEqual([newer.hash, older.hash]);
+        expect(await store.loginTokens.listPending(id(), T0)).toEqual([]);
+      });
+
+      it('reserves at most maxAttempts code attempts, even when they race', async () => {
+        const token = loginToken();
+        await store.loginTokens.insert(token);
+        const reserved = await Promise.all(Array.from({ length: 12 }, () => store.loginTokens.reserveCodeAttempt(token.hash, 5, T0)));
+        expect(reserved.filter(Boolean)).toHaveLength(5);
+        expect((await store.loginTokens.findByHash(token.hash))?.codeAttempts).toBe(5);
+        // A used or expired token takes no attempts at all.
+        const other = loginToken();
+        await store.loginTokens.insert(other);
+        expect(await store.loginTokens.reserveCodeAttempt(other.hash, 5, other.expiresAt)).toBe(false);
+        await store.loginTokens.consume(other.hash, T0);
+        expect(await store.loginTokens.reserveCodeAttempt(other.hash, 5, T0)).toBe(false);
       });
 
       it('lets exactly one of 20 concurrent consumes win', async () => {

@@ -15,7 +15,8 @@ let linkid: RunningLinkid;
 let rp: RelyingParty;
 
 beforeAll(async () => {
-  linkid = await startLinkid({ clock });
+  // Room for the 20 concurrent confirms below; the per-token limit has its own test.
+  linkid = await startLinkid({ clock, env: { RATE_LIMIT_VERIFY_PER_TOKEN: '50/10m' } });
   rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Notes', firstParty: true }));
 });
 afterAll(() => linkid.close());

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../support/browser.js';
 import { startLinkid, type RunningLinkid } from '../support/linkid.js';
-import { readOutbox } from '../support/outbox.js';
+import { settledOutbox } from '../support/outbox.js';
 import { RelyingParty, oidc } from '../support/relying-party.js';
 import { signIn } from '../support/sign-in.js';
 
@@ -70,17 +70,17 @@ describe('sign-in with a magic link', () => {
   });
 
   it('sends a returning user of the same app straight back, without email or consent', async () => {
-    const mailsBefore = readOutbox(linkid.dataDir).length;
+    const mailsBefore = (await settledOutbox(linkid)).length;
     const attempt = await rp.authorizationUrl();
     const landing = await browser.follow(attempt.url, rp.redirectUri);
     expect(landing.location?.startsWith(rp.redirectUri), landing.body).toBe(true);
     const tokens = await rp.redeem(landing.location!, attempt);
     expect(tokens.claims()!.sub).toBe(first.tokens.claims()!.sub);
-    expect(readOutbox(linkid.dataDir).length).toBe(mailsBefore);
+    expect((await settledOutbox(linkid)).length).toBe(mailsBefore);
   });
 
   it('gives a second app single sign-on without another email', async () => {
-    const mailsBefore = readOutbox(linkid.dataDir).length;
+    const mailsBefore = (await settledOutbox(linkid)).length;
     const second = await RelyingParty.discover(
       linkid.issuer,
       await linkid.createClient({ name: 'Calendar', redirectUris: ['http://localhost:5000/cb'], firstParty: true }),
@@ -91,11 +91,11 @@ describe('sign-in with a magic link', () => {
     const tokens = await second.redeem(landing.location!, attempt);
     expect(tokens.claims()!.sub).toBe(first.tokens.claims()!.sub);
     expect(tokens.claims()!.acr).toBe('urn:linkid:acr:email-link');
-    expect(readOutbox(linkid.dataDir).length).toBe(mailsBefore);
+    expect((await settledOutbox(linkid)).length).toBe(mailsBefore);
   });
 
   it('asks a third-party app for consent, still without another email', async () => {
-    const mailsBefore = readOutbox(linkid.dataDir).length;
+    const mailsBefore = (await settledOutbox(linkid)).length;
     const third = await RelyingParty.discover(
       linkid.issuer,
       await linkid.createClient({ name: 'Photos', redirectUris: ['http://localhost:6000/cb'] }),
@@ -105,7 +105,7 @@ describe('sign-in with a magic link', () => {
     expect(consent.status).toBe(200);
     expect(consent.body).toContain('Photos wants to know who you are');
     expect(consent.body).toContain('Ada@example.com');
-    expect(readOutbox(linkid.dataDir).length).toBe(mailsBefore);
+    expect((await settledOutbox(linkid)).length).toBe(mailsBefore);
   });
 
   it('signs out through RP-initiated logout and returns to the registered address', async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SQLITE_FILE_NAME } from '../../src/store/sqlite/index.js';
 import { Browser } from '../support/browser.js';
 import { TEST_MONGODB_URI, startLinkid, type RunningLinkid } from '../support/linkid.js';
-import { readOutbox } from '../support/outbox.js';
+import { settledOutbox } from '../support/outbox.js';
 import { RelyingParty } from '../support/relying-party.js';
 
 let linkid: RunningLinkid;
@@ -63,10 +63,10 @@ describe.skipIf(TEST_MONGODB_URI)('store unavailable (SQLite locked by another w
     }
     expect(refused.status).toBe(503);
     expect(refused.body).toContain('store_unavailable');
-    expect(readOutbox(linkid.dataDir).filter((mail) => mail.to === 'busy@example.com')).toHaveLength(0);
+    expect((await settledOutbox(linkid)).filter((mail) => mail.to === 'busy@example.com')).toHaveLength(0);
     const retried = await browser.request(new URL(action, linkid.issuer).href, { form: { email: 'busy@example.com' } });
     expect(retried.status).toBe(200);
-    expect(readOutbox(linkid.dataDir).filter((mail) => mail.to === 'busy@example.com')).toHaveLength(1);
+    expect((await settledOutbox(linkid)).filter((mail) => mail.to === 'busy@example.com')).toHaveLength(1);
   });
 
   it('answers JSON 503 to API clients (a pushed authorization request, which writes)', async () => {

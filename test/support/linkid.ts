@@ -35,6 +35,8 @@ export interface RunningLinkid {
   /** Every log line written so far, as text. */
   readonly logs: string[];
   createClient(input: Partial<CreateClientInput>): Promise<ClientView>;
+  /** Waits until no sign-in email is still being prepared or sent. */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -82,6 +84,7 @@ export async function startLinkid(options: { clock?: Clock; env?: Record<string,
     store,
     app,
     logs,
+    settle: () => app.settle(),
     createClient: (input) =>
       admin.create({ name: 'Test App', redirectUris: ['http://localhost:4000/callback'], ...input }),
     async close() {

@@ -17,16 +17,28 @@ export function readOutbox(dataDir: string): OutboxMessage[] {
 export interface SignInMail {
   readonly link: string;
   readonly token: string;
+  readonly code: string;
   readonly message: OutboxMessage;
 }
 
-/** The newest sign-in mail to `to`, with its link and token pulled out of the text part. */
-export function latestSignInMail(dataDir: string, to: string): SignInMail {
-  const message = readOutbox(dataDir)
+/**
+ * The newest sign-in mail to `to`, with its link, token and code pulled out of the text part.
+ * Waits for linkid's off-request sends to finish first, as a person waits for the mail.
+ */
+export async function latestSignInMail(linkid: { dataDir: string; settle(): Promise<void> }, to: string): Promise<SignInMail> {
+  await linkid.settle();
+  const message = readOutbox(linkid.dataDir)
     .filter((mail) => mail.to.toLowerCase() === to.trim().toLowerCase())
     .at(-1);
   if (!message) throw new Error(`no mail to ${to} in the outbox`);
   const link = /(https?:\/\/\S+\/login\/link\?token=([A-Za-z0-9_-]{43}))/.exec(message.text);
-  if (!link) throw new Error(`mail to ${to} has no sign-in link:\n${message.text}`);
-  return { link: link[1]!, token: link[2]!, message };
+  const code = /code in the window where you started: (\d{6})/.exec(message.text);
+  if (!link || !code) throw new Error(`mail to ${to} has no sign-in link or code:\n${message.text}`);
+  return { link: link[1]!, token: link[2]!, code: code[1]!, message };
+}
+
+/** Every mail in the outbox once linkid has finished sending. */
+export async function settledOutbox(linkid: { dataDir: string; settle(): Promise<void> }): Promise<OutboxMessage[]> {
+  await linkid.settle();
+  return readOutbox(linkid.dataDir);
 }

@@ -14,7 +14,7 @@ export async function requestLink(browser: Browser, linkid: RunningLinkid, attem
   const page = await browser.submit(form, /\/login$/, { email });
   expect(page.status, page.body).toBe(200);
   expect(page.body).toContain('Check your email');
-  return { page, mail: latestSignInMail(linkid.dataDir, email) };
+  return { page, mail: await latestSignInMail(linkid, email) };
 }
 
 /** Opens the link and presses the confirm button; returns the confirm POST's own response. */

@@ -1,36 +1,64 @@
-// The interaction pages oidc-provider sends the browser to: the email form, "check your email",
-// and cancel. The prompt name decides what the page shows; consent lives in consent.ts.
+// The interaction pages oidc-provider sends the browser to: the email form, "check your email"
+// with the code field and the resend button, and cancel. The prompt name decides what the page
+// shows; consent lives in consent.ts.
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { normalizeEmail } from '../../login/email-address.js';
 import type { MagicLinkService } from '../../login/magic-link-service.js';
-import { REASONS } from '../../login/reasons.js';
+import { REASONS, type Reason } from '../../login/reasons.js';
 import { interactionPath } from '../../oidc/provider.js';
 import type { BindingCookie } from '../binding-cookie.js';
+import { completeSignIn, type CompleteSignInDeps } from '../complete-sign-in.js';
+import { renderReason } from '../errors.js';
 import { clientNameOf, finishInteraction, loadInteraction, type InteractionDetails } from '../interaction-details.js';
 import { renderPage } from '../render.js';
 import { grantConsent, renderConsent, type ConsentDeps } from './consent.js';
 
-export interface InteractionRouteDeps extends ConsentDeps {
+export interface InteractionRouteDeps extends ConsentDeps, CompleteSignInDeps {
   readonly magicLinks: MagicLinkService;
   readonly bindingCookie: BindingCookie;
   readonly loginTokenTtlSeconds: number;
+  readonly resendCooldownSeconds: number;
   readonly isFirstParty: (clientId: string) => Promise<boolean>;
 }
+
+const bodyField = (ctx: Context, name: string): unknown => (ctx.request.body as Record<string, unknown> | undefined)?.[name];
 
 export function interactionRoutes(router: Router, deps: InteractionRouteDeps): void {
   const { provider, pages } = deps;
 
   const renderEmailForm = async (ctx: Context, details: InteractionDetails, email: string, error?: string) => {
-    const uid = details.uid;
     renderPage(ctx, pages, 'email-form', {
       title: 'Sign in',
       appName: await clientNameOf(provider, details.params.client_id),
       email,
       error,
-      action: `${interactionPath(uid)}/login`,
-      abortAction: `${interactionPath(uid)}/abort`,
+      action: `${interactionPath(details.uid)}/login`,
+      abortAction: `${interactionPath(details.uid)}/abort`,
     });
+  };
+
+  const renderCheckEmail = async (ctx: Context, details: InteractionDetails, email: string, error?: Reason) => {
+    renderPage(ctx, pages, 'check-email', {
+      title: 'Check your email',
+      email,
+      appName: await clientNameOf(provider, details.params.client_id),
+      minutes: Math.round(deps.loginTokenTtlSeconds / 60),
+      codeAction: `${interactionPath(details.uid)}/code`,
+      resendAction: `${interactionPath(details.uid)}/login`,
+      restartUrl: interactionPath(details.uid),
+      cooldownSeconds: deps.resendCooldownSeconds,
+      error: error && `${REASONS[error].title}. ${REASONS[error].next}`,
+    });
+    if (error) ctx.status = REASONS[error].status;
+  };
+
+  const loadLoginInteraction = async (ctx: Context) => {
+    const details = await loadInteraction(provider, ctx);
+    if (details.prompt.name === 'login') return details;
+    ctx.status = 303;
+    ctx.redirect(interactionPath(details.uid));
+    return undefined;
   };
 
   router.get('/interaction/:uid', async (ctx) => {
@@ -52,21 +80,18 @@ export function interactionRoutes(router: Router, deps: InteractionRouteDeps): v
     await finishInteraction(provider, ctx, { error: 'invalid_request', error_description: 'unsupported prompt' });
   });
 
+  // The email form, and the resend button on "check your email" (same request, same limits).
   router.post('/interaction/:uid/login', async (ctx) => {
-    const details = await loadInteraction(provider, ctx);
-    if (details.prompt.name !== 'login') {
-      ctx.status = 303;
-      ctx.redirect(interactionPath(details.uid));
-      return;
-    }
-    const typed = (ctx.request.body as Record<string, unknown> | undefined)?.email;
+    const details = await loadLoginInteraction(ctx);
+    if (!details) return;
+    const typed = bodyField(ctx, 'email');
     const email = normalizeEmail(typed);
     if (!email) {
       await renderEmailForm(ctx, details, typeof typed === 'string' ? typed.slice(0, 254) : '', REASONS.invalid_email.next);
       ctx.status = REASONS.invalid_email.status;
       return;
     }
-    await deps.magicLinks.issue({
+    const decision = await deps.magicLinks.requestLink({
       email,
       interactionUid: details.uid,
       clientId: String(details.params.client_id),
@@ -75,13 +100,30 @@ export function interactionRoutes(router: Router, deps: InteractionRouteDeps): v
       ip: ctx.ip,
       userAgent: ctx.get('user-agent'),
     });
-    renderPage(ctx, pages, 'check-email', {
-      title: 'Check your email',
-      email,
-      appName: await clientNameOf(provider, details.params.client_id),
-      minutes: Math.round(deps.loginTokenTtlSeconds / 60),
-      restartUrl: interactionPath(details.uid),
+    if (!decision.allow) {
+      renderReason(ctx, pages, decision.reason, { retryAfterSeconds: decision.retryAfterSeconds });
+      return;
+    }
+    await renderCheckEmail(ctx, details, email);
+  });
+
+  // The code from the email, typed in the window where the sign-in started.
+  router.post('/interaction/:uid/code', async (ctx) => {
+    const details = await loadLoginInteraction(ctx);
+    if (!details) return;
+    const result = await deps.magicLinks.verifyCode({
+      code: bodyField(ctx, 'code'),
+      interactionUid: details.uid,
+      bindingNonce: deps.bindingCookie.read(ctx),
+      ip: ctx.ip,
     });
+    if (!result.allow) {
+      if (result.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(result.retryAfterSeconds));
+      const email = normalizeEmail(bodyField(ctx, 'email')) ?? '';
+      await renderCheckEmail(ctx, details, email, result.reason);
+      return;
+    }
+    await completeSignIn(ctx, deps, result.token, 'code');
   });
 
   router.post('/interaction/:uid/abort', async (ctx) => {

@@ -1,30 +1,23 @@
 // The link in the email. GET (and HEAD) only show a confirm page: mail scanners follow links, so
 // opening one must change nothing. The button POSTs to a path under the interaction, because
-// oidc-provider scopes its interaction cookie to /interaction/:uid.
+// oidc-provider scopes its interaction cookie to /interaction/:uid. A used or expired link offers
+// one button that mails a fresh link for the same sign-in.
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
-import type Provider from 'oidc-provider';
 import type { MagicLinkService } from '../../login/magic-link-service.js';
-import type { Audit } from '../../observability/audit.js';
-import { EMAIL_LINK_ACR, EMAIL_LINK_AMR } from '../../oidc/sign-in-method.js';
+import type { Reason } from '../../login/reasons.js';
 import { interactionPath } from '../../oidc/provider.js';
-import { newUserId } from '../../account/user-id.js';
-import type { Clock } from '../../clock.js';
-import type { UserStore } from '../../store/port.js';
 import type { BindingCookie } from '../binding-cookie.js';
+import { completeSignIn, type CompleteSignInDeps } from '../complete-sign-in.js';
 import type { PageDeps } from '../context.js';
 import { renderReason } from '../errors.js';
-import { clientNameOf, findInteraction, finishInteraction } from '../interaction-details.js';
+import { clientNameOf, findInteraction } from '../interaction-details.js';
 import { renderPage } from '../render.js';
 
-export interface VerifyRouteDeps {
-  readonly provider: Provider;
+export interface VerifyRouteDeps extends CompleteSignInDeps {
   readonly magicLinks: MagicLinkService;
   readonly bindingCookie: BindingCookie;
   readonly pages: PageDeps;
-  readonly users: UserStore;
-  readonly clock: Clock;
-  readonly audit: Audit;
   readonly issuerOrigin: string;
 }
 
@@ -38,14 +31,24 @@ export function isSameOrigin(ctx: Context, issuerOrigin: string): boolean {
   return ctx.get('sec-fetch-site') === 'same-origin';
 }
 
+const RENEWABLE: ReadonlySet<Reason> = new Set(['token_used', 'token_expired']);
+
 export function verifyRoutes(router: Router, deps: VerifyRouteDeps): void {
   const { provider, pages } = deps;
+  const bodyToken = (ctx: Context) => (ctx.request.body as Record<string, unknown> | undefined)?.token;
+
+  const refuseLink = (ctx: Context, reason: Reason, rawToken: unknown, retryAfterSeconds?: number) => {
+    const renewable = RENEWABLE.has(reason) && typeof rawToken === 'string';
+    renderReason(ctx, pages, reason, {
+      retryAfterSeconds,
+      action: renewable ? { url: '/login/link/renew', label: 'Email me a new link for this sign-in', fields: { token: rawToken } } : undefined,
+    });
+  };
 
   router.get('/login/link', async (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
-    const result = await deps.magicLinks.open(ctx.query.token);
+    const result = await deps.magicLinks.open(ctx.query.token, ctx.ip);
     if (!result.allow) {
-      renderReason(ctx, pages, result.reason);
+      refuseLink(ctx, result.reason, ctx.query.token, result.retryAfterSeconds);
       return;
     }
     renderPage(ctx, pages, 'confirm', {
@@ -57,13 +60,26 @@ export function verifyRoutes(router: Router, deps: VerifyRouteDeps): void {
     });
   });
 
+  router.post('/login/link/renew', async (ctx) => {
+    if (!isSameOrigin(ctx, deps.issuerOrigin)) {
+      renderReason(ctx, pages, 'origin_mismatch');
+      return;
+    }
+    const decision = await deps.magicLinks.renew(bodyToken(ctx), ctx.ip, (clientId) => clientNameOf(provider, clientId));
+    if (!decision.allow) {
+      renderReason(ctx, pages, decision.reason, { retryAfterSeconds: decision.retryAfterSeconds });
+      return;
+    }
+    renderPage(ctx, pages, 'link-renewed', { title: 'Check your email' });
+  });
+
   router.post('/interaction/:uid/verify', async (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
     const input = {
-      rawToken: (ctx.request.body as Record<string, unknown> | undefined)?.token,
+      rawToken: bodyToken(ctx),
       interactionUid: ctx.params.uid!,
       bindingNonce: deps.bindingCookie.read(ctx),
       sameOrigin: isSameOrigin(ctx, deps.issuerOrigin),
+      ip: ctx.ip,
     };
     const details = await findInteraction(provider, ctx);
     if (!details) {
@@ -74,19 +90,9 @@ export function verifyRoutes(router: Router, deps: VerifyRouteDeps): void {
     }
     const result = await deps.magicLinks.confirm(input);
     if (!result.allow) {
-      renderReason(ctx, pages, result.reason);
+      refuseLink(ctx, result.reason, input.rawToken, result.retryAfterSeconds);
       return;
     }
-    const now = deps.clock.now();
-    const { user, created } = await deps.users.findOrCreate(result.token.email, newUserId(), now);
-    if (created) deps.audit('account.created', { accountId: user.id, clientId: result.token.clientId });
-    await deps.users.recordLogin(user.id, now);
-    deps.audit('login.completed', { accountId: user.id, clientId: result.token.clientId, interactionUid: details.uid });
-    await finishInteraction(
-      provider,
-      ctx,
-      { login: { accountId: user.id, acr: EMAIL_LINK_ACR, amr: EMAIL_LINK_AMR, remember: true } },
-      { mergeWithLastSubmission: false },
-    );
+    await completeSignIn(ctx, deps, result.token, 'link');
   });
 }

@@ -1,16 +1,30 @@
-// Lifetimes, in seconds. Short for anything bearer-like, longer for the SSO session and grants.
+// Lifetimes, in seconds. Short for anything bearer-like; the SSO session ends after an idle
+// period without sign-in activity and at the latest an absolute time after the login itself.
+import type { Configuration } from 'oidc-provider';
+
 const MINUTE = 60;
 const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 
-export const ttlConfiguration = {
-  ttl: {
-    AccessToken: HOUR,
-    AuthorizationCode: MINUTE,
-    IdToken: HOUR,
-    Interaction: HOUR,
-    Session: 14 * DAY,
-    Grant: 14 * DAY,
-    RefreshToken: 14 * DAY,
-  },
-};
+export interface SessionLifetimes {
+  readonly sessionIdleSeconds: number;
+  readonly sessionAbsoluteSeconds: number;
+}
+
+export function ttlConfiguration({ sessionIdleSeconds, sessionAbsoluteSeconds }: SessionLifetimes): Pick<Configuration, 'ttl'> {
+  return {
+    ttl: {
+      AccessToken: HOUR,
+      AuthorizationCode: MINUTE,
+      IdToken: HOUR,
+      Interaction: HOUR,
+      // Recomputed each time the session is saved (every sign-in and every app it signs in to).
+      Session: (_ctx, session) => {
+        const loginTs = typeof session.loginTs === 'number' ? session.loginTs : Math.floor(Date.now() / 1000);
+        const absoluteLeft = loginTs + sessionAbsoluteSeconds - Math.floor(Date.now() / 1000);
+        return Math.max(1, Math.min(sessionIdleSeconds, absoluteLeft));
+      },
+      Grant: sessionAbsoluteSeconds,
+      RefreshToken: sessionAbsoluteSeconds,
+    },
+  };
+}

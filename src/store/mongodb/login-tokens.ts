@@ -16,6 +16,7 @@ const toRecord = (doc: LoginTokenDoc): LoginTokenRecord => ({
   createdAt: doc.createdAt.getTime(),
   expiresAt: doc.expiresAt.getTime(),
   usedAt: doc.usedAt ? doc.usedAt.getTime() : null,
+  codeAttempts: doc.codeAttempts ?? 0,
 });
 
 export function createMongoLoginTokens(tokens: Model<LoginTokenDoc>): LoginTokenStore {
@@ -27,6 +28,21 @@ export function createMongoLoginTokens(tokens: Model<LoginTokenDoc>): LoginToken
         expiresAt: new Date(token.expiresAt),
         usedAt: token.usedAt === null ? null : new Date(token.usedAt),
       });
+    },
+    async listPending(interactionUid, now) {
+      const docs = await tokens
+        .find({ interactionUid, usedAt: null, expiresAt: { $gt: new Date(now) } })
+        .sort({ createdAt: -1, _id: -1 })
+        .limit(10)
+        .lean();
+      return docs.map(toRecord);
+    },
+    async reserveCodeAttempt(hash, maxAttempts, now) {
+      const result = await tokens.updateOne(
+        { hash, usedAt: null, expiresAt: { $gt: new Date(now) }, codeAttempts: { $lt: maxAttempts } },
+        { $inc: { codeAttempts: 1 } },
+      );
+      return result.modifiedCount === 1;
     },
     async findByHash(hash) {
       const doc = await tokens.findOne({ hash }).lean();

@@ -59,6 +59,7 @@ export interface LoginTokenDoc {
   createdAt: Date;
   expiresAt: Date;
   usedAt: Date | null;
+  codeAttempts: number;
 }
 
 export const loginTokenSchema = new Schema<LoginTokenDoc>(
@@ -74,11 +75,12 @@ export const loginTokenSchema = new Schema<LoginTokenDoc>(
     createdAt: { type: Date, required: true },
     expiresAt: { type: Date, required: true },
     usedAt: { type: Date, default: null },
+    codeAttempts: { type: Number, default: 0 },
   },
   { versionKey: false },
 );
 loginTokenSchema.index({ hash: 1 }, { unique: true });
-loginTokenSchema.index({ interactionUid: 1 });
+loginTokenSchema.index({ interactionUid: 1, createdAt: -1 });
 loginTokenSchema.index({ expiresAt: 1 }, ttl);
 
 export interface ClientDoc {

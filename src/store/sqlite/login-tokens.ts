@@ -15,6 +15,7 @@ interface Row {
   created_at: number;
   expires_at: number;
   used_at: number | null;
+  code_attempts: number;
 }
 
 const toRecord = (row: Row): LoginTokenRecord => ({
@@ -29,22 +30,36 @@ const toRecord = (row: Row): LoginTokenRecord => ({
   createdAt: row.created_at,
   expiresAt: row.expires_at,
   usedAt: row.used_at,
+  codeAttempts: row.code_attempts,
 });
 
 export function createSqliteLoginTokens(db: Database): LoginTokenStore {
   const insert = db.prepare(`
     INSERT INTO login_tokens (hash, email, interaction_uid, client_id, binding_hash, code_hmac, ip,
-      user_agent, created_at, expires_at, used_at)
+      user_agent, created_at, expires_at, used_at, code_attempts)
     VALUES (@hash, @email, @interactionUid, @clientId, @bindingHash, @codeHmac, @ip, @userAgent,
-      @createdAt, @expiresAt, @usedAt)`);
+      @createdAt, @expiresAt, @usedAt, @codeAttempts)`);
   const byHash = db.prepare<[string], Row>('SELECT * FROM login_tokens WHERE hash = ?');
   const consume = db.prepare(`
     UPDATE login_tokens SET used_at = @now
     WHERE hash = @hash AND used_at IS NULL AND expires_at > @now`);
+  const pending = db.prepare<{ interactionUid: string; now: number }, Row>(`
+    SELECT * FROM login_tokens
+    WHERE interaction_uid = @interactionUid AND used_at IS NULL AND expires_at > @now
+    ORDER BY created_at DESC, rowid DESC LIMIT 10`);
+  const reserve = db.prepare(`
+    UPDATE login_tokens SET code_attempts = code_attempts + 1
+    WHERE hash = @hash AND used_at IS NULL AND expires_at > @now AND code_attempts < @maxAttempts`);
 
   return {
     async insert(token) {
       insert.run(token);
+    },
+    async listPending(interactionUid, now) {
+      return pending.all({ interactionUid, now }).map(toRecord);
+    },
+    async reserveCodeAttempt(hash, maxAttempts, now) {
+      return reserve.run({ hash, maxAttempts, now }).changes === 1;
     },
     async findByHash(hash) {
       const row = byHash.get(hash);

@@ -64,6 +64,9 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX rate_limits_expire ON rate_limits (expire) WHERE expire IS NOT NULL;
   `,
+  `
+  ALTER TABLE login_tokens ADD COLUMN code_attempts INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export function migrate(db: Database): void {

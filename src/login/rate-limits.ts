@@ -1,0 +1,56 @@
+// The rate limits of the sign-in flow, counted in the active store (so every instance counts
+// together) with rate-limiter-flexible. Email addresses are hashed into their keys: the counters
+// table needs no personal data.
+import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimitName, RateRule } from '../config/env.js';
+import type { Store } from '../store/port.js';
+import type { Decision } from './policy.js';
+import { sha256 } from './token-crypto.js';
+
+export type LimitName = RateLimitName | 'RESEND_COOLDOWN';
+
+export interface RateLimits {
+  /** Spends one point of `name` for `key`; a refusal carries the seconds until it may be retried. */
+  consume(name: LimitName, key: string): Promise<Decision>;
+  /** Whether `key` still has points left, without spending one. */
+  peek(name: LimitName, key: string): Promise<Decision>;
+}
+
+const isRefusal = (value: unknown): value is RateLimiterRes =>
+  typeof value === 'object' && value !== null && 'msBeforeNext' in value && !(value instanceof Error);
+
+const refused = (res: RateLimiterRes): Decision => ({
+  allow: false,
+  reason: 'rate_limited',
+  retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
+});
+
+export const emailKey = (email: string) => sha256(email.toLowerCase()).slice(0, 32);
+
+export function createRateLimits(store: Store, rules: Readonly<Record<RateLimitName, RateRule>>, resendCooldownSeconds: number): RateLimits {
+  const all: Record<LimitName, RateRule> = { ...rules, RESEND_COOLDOWN: { points: 1, durationSeconds: resendCooldownSeconds } };
+  const limiters = new Map<LimitName, RateLimiterAbstract>(
+    Object.entries(all).map(([name, rule]) => [
+      name as LimitName,
+      store.createRateLimiter({ keyPrefix: `rl_${name.toLowerCase()}`, points: rule.points, durationSeconds: rule.durationSeconds }),
+    ]),
+  );
+  const limiter = (name: LimitName) => limiters.get(name)!;
+
+  return {
+    async consume(name, key) {
+      try {
+        await limiter(name).consume(key);
+        return { allow: true };
+      } catch (error) {
+        if (isRefusal(error)) return refused(error);
+        throw error;
+      }
+    },
+    async peek(name, key) {
+      const res = await limiter(name).get(key);
+      if (res && res.consumedPoints >= all[name].points) return refused(res);
+      return { allow: true };
+    },
+  };
+}
