@@ -128,11 +128,10 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps) {
     audit('login.link_sent', { tokenId: hash.slice(0, 12), clientId: request.clientId, interactionUid: request.interactionUid });
   };
 
-  const sendLimits = (email: string, ip: string, interactionUid: string): [LimitName, string][] => [
+  const sendLimits = (email: string, ip: string): [LimitName, string][] => [
     ['RATE_LIMIT_SEND_PER_IP', ip],
     ['RATE_LIMIT_SEND_PER_EMAIL', emailKey(email)],
     ['RATE_LIMIT_SEND_PER_IP_EMAIL', `${ip}|${emailKey(email)}`],
-    ['RESEND_COOLDOWN', `${interactionUid}|${emailKey(email)}`],
   ];
 
   /** The confirm POST's policy decision alone; consumes nothing. */
@@ -155,7 +154,11 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps) {
     /** The email form. Answers the same for every address; the send itself happens off the request. */
     async requestLink(request: LinkRequest): Promise<Decision> {
       const bindingHash = sha256(request.bindingNonce);
-      const limited = await spend([['RATE_LIMIT_SEND_PER_BROWSER', bindingHash], ...sendLimits(request.email, request.ip, request.interactionUid)]);
+      const limited = await spend([
+        ['RATE_LIMIT_SEND_PER_BROWSER', bindingHash],
+        ...sendLimits(request.email, request.ip),
+        ['RESEND_COOLDOWN', `${request.interactionUid}|${emailKey(request.email)}`],
+      ]);
       if (!limited.allow) {
         audit('login.refused', { reason: limited.reason, limit: limited.limit, step: 'request', interactionUid: request.interactionUid });
         return limited;
@@ -164,14 +167,21 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps) {
       return { allow: true };
     },
 
-    /** A new link for the sign-in an old (used or expired) link belonged to, bound to the same browser. */
+    /**
+     * A new link for the sign-in a used or expired link belonged to, bound to the same browser.
+     * No resend cooldown here (the old link is proof enough of a real sign-in); the per-address and
+     * per-IP send limits still apply.
+     */
     async renew(rawToken: unknown, ip: string, clientName: (clientId: string) => Promise<string>): Promise<Decision> {
       const token = await lookup(rawToken);
       if (!token) return refuse({ allow: false, reason: 'token_unknown' }, { step: 'renew' });
+      if (token.usedAt === null && token.expiresAt > clock.now()) {
+        return refuse({ allow: false, reason: 'invalid_request' }, { step: 'renew', tokenId: tokenId(token) });
+      }
       if (!(await deps.isInteractionPending(token.interactionUid))) {
         return refuse({ allow: false, reason: 'interaction_expired' }, { step: 'renew', tokenId: tokenId(token) });
       }
-      const limited = await spend(sendLimits(token.email, ip, token.interactionUid));
+      const limited = await spend(sendLimits(token.email, ip));
       if (!limited.allow) return refuse(limited as Decision & { allow: false }, { step: 'renew', limit: limited.limit, tokenId: tokenId(token) });
       const delivery: Delivery = { ...token, clientName: await clientName(token.clientId), ip, userAgent: token.userAgent };
       deps.offRequest.run('renew sign-in link', () => deliver(delivery));

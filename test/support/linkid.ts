@@ -10,6 +10,7 @@ import { createClientAdmin, type ClientView, type CreateClientInput } from '../.
 import { systemClock, type Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { createApp, type App } from '../../src/http/app.js';
+import type { Mailer } from '../../src/mail/mailer.js';
 import { createOutboxMailer } from '../../src/mail/outbox.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { loadOrCreateSecrets } from '../../src/secrets/key-files.js';
@@ -40,14 +41,24 @@ export interface RunningLinkid {
   close(): Promise<void>;
 }
 
-export async function startLinkid(options: { clock?: Clock; env?: Record<string, string>; sqliteBusyTimeoutMs?: number } = {}): Promise<RunningLinkid> {
+export interface StartOptions {
+  readonly clock?: Clock;
+  readonly env?: Record<string, string>;
+  readonly sqliteBusyTimeoutMs?: number;
+  /** Advertise an https issuer (the test server itself still listens on plain http). */
+  readonly https?: boolean;
+  /** Replaces the outbox mailer, e.g. to hold a send back. */
+  readonly mailer?: (outbox: Mailer) => Mailer;
+}
+
+export async function startLinkid(options: StartOptions = {}): Promise<RunningLinkid> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-test-'));
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const config = loadConfig({
     PORT: String(port),
-    ISSUER: `http://127.0.0.1:${port}`,
+    ISSUER: `${options.https ? 'https' : 'http'}://127.0.0.1:${port}`,
     DATA_DIR: dataDir,
     LOG_LEVEL: 'debug',
     // Under `npm run test:mongo` the flows run against MongoDB too, each in its own database.
@@ -68,7 +79,8 @@ export async function startLinkid(options: { clock?: Clock; env?: Record<string,
   const clock = options.clock ?? systemClock;
   const secrets = await loadOrCreateSecrets(config);
   const store = options.sqliteBusyTimeoutMs === undefined ? await openStore(config) : openSqliteStore(dataDir, { busyTimeoutMs: options.sqliteBusyTimeoutMs });
-  const mailer = createOutboxMailer(dataDir, config.mailFrom, clock);
+  const outbox = createOutboxMailer(dataDir, config.mailFrom, clock);
+  const mailer = options.mailer ? options.mailer(outbox) : outbox;
   const app = createApp(config, { store, mailer, clock, logger, secrets });
   server.on('request', app.app.callback());
   const admin = createClientAdmin({
