@@ -110,14 +110,65 @@ describe.skipIf(chromiumMissing)('sign-in in Chromium', () => {
     await shot(otherPage, '7-other-browser');
     expect(callbacks.some((url) => url.startsWith(`${appUrl}/wiki`))).toBe(false);
 
-    // The first browser can still use the link: the other one consumed nothing.
-    await page.goto(mail.link);
-    await page.getByRole('button', { name: 'Sign in to Wiki' }).click();
+    // Back in the first browser, the code from the same email finishes the sign-in.
+    await page.getByLabel('6-digit code').fill(mail.code);
+    await shot(page, '8-code-typed');
+    await page.getByRole('button', { name: 'Sign in with the code' }).click();
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.getByRole('heading', { name: 'Signed in to Notes' }).waitFor();
     expect(callbacks.at(-1)!.startsWith(`${appUrl}/wiki?code=`)).toBe(true);
     expect((await settledOutbox(linkid)).length).toBe(mailsBefore);
     await first.close();
     await other.close();
+  });
+
+  it('a mail scanner (HEAD, GET, cookie-less POST) before the human leaves the link working', async () => {
+    const rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Docs', redirectUris: [`${appUrl}/docs`], firstParty: true }));
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto((await rp.authorizationUrl()).url);
+    await page.getByLabel('Email address').fill('scanned@example.com');
+    await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+    await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+    const mail = await latestSignInMail(linkid, 'scanned@example.com');
+
+    expect((await fetch(mail.link, { method: 'HEAD' })).status).toBe(200);
+    const scanned = await fetch(mail.link, { headers: { 'user-agent': 'Mail scanner' } });
+    const form = /action="([^"]+)"[\s\S]*?name="token" value="([^"]+)"/.exec(await scanned.text())!;
+    const pressed = await fetch(new URL(form[1]!, linkid.issuer), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: linkid.issuer },
+      body: new URLSearchParams({ token: form[2]! }),
+    });
+    expect(pressed.status).toBe(403);
+
+    await page.goto(mail.link);
+    await page.getByRole('button', { name: 'Sign in to Docs' }).click();
+    await page.getByRole('heading', { name: 'Signed in to Notes' }).waitFor();
+    expect(callbacks.at(-1)!.startsWith(`${appUrl}/docs?code=`)).toBe(true);
+    await context.close();
+  });
+
+  it('flooding one address shows the wait, with the reason', async () => {
+    const rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Flood', redirectUris: [`${appUrl}/flood`] }));
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    let status = 0;
+    for (let i = 0; i < 4; i += 1) {
+      await page.goto((await rp.authorizationUrl()).url);
+      await page.getByLabel('Email address').fill('flooded@example.com');
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/login') && r.request().method() === 'POST'),
+        page.getByRole('button', { name: 'Email me a sign-in link' }).click(),
+      ]);
+      status = response.status();
+    }
+    expect(status).toBe(429);
+    await page.getByRole('heading', { name: 'Please wait a moment' }).waitFor();
+    await expect.poll(() => page.locator('main').textContent()).toMatch(/Wait \d+ seconds/);
+    await shot(page, '9-rate-limited');
+    expect((await settledOutbox(linkid)).filter((m) => m.to === 'flooded@example.com')).toHaveLength(3);
+    await context.close();
   });
 });

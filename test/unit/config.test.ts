@@ -62,3 +62,29 @@ describe('store and key settings', () => {
     expect(() => loadConfig({ SIGNING_KEYS: 'nope' })).toThrow(/SIGNING_KEYS: must be a JSON Web Key Set/);
   });
 });
+
+describe('rate limits, sign-up and sessions', () => {
+  it('parses rate rules like 5/1h and has documented defaults', () => {
+    const config = loadConfig({ RATE_LIMIT_SEND_PER_EMAIL: '2/30s', RATE_LIMIT_CODE_PER_IP: '7/2d' });
+    expect(config.rateLimits.RATE_LIMIT_SEND_PER_EMAIL).toEqual({ points: 2, durationSeconds: 30 });
+    expect(config.rateLimits.RATE_LIMIT_CODE_PER_IP).toEqual({ points: 7, durationSeconds: 172_800 });
+    expect(config.rateLimits.RATE_LIMIT_SEND_PER_IP_EMAIL).toEqual({ points: 3, durationSeconds: 600 });
+    expect(() => loadConfig({ RATE_LIMIT_SEND_PER_IP: 'lots' })).toThrow(/RATE_LIMIT_SEND_PER_IP: must look like 5\/1h/);
+    expect(() => loadConfig({ RATE_LIMIT_SEND_PER_IP: '0/1h' })).toThrow(/RATE_LIMIT_SEND_PER_IP/);
+  });
+
+  it('needs allowed domains for SIGNUP=allowlist', () => {
+    expect(loadConfig({ SIGNUP: 'allowlist', SIGNUP_ALLOWED_DOMAINS: 'Example.com, example.org' }).signup).toEqual({
+      policy: 'allowlist',
+      allowedDomains: ['example.com', 'example.org'],
+    });
+    expect(() => loadConfig({ SIGNUP: 'allowlist' })).toThrow(/SIGNUP_ALLOWED_DOMAINS: must list at least one domain/);
+    expect(() => loadConfig({ SIGNUP: 'invite' })).toThrow(/SIGNUP: must be one of open, allowlist, closed/);
+    expect(() => loadConfig({ SIGNUP_ALLOWED_DOMAINS: 'not a domain' })).toThrow(/SIGNUP_ALLOWED_DOMAINS/);
+  });
+
+  it('keeps the idle session lifetime within the absolute one', () => {
+    expect(loadConfig({})).toMatchObject({ sessionIdleSeconds: 14 * 86_400, sessionAbsoluteSeconds: 30 * 86_400 });
+    expect(() => loadConfig({ SESSION_IDLE_TTL_SECONDS: '7200', SESSION_ABSOLUTE_TTL_SECONDS: '3600' })).toThrow(/SESSION_IDLE_TTL_SECONDS/);
+  });
+});
