@@ -113,8 +113,63 @@ export interface RateLimitRule {
   readonly blockDurationSeconds?: number;
 }
 
+export type MailStatus = 'queued' | 'sent' | 'delivered' | 'failed' | 'suppressed';
+
+/** A message in the durable send queue. Its content is sealed (encrypted) and dropped once sent. */
+export interface QueuedMail {
+  readonly id: string;
+  readonly to: string;
+  readonly tag: string;
+  /** The sign-in this message belongs to, and the browser that asked, for the status page. */
+  readonly interactionUid: string | null;
+  readonly bindingHash: string | null;
+  readonly requestId: string | null;
+  /** Encrypted subject, text and html; null once the message is sent or given up. */
+  readonly sealed: string | null;
+  readonly status: MailStatus;
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  readonly leaseUntil: number | null;
+  readonly giveUpAt: number;
+  readonly lastError: string | null;
+  readonly providerMessageId: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface MailQueueStore {
+  enqueue(mail: QueuedMail): Promise<void>;
+  /**
+   * Leases the next queued message that is due and not leased (or whose lease ran out), for
+   * `leaseMs`; atomic, so two workers never hold the same message. Increments attempts.
+   */
+  claimNext(owner: string, now: number, leaseMs: number): Promise<QueuedMail | undefined>;
+  /** Records the outcome of a leased message; ignored unless `owner` still holds the lease. */
+  complete(id: string, owner: string, outcome: MailOutcome, now: number): Promise<boolean>;
+  /** The newest message of one sign-in for one browser. */
+  latestFor(interactionUid: string, bindingHash: string): Promise<QueuedMail | undefined>;
+  /** A provider's delivery report: sent becomes delivered, or failed/suppressed on a bounce. */
+  recordDelivery(providerMessageId: string, status: 'delivered' | 'failed' | 'suppressed', detail: string | null, now: number): Promise<boolean>;
+  /** Removes finished messages older than `before`; returns how many. */
+  purgeFinished(before: number, batchSize: number): Promise<number>;
+}
+
+export type MailOutcome =
+  | { readonly status: 'sent'; readonly providerMessageId: string }
+  | { readonly status: 'failed' | 'suppressed'; readonly error: string }
+  | { readonly status: 'retry'; readonly nextAttemptAt: number; readonly error: string };
+
+export interface SuppressionStore {
+  /** Stops mail to an address (hard bounce, spam complaint, inactive recipient). Idempotent. */
+  suppress(email: string, reason: string, now: number): Promise<void>;
+  /** The reason, if mail to this address is suppressed. */
+  reasonFor(email: string): Promise<string | undefined>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'mongodb';
+  readonly mailQueue: MailQueueStore;
+  readonly suppressions: SuppressionStore;
   readonly oidc: OidcModelStore;
   readonly users: UserStore;
   readonly loginTokens: LoginTokenStore;

@@ -2,7 +2,7 @@
 // file calls storeContract() with a factory that opens a fresh, empty store.
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DuplicateError, type ClientRecord, type LoginTokenRecord, type Store } from '../../src/store/port.js';
+import { DuplicateError, type ClientRecord, type LoginTokenRecord, type QueuedMail, type Store } from '../../src/store/port.js';
 
 export interface StoreFactory {
   open(): Promise<Store>;
@@ -41,6 +41,28 @@ export function clientRecord(overrides: Partial<ClientRecord> = {}): ClientRecor
     isPublic: false,
     firstParty: false,
     secretSalt: id(),
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+export function queuedMail(overrides: Partial<QueuedMail> = {}): QueuedMail {
+  return {
+    id: id(),
+    to: 'someone@example.com',
+    tag: 'sign-in',
+    interactionUid: id(),
+    bindingHash: hex(),
+    requestId: id(),
+    sealed: 'sealed-content',
+    status: 'queued',
+    attempts: 0,
+    nextAttemptAt: T0,
+    leaseUntil: null,
+    giveUpAt: T0 + 600_000,
+    lastError: null,
+    providerMessageId: null,
     createdAt: T0,
     updatedAt: T0,
     ...overrides,
@@ -308,6 +330,98 @@ export function storeContract(name: string, factory: StoreFactory): void {
         await limiter.consume('k');
         const refusal = (await limiter.consume('k').catch((error: unknown) => error)) as { msBeforeNext: number };
         expect(refusal.msBeforeNext).toBeGreaterThan(100_000);
+      });
+    });
+
+    describe('mail queue', () => {
+      it('claims a due message once, with a lease, and counts the attempt', async () => {
+        const mail = queuedMail();
+        await store.mailQueue.enqueue(mail);
+        const claimed = await store.mailQueue.claimNext('worker-a', T0, 30_000);
+        expect(claimed).toMatchObject({ id: mail.id, attempts: 1, leaseUntil: T0 + 30_000, sealed: 'sealed-content' });
+        expect(await store.mailQueue.claimNext('worker-b', T0 + 1, 30_000)).toBeUndefined();
+        // The lease runs out (the worker died): another worker takes it over.
+        const retaken = await store.mailQueue.claimNext('worker-b', T0 + 30_000, 30_000);
+        expect(retaken).toMatchObject({ id: mail.id, attempts: 2 });
+        // The first worker's late completion is ignored; the holder's counts.
+        expect(await store.mailQueue.complete(mail.id, 'worker-a', { status: 'sent', providerMessageId: 'pm-1' }, T0 + 30_001)).toBe(false);
+        expect(await store.mailQueue.complete(mail.id, 'worker-b', { status: 'sent', providerMessageId: 'pm-1' }, T0 + 30_002)).toBe(true);
+        const done = await store.mailQueue.latestFor(mail.interactionUid!, mail.bindingHash!);
+        expect(done).toMatchObject({ status: 'sent', sealed: null, providerMessageId: 'pm-1', leaseUntil: null });
+      });
+
+      it('lets exactly one of many concurrent workers claim a message', async () => {
+        await store.mailQueue.enqueue(queuedMail());
+        const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => store.mailQueue.claimNext(`w${i}`, T0, 30_000)));
+        expect(claims.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('does not claim messages that are not due yet, and claims the oldest due first', async () => {
+        const later = queuedMail({ nextAttemptAt: T0 + 5000 });
+        const first = queuedMail({ nextAttemptAt: T0 - 10, createdAt: T0 - 10 });
+        const second = queuedMail({ nextAttemptAt: T0 - 5, createdAt: T0 - 5 });
+        for (const mail of [later, second, first]) await store.mailQueue.enqueue(mail);
+        expect((await store.mailQueue.claimNext('w', T0, 1000))?.id).toBe(first.id);
+        expect((await store.mailQueue.claimNext('w', T0, 1000))?.id).toBe(second.id);
+        expect(await store.mailQueue.claimNext('w', T0, 1000)).toBeUndefined();
+        for (const mail of [first, second]) await store.mailQueue.complete(mail.id, 'w', { status: 'sent', providerMessageId: mail.id }, T0);
+        expect((await store.mailQueue.claimNext('w', T0 + 5000, 1000))?.id).toBe(later.id);
+      });
+
+      it('reschedules a retry and gives up with the error, dropping the content', async () => {
+        const mail = queuedMail();
+        await store.mailQueue.enqueue(mail);
+        await store.mailQueue.claimNext('w', T0, 1000);
+        await store.mailQueue.complete(mail.id, 'w', { status: 'retry', nextAttemptAt: T0 + 4000, error: 'HTTP 503' }, T0 + 1);
+        expect(await store.mailQueue.claimNext('w', T0 + 3999, 1000)).toBeUndefined();
+        const again = await store.mailQueue.claimNext('w', T0 + 4000, 1000);
+        expect(again).toMatchObject({ attempts: 2, lastError: 'HTTP 503', sealed: 'sealed-content' });
+        await store.mailQueue.complete(mail.id, 'w', { status: 'failed', error: 'gave up' }, T0 + 4001);
+        expect(await store.mailQueue.latestFor(mail.interactionUid!, mail.bindingHash!)).toMatchObject({ status: 'failed', sealed: null, lastError: 'gave up' });
+        expect(await store.mailQueue.claimNext('w', T0 + 10 ** 9, 1000)).toBeUndefined();
+      });
+
+      it('records delivery reports by provider message id', async () => {
+        const mail = queuedMail();
+        await store.mailQueue.enqueue(mail);
+        await store.mailQueue.claimNext('w', T0, 1000);
+        await store.mailQueue.complete(mail.id, 'w', { status: 'sent', providerMessageId: 'pm-9' }, T0);
+        expect(await store.mailQueue.recordDelivery('pm-9', 'delivered', null, T0 + 1)).toBe(true);
+        expect((await store.mailQueue.latestFor(mail.interactionUid!, mail.bindingHash!))?.status).toBe('delivered');
+        expect(await store.mailQueue.recordDelivery('pm-9', 'suppressed', 'HardBounce', T0 + 2)).toBe(true);
+        expect(await store.mailQueue.latestFor(mail.interactionUid!, mail.bindingHash!)).toMatchObject({ status: 'suppressed', lastError: 'HardBounce' });
+        expect(await store.mailQueue.recordDelivery('unknown', 'delivered', null, T0)).toBe(false);
+      });
+
+      it('finds the newest message of a sign-in for one browser', async () => {
+        const uid = id();
+        const binding = hex();
+        const older = queuedMail({ interactionUid: uid, bindingHash: binding, createdAt: T0 });
+        const newer = queuedMail({ interactionUid: uid, bindingHash: binding, createdAt: T0 + 1 });
+        const otherBrowser = queuedMail({ interactionUid: uid, bindingHash: hex(), createdAt: T0 + 2 });
+        for (const mail of [older, newer, otherBrowser]) await store.mailQueue.enqueue(mail);
+        expect((await store.mailQueue.latestFor(uid, binding))?.id).toBe(newer.id);
+        expect(await store.mailQueue.latestFor(uid, hex())).toBeUndefined();
+      });
+
+      it('purges finished messages, never queued ones', async () => {
+        const finished = queuedMail();
+        const waiting = queuedMail({ nextAttemptAt: T0 + 10 ** 9 });
+        await store.mailQueue.enqueue(finished);
+        await store.mailQueue.enqueue(waiting);
+        await store.mailQueue.claimNext('w', T0, 1000);
+        await store.mailQueue.complete(finished.id, 'w', { status: 'sent', providerMessageId: 'pm-p' }, T0);
+        expect(await store.mailQueue.purgeFinished(T0 + 1, 10)).toBe(1);
+        expect(await store.mailQueue.latestFor(waiting.interactionUid!, waiting.bindingHash!)).toBeDefined();
+      });
+    });
+
+    describe('suppressions', () => {
+      it('suppresses an address case-insensitively, keeping the first reason', async () => {
+        expect(await store.suppressions.reasonFor('bounce@example.com')).toBeUndefined();
+        await store.suppressions.suppress('Bounce@Example.com', 'HardBounce', T0);
+        await store.suppressions.suppress('bounce@example.com', 'SpamComplaint', T0 + 1);
+        expect(await store.suppressions.reasonFor('BOUNCE@example.COM')).toBe('HardBounce');
       });
     });
 

@@ -7,7 +7,19 @@ import type { Store } from '../port.js';
 import { createMongoClients } from './clients.js';
 import { createMongoLoginTokens } from './login-tokens.js';
 import { OIDC_MODEL_NAMES, createMongoOidcModels } from './oidc-models.js';
-import { clientSchema, loginTokenSchema, userSchema, type ClientDoc, type LoginTokenDoc, type UserDoc } from './schemas.js';
+import { createMongoMailQueue, createMongoSuppressions } from './mail-queue.js';
+import {
+  clientSchema,
+  loginTokenSchema,
+  mailSchema,
+  suppressionSchema,
+  userSchema,
+  type ClientDoc,
+  type LoginTokenDoc,
+  type MailDoc,
+  type SuppressionDoc,
+  type UserDoc,
+} from './schemas.js';
 import { createMongoUsers } from './users.js';
 
 export const RATE_LIMIT_COLLECTION = 'rate_limits';
@@ -52,11 +64,20 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   const users = connection.model<UserDoc>('User', userSchema, 'users');
   const loginTokens = connection.model<LoginTokenDoc>('LoginToken', loginTokenSchema, 'login_tokens');
   const clients = connection.model<ClientDoc>('Client', clientSchema, 'clients');
+  const mails = connection.model<MailDoc>('Mail', mailSchema, 'mail_queue');
+  const suppressions = connection.model<SuppressionDoc>('Suppression', suppressionSchema, 'suppressed_addresses');
   const oidc = createMongoOidcModels(connection);
   try {
     // Every index exists before the first request: declared ones via createIndexes, the rate
     // limiter's own (TTL on expire, unique key) created explicitly below.
-    await Promise.all([users.createIndexes(), loginTokens.createIndexes(), clients.createIndexes(), ...OIDC_MODEL_NAMES.map((name) => oidc.modelFor(name))]);
+    await Promise.all([
+      users.createIndexes(),
+      loginTokens.createIndexes(),
+      clients.createIndexes(),
+      mails.createIndexes(),
+      suppressions.createIndexes(),
+      ...OIDC_MODEL_NAMES.map((name) => oidc.modelFor(name)),
+    ]);
     const limits = connection.collection(RATE_LIMIT_COLLECTION);
     await limits.createIndex({ expire: -1 }, { expireAfterSeconds: 0 });
     await limits.createIndex({ key: 1 }, { unique: true });
@@ -74,6 +95,8 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     users: createMongoUsers(users),
     loginTokens: createMongoLoginTokens(loginTokens),
     clients: createMongoClients(clients),
+    mailQueue: createMongoMailQueue(mails),
+    suppressions: createMongoSuppressions(suppressions),
     createRateLimiter(rule) {
       return new RateLimiterMongo({
         storeClient: connection.getClient(),

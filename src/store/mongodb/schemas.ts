@@ -110,3 +110,66 @@ export const clientSchema = new Schema<ClientDoc>(
   { versionKey: false },
 );
 clientSchema.index({ createdAt: 1, _id: 1 });
+
+export interface MailDoc {
+  _id: string;
+  to: string;
+  tag: string;
+  interactionUid: string | null;
+  bindingHash: string | null;
+  requestId: string | null;
+  sealed: string | null;
+  status: 'queued' | 'sent' | 'delivered' | 'failed' | 'suppressed';
+  attempts: number;
+  nextAttemptAt: Date;
+  leaseOwner: string | null;
+  leaseUntil: Date | null;
+  giveUpAt: Date;
+  lastError: string | null;
+  providerMessageId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const mailSchema = new Schema<MailDoc>(
+  {
+    _id: { type: String, required: true },
+    to: { type: String, required: true },
+    tag: { type: String, required: true },
+    interactionUid: { type: String, default: null },
+    bindingHash: { type: String, default: null },
+    requestId: { type: String, default: null },
+    sealed: { type: String, default: null },
+    status: { type: String, required: true },
+    attempts: { type: Number, default: 0 },
+    nextAttemptAt: { type: Date, required: true },
+    leaseOwner: { type: String, default: null },
+    leaseUntil: { type: Date, default: null },
+    giveUpAt: { type: Date, required: true },
+    lastError: { type: String, default: null },
+    providerMessageId: { type: String, default: null },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+// The worker's claim: queued and due, oldest first.
+mailSchema.index({ status: 1, nextAttemptAt: 1 });
+mailSchema.index({ interactionUid: 1, bindingHash: 1, createdAt: -1 });
+mailSchema.index({ providerMessageId: 1 }, { unique: true, partialFilterExpression: { providerMessageId: { $type: 'string' } } });
+mailSchema.index({ updatedAt: 1 });
+
+export interface SuppressionDoc {
+  _id: string;
+  reason: string;
+  createdAt: Date;
+}
+
+export const suppressionSchema = new Schema<SuppressionDoc>(
+  {
+    _id: { type: String, required: true },
+    reason: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);

@@ -8,6 +8,7 @@ import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import type { Store } from '../port.js';
 import { createSqliteClients } from './clients.js';
 import { createSqliteLoginTokens } from './login-tokens.js';
+import { createSqliteMailQueue, createSqliteSuppressions } from './mail-queue.js';
 import { createSqliteOidcModels } from './oidc-models.js';
 import { migrate } from './schema.js';
 import { createSqliteUsers } from './users.js';
@@ -43,6 +44,8 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     users: createSqliteUsers(db),
     loginTokens: createSqliteLoginTokens(db),
     clients: createSqliteClients(db),
+    mailQueue: createSqliteMailQueue(db),
+    suppressions: createSqliteSuppressions(db),
     createRateLimiter(rule) {
       return new RateLimiterSQLite({
         storeClient: db,

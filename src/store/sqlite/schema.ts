@@ -67,6 +67,37 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE login_tokens ADD COLUMN code_attempts INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  CREATE TABLE mail_queue (
+    id                   TEXT PRIMARY KEY,
+    recipient            TEXT NOT NULL,
+    tag                  TEXT NOT NULL,
+    interaction_uid      TEXT,
+    binding_hash         TEXT,
+    request_id           TEXT,
+    sealed               TEXT,
+    status               TEXT NOT NULL,
+    attempts             INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at      INTEGER NOT NULL,
+    lease_owner          TEXT,
+    lease_until          INTEGER,
+    give_up_at           INTEGER NOT NULL,
+    last_error           TEXT,
+    provider_message_id  TEXT,
+    created_at           INTEGER NOT NULL,
+    updated_at           INTEGER NOT NULL
+  );
+  CREATE INDEX mail_queue_due ON mail_queue (next_attempt_at) WHERE status = 'queued';
+  CREATE INDEX mail_queue_interaction ON mail_queue (interaction_uid, binding_hash, created_at);
+  CREATE UNIQUE INDEX mail_queue_provider_id ON mail_queue (provider_message_id) WHERE provider_message_id IS NOT NULL;
+  CREATE INDEX mail_queue_finished ON mail_queue (updated_at) WHERE status != 'queued';
+
+  CREATE TABLE suppressed_addresses (
+    email_key   TEXT PRIMARY KEY,
+    reason      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+  );
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -1,0 +1,105 @@
+// The durable send queue and the suppression list in MongoDB. A claim is one findOneAndUpdate
+// whose filter requires the message to be queued, due and unleased, so two workers never hold
+// the same message; every completion is guarded by the lease owner.
+import type { Model } from 'mongoose';
+import type { MailQueueStore, QueuedMail, SuppressionStore } from '../port.js';
+import type { MailDoc, SuppressionDoc } from './schemas.js';
+
+const toMail = (doc: MailDoc): QueuedMail => ({
+  id: doc._id,
+  to: doc.to,
+  tag: doc.tag,
+  interactionUid: doc.interactionUid,
+  bindingHash: doc.bindingHash,
+  requestId: doc.requestId,
+  sealed: doc.sealed,
+  status: doc.status,
+  attempts: doc.attempts,
+  nextAttemptAt: doc.nextAttemptAt.getTime(),
+  leaseUntil: doc.leaseUntil ? doc.leaseUntil.getTime() : null,
+  giveUpAt: doc.giveUpAt.getTime(),
+  lastError: doc.lastError,
+  providerMessageId: doc.providerMessageId,
+  createdAt: doc.createdAt.getTime(),
+  updatedAt: doc.updatedAt.getTime(),
+});
+
+export function createMongoMailQueue(mails: Model<MailDoc>): MailQueueStore {
+  const leased = (id: string, owner: string) => ({ _id: id, leaseOwner: owner, status: 'queued' as const });
+  return {
+    async enqueue(mail) {
+      await mails.create({
+        _id: mail.id,
+        to: mail.to,
+        tag: mail.tag,
+        interactionUid: mail.interactionUid,
+        bindingHash: mail.bindingHash,
+        requestId: mail.requestId,
+        sealed: mail.sealed,
+        status: mail.status,
+        attempts: mail.attempts,
+        nextAttemptAt: new Date(mail.nextAttemptAt),
+        leaseOwner: null,
+        leaseUntil: mail.leaseUntil === null ? null : new Date(mail.leaseUntil),
+        giveUpAt: new Date(mail.giveUpAt),
+        lastError: mail.lastError,
+        providerMessageId: mail.providerMessageId,
+        createdAt: new Date(mail.createdAt),
+        updatedAt: new Date(mail.updatedAt),
+      });
+    },
+    async claimNext(owner, now, leaseMs) {
+      const at = new Date(now);
+      const doc = await mails
+        .findOneAndUpdate(
+          { status: 'queued', nextAttemptAt: { $lte: at }, $or: [{ leaseUntil: null }, { leaseUntil: { $lte: at } }] },
+          { $set: { leaseOwner: owner, leaseUntil: new Date(now + leaseMs), updatedAt: at }, $inc: { attempts: 1 } },
+          { sort: { nextAttemptAt: 1, createdAt: 1 }, returnDocument: 'after' },
+        )
+        .lean();
+      return doc ? toMail(doc) : undefined;
+    },
+    async complete(id, owner, outcome, now) {
+      const at = new Date(now);
+      const release = { leaseOwner: null, leaseUntil: null, updatedAt: at };
+      const update =
+        outcome.status === 'sent'
+          ? { $set: { ...release, status: 'sent', sealed: null, providerMessageId: outcome.providerMessageId, lastError: null } }
+          : outcome.status === 'retry'
+            ? { $set: { ...release, nextAttemptAt: new Date(outcome.nextAttemptAt), lastError: outcome.error } }
+            : { $set: { ...release, status: outcome.status, sealed: null, lastError: outcome.error } };
+      return (await mails.updateOne(leased(id, owner), update)).modifiedCount === 1;
+    },
+    async latestFor(interactionUid, bindingHash) {
+      const doc = await mails.findOne({ interactionUid, bindingHash }).sort({ createdAt: -1, _id: -1 }).lean();
+      return doc ? toMail(doc) : undefined;
+    },
+    async recordDelivery(providerMessageId, status, detail, now) {
+      const result = await mails.updateMany(
+        { providerMessageId, status: { $in: ['sent', 'delivered'] } },
+        { $set: { status, updatedAt: new Date(now), ...(detail === null ? {} : { lastError: detail }) } },
+      );
+      return result.modifiedCount > 0;
+    },
+    async purgeFinished(before, batchSize) {
+      const finished = await mails.find({ status: { $ne: 'queued' }, updatedAt: { $lt: new Date(before) } }, { _id: 1 }).limit(batchSize).lean();
+      if (finished.length === 0) return 0;
+      return (await mails.deleteMany({ _id: { $in: finished.map((doc) => doc._id) } })).deletedCount;
+    },
+  };
+}
+
+export function createMongoSuppressions(suppressions: Model<SuppressionDoc>): SuppressionStore {
+  return {
+    async suppress(email, reason, now) {
+      await suppressions.updateOne(
+        { _id: email.toLowerCase() },
+        { $setOnInsert: { reason, createdAt: new Date(now) } },
+        { upsert: true },
+      );
+    },
+    async reasonFor(email) {
+      return (await suppressions.findById(email.toLowerCase()).lean())?.reason;
+    },
+  };
+}

@@ -1,0 +1,123 @@
+// The durable send queue and the suppression list in SQLite. A claim is one UPDATE ... RETURNING
+// on the row it picked, guarded by status and lease, so two workers never send the same message.
+import type { Database } from 'better-sqlite3';
+import type { MailQueueStore, MailStatus, QueuedMail, SuppressionStore } from '../port.js';
+
+interface Row {
+  id: string;
+  recipient: string;
+  tag: string;
+  interaction_uid: string | null;
+  binding_hash: string | null;
+  request_id: string | null;
+  sealed: string | null;
+  status: MailStatus;
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  give_up_at: number;
+  last_error: string | null;
+  provider_message_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+const toMail = (row: Row): QueuedMail => ({
+  id: row.id,
+  to: row.recipient,
+  tag: row.tag,
+  interactionUid: row.interaction_uid,
+  bindingHash: row.binding_hash,
+  requestId: row.request_id,
+  sealed: row.sealed,
+  status: row.status,
+  attempts: row.attempts,
+  nextAttemptAt: row.next_attempt_at,
+  leaseUntil: row.lease_until,
+  giveUpAt: row.give_up_at,
+  lastError: row.last_error,
+  providerMessageId: row.provider_message_id,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+export function createSqliteMailQueue(db: Database): MailQueueStore {
+  const insert = db.prepare(`
+    INSERT INTO mail_queue (id, recipient, tag, interaction_uid, binding_hash, request_id, sealed, status,
+      attempts, next_attempt_at, lease_until, give_up_at, last_error, provider_message_id, created_at, updated_at)
+    VALUES (@id, @to, @tag, @interactionUid, @bindingHash, @requestId, @sealed, @status, @attempts,
+      @nextAttemptAt, @leaseUntil, @giveUpAt, @lastError, @providerMessageId, @createdAt, @updatedAt)`);
+  const claim = db.prepare<{ owner: string; now: number; leaseUntil: number }, Row>(`
+    UPDATE mail_queue SET lease_owner = @owner, lease_until = @leaseUntil, attempts = attempts + 1, updated_at = @now
+    WHERE id = (
+      SELECT id FROM mail_queue
+      WHERE status = 'queued' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
+      ORDER BY next_attempt_at, created_at LIMIT 1)
+    RETURNING *`);
+  const sent = db.prepare(`
+    UPDATE mail_queue SET status = 'sent', sealed = NULL, provider_message_id = @providerMessageId,
+      lease_owner = NULL, lease_until = NULL, last_error = NULL, updated_at = @now
+    WHERE id = @id AND lease_owner = @owner AND status = 'queued'`);
+  const failed = db.prepare(`
+    UPDATE mail_queue SET status = @status, sealed = NULL, last_error = @error,
+      lease_owner = NULL, lease_until = NULL, updated_at = @now
+    WHERE id = @id AND lease_owner = @owner AND status = 'queued'`);
+  const retry = db.prepare(`
+    UPDATE mail_queue SET next_attempt_at = @nextAttemptAt, last_error = @error,
+      lease_owner = NULL, lease_until = NULL, updated_at = @now
+    WHERE id = @id AND lease_owner = @owner AND status = 'queued'`);
+  const latest = db.prepare<{ interactionUid: string; bindingHash: string }, Row>(`
+    SELECT * FROM mail_queue WHERE interaction_uid = @interactionUid AND binding_hash = @bindingHash
+    ORDER BY created_at DESC, rowid DESC LIMIT 1`);
+  const delivery = db.prepare(`
+    UPDATE mail_queue SET status = @status, last_error = COALESCE(@detail, last_error), updated_at = @now
+    WHERE provider_message_id = @providerMessageId AND status IN ('sent', 'delivered')`);
+  const purge = db.prepare(`
+    DELETE FROM mail_queue WHERE rowid IN (
+      SELECT rowid FROM mail_queue WHERE status != 'queued' AND updated_at < @before LIMIT @limit)`);
+
+  return {
+    async enqueue(mail) {
+      insert.run(mail);
+    },
+    async claimNext(owner, now, leaseMs) {
+      const row = claim.get({ owner, now, leaseUntil: now + leaseMs });
+      return row && toMail(row);
+    },
+    async complete(id, owner, outcome, now) {
+      const result =
+        outcome.status === 'sent'
+          ? sent.run({ id, owner, now, providerMessageId: outcome.providerMessageId })
+          : outcome.status === 'retry'
+            ? retry.run({ id, owner, now, nextAttemptAt: outcome.nextAttemptAt, error: outcome.error })
+            : failed.run({ id, owner, now, status: outcome.status, error: outcome.error });
+      return result.changes === 1;
+    },
+    async latestFor(interactionUid, bindingHash) {
+      const row = latest.get({ interactionUid, bindingHash });
+      return row && toMail(row);
+    },
+    async recordDelivery(providerMessageId, status, detail, now) {
+      return delivery.run({ providerMessageId, status, detail, now }).changes > 0;
+    },
+    async purgeFinished(before, batchSize) {
+      return purge.run({ before, limit: batchSize }).changes;
+    },
+  };
+}
+
+export function createSqliteSuppressions(db: Database): SuppressionStore {
+  const insert = db.prepare(`
+    INSERT INTO suppressed_addresses (email_key, reason, created_at) VALUES (@key, @reason, @now)
+    ON CONFLICT (email_key) DO NOTHING`);
+  const find = db.prepare<[string], { reason: string }>('SELECT reason FROM suppressed_addresses WHERE email_key = ?');
+  return {
+    async suppress(email, reason, now) {
+      insert.run({ key: email.toLowerCase(), reason, now });
+    },
+    async reasonFor(email) {
+      return find.get(email.toLowerCase())?.reason;
+    },
+  };
+}
