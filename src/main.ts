@@ -4,7 +4,9 @@ import http from 'node:http';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config/env.js';
 import { createApp } from './http/app.js';
-import { createOutboxMailer } from './mail/outbox.js';
+import type { MailTransport } from './mail/mailer.js';
+import { createOutboxTransport } from './mail/outbox.js';
+import { createPostmarkTransport } from './mail/postmark.js';
 import { createLogger } from './observability/logger.js';
 import { loadOrCreateSecrets } from './secrets/key-files.js';
 import { startPurgeJob } from './store/purge-job.js';
@@ -15,8 +17,17 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const secrets = await loadOrCreateSecrets(config);
   const store = await openStore(config);
-  const mailer = createOutboxMailer(config.dataDir, config.mailFrom, systemClock);
-  const { app, settle } = createApp(config, { store, mailer, clock: systemClock, logger, secrets });
+  const transport: MailTransport = config.postmark
+    ? createPostmarkTransport({
+        serverToken: config.postmark.serverToken,
+        apiUrl: config.postmark.apiUrl,
+        from: config.mailFrom,
+        messageStream: config.postmark.messageStream,
+      })
+    : createOutboxTransport(config.dataDir, config.mailFrom, systemClock);
+  await transport.check?.();
+  const { app, settle, sendQueue } = createApp(config, { store, transport, clock: systemClock, logger, secrets });
+  sendQueue.start();
   const stopPurge = startPurgeJob(store, systemClock, logger, config.purgeIntervalSeconds * 1000);
 
   const server = http.createServer(app.callback());
@@ -26,7 +37,7 @@ async function main(): Promise<void> {
     server.once('error', reject);
     server.listen(config.port, resolve);
   });
-  logger.info({ issuer: config.issuer, port: config.port, store: store.kind, mail: mailer.kind, dataDir: config.dataDir }, 'linkid listening');
+  logger.info({ issuer: config.issuer, port: config.port, store: store.kind, mail: transport.kind, dataDir: config.dataDir }, 'linkid listening');
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -37,6 +48,7 @@ async function main(): Promise<void> {
     server.close(() => {
       // Emails accepted before the signal are still sent before the store closes.
       settle()
+        .then(() => sendQueue.stop())
         .then(() => store.close())
         .finally(() => process.exit(0));
     });
@@ -49,7 +61,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const message =
-    error instanceof ConfigError || (error as Error).name === 'StoreConnectionError'
+    error instanceof ConfigError || ['StoreConnectionError', 'MailConfigError'].includes((error as Error).name)
       ? (error as Error).message
       : (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
         ? `Cannot listen: port already in use (${(error as Error).message})`

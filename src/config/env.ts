@@ -59,6 +59,18 @@ export interface Config {
   /** SSO session lifetimes in seconds: since the last sign-in activity, and at most since login. */
   readonly sessionIdleSeconds: number;
   readonly sessionAbsoluteSeconds: number;
+  /** Set: mail goes through Postmark; unset: to the outbox in dataDir. */
+  readonly postmark:
+    | {
+        readonly serverToken: string;
+        readonly apiUrl: string | undefined;
+        readonly messageStream: string;
+        /** "user:password" for the delivery webhook's basic auth; unset disables the webhook. */
+        readonly webhookAuth: string | undefined;
+      }
+    | undefined;
+  readonly supportEmail: string | undefined;
+  readonly logoUrl: string | undefined;
   /** Set: the MongoDB store; unset: SQLite in dataDir. */
   readonly mongodbUri: string | undefined;
   /** Where key files are read or created (default DATA_DIR/keys); share it across instances. */
@@ -167,6 +179,18 @@ const schema = z.object({
   PRODUCT_NAME: z.string().min(1).max(60).default('linkid'),
   TRUST_PROXY: booleanFlag.default(false),
   PURGE_INTERVAL_SECONDS: integer(5, 86_400).default(60),
+  POSTMARK_SERVER_TOKEN: z.string().regex(/^[A-Za-z0-9-]{8,}$/, { error: 'must be a Postmark server API token' }).optional(),
+  POSTMARK_API_URL: z
+    .string()
+    .refine((value) => /^https?:$/.test(URL.parse(value)?.protocol ?? ''), { error: 'must be an http(s) URL' })
+    .optional(),
+  POSTMARK_MESSAGE_STREAM: z.string().regex(/^[a-z0-9-]{1,30}$/, { error: 'must be a message stream id such as outbound' }).default('outbound'),
+  POSTMARK_WEBHOOK_AUTH: z.string().regex(/^[^:\s]+:\S{16,}$/, { error: 'must be user:password with a password of at least 16 characters' }).optional(),
+  SUPPORT_EMAIL: z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, { error: 'must be an email address' }).optional(),
+  LOGO_URL: z
+    .string()
+    .refine((value) => URL.parse(value)?.protocol === 'https:', { error: 'must be an https URL' })
+    .optional(),
   MONGODB_URI: z
     .string()
     .regex(/^mongodb(\+srv)?:\/\/[^\s]+$/, { error: 'must be a MongoDB connection string (mongodb:// or mongodb+srv://)' })
@@ -221,6 +245,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signup: Object.freeze({ policy: values.SIGNUP, allowedDomains: Object.freeze(values.SIGNUP_ALLOWED_DOMAINS ?? []) }),
     sessionIdleSeconds: values.SESSION_IDLE_TTL_SECONDS,
     sessionAbsoluteSeconds: values.SESSION_ABSOLUTE_TTL_SECONDS,
+    postmark: values.POSTMARK_SERVER_TOKEN
+      ? Object.freeze({
+          serverToken: values.POSTMARK_SERVER_TOKEN,
+          apiUrl: values.POSTMARK_API_URL,
+          messageStream: values.POSTMARK_MESSAGE_STREAM,
+          webhookAuth: values.POSTMARK_WEBHOOK_AUTH,
+        })
+      : undefined,
+    supportEmail: values.SUPPORT_EMAIL,
+    logoUrl: values.LOGO_URL,
     mongodbUri: values.MONGODB_URI,
     keysDir: values.KEYS_DIR ? path.resolve(values.KEYS_DIR) : path.join(dataDir, 'keys'),
     keys: Object.freeze({

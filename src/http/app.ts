@@ -10,7 +10,10 @@ import { createMagicLinkService, type MagicLinkService } from '../login/magic-li
 import { createOffRequest } from '../login/off-request.js';
 import { createRateLimits } from '../login/rate-limits.js';
 import { createMagicLinkEmail } from '../mail/magic-link-email.js';
-import type { Mailer } from '../mail/mailer.js';
+import type { MailTransport } from '../mail/mailer.js';
+import { createMessageSeal } from '../mail/sealed-message.js';
+import { createSendQueue, type SendQueue } from '../mail/send-queue.js';
+import { loadStrings } from '../mail/strings.js';
 import { createAudit } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
 import { createProvider } from '../oidc/provider.js';
@@ -25,11 +28,14 @@ import { consentRoutes } from './routes/consent.js';
 import { healthRoutes } from './routes/health.js';
 import { interactionRoutes } from './routes/interaction.js';
 import { verifyRoutes } from './routes/verify.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { securityHeaders } from './security-headers.js';
 
 export interface AppDeps {
   readonly store: Store;
-  readonly mailer: Mailer;
+  readonly transport: MailTransport;
+  /** Send-queue tuning for tests; production uses the defaults. */
+  readonly sendQueueOptions?: { baseDelayMs?: number; maxDelayMs?: number; leaseMs?: number };
   readonly clock: Clock;
   readonly logger: Logger;
   readonly secrets: Secrets;
@@ -40,6 +46,7 @@ export interface App {
   readonly app: Provider;
   readonly provider: Provider;
   readonly magicLinks: MagicLinkService;
+  readonly sendQueue: SendQueue;
   /** Resolves when no sign-in email is still being prepared or sent (for shutdown and tests). */
   settle(): Promise<void>;
 }
@@ -51,12 +58,25 @@ export function createApp(config: Config, deps: AppDeps): App {
   const audit = createAudit(logger);
   const provider = createProvider({ config, store, clock, secrets: deps.secrets, pages });
   const offRequest = createOffRequest(logger);
+  const sendQueue = createSendQueue({
+    store,
+    transport: deps.transport,
+    seal: createMessageSeal(deps.secrets.serverSecret),
+    clock,
+    logger,
+    audit,
+    ...deps.sendQueueOptions,
+  });
   const magicLinks = createMagicLinkService({
     store,
     clock,
     audit,
-    mailer: deps.mailer,
-    email: createMagicLinkEmail(pages.templates, config.productName),
+    sendQueue,
+    email: createMagicLinkEmail(pages.templates, loadStrings(), {
+      productName: config.productName,
+      logoUrl: config.logoUrl,
+      supportEmail: config.supportEmail,
+    }),
     limits: createRateLimits(store, config.rateLimits, config.resendCooldownSeconds),
     offRequest,
     serverSecret: deps.secrets.serverSecret,
@@ -72,7 +92,7 @@ export function createApp(config: Config, deps: AppDeps): App {
   const bindingCookie = createBindingCookie({ https });
 
   const router = new Router();
-  router.use(bodyParser({ enableTypes: ['form'], formLimit: '16kb' }));
+  router.use(bodyParser({ enableTypes: ['form', 'json'], formLimit: '16kb', jsonLimit: '64kb' }));
   router.use(async (ctx, next) => {
     ctx.set('Cache-Control', 'no-store');
     await next();
@@ -81,12 +101,14 @@ export function createApp(config: Config, deps: AppDeps): App {
   const routeDeps = { provider, pages, users: store.users, audit, magicLinks, bindingCookie, clock, signup: config.signup };
   interactionRoutes(router, {
     ...routeDeps,
+    mailQueue: store.mailQueue,
     loginTokenTtlSeconds: config.loginTokenTtlSeconds,
     resendCooldownSeconds: config.resendCooldownSeconds,
     isFirstParty: async (clientId) => (await store.clients.find(clientId))?.firstParty ?? false,
   });
   consentRoutes(router, routeDeps);
   verifyRoutes(router, { ...routeDeps, issuerOrigin: new URL(config.issuer).origin });
+  webhookRoutes(router, { store, clock, audit, webhookAuth: config.postmark?.webhookAuth });
 
   provider.use(requestLog(logger));
   provider.use(securityHeaders({ https }));
@@ -99,5 +121,14 @@ export function createApp(config: Config, deps: AppDeps): App {
     logger.error({ err: error, requestId: ctx.state.requestId, path: ctx.path }, 'oidc-provider server_error');
   });
 
-  return { app: provider, provider, magicLinks, settle: () => offRequest.idle() };
+  return {
+    app: provider,
+    provider,
+    magicLinks,
+    sendQueue,
+    settle: async () => {
+      await offRequest.idle();
+      await sendQueue.drain();
+    },
+  };
 }

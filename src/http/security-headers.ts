@@ -14,6 +14,8 @@ export function securityHeaders(options: { https: boolean }): Middleware {
         `script-src 'nonce-${nonce}'`,
         `style-src 'nonce-${nonce}'`,
         "img-src 'self' data:",
+        // The check-your-email page polls its delivery status.
+        "connect-src 'self'",
         "base-uri 'none'",
         "frame-ancestors 'none'",
       ].join('; '),

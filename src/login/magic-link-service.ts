@@ -3,7 +3,7 @@
 // used link for the same sign-in, and sign in with the 6-digit code from the same email.
 import type { Clock } from '../clock.js';
 import type { MagicLinkEmail } from '../mail/magic-link-email.js';
-import type { Mailer } from '../mail/mailer.js';
+import type { SendQueue } from '../mail/send-queue.js';
 import type { Audit } from '../observability/audit.js';
 import type { LoginTokenRecord, Store } from '../store/port.js';
 import type { OffRequest } from './off-request.js';
@@ -20,6 +20,7 @@ export interface LinkRequest {
   readonly bindingNonce: string;
   readonly ip: string;
   readonly userAgent: string;
+  readonly requestId: string;
 }
 
 export type LinkLookup =
@@ -44,7 +45,7 @@ export interface CodeInput {
 export interface MagicLinkServiceDeps {
   readonly store: Store;
   readonly clock: Clock;
-  readonly mailer: Mailer;
+  readonly sendQueue: Pick<SendQueue, 'enqueue' | 'recordSkipped'>;
   readonly email: MagicLinkEmail;
   readonly audit: Audit;
   readonly limits: RateLimits;
@@ -71,6 +72,7 @@ interface Delivery {
   readonly bindingHash: string;
   readonly ip: string;
   readonly userAgent: string;
+  readonly requestId: string;
 }
 
 export function createMagicLinkService(deps: MagicLinkServiceDeps) {
@@ -100,6 +102,8 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps) {
     const signup = decideSignup(deps.signup, request.email, account !== undefined);
     if (!signup.allow) {
       audit('login.refused', { reason: signup.reason, step: 'send', interactionUid: request.interactionUid, clientId: request.clientId });
+      // The status page must look the same as for a real send: record a finished, empty entry.
+      await deps.sendQueue.recordSkipped({ to: request.email, interactionUid: request.interactionUid, bindingHash: request.bindingHash, requestId: request.requestId });
       return;
     }
     const token = newLinkToken();
@@ -122,9 +126,25 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps) {
       codeAttempts: 0,
     });
     const link = `${deps.issuer}/login/link?token=${token}`;
-    await deps.mailer.send(
-      deps.email.render({ to: request.email, link, code, appName: request.clientName, expiresAt, ttlSeconds: deps.ttlSeconds }),
-    );
+    const cancelLink = `${deps.issuer}/login/cancel?token=${token}`;
+    const message = deps.email.render({
+      to: request.email,
+      link,
+      cancelLink,
+      code,
+      appName: request.clientName,
+      expiresAt,
+      ttlSeconds: deps.ttlSeconds,
+      ip: request.ip,
+      userAgent: request.userAgent,
+    });
+    // The token is stored before its mail is queued, never the other way round.
+    await deps.sendQueue.enqueue(message, {
+      interactionUid: request.interactionUid,
+      bindingHash: request.bindingHash,
+      requestId: request.requestId,
+      giveUpAt: expiresAt,
+    });
     audit('login.link_sent', { tokenId: hash.slice(0, 12), clientId: request.clientId, interactionUid: request.interactionUid });
   };
 
@@ -172,7 +192,7 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps) {
      * No resend cooldown here (the old link is proof enough of a real sign-in); the per-address and
      * per-IP send limits still apply.
      */
-    async renew(rawToken: unknown, ip: string, clientName: (clientId: string) => Promise<string>): Promise<Decision> {
+    async renew(rawToken: unknown, ip: string, requestId: string, clientName: (clientId: string) => Promise<string>): Promise<Decision> {
       const token = await lookup(rawToken);
       if (!token) return refuse({ allow: false, reason: 'token_unknown' }, { step: 'renew' });
       if (token.usedAt === null && token.expiresAt > clock.now()) {
@@ -183,9 +203,29 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps) {
       }
       const limited = await spend(sendLimits(token.email, ip));
       if (!limited.allow) return refuse(limited as Decision & { allow: false }, { step: 'renew', limit: limited.limit, tokenId: tokenId(token) });
-      const delivery: Delivery = { ...token, clientName: await clientName(token.clientId), ip, userAgent: token.userAgent };
+      const delivery: Delivery = { ...token, clientName: await clientName(token.clientId), ip, userAgent: token.userAgent, requestId };
       deps.offRequest.run('renew sign-in link', () => deliver(delivery));
       return { allow: true };
+    },
+
+    /**
+     * "This wasn't me": spends the token and every other pending token of its sign-in, so nothing
+     * from that request can sign in any more. Needs no binding cookie: the person who got the
+     * email may open it anywhere.
+     */
+    async cancel(rawToken: unknown, ip: string): Promise<LinkLookup> {
+      const limited = await limits.consume('RATE_LIMIT_VERIFY_PER_IP', ip);
+      if (!limited.allow) return refuse(limited, { step: 'cancel' });
+      const token = await lookup(rawToken);
+      const decision = decideLinkOpen(token, clock.now());
+      if (!decision.allow) return refuse(decision, { step: 'cancel', tokenId: tokenId(token) });
+      const outcome = await store.loginTokens.consume(token!.hash, clock.now());
+      if (!outcome.consumed) return refuse({ allow: false, reason: outcome.reason }, { step: 'cancel', tokenId: tokenId(token) });
+      for (const other of await store.loginTokens.listPending(token!.interactionUid, clock.now())) {
+        await store.loginTokens.consume(other.hash, clock.now());
+      }
+      audit('login.cancelled', { tokenId: tokenId(token), clientId: token!.clientId, interactionUid: token!.interactionUid, ip });
+      return { allow: true, token: outcome.token };
     },
 
     /** For the confirm page (GET and HEAD): never changes anything but the per-IP counter. */

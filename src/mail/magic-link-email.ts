@@ -1,35 +1,53 @@
-// Renders the sign-in email: the link, the code for another browser, which app asked and when
-// it expires.
+// Renders the sign-in email: the link, the code for another browser, which app asked, from which
+// browser and IP, when it expires, and a "this wasn't me" link that cancels the sign-in.
 import type { Templates } from '../templates.js';
 import type { MailMessage } from './mailer.js';
+import { fill, type Strings } from './strings.js';
+import { describeUserAgent } from './user-agent.js';
 
 export interface MagicLinkEmailData {
   readonly to: string;
   readonly link: string;
+  readonly cancelLink: string;
   readonly code: string;
   readonly appName: string;
   readonly expiresAt: number;
   readonly ttlSeconds: number;
+  readonly ip: string;
+  readonly userAgent: string;
 }
 
 export interface MagicLinkEmail {
   render(data: MagicLinkEmailData): MailMessage;
 }
 
-export function createMagicLinkEmail(templates: Templates, productName: string): MagicLinkEmail {
+export interface EmailBranding {
+  readonly productName: string;
+  readonly logoUrl?: string;
+  readonly supportEmail?: string;
+}
+
+export function createMagicLinkEmail(templates: Templates, strings: Strings, branding: EmailBranding): MagicLinkEmail {
   return {
     render(data) {
-      const view = {
-        ...data,
-        productName,
+      const values = {
+        app: data.appName,
+        product: branding.productName,
+        email: data.to,
         minutes: Math.round(data.ttlSeconds / 60),
-        expiresAtUtc: new Date(data.expiresAt).toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
+        expiresAt: `${new Date(data.expiresAt).toISOString().replace('T', ' ').slice(0, 16)} UTC`,
+        browser: describeUserAgent(data.userAgent),
+        ip: data.ip,
+        support: branding.supportEmail ?? '',
       };
+      const t = Object.fromEntries(Object.entries(strings).map(([key, text]) => [key, fill(text, values)]));
+      const view = { ...data, t, logoUrl: branding.logoUrl, supportEmail: branding.supportEmail, productName: branding.productName };
       return {
         to: data.to,
-        subject: `Your sign-in link for ${data.appName}`,
+        subject: t.subject!,
         text: templates.text('email/magic-link-text', view),
         html: templates.html('email/magic-link-html', view),
+        tag: 'sign-in',
       };
     },
   };

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../clock.js';
-import type { Mailer } from './mailer.js';
+import type { MailTransport } from './mailer.js';
 
 export interface OutboxMessage {
   readonly to: string;
@@ -19,11 +19,11 @@ export function outboxDir(dataDir: string): string {
   return path.join(dataDir, 'outbox');
 }
 
-export function createOutboxMailer(dataDir: string, from: string, clock: Clock): Mailer {
+export function createOutboxTransport(dataDir: string, from: string, clock: Clock): MailTransport {
   const dir = outboxDir(dataDir);
   return {
     kind: 'outbox',
-    async send(message) {
+    async deliver(message) {
       await fs.mkdir(dir, { recursive: true });
       const createdAt = new Date(clock.now()).toISOString();
       const name = `${createdAt.replace(/[:.]/g, '-')}-${randomBytes(6).toString('hex')}.json`;
@@ -31,6 +31,7 @@ export function createOutboxMailer(dataDir: string, from: string, clock: Clock):
       const temp = path.join(dir, `.${name}.tmp`);
       await fs.writeFile(temp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
       await fs.rename(temp, path.join(dir, name));
+      return { providerMessageId: `outbox:${name}` };
     },
   };
 }

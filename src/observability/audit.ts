@@ -2,7 +2,20 @@
 // name. Callers pass identifiers (token id prefixes, client ids), never secrets.
 import type { Logger } from './logger.js';
 
-export type AuditEvent = 'login.link_sent' | 'login.confirmed' | 'login.refused' | 'login.completed' | 'account.created' | 'consent.granted' | 'consent.denied';
+export type AuditEvent =
+  | 'login.link_sent'
+  | 'login.confirmed'
+  | 'login.refused'
+  | 'login.completed'
+  | 'login.cancelled'
+  | 'account.created'
+  | 'consent.granted'
+  | 'consent.denied'
+  | 'mail.sent'
+  | 'mail.failed'
+  | 'mail.suppressed'
+  | 'mail.delivered'
+  | 'mail.bounced';
 
 export type Audit = (event: AuditEvent, fields: Record<string, unknown>) => void;
 

@@ -57,6 +57,9 @@ describe.skipIf(chromiumMissing)('sign-in in Chromium', () => {
     await shot(page, '1-email-form');
     await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
     await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+    // The page polls the delivery status of its own email.
+    await expect.poll(() => page.locator('#delivery').getAttribute('data-status'), { timeout: 10_000 }).toBe('sent');
+    await expect.poll(() => page.locator('#delivery').textContent()).toContain('Sent');
     await shot(page, '2-check-email');
 
     const mail = await latestSignInMail(linkid, 'grace@example.com');

@@ -197,7 +197,7 @@ describe('no account enumeration', () => {
       release = resolve;
     });
     const { linkid, rp } = await setup({
-      mailer: (outbox) => ({ kind: outbox.kind, send: async (message) => held.then(() => outbox.send(message)) }),
+      transport: (outbox) => ({ kind: outbox.kind, deliver: async (message) => held.then(() => outbox.deliver(message)) }),
     });
     const page = await submitEmail(new Browser(), rp, 'slow@example.com');
     expect(page.status).toBe(200);

@@ -10,8 +10,9 @@ import { createClientAdmin, type ClientView, type CreateClientInput } from '../.
 import { systemClock, type Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { createApp, type App } from '../../src/http/app.js';
-import type { Mailer } from '../../src/mail/mailer.js';
-import { createOutboxMailer } from '../../src/mail/outbox.js';
+import type { MailTransport } from '../../src/mail/mailer.js';
+import { createOutboxTransport } from '../../src/mail/outbox.js';
+import { createPostmarkTransport } from '../../src/mail/postmark.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { loadOrCreateSecrets } from '../../src/secrets/key-files.js';
 import type { Store } from '../../src/store/port.js';
@@ -47,8 +48,10 @@ export interface StartOptions {
   readonly sqliteBusyTimeoutMs?: number;
   /** Advertise an https issuer (the test server itself still listens on plain http). */
   readonly https?: boolean;
-  /** Replaces the outbox mailer, e.g. to hold a send back. */
-  readonly mailer?: (outbox: Mailer) => Mailer;
+  /** Wraps or replaces the mail transport, e.g. to hold a send back. */
+  readonly transport?: (outbox: MailTransport) => MailTransport;
+  /** Faster retries for tests that drive them with a fake clock. */
+  readonly sendQueueOptions?: { baseDelayMs?: number; maxDelayMs?: number; leaseMs?: number };
 }
 
 export async function startLinkid(options: StartOptions = {}): Promise<RunningLinkid> {
@@ -79,9 +82,19 @@ export async function startLinkid(options: StartOptions = {}): Promise<RunningLi
   const clock = options.clock ?? systemClock;
   const secrets = await loadOrCreateSecrets(config);
   const store = options.sqliteBusyTimeoutMs === undefined ? await openStore(config) : openSqliteStore(dataDir, { busyTimeoutMs: options.sqliteBusyTimeoutMs });
-  const outbox = createOutboxMailer(dataDir, config.mailFrom, clock);
-  const mailer = options.mailer ? options.mailer(outbox) : outbox;
-  const app = createApp(config, { store, mailer, clock, logger, secrets });
+  // As src/main.ts: Postmark when configured (tests point POSTMARK_API_URL at a local fake).
+  const outbox = config.postmark
+    ? createPostmarkTransport({
+        serverToken: config.postmark.serverToken,
+        apiUrl: config.postmark.apiUrl,
+        from: config.mailFrom,
+        messageStream: config.postmark.messageStream,
+        timeoutMs: 2_000,
+      })
+    : createOutboxTransport(dataDir, config.mailFrom, clock);
+  const transport = options.transport ? options.transport(outbox) : outbox;
+  const app = createApp(config, { store, transport, clock, logger, secrets, sendQueueOptions: options.sendQueueOptions });
+  app.sendQueue.start();
   server.on('request', app.app.callback());
   const admin = createClientAdmin({
     store,
@@ -100,6 +113,7 @@ export async function startLinkid(options: StartOptions = {}): Promise<RunningLi
     createClient: (input) =>
       admin.create({ name: 'Test App', redirectUris: ['http://localhost:4000/callback'], ...input }),
     async close() {
+      await app.sendQueue.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();

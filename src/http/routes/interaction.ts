@@ -6,7 +6,9 @@ import type { Context } from 'koa';
 import { normalizeEmail } from '../../login/email-address.js';
 import type { MagicLinkService } from '../../login/magic-link-service.js';
 import { REASONS, type Reason } from '../../login/reasons.js';
+import { sha256 } from '../../login/token-crypto.js';
 import { interactionPath } from '../../oidc/provider.js';
+import type { MailQueueStore, MailStatus } from '../../store/port.js';
 import type { BindingCookie } from '../binding-cookie.js';
 import { completeSignIn, type CompleteSignInDeps } from '../complete-sign-in.js';
 import { renderReason } from '../errors.js';
@@ -15,12 +17,25 @@ import { renderPage } from '../render.js';
 import { grantConsent, renderConsent, type ConsentDeps } from './consent.js';
 
 export interface InteractionRouteDeps extends ConsentDeps, CompleteSignInDeps {
+  readonly mailQueue: MailQueueStore;
   readonly magicLinks: MagicLinkService;
   readonly bindingCookie: BindingCookie;
   readonly loginTokenTtlSeconds: number;
   readonly resendCooldownSeconds: number;
   readonly isFirstParty: (clientId: string) => Promise<boolean>;
 }
+
+/** What the check-your-email page says for each delivery state. Bounces and suppressions read the same. */
+export const DELIVERY_WORDS: Record<MailStatus, { label: string; detail: string }> = {
+  queued: { label: 'Sending…', detail: 'Your email is on its way to our mail service.' },
+  sent: { label: 'Sent', detail: 'Your email has left our mail service. It usually arrives within a minute.' },
+  delivered: { label: 'Delivered', detail: 'Your email was delivered. Check your inbox (and the spam folder).' },
+  failed: { label: 'Not delivered', detail: 'We could not send your email. Try again in a moment, or use another address.' },
+  suppressed: {
+    label: 'Not delivered',
+    detail: 'Mail to this address could not be delivered (it bounced or was reported as spam before). Use another address.',
+  },
+};
 
 const bodyField = (ctx: Context, name: string): unknown => (ctx.request.body as Record<string, unknown> | undefined)?.[name];
 
@@ -48,6 +63,7 @@ export function interactionRoutes(router: Router, deps: InteractionRouteDeps): v
       resendAction: `${interactionPath(details.uid)}/login`,
       restartUrl: interactionPath(details.uid),
       cooldownSeconds: deps.resendCooldownSeconds,
+      deliveryUrl: `${interactionPath(details.uid)}/delivery`,
       error: error && `${REASONS[error].title}. ${REASONS[error].next}`,
     });
     if (error) ctx.status = REASONS[error].status;
@@ -99,6 +115,7 @@ export function interactionRoutes(router: Router, deps: InteractionRouteDeps): v
       bindingNonce: deps.bindingCookie.ensure(ctx),
       ip: ctx.ip,
       userAgent: ctx.get('user-agent'),
+      requestId: ctx.state.requestId,
     });
     if (!decision.allow) {
       renderReason(ctx, pages, decision.reason, { retryAfterSeconds: decision.retryAfterSeconds });
@@ -124,6 +141,16 @@ export function interactionRoutes(router: Router, deps: InteractionRouteDeps): v
       return;
     }
     await completeSignIn(ctx, deps, result.token, 'code');
+  });
+
+  // What happened to the email, for the check-your-email page. Answers only the browser that
+  // asked: it needs this interaction's cookie and the browser-binding cookie.
+  router.get('/interaction/:uid/delivery', async (ctx) => {
+    const details = await loadInteraction(provider, ctx);
+    const binding = deps.bindingCookie.read(ctx);
+    const mail = binding ? await deps.mailQueue.latestFor(details.uid, sha256(binding)) : undefined;
+    const status = mail?.status ?? 'queued';
+    ctx.body = { status, ...DELIVERY_WORDS[status] };
   });
 
   router.post('/interaction/:uid/abort', async (ctx) => {

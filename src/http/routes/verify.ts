@@ -65,12 +65,40 @@ export function verifyRoutes(router: Router, deps: VerifyRouteDeps): void {
       renderReason(ctx, pages, 'origin_mismatch');
       return;
     }
-    const decision = await deps.magicLinks.renew(bodyToken(ctx), ctx.ip, (clientId) => clientNameOf(provider, clientId));
+    const decision = await deps.magicLinks.renew(bodyToken(ctx), ctx.ip, ctx.state.requestId, (clientId: string) => clientNameOf(provider, clientId));
     if (!decision.allow) {
       renderReason(ctx, pages, decision.reason, { retryAfterSeconds: decision.retryAfterSeconds });
       return;
     }
     renderPage(ctx, pages, 'link-renewed', { title: 'Check your email' });
+  });
+
+  // "This wasn't me" from the email: a confirm page on GET (scanners follow links), the cancel on POST.
+  router.get('/login/cancel', async (ctx) => {
+    const result = await deps.magicLinks.open(ctx.query.token, ctx.ip);
+    if (!result.allow) {
+      renderReason(ctx, pages, result.reason, { retryAfterSeconds: result.retryAfterSeconds });
+      return;
+    }
+    renderPage(ctx, pages, 'cancel', {
+      title: 'Cancel sign-in',
+      appName: await clientNameOf(provider, result.token.clientId),
+      email: result.token.email,
+      token: ctx.query.token,
+    });
+  });
+
+  router.post('/login/cancel', async (ctx) => {
+    if (!isSameOrigin(ctx, deps.issuerOrigin)) {
+      renderReason(ctx, pages, 'origin_mismatch');
+      return;
+    }
+    const result = await deps.magicLinks.cancel(bodyToken(ctx), ctx.ip);
+    if (!result.allow) {
+      renderReason(ctx, pages, result.reason, { retryAfterSeconds: result.retryAfterSeconds });
+      return;
+    }
+    renderPage(ctx, pages, 'cancelled', { title: 'Sign-in cancelled' });
   });
 
   router.post('/interaction/:uid/verify', async (ctx) => {

@@ -1,0 +1,182 @@
+// The durable send queue: a request only enqueues (sealed content, in the store); a worker sends.
+// Each message is leased while it is sent, so two instances never send the same one; a worker
+// that dies leaves its lease to run out and another takes over. Retries back off exponentially
+// with jitter and stop at the message's give-up time (a sign-in mail is useless once its link has
+// expired), with the failure recorded for the status page.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Audit } from '../observability/audit.js';
+import type { Logger } from '../observability/logger.js';
+import type { MailOutcome, QueuedMail, Store } from '../store/port.js';
+import { MailDeliveryError, type MailMessage, type MailTransport } from './mailer.js';
+import type { MessageSeal } from './sealed-message.js';
+
+export interface EnqueueContext {
+  readonly interactionUid?: string;
+  readonly bindingHash?: string;
+  readonly requestId?: string | null;
+  /** After this (epoch ms) the message is not worth sending any more. */
+  readonly giveUpAt: number;
+}
+
+export interface SendQueueOptions {
+  readonly store: Store;
+  readonly transport: MailTransport;
+  readonly seal: MessageSeal;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly audit: Audit;
+  /** How long a worker holds a message while sending it. */
+  readonly leaseMs?: number;
+  /** First retry delay; doubles each attempt up to maxDelayMs. */
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  /** How often the worker looks for due messages when nothing woke it. */
+  readonly pollMs?: number;
+}
+
+export interface SendQueue {
+  enqueue(message: MailMessage, context: EnqueueContext): Promise<string>;
+  /**
+   * Records a message that was deliberately not sent (an address that may not sign up) as an
+   * empty, finished entry, so the status a browser sees does not reveal the difference.
+   */
+  recordSkipped(context: { to: string; interactionUid: string; bindingHash: string; requestId: string | null }): Promise<void>;
+  /** Sends every message that is due now, one after another; resolves when none is left. */
+  drain(): Promise<void>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Exponential backoff with equal jitter: between half and all of base * 2^(attempt-1). */
+export function retryDelay(attempt: number, baseDelayMs: number, maxDelayMs: number, random = Math.random): number {
+  const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+export function createSendQueue(options: SendQueueOptions): SendQueue {
+  const { store, transport, seal, clock, logger, audit } = options;
+  const owner = `${process.pid}-${randomBytes(6).toString('hex')}`;
+  const leaseMs = options.leaseMs ?? 60_000;
+  const baseDelayMs = options.baseDelayMs ?? 2_000;
+  const maxDelayMs = options.maxDelayMs ?? 120_000;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+
+  const outcomeFor = async (mail: QueuedMail, error: unknown): Promise<MailOutcome> => {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (error instanceof MailDeliveryError && error.kind === 'inactive_recipient') {
+      await store.suppressions.suppress(mail.to, 'InactiveRecipient', clock.now());
+      return { status: 'suppressed', error: reason };
+    }
+    if (error instanceof MailDeliveryError && error.kind === 'permanent') return { status: 'failed', error: reason };
+    const nextAttemptAt = clock.now() + retryDelay(mail.attempts, baseDelayMs, maxDelayMs);
+    if (nextAttemptAt >= mail.giveUpAt) return { status: 'failed', error: `gave up after ${mail.attempts} attempts: ${reason}` };
+    return { status: 'retry', nextAttemptAt, error: reason };
+  };
+
+  const attemptDelivery = async (mail: QueuedMail): Promise<MailOutcome> => {
+    if (clock.now() >= mail.giveUpAt || !mail.sealed) return { status: 'failed', error: 'expired before it could be sent' };
+    const suppressed = await store.suppressions.reasonFor(mail.to);
+    if (suppressed) return { status: 'suppressed', error: `address suppressed (${suppressed})` };
+    try {
+      const content = seal.open(mail.sealed);
+      const { providerMessageId } = await transport.deliver({ ...content, to: mail.to, tag: mail.tag, requestId: mail.requestId });
+      return { status: 'sent', providerMessageId };
+    } catch (error) {
+      return outcomeFor(mail, error);
+    }
+  };
+
+  /** Claims and handles one due message; false when there was none. */
+  const sendOne = async (): Promise<boolean> => {
+    const mail = await store.mailQueue.claimNext(owner, clock.now(), leaseMs);
+    if (!mail) return false;
+    const outcome = await attemptDelivery(mail);
+    await store.mailQueue.complete(mail.id, owner, outcome, clock.now());
+    const fields = { mailId: mail.id, tag: mail.tag, attempt: mail.attempts, requestId: mail.requestId };
+    if (outcome.status === 'sent') audit('mail.sent', { ...fields, transport: transport.kind });
+    else if (outcome.status === 'retry') logger.warn({ ...fields, error: outcome.error, nextAttemptAt: new Date(outcome.nextAttemptAt).toISOString() }, 'mail send will be retried');
+    else audit(outcome.status === 'suppressed' ? 'mail.suppressed' : 'mail.failed', { ...fields, error: outcome.error });
+    return true;
+  };
+
+  const drain = async (): Promise<void> => {
+    // One drain at a time per process; a second caller waits for the running one, then drains again.
+    while (running) await running;
+    running = (async () => {
+      while (await sendOne()) {
+        // keep going while messages are due
+      }
+    })().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+
+  const kick = () => {
+    if (stopped) return;
+    drain().catch((error: unknown) => logger.error({ err: error }, 'mail queue run failed'));
+  };
+
+  return {
+    async enqueue(message, context) {
+      const now = clock.now();
+      const id = randomUUID();
+      await store.mailQueue.enqueue({
+        id,
+        to: message.to,
+        tag: message.tag ?? 'sign-in',
+        interactionUid: context.interactionUid ?? null,
+        bindingHash: context.bindingHash ?? null,
+        requestId: context.requestId ?? null,
+        sealed: seal.seal({ subject: message.subject, text: message.text, html: message.html }),
+        status: 'queued',
+        attempts: 0,
+        nextAttemptAt: now,
+        leaseUntil: null,
+        giveUpAt: context.giveUpAt,
+        lastError: null,
+        providerMessageId: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+      kick();
+      return id;
+    },
+    async recordSkipped(context) {
+      const now = clock.now();
+      await store.mailQueue.enqueue({
+        id: randomUUID(),
+        to: context.to,
+        tag: 'sign-in',
+        interactionUid: context.interactionUid,
+        bindingHash: context.bindingHash,
+        requestId: context.requestId,
+        sealed: null,
+        status: 'sent',
+        attempts: 0,
+        nextAttemptAt: now,
+        leaseUntil: null,
+        giveUpAt: now,
+        lastError: null,
+        providerMessageId: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+    },
+    drain,
+    start() {
+      stopped = false;
+      timer = setInterval(kick, options.pollMs ?? 1_000);
+      timer.unref();
+      kick();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      while (running) await running;
+    },
+  };
+}
