@@ -47,7 +47,9 @@ export interface App {
   readonly provider: Provider;
   readonly magicLinks: MagicLinkService;
   readonly sendQueue: SendQueue;
-  /** Resolves when no sign-in email is still being prepared or sent (for shutdown and tests). */
+  /** Resolves when no sign-in email is still being prepared (queued or skipped). */
+  idle(): Promise<void>;
+  /** idle(), then sends everything due (for shutdown and tests). */
   settle(): Promise<void>;
 }
 
@@ -126,6 +128,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     provider,
     magicLinks,
     sendQueue,
+    idle: () => offRequest.idle(),
     settle: async () => {
       await offRequest.idle();
       await sendQueue.drain();

@@ -62,7 +62,7 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
   const maxDelayMs = options.maxDelayMs ?? 120_000;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
-  let stopped = false;
+  let started = false;
 
   const outcomeFor = async (mail: QueuedMail, error: unknown): Promise<MailOutcome> => {
     const reason = error instanceof Error ? error.message : String(error);
@@ -115,8 +115,9 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
     return running;
   };
 
+  // Only a started worker sends on its own; drain() sends when asked.
   const kick = () => {
-    if (stopped) return;
+    if (!started) return;
     drain().catch((error: unknown) => logger.error({ err: error }, 'mail queue run failed'));
   };
 
@@ -168,13 +169,13 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
     },
     drain,
     start() {
-      stopped = false;
+      started = true;
       timer = setInterval(kick, options.pollMs ?? 1_000);
       timer.unref();
       kick();
     },
     async stop() {
-      stopped = true;
+      started = false;
       if (timer) clearInterval(timer);
       while (running) await running;
     },

@@ -50,12 +50,18 @@ export interface StartOptions {
   readonly https?: boolean;
   /** Wraps or replaces the mail transport, e.g. to hold a send back. */
   readonly transport?: (outbox: MailTransport) => MailTransport;
+  /** Reuse this DATA_DIR (a restart) instead of a fresh one. */
+  readonly dataDir?: string;
+  /** Leave DATA_DIR in place on close, so another instance can start on it. */
+  readonly keepData?: boolean;
+  /** Start the send-queue worker (default true); false leaves queued mail for another instance. */
+  readonly startWorker?: boolean;
   /** Faster retries for tests that drive them with a fake clock. */
   readonly sendQueueOptions?: { baseDelayMs?: number; maxDelayMs?: number; leaseMs?: number };
 }
 
 export async function startLinkid(options: StartOptions = {}): Promise<RunningLinkid> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-test-'));
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-test-'));
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -94,7 +100,7 @@ export async function startLinkid(options: StartOptions = {}): Promise<RunningLi
     : createOutboxTransport(dataDir, config.mailFrom, clock);
   const transport = options.transport ? options.transport(outbox) : outbox;
   const app = createApp(config, { store, transport, clock, logger, secrets, sendQueueOptions: options.sendQueueOptions });
-  app.sendQueue.start();
+  if (options.startWorker !== false) app.sendQueue.start();
   server.on('request', app.app.callback());
   const admin = createClientAdmin({
     store,
@@ -117,13 +123,13 @@ export async function startLinkid(options: StartOptions = {}): Promise<RunningLi
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();
-      if (config.mongodbUri) {
+      if (config.mongodbUri && !options.keepData) {
         const { default: mongoose } = await import('mongoose');
         const connection = await mongoose.createConnection(config.mongodbUri).asPromise();
         await connection.dropDatabase();
         await connection.close();
       }
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!options.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
