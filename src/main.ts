@@ -4,9 +4,7 @@ import http from 'node:http';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config/env.js';
 import { createApp } from './http/app.js';
-import type { MailTransport } from './mail/mailer.js';
-import { createOutboxTransport } from './mail/outbox.js';
-import { createPostmarkTransport } from './mail/postmark.js';
+import { createTransport } from './mail/transport.js';
 import { createLogger } from './observability/logger.js';
 import { loadOrCreateSecrets } from './secrets/key-files.js';
 import { startPurgeJob } from './store/purge-job.js';
@@ -15,17 +13,11 @@ import { openStore } from './store/open-store.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  // Checked first: a refused Postmark token stops the start before anything is created.
+  const transport = createTransport(config, systemClock);
+  await transport.check?.();
   const secrets = await loadOrCreateSecrets(config);
   const store = await openStore(config);
-  const transport: MailTransport = config.postmark
-    ? createPostmarkTransport({
-        serverToken: config.postmark.serverToken,
-        apiUrl: config.postmark.apiUrl,
-        from: config.mailFrom,
-        messageStream: config.postmark.messageStream,
-      })
-    : createOutboxTransport(config.dataDir, config.mailFrom, systemClock);
-  await transport.check?.();
   const { app, settle, sendQueue } = createApp(config, { store, transport, clock: systemClock, logger, secrets });
   sendQueue.start();
   const stopPurge = startPurgeJob(store, systemClock, logger, config.purgeIntervalSeconds * 1000);

@@ -8,10 +8,14 @@ import type { Store } from './port.js';
 
 export const PURGE_BATCH_SIZE = 500;
 
+/** Sent, delivered and failed messages are kept this long for the status page and support. */
+export const FINISHED_MAIL_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
 export async function purgeAllExpired(store: Store, clock: Clock, batchSize = PURGE_BATCH_SIZE): Promise<number> {
   let total = 0;
   for (;;) {
-    const removed = await store.purgeExpired(clock.now(), batchSize);
+    const now = clock.now();
+    const removed = (await store.purgeExpired(now, batchSize)) + (await store.mailQueue.purgeFinished(now - FINISHED_MAIL_RETENTION_MS, batchSize));
     total += removed;
     if (removed < batchSize) return total;
     await yieldToEventLoop();

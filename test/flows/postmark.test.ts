@@ -2,6 +2,8 @@
 // its API: the request a sign-in sends, retries with backoff, suppression, giving up, a restart
 // in the middle of the queue, the delivery webhooks, and a refused token at start.
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -251,10 +253,11 @@ describe('npm start with Postmark', () => {
     const root = path.resolve(import.meta.dirname, '../..');
     const result = (await run('node', ['dist/main.js'], {
       cwd: root,
-      env: { ...process.env, DATA_DIR: path.join(root, 'test-artifacts', 'postmark-start'), POSTMARK_SERVER_TOKEN: 'wrong-token-000', POSTMARK_API_URL: postmark.url },
+      env: { ...process.env, DATA_DIR: path.join(os.tmpdir(), `linkid-postmark-start-${process.pid}`), POSTMARK_SERVER_TOKEN: 'wrong-token-000', POSTMARK_API_URL: postmark.url },
     }).catch((error: { code: number; stderr: string }) => error)) as { code: number; stderr: string };
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe('POSTMARK_SERVER_TOKEN was refused by Postmark (401): check the server API token');
     expect(postmark.requests.filter((request) => request.path === '/server')).toHaveLength(1);
+    expect(fs.existsSync(path.join(os.tmpdir(), `linkid-postmark-start-${process.pid}`))).toBe(false);
   });
 });

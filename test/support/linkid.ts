@@ -11,8 +11,7 @@ import { systemClock, type Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { createApp, type App } from '../../src/http/app.js';
 import type { MailTransport } from '../../src/mail/mailer.js';
-import { createOutboxTransport } from '../../src/mail/outbox.js';
-import { createPostmarkTransport } from '../../src/mail/postmark.js';
+import { createTransport } from '../../src/mail/transport.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { loadOrCreateSecrets } from '../../src/secrets/key-files.js';
 import type { Store } from '../../src/store/port.js';
@@ -89,15 +88,7 @@ export async function startLinkid(options: StartOptions = {}): Promise<RunningLi
   const secrets = await loadOrCreateSecrets(config);
   const store = options.sqliteBusyTimeoutMs === undefined ? await openStore(config) : openSqliteStore(dataDir, { busyTimeoutMs: options.sqliteBusyTimeoutMs });
   // As src/main.ts: Postmark when configured (tests point POSTMARK_API_URL at a local fake).
-  const outbox = config.postmark
-    ? createPostmarkTransport({
-        serverToken: config.postmark.serverToken,
-        apiUrl: config.postmark.apiUrl,
-        from: config.mailFrom,
-        messageStream: config.postmark.messageStream,
-        timeoutMs: 2_000,
-      })
-    : createOutboxTransport(dataDir, config.mailFrom, clock);
+  const outbox = createTransport(config, clock, { timeoutMs: 2_000 });
   const transport = options.transport ? options.transport(outbox) : outbox;
   const app = createApp(config, { store, transport, clock, logger, secrets, sendQueueOptions: options.sendQueueOptions });
   if (options.startWorker !== false) app.sendQueue.start();
