@@ -47,6 +47,15 @@ export function renderReason(ctx: Context, deps: PageDeps, reason: Reason, optio
   ctx.status = info.status;
 }
 
+/** Client errors thrown by middleware (body parsing: malformed, too large, wrong type). */
+const BAD_INPUT_STATUSES = new Set([400, 413, 415]);
+
+function reasonFor(error: unknown): Reason {
+  if (error instanceof ReasonError) return error.reason;
+  if (isStoreUnavailable(error)) return 'store_unavailable';
+  return BAD_INPUT_STATUSES.has((error as { status?: number }).status ?? 0) ? 'invalid_request' : 'server_error';
+}
+
 export function errorPages(deps: PageDeps, logger: Logger): Middleware {
   return async (ctx, next) => {
     try {
@@ -56,14 +65,7 @@ export function errorPages(deps: PageDeps, logger: Logger): Middleware {
       // store being unreachable (flagged by its server_error event), say so with a 503.
       if (ctx.status === 500 && ctx.state.storeUnavailable) renderReason(ctx, deps, 'store_unavailable');
     } catch (error) {
-      const reason: Reason =
-        error instanceof ReasonError
-          ? error.reason
-          : isStoreUnavailable(error)
-            ? 'store_unavailable'
-            : (error as { status?: number }).status === 400 || (error as { status?: number }).status === 413 || (error as { status?: number }).status === 415
-              ? 'invalid_request'
-              : 'server_error';
+      const reason = reasonFor(error);
       if (reason === 'server_error' || reason === 'store_unavailable') {
         logger.error({ err: error, requestId: ctx.state.requestId, path: ctx.path }, 'request error');
       } else {
