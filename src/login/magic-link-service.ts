@@ -155,8 +155,8 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps) {
   ];
 
   /** The confirm POST's policy decision alone; consumes nothing. */
-  const check = async (input: ConfirmInput): Promise<LinkLookup> => {
-    const token = await lookup(input.rawToken);
+  const check = async (input: ConfirmInput, found?: { token: LoginTokenRecord | undefined }): Promise<LinkLookup> => {
+    const token = found ? found.token : await lookup(input.rawToken);
     const decision = decideConfirm({
       token,
       now: clock.now(),
@@ -169,7 +169,7 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps) {
   };
 
   return {
-    check,
+    check: (input: ConfirmInput) => check(input),
 
     /** The email form. Answers the same for every address; the send itself happens off the request. */
     async requestLink(request: LinkRequest): Promise<Decision> {
@@ -246,7 +246,7 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps) {
         ...(token ? ([['RATE_LIMIT_VERIFY_PER_TOKEN', token.hash]] as [LimitName, string][]) : []),
       ]);
       if (!limited.allow) return refuse(limited as Decision & { allow: false }, { step: 'confirm', limit: limited.limit, tokenId: tokenId(token) });
-      const checked = await check(input);
+      const checked = await check(input, { token });
       if (!checked.allow) return checked;
       const outcome = await store.loginTokens.consume(checked.token.hash, clock.now());
       if (!outcome.consumed) return refuse({ allow: false, reason: outcome.reason }, { step: 'consume', tokenId: tokenId(checked.token) });

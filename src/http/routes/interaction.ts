@@ -53,11 +53,11 @@ export function interactionRoutes(router: Router, deps: InteractionRouteDeps): v
     });
   };
 
-  const renderCheckEmail = async (ctx: Context, details: InteractionDetails, email: string, error?: Reason) => {
+  const renderCheckEmail = async (ctx: Context, details: InteractionDetails, email: string, error?: Reason, appName?: string) => {
     renderPage(ctx, pages, 'check-email', {
       title: 'Check your email',
       email,
-      appName: await clientNameOf(provider, details.params.client_id),
+      appName: appName ?? (await clientNameOf(provider, details.params.client_id)),
       minutes: Math.round(deps.loginTokenTtlSeconds / 60),
       codeAction: `${interactionPath(details.uid)}/code`,
       resendAction: `${interactionPath(details.uid)}/login`,
@@ -107,11 +107,12 @@ export function interactionRoutes(router: Router, deps: InteractionRouteDeps): v
       ctx.status = REASONS.invalid_email.status;
       return;
     }
+    const clientName = await clientNameOf(provider, details.params.client_id);
     const decision = await deps.magicLinks.requestLink({
       email,
       interactionUid: details.uid,
       clientId: String(details.params.client_id),
-      clientName: await clientNameOf(provider, details.params.client_id),
+      clientName,
       bindingNonce: deps.bindingCookie.ensure(ctx),
       ip: ctx.ip,
       userAgent: ctx.get('user-agent'),
@@ -121,7 +122,7 @@ export function interactionRoutes(router: Router, deps: InteractionRouteDeps): v
       renderReason(ctx, pages, decision.reason, { retryAfterSeconds: decision.retryAfterSeconds });
       return;
     }
-    await renderCheckEmail(ctx, details, email);
+    await renderCheckEmail(ctx, details, email, undefined, clientName);
   });
 
   // The code from the email, typed in the window where the sign-in started.
