@@ -17,6 +17,7 @@ import { loadStrings } from '../mail/strings.js';
 import { createAudit } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
 import { createProvider } from '../oidc/provider.js';
+import { createSignInStates } from '../oidc/sign-in-state.js';
 import type { Secrets } from '../secrets/key-files.js';
 import { isStoreUnavailable } from '../store/availability.js';
 import type { Store } from '../store/port.js';
@@ -29,6 +30,7 @@ import { healthRoutes } from './routes/health.js';
 import { interactionRoutes } from './routes/interaction.js';
 import { verifyRoutes } from './routes/verify.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { requireSameOrigin } from './same-origin.js';
 import { securityHeaders } from './security-headers.js';
 
 export interface AppDeps {
@@ -86,10 +88,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     ttlSeconds: config.loginTokenTtlSeconds,
     codeMaxAttempts: config.codeMaxAttempts,
     signup: config.signup,
-    isInteractionPending: async (uid) => {
-      const interaction = await provider.Interaction.find(uid);
-      return Boolean(interaction && !interaction.result && interaction.prompt.name === 'login');
-    },
+    signInStates: createSignInStates(provider),
   });
   const bindingCookie = createBindingCookie({ https });
 
@@ -99,6 +98,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     ctx.set('Cache-Control', 'no-store');
     await next();
   });
+  router.use(requireSameOrigin({ issuerOrigin: new URL(config.issuer).origin, pages, audit, exempt: ['/webhooks/'] }));
   healthRoutes(router, store);
   const routeDeps = { provider, pages, users: store.users, audit, magicLinks, bindingCookie, clock, signup: config.signup };
   interactionRoutes(router, {
@@ -113,7 +113,7 @@ export function createApp(config: Config, deps: AppDeps): App {
   webhookRoutes(router, { store, clock, audit, webhookAuth: config.postmark?.webhookAuth });
 
   provider.use(requestLog(logger));
-  provider.use(securityHeaders({ https }));
+  provider.use(securityHeaders({ https, findClient: (clientId) => provider.Client.find(clientId) }));
   provider.use(errorPages(pages, logger));
   provider.use(router.routes());
   provider.use(router.allowedMethods());

@@ -4,6 +4,8 @@ import type { Templates } from '../templates.js';
 export interface LinkidState {
   requestId: string;
   nonce: string;
+  /** The client whose redirect URIs this page's forms may end at (CSP form-action). */
+  formClientId?: string;
 }
 
 export interface PageDeps {

@@ -10,8 +10,11 @@ import { renderPage } from './render.js';
 export class ReasonError extends Error {
   readonly status: number;
   readonly expose = true;
-  constructor(readonly reason: Reason, detail?: string) {
-    super(detail ?? reason);
+  constructor(
+    readonly reason: Reason,
+    readonly options: ReasonOptions = {},
+  ) {
+    super(reason);
     this.name = 'ReasonError';
     this.status = REASONS[reason].status;
   }
@@ -25,9 +28,16 @@ export interface ReasonAction {
   readonly fields: Record<string, string>;
 }
 
+/** A plain link on the reason page, for a next step that changes nothing by itself. */
+export interface ReasonLink {
+  readonly url: string;
+  readonly label: string;
+}
+
 export interface ReasonOptions {
   readonly retryAfterSeconds?: number;
   readonly action?: ReasonAction;
+  readonly link?: ReasonLink;
   /** Replaces the reason's default next step. */
   readonly next?: string;
 }
@@ -43,7 +53,7 @@ export function renderReason(ctx: Context, deps: PageDeps, reason: Reason, optio
     return;
   }
   const next = options.next ?? (reason === 'rate_limited' && retryAfter ? `Wait ${retryAfter} seconds and try again.` : info.next);
-  renderPage(ctx, deps, 'error', { title: info.title, heading: info.title, message: info.message, next, reason, action: options.action });
+  renderPage(ctx, deps, 'error', { title: info.title, heading: info.title, message: info.message, next, reason, action: options.action, link: options.link });
   ctx.status = info.status;
 }
 
@@ -71,7 +81,7 @@ export function errorPages(deps: PageDeps, logger: Logger): Middleware {
       } else {
         logger.info({ reason, requestId: ctx.state.requestId, path: ctx.path }, 'request refused');
       }
-      renderReason(ctx, deps, reason);
+      renderReason(ctx, deps, reason, error instanceof ReasonError ? error.options : {});
     }
   };
 }

@@ -1,15 +1,23 @@
 // Loads the oidc-provider interaction a page belongs to. A missing, expired or foreign
-// interaction is a reason (interaction_expired), not a 500.
+// interaction is a reason (interaction_expired), not a 500; a cancelled one (sign_in_cancelled)
+// offers only the way back to the app, which learns of it as access_denied.
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import { isCancelledResult } from '../oidc/sign-in-state.js';
 import { ReasonError } from './errors.js';
+import { formsLeadTo } from './security-headers.js';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 export async function findInteraction(provider: Provider, ctx: Context): Promise<InteractionDetails | undefined> {
   try {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
-    return details.uid === ctx.params.uid ? details : undefined;
+    if (details.uid !== ctx.params.uid) return undefined;
+    formsLeadTo(ctx, details.params.client_id);
+    if (isCancelledResult(details.result)) {
+      throw new ReasonError('sign_in_cancelled', { link: { url: details.returnTo, label: 'Return to the app' } });
+    }
+    return details;
   } catch (error) {
     if ((error as { name?: string }).name === 'SessionNotFound') return undefined;
     throw error;

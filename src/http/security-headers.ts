@@ -1,9 +1,47 @@
 // Headers every response gets. The CSP is set before downstream middleware runs because
 // oidc-provider's form_post page appends its script hash to an existing script-src.
+//
+// form-action is added after the response is built: browsers apply it to every redirect that
+// follows a form POST, and ours end at the app (confirm, code, consent and abort answer 303 to
+// /auth/:uid, which answers 303 to the client's redirect_uri; oidc-provider's form_post page and
+// logout form do the same). So a page that belongs to a client allows that client's registered
+// redirect targets, and every other page only our own origin.
 import { randomBytes } from 'node:crypto';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 
-export function securityHeaders(options: { https: boolean }): Middleware {
+/** Our routes name the client a page belongs to; oidc-provider's own pages carry ctx.oidc.client. */
+export function formsLeadTo(ctx: Context, clientId: unknown): void {
+  if (typeof clientId === 'string') ctx.state.formClientId = clientId;
+}
+
+interface RedirectingClient {
+  readonly redirectUris?: readonly string[];
+  readonly postLogoutRedirectUris?: readonly string[];
+}
+
+/** A CSP source for where a redirect may land: the origin of an http(s) URI, the scheme of a native app's. */
+function sourceFor(uri: string): string | undefined {
+  const url = URL.parse(uri);
+  if (!url) return undefined;
+  if (url.protocol === 'http:' || url.protocol === 'https:') return url.origin;
+  return /^[a-z][a-z0-9+.-]*:$/.test(url.protocol) ? url.protocol : undefined;
+}
+
+export interface SecurityHeaderOptions {
+  readonly https: boolean;
+  readonly findClient: (clientId: string) => Promise<RedirectingClient | undefined>;
+}
+
+async function formTargets(ctx: Context, findClient: SecurityHeaderOptions['findClient']): Promise<string[]> {
+  if (!ctx.response.is('html')) return [];
+  const oidcClient = (ctx as { oidc?: { client?: RedirectingClient } }).oidc?.client;
+  const clientId = ctx.state.formClientId as string | undefined;
+  const client = oidcClient ?? (clientId ? await findClient(clientId) : undefined);
+  const uris = [...(client?.redirectUris ?? []), ...(client?.postLogoutRedirectUris ?? [])];
+  return [...new Set(uris.map(sourceFor).filter((source): source is string => Boolean(source)))];
+}
+
+export function securityHeaders(options: SecurityHeaderOptions): Middleware {
   return async (ctx, next) => {
     const nonce = randomBytes(16).toString('base64');
     ctx.state.nonce = nonce;
@@ -30,6 +68,12 @@ export function securityHeaders(options: { https: boolean }): Middleware {
       // let Secure cookies be set regardless.
       ctx.cookies.secure = true;
     }
-    await next();
+    try {
+      await next();
+    } finally {
+      const targets = await formTargets(ctx, options.findClient).catch(() => []);
+      const csp = ctx.response.get('Content-Security-Policy');
+      if (csp) ctx.set('Content-Security-Policy', `${csp}; form-action ${["'self'", ...targets].join(' ')}`);
+    }
   };
 }

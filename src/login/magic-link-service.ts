@@ -1,14 +1,24 @@
 // The magic-link flow without HTTP: request a link (rate limits on the request path, everything
 // that depends on the address off it), open and confirm a link with one atomic consume, renew a
-// used link for the same sign-in, and sign in with the 6-digit code from the same email.
+// used link for the same sign-in, cancel a sign-in for good, and sign in with the 6-digit code
+// from the same email.
+//
+// Rules that hold for every step, not only the first:
+// - An address that may not sign in walks the same states as one that may: it gets a pending
+//   sign-in whose code was never sent and matches nothing, and a real email (saying it cannot
+//   sign in there) that travels the same queue, so codes, delivery status and timing look alike.
+// - A request refused by a limit spends no limit (consumeAll gives points back).
+// - "This wasn't me" ends the sign-in: nothing can renew, resend or finish it afterwards.
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { MagicLinkEmail } from '../mail/magic-link-email.js';
 import type { SendQueue } from '../mail/send-queue.js';
 import type { Audit } from '../observability/audit.js';
+import type { SignInStates } from '../oidc/sign-in-state.js';
 import type { LoginTokenRecord, Store } from '../store/port.js';
 import type { OffRequest } from './off-request.js';
 import { decideConfirm, decideLinkOpen, decideSignup, type Decision, type SignupPolicy } from './policy.js';
-import { emailKey, type LimitName, type RateLimits } from './rate-limits.js';
+import { emailKey, type LimitCheck, type RateLimits } from './rate-limits.js';
 import type { Reason } from './reasons.js';
 import { LINK_TOKEN_PATTERN, codeHmac, equalDigests, newCode, newLinkToken, sha256 } from './token-crypto.js';
 
@@ -45,7 +55,7 @@ export interface CodeInput {
 export interface MagicLinkServiceDeps {
   readonly store: Store;
   readonly clock: Clock;
-  readonly sendQueue: Pick<SendQueue, 'enqueue' | 'recordSkipped'>;
+  readonly sendQueue: Pick<SendQueue, 'enqueue'>;
   readonly email: MagicLinkEmail;
   readonly audit: Audit;
   readonly limits: RateLimits;
@@ -55,8 +65,8 @@ export interface MagicLinkServiceDeps {
   readonly ttlSeconds: number;
   readonly codeMaxAttempts: number;
   readonly signup: SignupPolicy;
-  /** Whether the oidc-provider interaction still waits for a login (so a new link can finish it). */
-  readonly isInteractionPending: (uid: string) => Promise<boolean>;
+  /** Whether a sign-in still waits for a login, was cancelled, or is gone; and cancelling one. */
+  readonly signInStates: SignInStates;
 }
 
 export type MagicLinkService = ReturnType<typeof createMagicLinkService>;
@@ -87,25 +97,19 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps) {
     return decision;
   };
 
-  /** Spends a point of each limit in order and stops at the first refusal. */
-  const spend = async (checks: readonly [LimitName, string][]): Promise<Decision & { limit?: LimitName }> => {
-    for (const [name, key] of checks) {
-      const decision = await limits.consume(name, key);
-      if (!decision.allow) return { ...decision, limit: name };
-    }
-    return { allow: true };
+  /**
+   * A used or expired link says so, unless its sign-in was cancelled: then it says that, and
+   * offers nothing (a renewal would revive what the owner of the address ended).
+   */
+  const explainSpent = async (decision: Decision & { allow: false }, token: LoginTokenRecord | undefined): Promise<Decision & { allow: false }> => {
+    if (!token || (decision.reason !== 'token_used' && decision.reason !== 'token_expired')) return decision;
+    return (await deps.signInStates.stateOf(token.interactionUid)) === 'cancelled' ? { allow: false, reason: 'sign_in_cancelled' } : decision;
   };
 
   /** Off the request path: decide by account and sign-up policy, store the token, send the mail. */
   const deliver = async (request: Delivery): Promise<void> => {
     const account = await store.users.findByEmail(request.email);
     const signup = decideSignup(deps.signup, request.email, account !== undefined);
-    if (!signup.allow) {
-      audit('login.refused', { reason: signup.reason, step: 'send', interactionUid: request.interactionUid, clientId: request.clientId });
-      // The status page must look the same as for a real send: record a finished, empty entry.
-      await deps.sendQueue.recordSkipped({ to: request.email, interactionUid: request.interactionUid, bindingHash: request.bindingHash, requestId: request.requestId });
-      return;
-    }
     const token = newLinkToken();
     const code = newCode();
     const hash = sha256(token);
@@ -117,7 +121,9 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps) {
       interactionUid: request.interactionUid,
       clientId: request.clientId,
       bindingHash: request.bindingHash,
-      codeHmac: codeHmac(deps.serverSecret, hash, code),
+      // A refused address gets a decoy: a pending sign-in like any other, whose code was never
+      // sent and whose digest is random, so no guess can ever match it.
+      codeHmac: signup.allow ? codeHmac(deps.serverSecret, hash, code) : randomBytes(32).toString('hex'),
       ip: request.ip,
       userAgent: request.userAgent.slice(0, MAX_USER_AGENT_LENGTH),
       createdAt: now,
@@ -125,19 +131,20 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps) {
       usedAt: null,
       codeAttempts: 0,
     });
-    const link = `${deps.issuer}/login/link?token=${token}`;
-    const cancelLink = `${deps.issuer}/login/cancel?token=${token}`;
-    const message = deps.email.render({
+    const common = {
       to: request.email,
-      link,
-      cancelLink,
-      code,
+      cancelLink: `${deps.issuer}/login/cancel?token=${token}`,
       appName: request.clientName,
       expiresAt,
       ttlSeconds: deps.ttlSeconds,
       ip: request.ip,
       userAgent: request.userAgent,
-    });
+    };
+    // The refused address is told so by mail (only its owner reads it): the mail goes through the
+    // same queue, so the delivery status a browser sees moves exactly as a real sign-in's does.
+    const message = signup.allow
+      ? deps.email.render({ ...common, link: `${deps.issuer}/login/link?token=${token}`, code })
+      : deps.email.renderRefused(common);
     // The token is stored before its mail is queued, never the other way round.
     await deps.sendQueue.enqueue(message, {
       interactionUid: request.interactionUid,
@@ -145,16 +152,18 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps) {
       requestId: request.requestId,
       giveUpAt: expiresAt,
     });
-    audit('login.link_sent', { tokenId: hash.slice(0, 12), clientId: request.clientId, interactionUid: request.interactionUid });
+    const fields = { tokenId: hash.slice(0, 12), clientId: request.clientId, interactionUid: request.interactionUid };
+    if (signup.allow) audit('login.link_sent', fields);
+    else audit('login.refused', { reason: signup.reason, step: 'send', ...fields });
   };
 
-  const sendLimits = (email: string, ip: string): [LimitName, string][] => [
+  const sendLimits = (email: string, ip: string): LimitCheck[] => [
     ['RATE_LIMIT_SEND_PER_IP', ip],
     ['RATE_LIMIT_SEND_PER_EMAIL', emailKey(email)],
     ['RATE_LIMIT_SEND_PER_IP_EMAIL', `${ip}|${emailKey(email)}`],
   ];
 
-  /** The confirm POST's policy decision alone; consumes nothing. */
+  /** The confirm POST's policy decision alone; consumes nothing but a look-up from the IP's budget. */
   const check = async (input: ConfirmInput, found?: { token: LoginTokenRecord | undefined }): Promise<LinkLookup> => {
     const token = found ? found.token : await lookup(input.rawToken);
     const decision = decideConfirm({
@@ -164,17 +173,47 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps) {
       bindingHash: input.bindingNonce ? sha256(input.bindingNonce) : undefined,
       sameOrigin: input.sameOrigin,
     });
-    if (!decision.allow) return refuse(decision, { step: 'confirm', tokenId: tokenId(token) });
-    return { allow: true, token: token! };
+    if (!decision.allow) return refuse(await explainSpent(decision, token), { step: 'confirm', tokenId: tokenId(token) });
+    if (!token) return refuse({ allow: false, reason: 'token_unknown' }, { step: 'confirm' });
+    return { allow: true, token };
+  };
+
+  /** Whether a wrong code may still be compared with this address's codes. */
+  const codeLocked = async (email: string) => !(await limits.peek('RATE_LIMIT_CODE_FAILURES_PER_EMAIL', emailKey(email))).allow;
+
+  /**
+   * The "This wasn't me" page (GET): shows what would be cancelled. Works for a link that is used
+   * or expired too, as long as its sign-in could still be finished or renewed; a sign-in already
+   * cancelled says so.
+   */
+  const openCancel = async (rawToken: unknown, ip: string): Promise<LinkLookup> => {
+    const limited = await limits.consume('RATE_LIMIT_VERIFY_PER_IP', ip);
+    if (!limited.allow) return refuse(limited, { step: 'cancel' });
+    const token = await lookup(rawToken);
+    if (!token) return refuse({ allow: false, reason: 'token_unknown' }, { step: 'cancel' });
+    const fields = { step: 'cancel', tokenId: tokenId(token) };
+    const state = await deps.signInStates.stateOf(token.interactionUid);
+    if (state === 'cancelled') return refuse({ allow: false, reason: 'sign_in_cancelled' }, fields);
+    if (state === 'gone') {
+      // Nothing left to end: say what happened to the link (most likely it signed someone in).
+      const link = decideLinkOpen(token, clock.now());
+      return refuse(link.allow ? { allow: false, reason: 'interaction_expired' } : link, fields);
+    }
+    return { allow: true, token };
   };
 
   return {
-    check: (input: ConfirmInput) => check(input),
+    /** The confirm POST reached without this browser's interaction: a look-up, limited per IP. */
+    async check(input: ConfirmInput): Promise<LinkLookup> {
+      const limited = await limits.consume('RATE_LIMIT_VERIFY_PER_IP', input.ip);
+      if (!limited.allow) return refuse(limited, { step: 'confirm' });
+      return check(input);
+    },
 
     /** The email form. Answers the same for every address; the send itself happens off the request. */
     async requestLink(request: LinkRequest): Promise<Decision> {
       const bindingHash = sha256(request.bindingNonce);
-      const limited = await spend([
+      const limited = await limits.consumeAll([
         ['RATE_LIMIT_SEND_PER_BROWSER', bindingHash],
         ...sendLimits(request.email, request.ip),
         ['RESEND_COOLDOWN', `${request.interactionUid}|${emailKey(request.email)}`],
@@ -190,42 +229,41 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps) {
     /**
      * A new link for the sign-in a used or expired link belonged to, bound to the same browser.
      * No resend cooldown here (the old link is proof enough of a real sign-in); the per-address and
-     * per-IP send limits still apply.
+     * per-IP send limits still apply. A cancelled sign-in is never renewed.
      */
     async renew(rawToken: unknown, ip: string, requestId: string, clientName: (clientId: string) => Promise<string>): Promise<Decision> {
       const token = await lookup(rawToken);
       if (!token) return refuse({ allow: false, reason: 'token_unknown' }, { step: 'renew' });
+      const state = await deps.signInStates.stateOf(token.interactionUid);
+      if (state === 'cancelled') return refuse({ allow: false, reason: 'sign_in_cancelled' }, { step: 'renew', tokenId: tokenId(token) });
       if (token.usedAt === null && token.expiresAt > clock.now()) {
         return refuse({ allow: false, reason: 'invalid_request' }, { step: 'renew', tokenId: tokenId(token) });
       }
-      if (!(await deps.isInteractionPending(token.interactionUid))) {
-        return refuse({ allow: false, reason: 'interaction_expired' }, { step: 'renew', tokenId: tokenId(token) });
-      }
-      const limited = await spend(sendLimits(token.email, ip));
-      if (!limited.allow) return refuse(limited as Decision & { allow: false }, { step: 'renew', limit: limited.limit, tokenId: tokenId(token) });
+      if (state !== 'pending') return refuse({ allow: false, reason: 'interaction_expired' }, { step: 'renew', tokenId: tokenId(token) });
+      const limited = await limits.consumeAll(sendLimits(token.email, ip));
+      if (!limited.allow) return refuse(limited, { step: 'renew', limit: limited.limit, tokenId: tokenId(token) });
       const delivery: Delivery = { ...token, clientName: await clientName(token.clientId), ip, userAgent: token.userAgent, requestId };
       deps.offRequest.run('renew sign-in link', () => deliver(delivery));
       return { allow: true };
     },
 
+    openCancel,
+
     /**
-     * "This wasn't me": spends the token and every other pending token of its sign-in, so nothing
-     * from that request can sign in any more. Needs no binding cookie: the person who got the
-     * email may open it anywhere.
+     * "This wasn't me" (POST): spends every pending token of the sign-in and ends its interaction
+     * for good. Needs no binding cookie: the person who got the email may open it anywhere.
      */
     async cancel(rawToken: unknown, ip: string): Promise<LinkLookup> {
-      const limited = await limits.consume('RATE_LIMIT_VERIFY_PER_IP', ip);
-      if (!limited.allow) return refuse(limited, { step: 'cancel' });
-      const token = await lookup(rawToken);
-      const decision = decideLinkOpen(token, clock.now());
-      if (!decision.allow) return refuse(decision, { step: 'cancel', tokenId: tokenId(token) });
-      const outcome = await store.loginTokens.consume(token!.hash, clock.now());
-      if (!outcome.consumed) return refuse({ allow: false, reason: outcome.reason }, { step: 'cancel', tokenId: tokenId(token) });
-      for (const other of await store.loginTokens.listPending(token!.interactionUid, clock.now())) {
-        await store.loginTokens.consume(other.hash, clock.now());
+      const opened = await openCancel(rawToken, ip);
+      if (!opened.allow) return opened;
+      const { token } = opened;
+      const now = clock.now();
+      for (const pending of await store.loginTokens.listPending(token.interactionUid, now)) {
+        await store.loginTokens.consume(pending.hash, now);
       }
-      audit('login.cancelled', { tokenId: tokenId(token), clientId: token!.clientId, interactionUid: token!.interactionUid, ip });
-      return { allow: true, token: outcome.token };
+      await deps.signInStates.cancel(token.interactionUid);
+      audit('login.cancelled', { tokenId: tokenId(token), clientId: token.clientId, interactionUid: token.interactionUid, ip });
+      return { allow: true, token };
     },
 
     /** For the confirm page (GET and HEAD): never changes anything but the per-IP counter. */
@@ -234,18 +272,19 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps) {
       if (!limited.allow) return refuse(limited, { step: 'open' });
       const token = await lookup(rawToken);
       const decision = decideLinkOpen(token, clock.now());
-      if (!decision.allow) return refuse(decision, { step: 'open', tokenId: tokenId(token) });
-      return { allow: true, token: token! };
+      if (!decision.allow) return refuse(await explainSpent(decision, token), { step: 'open', tokenId: tokenId(token) });
+      if (!token) return refuse({ allow: false, reason: 'token_unknown' }, { step: 'open' });
+      return { allow: true, token };
     },
 
     /** The confirm POST: limits and policy first (nothing consumed on refusal), then one atomic consume. */
     async confirm(input: ConfirmInput): Promise<LinkLookup> {
       const token = await lookup(input.rawToken);
-      const limited = await spend([
+      const limited = await limits.consumeAll([
         ['RATE_LIMIT_VERIFY_PER_IP', input.ip],
-        ...(token ? ([['RATE_LIMIT_VERIFY_PER_TOKEN', token.hash]] as [LimitName, string][]) : []),
+        ...(token ? ([['RATE_LIMIT_VERIFY_PER_TOKEN', token.hash]] as LimitCheck[]) : []),
       ]);
-      if (!limited.allow) return refuse(limited as Decision & { allow: false }, { step: 'confirm', limit: limited.limit, tokenId: tokenId(token) });
+      if (!limited.allow) return refuse(limited, { step: 'confirm', limit: limited.limit, tokenId: tokenId(token) });
       const checked = await check(input, { token });
       if (!checked.allow) return checked;
       const outcome = await store.loginTokens.consume(checked.token.hash, clock.now());
@@ -255,8 +294,10 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps) {
     },
 
     /**
-     * The code typed in the window where the sign-in started. An attempt is reserved on every
-     * pending token of this browser before any comparison, so no token is ever compared more than
+     * The code typed in the window where the sign-in started. Every address whose code a guess is
+     * compared with is checked against its failure lock first and charged on a miss: asking for a
+     * second address in the same sign-in must not unlock the first. An attempt is reserved on
+     * every compared token before any comparison, so no token is ever compared more than
      * codeMaxAttempts times, however many guesses arrive at once.
      */
     async verifyCode(input: CodeInput): Promise<LinkLookup> {
@@ -272,18 +313,22 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps) {
         equalDigests(token.bindingHash, bindingHash),
       );
       if (pending.length === 0) return refuse({ allow: false, reason: 'code_expired' }, step);
-      const failuresKey = emailKey(pending[0]!.email);
-      const locked = await limits.peek('RATE_LIMIT_CODE_FAILURES_PER_EMAIL', failuresKey);
-      if (!locked.allow) return refuse({ allow: false, reason: 'code_locked' }, step);
+      const addresses = [...new Set(pending.map((token) => token.email))];
+      const locked = new Set<string>();
+      for (const email of addresses) if (await codeLocked(email)) locked.add(email);
+      const comparable = pending.filter((token) => !locked.has(token.email));
+      if (comparable.length === 0) return refuse({ allow: false, reason: 'code_locked' }, step);
 
       const reserved: LoginTokenRecord[] = [];
-      for (const token of pending) {
+      for (const token of comparable) {
         if (await store.loginTokens.reserveCodeAttempt(token.hash, deps.codeMaxAttempts, now)) reserved.push(token);
       }
       if (reserved.length === 0) return refuse({ allow: false, reason: 'code_locked' }, step);
       const match = reserved.find((token) => equalDigests(codeHmac(deps.serverSecret, token.hash, code), token.codeHmac));
       if (!match) {
-        await limits.consume('RATE_LIMIT_CODE_FAILURES_PER_EMAIL', failuresKey);
+        for (const email of new Set(reserved.map((token) => token.email))) {
+          await limits.consume('RATE_LIMIT_CODE_FAILURES_PER_EMAIL', emailKey(email));
+        }
         return refuse({ allow: false, reason: 'code_invalid' }, { ...step, tokenId: tokenId(reserved[0]) });
       }
       const outcome = await store.loginTokens.consume(match.hash, clock.now());

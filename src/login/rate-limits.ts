@@ -9,9 +9,18 @@ import { sha256 } from './token-crypto.js';
 
 export type LimitName = RateLimitName | 'RESEND_COOLDOWN';
 
+export type LimitCheck = readonly [LimitName, string];
+
 export interface RateLimits {
   /** Spends one point of `name` for `key`; a refusal carries the seconds until it may be retried. */
   consume(name: LimitName, key: string): Promise<Decision>;
+  /**
+   * Spends one point of every limit, or of none: at the first refusal every point this call took
+   * (the refused one included) is given back, so a refused request costs nobody anything. Without
+   * this, a later limit refusing would leave earlier limits charged, and a handful of refused posts
+   * from one IP could exhaust an address's budget for everyone.
+   */
+  consumeAll(checks: readonly LimitCheck[]): Promise<Decision & { readonly limit?: LimitName }>;
   /** Whether `key` still has points left, without spending one. */
   peek(name: LimitName, key: string): Promise<Decision>;
 }
@@ -37,15 +46,36 @@ export function createRateLimits(store: Store, rules: Readonly<Record<RateLimitN
   );
   const limiter = (name: LimitName) => limiters.get(name)!;
 
+  const consume = async (name: LimitName, key: string): Promise<Decision> => {
+    try {
+      await limiter(name).consume(key);
+      return { allow: true };
+    } catch (error) {
+      if (isRefusal(error)) return refused(error);
+      throw error;
+    }
+  };
+
   return {
-    async consume(name, key) {
-      try {
-        await limiter(name).consume(key);
-        return { allow: true };
-      } catch (error) {
-        if (isRefusal(error)) return refused(error);
-        throw error;
+    consume,
+    async consumeAll(checks) {
+      const taken: LimitCheck[] = [];
+      for (const check of checks) {
+        const [name, key] = check;
+        let decision: Decision;
+        try {
+          decision = await consume(name, key);
+        } catch (error) {
+          await Promise.allSettled(taken.map(([n, k]) => limiter(n).reward(k, 1)));
+          throw error;
+        }
+        taken.push(check);
+        if (!decision.allow) {
+          await Promise.all(taken.map(([n, k]) => limiter(n).reward(k, 1)));
+          return { ...decision, limit: name };
+        }
       }
+      return { allow: true };
     },
     async peek(name, key) {
       const res = await limiter(name).get(key);

@@ -81,6 +81,12 @@ export const REASONS = {
     message: 'Too much time passed since the app asked you to sign in, or the sign-in was already finished.',
     next: 'Go back to the app and sign in again.',
   },
+  sign_in_cancelled: {
+    status: 410,
+    title: 'This sign-in was cancelled',
+    message: 'Someone with access to the email pressed "This wasn\'t me", so this sign-in has ended. Its link and code no longer work, and no new email can be sent for it.',
+    next: 'If that was a mistake, go back to the app and start a new sign-in.',
+  },
   invalid_email: {
     status: 400,
     title: 'Check the email address',

@@ -37,11 +37,6 @@ export interface SendQueueOptions {
 
 export interface SendQueue {
   enqueue(message: MailMessage, context: EnqueueContext): Promise<string>;
-  /**
-   * Records a message that was deliberately not sent (an address that may not sign up) as an
-   * empty, finished entry, so the status a browser sees does not reveal the difference.
-   */
-  recordSkipped(context: { to: string; interactionUid: string; bindingHash: string; requestId: string | null }): Promise<void>;
   /** Sends every message that is due now, one after another; resolves when none is left. */
   drain(): Promise<void>;
   start(): void;
@@ -145,27 +140,6 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
       });
       kick();
       return id;
-    },
-    async recordSkipped(context) {
-      const now = clock.now();
-      await store.mailQueue.enqueue({
-        id: randomUUID(),
-        to: context.to,
-        tag: 'sign-in',
-        interactionUid: context.interactionUid,
-        bindingHash: context.bindingHash,
-        requestId: context.requestId,
-        sealed: null,
-        status: 'sent',
-        attempts: 0,
-        nextAttemptAt: now,
-        leaseUntil: null,
-        giveUpAt: now,
-        lastError: null,
-        providerMessageId: null,
-        createdAt: now,
-        updatedAt: now,
-      });
     },
     drain,
     start() {

@@ -13,22 +13,14 @@ import type { PageDeps } from '../context.js';
 import { renderReason } from '../errors.js';
 import { clientNameOf, findInteraction } from '../interaction-details.js';
 import { renderPage } from '../render.js';
+import { isSameOrigin } from '../same-origin.js';
+import { formsLeadTo } from '../security-headers.js';
 
 export interface VerifyRouteDeps extends CompleteSignInDeps {
   readonly magicLinks: MagicLinkService;
   readonly bindingCookie: BindingCookie;
   readonly pages: PageDeps;
   readonly issuerOrigin: string;
-}
-
-/**
- * A form POST from our own page. Browsers send Origin on POSTs, but as "null" under
- * Referrer-Policy: no-referrer, so Sec-Fetch-Site (which every current browser sends) decides then.
- */
-export function isSameOrigin(ctx: Context, issuerOrigin: string): boolean {
-  const origin = ctx.get('origin');
-  if (origin && origin !== 'null') return origin === issuerOrigin;
-  return ctx.get('sec-fetch-site') === 'same-origin';
 }
 
 const RENEWABLE: ReadonlySet<Reason> = new Set(['token_used', 'token_expired']);
@@ -51,6 +43,7 @@ export function verifyRoutes(router: Router, deps: VerifyRouteDeps): void {
       refuseLink(ctx, result.reason, ctx.query.token, result.retryAfterSeconds);
       return;
     }
+    formsLeadTo(ctx, result.token.clientId);
     renderPage(ctx, pages, 'confirm', {
       title: 'Confirm sign-in',
       appName: await clientNameOf(provider, result.token.clientId),
@@ -61,10 +54,6 @@ export function verifyRoutes(router: Router, deps: VerifyRouteDeps): void {
   });
 
   router.post('/login/link/renew', async (ctx) => {
-    if (!isSameOrigin(ctx, deps.issuerOrigin)) {
-      renderReason(ctx, pages, 'origin_mismatch');
-      return;
-    }
     const decision = await deps.magicLinks.renew(bodyToken(ctx), ctx.ip, ctx.state.requestId, (clientId: string) => clientNameOf(provider, clientId));
     if (!decision.allow) {
       renderReason(ctx, pages, decision.reason, { retryAfterSeconds: decision.retryAfterSeconds });
@@ -75,7 +64,7 @@ export function verifyRoutes(router: Router, deps: VerifyRouteDeps): void {
 
   // "This wasn't me" from the email: a confirm page on GET (scanners follow links), the cancel on POST.
   router.get('/login/cancel', async (ctx) => {
-    const result = await deps.magicLinks.open(ctx.query.token, ctx.ip);
+    const result = await deps.magicLinks.openCancel(ctx.query.token, ctx.ip);
     if (!result.allow) {
       renderReason(ctx, pages, result.reason, { retryAfterSeconds: result.retryAfterSeconds });
       return;
@@ -89,12 +78,9 @@ export function verifyRoutes(router: Router, deps: VerifyRouteDeps): void {
   });
 
   router.post('/login/cancel', async (ctx) => {
-    if (!isSameOrigin(ctx, deps.issuerOrigin)) {
-      renderReason(ctx, pages, 'origin_mismatch');
-      return;
-    }
     const result = await deps.magicLinks.cancel(bodyToken(ctx), ctx.ip);
-    if (!result.allow) {
+    // Pressing it twice (or in two tabs) ends in the same place.
+    if (!result.allow && result.reason !== 'sign_in_cancelled') {
       renderReason(ctx, pages, result.reason, { retryAfterSeconds: result.retryAfterSeconds });
       return;
     }
