@@ -7,7 +7,7 @@ import { Browser, formOn, type Page } from '../support/browser.js';
 import { startLinkid, type RunningLinkid, type StartOptions } from '../support/linkid.js';
 import { latestSignInMail, settledOutbox } from '../support/outbox.js';
 import { RelyingParty } from '../support/relying-party.js';
-import { confirmLink, finishAtApp, requestLink, signIn } from '../support/sign-in.js';
+import { confirmLink, finishAtApp, reasonOf, requestLink, signIn, submitEmail } from '../support/sign-in.js';
 
 const running: RunningLinkid[] = [];
 afterEach(async () => {
@@ -21,15 +21,7 @@ async function setup(options: StartOptions = {}) {
   return { linkid, rp };
 }
 
-const reasonOf = (page: Page) => /Reason: <code>([a-z_]+)<\/code>/.exec(page.body)?.[1];
 const mailsTo = async (linkid: RunningLinkid, to: string) => (await settledOutbox(linkid)).filter((mail) => mail.to === to);
-
-/** Opens the app's login page in `browser` and submits `email`; returns the raw response. */
-async function submitEmail(browser: Browser, rp: RelyingParty, email: string, headers: Record<string, string> = {}) {
-  const form = await browser.follow((await rp.authorizationUrl()).url);
-  const { action } = formOn(form, /\/login$/);
-  return browser.request(action, { form: { email }, headers });
-}
 
 describe('the link opened in another browser', () => {
   it('signs nothing in there, and the code typed in the first browser finishes the sign-in', async () => {

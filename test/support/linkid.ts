@@ -33,6 +33,8 @@ export interface RunningLinkid {
   readonly dataDir: string;
   readonly store: Store;
   readonly app: App;
+  /** The loopback HTTP server linkid answers on. */
+  readonly server: http.Server;
   /** Every log line written so far, as text. */
   readonly logs: string[];
   createClient(input: Partial<CreateClientInput>): Promise<ClientView>;
@@ -55,6 +57,8 @@ export interface StartOptions {
   readonly keepData?: boolean;
   /** Start the send-queue worker (default true); false leaves queued mail for another instance. */
   readonly startWorker?: boolean;
+  /** Wraps the store the app is built with, e.g. to watch when it is called. */
+  readonly wrapStore?: (store: Store) => Store;
   /** Faster retries for tests that drive them with a fake clock. */
   readonly sendQueueOptions?: { baseDelayMs?: number; maxDelayMs?: number; leaseMs?: number };
 }
@@ -90,7 +94,7 @@ export async function startLinkid(options: StartOptions = {}): Promise<RunningLi
   // As src/main.ts: Postmark when configured (tests point POSTMARK_API_URL at a local fake).
   const outbox = createTransport(config, clock, { timeoutMs: 2_000 });
   const transport = options.transport ? options.transport(outbox) : outbox;
-  const app = createApp(config, { store, transport, clock, logger, secrets, sendQueueOptions: options.sendQueueOptions });
+  const app = createApp(config, { store: options.wrapStore ? options.wrapStore(store) : store, transport, clock, logger, secrets, sendQueueOptions: options.sendQueueOptions });
   if (options.startWorker !== false) app.sendQueue.start();
   server.on('request', app.app.callback());
   const admin = createClientAdmin({
@@ -105,6 +109,7 @@ export async function startLinkid(options: StartOptions = {}): Promise<RunningLi
     dataDir,
     store,
     app,
+    server,
     logs,
     settle: () => app.settle(),
     createClient: (input) =>

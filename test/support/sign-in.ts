@@ -1,7 +1,7 @@
 // The magic-link sign-in as a person does it: start at the app, type the address, open the link
 // from the email, press the button, allow the app.
 import { expect } from 'vitest';
-import type { Browser, Page } from './browser.js';
+import { formOn, type Browser, type Page } from './browser.js';
 import type { RunningLinkid } from './linkid.js';
 import { latestSignInMail, type SignInMail } from './outbox.js';
 import type { AuthorizationAttempt, RelyingParty } from './relying-party.js';
@@ -42,4 +42,14 @@ export async function signIn(browser: Browser, linkid: RunningLinkid, rp: Relyin
   const confirmed = await confirmLink(browser, mail);
   const callback = await finishAtApp(browser, rp, confirmed);
   return { attempt, mail, callback, tokens: await rp.redeem(callback, attempt) };
+}
+
+/** The reason code on a refusal page. */
+export const reasonOf = (page: Page) => /Reason: <code>([a-z_]+)<\/code>/.exec(page.body)?.[1];
+
+/** Opens the app's login page in `browser` and submits `email`; returns the raw response. */
+export async function submitEmail(browser: Browser, rp: RelyingParty, email: string, headers: Record<string, string> = {}): Promise<Page> {
+  const form = await browser.follow((await rp.authorizationUrl()).url);
+  const { action } = formOn(form, /\/login$/);
+  return browser.request(action, { form: { email }, headers });
 }
