@@ -1,0 +1,105 @@
+// Every state-changing POST checks where it came from: a page on another site can make the
+// victim's browser post any of our forms with the victim's cookies (SameSite=Lax does not stop a
+// top-level form POST to a path the cookie was not scoped away from). Each one must be refused
+// with origin_mismatch and change nothing; then the same form from our own page still works.
+import { afterEach, describe, expect, it } from 'vitest';
+import { Browser, formOn } from '../support/browser.js';
+import { startLinkid, type RunningLinkid } from '../support/linkid.js';
+import { latestSignInMail, settledOutbox } from '../support/outbox.js';
+import { RelyingParty } from '../support/relying-party.js';
+import { confirmLink, reasonOf, requestLink } from '../support/sign-in.js';
+
+const running: RunningLinkid[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((linkid) => linkid.close()));
+});
+
+async function setup(firstParty = true) {
+  const linkid = await startLinkid();
+  running.push(linkid);
+  const rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Notes', firstParty }));
+  return { linkid, rp };
+}
+
+const crossSite = { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' };
+/** A client that is not a browser on our page: no Origin, no Sec-Fetch-Site. */
+const headless = { origin: '', 'sec-fetch-site': '' };
+
+async function expectRefused(browser: Browser, action: string, form: Record<string, string>, headers: Record<string, string>) {
+  const refused = await browser.request(action, { form, headers });
+  expect({ action: new URL(action).pathname.replace(/\/interaction\/[^/]+/, '/interaction/UID'), status: refused.status, reason: reasonOf(refused) }).toEqual({
+    action: new URL(action).pathname.replace(/\/interaction\/[^/]+/, '/interaction/UID'),
+    status: 403,
+    reason: 'origin_mismatch',
+  });
+}
+
+describe('cross-site posts', () => {
+  it('the email form and resend: refused, and no mail goes out', async () => {
+    const { linkid, rp } = await setup();
+    const browser = new Browser();
+    const form = await browser.follow((await rp.authorizationUrl()).url);
+    const { action } = formOn(form, /\/login$/);
+    await expectRefused(browser, action, { email: 'victim@example.com' }, crossSite);
+    await expectRefused(browser, action, { email: 'victim@example.com' }, { origin: 'null', 'sec-fetch-site': 'cross-site' });
+    expect(await settledOutbox(linkid)).toHaveLength(0);
+    expect((await browser.request(action, { form: { email: 'victim@example.com' } })).status).toBe(200);
+  });
+
+  it('the code form: refused without spending an attempt, then the code works from our page', async () => {
+    const { linkid, rp } = await setup();
+    const browser = new Browser();
+    const { page, mail } = await requestLink(browser, linkid, await rp.authorizationUrl(), 'code@example.com');
+    const { action } = formOn(page, /\/code$/);
+    for (let i = 0; i < 6; i += 1) await expectRefused(browser, action, { code: mail.code }, crossSite);
+    await expectRefused(browser, action, { code: mail.code }, headless);
+    const typed = await browser.submit(page, /\/code$/, { code: mail.code }, 'http');
+    expect(typed.status).toBe(303);
+  });
+
+  it('consent and abort: refused, and the sign-in is still waiting for the person', async () => {
+    const { linkid, rp } = await setup(false);
+    const browser = new Browser();
+    const { mail } = await requestLink(browser, linkid, await rp.authorizationUrl(), 'consent@example.com');
+    const confirmed = await confirmLink(browser, mail);
+    const consent = await browser.follow(confirmed.location!, rp.redirectUri);
+    expect(consent.body).toContain('name="decision"');
+    const { action } = formOn(consent, /\/consent$/);
+    await expectRefused(browser, action, { decision: 'allow' }, crossSite);
+    await expectRefused(browser, action.replace(/\/consent$/, '/abort'), {}, crossSite);
+    const allowed = await browser.submit(consent, /\/consent$/, { decision: 'allow' }, rp.redirectUri);
+    expect(allowed.location?.startsWith(rp.redirectUri)).toBe(true);
+    expect(new URL(allowed.location!).searchParams.get('code')).toBeTruthy();
+  });
+
+  it('"This wasn\'t me", renew and the link confirm: refused, and the link still signs in', async () => {
+    const { linkid, rp } = await setup();
+    const browser = new Browser();
+    const { mail } = await requestLink(browser, linkid, await rp.authorizationUrl(), 'links@example.com');
+    const origin = new URL(mail.link).origin;
+    await expectRefused(browser, `${origin}/login/cancel`, { token: mail.token }, crossSite);
+    await expectRefused(browser, `${origin}/login/link/renew`, { token: mail.token }, crossSite);
+    const confirmPage = await browser.request(mail.link);
+    const { action } = formOn(confirmPage, /\/verify$/);
+    await expectRefused(browser, action, { token: mail.token }, crossSite);
+    expect(linkid.logs.join('')).not.toContain('"event":"login.cancelled"');
+    expect((await confirmLink(browser, mail)).status).toBe(303);
+    await latestSignInMail(linkid, 'links@example.com');
+    expect(await settledOutbox(linkid)).toHaveLength(1);
+  });
+});
+
+describe('the CSP form-action', () => {
+  it('lets our forms reach only ourselves and the app the page belongs to', async () => {
+    const { linkid, rp } = await setup();
+    const browser = new Browser();
+    const { page, mail } = await requestLink(browser, linkid, await rp.authorizationUrl(), 'csp@example.com');
+    const appOrigin = new URL(rp.redirectUri).origin;
+    for (const shown of [page, await browser.request(mail.link)]) {
+      const formAction = /form-action ([^;]+)/.exec(shown.headers.get('content-security-policy') ?? '')?.[1];
+      expect(formAction?.split(' ').sort()).toEqual(["'self'", appOrigin].sort());
+    }
+    const unrelated = await browser.request(`${linkid.issuer}/login/link?token=${'C'.repeat(43)}`);
+    expect(/form-action ([^;]+)/.exec(unrelated.headers.get('content-security-policy') ?? '')?.[1]).toBe("'self'");
+  });
+});
