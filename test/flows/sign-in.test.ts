@@ -44,6 +44,13 @@ describe('sign-in with a magic link', () => {
     expect(first.mail.link.startsWith(`${linkid.issuer}/login/link?token=`)).toBe(true);
   });
 
+  it('says plainly, in both parts of the email, never to share the code: linkid never asks for it', () => {
+    for (const part of [first.mail.message.text, first.mail.message.html]) {
+      expect(part).toContain('Do not share this code or link with anyone');
+      expect(part).toContain('will never ask you for it by phone, chat or email');
+    }
+  });
+
   it('serves userinfo with the verified email', async () => {
     const claims = first.tokens.claims()!;
     const userinfo = await oidc.fetchUserInfo(rp.config, first.tokens.access_token, claims.sub);
