@@ -38,6 +38,8 @@ export type RateLimitName = keyof typeof RATE_LIMIT_DEFAULTS;
 
 export const SIGNUP_POLICIES = ['open', 'allowlist', 'closed'] as const;
 
+export const MAIL_TRANSPORTS = ['postmark', 'outbox'] as const;
+
 export interface Config {
   readonly port: number;
   /** The issuer identifier, without a trailing slash. Every URL we email is built from it. */
@@ -179,6 +181,7 @@ const schema = z.object({
   PRODUCT_NAME: z.string().min(1).max(60).default('linkid'),
   TRUST_PROXY: booleanFlag.default(false),
   PURGE_INTERVAL_SECONDS: integer(5, 86_400).default(60),
+  MAIL_TRANSPORT: z.enum(MAIL_TRANSPORTS, { error: `must be one of ${MAIL_TRANSPORTS.join(', ')}` }).optional(),
   POSTMARK_SERVER_TOKEN: z.string().regex(/^[A-Za-z0-9-]{8,}$/, { error: 'must be a Postmark server API token' }).optional(),
   POSTMARK_API_URL: z
     .string()
@@ -208,6 +211,21 @@ const schema = z.object({
     .optional(),
 });
 
+/**
+ * The outbox writes live sign-in links to plain files: fine on a developer's machine, a leak on a
+ * server. An https issuer is a server, so there the outbox must be asked for by name.
+ */
+function checkMailTransport(chosen: (typeof MAIL_TRANSPORTS)[number] | undefined, hasToken: boolean, issuer: string): void {
+  if (chosen === 'postmark' && !hasToken) throw new ConfigError('POSTMARK_SERVER_TOKEN', 'is required when MAIL_TRANSPORT=postmark');
+  if (chosen === 'outbox' && hasToken) throw new ConfigError('MAIL_TRANSPORT', 'is outbox but POSTMARK_SERVER_TOKEN is set: unset one of them');
+  if (!chosen && !hasToken && issuer.startsWith('https:')) {
+    throw new ConfigError(
+      'MAIL_TRANSPORT',
+      'ISSUER is https but no mail provider is configured: set POSTMARK_SERVER_TOKEN, or MAIL_TRANSPORT=outbox to write live sign-in links to DATA_DIR/outbox on purpose',
+    );
+  }
+}
+
 /** Reads the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(
@@ -226,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('SESSION_IDLE_TTL_SECONDS', 'must not be longer than SESSION_ABSOLUTE_TTL_SECONDS');
   }
   const issuer = values.ISSUER ?? `http://localhost:${values.PORT}`;
+  checkMailTransport(values.MAIL_TRANSPORT, Boolean(values.POSTMARK_SERVER_TOKEN), issuer);
   const dataDir = path.resolve(values.DATA_DIR);
   return Object.freeze({
     port: values.PORT,

@@ -24,6 +24,7 @@ import type { Store } from '../store/port.js';
 import { createTemplates, type Templates } from '../templates.js';
 import { createBindingCookie } from './binding-cookie.js';
 import { errorPages } from './errors.js';
+import { hostCheck } from './host-check.js';
 import { requestLog } from './request-log.js';
 import { consentRoutes } from './routes/consent.js';
 import { healthRoutes } from './routes/health.js';
@@ -114,6 +115,9 @@ export function createApp(config: Config, deps: AppDeps): App {
 
   provider.use(requestLog(logger));
   provider.use(securityHeaders({ https, findClient: (clientId) => provider.Client.find(clientId) }));
+  // Before every route, oidc-provider's included (provider.use inserts ahead of them); after the
+  // two above only so that a refusal carries a request id and the usual headers.
+  provider.use(hostCheck({ issuer: config.issuer, pages, logger }));
   provider.use(errorPages(pages, logger));
   provider.use(router.routes());
   provider.use(router.allowedMethods());

@@ -117,6 +117,12 @@ export const REASONS = {
     message: 'The request could not be completed. Nothing about your account was changed.',
     next: 'Try again in a moment. If it keeps happening, contact support with the request id below.',
   },
+  host_mismatch: {
+    status: 421,
+    title: 'This is not the address of this sign-in service',
+    message: 'The request was sent to this service under a web address that is not its own, so it was not answered.',
+    next: 'Go back to the app you came from and sign in from there.',
+  },
 } as const satisfies Record<string, ReasonInfo>;
 
 export type Reason = keyof typeof REASONS;

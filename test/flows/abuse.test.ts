@@ -206,41 +206,51 @@ describe('no account enumeration', () => {
 });
 
 describe('links come only from ISSUER', () => {
-  it('a spoofed Host or X-Forwarded-Host does not change the link in the email', async () => {
+  it('a spoofed Host or X-Forwarded-Host is refused, and the host headers never change the link in the email', async () => {
     const { linkid, rp } = await setup({ env: { TRUST_PROXY: 'true' } });
     const browser = new Browser();
     const form = await browser.follow((await rp.authorizationUrl()).url);
     const { action } = formOn(form, /\/login$/);
     const url = new URL(action);
     const cookie = await browser.jar.getCookieString(action);
-    const status = await new Promise<number>((resolve, reject) => {
-      const request = http.request(
-        {
-          host: url.hostname,
-          port: url.port,
-          path: url.pathname,
-          method: 'POST',
-          headers: {
-            host: 'evil.example',
-            'x-forwarded-host': 'evil.example',
-            'x-forwarded-proto': 'https',
-            'sec-fetch-site': 'same-origin',
-            cookie,
-            'content-type': 'application/x-www-form-urlencoded',
+    const postEmail = (email: string, headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const request = http.request(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            method: 'POST',
+            headers: { ...headers, cookie, 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
           },
-        },
-        (response) => {
-          response.resume();
-          resolve(response.statusCode!);
-        },
-      );
-      request.on('error', reject);
-      request.end('email=host%40example.com');
+          (response) => {
+            response.resume();
+            resolve(response.statusCode!);
+          },
+        );
+        request.on('error', reject);
+        request.end(new URLSearchParams({ email }).toString());
+      });
+
+    // Another host, directly or through the proxy's header: refused before the flow, no mail.
+    expect(await postEmail('spoofed@example.com', { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' })).toBe(421);
+    expect(await mailsTo(linkid, 'spoofed@example.com')).toHaveLength(0);
+
+    // Our host as the trusted proxy reports it, with every other host header an attacker could add:
+    // answered, and the link still comes from ISSUER alone.
+    const status = await postEmail('host@example.com', {
+      host: 'evil.example',
+      'x-forwarded-host': url.host,
+      'x-forwarded-proto': 'http',
+      forwarded: 'host=evil.example;proto=https',
+      'x-forwarded-server': 'evil.example',
+      'x-original-host': 'evil.example',
     });
     expect(status).toBe(200);
     const mail = await latestSignInMail(linkid, 'host@example.com');
     expect(mail.link.startsWith(`${linkid.issuer}/login/link?token=`)).toBe(true);
     expect(mail.message.html).not.toContain('evil.example');
+    expect(mail.message.text).not.toContain('evil.example');
   });
 });
 

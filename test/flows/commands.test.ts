@@ -92,6 +92,16 @@ describe('npm start', () => {
     expect((result as { stderr: string }).stderr.trim()).toBe('Invalid configuration: ISSUER: must use https unless the host is localhost or a loopback address');
   });
 
+  it('stops when an https ISSUER would write live sign-in links to the outbox without being told to', async () => {
+    const env = { ...process.env, DATA_DIR: dataDir, ISSUER: 'https://id.example.com', POSTMARK_SERVER_TOKEN: '', MAIL_TRANSPORT: '' };
+    // A regression would start listening instead: the timeout kills it and the test fails.
+    const result = (await run('node', ['dist/main.js'], { cwd: root, env: { ...env, PORT: String(20_000 + Math.floor(Math.random() * 20_000)) }, timeout: 10_000 }).catch((error: { code: number; stderr: string }) => error)) as { code: number; stderr: string };
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      'Invalid configuration: MAIL_TRANSPORT: ISSUER is https but no mail provider is configured: set POSTMARK_SERVER_TOKEN, or MAIL_TRANSPORT=outbox to write live sign-in links to DATA_DIR/outbox on purpose',
+    );
+  });
+
   it('starts, creates its keys in DATA_DIR, answers discovery and keeps its keys across restarts', async () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const start = async () => {

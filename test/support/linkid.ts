@@ -73,6 +73,8 @@ export async function startLinkid(options: StartOptions = {}): Promise<RunningLi
     ISSUER: `${options.https ? 'https' : 'http'}://127.0.0.1:${port}`,
     DATA_DIR: dataDir,
     LOG_LEVEL: 'debug',
+    // An https issuer needs the outbox chosen by name (live links in plain files); Postmark tests set a token instead.
+    ...(options.https && !options.env?.POSTMARK_SERVER_TOKEN ? { MAIL_TRANSPORT: 'outbox' } : {}),
     // Under `npm run test:mongo` the flows run against MongoDB too, each in its own database.
     ...(TEST_MONGODB_URI ? { MONGODB_URI: databaseUri(TEST_MONGODB_URI, `linkid_flow_${path.basename(dataDir).replace(/\W/g, '_')}`) } : {}),
     ...options.env,

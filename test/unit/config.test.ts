@@ -12,8 +12,8 @@ describe('loadConfig', () => {
 
   it('derives the issuer from PORT and strips a trailing slash from ISSUER', () => {
     expect(loadConfig({ PORT: '8080' }).issuer).toBe('http://localhost:8080');
-    expect(loadConfig({ ISSUER: 'https://id.example.com/' }).issuer).toBe('https://id.example.com');
-    expect(loadConfig({ ISSUER: 'https://example.com/id' }).issuer).toBe('https://example.com/id');
+    expect(loadConfig({ ISSUER: 'https://id.example.com/', MAIL_TRANSPORT: 'outbox' }).issuer).toBe('https://id.example.com');
+    expect(loadConfig({ ISSUER: 'https://example.com/id', MAIL_TRANSPORT: 'outbox' }).issuer).toBe('https://example.com/id');
   });
 
   it.each([
@@ -86,5 +86,45 @@ describe('rate limits, sign-up and sessions', () => {
   it('keeps the idle session lifetime within the absolute one', () => {
     expect(loadConfig({})).toMatchObject({ sessionIdleSeconds: 14 * 86_400, sessionAbsoluteSeconds: 30 * 86_400 });
     expect(() => loadConfig({ SESSION_IDLE_TTL_SECONDS: '7200', SESSION_ABSOLUTE_TTL_SECONDS: '3600' })).toThrow(/SESSION_IDLE_TTL_SECONDS/);
+  });
+});
+
+describe('mail transport', () => {
+  const token = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
+
+  it('defaults to Postmark with a token and to the outbox without one, on a loopback issuer', () => {
+    expect(loadConfig({ POSTMARK_SERVER_TOKEN: token }).postmark?.serverToken).toBe(token);
+    expect(loadConfig({}).postmark).toBeUndefined();
+    expect(loadConfig({ ISSUER: 'http://127.0.0.1:3000' }).postmark).toBeUndefined();
+  });
+
+  it('refuses an https issuer with no mail provider unless the outbox is chosen on purpose', () => {
+    expect(() => loadConfig({ ISSUER: 'https://id.example.com' })).toThrow(
+      new ConfigError(
+        'MAIL_TRANSPORT',
+        'ISSUER is https but no mail provider is configured: set POSTMARK_SERVER_TOKEN, or MAIL_TRANSPORT=outbox to write live sign-in links to DATA_DIR/outbox on purpose',
+      ),
+    );
+    expect(loadConfig({ ISSUER: 'https://id.example.com', MAIL_TRANSPORT: 'outbox' }).postmark).toBeUndefined();
+    expect(loadConfig({ ISSUER: 'https://id.example.com', POSTMARK_SERVER_TOKEN: token }).postmark?.serverToken).toBe(token);
+    expect(loadConfig({ ISSUER: 'https://id.example.com', MAIL_TRANSPORT: 'postmark', POSTMARK_SERVER_TOKEN: token }).postmark?.serverToken).toBe(token);
+  });
+
+  it.each([
+    [{ MAIL_TRANSPORT: 'smtp' }, 'MAIL_TRANSPORT', 'one of postmark, outbox'],
+    [{ MAIL_TRANSPORT: 'postmark' }, 'POSTMARK_SERVER_TOKEN', 'required when MAIL_TRANSPORT=postmark'],
+    [{ MAIL_TRANSPORT: 'outbox', POSTMARK_SERVER_TOKEN: token }, 'MAIL_TRANSPORT', 'POSTMARK_SERVER_TOKEN is set'],
+  ])('%o fails naming %s', (env, variable, words) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    expect((error as Error).message).toContain(words);
+    expect((error as Error).message).not.toContain(token);
+    expect((error as Error).message).not.toContain('\n');
   });
 });
