@@ -4,7 +4,11 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 // pass test/contract. Times are epoch milliseconds and every read takes `now` explicitly, so an
 // expired row is invisible even before the purge job removes it, and tests need no sleeping.
 
-/** What oidc-provider hands its adapter: an opaque JSON object per model instance. */
+/**
+ * What oidc-provider hands its adapter: an opaque JSON object per model instance. The adapter
+ * gives the store digests as ids and payloads with their bearer values removed or sealed
+ * (src/oidc/artefacts-at-rest.ts), so nothing a store keeps here is a live credential.
+ */
 export type OidcPayload = Record<string, unknown> & {
   uid?: string;
   userCode?: string;

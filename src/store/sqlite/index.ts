@@ -24,6 +24,8 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   fs.mkdirSync(dataDir, { recursive: true });
   const db = new Database(path.join(dataDir, SQLITE_FILE_NAME));
   db.pragma('journal_mode = WAL');
+  // Deleted rows are overwritten rather than left readable in free pages of the file.
+  db.pragma('secure_delete = ON');
   db.pragma('synchronous = NORMAL');
   db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
   db.pragma('foreign_keys = ON');
