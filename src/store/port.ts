@@ -21,8 +21,12 @@ export interface OidcModelStore {
   find(model: string, id: string, now: number): Promise<OidcPayload | undefined>;
   findByUid(model: string, uid: string, now: number): Promise<OidcPayload | undefined>;
   findByUserCode(model: string, userCode: string, now: number): Promise<OidcPayload | undefined>;
-  /** Marks the instance consumed (payload.consumed = epoch seconds), as oidc-provider expects. */
-  consume(model: string, id: string, now: number): Promise<void>;
+  /**
+   * Marks a live, not yet consumed instance consumed (payload.consumed = epoch seconds), in one
+   * conditional write; true only for the call that did it, so of any number of concurrent
+   * consumes exactly one wins. False for an unknown, expired or already consumed instance.
+   */
+  consume(model: string, id: string, now: number): Promise<boolean>;
   destroy(model: string, id: string): Promise<void>;
   revokeByGrantId(model: string, grantId: string): Promise<void>;
 }
