@@ -1,8 +1,9 @@
 // Nothing live at rest: after a real sign-in, a refresh and a sign-in left half-way, a copy of
 // DATA_DIR (the SQLite file, its -wal and -shm, keys, outbox) holds no authorization code, access
 // or refresh token, nor session cookie value, and oidc-provider's rows no interaction cookie
-// value.
+// value; and every file in it is the server user's alone, whatever the process umask.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,10 @@ import { confirmLink, finishAtApp, requestLink } from '../support/sign-in.js';
 
 function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
+}
+
+function dirsUnder(dir: string): string[] {
+  return [dir, ...fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((entry) => entry.isDirectory()).map((entry) => path.join(entry.parentPath, entry.name))];
 }
 
 /** Which of `values` appear, as bytes, in which file under `dir`. */
@@ -109,5 +114,51 @@ describe.skipIf(TEST_MONGODB_URI)('oidc artefacts at rest (SQLite files)', () =>
     await linkid.store.close();
     expect(filesUnder(linkid.dataDir).some((file) => file.endsWith('-wal'))).toBe(false);
     expect(findValues(linkid.dataDir, bearer)).toEqual([]);
+  });
+});
+
+describe.skipIf(TEST_MONGODB_URI)('files under DATA_DIR', () => {
+  let linkid: RunningLinkid;
+  let parent: string;
+  let umask: number;
+
+  beforeAll(async () => {
+    parent = fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-modes-'));
+    // The most permissive umask there is: modes must not depend on it.
+    umask = process.umask(0);
+    try {
+      linkid = await startLinkid({ dataDir: path.join(parent, 'data') });
+      const rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Modes' }));
+      await requestLink(new Browser(), linkid, await rp.authorizationUrl(), 'modes@example.com');
+      await linkid.settle();
+    } finally {
+      process.umask(umask);
+    }
+  });
+  afterAll(async () => {
+    await linkid.close();
+    fs.rmSync(parent, { recursive: true, force: true });
+  });
+
+  const mode = (file: string) => (fs.statSync(file).mode & 0o777).toString(8);
+
+  it('creates the database, its -wal and -shm, key files and outbox mail readable by the owner only (0600)', () => {
+    const files = filesUnder(linkid.dataDir);
+    const names = files.map((file) => path.relative(linkid.dataDir, file));
+    for (const expected of ['linkid.sqlite', 'linkid.sqlite-wal', 'linkid.sqlite-shm', 'keys/server-secret', 'keys/cookie-keys.json', 'keys/signing-keys.json']) {
+      expect(names).toContain(expected);
+    }
+    expect(names.some((name) => name.startsWith('outbox/'))).toBe(true);
+    expect(Object.fromEntries(files.map((file) => [path.relative(linkid.dataDir, file), mode(file)]))).toEqual(
+      Object.fromEntries(names.map((name) => [name, '600'])),
+    );
+  });
+
+  it('creates DATA_DIR and every directory in it for the owner only (0700)', () => {
+    const dirs = dirsUnder(linkid.dataDir);
+    expect(dirs.length).toBeGreaterThanOrEqual(3);
+    expect(Object.fromEntries(dirs.map((dir) => [path.relative(parent, dir), mode(dir)]))).toEqual(
+      Object.fromEntries(dirs.map((dir) => [path.relative(parent, dir), '700'])),
+    );
   });
 });
