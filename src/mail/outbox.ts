@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../clock.js';
+import { ensurePrivateDir, writeNewPrivateFile } from '../private-files.js';
 import type { MailTransport } from './mailer.js';
 
 export interface OutboxMessage {
@@ -24,12 +25,12 @@ export function createOutboxTransport(dataDir: string, from: string, clock: Cloc
   return {
     kind: 'outbox',
     async deliver(message) {
-      await fs.mkdir(dir, { recursive: true });
+      ensurePrivateDir(dir);
       const createdAt = new Date(clock.now()).toISOString();
       const name = `${createdAt.replace(/[:.]/g, '-')}-${randomBytes(6).toString('hex')}.json`;
       const record: OutboxMessage = { to: message.to, from, subject: message.subject, text: message.text, html: message.html, createdAt };
       const temp = path.join(dir, `.${name}.tmp`);
-      await fs.writeFile(temp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+      await writeNewPrivateFile(temp, `${JSON.stringify(record, null, 2)}\n`);
       await fs.rename(temp, path.join(dir, name));
       return { providerMessageId: `outbox:${name}` };
     },

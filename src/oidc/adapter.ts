@@ -1,9 +1,10 @@
 // The bridge between oidc-provider's adapter interface and the Store port. One adapter per
 // model name; clients come from the clients table (registered with the admin CLI), everything
-// else from the generic model store.
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+// else from the generic model store, under digests of their ids (see artefacts-at-rest.ts).
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../clock.js';
 import type { OidcPayload, Store } from '../store/port.js';
+import { createArtefactsAtRest, type ArtefactsAtRest } from './artefacts-at-rest.js';
 import { toOidcClientMetadata } from './client-metadata.js';
 
 function clientAdapter(store: Store, serverSecret: Buffer): Adapter {
@@ -24,23 +25,57 @@ function clientAdapter(store: Store, serverSecret: Buffer): Adapter {
   };
 }
 
-function modelAdapter(model: string, store: Store, clock: Clock): Adapter {
+/** The models oidc-provider revokes by grant when a grant source is replayed (its revoke helper). */
+const GRANT_BOUND_MODELS = ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest'];
+
+const REPLAY_LABELS: Readonly<Record<string, string>> = {
+  AuthorizationCode: 'authorization code already consumed',
+  RefreshToken: 'refresh token already used',
+  DeviceCode: 'device code already consumed',
+  BackchannelAuthenticationRequest: 'backchannel authentication request already consumed',
+};
+
+/**
+ * oidc-provider reads an artefact, checks `consumed`, then consumes it; two requests between
+ * those steps would both pass the check. The store's consume is conditional, so exactly one
+ * wins; the others are refused as oidc-provider refuses a replay seen one request later: the
+ * grant is revoked with everything issued under it (RFC 6749 section 4.1.2 for codes; refresh
+ * token reuse detection for rotated refresh tokens) and the request gets invalid_grant.
+ */
+async function refuseReplay(model: string, key: string, store: Store, atRest: ArtefactsAtRest, now: number): Promise<never> {
+  if (model === 'PushedAuthorizationRequest') throw new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
+  const grantId = (await store.oidc.find(model, key, now))?.grantId;
+  if (typeof grantId === 'string') {
+    await Promise.all([
+      ...GRANT_BOUND_MODELS.map((bound) => store.oidc.revokeByGrantId(bound, grantId)),
+      store.oidc.destroy('Grant', atRest.key(grantId)),
+    ]);
+  }
+  throw new errors.InvalidGrant(REPLAY_LABELS[model] ?? 'grant already used');
+}
+
+function modelAdapter(model: string, store: Store, clock: Clock, atRest: ArtefactsAtRest): Adapter {
   const models = store.oidc;
-  const asPayload = (payload: OidcPayload | undefined) => payload as AdapterPayload | undefined;
+  const restored = (stored: OidcPayload | undefined, id?: string) => stored && (atRest.fromRest(model, stored, id) as AdapterPayload | undefined);
   return {
     async upsert(id, payload, expiresIn) {
       const expiresAt = expiresIn ? clock.now() + expiresIn * 1000 : null;
-      await models.upsert(model, id, payload as OidcPayload, expiresAt);
+      await models.upsert(model, atRest.key(id), atRest.toRest(model, id, payload as OidcPayload), expiresAt);
     },
-    find: async (id) => asPayload(await models.find(model, id, clock.now())),
-    findByUid: async (uid) => asPayload(await models.findByUid(model, uid, clock.now())),
-    findByUserCode: async (userCode) => asPayload(await models.findByUserCode(model, userCode, clock.now())),
-    consume: (id) => models.consume(model, id, clock.now()),
-    destroy: (id) => models.destroy(model, id),
+    find: async (id) => restored(await models.find(model, atRest.key(id), clock.now()), id),
+    findByUid: async (uid) => restored(await models.findByUid(model, uid, clock.now())),
+    findByUserCode: async (userCode) => restored(await models.findByUserCode(model, atRest.userCodeKey(userCode), clock.now())),
+    async consume(id) {
+      const key = atRest.key(id);
+      const now = clock.now();
+      if (!(await models.consume(model, key, now))) await refuseReplay(model, key, store, atRest, now);
+    },
+    destroy: (id) => models.destroy(model, atRest.key(id)),
     revokeByGrantId: (grantId) => models.revokeByGrantId(model, grantId),
   };
 }
 
 export function createAdapterFactory(store: Store, clock: Clock, serverSecret: Buffer) {
-  return (name: string): Adapter => (name === 'Client' ? clientAdapter(store, serverSecret) : modelAdapter(name, store, clock));
+  const atRest = createArtefactsAtRest(serverSecret);
+  return (name: string): Adapter => (name === 'Client' ? clientAdapter(store, serverSecret) : modelAdapter(name, store, clock, atRest));
 }

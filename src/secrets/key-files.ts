@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { ensurePrivateDir, writeNewPrivateFileSync } from '../private-files.js';
 
 export interface Secrets {
   /** Private JWKS handed to oidc-provider: one RS256 and one ES256 key. */
@@ -30,7 +31,7 @@ async function readOrCreate(file: string, make: () => Promise<string>): Promise<
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  fs.writeFileSync(temp, await make(), { mode: 0o600 });
+  writeNewPrivateFileSync(temp, await make());
   try {
     fs.linkSync(temp, file);
   } catch (error) {
@@ -50,7 +51,7 @@ export const KEY_FILES = { signingKeys: 'signing-keys.json', cookieKeys: 'cookie
 
 export async function loadOrCreateSecrets({ keysDir, keys }: KeySources): Promise<Secrets> {
   const file = (name: string) => {
-    fs.mkdirSync(keysDir, { recursive: true, mode: 0o700 });
+    ensurePrivateDir(keysDir);
     return path.join(keysDir, name);
   };
   const signing =

@@ -4,7 +4,11 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 // pass test/contract. Times are epoch milliseconds and every read takes `now` explicitly, so an
 // expired row is invisible even before the purge job removes it, and tests need no sleeping.
 
-/** What oidc-provider hands its adapter: an opaque JSON object per model instance. */
+/**
+ * What oidc-provider hands its adapter: an opaque JSON object per model instance. The adapter
+ * gives the store digests as ids and payloads with their bearer values removed or sealed
+ * (src/oidc/artefacts-at-rest.ts), so nothing a store keeps here is a live credential.
+ */
 export type OidcPayload = Record<string, unknown> & {
   uid?: string;
   userCode?: string;
@@ -17,8 +21,12 @@ export interface OidcModelStore {
   find(model: string, id: string, now: number): Promise<OidcPayload | undefined>;
   findByUid(model: string, uid: string, now: number): Promise<OidcPayload | undefined>;
   findByUserCode(model: string, userCode: string, now: number): Promise<OidcPayload | undefined>;
-  /** Marks the instance consumed (payload.consumed = epoch seconds), as oidc-provider expects. */
-  consume(model: string, id: string, now: number): Promise<void>;
+  /**
+   * Marks a live, not yet consumed instance consumed (payload.consumed = epoch seconds), in one
+   * conditional write; true only for the call that did it, so of any number of concurrent
+   * consumes exactly one wins. False for an unknown, expired or already consumed instance.
+   */
+  consume(model: string, id: string, now: number): Promise<boolean>;
   destroy(model: string, id: string): Promise<void>;
   revokeByGrantId(model: string, grantId: string): Promise<void>;
 }

@@ -111,10 +111,40 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.oidc.find('Grant', 'g', T0 + 10 ** 12)).toEqual({ accountId: 'a' });
       });
 
-      it('consume marks the payload consumed in epoch seconds', async () => {
+      it('consume marks the payload consumed in epoch seconds, and says it did', async () => {
         await store.oidc.upsert('AuthorizationCode', 'c', { grantId: 'g' }, T0 + 60_000);
-        await store.oidc.consume('AuthorizationCode', 'c', T0 + 5_000);
+        expect(await store.oidc.consume('AuthorizationCode', 'c', T0 + 5_000)).toBe(true);
         expect(await store.oidc.find('AuthorizationCode', 'c', T0 + 6_000)).toEqual({ grantId: 'g', consumed: Math.floor((T0 + 5_000) / 1000) });
+      });
+
+      it('consumes an instance once: a second consume loses and leaves the first time in place', async () => {
+        await store.oidc.upsert('RefreshToken', 'r', { grantId: 'g' }, T0 + 60_000);
+        expect(await store.oidc.consume('RefreshToken', 'r', T0 + 1_000)).toBe(true);
+        expect(await store.oidc.consume('RefreshToken', 'r', T0 + 9_000)).toBe(false);
+        expect(await store.oidc.find('RefreshToken', 'r', T0 + 10_000)).toEqual({ grantId: 'g', consumed: Math.floor((T0 + 1_000) / 1000) });
+      });
+
+      it('refuses to consume an expired, unknown or other-model instance', async () => {
+        await store.oidc.upsert('AuthorizationCode', 'old', { grantId: 'g' }, T0 + 1_000);
+        expect(await store.oidc.consume('AuthorizationCode', 'old', T0 + 1_000)).toBe(false);
+        expect(await store.oidc.find('AuthorizationCode', 'old', T0)).toEqual({ grantId: 'g' });
+        expect(await store.oidc.consume('AuthorizationCode', 'nothing', T0)).toBe(false);
+        await store.oidc.upsert('AccessToken', 'x', {}, null);
+        expect(await store.oidc.consume('RefreshToken', 'x', T0)).toBe(false);
+        expect(await store.oidc.find('AccessToken', 'x', T0)).toEqual({});
+      });
+
+      it('consumes an instance without expiry', async () => {
+        await store.oidc.upsert('PushedAuthorizationRequest', 'p', {}, null);
+        expect(await store.oidc.consume('PushedAuthorizationRequest', 'p', T0)).toBe(true);
+      });
+
+      it('lets exactly one of 20 concurrent consumes of one instance win', async () => {
+        await store.oidc.upsert('AuthorizationCode', 'raced', { grantId: 'g' }, T0 + 60_000);
+        const wins = await Promise.all(Array.from({ length: 20 }, (_, i) => store.oidc.consume('AuthorizationCode', 'raced', T0 + i)));
+        expect(wins.filter(Boolean)).toHaveLength(1);
+        const consumed = (await store.oidc.find('AuthorizationCode', 'raced', T0 + 100))?.consumed;
+        expect(consumed).toBe(Math.floor((T0 + wins.indexOf(true)) / 1000));
       });
 
       it('destroy removes one instance', async () => {

@@ -55,6 +55,8 @@ export interface StartOptions {
   readonly dataDir?: string;
   /** Leave DATA_DIR in place on close, so another instance can start on it. */
   readonly keepData?: boolean;
+  /** Wraps the opened store, e.g. to give SQLite a networked store's latency. */
+  readonly wrapStore?: (store: Store) => Store;
   /** Start the send-queue worker (default true); false leaves queued mail for another instance. */
   readonly startWorker?: boolean;
   /** Wraps the store the app is built with, e.g. to watch when it is called. */
@@ -92,7 +94,8 @@ export async function startLinkid(options: StartOptions = {}): Promise<RunningLi
   );
   const clock = options.clock ?? systemClock;
   const secrets = await loadOrCreateSecrets(config);
-  const store = options.sqliteBusyTimeoutMs === undefined ? await openStore(config) : openSqliteStore(dataDir, { busyTimeoutMs: options.sqliteBusyTimeoutMs });
+  const opened = options.sqliteBusyTimeoutMs === undefined ? await openStore(config) : openSqliteStore(dataDir, { busyTimeoutMs: options.sqliteBusyTimeoutMs });
+  const store = options.wrapStore ? options.wrapStore(opened) : opened;
   // As src/main.ts: Postmark when configured (tests point POSTMARK_API_URL at a local fake).
   const outbox = createTransport(config, clock, { timeoutMs: 2_000 });
   const transport = options.transport ? options.transport(outbox) : outbox;

@@ -70,7 +70,11 @@ export function createMongoOidcModels(connection: Connection): MongoOidcModels {
       return payloadOf(await (await modelFor(model)).findOne({ 'payload.userCode': userCode, ...live(now) }, { payload: 1 }).lean());
     },
     async consume(model, id, now) {
-      await (await modelFor(model)).updateOne({ _id: id }, { $set: { 'payload.consumed': Math.floor(now / 1000) } });
+      const result = await (await modelFor(model)).updateOne(
+        { _id: id, 'payload.consumed': { $exists: false }, ...live(now) },
+        { $set: { 'payload.consumed': Math.floor(now / 1000) } },
+      );
+      return result.modifiedCount === 1;
     },
     async destroy(model, id) {
       await (await modelFor(model)).deleteOne({ _id: id });

@@ -1,10 +1,10 @@
 // The embedded default store: one SQLite file in DATA_DIR, WAL mode so the server and the admin
 // CLI can use it at once. Expired rows are invisible to reads and removed by purgeExpired in
 // small batches, so no delete holds the write lock for long.
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
+import { ensurePrivateDir, ensurePrivateFile, restrictIfPresent } from '../../private-files.js';
 import type { Store } from '../port.js';
 import { createSqliteClients } from './clients.js';
 import { createSqliteLoginTokens } from './login-tokens.js';
@@ -21,9 +21,16 @@ export interface SqliteStoreOptions {
 }
 
 export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {}): Store {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, SQLITE_FILE_NAME));
+  ensurePrivateDir(dataDir);
+  const file = path.join(dataDir, SQLITE_FILE_NAME);
+  // SQLite creates its -wal and -shm with the database file's own mode, so a private database
+  // file before the first open makes all three private.
+  ensurePrivateFile(file);
+  for (const suffix of ['-wal', '-shm', '-journal']) restrictIfPresent(`${file}${suffix}`);
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
+  // Deleted rows are overwritten rather than left readable in free pages of the file.
+  db.pragma('secure_delete = ON');
   db.pragma('synchronous = NORMAL');
   db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
   db.pragma('foreign_keys = ON');

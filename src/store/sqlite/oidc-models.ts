@@ -22,7 +22,7 @@ export function createSqliteOidcModels(db: Database): OidcModelStore {
     `SELECT payload FROM oidc_models WHERE model = @model AND user_code = @userCode AND ${live} LIMIT 1`);
   const consume = db.prepare(`
     UPDATE oidc_models SET payload = json_set(payload, '$.consumed', @consumed)
-    WHERE model = @model AND id = @id`);
+    WHERE model = @model AND id = @id AND json_extract(payload, '$.consumed') IS NULL AND ${live}`);
   const destroy = db.prepare('DELETE FROM oidc_models WHERE model = @model AND id = @id');
   const revoke = db.prepare('DELETE FROM oidc_models WHERE model = @model AND grant_id = @grantId');
 
@@ -50,7 +50,7 @@ export function createSqliteOidcModels(db: Database): OidcModelStore {
       return parse(findByUserCode.get({ model, userCode, now }));
     },
     async consume(model, id, now) {
-      consume.run({ model, id, consumed: Math.floor(now / 1000) });
+      return consume.run({ model, id, now, consumed: Math.floor(now / 1000) }).changes === 1;
     },
     async destroy(model, id) {
       destroy.run({ model, id });

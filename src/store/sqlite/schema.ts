@@ -98,6 +98,12 @@ const MIGRATIONS: readonly string[] = [
     created_at  INTEGER NOT NULL
   );
   `,
+  // oidc-provider's artefacts are now kept under digests of their ids (src/oidc/artefacts-at-rest.ts).
+  // Rows written before were keyed by the live values themselves and can no longer be found:
+  // remove them rather than keep working tokens at rest until they expire. Everyone signs in again.
+  `
+  DELETE FROM oidc_models;
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -1,0 +1,164 @@
+// Nothing live at rest: after a real sign-in, a refresh and a sign-in left half-way, a copy of
+// DATA_DIR (the SQLite file, its -wal and -shm, keys, outbox) holds no authorization code, access
+// or refresh token, nor session cookie value, and oidc-provider's rows no interaction cookie
+// value; and every file in it is the server user's alone, whatever the process umask.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SQLITE_FILE_NAME } from '../../src/store/sqlite/index.js';
+import { Browser } from '../support/browser.js';
+import { TEST_MONGODB_URI, startLinkid, type RunningLinkid } from '../support/linkid.js';
+import { RelyingParty, oidc } from '../support/relying-party.js';
+import { confirmLink, finishAtApp, requestLink } from '../support/sign-in.js';
+
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
+}
+
+function dirsUnder(dir: string): string[] {
+  return [dir, ...fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((entry) => entry.isDirectory()).map((entry) => path.join(entry.parentPath, entry.name))];
+}
+
+/** Which of `values` appear, as bytes, in which file under `dir`. */
+function findValues(dir: string, values: Record<string, string>): string[] {
+  const found: string[] = [];
+  for (const file of filesUnder(dir)) {
+    const bytes = fs.readFileSync(file);
+    for (const [name, value] of Object.entries(values)) {
+      if (bytes.includes(Buffer.from(value, 'utf8'))) found.push(`${name} in ${path.relative(dir, file)}`);
+    }
+  }
+  return found;
+}
+
+/** The browser's current cookies whose name matches, signatures and cleared cookies aside. */
+async function cookieValues(browser: Browser, prefix: string, name: RegExp): Promise<Record<string, string>> {
+  const all = (await browser.jar.serialize()).cookies;
+  return Object.fromEntries(
+    all
+      .filter((cookie) => name.test(String(cookie.key)) && !String(cookie.key).endsWith('.sig') && typeof cookie.value === 'string' && cookie.value !== '')
+      .map((cookie) => [`${prefix} cookie ${String(cookie.key)}`, String(cookie.value)]),
+  );
+}
+
+describe.skipIf(TEST_MONGODB_URI)('oidc artefacts at rest (SQLite files)', () => {
+  let linkid: RunningLinkid;
+  let rp: RelyingParty;
+  /** Bearer values oidc-provider issued: codes, tokens, the session cookie. */
+  const bearer: Record<string, string> = {};
+  /** Interaction cookie values (the interaction's id), of a finished and a pending sign-in. */
+  const interactions: Record<string, string> = {};
+
+  beforeAll(async () => {
+    linkid = await startLinkid({ keepData: true });
+    rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Vault' }));
+    const browser = new Browser();
+    const attempt = await rp.authorizationUrl({ scope: 'openid email offline_access', prompt: 'consent' });
+    const { mail } = await requestLink(browser, linkid, attempt, 'rest@example.com');
+    Object.assign(interactions, await cookieValues(browser, 'finished', /interaction|resume/));
+    const callback = await finishAtApp(browser, rp, await confirmLink(browser, mail));
+    bearer['authorization code'] = new URL(callback).searchParams.get('code')!;
+    const tokens = await rp.redeem(callback, attempt);
+    const refreshed = await oidc.refreshTokenGrant(rp.config, tokens.refresh_token!);
+    Object.assign(bearer, {
+      'access token': tokens.access_token,
+      'refresh token': tokens.refresh_token!,
+      'refreshed access token': refreshed.access_token,
+      'refreshed refresh token': refreshed.refresh_token!,
+    });
+    Object.assign(bearer, await cookieValues(browser, 'signed-in', /session/));
+
+    // A second browser stops at "check your email": its interaction is still live.
+    const pending = new Browser();
+    await requestLink(pending, linkid, await rp.authorizationUrl(), 'pending@example.com');
+    Object.assign(interactions, await cookieValues(pending, 'pending', /interaction|resume/));
+    await linkid.settle();
+  });
+  afterAll(async () => {
+    await linkid.close();
+    fs.rmSync(linkid.dataDir, { recursive: true, force: true });
+  });
+
+  it('collected every kind of live value it looks for', () => {
+    expect(Object.keys(bearer)).toContain('signed-in cookie linkid-session');
+    expect(Object.keys(interactions)).toContain('pending cookie linkid-interaction');
+    expect(Object.values({ ...bearer, ...interactions }).every((value) => /^[\w-]{40,}$/.test(value))).toBe(true);
+  });
+
+  it('stores no code, token or session cookie value in any file under DATA_DIR while running, WAL included', () => {
+    expect(filesUnder(linkid.dataDir).some((file) => file.endsWith('-wal'))).toBe(true);
+    expect(findValues(linkid.dataDir, bearer)).toEqual([]);
+  });
+
+  it("keeps no interaction cookie value in oidc-provider's rows (ids, payloads, lookup columns)", () => {
+    const db = new Database(path.join(linkid.dataDir, SQLITE_FILE_NAME), { readonly: true });
+    try {
+      const rows = JSON.stringify(db.prepare('SELECT * FROM oidc_models').all());
+      expect(rows).toContain('Interaction');
+      expect(Object.entries(interactions).filter(([, value]) => rows.includes(value)).map(([name]) => name)).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  // Known gap, left to the magic-link rework (issue #8): the sign-in's own tables (login_tokens,
+  // mail_queue) and the resend cooldown's rate-limit key still hold the interaction id in clear.
+  // When this starts to pass, turn it into a plain `it` and fold the values into `bearer`.
+  it.fails('stores no interaction cookie value in any file under DATA_DIR', () => {
+    expect(findValues(linkid.dataDir, interactions)).toEqual([]);
+  });
+
+  it('still stores none of the bearer values once the WAL is checkpointed into the database file', async () => {
+    await linkid.store.close();
+    expect(filesUnder(linkid.dataDir).some((file) => file.endsWith('-wal'))).toBe(false);
+    expect(findValues(linkid.dataDir, bearer)).toEqual([]);
+  });
+});
+
+describe.skipIf(TEST_MONGODB_URI)('files under DATA_DIR', () => {
+  let linkid: RunningLinkid;
+  let parent: string;
+  let umask: number;
+
+  beforeAll(async () => {
+    parent = fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-modes-'));
+    // The most permissive umask there is: modes must not depend on it.
+    umask = process.umask(0);
+    try {
+      linkid = await startLinkid({ dataDir: path.join(parent, 'data') });
+      const rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Modes' }));
+      await requestLink(new Browser(), linkid, await rp.authorizationUrl(), 'modes@example.com');
+      await linkid.settle();
+    } finally {
+      process.umask(umask);
+    }
+  });
+  afterAll(async () => {
+    await linkid.close();
+    fs.rmSync(parent, { recursive: true, force: true });
+  });
+
+  const mode = (file: string) => (fs.statSync(file).mode & 0o777).toString(8);
+
+  it('creates the database, its -wal and -shm, key files and outbox mail readable by the owner only (0600)', () => {
+    const files = filesUnder(linkid.dataDir);
+    const names = files.map((file) => path.relative(linkid.dataDir, file));
+    for (const expected of ['linkid.sqlite', 'linkid.sqlite-wal', 'linkid.sqlite-shm', 'keys/server-secret', 'keys/cookie-keys.json', 'keys/signing-keys.json']) {
+      expect(names).toContain(expected);
+    }
+    expect(names.some((name) => name.startsWith('outbox/'))).toBe(true);
+    expect(Object.fromEntries(files.map((file) => [path.relative(linkid.dataDir, file), mode(file)]))).toEqual(
+      Object.fromEntries(names.map((name) => [name, '600'])),
+    );
+  });
+
+  it('creates DATA_DIR and every directory in it for the owner only (0700)', () => {
+    const dirs = dirsUnder(linkid.dataDir);
+    expect(dirs.length).toBeGreaterThanOrEqual(3);
+    expect(Object.fromEntries(dirs.map((dir) => [path.relative(parent, dir), mode(dir)]))).toEqual(
+      Object.fromEntries(dirs.map((dir) => [path.relative(parent, dir), '700'])),
+    );
+  });
+});
