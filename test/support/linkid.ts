@@ -55,12 +55,10 @@ export interface StartOptions {
   readonly dataDir?: string;
   /** Leave DATA_DIR in place on close, so another instance can start on it. */
   readonly keepData?: boolean;
-  /** Wraps the opened store, e.g. to give SQLite a networked store's latency. */
+  /** Wraps the opened store, e.g. to give SQLite a networked store's latency or to watch its calls. */
   readonly wrapStore?: (store: Store) => Store;
   /** Start the send-queue worker (default true); false leaves queued mail for another instance. */
   readonly startWorker?: boolean;
-  /** Wraps the store the app is built with, e.g. to watch when it is called. */
-  readonly wrapStore?: (store: Store) => Store;
   /** Faster retries for tests that drive them with a fake clock. */
   readonly sendQueueOptions?: { baseDelayMs?: number; maxDelayMs?: number; leaseMs?: number };
 }
@@ -99,7 +97,7 @@ export async function startLinkid(options: StartOptions = {}): Promise<RunningLi
   // As src/main.ts: Postmark when configured (tests point POSTMARK_API_URL at a local fake).
   const outbox = createTransport(config, clock, { timeoutMs: 2_000 });
   const transport = options.transport ? options.transport(outbox) : outbox;
-  const app = createApp(config, { store: options.wrapStore ? options.wrapStore(store) : store, transport, clock, logger, secrets, sendQueueOptions: options.sendQueueOptions });
+  const app = createApp(config, { store, transport, clock, logger, secrets, sendQueueOptions: options.sendQueueOptions });
   if (options.startWorker !== false) app.sendQueue.start();
   server.on('request', app.app.callback());
   const admin = createClientAdmin({
