@@ -31,6 +31,10 @@ export interface User {
   readonly lastLoginAt: number | null;
 }
 
+/**
+ * Addresses passed to the stores are canonical (src/login/email-address.ts normalizeEmail). Stores
+ * find rows by the address with ASCII case folded (src/store/address-key.ts) and nothing more.
+ */
 export interface UserStore {
   findById(id: string): Promise<User | undefined>;
   findByEmail(email: string): Promise<User | undefined>;

@@ -163,6 +163,15 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.users.findByEmail('aNa@example.COM')).toEqual(user);
       });
 
+      it('never folds a non-ASCII look-alike into an ASCII account (the Kelvin sign K is not k)', async () => {
+        const karl = await store.users.findOrCreate('karl@example.com', 'u-karl', T0);
+        const kelvin = await store.users.findOrCreate('\u212Aarl@example.com', 'u-kelvin', T0);
+        expect(kelvin.created).toBe(true);
+        expect(kelvin.user.id).not.toBe(karl.user.id);
+        expect((await store.users.findByEmail('\u212Aarl@example.com'))?.id).toBe('u-kelvin');
+        expect((await store.users.findByEmail('KARL@example.com'))?.id).toBe('u-karl');
+      });
+
       it('keeps unicode addresses distinct and intact', async () => {
         const { user } = await store.users.findOrCreate('jürgen@bücher.example', 'u-1', T0);
         expect(user.email).toBe('jürgen@bücher.example');
@@ -422,6 +431,12 @@ export function storeContract(name: string, factory: StoreFactory): void {
         await store.suppressions.suppress('Bounce@Example.com', 'HardBounce', T0);
         await store.suppressions.suppress('bounce@example.com', 'SpamComplaint', T0 + 1);
         expect(await store.suppressions.reasonFor('BOUNCE@example.COM')).toBe('HardBounce');
+      });
+
+      it('never folds a non-ASCII look-alike into an ASCII suppression', async () => {
+        await store.suppressions.suppress('karl@example.com', 'HardBounce', T0);
+        expect(await store.suppressions.reasonFor('\u212Aarl@example.com')).toBeUndefined();
+        expect(await store.suppressions.reasonFor('karl@example.com')).toBe('HardBounce');
       });
     });
 

@@ -1,6 +1,7 @@
 // The durable send queue and the suppression list in SQLite. A claim is one UPDATE ... RETURNING
 // on the row it picked, guarded by status and lease, so two workers never send the same message.
 import type { Database } from 'better-sqlite3';
+import { addressKey } from '../address-key.js';
 import type { MailQueueStore, MailStatus, QueuedMail, SuppressionStore } from '../port.js';
 
 interface Row {
@@ -114,10 +115,10 @@ export function createSqliteSuppressions(db: Database): SuppressionStore {
   const find = db.prepare<[string], { reason: string }>('SELECT reason FROM suppressed_addresses WHERE email_key = ?');
   return {
     async suppress(email, reason, now) {
-      insert.run({ key: email.toLowerCase(), reason, now });
+      insert.run({ key: addressKey(email), reason, now });
     },
     async reasonFor(email) {
-      return find.get(email.toLowerCase())?.reason;
+      return find.get(addressKey(email))?.reason;
     },
   };
 }
