@@ -86,12 +86,16 @@ describe('one mailbox, one account', () => {
     }
   });
 
-  it('mails an IDN address in punycode and signs its forms in to one account', async () => {
-    const { linkid, rp } = await setup();
+  it('mails an IDN address in punycode, signs its forms in to one account, and allows it by an IDN allowlist', async () => {
+    const { linkid, rp } = await setup({ env: { SIGNUP: 'allowlist', SIGNUP_ALLOWED_DOMAINS: 'bücher.example' } });
     const unicode = await typeAndFollow(linkid, rp, 'Anna@BÜCHER.example');
     const punycode = await typeAndFollow(linkid, rp, 'anna@xn--bcher-kva.example');
     expect(unicode.signedIn).toHaveLength(1);
     expect(unicode.signedIn[0]).toMatchObject({ to: 'anna@xn--bcher-kva.example', email: 'anna@xn--bcher-kva.example' });
     expect(punycode.signedIn).toEqual(unicode.signedIn);
+
+    const elsewhere = await typeAndFollow(linkid, rp, 'anna@bucher.example');
+    expect(elsewhere.page.status).toBe(200);
+    expect(elsewhere.signedIn).toEqual([]);
   });
 });
