@@ -436,7 +436,29 @@ export function storeContract(name: string, factory: StoreFactory): void {
       it('never folds a non-ASCII look-alike into an ASCII suppression', async () => {
         await store.suppressions.suppress('karl@example.com', 'HardBounce', T0);
         expect(await store.suppressions.reasonFor('\u212Aarl@example.com')).toBeUndefined();
+        expect(await store.suppressions.lift('\u212Aarl@example.com')).toBe(false);
         expect(await store.suppressions.reasonFor('karl@example.com')).toBe('HardBounce');
+      });
+
+      it('lists every suppression by address, with its reason and time', async () => {
+        expect(await store.suppressions.list()).toEqual([]);
+        await store.suppressions.suppress('zed@example.com', 'SpamComplaint', T0 + 2);
+        await store.suppressions.suppress('Ann@Example.com', 'HardBounce', T0 + 1);
+        expect(await store.suppressions.list()).toEqual([
+          { email: 'ann@example.com', reason: 'HardBounce', createdAt: T0 + 1 },
+          { email: 'zed@example.com', reason: 'SpamComplaint', createdAt: T0 + 2 },
+        ]);
+      });
+
+      it('lifts a suppression once, and the address can be suppressed again afterwards', async () => {
+        await store.suppressions.suppress('gone@example.com', 'HardBounce', T0);
+        await store.suppressions.suppress('other@example.com', 'HardBounce', T0);
+        expect(await store.suppressions.lift('GONE@example.com')).toBe(true);
+        expect(await store.suppressions.reasonFor('gone@example.com')).toBeUndefined();
+        expect(await store.suppressions.lift('gone@example.com')).toBe(false);
+        expect((await store.suppressions.list()).map((entry) => entry.email)).toEqual(['other@example.com']);
+        await store.suppressions.suppress('gone@example.com', 'SpamComplaint', T0 + 5);
+        expect(await store.suppressions.reasonFor('gone@example.com')).toBe('SpamComplaint');
       });
     });
 

@@ -102,5 +102,13 @@ export function createMongoSuppressions(suppressions: Model<SuppressionDoc>): Su
     async reasonFor(email) {
       return (await suppressions.findById(addressKey(email)).lean())?.reason;
     },
+    async list() {
+      // Sorted on _id, so the sort walks the _id index instead of holding every document in memory.
+      const docs = await suppressions.find().sort({ _id: 1 }).lean();
+      return docs.map((doc) => ({ email: doc._id, reason: doc.reason, createdAt: doc.createdAt.getTime() }));
+    },
+    async lift(email) {
+      return (await suppressions.deleteOne({ _id: addressKey(email) })).deletedCount === 1;
+    },
   };
 }
