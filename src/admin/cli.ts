@@ -1,41 +1,66 @@
-// `npm run admin -- client create|list|delete|rotate-secret`: manages clients in the same store
-// the server uses (safe while it runs). Results are one JSON document on stdout; errors are one
-// line on stderr and a non-zero exit.
+// `npm run admin -- client ...|suppression ...`: manages clients and the mail suppression list in
+// the same store the server uses (safe while it runs). Results go to stdout as JSON only: one
+// document, or JSON lines for lists that can grow (suppressions). Errors are one line on stderr
+// and a non-zero exit; audit events are JSON log lines on stderr.
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import { systemClock } from '../clock.js';
-import { ConfigError, loadConfig } from '../config/env.js';
+import { ConfigError, loadConfig, type Config } from '../config/env.js';
+import { createAudit } from '../observability/audit.js';
+import { createLogger } from '../observability/logger.js';
 import { createProvider } from '../oidc/provider.js';
-import { loadOrCreateSecrets } from '../secrets/key-files.js';
+import { loadOrCreateSecrets, type Secrets } from '../secrets/key-files.js';
 import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/port.js';
 import { createTemplates } from '../templates.js';
-import { AdminError, createClientAdmin, type ClientAdmin } from './clients.js';
+import { AdminError } from './admin-error.js';
+import { createClientAdmin, type ClientAdmin } from './clients.js';
+import { createSuppressionAdmin, type SuppressionAdmin } from './suppressions.js';
 
 const USAGE = `usage:
   admin client create --name NAME --redirect-uri URI [--redirect-uri URI2] [--post-logout-redirect-uri URI] [--public] [--first-party]
   admin client list
   admin client delete CLIENT_ID
-  admin client rotate-secret CLIENT_ID`;
+  admin client rotate-secret CLIENT_ID
+  admin suppression list
+  admin suppression lift EMAIL`;
 
 class UsageError extends Error {}
 
-async function run(admin: ClientAdmin, argv: string[]): Promise<unknown> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      name: { type: 'string' },
-      'redirect-uri': { type: 'string', multiple: true },
-      'post-logout-redirect-uri': { type: 'string', multiple: true },
-      public: { type: 'boolean' },
-      'first-party': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+type Output = { readonly document: unknown } | { readonly lines: readonly unknown[] };
+
+interface Admins {
+  clients(): ClientAdmin;
+  suppressions(): SuppressionAdmin;
+}
+
+const OPTIONS = {
+  name: { type: 'string' },
+  'redirect-uri': { type: 'string', multiple: true },
+  'post-logout-redirect-uri': { type: 'string', multiple: true },
+  public: { type: 'boolean' },
+  'first-party': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
+
+async function run(admins: Admins, argv: string[]): Promise<Output> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
   const [resource, command, id, ...extra] = positionals;
   if (values.help) throw new UsageError('');
-  if (resource !== 'client') throw new UsageError(resource ? `unknown resource: ${resource}` : 'missing command');
   if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
+  switch (resource) {
+    case 'client':
+      return { document: await runClient(admins.clients(), command, id, values) };
+    case 'suppression':
+      return runSuppression(admins.suppressions(), command, id, values);
+    default:
+      throw new UsageError(resource ? `unknown resource: ${resource}` : 'missing command');
+  }
+}
+
+async function runClient(admin: ClientAdmin, command: string | undefined, id: string | undefined, values: Values): Promise<unknown> {
   const needsId = () => {
     if (!id) throw new UsageError(`client ${command} needs a CLIENT_ID`);
     return id;
@@ -61,10 +86,22 @@ async function run(admin: ClientAdmin, argv: string[]): Promise<unknown> {
   }
 }
 
-async function main(): Promise<number> {
-  const config = loadConfig();
-  const secrets = await loadOrCreateSecrets(config);
-  const store = await openStore(config);
+async function runSuppression(admin: SuppressionAdmin, command: string | undefined, email: string | undefined, values: Values): Promise<Output> {
+  const option = Object.keys(values).find((name) => name !== 'help');
+  if (option) throw new UsageError(`--${option} is not an option of suppression ${command ?? ''}`.trimEnd());
+  switch (command) {
+    case 'list':
+      if (email) throw new UsageError(`unexpected argument: ${email}`);
+      return { lines: await admin.list() };
+    case 'lift':
+      if (!email) throw new UsageError('suppression lift needs an EMAIL');
+      return { document: await admin.lift(email) };
+    default:
+      throw new UsageError(command ? `unknown command: suppression ${command}` : 'missing command');
+  }
+}
+
+function clientAdmin(config: Config, store: Store, secrets: Secrets): ClientAdmin {
   const provider = createProvider({
     config,
     store,
@@ -72,15 +109,31 @@ async function main(): Promise<number> {
     secrets,
     pages: { templates: createTemplates(), productName: config.productName },
   });
-  const admin = createClientAdmin({
+  return createClientAdmin({
     store,
     clock: systemClock,
     serverSecret: secrets.serverSecret,
     validateMetadata: (metadata) => provider.Client.validate(metadata as never),
   });
+}
+
+async function main(): Promise<number> {
+  const config = loadConfig();
+  const secrets = await loadOrCreateSecrets(config);
+  const store = await openStore(config);
+  // stdout carries only results, so the audit trail of these commands goes to stderr.
+  const audit = createAudit(createLogger(config.logLevel, pino.destination({ fd: 2, sync: true })));
   try {
-    const result = await run(admin, process.argv.slice(2));
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    const output = await run(
+      {
+        clients: () => clientAdmin(config, store, secrets),
+        suppressions: () => createSuppressionAdmin({ store, audit }),
+      },
+      process.argv.slice(2),
+    );
+    process.stdout.write(
+      'lines' in output ? output.lines.map((line) => `${JSON.stringify(line)}\n`).join('') : `${JSON.stringify(output.document, null, 2)}\n`,
+    );
     return 0;
   } finally {
     await store.close();

@@ -6,13 +6,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { deriveClientSecret, newSecretSalt, toOidcClientMetadata } from '../oidc/client-metadata.js';
 import type { ClientRecord, Store } from '../store/port.js';
-
-export class AdminError extends Error {
-  constructor(readonly code: 'invalid_argument' | 'not_found', message: string) {
-    super(message);
-    this.name = 'AdminError';
-  }
-}
+import { AdminError } from './admin-error.js';
 
 /** Random, URL-safe, and never starting with "-" so it can be passed to a CLI as an argument. */
 export function newClientId(): string {

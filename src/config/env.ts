@@ -3,6 +3,7 @@
 // line that names the variable.
 import path from 'node:path';
 import { z } from 'zod';
+import { canonicalDomain } from '../login/email-address.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -156,10 +157,14 @@ const rateLimitSchema = Object.fromEntries(
   Object.entries(RATE_LIMIT_DEFAULTS).map(([name, fallback]) => [name, rateRule.default(rateRule.parse(fallback))]),
 ) as Record<RateLimitName, z.ZodDefault<typeof rateRule>>;
 
+// In the canonical form of the domain of an address (punycode, lower-case), so the sign-up policy
+// compares like with like: bücher.example here allows anna@BÜCHER.example typed on the form.
 const domainList = z
   .string()
-  .transform((value) => value.split(',').map((domain) => domain.trim().toLowerCase()).filter(Boolean))
-  .refine((domains) => domains.every((domain) => /^[a-z0-9.-]+\.[a-z0-9-]+$/.test(domain)), { error: 'must be comma-separated domains such as example.com,example.org' });
+  .transform((value) => value.split(',').map((domain) => domain.trim()).filter(Boolean).map((domain) => canonicalDomain(domain)))
+  .refine((domains): domains is string[] => domains.every((domain) => domain !== undefined), {
+    error: 'must be comma-separated domains such as example.com,example.org',
+  });
 
 const schema = z.object({
   ...rateLimitSchema,

@@ -34,7 +34,11 @@ const refused = (res: RateLimiterRes): Decision => ({
   retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
 });
 
-export const emailKey = (email: string) => sha256(email.toLowerCase()).slice(0, 32);
+/**
+ * Hashes exactly the canonical address (normalizeEmail) and nothing more: folding it again here
+ * could make one budget of two addresses that the account store keeps apart.
+ */
+export const emailKey = (email: string) => sha256(email).slice(0, 32);
 
 export function createRateLimits(store: Store, rules: Readonly<Record<RateLimitName, RateRule>>, resendCooldownSeconds: number): RateLimits {
   const all: Record<LimitName, RateRule> = { ...rules, RESEND_COOLDOWN: { points: 1, durationSeconds: resendCooldownSeconds } };

@@ -15,7 +15,8 @@ export type AuditEvent =
   | 'mail.failed'
   | 'mail.suppressed'
   | 'mail.delivered'
-  | 'mail.bounced';
+  | 'mail.bounced'
+  | 'suppression.lifted';
 
 export type Audit = (event: AuditEvent, fields: Record<string, unknown>) => void;
 

@@ -39,6 +39,10 @@ export interface User {
   readonly lastLoginAt: number | null;
 }
 
+/**
+ * Addresses passed to the stores are canonical (src/login/email-address.ts normalizeEmail). Stores
+ * find rows by the address with ASCII case folded (src/store/address-key.ts) and nothing more.
+ */
 export interface UserStore {
   findById(id: string): Promise<User | undefined>;
   findByEmail(email: string): Promise<User | undefined>;
@@ -167,11 +171,22 @@ export type MailOutcome =
   | { readonly status: 'failed' | 'suppressed'; readonly error: string }
   | { readonly status: 'retry'; readonly nextAttemptAt: number; readonly error: string };
 
+export interface Suppression {
+  /** The address as its key is stored (canonical, lower-case). */
+  readonly email: string;
+  readonly reason: string;
+  readonly createdAt: number;
+}
+
 export interface SuppressionStore {
   /** Stops mail to an address (hard bounce, spam complaint, inactive recipient). Idempotent. */
   suppress(email: string, reason: string, now: number): Promise<void>;
   /** The reason, if mail to this address is suppressed. */
   reasonFor(email: string): Promise<string | undefined>;
+  /** Every suppression, ordered by address. */
+  list(): Promise<Suppression[]>;
+  /** Mails this address again; false when it was not suppressed. */
+  lift(email: string): Promise<boolean>;
 }
 
 export interface Store {

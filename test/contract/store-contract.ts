@@ -193,6 +193,15 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.users.findByEmail('aNa@example.COM')).toEqual(user);
       });
 
+      it('never folds a non-ASCII look-alike into an ASCII account (the Kelvin sign K is not k)', async () => {
+        const karl = await store.users.findOrCreate('karl@example.com', 'u-karl', T0);
+        const kelvin = await store.users.findOrCreate('\u212Aarl@example.com', 'u-kelvin', T0);
+        expect(kelvin.created).toBe(true);
+        expect(kelvin.user.id).not.toBe(karl.user.id);
+        expect((await store.users.findByEmail('\u212Aarl@example.com'))?.id).toBe('u-kelvin');
+        expect((await store.users.findByEmail('KARL@example.com'))?.id).toBe('u-karl');
+      });
+
       it('keeps unicode addresses distinct and intact', async () => {
         const { user } = await store.users.findOrCreate('jürgen@bücher.example', 'u-1', T0);
         expect(user.email).toBe('jürgen@bücher.example');
@@ -452,6 +461,34 @@ export function storeContract(name: string, factory: StoreFactory): void {
         await store.suppressions.suppress('Bounce@Example.com', 'HardBounce', T0);
         await store.suppressions.suppress('bounce@example.com', 'SpamComplaint', T0 + 1);
         expect(await store.suppressions.reasonFor('BOUNCE@example.COM')).toBe('HardBounce');
+      });
+
+      it('never folds a non-ASCII look-alike into an ASCII suppression', async () => {
+        await store.suppressions.suppress('karl@example.com', 'HardBounce', T0);
+        expect(await store.suppressions.reasonFor('\u212Aarl@example.com')).toBeUndefined();
+        expect(await store.suppressions.lift('\u212Aarl@example.com')).toBe(false);
+        expect(await store.suppressions.reasonFor('karl@example.com')).toBe('HardBounce');
+      });
+
+      it('lists every suppression by address, with its reason and time', async () => {
+        expect(await store.suppressions.list()).toEqual([]);
+        await store.suppressions.suppress('zed@example.com', 'SpamComplaint', T0 + 2);
+        await store.suppressions.suppress('Ann@Example.com', 'HardBounce', T0 + 1);
+        expect(await store.suppressions.list()).toEqual([
+          { email: 'ann@example.com', reason: 'HardBounce', createdAt: T0 + 1 },
+          { email: 'zed@example.com', reason: 'SpamComplaint', createdAt: T0 + 2 },
+        ]);
+      });
+
+      it('lifts a suppression once, and the address can be suppressed again afterwards', async () => {
+        await store.suppressions.suppress('gone@example.com', 'HardBounce', T0);
+        await store.suppressions.suppress('other@example.com', 'HardBounce', T0);
+        expect(await store.suppressions.lift('GONE@example.com')).toBe(true);
+        expect(await store.suppressions.reasonFor('gone@example.com')).toBeUndefined();
+        expect(await store.suppressions.lift('gone@example.com')).toBe(false);
+        expect((await store.suppressions.list()).map((entry) => entry.email)).toEqual(['other@example.com']);
+        await store.suppressions.suppress('gone@example.com', 'SpamComplaint', T0 + 5);
+        expect(await store.suppressions.reasonFor('gone@example.com')).toBe('SpamComplaint');
       });
     });
 

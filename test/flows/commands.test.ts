@@ -1,11 +1,14 @@
 // The commands a user types, run as they type them: `npm run admin -- client ...` (stdout must be
-// exactly one JSON document) and `npm start` (a bad setting stops it with one line).
+// exactly one JSON document), `npm run admin -- suppression ...` (JSON lines for the list) and
+// `npm start` (a bad setting stops it with one line).
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256 } from '../../src/login/token-crypto.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -80,6 +83,64 @@ describe('npm run admin -- client', () => {
       expect(result.stderr, args.join(' ')).toMatch(message);
       expect(result.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
     }
+  });
+});
+
+describe('npm run admin -- suppression', () => {
+  const T0 = Date.parse('2026-11-20T10:00:00.000Z');
+
+  beforeAll(async () => {
+    // Suppressions arrive from bounce webhooks; here they are written straight into the same store.
+    const store = openSqliteStore(dataDir);
+    await store.suppressions.suppress('bounced@example.com', 'HardBounce', T0);
+    await store.suppressions.suppress('annoyed@example.com', 'SpamComplaint', T0 + 60_000);
+    await store.close();
+  });
+
+  const jsonLines = (stdout: string) => stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as unknown);
+
+  it('lists suppressions as JSON lines, one object per address', async () => {
+    const listed = await admin('suppression', 'list');
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(jsonLines(listed.stdout)).toEqual([
+      { email: 'annoyed@example.com', reason: 'SpamComplaint', suppressed_at: '2026-11-20T10:01:00.000Z' },
+      { email: 'bounced@example.com', reason: 'HardBounce', suppressed_at: '2026-11-20T10:00:00.000Z' },
+    ]);
+  });
+
+  it('lifts one, typed as the person types it, and audits it without the address in clear', async () => {
+    const lifted = await admin('suppression', 'lift', '  Bounced@EXAMPLE.com ');
+    expect(lifted.code, lifted.stderr).toBe(0);
+    expect(JSON.parse(lifted.stdout)).toEqual({ lifted: 'bounced@example.com', reason: 'HardBounce' });
+    const audit = lifted.stderr.split('\n').filter((line) => line.includes('"channel":"audit"')).map((line) => JSON.parse(line));
+    expect(audit).toEqual([expect.objectContaining({ event: 'suppression.lifted', emailHash: sha256('bounced@example.com').slice(0, 32), reason: 'HardBounce' })]);
+    // npm echoes the command line itself on stderr; what linkid writes must not hold the address.
+    const ours = lifted.stderr.split('\n').filter((line) => !line.startsWith('> ') && !line.startsWith('npm '));
+    expect(ours.join('\n').toLowerCase()).not.toContain('bounced@example.com');
+
+    expect(jsonLines((await admin('suppression', 'list')).stdout)).toEqual([expect.objectContaining({ email: 'annoyed@example.com' })]);
+  });
+
+  it('refuses an address that is not suppressed, or not an address, with one line on stderr and a non-zero exit', async () => {
+    const cases: [string[], RegExp, number][] = [
+      [['suppression', 'lift', 'bounced@example.com'], /^error: no suppression for bounced@example\.com$/m, 1],
+      [['suppression', 'lift', 'nobody@example.com'], /^error: no suppression for nobody@example\.com$/m, 1],
+      [['suppression', 'lift', '\u212Annoyed@example.com'], /^error: not an address linkid would mail: /m, 2],
+      [['suppression', 'lift', 'not an address'], /^error: not an address linkid would mail: "not an address"$/m, 2],
+      [['suppression', 'lift'], /suppression lift needs an EMAIL/, 2],
+      [['suppression', 'list', 'extra'], /unexpected argument: extra/, 2],
+      [['suppression', 'list', '--public'], /--public is not an option of suppression list/, 2],
+      [['suppression', 'frobnicate'], /unknown command: suppression frobnicate/, 2],
+    ];
+    for (const [args, message, code] of cases) {
+      const result = await admin(...args);
+      expect(result.code, args.join(' ')).toBe(code);
+      expect(result.stdout, args.join(' ')).not.toMatch(/"lifted"|"suppressed_at"/);
+      expect(result.stderr, args.join(' ')).toMatch(message);
+      expect(result.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
+    }
+    // Nothing was lifted by any of them.
+    expect(jsonLines((await admin('suppression', 'list')).stdout)).toEqual([expect.objectContaining({ email: 'annoyed@example.com' })]);
   });
 });
 

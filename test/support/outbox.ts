@@ -31,9 +31,14 @@ export async function latestSignInMail(linkid: { dataDir: string; settle(): Prom
     .filter((mail) => mail.to.toLowerCase() === to.trim().toLowerCase())
     .at(-1);
   if (!message) throw new Error(`no mail to ${to} in the outbox`);
+  return parseSignInMail(message);
+}
+
+/** The link, token and code in one sign-in mail, as a person reads them off the text part. */
+export function parseSignInMail(message: OutboxMessage): SignInMail {
   const link = /(https?:\/\/\S+\/login\/link\?token=([A-Za-z0-9_-]{43}))/.exec(message.text);
   const code = /code in the window where you started: (\d{6})/.exec(message.text);
-  if (!link || !code) throw new Error(`mail to ${to} has no sign-in link or code:\n${message.text}`);
+  if (!link || !code) throw new Error(`mail to ${message.to} has no sign-in link or code:\n${message.text}`);
   return { link: link[1]!, token: link[2]!, code: code[1]!, message };
 }
 

@@ -83,6 +83,14 @@ describe('rate limits, sign-up and sessions', () => {
     expect(() => loadConfig({ SIGNUP_ALLOWED_DOMAINS: 'not a domain' })).toThrow(/SIGNUP_ALLOWED_DOMAINS/);
   });
 
+  it('reads allowed domains in the form addresses are compared in: IDNA-encoded, lower-case', () => {
+    const { allowedDomains } = loadConfig({ SIGNUP: 'allowlist', SIGNUP_ALLOWED_DOMAINS: 'BÜCHER.example, xn--caf-dma.example, Example.com.' }).signup;
+    expect(allowedDomains).toEqual(['xn--bcher-kva.example', 'xn--caf-dma.example', 'example.com']);
+    for (const bad of ['localhost', '127.0.0.1', 'exa\u200Bmple.com', 'example.com/path']) {
+      expect(() => loadConfig({ SIGNUP_ALLOWED_DOMAINS: bad }), bad).toThrow(/SIGNUP_ALLOWED_DOMAINS: must be comma-separated domains/);
+    }
+  });
+
   it('keeps the idle session lifetime within the absolute one', () => {
     expect(loadConfig({})).toMatchObject({ sessionIdleSeconds: 14 * 86_400, sessionAbsoluteSeconds: 30 * 86_400 });
     expect(() => loadConfig({ SESSION_IDLE_TTL_SECONDS: '7200', SESSION_ABSOLUTE_TTL_SECONDS: '3600' })).toThrow(/SESSION_IDLE_TTL_SECONDS/);

@@ -2,6 +2,7 @@
 // whose filter requires the message to be queued, due and unleased, so two workers never hold
 // the same message; every completion is guarded by the lease owner.
 import type { Model } from 'mongoose';
+import { addressKey } from '../address-key.js';
 import type { MailQueueStore, QueuedMail, SuppressionStore } from '../port.js';
 import type { MailDoc, SuppressionDoc } from './schemas.js';
 
@@ -93,13 +94,21 @@ export function createMongoSuppressions(suppressions: Model<SuppressionDoc>): Su
   return {
     async suppress(email, reason, now) {
       await suppressions.updateOne(
-        { _id: email.toLowerCase() },
+        { _id: addressKey(email) },
         { $setOnInsert: { reason, createdAt: new Date(now) } },
         { upsert: true },
       );
     },
     async reasonFor(email) {
-      return (await suppressions.findById(email.toLowerCase()).lean())?.reason;
+      return (await suppressions.findById(addressKey(email)).lean())?.reason;
+    },
+    async list() {
+      // Sorted on _id, so the sort walks the _id index instead of holding every document in memory.
+      const docs = await suppressions.find().sort({ _id: 1 }).lean();
+      return docs.map((doc) => ({ email: doc._id, reason: doc.reason, createdAt: doc.createdAt.getTime() }));
+    },
+    async lift(email) {
+      return (await suppressions.deleteOne({ _id: addressKey(email) })).deletedCount === 1;
     },
   };
 }

@@ -1,6 +1,7 @@
 // Accounts in MongoDB. findOrCreate is one upsert on the unique emailKey index, so concurrent
 // first sign-ins of one address create one user.
 import type { Model } from 'mongoose';
+import { addressKey } from '../address-key.js';
 import type { User, UserStore } from '../port.js';
 import { isDuplicateKey } from './errors.js';
 import type { UserDoc } from './schemas.js';
@@ -23,9 +24,9 @@ export function createMongoUsers(users: Model<UserDoc>): UserStore {
       const doc = await users.findById(id).lean();
       return doc ? toUser(doc) : undefined;
     },
-    findByEmail: (email) => byKey(email.toLowerCase()),
+    findByEmail: (email) => byKey(addressKey(email)),
     async findOrCreate(email, newId, now) {
-      const emailKey = email.toLowerCase();
+      const emailKey = addressKey(email);
       try {
         const result = await users.findOneAndUpdate(
           { emailKey },

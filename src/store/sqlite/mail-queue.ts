@@ -1,7 +1,8 @@
 // The durable send queue and the suppression list in SQLite. A claim is one UPDATE ... RETURNING
 // on the row it picked, guarded by status and lease, so two workers never send the same message.
 import type { Database } from 'better-sqlite3';
-import type { MailQueueStore, MailStatus, QueuedMail, SuppressionStore } from '../port.js';
+import { addressKey } from '../address-key.js';
+import type { MailQueueStore, MailStatus, QueuedMail, Suppression, SuppressionStore } from '../port.js';
 
 interface Row {
   id: string;
@@ -112,12 +113,20 @@ export function createSqliteSuppressions(db: Database): SuppressionStore {
     INSERT INTO suppressed_addresses (email_key, reason, created_at) VALUES (@key, @reason, @now)
     ON CONFLICT (email_key) DO NOTHING`);
   const find = db.prepare<[string], { reason: string }>('SELECT reason FROM suppressed_addresses WHERE email_key = ?');
+  const all = db.prepare<[], Suppression>('SELECT email_key AS email, reason, created_at AS createdAt FROM suppressed_addresses ORDER BY email_key');
+  const remove = db.prepare<[string]>('DELETE FROM suppressed_addresses WHERE email_key = ?');
   return {
     async suppress(email, reason, now) {
-      insert.run({ key: email.toLowerCase(), reason, now });
+      insert.run({ key: addressKey(email), reason, now });
     },
     async reasonFor(email) {
-      return find.get(email.toLowerCase())?.reason;
+      return find.get(addressKey(email))?.reason;
+    },
+    async list() {
+      return all.all();
+    },
+    async lift(email) {
+      return remove.run(addressKey(email)).changes === 1;
     },
   };
 }

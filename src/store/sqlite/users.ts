@@ -1,6 +1,7 @@
-// Accounts: a random stable id and the address that proves it. Addresses compare
-// case-insensitively through email_key.
+// Accounts: a random stable id and the address that proves it, found by email_key (the address
+// with ASCII case folded; see ../address-key.ts).
 import type { Database } from 'better-sqlite3';
+import { addressKey } from '../address-key.js';
 import type { User, UserStore } from '../port.js';
 
 interface Row {
@@ -31,11 +32,11 @@ export function createSqliteUsers(db: Database): UserStore {
       return row && toUser(row);
     },
     async findByEmail(email) {
-      const row = byKey.get(email.toLowerCase());
+      const row = byKey.get(addressKey(email));
       return row && toUser(row);
     },
     async findOrCreate(email, newId, now) {
-      const emailKey = email.toLowerCase();
+      const emailKey = addressKey(email);
       const created = insert.run({ id: newId, email, emailKey, now }).changes === 1;
       return { user: toUser(byKey.get(emailKey)!), created };
     },
