@@ -1,6 +1,7 @@
 // Parses the environment once into a frozen, typed Config. The only module that reads
 // process.env; everything else receives Config explicitly. A bad value stops the start with one
-// line that names the variable.
+// line that names the variable. Every variable is also described here, once: README.md's table
+// and config/linkid.env.example are generated from CONFIG_VARIABLES (`npm run docs:config`).
 import path from 'node:path';
 import { z } from 'zod';
 import { canonicalDomain } from '../login/email-address.js';
@@ -15,27 +16,6 @@ export interface RateRule {
   readonly points: number;
   readonly durationSeconds: number;
 }
-
-export const RATE_LIMIT_DEFAULTS = {
-  /** Sign-in emails to one address. */
-  RATE_LIMIT_SEND_PER_EMAIL: '5/1h',
-  /** Sign-in emails requested from one IP address. */
-  RATE_LIMIT_SEND_PER_IP: '30/1h',
-  /** Sign-in emails to one address from one IP address. */
-  RATE_LIMIT_SEND_PER_IP_EMAIL: '3/10m',
-  /** Sign-in emails requested by one browser (binding cookie). */
-  RATE_LIMIT_SEND_PER_BROWSER: '10/1h',
-  /** Link opens and confirms from one IP address. */
-  RATE_LIMIT_VERIFY_PER_IP: '60/10m',
-  /** Confirms of one link. */
-  RATE_LIMIT_VERIFY_PER_TOKEN: '10/10m',
-  /** Code attempts from one IP address. */
-  RATE_LIMIT_CODE_PER_IP: '20/10m',
-  /** Failed code attempts for one address, across all its links: a new link does not reset it. */
-  RATE_LIMIT_CODE_FAILURES_PER_EMAIL: '10/1h',
-} as const;
-
-export type RateLimitName = keyof typeof RATE_LIMIT_DEFAULTS;
 
 export const SIGNUP_POLICIES = ['open', 'allowlist', 'closed'] as const;
 
@@ -153,10 +133,6 @@ const rateRule = z
   })
   .refine((rule) => rule.points >= 1 && rule.durationSeconds >= 1, { error: 'needs at least 1 point and 1 second' });
 
-const rateLimitSchema = Object.fromEntries(
-  Object.entries(RATE_LIMIT_DEFAULTS).map(([name, fallback]) => [name, rateRule.default(rateRule.parse(fallback))]),
-) as Record<RateLimitName, z.ZodDefault<typeof rateRule>>;
-
 // In the canonical form of the domain of an address (punycode, lower-case), so the sign-up policy
 // compares like with like: bücher.example here allows anna@BÜCHER.example typed on the form.
 const domainList = z
@@ -166,55 +142,223 @@ const domainList = z
     error: 'must be comma-separated domains such as example.com,example.org',
   });
 
-const schema = z.object({
-  ...rateLimitSchema,
-  RESEND_COOLDOWN_SECONDS: integer(10, 3600).default(60),
-  CODE_MAX_ATTEMPTS: integer(1, 10).default(5),
-  SIGNUP: z.enum(SIGNUP_POLICIES, { error: `must be one of ${SIGNUP_POLICIES.join(', ')}` }).default('open'),
-  SIGNUP_ALLOWED_DOMAINS: domainList.optional(),
-  SESSION_IDLE_TTL_SECONDS: integer(300, 365 * 86_400).default(14 * 86_400),
-  SESSION_ABSOLUTE_TTL_SECONDS: integer(300, 365 * 86_400).default(30 * 86_400),
-  PORT: integer(1, 65535).default(3000),
-  ISSUER: issuerUrl.optional(),
-  DATA_DIR: z.string().min(1, { error: 'must not be empty' }).default('./data'),
-  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-  LOGIN_TOKEN_TTL_SECONDS: integer(60, MAX_LOGIN_TOKEN_TTL_SECONDS).default(MAX_LOGIN_TOKEN_TTL_SECONDS),
-  MAIL_FROM: z
-    .string()
-    .regex(/^[^\r\n]+@[^\r\n]+$/, { error: 'must be an address such as "linkid <no-reply@example.com>"' })
-    .optional(),
-  PRODUCT_NAME: z.string().min(1).max(60).default('linkid'),
-  TRUST_PROXY: booleanFlag.default(false),
-  PURGE_INTERVAL_SECONDS: integer(5, 86_400).default(60),
-  MAIL_TRANSPORT: z.enum(MAIL_TRANSPORTS, { error: `must be one of ${MAIL_TRANSPORTS.join(', ')}` }).optional(),
-  POSTMARK_SERVER_TOKEN: z.string().regex(/^[A-Za-z0-9-]{8,}$/, { error: 'must be a Postmark server API token' }).optional(),
-  POSTMARK_API_URL: z
-    .string()
-    .refine((value) => /^https?:$/.test(URL.parse(value)?.protocol ?? ''), { error: 'must be an http(s) URL' })
-    .optional(),
-  POSTMARK_MESSAGE_STREAM: z.string().regex(/^[a-z0-9-]{1,30}$/, { error: 'must be a message stream id such as outbound' }).default('outbound'),
-  POSTMARK_WEBHOOK_AUTH: z.string().regex(/^[^:\s]+:\S{16,}$/, { error: 'must be user:password with a password of at least 16 characters' }).optional(),
-  SUPPORT_EMAIL: z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, { error: 'must be an email address' }).optional(),
-  LOGO_URL: z
-    .string()
-    .refine((value) => URL.parse(value)?.protocol === 'https:', { error: 'must be an https URL' })
-    .optional(),
-  MONGODB_URI: z
-    .string()
-    .regex(/^mongodb(\+srv)?:\/\/[^\s]+$/, { error: 'must be a MongoDB connection string (mongodb:// or mongodb+srv://)' })
-    .optional(),
-  KEYS_DIR: z.string().min(1).optional(),
-  SIGNING_KEYS: signingKeysJson.optional(),
-  COOKIE_KEYS: z
-    .string()
-    .transform((value) => value.split(',').map((key) => key.trim()))
-    .refine((keys) => keys.every((key) => key.length >= 32), { error: 'must be comma-separated keys of at least 32 characters each, newest first' })
-    .optional(),
-  SERVER_SECRET: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{43,}$/, { error: 'must be at least 32 random bytes, base64url-encoded (43+ characters)' })
-    .optional(),
-});
+/** A part of the documentation; README's table and the example file list variables by section. */
+export interface ConfigSection {
+  readonly title: string;
+  /** Markdown said once for the whole section: below README's table, above the section in the example file. */
+  readonly note?: string;
+}
+
+const SECTIONS = {
+  listen: { title: 'Listen and data' },
+  signIn: { title: 'Sign-in' },
+  signUp: { title: 'Sign-up' },
+  sessions: { title: 'Sessions' },
+  rateLimits: {
+    title: 'Rate limits',
+    note:
+      'Rate limits are `POINTS/DURATION` with `s`, `m`, `h` or `d`. They are counted in the store (SQLite or MongoDB), ' +
+      'so every instance of a cluster counts together. A refusal is a 429 page with `Retry-After` and the reason `rate_limited`.',
+  },
+  mail: { title: 'Mail and Postmark' },
+  branding: { title: 'Branding' },
+  mongodb: { title: 'MongoDB' },
+  keys: { title: 'Keys' },
+} satisfies Record<string, ConfigSection>;
+
+export type SectionName = keyof typeof SECTIONS;
+
+/** The sections in the order the documentation lists them. */
+export const CONFIG_SECTIONS: Readonly<Record<SectionName, ConfigSection>> = SECTIONS;
+
+/** What people read about a variable. A variable cannot be declared without it (see `variable`). */
+export interface VariableDoc {
+  readonly section: SectionName;
+  /** What it does, in one line of Markdown written as a table cell (lower-case, no final full stop). */
+  readonly meaning: string;
+  /**
+   * The value that means the default, as a person types it. It is parsed to become the default, so
+   * the documented default is the real one. Omitted: no fixed default, and the variable is optional.
+   */
+  readonly default?: string;
+  /** Markdown: the default in words when it is computed, or a gloss after the value such as "(14 days)". */
+  readonly defaultText?: string;
+  /** A typical value, shown in the example file only (README's cells stay short). */
+  readonly example?: string;
+}
+
+interface Variable<S extends z.ZodType> extends VariableDoc {
+  readonly schema: S;
+}
+
+type Documentation = Omit<VariableDoc, 'section'>;
+
+/**
+ * Declares a variable together with what people read about it. The documented default is parsed into
+ * the schema's default, so the two cannot disagree; without one the variable is optional.
+ */
+function variable<S extends z.ZodType>(section: SectionName, schema: S, doc: Documentation & { readonly default: string }): Variable<z.ZodDefault<S>>;
+function variable<S extends z.ZodType>(section: SectionName, schema: S, doc: Documentation & { readonly default?: never }): Variable<z.ZodOptional<S>>;
+function variable(section: SectionName, schema: z.ZodType, doc: Documentation): Variable<z.ZodType> {
+  // Parsing the documented default here fails the start (and every test) if the doc is not a valid value.
+  const withDefault = doc.default === undefined ? schema.optional() : schema.default(schema.parse(doc.default) as never);
+  return { section, ...doc, schema: withDefault };
+}
+
+const rateLimit = (fallback: string, meaning: string) => variable('rateLimits', rateRule, { default: fallback, meaning });
+
+const VARIABLES = {
+  PORT: variable('listen', integer(1, 65535), { default: '3000', meaning: 'port to listen on' }),
+  ISSUER: variable('listen', issuerUrl, {
+    defaultText: '`http://localhost:$PORT`',
+    meaning:
+      'public base URL and issuer identifier; `https` required except on localhost/loopback. Every URL in an email is built from it, ' +
+      'never from request headers; a request for another host:port is refused (421 `host_mismatch`; `/healthz` and `/readyz` answer any host)',
+  }),
+  TRUST_PROXY: variable('listen', booleanFlag, {
+    default: 'false',
+    meaning:
+      'trust `X-Forwarded-For`/`X-Forwarded-Proto`/`X-Forwarded-Host` from a reverse proxy (set it when linkid runs behind one, and only then); ' +
+      'the proxy must overwrite them and pass the host the browser used, port included (see `config/nginx.conf`)',
+  }),
+  DATA_DIR: variable('listen', z.string().min(1, { error: 'must not be empty' }), {
+    default: './data',
+    meaning: 'SQLite file, generated keys (`keys/`), mail outbox (`outbox/`); created on first start',
+  }),
+  PURGE_INTERVAL_SECONDS: variable('listen', integer(5, 86_400), {
+    default: '60',
+    meaning: 'how often expired rows are deleted (in small batches)',
+  }),
+  LOG_LEVEL: variable('listen', z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }), {
+    default: 'info',
+    meaning: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`; logs are JSON lines on stdout',
+  }),
+
+  LOGIN_TOKEN_TTL_SECONDS: variable('signIn', integer(60, MAX_LOGIN_TOKEN_TTL_SECONDS), {
+    default: String(MAX_LOGIN_TOKEN_TTL_SECONDS),
+    meaning: `lifetime of a sign-in link, 60 to ${MAX_LOGIN_TOKEN_TTL_SECONDS} (out-of-band secrets may live at most 10 minutes: ASVS 6.5.5, NIST SP 800-63B)`,
+  }),
+  CODE_MAX_ATTEMPTS: variable('signIn', integer(1, 10), {
+    default: '5',
+    meaning: "wrong codes one email's code accepts before it stops working (1-10)",
+  }),
+  RESEND_COOLDOWN_SECONDS: variable('signIn', integer(10, 3600), {
+    default: '60',
+    meaning: 'wait before another email for the same sign-in and address (10-3600); shown as a countdown on the resend button',
+  }),
+
+  SIGNUP: variable('signUp', z.enum(SIGNUP_POLICIES, { error: `must be one of ${SIGNUP_POLICIES.join(', ')}` }), {
+    default: 'open',
+    meaning:
+      'who may get an account: `open` (anyone), `allowlist` (addresses in `SIGNUP_ALLOWED_DOMAINS` and their subdomains), `closed` (existing accounts only). ' +
+      'A refused address sees the same pages and states as any other; its email says it cannot sign in there (no link, no code)',
+  }),
+  SIGNUP_ALLOWED_DOMAINS: variable('signUp', domainList, { meaning: 'comma-separated domains (an IDN as `bücher.example` or `xn--bcher-kva.example`), required with `SIGNUP=allowlist`' }),
+
+  SESSION_IDLE_TTL_SECONDS: variable('sessions', integer(300, 365 * 86_400), {
+    default: String(14 * 86_400),
+    defaultText: '(14 days)',
+    meaning: 'the SSO session ends after this long without signing in to any app',
+  }),
+  SESSION_ABSOLUTE_TTL_SECONDS: variable('sessions', integer(300, 365 * 86_400), {
+    default: String(30 * 86_400),
+    defaultText: '(30 days)',
+    meaning: 'the SSO session ends at the latest this long after the login; also the lifetime of grants and refresh tokens',
+  }),
+
+  RATE_LIMIT_SEND_PER_EMAIL: rateLimit('5/1h', 'sign-in emails to one address'),
+  RATE_LIMIT_SEND_PER_IP: rateLimit('30/1h', 'sign-in emails requested from one IP address'),
+  RATE_LIMIT_SEND_PER_IP_EMAIL: rateLimit('3/10m', 'sign-in emails to one address from one IP address'),
+  RATE_LIMIT_SEND_PER_BROWSER: rateLimit('10/1h', 'sign-in emails requested by one browser'),
+  RATE_LIMIT_VERIFY_PER_IP: rateLimit('60/10m', 'link opens and confirms from one IP address'),
+  RATE_LIMIT_VERIFY_PER_TOKEN: rateLimit('10/10m', 'confirms of one link'),
+  RATE_LIMIT_CODE_PER_IP: rateLimit('20/10m', 'code attempts from one IP address'),
+  RATE_LIMIT_CODE_FAILURES_PER_EMAIL: rateLimit('10/1h', 'wrong codes for one address across all its emails (a new email does not reset it)'),
+
+  MAIL_TRANSPORT: variable('mail', z.enum(MAIL_TRANSPORTS, { error: `must be one of ${MAIL_TRANSPORTS.join(', ')}` }), {
+    defaultText: '`postmark` if `POSTMARK_SERVER_TOKEN` is set, else `outbox`',
+    meaning:
+      'where sign-in mail goes: `postmark`, or `outbox` (one JSON file per message in `DATA_DIR/outbox/`, live links included). ' +
+      'With an `https` `ISSUER` and no token, start refuses unless `MAIL_TRANSPORT=outbox` is set on purpose',
+  }),
+  POSTMARK_SERVER_TOKEN: variable('mail', z.string().regex(/^[A-Za-z0-9-]{8,}$/, { error: 'must be a Postmark server API token' }), {
+    meaning: 'set: send mail through Postmark (see "Run with Postmark"); unset: the outbox in `DATA_DIR/outbox/`',
+  }),
+  POSTMARK_MESSAGE_STREAM: variable('mail', z.string().regex(/^[a-z0-9-]{1,30}$/, { error: 'must be a message stream id such as outbound' }), {
+    default: 'outbound',
+    meaning: 'Postmark message stream for sign-in mail',
+  }),
+  POSTMARK_API_URL: variable(
+    'mail',
+    z.string().refine((value) => /^https?:$/.test(URL.parse(value)?.protocol ?? ''), { error: 'must be an http(s) URL' }),
+    { defaultText: "Postmark's", meaning: 'another base URL for the Postmark API (tests, proxies)' },
+  ),
+  POSTMARK_WEBHOOK_AUTH: variable(
+    'mail',
+    z.string().regex(/^[^:\s]+:\S{16,}$/, { error: 'must be user:password with a password of at least 16 characters' }),
+    { meaning: "`user:password` (password 16+ characters) that Postmark's webhooks must send as basic auth; unset disables `/webhooks/postmark`" },
+  ),
+  MAIL_FROM: variable('mail', z.string().regex(/^[^\r\n]+@[^\r\n]+$/, { error: 'must be an address such as "linkid <no-reply@example.com>"' }), {
+    defaultText: '`$PRODUCT_NAME <no-reply@ISSUER host>`',
+    meaning: 'sender of sign-in emails',
+  }),
+
+  PRODUCT_NAME: variable('branding', z.string().min(1).max(60), { default: 'linkid', meaning: 'name shown on pages and in emails' }),
+  LOGO_URL: variable('branding', z.string().refine((value) => URL.parse(value)?.protocol === 'https:', { error: 'must be an https URL' }), {
+    meaning: 'logo shown at the top of the email, as an https URL',
+  }),
+  SUPPORT_EMAIL: variable('branding', z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, { error: 'must be an email address' }), {
+    meaning: 'support address named at the bottom of the email',
+  }),
+
+  MONGODB_URI: variable(
+    'mongodb',
+    z.string().regex(/^mongodb(\+srv)?:\/\/[^\s]+$/, { error: 'must be a MongoDB connection string (mongodb:// or mongodb+srv://)' }),
+    {
+      example: 'mongodb://db-1,db-2,db-3/linkid?replicaSet=rs0',
+      meaning: 'set: store everything in MongoDB, required to run several instances (see "Run with MongoDB"); unset: SQLite in `DATA_DIR`',
+    },
+  ),
+
+  KEYS_DIR: variable('keys', z.string().min(1), {
+    defaultText: '`$DATA_DIR/keys`',
+    meaning: 'where key files are read, or created on first start; mount the same one in every instance of a cluster',
+  }),
+  SIGNING_KEYS: variable('keys', signingKeysJson, {
+    meaning: 'private JWKS (`{"keys":[...]}`) to sign with, instead of `KEYS_DIR/signing-keys.json`; the first key of each algorithm signs',
+  }),
+  COOKIE_KEYS: variable(
+    'keys',
+    z
+      .string()
+      .transform((value) => value.split(',').map((key) => key.trim()))
+      .refine((keys) => keys.every((key) => key.length >= 32), { error: 'must be comma-separated keys of at least 32 characters each, newest first' }),
+    { meaning: 'comma-separated cookie keys, newest first, 32+ characters each, instead of `KEYS_DIR/cookie-keys.json`' },
+  ),
+  SERVER_SECRET: variable(
+    'keys',
+    z.string().regex(/^[A-Za-z0-9_-]{43,}$/, { error: 'must be at least 32 random bytes, base64url-encoded (43+ characters)' }),
+    { meaning: '32+ random bytes, base64url, instead of `KEYS_DIR/server-secret`' },
+  ),
+} satisfies Record<string, Variable<z.ZodType>>;
+
+export type VariableName = keyof typeof VARIABLES;
+
+/** Every variable linkid reads, with its documentation, in declaration order. */
+export const CONFIG_VARIABLES: Readonly<Record<VariableName, VariableDoc>> = VARIABLES;
+
+export type RateLimitName = Extract<VariableName, `RATE_LIMIT_${string}`>;
+
+const RATE_LIMIT_NAMES = Object.keys(VARIABLES).filter((name): name is RateLimitName => name.startsWith('RATE_LIMIT_'));
+
+const schema = z.object(
+  Object.fromEntries(Object.entries(VARIABLES).map(([name, { schema }]) => [name, schema])) as {
+    [Name in VariableName]: (typeof VARIABLES)[Name]['schema'];
+  },
+);
+
+/** The variables the schema reads, taken from the schema itself (the docs test holds them to CONFIG_VARIABLES). */
+export const CONFIG_VARIABLE_NAMES: readonly string[] = Object.freeze(Object.keys(schema.shape));
 
 /**
  * The outbox writes live sign-in links to plain files: fine on a developer's machine, a leak on a
@@ -234,7 +378,7 @@ function checkMailTransport(chosen: (typeof MAIL_TRANSPORTS)[number] | undefined
 /** Reads the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(
-    Object.keys(schema.shape).flatMap((key) => (env[key] === undefined || env[key] === '' ? [] : [[key, env[key]]])),
+    CONFIG_VARIABLE_NAMES.flatMap((key) => (env[key] === undefined || env[key] === '' ? [] : [[key, env[key]]])),
   );
   const parsed = schema.safeParse(present);
   if (!parsed.success) {
@@ -262,7 +406,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: values.TRUST_PROXY,
     purgeIntervalSeconds: values.PURGE_INTERVAL_SECONDS,
     rateLimits: Object.freeze(
-      Object.fromEntries(Object.keys(RATE_LIMIT_DEFAULTS).map((name) => [name, values[name as RateLimitName]])) as Record<RateLimitName, RateRule>,
+      Object.fromEntries(RATE_LIMIT_NAMES.map((name) => [name, values[name]])) as Record<RateLimitName, RateRule>,
     ),
     resendCooldownSeconds: values.RESEND_COOLDOWN_SECONDS,
     codeMaxAttempts: values.CODE_MAX_ATTEMPTS,
