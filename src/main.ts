@@ -4,11 +4,13 @@ import http from 'node:http';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config/env.js';
 import { createApp } from './http/app.js';
-import { createTransport } from './mail/transport.js';
+import { MailConfigError } from './mail/mail-transport.js';
+import { createTransport } from './mail/transport-from-config.js';
 import { createLogger } from './observability/logger.js';
 import { loadOrCreateSecrets } from './secrets/key-files.js';
 import { startPurgeJob } from './store/purge-job.js';
 import { openStore } from './store/open-store.js';
+import { StoreConnectionError } from './store/port.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const message =
-    error instanceof ConfigError || ['StoreConnectionError', 'MailConfigError'].includes((error as Error).name)
+    error instanceof ConfigError || error instanceof StoreConnectionError || error instanceof MailConfigError
       ? (error as Error).message
       : (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
         ? `Cannot listen: port already in use (${(error as Error).message})`

@@ -11,8 +11,7 @@ import { createLogger } from '../observability/logger.js';
 import { createProvider } from '../oidc/provider.js';
 import { loadOrCreateSecrets, type Secrets } from '../secrets/key-files.js';
 import { openStore } from '../store/open-store.js';
-import type { Store } from '../store/port.js';
-import { createTemplates } from '../templates.js';
+import { StoreConnectionError, type Store } from '../store/port.js';
 import { AdminError } from './admin-error.js';
 import { createClientAdmin, type ClientAdmin } from './clients.js';
 import { createSuppressionAdmin, type SuppressionAdmin } from './suppressions.js';
@@ -107,7 +106,8 @@ function clientAdmin(config: Config, store: Store, secrets: Secrets): ClientAdmi
     store,
     clock: systemClock,
     secrets,
-    pages: { templates: createTemplates(), productName: config.productName },
+    // The CLI serves no pages; the provider is built only to validate client metadata.
+    renderPage: () => undefined,
   });
   return createClientAdmin({
     store,
@@ -147,7 +147,7 @@ main().then(
       process.stderr.write(`${error.message ? `error: ${error.message}\n` : ''}${USAGE}\n`);
       process.exit(2);
     }
-    const known = error instanceof AdminError || error instanceof ConfigError || (error as Error).name === 'StoreConnectionError' || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const known = error instanceof AdminError || error instanceof ConfigError || error instanceof StoreConnectionError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`error: ${known ? (error as Error).message : `admin command failed: ${(error as Error).message}`}\n`);
     process.exit(error instanceof AdminError && error.code === 'not_found' ? 1 : 2);
   },

@@ -4,7 +4,7 @@
 // so it can be typed the way the person types it, and the lift is audited without the address in
 // clear.
 import { normalizeEmail } from '../login/email-address.js';
-import { emailKey } from '../login/rate-limits.js';
+import { addressHash } from '../login/email-address.js';
 import type { Audit } from '../observability/audit.js';
 import type { Store } from '../store/port.js';
 import { AdminError } from './admin-error.js';
@@ -37,7 +37,7 @@ export function createSuppressionAdmin({ store, audit }: SuppressionAdminDeps) {
       const reason = await store.suppressions.reasonFor(email);
       if (reason === undefined || !(await store.suppressions.lift(email))) throw new AdminError('not_found', `no suppression for ${email}`);
       // The same hash the rate limits key addresses by: events about one address can be matched up.
-      audit('suppression.lifted', { emailHash: emailKey(email), reason, via: 'admin-cli' });
+      audit('suppression.lifted', { emailHash: addressHash(email), reason, via: 'admin-cli' });
       return { lifted: email, reason };
     },
   };

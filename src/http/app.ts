@@ -1,16 +1,17 @@
-// The composition root: builds the provider, the magic-link service and our routes from explicit
-// dependencies, and returns the Koa application (oidc-provider's Provider is one). It does not
-// listen; src/main.ts does, and tests drive app.callback() or their own server.
+// The composition root: builds the provider, the sign-in and mail services and our routes from
+// explicit dependencies, and returns the Koa application (oidc-provider's Provider is one). It
+// does not listen; src/main.ts does, and tests drive app.callback() or their own server.
 import { bodyParser } from '@koa/bodyparser';
 import { Router } from '@koa/router';
 import type Provider from 'oidc-provider';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/env.js';
-import { createMagicLinkService, type MagicLinkService } from '../login/magic-link-service.js';
 import { createOffRequest } from '../login/off-request.js';
 import { createRateLimits } from '../login/rate-limits.js';
+import { createSignIn, type SignIn } from '../login/sign-in.js';
+import { createDeliveryReports } from '../mail/delivery-reports.js';
 import { createMagicLinkEmail } from '../mail/magic-link-email.js';
-import type { MailTransport } from '../mail/mailer.js';
+import type { MailTransport } from '../mail/mail-transport.js';
 import { createMessageSeal } from '../mail/sealed-message.js';
 import { createSendQueue, type SendQueue } from '../mail/send-queue.js';
 import { loadStrings } from '../mail/strings.js';
@@ -19,20 +20,21 @@ import type { Logger } from '../observability/logger.js';
 import { createProvider } from '../oidc/provider.js';
 import { createSignInStates } from '../oidc/sign-in-state.js';
 import type { Secrets } from '../secrets/key-files.js';
-import { isStoreUnavailable } from '../store/availability.js';
 import type { Store } from '../store/port.js';
 import { createTemplates, type Templates } from '../templates.js';
 import { createBindingCookie } from './binding-cookie.js';
 import { errorPages } from './errors.js';
 import { hostCheck } from './host-check.js';
+import { pageRenderer } from './render.js';
 import { requestLog } from './request-log.js';
 import { consentRoutes } from './routes/consent.js';
 import { healthRoutes } from './routes/health.js';
 import { interactionRoutes } from './routes/interaction.js';
-import { verifyRoutes } from './routes/verify.js';
+import { magicLinkRoutes } from './routes/magic-link.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { requireSameOrigin } from './same-origin.js';
 import { securityHeaders } from './security-headers.js';
+import type { LinkidState } from './state.js';
 
 export interface AppDeps {
   readonly store: Store;
@@ -48,9 +50,9 @@ export interface AppDeps {
 export interface App {
   readonly app: Provider;
   readonly provider: Provider;
-  readonly magicLinks: MagicLinkService;
+  readonly signIn: SignIn;
   readonly sendQueue: SendQueue;
-  /** Resolves when no sign-in email is still being prepared (queued or skipped). */
+  /** Resolves when no sign-in email is still being prepared. */
   idle(): Promise<void>;
   /** idle(), then sends everything due (for shutdown and tests). */
   settle(): Promise<void>;
@@ -59,9 +61,12 @@ export interface App {
 export function createApp(config: Config, deps: AppDeps): App {
   const { store, clock, logger } = deps;
   const https = config.issuer.startsWith('https:');
+  const issuerOrigin = new URL(config.issuer).origin;
   const pages = { templates: deps.templates ?? createTemplates(), productName: config.productName };
   const audit = createAudit(logger);
-  const provider = createProvider({ config, store, clock, secrets: deps.secrets, pages });
+
+  // Services: no HTTP in them.
+  const provider = createProvider({ config, store, clock, secrets: deps.secrets, renderPage: pageRenderer(pages) });
   const offRequest = createOffRequest(logger);
   const sendQueue = createSendQueue({
     store,
@@ -72,7 +77,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     audit,
     ...deps.sendQueueOptions,
   });
-  const magicLinks = createMagicLinkService({
+  const signIn = createSignIn({
     store,
     clock,
     audit,
@@ -91,46 +96,51 @@ export function createApp(config: Config, deps: AppDeps): App {
     signup: config.signup,
     signInStates: createSignInStates(provider),
   });
-  const bindingCookie = createBindingCookie({ https });
+  const recordDeliveryReport = createDeliveryReports({ store, clock, audit });
 
-  const router = new Router();
+  // Routes: HTTP in, a service call, HTTP out.
+  const router = new Router<LinkidState>();
   router.use(bodyParser({ enableTypes: ['form', 'json'], formLimit: '16kb', jsonLimit: '64kb' }));
   router.use(async (ctx, next) => {
     ctx.set('Cache-Control', 'no-store');
     await next();
   });
-  router.use(requireSameOrigin({ issuerOrigin: new URL(config.issuer).origin, pages, audit, exempt: ['/webhooks/'] }));
+  router.use(requireSameOrigin({ issuerOrigin, pages, audit, exempt: ['/webhooks/'] }));
   healthRoutes(router, store);
-  const routeDeps = { provider, pages, users: store.users, audit, magicLinks, bindingCookie, clock, signup: config.signup };
+  const bindingCookie = createBindingCookie({ https });
   interactionRoutes(router, {
-    ...routeDeps,
-    mailQueue: store.mailQueue,
+    provider,
+    pages,
+    users: store.users,
+    audit,
+    signIn,
+    bindingCookie,
     loginTokenTtlSeconds: config.loginTokenTtlSeconds,
     resendCooldownSeconds: config.resendCooldownSeconds,
     isFirstParty: async (clientId) => (await store.clients.find(clientId))?.firstParty ?? false,
   });
-  consentRoutes(router, routeDeps);
-  verifyRoutes(router, { ...routeDeps, issuerOrigin: new URL(config.issuer).origin });
-  webhookRoutes(router, { store, clock, audit, webhookAuth: config.postmark?.webhookAuth });
+  consentRoutes(router, { provider, pages, users: store.users, audit });
+  magicLinkRoutes(router, { provider, pages, signIn, bindingCookie, issuerOrigin });
+  webhookRoutes(router, { recordDeliveryReport, webhookAuth: config.postmark?.webhookAuth });
 
   provider.use(requestLog(logger));
   provider.use(securityHeaders({ https, findClient: (clientId) => provider.Client.find(clientId) }));
   // Before every route, oidc-provider's included (provider.use inserts ahead of them); after the
   // two above only so that a refusal carries a request id and the usual headers.
   provider.use(hostCheck({ issuer: config.issuer, pages, logger }));
-  provider.use(errorPages(pages, logger));
+  provider.use(errorPages(pages, logger, (error) => store.isUnavailable(error)));
   provider.use(router.routes());
   provider.use(router.allowedMethods());
 
   provider.on('server_error', (ctx, error) => {
-    if (isStoreUnavailable(error)) ctx.state.storeUnavailable = true;
+    if (store.isUnavailable(error)) ctx.state.storeUnavailable = true;
     logger.error({ err: error, requestId: ctx.state.requestId, path: ctx.path }, 'oidc-provider server_error');
   });
 
   return {
     app: provider,
     provider,
-    magicLinks,
+    signIn,
     sendQueue,
     idle: () => offRequest.idle(),
     settle: async () => {

@@ -3,8 +3,7 @@
 import type { Context, Middleware } from 'koa';
 import type { Logger } from '../observability/logger.js';
 import { REASONS, type Reason } from '../login/reasons.js';
-import { isStoreUnavailable } from '../store/availability.js';
-import type { PageDeps } from './context.js';
+import type { PageDeps } from './render.js';
 import { renderPage } from './render.js';
 
 export class ReasonError extends Error {
@@ -60,13 +59,13 @@ export function renderReason(ctx: Context, deps: PageDeps, reason: Reason, optio
 /** Client errors thrown by middleware (body parsing: malformed, too large, wrong type). */
 const BAD_INPUT_STATUSES = new Set([400, 413, 415]);
 
-function reasonFor(error: unknown): Reason {
+function reasonFor(error: unknown, isStoreUnavailable: (error: unknown) => boolean): Reason {
   if (error instanceof ReasonError) return error.reason;
   if (isStoreUnavailable(error)) return 'store_unavailable';
   return BAD_INPUT_STATUSES.has((error as { status?: number }).status ?? 0) ? 'invalid_request' : 'server_error';
 }
 
-export function errorPages(deps: PageDeps, logger: Logger): Middleware {
+export function errorPages(deps: PageDeps, logger: Logger, isStoreUnavailable: (error: unknown) => boolean): Middleware {
   return async (ctx, next) => {
     try {
       await next();
@@ -75,7 +74,7 @@ export function errorPages(deps: PageDeps, logger: Logger): Middleware {
       // store being unreachable (flagged by its server_error event), say so with a 503.
       if (ctx.status === 500 && ctx.state.storeUnavailable) renderReason(ctx, deps, 'store_unavailable');
     } catch (error) {
-      const reason = reasonFor(error);
+      const reason = reasonFor(error, isStoreUnavailable);
       if (reason === 'server_error' || reason === 'store_unavailable') {
         logger.error({ err: error, requestId: ctx.state.requestId, path: ctx.path }, 'request error');
       } else {

@@ -13,7 +13,7 @@
 import type { TLSSocket } from 'node:tls';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from '../observability/logger.js';
-import type { PageDeps } from './context.js';
+import type { PageDeps } from './render.js';
 import { renderReason } from './errors.js';
 
 const HOST_FREE_PATHS = new Set(['/healthz', '/readyz']);

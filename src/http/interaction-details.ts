@@ -4,7 +4,10 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { isCancelledResult } from '../oidc/sign-in-state.js';
-import { ReasonError } from './errors.js';
+import type { Login } from '../login/steps/complete-sign-in.js';
+import type { Refusal } from '../login/steps/step-kit.js';
+import { ReasonError, renderReason } from './errors.js';
+import type { PageDeps } from './render.js';
 import { formsLeadTo } from './security-headers.js';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -45,4 +48,17 @@ export async function finishInteraction(
   const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, options);
   ctx.status = 303;
   ctx.redirect(returnTo);
+}
+
+/** Hands an accepted sign-in to oidc-provider (303 to resume the authorization), or shows why not. */
+export async function finishSignIn(
+  ctx: Context,
+  deps: { readonly provider: Provider; readonly pages: PageDeps },
+  outcome: { readonly allow: true; readonly login: Login } | Refusal,
+): Promise<void> {
+  if (!outcome.allow) {
+    renderReason(ctx, deps.pages, outcome.reason);
+    return;
+  }
+  await finishInteraction(deps.provider, ctx, { login: outcome.login }, { mergeWithLastSubmission: false });
 }

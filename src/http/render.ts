@@ -1,6 +1,14 @@
-// Renders a page from views/ inside the layout, with the CSP nonce and request id.
+// Renders a page from views/ inside the layout, with the CSP nonce and request id. oidc-provider's
+// own pages get the same renderer handed in (src/oidc never imports src/http).
 import type { Context } from 'koa';
-import type { PageDeps } from './context.js';
+import type { Templates } from '../templates.js';
+
+export interface PageDeps {
+  readonly templates: Templates;
+  readonly productName: string;
+}
+
+export type PageRenderer = (ctx: Context, view: string, data: Record<string, unknown>) => void;
 
 export function renderPage(ctx: Context, deps: PageDeps, view: string, data: Record<string, unknown>): void {
   ctx.type = 'html';
@@ -11,3 +19,8 @@ export function renderPage(ctx: Context, deps: PageDeps, view: string, data: Rec
     productName: deps.productName,
   });
 }
+
+export const pageRenderer =
+  (deps: PageDeps): PageRenderer =>
+  (ctx, view, data) =>
+    renderPage(ctx, deps, view, data);

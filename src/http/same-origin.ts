@@ -5,7 +5,7 @@
 // webhooks) authenticate otherwise and are left out.
 import type { Context, Middleware } from 'koa';
 import type { Audit } from '../observability/audit.js';
-import type { PageDeps } from './context.js';
+import type { PageDeps } from './render.js';
 import { renderReason } from './errors.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

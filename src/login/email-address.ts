@@ -18,6 +18,7 @@
 // - Control and format characters (zero-width joiners and spaces, soft hyphens, bidi controls, BOM)
 //   are refused anywhere rather than dropped: IDNA silently deletes some of them from a domain.
 import { domainToASCII } from 'node:url';
+import { sha256 } from './token-crypto.js';
 
 const MAX_LENGTH = 254;
 const MAX_LOCAL_LENGTH = 64;
@@ -57,3 +58,10 @@ export function canonicalDomain(typed: string): string | undefined {
   // An all-digit last label is an IPv4 address (IDNA's host parser turns 0x7f.1 into 127.0.0.1).
   return /^\d+$/.test(labels[labels.length - 1] ?? '') ? undefined : domain;
 }
+
+/**
+ * A pseudonym for a canonical address, for rate-limit keys and audit lines, which need no
+ * personal data. Hashes exactly the canonical address (normalizeEmail) and nothing more: folding
+ * it again here could make one budget of two addresses that the account store keeps apart.
+ */
+export const addressHash = (email: string): string => sha256(email).slice(0, 32);

@@ -1,11 +1,9 @@
 // The rate limits of the sign-in flow, counted in the active store (so every instance counts
-// together) with rate-limiter-flexible. Email addresses are hashed into their keys: the counters
-// table needs no personal data.
-import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+// together) through the store's RateLimiter port. Email addresses are hashed into their keys: the
+// counters table needs no personal data.
 import type { RateLimitName, RateRule } from '../config/env.js';
-import type { Store } from '../store/port.js';
+import type { RateLimiter, RateLimitOutcome, Store } from '../store/port.js';
 import type { Decision } from './policy.js';
-import { sha256 } from './token-crypto.js';
 
 export type LimitName = RateLimitName | 'RESEND_COOLDOWN';
 
@@ -25,40 +23,20 @@ export interface RateLimits {
   peek(name: LimitName, key: string): Promise<Decision>;
 }
 
-const isRefusal = (value: unknown): value is RateLimiterRes =>
-  typeof value === 'object' && value !== null && 'msBeforeNext' in value && !(value instanceof Error);
-
-const refused = (res: RateLimiterRes): Decision => ({
-  allow: false,
-  reason: 'rate_limited',
-  retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
-});
-
-/**
- * Hashes exactly the canonical address (normalizeEmail) and nothing more: folding it again here
- * could make one budget of two addresses that the account store keeps apart.
- */
-export const emailKey = (email: string) => sha256(email).slice(0, 32);
+const decisionOf = (outcome: RateLimitOutcome): Decision =>
+  outcome.allowed ? { allow: true } : { allow: false, reason: 'rate_limited', retryAfterSeconds: Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)) };
 
 export function createRateLimits(store: Store, rules: Readonly<Record<RateLimitName, RateRule>>, resendCooldownSeconds: number): RateLimits {
   const all: Record<LimitName, RateRule> = { ...rules, RESEND_COOLDOWN: { points: 1, durationSeconds: resendCooldownSeconds } };
-  const limiters = new Map<LimitName, RateLimiterAbstract>(
+  const limiters = Object.fromEntries(
     Object.entries(all).map(([name, rule]) => [
-      name as LimitName,
+      name,
       store.createRateLimiter({ keyPrefix: `rl_${name.toLowerCase()}`, points: rule.points, durationSeconds: rule.durationSeconds }),
     ]),
-  );
-  const limiter = (name: LimitName) => limiters.get(name)!;
+  ) as Record<LimitName, RateLimiter>;
 
-  const consume = async (name: LimitName, key: string): Promise<Decision> => {
-    try {
-      await limiter(name).consume(key);
-      return { allow: true };
-    } catch (error) {
-      if (isRefusal(error)) return refused(error);
-      throw error;
-    }
-  };
+  const consume = async (name: LimitName, key: string) => decisionOf(await limiters[name].consume(key));
+  const giveBack = (taken: readonly LimitCheck[]) => Promise.all(taken.map(([name, key]) => limiters[name].reward(key)));
 
   return {
     consume,
@@ -70,21 +48,17 @@ export function createRateLimits(store: Store, rules: Readonly<Record<RateLimitN
         try {
           decision = await consume(name, key);
         } catch (error) {
-          await Promise.allSettled(taken.map(([n, k]) => limiter(n).reward(k, 1)));
+          await giveBack(taken).catch(() => undefined);
           throw error;
         }
         taken.push(check);
         if (!decision.allow) {
-          await Promise.all(taken.map(([n, k]) => limiter(n).reward(k, 1)));
+          await giveBack(taken);
           return { ...decision, limit: name };
         }
       }
       return { allow: true };
     },
-    async peek(name, key) {
-      const res = await limiter(name).get(key);
-      if (res && res.consumedPoints >= all[name].points) return refused(res);
-      return { allow: true };
-    },
+    peek: async (name, key) => decisionOf(await limiters[name].peek(key)),
   };
 }

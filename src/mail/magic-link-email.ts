@@ -3,7 +3,7 @@
 // that may not sign in gets the refused email instead: same queue, same cancel link, no link or
 // code (only the owner of the mailbox ever reads which of the two was sent).
 import type { Templates } from '../templates.js';
-import type { MailMessage } from './mailer.js';
+import type { MailMessage } from './mail-transport.js';
 import { fill, type Strings } from './strings.js';
 import { describeUserAgent } from './user-agent.js';
 

@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../clock.js';
 import { ensurePrivateDir, writeNewPrivateFile } from '../private-files.js';
-import type { MailTransport } from './mailer.js';
+import type { MailTransport } from './mail-transport.js';
 
 export interface OutboxMessage {
   readonly to: string;

@@ -2,7 +2,7 @@
 // tracked links are rewritten through Postmark's redirector and never expire, and open tracking
 // adds a pixel to a security message. Postmark's errors are mapped to what the queue should do.
 import { Models, ServerClient } from 'postmark';
-import { MailConfigError, MailDeliveryError, type MailTransport } from './mailer.js';
+import { MailConfigError, MailDeliveryError, type MailTransport } from './mail-transport.js';
 
 export interface PostmarkOptions {
   readonly serverToken: string;

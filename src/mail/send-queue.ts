@@ -8,7 +8,7 @@ import type { Clock } from '../clock.js';
 import type { Audit } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
 import type { MailOutcome, QueuedMail, Store } from '../store/port.js';
-import { MailDeliveryError, type MailMessage, type MailTransport } from './mailer.js';
+import { MailDeliveryError, type MailMessage, type MailTransport } from './mail-transport.js';
 import type { MessageSeal } from './sealed-message.js';
 
 export interface EnqueueContext {

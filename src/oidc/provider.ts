@@ -3,14 +3,14 @@
 import Provider, { type Configuration } from 'oidc-provider';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/env.js';
-import type { PageDeps } from '../http/context.js';
 import type { Secrets } from '../secrets/key-files.js';
 import type { Store } from '../store/port.js';
 import { createFindAccount } from './account.js';
 import { createAdapterFactory } from './adapter.js';
 import { claimsConfiguration } from './configuration/claims.js';
 import { featuresConfiguration } from './configuration/features.js';
-import { pagesConfiguration } from './configuration/pages.js';
+import { flowPath } from '../login/flow-paths.js';
+import { pagesConfiguration, type RenderPage } from './configuration/pages.js';
 import { ttlConfiguration } from './configuration/ttl.js';
 
 export interface ProviderDeps {
@@ -18,13 +18,12 @@ export interface ProviderDeps {
   readonly store: Store;
   readonly clock: Clock;
   readonly secrets: Secrets;
-  readonly pages: PageDeps;
+  /** Renders oidc-provider's own pages (errors, logout) with our views. */
+  readonly renderPage: RenderPage;
 }
 
-export const interactionPath = (uid: string) => `/interaction/${uid}`;
-
-export function createProvider({ config, store, clock, secrets, pages }: ProviderDeps): Provider {
-  const pageConfig = pagesConfiguration(pages);
+export function createProvider({ config, store, clock, secrets, renderPage }: ProviderDeps): Provider {
+  const pageConfig = pagesConfiguration(renderPage);
   const https = config.issuer.startsWith('https:');
   const configuration: Configuration = {
     ...claimsConfiguration,
@@ -45,7 +44,7 @@ export function createProvider({ config, store, clock, secrets, pages }: Provide
       long: { signed: true, httpOnly: true, sameSite: 'lax', secure: https },
       short: { signed: true, httpOnly: true, sameSite: 'lax', secure: https },
     },
-    interactions: { url: async (_ctx, interaction) => interactionPath(interaction.uid) },
+    interactions: { url: async (_ctx, interaction) => flowPath('interaction', interaction.uid) },
   };
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;

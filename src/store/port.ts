@@ -1,5 +1,3 @@
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-
 // The Store port: everything linkid keeps. SQLite implements it now, MongoDB next; both must
 // pass test/contract. Times are epoch milliseconds and every read takes `now` explicitly, so an
 // expired row is invisible even before the purge job removes it, and tests need no sleeping.
@@ -125,6 +123,18 @@ export interface RateLimitRule {
   readonly blockDurationSeconds?: number;
 }
 
+export type RateLimitOutcome = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number };
+
+/** linkid's own small rate-limiter port; the stores implement it with rate-limiter-flexible. */
+export interface RateLimiter {
+  /** Takes one point for `key`; refused once the rule's points are spent in its window. */
+  consume(key: string): Promise<RateLimitOutcome>;
+  /** Gives one point back (a refused request must cost nothing). */
+  reward(key: string): Promise<void>;
+  /** What consume would answer, without taking a point. */
+  peek(key: string): Promise<RateLimitOutcome>;
+}
+
 export type MailStatus = 'queued' | 'sent' | 'delivered' | 'failed' | 'suppressed';
 
 /** A message in the durable send queue. Its content is sealed (encrypted) and dropped once sent. */
@@ -197,8 +207,13 @@ export interface Store {
   readonly users: UserStore;
   readonly loginTokens: LoginTokenStore;
   readonly clients: ClientStore;
-  /** rate-limiter-flexible's limiter for this store (RateLimiterSQLite / RateLimiterMongo). */
-  createRateLimiter(rule: RateLimitRule): RateLimiterAbstract;
+  /** A rate limiter counting in this store, so every instance of a cluster counts together. */
+  createRateLimiter(rule: RateLimitRule): RateLimiter;
+  /**
+   * Whether an error means this store cannot be reached right now (answer 503, fail readiness)
+   * rather than a bug (500). Decided by the driver's codes and names, never by message text.
+   */
+  isUnavailable(error: unknown): boolean;
   /** Deletes at most `batchSize` expired rows of each kind; returns how many went. */
   purgeExpired(now: number, batchSize: number): Promise<number>;
   /** Resolves when the store answers; rejects otherwise. */
@@ -210,5 +225,13 @@ export class DuplicateError extends Error {
   constructor(what: string) {
     super(`${what} already exists`);
     this.name = 'DuplicateError';
+  }
+}
+
+/** The store could not be opened at start: a line for the operator, not a stack trace. */
+export class StoreConnectionError extends Error {
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+    this.name = 'StoreConnectionError';
   }
 }

@@ -348,27 +348,43 @@ export function storeContract(name: string, factory: StoreFactory): void {
       it('counts points per key across limiter instances and refuses past the limit', async () => {
         const rule = { keyPrefix: `test_${id()}`, points: 3, durationSeconds: 60 };
         const limiter = store.createRateLimiter(rule);
-        for (let i = 1; i <= 3; i += 1) expect((await limiter.consume('a@example.com')).remainingPoints).toBe(3 - i);
-        const refusal = await limiter.consume('a@example.com').catch((error: unknown) => error);
-        expect(refusal).toMatchObject({ remainingPoints: 0 });
-        expect((refusal as { msBeforeNext: number }).msBeforeNext).toBeGreaterThan(50_000);
+        for (let i = 1; i <= 3; i += 1) expect(await limiter.consume('a@example.com')).toEqual({ allowed: true });
+        const refusal = await limiter.consume('a@example.com');
+        expect(refusal.allowed).toBe(false);
+        expect(!refusal.allowed && refusal.retryAfterMs).toBeGreaterThan(50_000);
         // Another limiter on the same store with the same rule sees the same counters (another instance).
-        await expect(store.createRateLimiter(rule).consume('a@example.com')).rejects.toMatchObject({ remainingPoints: 0 });
-        expect((await limiter.consume('b@example.com')).remainingPoints).toBe(2);
+        expect((await store.createRateLimiter(rule).consume('a@example.com')).allowed).toBe(false);
+        expect(await limiter.consume('b@example.com')).toEqual({ allowed: true });
       });
 
       it('keeps rules apart by key prefix', async () => {
         const a = store.createRateLimiter({ keyPrefix: `a_${id()}`, points: 1, durationSeconds: 60 });
         const b = store.createRateLimiter({ keyPrefix: `b_${id()}`, points: 1, durationSeconds: 60 });
         await a.consume('k');
-        expect((await b.consume('k')).remainingPoints).toBe(0);
+        expect(await b.consume('k')).toEqual({ allowed: true });
+        expect((await b.consume('k')).allowed).toBe(false);
+      });
+
+      it('gives a point back on reward, and peeks without spending', async () => {
+        const limiter = store.createRateLimiter({ keyPrefix: `rw_${id()}`, points: 2, durationSeconds: 60 });
+        expect(await limiter.peek('k')).toEqual({ allowed: true });
+        await limiter.consume('k');
+        await limiter.consume('k');
+        expect((await limiter.peek('k')).allowed).toBe(false);
+        expect((await limiter.consume('k')).allowed).toBe(false);
+        // The refused point and one more come back: one consume is allowed again, not two.
+        await limiter.reward('k');
+        await limiter.reward('k');
+        expect(await limiter.peek('k')).toEqual({ allowed: true });
+        expect(await limiter.consume('k')).toEqual({ allowed: true });
+        expect((await limiter.consume('k')).allowed).toBe(false);
       });
 
       it('blocks for blockDurationSeconds once spent', async () => {
         const limiter = store.createRateLimiter({ keyPrefix: `blk_${id()}`, points: 1, durationSeconds: 1, blockDurationSeconds: 120 });
         await limiter.consume('k');
-        const refusal = (await limiter.consume('k').catch((error: unknown) => error)) as { msBeforeNext: number };
-        expect(refusal.msBeforeNext).toBeGreaterThan(100_000);
+        const refusal = await limiter.consume('k');
+        expect(!refusal.allowed && refusal.retryAfterMs).toBeGreaterThan(100_000);
       });
     });
 

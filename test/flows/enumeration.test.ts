@@ -4,7 +4,7 @@
 // their email), and every step must answer the same. Also: the form answers before any of the
 // address-dependent work runs.
 import { afterEach, describe, expect, it } from 'vitest';
-import { newUserId } from '../../src/account/user-id.js';
+import { newSubjectId } from '../../src/login/steps/complete-sign-in.js';
 import type { Store } from '../../src/store/port.js';
 import { Browser, formOn, type Page } from '../support/browser.js';
 import { startLinkid, type RunningLinkid, type StartOptions } from '../support/linkid.js';
@@ -79,7 +79,7 @@ async function walk(linkid: RunningLinkid, rp: RelyingParty, email: string): Pro
 describe('no enumeration after the form', () => {
   it('an address with an account and one that may not sign up see the same at every step', async () => {
     const { linkid, rp } = await setup({ env: { SIGNUP: 'closed' }, startWorker: false });
-    await linkid.store.users.findOrCreate('member@example.com', newUserId(), Date.now());
+    await linkid.store.users.findOrCreate('member@example.com', newSubjectId(), Date.now());
 
     const member = await walk(linkid, rp, 'member@example.com');
     const stranger = await walk(linkid, rp, 'stranger@example.com');

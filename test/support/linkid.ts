@@ -10,8 +10,8 @@ import { createClientAdmin, type ClientView, type CreateClientInput } from '../.
 import { systemClock, type Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { createApp, type App } from '../../src/http/app.js';
-import type { MailTransport } from '../../src/mail/mailer.js';
-import { createTransport } from '../../src/mail/transport.js';
+import type { MailTransport } from '../../src/mail/mail-transport.js';
+import { createTransport } from '../../src/mail/transport-from-config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { loadOrCreateSecrets } from '../../src/secrets/key-files.js';
 import type { Store } from '../../src/store/port.js';

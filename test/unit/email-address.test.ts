@@ -2,7 +2,7 @@
 // no look-alike that folds into someone else's address.
 import { describe, expect, it } from 'vitest';
 import { normalizeEmail } from '../../src/login/email-address.js';
-import { emailKey } from '../../src/login/rate-limits.js';
+import { addressHash } from '../../src/login/email-address.js';
 import { sha256 } from '../../src/login/token-crypto.js';
 
 describe('normalizeEmail', () => {
@@ -101,9 +101,9 @@ describe('normalizeEmail', () => {
   });
 });
 
-describe('emailKey (the rate limits\' per-address key)', () => {
+describe('addressHash (the rate limits\' per-address key)', () => {
   it('hashes exactly the canonical address, folding nothing a second time', () => {
-    expect(emailKey('karl@example.com')).toBe(sha256('karl@example.com').slice(0, 32));
-    expect(emailKey('\u212Aarl@example.com')).not.toBe(emailKey('karl@example.com'));
+    expect(addressHash('karl@example.com')).toBe(sha256('karl@example.com').slice(0, 32));
+    expect(addressHash('\u212Aarl@example.com')).not.toBe(addressHash('karl@example.com'));
   });
 });

@@ -1,14 +1,16 @@
 // The consent step: which app wants what. First-party clients get the grant without the page.
-import { Router } from '@koa/router';
+import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import { z } from 'zod';
+import { FLOW_ROUTES, flowPath } from '../../login/flow-paths.js';
 import type { Audit } from '../../observability/audit.js';
 import type { UserStore } from '../../store/port.js';
-import { interactionPath } from '../../oidc/provider.js';
-import type { PageDeps } from '../context.js';
 import { ReasonError } from '../errors.js';
+import { readBody, textField } from '../form-input.js';
 import { clientNameOf, finishInteraction, loadInteraction, type InteractionDetails } from '../interaction-details.js';
-import { renderPage } from '../render.js';
+import { renderPage, type PageDeps } from '../render.js';
+import type { LinkidState } from '../state.js';
 
 const SCOPE_WORDS: Record<string, string> = {
   openid: 'Know that it is you (a stable identifier, not your email)',
@@ -38,7 +40,7 @@ export async function renderConsent(ctx: Context, deps: ConsentDeps, details: In
     appName: await clientNameOf(deps.provider, details.params.client_id),
     email: user.email,
     permissions: requestedScopes(details).map((scope) => SCOPE_WORDS[scope]),
-    action: `${interactionPath(details.uid)}/consent`,
+    action: flowPath('consent', details.uid),
   });
 }
 
@@ -63,12 +65,14 @@ export async function grantConsent(provider: Provider, ctx: Context, details: In
   await finishInteraction(provider, ctx, { consent: { grantId } }, { mergeWithLastSubmission: true });
 }
 
-export function consentRoutes(router: Router, deps: ConsentDeps): void {
-  router.post('/interaction/:uid/consent', async (ctx) => {
+/** Anything but "allow" denies. */
+const consentForm = z.object({ decision: textField(16) });
+
+export function consentRoutes(router: Router<LinkidState>, deps: ConsentDeps): void {
+  router.post(FLOW_ROUTES.consent, async (ctx) => {
     const details = await loadInteraction(deps.provider, ctx);
     if (details.prompt.name !== 'consent') throw new ReasonError('interaction_expired');
-    const decision = (ctx.request.body as Record<string, unknown> | undefined)?.decision;
-    if (decision === 'allow') {
+    if (readBody(ctx, consentForm).decision === 'allow') {
       await grantConsent(deps.provider, ctx, details, deps.audit);
       return;
     }

@@ -1,8 +1,9 @@
 // Liveness (the process answers) and readiness (the store answers) for load balancers.
-import { Router } from '@koa/router';
+import type { Router } from '@koa/router';
 import type { Store } from '../../store/port.js';
+import type { LinkidState } from '../state.js';
 
-export function healthRoutes(router: Router, store: Store): void {
+export function healthRoutes(router: Router<LinkidState>, store: Store): void {
   router.get('/healthz', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { status: 'ok' };

@@ -1,24 +1,25 @@
 // The interaction pages oidc-provider sends the browser to: the email form, "check your email"
-// with the code field and the resend button, and cancel. The prompt name decides what the page
-// shows; consent lives in consent.ts.
-import { Router } from '@koa/router';
+// with the code field, the resend button and the delivery status, and abort. The prompt name
+// decides what the page shows; consent lives in consent.ts. Each handler reads its input through
+// a schema and hands it to a sign-in step (src/login/steps/).
+import type { Router } from '@koa/router';
 import type { Context } from 'koa';
+import { z } from 'zod';
+import { FLOW_ROUTES, flowPath } from '../../login/flow-paths.js';
 import { normalizeEmail } from '../../login/email-address.js';
-import type { MagicLinkService } from '../../login/magic-link-service.js';
 import { REASONS, type Reason } from '../../login/reasons.js';
-import { sha256 } from '../../login/token-crypto.js';
-import { interactionPath } from '../../oidc/provider.js';
-import type { MailQueueStore, MailStatus } from '../../store/port.js';
+import type { SignIn } from '../../login/sign-in.js';
+import type { MailStatus } from '../../store/port.js';
 import type { BindingCookie } from '../binding-cookie.js';
-import { completeSignIn, type CompleteSignInDeps } from '../complete-sign-in.js';
 import { renderReason } from '../errors.js';
-import { clientNameOf, finishInteraction, loadInteraction, type InteractionDetails } from '../interaction-details.js';
+import { readBody, textField } from '../form-input.js';
+import { clientNameOf, finishInteraction, finishSignIn, loadInteraction, type InteractionDetails } from '../interaction-details.js';
 import { renderPage } from '../render.js';
+import type { LinkidState } from '../state.js';
 import { grantConsent, renderConsent, type ConsentDeps } from './consent.js';
 
-export interface InteractionRouteDeps extends ConsentDeps, CompleteSignInDeps {
-  readonly mailQueue: MailQueueStore;
-  readonly magicLinks: MagicLinkService;
+export interface InteractionRouteDeps extends ConsentDeps {
+  readonly signIn: SignIn;
   readonly bindingCookie: BindingCookie;
   readonly loginTokenTtlSeconds: number;
   readonly resendCooldownSeconds: number;
@@ -37,10 +38,13 @@ export const DELIVERY_WORDS: Record<MailStatus, { label: string; detail: string 
   },
 };
 
-const bodyField = (ctx: Context, name: string): unknown => (ctx.request.body as Record<string, unknown> | undefined)?.[name];
+const MAX_TYPED_ADDRESS = 1024;
+const emailForm = z.object({ email: textField(MAX_TYPED_ADDRESS) });
+/** The code form carries the address back as a hidden field, only to show it again. */
+const codeForm = z.object({ code: textField(64), email: textField(MAX_TYPED_ADDRESS) });
 
-export function interactionRoutes(router: Router, deps: InteractionRouteDeps): void {
-  const { provider, pages } = deps;
+export function interactionRoutes(router: Router<LinkidState>, deps: InteractionRouteDeps): void {
+  const { provider, pages, signIn } = deps;
 
   const renderEmailForm = async (ctx: Context, details: InteractionDetails, email: string, error?: string) => {
     renderPage(ctx, pages, 'email-form', {
@@ -48,8 +52,8 @@ export function interactionRoutes(router: Router, deps: InteractionRouteDeps): v
       appName: await clientNameOf(provider, details.params.client_id),
       email,
       error,
-      action: `${interactionPath(details.uid)}/login`,
-      abortAction: `${interactionPath(details.uid)}/abort`,
+      action: flowPath('requestLink', details.uid),
+      abortAction: flowPath('abort', details.uid),
     });
   };
 
@@ -59,25 +63,26 @@ export function interactionRoutes(router: Router, deps: InteractionRouteDeps): v
       email,
       appName: appName ?? (await clientNameOf(provider, details.params.client_id)),
       minutes: Math.round(deps.loginTokenTtlSeconds / 60),
-      codeAction: `${interactionPath(details.uid)}/code`,
-      resendAction: `${interactionPath(details.uid)}/login`,
-      restartUrl: interactionPath(details.uid),
+      codeAction: flowPath('code', details.uid),
+      resendAction: flowPath('requestLink', details.uid),
+      restartUrl: flowPath('interaction', details.uid),
       cooldownSeconds: deps.resendCooldownSeconds,
-      deliveryUrl: `${interactionPath(details.uid)}/delivery`,
+      deliveryUrl: flowPath('delivery', details.uid),
       error: error && `${REASONS[error].title}. ${REASONS[error].next}`,
     });
     if (error) ctx.status = REASONS[error].status;
   };
 
+  /** The interaction, if it still asks for a login; otherwise the browser goes to whatever it asks now. */
   const loadLoginInteraction = async (ctx: Context) => {
     const details = await loadInteraction(provider, ctx);
     if (details.prompt.name === 'login') return details;
     ctx.status = 303;
-    ctx.redirect(interactionPath(details.uid));
+    ctx.redirect(flowPath('interaction', details.uid));
     return undefined;
   };
 
-  router.get('/interaction/:uid', async (ctx) => {
+  router.get(FLOW_ROUTES.interaction, async (ctx) => {
     const details = await loadInteraction(provider, ctx);
     if (details.prompt.name === 'login') {
       const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
@@ -97,18 +102,18 @@ export function interactionRoutes(router: Router, deps: InteractionRouteDeps): v
   });
 
   // The email form, and the resend button on "check your email" (same request, same limits).
-  router.post('/interaction/:uid/login', async (ctx) => {
+  router.post(FLOW_ROUTES.requestLink, async (ctx) => {
     const details = await loadLoginInteraction(ctx);
     if (!details) return;
-    const typed = bodyField(ctx, 'email');
+    const typed = readBody(ctx, emailForm).email;
     const email = normalizeEmail(typed);
     if (!email) {
-      await renderEmailForm(ctx, details, typeof typed === 'string' ? typed.slice(0, 254) : '', REASONS.invalid_email.next);
+      await renderEmailForm(ctx, details, typed.slice(0, 254), REASONS.invalid_email.next);
       ctx.status = REASONS.invalid_email.status;
       return;
     }
     const clientName = await clientNameOf(provider, details.params.client_id);
-    const decision = await deps.magicLinks.requestLink({
+    const decision = await signIn.requestLink({
       email,
       interactionUid: details.uid,
       clientId: String(details.params.client_id),
@@ -126,41 +131,28 @@ export function interactionRoutes(router: Router, deps: InteractionRouteDeps): v
   });
 
   // The code from the email, typed in the window where the sign-in started.
-  router.post('/interaction/:uid/code', async (ctx) => {
+  router.post(FLOW_ROUTES.code, async (ctx) => {
     const details = await loadLoginInteraction(ctx);
     if (!details) return;
-    const result = await deps.magicLinks.verifyCode({
-      code: bodyField(ctx, 'code'),
-      interactionUid: details.uid,
-      bindingNonce: deps.bindingCookie.read(ctx),
-      ip: ctx.ip,
-    });
+    const form = readBody(ctx, codeForm);
+    const result = await signIn.verifyCode({ code: form.code, interactionUid: details.uid, bindingNonce: deps.bindingCookie.read(ctx), ip: ctx.ip });
     if (!result.allow) {
       if (result.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(result.retryAfterSeconds));
-      const email = normalizeEmail(bodyField(ctx, 'email')) ?? '';
-      await renderCheckEmail(ctx, details, email, result.reason);
+      await renderCheckEmail(ctx, details, normalizeEmail(form.email) ?? '', result.reason);
       return;
     }
-    await completeSignIn(ctx, deps, result.token, 'code');
+    await finishSignIn(ctx, deps, await signIn.completeSignIn(result.token, 'code'));
   });
 
-  // What happened to the email, for the check-your-email page. Answers only the browser that
-  // asked: it needs this interaction's cookie and the browser-binding cookie.
-  router.get('/interaction/:uid/delivery', async (ctx) => {
+  // What happened to the email, for the check-your-email page: only this interaction's browser asks.
+  router.get(FLOW_ROUTES.delivery, async (ctx) => {
     const details = await loadInteraction(provider, ctx);
-    const binding = deps.bindingCookie.read(ctx);
-    const mail = binding ? await deps.mailQueue.latestFor(details.uid, sha256(binding)) : undefined;
-    const status = mail?.status ?? 'queued';
+    const status = await signIn.deliveryStatus(details.uid, deps.bindingCookie.read(ctx));
     ctx.body = { status, ...DELIVERY_WORDS[status] };
   });
 
-  router.post('/interaction/:uid/abort', async (ctx) => {
+  router.post(FLOW_ROUTES.abort, async (ctx) => {
     await loadInteraction(provider, ctx);
-    await finishInteraction(
-      provider,
-      ctx,
-      { error: 'access_denied', error_description: 'End-User aborted interaction' },
-      { mergeWithLastSubmission: false },
-    );
+    await finishInteraction(provider, ctx, { error: 'access_denied', error_description: 'End-User aborted interaction' }, { mergeWithLastSubmission: false });
   });
 }

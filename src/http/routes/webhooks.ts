@@ -1,23 +1,29 @@
 // Postmark's delivery webhooks (Delivery, Bounce, SpamComplaint), behind basic auth with the
-// configured POSTMARK_WEBHOOK_AUTH. Hard bounces and complaints suppress the address, so the next
-// sign-in tells the person plainly that mail to it cannot be delivered.
-import { Router } from '@koa/router';
-import type { Context } from 'koa';
+// configured POSTMARK_WEBHOOK_AUTH. The route checks the credentials and parses Postmark's JSON;
+// what a report changes (delivered, failed, suppressed) is decided in src/mail/delivery-reports.ts.
 import { timingSafeEqual } from 'node:crypto';
-import type { Clock } from '../../clock.js';
-import type { Audit } from '../../observability/audit.js';
-import type { Store } from '../../store/port.js';
+import type { Router } from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { DeliveryReport, RecordDeliveryReport } from '../../mail/delivery-reports.js';
+import type { LinkidState } from '../state.js';
 
 export interface WebhookDeps {
-  readonly store: Store;
-  readonly clock: Clock;
-  readonly audit: Audit;
+  readonly recordDeliveryReport: RecordDeliveryReport;
   /** "user:password"; undefined disables the endpoint. */
   readonly webhookAuth: string | undefined;
 }
 
-/** Bounce types after which mailing the address again is pointless or harmful. */
-const SUPPRESSING_BOUNCES = new Set(['HardBounce', 'BadEmailAddress', 'ManuallyDeactivated', 'SpamNotification', 'Blocked', 'InboundError']);
+const optionalText = z.string().max(1024).optional().catch(undefined);
+const postmarkEvent = z.object({
+  RecordType: z.string().min(1).max(64),
+  MessageID: z.string().min(1).max(256),
+  Recipient: optionalText,
+  Email: optionalText,
+  Type: optionalText,
+});
+
+const KINDS = new Set<DeliveryReport['kind']>(['Delivery', 'Bounce', 'SpamComplaint']);
 
 function authorized(ctx: Context, expected: string): boolean {
   const header = ctx.get('authorization');
@@ -27,7 +33,7 @@ function authorized(ctx: Context, expected: string): boolean {
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
-export function webhookRoutes(router: Router, deps: WebhookDeps): void {
+export function webhookRoutes(router: Router<LinkidState>, deps: WebhookDeps): void {
   router.post('/webhooks/postmark', async (ctx) => {
     if (!deps.webhookAuth) {
       ctx.status = 404;
@@ -40,27 +46,16 @@ export function webhookRoutes(router: Router, deps: WebhookDeps): void {
       ctx.body = { error: 'unauthorized' };
       return;
     }
-    const event = ctx.request.body as Record<string, unknown> | undefined;
-    const kind = typeof event?.RecordType === 'string' ? event.RecordType : undefined;
-    const messageId = typeof event?.MessageID === 'string' ? event.MessageID : undefined;
-    const recipient = [event?.Recipient, event?.Email].find((value): value is string => typeof value === 'string');
-    if (!kind || !messageId) {
+    const parsed = postmarkEvent.safeParse(ctx.request.body ?? {});
+    if (!parsed.success) {
       ctx.status = 400;
       ctx.body = { error: 'invalid_request', error_description: 'RecordType and MessageID are required' };
       return;
     }
-    const now = deps.clock.now();
-    if (kind === 'Delivery') {
-      await deps.store.mailQueue.recordDelivery(messageId, 'delivered', null, now);
-      deps.audit('mail.delivered', { providerMessageId: messageId });
-    } else if (kind === 'Bounce' || kind === 'SpamComplaint') {
-      const type = kind === 'SpamComplaint' ? 'SpamComplaint' : String(event?.Type ?? 'Bounce');
-      const suppress = kind === 'SpamComplaint' || SUPPRESSING_BOUNCES.has(type);
-      if (suppress && recipient) await deps.store.suppressions.suppress(recipient, type, now);
-      await deps.store.mailQueue.recordDelivery(messageId, suppress ? 'suppressed' : 'failed', type, now);
-      deps.audit('mail.bounced', { providerMessageId: messageId, type, suppressed: suppress });
-    }
+    const event = parsed.data;
+    const kind = KINDS.has(event.RecordType as DeliveryReport['kind']) ? (event.RecordType as DeliveryReport['kind']) : 'Other';
     // Other record types (Open, Click, SubscriptionChange) are acknowledged and ignored.
+    await deps.recordDeliveryReport({ kind, providerMessageId: event.MessageID, recipient: event.Recipient ?? event.Email, bounceType: event.Type });
     ctx.status = 200;
     ctx.body = { ok: true };
   });

@@ -1,8 +1,10 @@
 // oidc-provider's own pages (errors, logout) rendered with our views, so they look like the rest
 // of linkid, load no external assets and carry the request id.
+import type { Context } from 'koa';
 import type { Configuration } from 'oidc-provider';
-import type { PageDeps } from '../../http/context.js';
-import { renderPage } from '../../http/render.js';
+
+/** Renders one of our views as the response (src/http's renderer, handed in). */
+export type RenderPage = (ctx: Context, view: string, data: Record<string, unknown>) => void;
 
 const ERROR_WORDS: Record<string, string> = {
   invalid_request: 'The app sent a request we cannot accept.',
@@ -13,11 +15,11 @@ const ERROR_WORDS: Record<string, string> = {
   server_error: 'Something went wrong on our side.',
 };
 
-export function pagesConfiguration(deps: PageDeps): Configuration {
+export function pagesConfiguration(renderPage: RenderPage): Configuration {
   return {
     async renderError(ctx, out) {
       const error = String(out.error ?? 'server_error');
-      renderPage(ctx, deps, 'error', {
+      renderPage(ctx, 'error', {
         title: 'Sign-in could not continue',
         heading: 'Sign-in could not continue',
         message: ERROR_WORDS[error] ?? 'The request could not be completed.',
@@ -29,10 +31,10 @@ export function pagesConfiguration(deps: PageDeps): Configuration {
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {
-          renderPage(ctx, deps, 'logout', { title: 'Sign out', form, appName: ctx.oidc.client?.clientName });
+          renderPage(ctx, 'logout', { title: 'Sign out', form, appName: ctx.oidc.client?.clientName });
         },
         async postLogoutSuccessSource(ctx) {
-          renderPage(ctx, deps, 'logged-out', { title: 'Signed out', appName: ctx.oidc.client?.clientName });
+          renderPage(ctx, 'logged-out', { title: 'Signed out', appName: ctx.oidc.client?.clientName });
         },
       },
     },

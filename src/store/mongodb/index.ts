@@ -3,8 +3,10 @@
 // so an unreachable server fails a request at once (503) instead of hanging it.
 import mongoose, { type Connection } from 'mongoose';
 import { RateLimiterMongo } from 'rate-limiter-flexible';
-import type { Store } from '../port.js';
+import { flexibleRateLimiter } from '../flexible-rate-limiter.js';
+import { StoreConnectionError, type Store } from '../port.js';
 import { createMongoClients } from './clients.js';
+import { isMongoUnavailable } from './errors.js';
 import { createMongoLoginTokens } from './login-tokens.js';
 import { OIDC_MODEL_NAMES, createMongoOidcModels } from './oidc-models.js';
 import { createMongoMailQueue, createMongoSuppressions } from './mail-queue.js';
@@ -34,12 +36,8 @@ export function redactMongoUri(uri: string): string {
   return uri.replace(/^(mongodb(?:\+srv)?:\/\/)[^@/]*@/, '$1***@');
 }
 
-export class StoreConnectionError extends Error {
-  constructor(uri: string, cause: unknown) {
-    super(`cannot connect to MongoDB at ${redactMongoUri(uri)}: ${(cause as Error).message}`, { cause });
-    this.name = 'StoreConnectionError';
-  }
-}
+const connectionError = (uri: string, cause: unknown) =>
+  new StoreConnectionError(`cannot connect to MongoDB at ${redactMongoUri(uri)}: ${(cause as Error).message}`, cause);
 
 async function connect(uri: string, options: MongoStoreOptions): Promise<Connection> {
   const connection = mongoose.createConnection(uri, {
@@ -55,7 +53,7 @@ async function connect(uri: string, options: MongoStoreOptions): Promise<Connect
     return connection;
   } catch (error) {
     await connection.close(true).catch(() => undefined);
-    throw new StoreConnectionError(uri, error);
+    throw connectionError(uri, error);
   }
 }
 
@@ -83,7 +81,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     await limits.createIndex({ key: 1 }, { unique: true });
   } catch (error) {
     await connection.close(true).catch(() => undefined);
-    throw new StoreConnectionError(uri, error);
+    throw connectionError(uri, error);
   }
 
   // Every collection with a TTL on expiresAt; typed loosely because their documents differ.
@@ -98,7 +96,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     mailQueue: createMongoMailQueue(mails),
     suppressions: createMongoSuppressions(suppressions),
     createRateLimiter(rule) {
-      return new RateLimiterMongo({
+      return flexibleRateLimiter(new RateLimiterMongo({
         storeClient: connection.getClient(),
         dbName: connection.db!.databaseName,
         tableName: RATE_LIMIT_COLLECTION,
@@ -107,8 +105,9 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
         points: rule.points,
         duration: rule.durationSeconds,
         blockDuration: rule.blockDurationSeconds ?? 0,
-      });
+      }));
     },
+    isUnavailable: isMongoUnavailable,
     // TTL indexes do this on their own within about a minute; purging here as well keeps both
     // stores to one contract and lets tests check it.
     async purgeExpired(now, batchSize) {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { ensurePrivateDir, ensurePrivateFile, restrictIfPresent } from '../../private-files.js';
+import { flexibleRateLimiter } from '../flexible-rate-limiter.js';
 import type { Store } from '../port.js';
 import { createSqliteClients } from './clients.js';
 import { createSqliteLoginTokens } from './login-tokens.js';
@@ -14,6 +15,9 @@ import { migrate } from './schema.js';
 import { createSqliteUsers } from './users.js';
 
 export const SQLITE_FILE_NAME = 'linkid.sqlite';
+
+/** Error codes that mean the database cannot be used right now, not that a query is wrong. */
+const UNAVAILABLE_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_FULL', 'SQLITE_READONLY']);
 
 export interface SqliteStoreOptions {
   /** How long a write waits for another writer's lock before failing with SQLITE_BUSY. */
@@ -54,7 +58,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     mailQueue: createSqliteMailQueue(db),
     suppressions: createSqliteSuppressions(db),
     createRateLimiter(rule) {
-      return new RateLimiterSQLite({
+      return flexibleRateLimiter(new RateLimiterSQLite({
         storeClient: db,
         storeType: 'better-sqlite3',
         tableName: 'rate_limits',
@@ -63,7 +67,11 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
         points: rule.points,
         duration: rule.durationSeconds,
         blockDuration: rule.blockDurationSeconds ?? 0,
-      });
+      }));
+    },
+    isUnavailable(error) {
+      const code = (error as { code?: unknown } | undefined)?.code;
+      return typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('SQLITE_IOERR'));
     },
     async purgeExpired(now, batchSize) {
       return purgeStatements.reduce((total, statement) => total + statement.run({ now, limit: batchSize }).changes, 0);

@@ -1,4 +1,4 @@
-// The Mailer port. A transport delivers one rendered message now (Postmark, or the outbox in
+// The mail transport port. A transport delivers one rendered message now (Postmark, or the outbox in
 // development); the send queue in front of it makes delivery durable and retried. The sender
 // address and message stream are the transport's own configuration.
 export interface MailMessage {

@@ -2,7 +2,7 @@
 // outbox in DATA_DIR otherwise. The server and the tests build it the same way.
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/env.js';
-import type { MailTransport } from './mailer.js';
+import type { MailTransport } from './mail-transport.js';
 import { createOutboxTransport } from './outbox.js';
 import { createPostmarkTransport } from './postmark.js';
 

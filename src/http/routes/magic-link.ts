@@ -1,0 +1,121 @@
+// The links in the email. GET (and HEAD) only show a page: mail scanners follow links, so opening
+// one must change nothing. The sign-in link's button POSTs to a path under the interaction,
+// because oidc-provider scopes its interaction cookie to /interaction/:uid; a used or expired link
+// offers one button that mails a fresh link for the same sign-in. "This wasn't me" shows a page,
+// and its button ends the sign-in.
+import type { Router } from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { z } from 'zod';
+import { FLOW_ROUTES, flowPath } from '../../login/flow-paths.js';
+import type { Reason } from '../../login/reasons.js';
+import type { SignIn } from '../../login/sign-in.js';
+import type { BindingCookie } from '../binding-cookie.js';
+import { renderReason } from '../errors.js';
+import { readBody, readQuery, textField } from '../form-input.js';
+import { clientNameOf, findInteraction, finishSignIn } from '../interaction-details.js';
+import { renderPage, type PageDeps } from '../render.js';
+import { isSameOrigin } from '../same-origin.js';
+import { formsLeadTo } from '../security-headers.js';
+import type { LinkidState } from '../state.js';
+
+export interface MagicLinkRouteDeps {
+  readonly provider: Provider;
+  readonly pages: PageDeps;
+  readonly signIn: SignIn;
+  readonly bindingCookie: BindingCookie;
+  readonly issuerOrigin: string;
+}
+
+const RENEWABLE: ReadonlySet<Reason> = new Set(['token_used', 'token_expired']);
+/** Tokens are 43 characters; anything up to this length reaches the step, which says token_unknown. */
+const tokenField = textField(256);
+const tokenQuery = z.object({ token: tokenField });
+const tokenForm = z.object({ token: tokenField });
+
+export function magicLinkRoutes(router: Router<LinkidState>, deps: MagicLinkRouteDeps): void {
+  const { provider, pages, signIn } = deps;
+
+  const refuseLink = (ctx: Context, reason: Reason, rawToken: string, retryAfterSeconds?: number) => {
+    const renewable = RENEWABLE.has(reason) && rawToken !== '';
+    renderReason(ctx, pages, reason, {
+      retryAfterSeconds,
+      action: renewable ? { url: FLOW_ROUTES.renewLink, label: 'Email me a new link for this sign-in', fields: { token: rawToken } } : undefined,
+    });
+  };
+
+  router.get(FLOW_ROUTES.openLink, async (ctx) => {
+    const { token } = readQuery(ctx, tokenQuery);
+    const result = await signIn.openLink(token, ctx.ip);
+    if (!result.allow) {
+      refuseLink(ctx, result.reason, token, result.retryAfterSeconds);
+      return;
+    }
+    formsLeadTo(ctx, result.token.clientId);
+    renderPage(ctx, pages, 'confirm', {
+      title: 'Confirm sign-in',
+      appName: await clientNameOf(provider, result.token.clientId),
+      email: result.token.email,
+      token,
+      action: flowPath('confirmLink', result.token.interactionUid),
+    });
+  });
+
+  router.post(FLOW_ROUTES.renewLink, async (ctx) => {
+    const { token } = readBody(ctx, tokenForm);
+    const clientName = (clientId: string) => clientNameOf(provider, clientId);
+    const decision = await signIn.renewLink({ rawToken: token, ip: ctx.ip, requestId: ctx.state.requestId, clientName });
+    if (!decision.allow) {
+      renderReason(ctx, pages, decision.reason, { retryAfterSeconds: decision.retryAfterSeconds });
+      return;
+    }
+    renderPage(ctx, pages, 'link-renewed', { title: 'Check your email' });
+  });
+
+  router.get(FLOW_ROUTES.cancel, async (ctx) => {
+    const { token } = readQuery(ctx, tokenQuery);
+    const result = await signIn.openCancel(token, ctx.ip);
+    if (!result.allow) {
+      renderReason(ctx, pages, result.reason, { retryAfterSeconds: result.retryAfterSeconds });
+      return;
+    }
+    renderPage(ctx, pages, 'cancel', {
+      title: 'Cancel sign-in',
+      appName: await clientNameOf(provider, result.token.clientId),
+      email: result.token.email,
+      token,
+    });
+  });
+
+  router.post(FLOW_ROUTES.cancel, async (ctx) => {
+    const result = await signIn.cancelSignIn(readBody(ctx, tokenForm).token, ctx.ip);
+    // Pressing it twice (or in two tabs) ends in the same place.
+    if (!result.allow && result.reason !== 'sign_in_cancelled') {
+      renderReason(ctx, pages, result.reason, { retryAfterSeconds: result.retryAfterSeconds });
+      return;
+    }
+    renderPage(ctx, pages, 'cancelled', { title: 'Sign-in cancelled' });
+  });
+
+  router.post(FLOW_ROUTES.confirmLink, async (ctx) => {
+    const input = {
+      rawToken: readBody(ctx, tokenForm).token,
+      interactionUid: ctx.params.uid ?? '',
+      bindingNonce: deps.bindingCookie.read(ctx),
+      sameOrigin: isSameOrigin(ctx, deps.issuerOrigin),
+      ip: ctx.ip,
+    };
+    if (!(await findInteraction(provider, ctx))) {
+      // No interaction in this browser: say why the link failed if the link itself says so.
+      const explained = await signIn.explainConfirm(input);
+      renderReason(ctx, pages, explained.allow ? 'interaction_expired' : explained.reason);
+      return;
+    }
+    const result = await signIn.confirmLink(input);
+    if (!result.allow) {
+      refuseLink(ctx, result.reason, input.rawToken, result.retryAfterSeconds);
+      return;
+    }
+    await finishSignIn(ctx, deps, await signIn.completeSignIn(result.token, 'link'));
+  });
+}

@@ -1,0 +1,11 @@
+// What our middleware puts on ctx.state, typed once; routes are built on Router<LinkidState>.
+export interface LinkidState {
+  /** Set by request-log.ts for every request; shown on every page and in every log line. */
+  requestId: string;
+  /** The CSP nonce of this response (security-headers.ts). */
+  nonce: string;
+  /** The client whose redirect URIs this page's forms may end at (CSP form-action). */
+  formClientId?: string;
+  /** oidc-provider's server_error event saw the store unreachable: answer 503, not 500. */
+  storeUnavailable?: boolean;
+}

@@ -1,0 +1,40 @@
+// What happens once a link or code has been accepted. Rules:
+// - the sign-up policy is checked again (it may have changed since the mail was sent);
+// - the account is found, or created race-free with a random, stable subject id that is never
+//   derived from the address (so an address change or a leaked id reveals nothing);
+// - the login names the method: acr and amr say "an emailed one-time secret".
+// No HTTP here: the route hands the login to oidc-provider.
+import { randomBytes } from 'node:crypto';
+import { EMAIL_LINK_ACR, EMAIL_LINK_AMR } from '../../oidc/sign-in-method.js';
+import type { LoginTokenRecord } from '../../store/port.js';
+import { decideSignup } from '../policy.js';
+import type { Refusal, SignInDeps } from './step-kit.js';
+
+export const newSubjectId = (): string => randomBytes(16).toString('base64url');
+
+/** The login oidc-provider records in the session (its interaction result's `login`). */
+export interface Login {
+  readonly [key: string]: unknown;
+  readonly accountId: string;
+  readonly acr: string;
+  readonly amr: string[];
+  readonly remember: boolean;
+}
+
+export function createCompleteSignIn(deps: Pick<SignInDeps, 'store' | 'clock' | 'audit' | 'signup'>) {
+  const { users } = deps.store;
+  return async function completeSignIn(token: LoginTokenRecord, via: 'link' | 'code'): Promise<{ readonly allow: true; readonly login: Login } | Refusal> {
+    const now = deps.clock.now();
+    const existing = await users.findByEmail(token.email);
+    const signup = decideSignup(deps.signup, token.email, existing !== undefined);
+    if (!signup.allow) {
+      deps.audit('login.refused', { reason: signup.reason, step: 'complete', clientId: token.clientId });
+      return signup;
+    }
+    const { user, created } = existing ? { user: existing, created: false } : await users.findOrCreate(token.email, newSubjectId(), now);
+    if (created) deps.audit('account.created', { accountId: user.id, clientId: token.clientId });
+    await users.recordLogin(user.id, now);
+    deps.audit('login.completed', { accountId: user.id, clientId: token.clientId, interactionUid: token.interactionUid, via });
+    return { allow: true, login: { accountId: user.id, acr: EMAIL_LINK_ACR, amr: EMAIL_LINK_AMR, remember: true } };
+  };
+}

@@ -1,0 +1,75 @@
+// Off the request path: the part of a sign-in that depends on the address. Rules:
+// - the account and the sign-up policy decide what the email says, nothing else: an address that
+//   may not sign in still gets a pending sign-in (a decoy whose code was never sent and whose
+//   digest is random, so no guess can match) and an email through the same queue, saying it
+//   cannot sign in there, so codes, delivery status and timing look alike for every address;
+// - only sha256 of the link token and an HMAC of the code are stored;
+// - the token is stored before its mail is queued, never the other way round;
+// - every URL in the email is built from ISSUER.
+import { randomBytes } from 'node:crypto';
+import { flowUrl } from '../flow-paths.js';
+import { decideSignup } from '../policy.js';
+import { codeHmac, newCode, newLinkToken, sha256 } from '../token-crypto.js';
+import type { SignInDeps } from './step-kit.js';
+
+const MAX_USER_AGENT_LENGTH = 512;
+
+export interface Delivery {
+  readonly email: string;
+  readonly interactionUid: string;
+  readonly clientId: string;
+  readonly clientName: string;
+  readonly bindingHash: string;
+  readonly ip: string;
+  readonly userAgent: string;
+  readonly requestId: string;
+}
+
+export function createDeliverLink(deps: SignInDeps) {
+  return async function deliverLink(request: Delivery): Promise<void> {
+    const account = await deps.store.users.findByEmail(request.email);
+    const signup = decideSignup(deps.signup, request.email, account !== undefined);
+    const token = newLinkToken();
+    const code = newCode();
+    const hash = sha256(token);
+    const now = deps.clock.now();
+    const expiresAt = now + deps.ttlSeconds * 1000;
+    await deps.store.loginTokens.insert({
+      hash,
+      email: request.email,
+      interactionUid: request.interactionUid,
+      clientId: request.clientId,
+      bindingHash: request.bindingHash,
+      codeHmac: signup.allow ? codeHmac(deps.serverSecret, hash, code) : randomBytes(32).toString('hex'),
+      ip: request.ip,
+      userAgent: request.userAgent.slice(0, MAX_USER_AGENT_LENGTH),
+      createdAt: now,
+      expiresAt,
+      usedAt: null,
+      codeAttempts: 0,
+    });
+    const common = {
+      to: request.email,
+      cancelLink: flowUrl(deps.issuer, 'cancel', token),
+      appName: request.clientName,
+      expiresAt,
+      ttlSeconds: deps.ttlSeconds,
+      ip: request.ip,
+      userAgent: request.userAgent,
+    };
+    const message = signup.allow
+      ? deps.email.render({ ...common, link: flowUrl(deps.issuer, 'openLink', token), code })
+      : deps.email.renderRefused(common);
+    await deps.sendQueue.enqueue(message, {
+      interactionUid: request.interactionUid,
+      bindingHash: request.bindingHash,
+      requestId: request.requestId,
+      giveUpAt: expiresAt,
+    });
+    const fields = { tokenId: hash.slice(0, 12), clientId: request.clientId, interactionUid: request.interactionUid };
+    if (signup.allow) deps.audit('login.link_sent', fields);
+    else deps.audit('login.refused', { reason: signup.reason, step: 'send', ...fields });
+  };
+}
+
+export type DeliverLink = ReturnType<typeof createDeliverLink>;

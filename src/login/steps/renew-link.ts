@@ -1,0 +1,36 @@
+// A fresh link for the sign-in a used or expired link belonged to, bound to the same browser.
+// Rules:
+// - only for a link that is used or expired, of a sign-in that still waits for a login;
+// - never for a cancelled sign-in;
+// - no resend cooldown (the old link is proof enough of a real sign-in), but the per-address and
+//   per-IP send limits apply, spent all or none.
+import type { Decision } from '../policy.js';
+import type { DeliverLink } from './deliver-link.js';
+import { sendLimits } from './request-link.js';
+import type { SignInDeps, StepKit } from './step-kit.js';
+
+export interface RenewInput {
+  readonly rawToken: string;
+  readonly ip: string;
+  readonly requestId: string;
+  readonly clientName: (clientId: string) => Promise<string>;
+}
+
+export function createRenewLink(deps: SignInDeps, kit: StepKit, deliverLink: DeliverLink) {
+  return async function renewLink(input: RenewInput): Promise<Decision> {
+    const token = await kit.findToken(input.rawToken);
+    if (!token) return kit.refuse({ allow: false, reason: 'token_unknown' }, { step: 'renew' });
+    const fields = { step: 'renew', tokenId: kit.tokenId(token) };
+    const state = await deps.signInStates.stateOf(token.interactionUid);
+    if (state === 'cancelled') return kit.refuse({ allow: false, reason: 'sign_in_cancelled' }, fields);
+    if (token.usedAt === null && token.expiresAt > deps.clock.now()) return kit.refuse({ allow: false, reason: 'invalid_request' }, fields);
+    if (state !== 'pending') return kit.refuse({ allow: false, reason: 'interaction_expired' }, fields);
+    const limited = await deps.limits.consumeAll(sendLimits(token.email, input.ip));
+    if (!limited.allow) return kit.refuse(limited, { ...fields, limit: limited.limit });
+    const clientName = await input.clientName(token.clientId);
+    deps.offRequest.run('renew sign-in link', () =>
+      deliverLink({ ...token, clientName, ip: input.ip, userAgent: token.userAgent, requestId: input.requestId }),
+    );
+    return { allow: true };
+  };
+}

@@ -1,0 +1,49 @@
+// The email form and the resend button. Rules:
+// - the same answer, at the same speed, for every address: only rate limits are checked here,
+//   everything that depends on the address happens after the response (deliver-link.ts);
+// - the limits (per browser, IP, address, IP+address, and the resend cooldown of this sign-in)
+//   are spent all or none, so a refused request spends nothing and the per-address budget
+//   counts emails actually sent;
+// - a cancelled sign-in cannot send again (its interaction refuses before this step runs).
+import { addressHash } from '../email-address.js';
+import type { Decision } from '../policy.js';
+import type { LimitCheck } from '../rate-limits.js';
+import { sha256 } from '../token-crypto.js';
+import type { DeliverLink } from './deliver-link.js';
+import type { SignInDeps } from './step-kit.js';
+
+export interface LinkRequest {
+  /** Canonical (normalizeEmail). */
+  readonly email: string;
+  readonly interactionUid: string;
+  readonly clientId: string;
+  readonly clientName: string;
+  readonly bindingNonce: string;
+  readonly ip: string;
+  readonly userAgent: string;
+  readonly requestId: string;
+}
+
+/** The limits every email to `email` asked from `ip` spends. */
+export const sendLimits = (email: string, ip: string): LimitCheck[] => [
+  ['RATE_LIMIT_SEND_PER_IP', ip],
+  ['RATE_LIMIT_SEND_PER_EMAIL', addressHash(email)],
+  ['RATE_LIMIT_SEND_PER_IP_EMAIL', `${ip}|${addressHash(email)}`],
+];
+
+export function createRequestLink(deps: SignInDeps, deliverLink: DeliverLink) {
+  return async function requestLink(request: LinkRequest): Promise<Decision> {
+    const bindingHash = sha256(request.bindingNonce);
+    const limited = await deps.limits.consumeAll([
+      ['RATE_LIMIT_SEND_PER_BROWSER', bindingHash],
+      ...sendLimits(request.email, request.ip),
+      ['RESEND_COOLDOWN', `${request.interactionUid}|${addressHash(request.email)}`],
+    ]);
+    if (!limited.allow) {
+      deps.audit('login.refused', { reason: limited.reason, limit: limited.limit, step: 'request', interactionUid: request.interactionUid });
+      return limited;
+    }
+    deps.offRequest.run('send sign-in link', () => deliverLink({ ...request, bindingHash }));
+    return { allow: true };
+  };
+}

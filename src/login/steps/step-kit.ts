@@ -1,0 +1,69 @@
+// What every step of the sign-in shares: its dependencies, the shape of a refusal, finding a
+// login token by the raw value from a link, and the audit line every refusal writes.
+import type { Clock } from '../../clock.js';
+import type { MagicLinkEmail } from '../../mail/magic-link-email.js';
+import type { SendQueue } from '../../mail/send-queue.js';
+import type { Audit } from '../../observability/audit.js';
+import type { SignInStates } from '../../oidc/sign-in-state.js';
+import type { LoginTokenRecord, Store } from '../../store/port.js';
+import type { OffRequest } from '../off-request.js';
+import type { SignupPolicy } from '../policy.js';
+import type { RateLimits } from '../rate-limits.js';
+import type { Reason } from '../reasons.js';
+import { LINK_TOKEN_PATTERN, sha256 } from '../token-crypto.js';
+
+export interface SignInDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly sendQueue: Pick<SendQueue, 'enqueue'>;
+  readonly email: MagicLinkEmail;
+  readonly audit: Audit;
+  readonly limits: RateLimits;
+  readonly offRequest: OffRequest;
+  readonly serverSecret: Buffer;
+  readonly issuer: string;
+  readonly ttlSeconds: number;
+  readonly codeMaxAttempts: number;
+  readonly signup: SignupPolicy;
+  /** Where a sign-in stands (pending, cancelled, gone), and ending one for good. */
+  readonly signInStates: SignInStates;
+}
+
+export interface Refusal {
+  readonly allow: false;
+  readonly reason: Reason;
+  readonly retryAfterSeconds?: number;
+}
+
+/** A step that ends with a login token (a link opened, confirmed, a code accepted), or a refusal. */
+export type TokenOutcome = { readonly allow: true; readonly token: LoginTokenRecord } | Refusal;
+
+export interface StepKit {
+  /** The token behind a raw link value; anything not shaped like one never reaches the store. */
+  findToken(rawToken: string): Promise<LoginTokenRecord | undefined>;
+  /** Audits a refusal with the step's fields (identifiers only, never secrets) and returns it. */
+  refuse(refusal: Refusal, fields: Record<string, unknown>): Refusal;
+  /** A short, non-secret handle of a token for the audit trail. */
+  tokenId(token: LoginTokenRecord | undefined): string | undefined;
+  /**
+   * A used or expired link says so, unless its sign-in was cancelled: then it says that, and
+   * offers nothing (a renewal would revive what the owner of the address ended).
+   */
+  explainSpent(refusal: Refusal, token: LoginTokenRecord | undefined): Promise<Refusal>;
+}
+
+export function createStepKit(deps: SignInDeps): StepKit {
+  return {
+    findToken: async (rawToken) => (LINK_TOKEN_PATTERN.test(rawToken) ? deps.store.loginTokens.findByHash(sha256(rawToken)) : undefined),
+    refuse(refusal, fields) {
+      deps.audit('login.refused', { reason: refusal.reason, ...fields });
+      return refusal;
+    },
+    tokenId: (token) => token?.hash.slice(0, 12),
+    async explainSpent(refusal, token) {
+      if (!token || (refusal.reason !== 'token_used' && refusal.reason !== 'token_expired')) return refusal;
+      const state = await deps.signInStates.stateOf(token.interactionUid);
+      return state === 'cancelled' ? { allow: false, reason: 'sign_in_cancelled' } : refusal;
+    },
+  };
+}
