@@ -8,6 +8,9 @@
 //   origin, where our Secure cookies do not work;
 // - a request that does not state its scheme (plain http from a TLS proxy we were not told to
 //   trust) is treated as ISSUER's scheme, so URLs built from it are ISSUER's, never http:// ones;
+// - a request target in absolute form (`GET http://evil.example/... HTTP/1.1`, which Node accepts
+//   as RFC 9112 says a server must) names its own scheme and host, and Koa's ctx.href, from which
+//   oidc-provider builds URLs, then follows it: it must name ISSUER's too;
 // - /healthz and /readyz are exempt: probes use their own Host (a pod IP) and these build no URLs.
 // A refusal is 421 host_mismatch and never repeats the host it was sent.
 import type { TLSSocket } from 'node:tls';
@@ -32,13 +35,20 @@ function statedScheme(ctx: Context): string | undefined {
   return ctx.get('X-Forwarded-Proto').split(',')[0]?.trim().toLowerCase() || undefined;
 }
 
+/** Whether an absolute-form request target names another origin than ISSUER's. */
+function foreignTarget(target: string, issuer: URL): boolean {
+  if (target.startsWith('/')) return false;
+  const url = URL.parse(target);
+  return !url || url.protocol !== issuer.protocol || url.host !== issuer.host || Boolean(url.username || url.password);
+}
+
 export function hostCheck(options: { issuer: string; pages: PageDeps; logger: Logger }): Middleware {
   const issuer = new URL(options.issuer);
   const scheme = issuer.protocol.slice(0, -1);
   return async (ctx, next) => {
     if (HOST_FREE_PATHS.has(ctx.path)) return next();
     const stated = statedScheme(ctx);
-    const hostMatches = canonicalHost(ctx.host, issuer.protocol) === issuer.host;
+    const hostMatches = canonicalHost(ctx.host, issuer.protocol) === issuer.host && !foreignTarget(ctx.originalUrl, issuer);
     if (!hostMatches || (stated !== undefined && stated !== scheme)) {
       // The received host goes to the log (it tells an operator what the proxy sends), never to the response.
       options.logger.info(

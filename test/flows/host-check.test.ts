@@ -118,6 +118,22 @@ describe('a request for another host', () => {
     expect(answer.body.toLowerCase()).not.toContain('evil.example');
   });
 
+  it('is refused when the request target is in absolute form and names another origin, whatever Host says', async () => {
+    const linkid = await start();
+    for (const target of [
+      'http://evil.example/.well-known/openid-configuration',
+      'https://evil.example:444/.well-known/openid-configuration',
+      `https://${ownHost(linkid)}/.well-known/openid-configuration`,
+      'http://evil.example/session/end',
+    ]) {
+      expectRefused(await send(linkid, target, { host: ownHost(linkid) }), 'evil.example');
+    }
+    // Our own origin in absolute form is a request like any other, and builds ISSUER's URLs.
+    const own = await send(linkid, `${linkid.issuer}/.well-known/openid-configuration`, { host: ownHost(linkid) });
+    expect(own.status).toBe(200);
+    expect((JSON.parse(own.body) as { authorization_endpoint: string }).authorization_endpoint).toBe(`${linkid.issuer}/auth`);
+  });
+
   it('is refused for the right name on another port, and when there is no Host at all', async () => {
     const linkid = await start();
     const other = `127.0.0.1:${(listeningPort(linkid) % 65535) + 1}`;
