@@ -270,10 +270,10 @@ const VARIABLES = {
   RATE_LIMIT_SEND_PER_IP: rateLimit('30/1h', 'sign-in emails requested from one IP address'),
   RATE_LIMIT_SEND_PER_IP_EMAIL: rateLimit('3/10m', 'sign-in emails to one address from one IP address'),
   RATE_LIMIT_SEND_PER_BROWSER: rateLimit('10/1h', 'sign-in emails requested by one browser'),
-  RATE_LIMIT_VERIFY_PER_IP: rateLimit('60/10m', 'link opens and confirms from one IP address'),
+  RATE_LIMIT_VERIFY_PER_IP: rateLimit('60/10m', 'look-ups of link values that name no link (opens, confirms, cancels) from one IP address; a real link is not counted, so no other page can spend it away'),
   RATE_LIMIT_VERIFY_PER_TOKEN: rateLimit('10/10m', 'confirms of one link'),
-  RATE_LIMIT_CODE_PER_IP: rateLimit('20/10m', 'code attempts from one IP address'),
-  RATE_LIMIT_CODE_FAILURES_PER_EMAIL: rateLimit('10/1h', 'wrong codes for one address across all its emails (a new email does not reset it)'),
+  RATE_LIMIT_CODE_PER_IP: rateLimit('20/10m', 'code attempts from one IP address (a malformed code, or one from a browser without the binding cookie, is refused without counting)'),
+  RATE_LIMIT_CODE_FAILURES_PER_EMAIL: rateLimit('10/1h', 'comparisons of wrong codes with the codes of one address, across all its emails and sign-ins (a new email does not reset it)'),
 
   MAIL_TRANSPORT: variable('mail', z.enum(MAIL_TRANSPORTS, { error: `must be one of ${MAIL_TRANSPORTS.join(', ')}` }), {
     defaultText: '`postmark` if `POSTMARK_SERVER_TOKEN` is set, else `outbox`',

@@ -5,7 +5,12 @@
 // revive it, on any instance, for as long as anything could still finish it.
 import type Provider from 'oidc-provider';
 
-export type SignInState = 'pending' | 'cancelled' | 'gone';
+/**
+ * pending: waits for a login; finishing: a link or code was accepted but the browser has not yet
+ * gone back to the app (the login is stored in the interaction, not yet in a session), so it can
+ * still be stopped; cancelled; gone: finished, expired or never there.
+ */
+export type SignInState = 'pending' | 'finishing' | 'cancelled' | 'gone';
 
 /** Marks our cancellation among interaction results (oidc-provider keeps extra result members). */
 const CANCELLED_MARK = 'sign_in_cancelled';
@@ -31,7 +36,8 @@ export function createSignInStates(provider: Provider): SignInStates {
       const interaction = await provider.Interaction.find(uid);
       if (!interaction) return 'gone';
       if (isCancelledResult(interaction.result)) return 'cancelled';
-      return !interaction.result && interaction.prompt.name === 'login' ? 'pending' : 'gone';
+      if (interaction.result) return 'finishing';
+      return interaction.prompt.name === 'login' ? 'pending' : 'gone';
     },
     async cancel(uid) {
       const interaction = await provider.Interaction.find(uid);

@@ -2,18 +2,19 @@
 // - GET only shows what would be cancelled (scanners follow links); POST ends it;
 // - it needs no binding cookie: the person who got the email may open it anywhere;
 // - it works for a link that is used or expired too, as long as its sign-in could still be
-//   finished or renewed; a sign-in already cancelled says so;
-// - cancelling spends every pending token of the sign-in and writes the cancellation into the
-//   interaction itself, so no renew, resend or code can revive it, on any instance.
+//   finished or renewed, including one whose link or code was accepted but whose browser has not
+//   yet gone back to the app; a sign-in already cancelled says so;
+// - cancelling writes the cancellation into the interaction itself first, then spends every
+//   pending token of the sign-in, so no renew, resend or code can revive it, on any instance (a
+//   resend being prepared at that moment sees the cancellation after storing its token, and
+//   withdraws it: deliver-link.ts).
 import { decideLinkOpen } from '../policy.js';
 import type { SignInDeps, StepKit, TokenOutcome } from './step-kit.js';
 
 export function createCancelSignIn(deps: SignInDeps, kit: StepKit) {
   const openCancel = async (rawToken: string, ip: string): Promise<TokenOutcome> => {
-    const limited = await deps.limits.consume('RATE_LIMIT_VERIFY_PER_IP', ip);
-    if (!limited.allow) return kit.refuse(limited, { step: 'cancel' });
     const token = await kit.findToken(rawToken);
-    if (!token) return kit.refuse({ allow: false, reason: 'token_unknown' }, { step: 'cancel' });
+    if (!token) return kit.unknownToken(ip, { step: 'cancel' });
     const fields = { step: 'cancel', tokenId: kit.tokenId(token) };
     const state = await deps.signInStates.stateOf(token.interactionUid);
     if (state === 'cancelled') return kit.refuse({ allow: false, reason: 'sign_in_cancelled' }, fields);
@@ -31,11 +32,11 @@ export function createCancelSignIn(deps: SignInDeps, kit: StepKit) {
       const opened = await openCancel(rawToken, ip);
       if (!opened.allow) return opened;
       const { token } = opened;
+      await deps.signInStates.cancel(token.interactionUid);
       const now = deps.clock.now();
       for (const pending of await deps.store.loginTokens.listPending(token.interactionUid, now)) {
         await deps.store.loginTokens.consume(pending.hash, now);
       }
-      await deps.signInStates.cancel(token.interactionUid);
       deps.audit('login.cancelled', { tokenId: kit.tokenId(token), clientId: token.clientId, interactionUid: token.interactionUid, ip });
       return { allow: true, token };
     },

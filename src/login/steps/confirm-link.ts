@@ -2,10 +2,12 @@
 // - limits and policy first, nothing consumed on refusal: a scanner without the binding cookie, a
 //   foreign interaction or a used link burns nothing;
 // - then one atomic consume: exactly one of any number of concurrent confirms wins;
+// - a value that names no token spends the IP's look-up budget; a real link spends its own
+//   per-token budget instead, so no other page can lock a person out of their link;
 // - reached without this browser's interaction, it is only a look-up (the page says why the link
-//   cannot work here), limited per IP like every other look-up.
+//   cannot work here).
+import type { LoginTokenRecord } from '../../store/port.js';
 import { decideConfirm } from '../policy.js';
-import type { LimitCheck } from '../rate-limits.js';
 import { sha256 } from '../token-crypto.js';
 import type { SignInDeps, StepKit, TokenOutcome } from './step-kit.js';
 
@@ -19,7 +21,7 @@ export interface ConfirmInput {
 }
 
 export function createConfirmLink(deps: SignInDeps, kit: StepKit) {
-  const decide = async (input: ConfirmInput, token: Awaited<ReturnType<StepKit['findToken']>>): Promise<TokenOutcome> => {
+  const decide = async (input: ConfirmInput, token: LoginTokenRecord): Promise<TokenOutcome> => {
     const decision = decideConfirm({
       token,
       now: deps.clock.now(),
@@ -28,18 +30,15 @@ export function createConfirmLink(deps: SignInDeps, kit: StepKit) {
       sameOrigin: input.sameOrigin,
     });
     if (!decision.allow) return kit.refuse(await kit.explainSpent(decision, token), { step: 'confirm', tokenId: kit.tokenId(token) });
-    if (!token) return kit.refuse({ allow: false, reason: 'token_unknown' }, { step: 'confirm' });
     return { allow: true, token };
   };
 
   return {
     async confirmLink(input: ConfirmInput): Promise<TokenOutcome> {
       const token = await kit.findToken(input.rawToken);
-      const limited = await deps.limits.consumeAll([
-        ['RATE_LIMIT_VERIFY_PER_IP', input.ip],
-        ...(token ? ([['RATE_LIMIT_VERIFY_PER_TOKEN', token.hash]] satisfies LimitCheck[]) : []),
-      ]);
-      if (!limited.allow) return kit.refuse(limited, { step: 'confirm', limit: limited.limit, tokenId: kit.tokenId(token) });
+      if (!token) return kit.unknownToken(input.ip, { step: 'confirm' });
+      const limited = await deps.limits.consume('RATE_LIMIT_VERIFY_PER_TOKEN', token.hash);
+      if (!limited.allow) return kit.refuse(limited, { step: 'confirm', limit: 'RATE_LIMIT_VERIFY_PER_TOKEN', tokenId: kit.tokenId(token) });
       const checked = await decide(input, token);
       if (!checked.allow) return checked;
       const outcome = await deps.store.loginTokens.consume(checked.token.hash, deps.clock.now());
@@ -50,9 +49,8 @@ export function createConfirmLink(deps: SignInDeps, kit: StepKit) {
 
     /** The confirm reached without this browser's interaction: why the link cannot work here. */
     async explainConfirm(input: ConfirmInput): Promise<TokenOutcome> {
-      const limited = await deps.limits.consume('RATE_LIMIT_VERIFY_PER_IP', input.ip);
-      if (!limited.allow) return kit.refuse(limited, { step: 'confirm' });
-      return decide(input, await kit.findToken(input.rawToken));
+      const token = await kit.findToken(input.rawToken);
+      return token ? decide(input, token) : kit.unknownToken(input.ip, { step: 'confirm' });
     },
   };
 }

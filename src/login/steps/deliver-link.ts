@@ -4,7 +4,10 @@
 //   digest is random, so no guess can match) and an email through the same queue, saying it
 //   cannot sign in there, so codes, delivery status and timing look alike for every address;
 // - only sha256 of the link token and an HMAC of the code are stored;
-// - the token is stored before its mail is queued, never the other way round;
+// - the token is stored before its mail is queued, never the other way round; once stored, the
+//   sign-in is checked again, and a sign-in cancelled meanwhile gets no token and no mail;
+// - both kinds of email are composed every time, so the work on the event loop after the
+//   response is the same for every address;
 // - every URL in the email is built from ISSUER.
 import { randomBytes } from 'node:crypto';
 import { flowUrl } from '../flow-paths.js';
@@ -34,13 +37,14 @@ export function createDeliverLink(deps: SignInDeps) {
     const hash = sha256(token);
     const now = deps.clock.now();
     const expiresAt = now + deps.ttlSeconds * 1000;
+    const digest = codeHmac(deps.serverSecret, hash, code);
     await deps.store.loginTokens.insert({
       hash,
       email: request.email,
       interactionUid: request.interactionUid,
       clientId: request.clientId,
       bindingHash: request.bindingHash,
-      codeHmac: signup.allow ? codeHmac(deps.serverSecret, hash, code) : randomBytes(32).toString('hex'),
+      codeHmac: signup.allow ? digest : randomBytes(32).toString('hex'),
       ip: request.ip,
       userAgent: request.userAgent.slice(0, MAX_USER_AGENT_LENGTH),
       createdAt: now,
@@ -57,10 +61,14 @@ export function createDeliverLink(deps: SignInDeps) {
       ip: request.ip,
       userAgent: request.userAgent,
     };
-    const message = signup.allow
-      ? deps.email.render({ ...common, link: flowUrl(deps.issuer, 'openLink', token), code })
-      : deps.email.renderRefused(common);
-    await deps.sendQueue.enqueue(message, {
+    const signInMail = deps.email.render({ ...common, link: flowUrl(deps.issuer, 'openLink', token), code });
+    const refusedMail = deps.email.renderRefused(common);
+    if ((await deps.signInStates.stateOf(request.interactionUid)) === 'cancelled') {
+      await deps.store.loginTokens.consume(hash, deps.clock.now());
+      deps.audit('login.refused', { reason: 'sign_in_cancelled', step: 'send', tokenId: hash.slice(0, 12), interactionUid: request.interactionUid });
+      return;
+    }
+    await deps.sendQueue.enqueue(signup.allow ? signInMail : refusedMail, {
       interactionUid: request.interactionUid,
       bindingHash: request.bindingHash,
       requestId: request.requestId,

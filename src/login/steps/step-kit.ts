@@ -41,6 +41,13 @@ export type TokenOutcome = { readonly allow: true; readonly token: LoginTokenRec
 export interface StepKit {
   /** The token behind a raw link value; anything not shaped like one never reaches the store. */
   findToken(rawToken: string): Promise<LoginTokenRecord | undefined>;
+  /**
+   * A link value that names no token: spends the IP's look-up budget and says token_unknown (or
+   * rate_limited). Only unknown values are counted per IP: a real link is proof enough, so
+   * requests that another page makes a victim's browser send (an <img> per bogus token) cannot
+   * spend the victim's budget away and lock them out of their own link.
+   */
+  unknownToken(ip: string, fields: Record<string, unknown>): Promise<Refusal>;
   /** Audits a refusal with the step's fields (identifiers only, never secrets) and returns it. */
   refuse(refusal: Refusal, fields: Record<string, unknown>): Refusal;
   /** A short, non-secret handle of a token for the audit trail. */
@@ -53,11 +60,16 @@ export interface StepKit {
 }
 
 export function createStepKit(deps: SignInDeps): StepKit {
+  const refuse = (refusal: Refusal, fields: Record<string, unknown>): Refusal => {
+    deps.audit('login.refused', { reason: refusal.reason, ...fields });
+    return refusal;
+  };
   return {
     findToken: async (rawToken) => (LINK_TOKEN_PATTERN.test(rawToken) ? deps.store.loginTokens.findByHash(sha256(rawToken)) : undefined),
-    refuse(refusal, fields) {
-      deps.audit('login.refused', { reason: refusal.reason, ...fields });
-      return refusal;
+    refuse,
+    async unknownToken(ip, fields) {
+      const limited = await deps.limits.consume('RATE_LIMIT_VERIFY_PER_IP', ip);
+      return refuse(limited.allow ? { allow: false, reason: 'token_unknown' } : limited, fields);
     },
     tokenId: (token) => token?.hash.slice(0, 12),
     async explainSpent(refusal, token) {

@@ -2,7 +2,8 @@
 // - only in the browser that asked (binding cookie), and per-IP limited;
 // - a malformed code is refused before anything is spent;
 // - every address whose code a guess is compared with is checked against its failure lock first
-//   and charged on a miss: asking for a second address in the same sign-in unlocks nothing;
+//   and charged on a miss, once per code compared: asking for a second address, or more emails
+//   for the same one, in the same sign-in buys no extra guesses;
 // - an attempt is reserved on every compared token before any comparison, so no token is ever
 //   compared more than codeMaxAttempts times, however many guesses arrive at once.
 import type { LoginTokenRecord } from '../../store/port.js';
@@ -26,11 +27,12 @@ export function createVerifyCode(deps: SignInDeps, kit: StepKit) {
 
   return async function verifyCode(input: CodeInput): Promise<TokenOutcome> {
     const step = { step: 'code', interactionUid: input.interactionUid };
-    const limited = await limits.consume('RATE_LIMIT_CODE_PER_IP', input.ip);
-    if (!limited.allow) return kit.refuse(limited, step);
+    // Refusals that cost no look-up come before the per-IP budget, and spend none of it.
     if (!input.bindingNonce) return kit.refuse({ allow: false, reason: 'browser_mismatch' }, step);
     const code = input.code.replace(/\s+/g, '');
     if (!CODE_PATTERN.test(code)) return kit.refuse({ allow: false, reason: 'code_invalid' }, step);
+    const limited = await limits.consume('RATE_LIMIT_CODE_PER_IP', input.ip);
+    if (!limited.allow) return kit.refuse(limited, step);
     const now = deps.clock.now();
     const bindingHash = sha256(input.bindingNonce);
     const pending = (await store.loginTokens.listPending(input.interactionUid, now)).filter((token) => equalDigests(token.bindingHash, bindingHash));
@@ -46,9 +48,7 @@ export function createVerifyCode(deps: SignInDeps, kit: StepKit) {
 
     const match = reserved.find((token) => equalDigests(codeHmac(deps.serverSecret, token.hash, code), token.codeHmac));
     if (!match) {
-      for (const email of new Set(reserved.map((token) => token.email))) {
-        await limits.consume('RATE_LIMIT_CODE_FAILURES_PER_EMAIL', addressHash(email));
-      }
+      for (const token of reserved) await limits.consume('RATE_LIMIT_CODE_FAILURES_PER_EMAIL', addressHash(token.email));
       return kit.refuse({ allow: false, reason: 'code_invalid' }, { ...step, tokenId: kit.tokenId(reserved[0]) });
     }
     const outcome = await store.loginTokens.consume(match.hash, deps.clock.now());
