@@ -32,6 +32,8 @@ export interface RunningLinkid {
   readonly config: Config;
   readonly dataDir: string;
   readonly store: Store;
+  /** The clock linkid runs on (the test's fake one, if it gave one). */
+  readonly clock: Clock;
   readonly app: App;
   /** The loopback HTTP server linkid answers on. */
   readonly server: http.Server;
@@ -111,6 +113,7 @@ export async function startLinkid(options: StartOptions = {}): Promise<RunningLi
     config,
     dataDir,
     store,
+    clock,
     app,
     server,
     logs,
