@@ -6,6 +6,7 @@ import { Browser } from '../support/browser.js';
 import { startLinkid, type RunningLinkid } from '../support/linkid.js';
 import { settledOutbox } from '../support/outbox.js';
 import { RelyingParty, oidc } from '../support/relying-party.js';
+import { registerApp } from '../support/factories.js';
 import { signIn } from '../support/sign-in.js';
 import { useLinkid } from '../support/use-linkid.js';
 
@@ -17,7 +18,7 @@ describe('sign-in with a magic link', () => {
 
   beforeAll(async () => {
     linkid = await startLinkid();
-    rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Notes' }));
+    rp = await registerApp(linkid, { name: 'Notes' });
     first = await signIn(browser, linkid, rp, 'Ada@Example.COM', { scope: 'openid email offline_access', prompt: 'consent' });
   });
   afterAll(() => linkid.close());

@@ -11,7 +11,7 @@ import { SQLITE_FILE_NAME } from '../../src/store/sqlite/index.js';
 import { Browser } from '../support/browser.js';
 import { registerApp } from '../support/factories.js';
 import { TEST_MONGODB_URI, startLinkid, type RunningLinkid } from '../support/linkid.js';
-import { RelyingParty, oidc } from '../support/relying-party.js';
+import { oidc, type RelyingParty } from '../support/relying-party.js';
 import { confirmLink, finishAtApp, pendingLink as pendingLinkIn, reasonOf, requestLink } from '../support/sign-in.js';
 
 function filesUnder(dir: string): string[] {
@@ -55,7 +55,7 @@ describe.skipIf(TEST_MONGODB_URI)('oidc artefacts at rest (SQLite files)', () =>
 
   beforeAll(async () => {
     linkid = await startLinkid({ keepData: true });
-    rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Vault' }));
+    rp = await registerApp(linkid, { name: 'Vault' });
     const browser = new Browser();
     const attempt = await rp.authorizationUrl({ scope: 'openid email offline_access', prompt: 'consent' });
     const { mail } = await requestLink(browser, linkid, attempt, 'rest@example.com');
@@ -139,7 +139,7 @@ describe.skipIf(TEST_MONGODB_URI)('files under DATA_DIR', () => {
     umask = process.umask(0);
     try {
       linkid = await startLinkid({ dataDir: path.join(parent, 'data') });
-      const rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Modes' }));
+      const rp = await registerApp(linkid, { name: 'Modes' });
       await requestLink(new Browser(), linkid, await rp.authorizationUrl(), 'modes@example.com');
       await linkid.settle();
     } finally {
