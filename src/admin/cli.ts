@@ -1,7 +1,9 @@
-// `npm run admin -- client ...|suppression ...`: manages clients and the mail suppression list in
-// the same store the server uses (safe while it runs). Results go to stdout as JSON only: one
-// document, or JSON lines for lists that can grow (suppressions). Errors are one line on stderr
-// and a non-zero exit; audit events are JSON log lines on stderr.
+#!/usr/bin/env node
+// `npx linkid-admin client ...|suppression ...` (package.json `bin`): manages clients and the mail
+// suppression list in the same store the server uses (safe while it runs). Results go to stdout
+// as JSON only: one document, or JSON lines for lists that can grow (suppressions). Errors are one
+// line on stderr and a non-zero exit; audit events are JSON log lines on stderr. The shebang
+// survives tsc, so dist/admin/cli.js is the executable npm links as `linkid-admin`.
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { systemClock } from '../clock.js';
@@ -17,12 +19,12 @@ import { createClientAdmin, type ClientAdmin } from './clients.js';
 import { createSuppressionAdmin, type SuppressionAdmin } from './suppressions.js';
 
 const USAGE = `usage:
-  admin client create --name NAME --redirect-uri URI [--redirect-uri URI2] [--post-logout-redirect-uri URI] [--public] [--first-party]
-  admin client list
-  admin client delete CLIENT_ID
-  admin client rotate-secret CLIENT_ID
-  admin suppression list
-  admin suppression lift EMAIL`;
+  linkid-admin client create --name NAME --redirect-uri URI [--redirect-uri URI2] [--post-logout-redirect-uri URI] [--public] [--first-party]
+  linkid-admin client list
+  linkid-admin client delete CLIENT_ID
+  linkid-admin client rotate-secret CLIENT_ID
+  linkid-admin suppression list
+  linkid-admin suppression lift EMAIL`;
 
 class UsageError extends Error {}
 

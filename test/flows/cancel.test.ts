@@ -1,23 +1,18 @@
 // "This wasn't me" ends the sign-in for good: after the owner of the mailbox cancels, nothing
 // from that sign-in can renew, resend, take a code or finish, in any browser; the window that
 // started it says it was cancelled, and the app hears access_denied.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Browser, formOn, type Page } from '../support/browser.js';
-import { startLinkid, type RunningLinkid } from '../support/linkid.js';
+import type { RunningLinkid } from '../support/linkid.js';
 import { latestSignInMail, settledOutbox, type SignInMail } from '../support/outbox.js';
-import { RelyingParty } from '../support/relying-party.js';
 import { fakeClock } from '../support/fake-clock.js';
 import { reasonOf, requestLink } from '../support/sign-in.js';
+import { useLinkid } from '../support/use-linkid.js';
 
-const running: RunningLinkid[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((linkid) => linkid.close()));
-});
+const { setup } = useLinkid();
 
 async function cancelledSignIn(env: Record<string, string> = {}) {
-  const linkid = await startLinkid({ env });
-  running.push(linkid);
-  const rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Notes', firstParty: true }));
+  const { linkid, rp } = await setup({ env });
   const started = new Browser('the browser that asked');
   const { page, mail } = await requestLink(started, linkid, await rp.authorizationUrl(), 'target@example.com');
   const owner = new Browser('the mailbox owner');
@@ -88,9 +83,7 @@ describe('"This wasn\'t me"', () => {
 
   it('works after the link has expired, while the sign-in could still ask for another', async () => {
     const clock = fakeClock();
-    const linkid = await startLinkid({ clock });
-    running.push(linkid);
-    const rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Notes', firstParty: true }));
+    const { linkid, rp } = await setup({ clock });
     const started = new Browser();
     const { page, mail } = await requestLink(started, linkid, await rp.authorizationUrl(), 'late@example.com');
     clock.advance(11 * 60 * 1000);
@@ -104,9 +97,7 @@ describe('"This wasn\'t me"', () => {
   });
 
   it('a renew asked for before the cancel cannot be used after it', async () => {
-    const linkid = await startLinkid();
-    running.push(linkid);
-    const rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Notes', firstParty: true }));
+    const { linkid, rp } = await setup();
     const started = new Browser();
     const { page, mail } = await requestLink(started, linkid, await rp.authorizationUrl(), 'twice@example.com');
     // Someone asks for a second email in the same sign-in; the owner cancels from the first one.

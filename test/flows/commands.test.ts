@@ -1,6 +1,7 @@
-// The commands a user types, run as they type them: `npm run admin -- client ...` (stdout must be
-// exactly one JSON document), `npm run admin -- suppression ...` (JSON lines for the list) and
-// `npm start` (a bad setting stops it with one line).
+// The commands a user types, run as they type them: `npx linkid-admin client ...` (stdout must be
+// exactly one JSON document), `npx linkid-admin suppression ...` (JSON lines for the list), the
+// same through `npm run --silent admin -- ...`, and `npm start` (a bad setting stops it with one
+// line). The admin commands run the dist/ that `prepare` (npm ci) and the global setup compiled.
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,9 +15,11 @@ const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
 let dataDir: string;
 
-async function admin(...args: string[]) {
+async function command(file: string, args: string[]) {
+  // No update check: a test run never reaches the registry.
+  const env = { ...process.env, DATA_DIR: dataDir, npm_config_update_notifier: 'false' };
   try {
-    const { stdout, stderr } = await run('npm', ['run', 'admin', '--', ...args], { cwd: root, env: { ...process.env, DATA_DIR: dataDir } });
+    const { stdout, stderr } = await run(file, args, { cwd: root, env });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -24,12 +27,17 @@ async function admin(...args: string[]) {
   }
 }
 
+/** `npx linkid-admin ...`, as README tells people to run it. */
+const admin = (...args: string[]) => command('npx', ['linkid-admin', ...args]);
+/** `npm run --silent admin -- ...`, README's npm-run form. */
+const npmRunAdmin = (...args: string[]) => command('npm', ['run', '--silent', 'admin', '--', ...args]);
+
 beforeAll(() => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-cli-'));
 });
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-describe('npm run admin -- client', () => {
+describe('npx linkid-admin client', () => {
   it('creates, lists, rotates and deletes clients, printing only JSON on stdout', async () => {
     const created = await admin('client', 'create', '--name', 'Wiki', '--redirect-uri', 'https://wiki.example.com/cb',
       '--redirect-uri', 'http://localhost:8080/cb', '--post-logout-redirect-uri', 'https://wiki.example.com/');
@@ -78,15 +86,14 @@ describe('npm run admin -- client', () => {
     for (const [args, message] of cases) {
       const result = await admin(...args);
       expect(result.code, args.join(' ')).not.toBe(0);
-      // npm (in json mode, see .npmrc) reports the failed script as a JSON error on stdout; no result.
-      expect(result.stdout, args.join(' ')).not.toContain('client_id');
+      expect(result.stdout, args.join(' ')).toBe('');
       expect(result.stderr, args.join(' ')).toMatch(message);
       expect(result.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
     }
   });
 });
 
-describe('npm run admin -- suppression', () => {
+describe('npx linkid-admin suppression', () => {
   const T0 = Date.parse('2026-11-20T10:00:00.000Z');
 
   beforeAll(async () => {
@@ -114,7 +121,7 @@ describe('npm run admin -- suppression', () => {
     expect(JSON.parse(lifted.stdout)).toEqual({ lifted: 'bounced@example.com', reason: 'HardBounce' });
     const audit = lifted.stderr.split('\n').filter((line) => line.includes('"channel":"audit"')).map((line) => JSON.parse(line));
     expect(audit).toEqual([expect.objectContaining({ event: 'suppression.lifted', emailHash: sha256('bounced@example.com').slice(0, 32), reason: 'HardBounce' })]);
-    // npm echoes the command line itself on stderr; what linkid writes must not hold the address.
+    // npm's own warnings (about the machine's npm config, say) are not ours; what linkid writes must not hold the address.
     const ours = lifted.stderr.split('\n').filter((line) => !line.startsWith('> ') && !line.startsWith('npm '));
     expect(ours.join('\n').toLowerCase()).not.toContain('bounced@example.com');
 
@@ -141,6 +148,19 @@ describe('npm run admin -- suppression', () => {
     }
     // Nothing was lifted by any of them.
     expect(jsonLines((await admin('suppression', 'list')).stdout)).toEqual([expect.objectContaining({ email: 'annoyed@example.com' })]);
+  });
+});
+
+describe('npm run --silent admin --', () => {
+  it('prints only the command\'s JSON on stdout, and an error only on stderr', async () => {
+    const created = await npmRunAdmin('client', 'create', '--name', 'Via npm run', '--redirect-uri', 'https://run.example.com/cb');
+    expect(created.code, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ client_name: 'Via npm run', redirect_uris: ['https://run.example.com/cb'] });
+
+    const refused = await npmRunAdmin('client', 'delete', 'no-such-client');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/^error: no client with id no-such-client$/m);
   });
 });
 

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/port.js';
 import { Browser } from '../support/browser.js';
 import { startLinkid, type RunningLinkid } from '../support/linkid.js';
-import { RelyingParty, oidc } from '../support/relying-party.js';
+import { registerApp } from '../support/factories.js';
+import { oidc, type RelyingParty } from '../support/relying-party.js';
 import { confirmLink, finishAtApp, requestLink } from '../support/sign-in.js';
 
 const CONCURRENT = 10;
@@ -37,7 +38,7 @@ describe('concurrent redemption at the token endpoint', () => {
 
   beforeAll(async () => {
     linkid = await startLinkid({ wrapStore: withNetworkLatency });
-    rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Racer', firstParty: true }));
+    rp = await registerApp(linkid, { name: 'Racer', firstParty: true });
   });
   afterAll(() => linkid.close());
 

@@ -2,24 +2,15 @@
 // and the mail goes to exactly the address whose account the link signs in. Look-alikes that a
 // case mapping would fold into someone else's address (the Kelvin sign K, U+212A, becomes k under
 // toLowerCase()) are refused, as in the 2019 password-reset takeovers by Unicode case mapping.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Browser } from '../support/browser.js';
-import { startLinkid, type RunningLinkid, type StartOptions } from '../support/linkid.js';
+import type { RunningLinkid } from '../support/linkid.js';
 import { parseSignInMail, settledOutbox } from '../support/outbox.js';
-import { oidc, RelyingParty } from '../support/relying-party.js';
+import { oidc, type RelyingParty } from '../support/relying-party.js';
 import { confirmLink, finishAtApp } from '../support/sign-in.js';
+import { useLinkid } from '../support/use-linkid.js';
 
-const running: RunningLinkid[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((linkid) => linkid.close()));
-});
-
-async function setup(options: StartOptions = {}) {
-  const linkid = await startLinkid(options);
-  running.push(linkid);
-  const rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Notes', firstParty: true }));
-  return { linkid, rp };
-}
+const { setup } = useLinkid();
 
 /**
  * Types `email` on the app's login form in a fresh browser, then opens, in that browser, every mail

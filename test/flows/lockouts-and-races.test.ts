@@ -1,25 +1,14 @@
 // What a second hostile look found after the first fixes: budgets an attacker could stretch or
 // spend on someone else's behalf, and cancels that lost a race. Each test fails on the code
 // before its fix.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/port.js';
 import { Browser, formOn } from '../support/browser.js';
-import { startLinkid, type RunningLinkid, type StartOptions } from '../support/linkid.js';
 import { latestSignInMail, readOutbox } from '../support/outbox.js';
-import { RelyingParty } from '../support/relying-party.js';
 import { confirmLink, reasonOf, requestLink } from '../support/sign-in.js';
+import { useLinkid } from '../support/use-linkid.js';
 
-const running: RunningLinkid[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((linkid) => linkid.close()));
-});
-
-async function setup(options: StartOptions = {}) {
-  const linkid = await startLinkid(options);
-  running.push(linkid);
-  const rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Notes', firstParty: true }));
-  return { linkid, rp };
-}
+const { setup } = useLinkid();
 
 const wrongFor = (...codes: string[]) => {
   let guess = 0;

@@ -11,12 +11,15 @@ import { sha256 } from '../../src/login/token-crypto.js';
 import { Browser } from '../support/browser.js';
 import { fakeClock } from '../support/fake-clock.js';
 import { inactiveRecipient, serverError, startFakePostmark, type FakePostmark } from '../support/fake-postmark.js';
+import { registerApp } from '../support/factories.js';
 import { startLinkid, type RunningLinkid, type StartOptions } from '../support/linkid.js';
-import { RelyingParty } from '../support/relying-party.js';
+import type { RelyingParty } from '../support/relying-party.js';
 import { confirmLink, finishAtApp } from '../support/sign-in.js';
 
 const run = promisify(execFile);
 let postmark: FakePostmark;
+// Not useLinkid(): the restart test takes a closed instance out of this list itself, and the fake
+// Postmark must close only after every linkid that may still be sending to it.
 const running: RunningLinkid[] = [];
 
 beforeEach(async () => {
@@ -42,8 +45,7 @@ async function setup(options: StartOptions = {}) {
     },
   });
   running.push(linkid);
-  const rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Notes', firstParty: true }));
-  return { linkid, rp };
+  return { linkid, rp: await registerApp(linkid) };
 }
 
 /** The email form submitted from a fresh browser; returns the browser, the page and the request id. */

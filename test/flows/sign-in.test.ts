@@ -6,7 +6,9 @@ import { Browser } from '../support/browser.js';
 import { startLinkid, type RunningLinkid } from '../support/linkid.js';
 import { settledOutbox } from '../support/outbox.js';
 import { RelyingParty, oidc } from '../support/relying-party.js';
+import { registerApp } from '../support/factories.js';
 import { signIn } from '../support/sign-in.js';
+import { useLinkid } from '../support/use-linkid.js';
 
 describe('sign-in with a magic link', () => {
   let linkid: RunningLinkid;
@@ -16,7 +18,7 @@ describe('sign-in with a magic link', () => {
 
   beforeAll(async () => {
     linkid = await startLinkid();
-    rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Notes' }));
+    rp = await registerApp(linkid, { name: 'Notes' });
     first = await signIn(browser, linkid, rp, 'Ada@Example.COM', { scope: 'openid email offline_access', prompt: 'consent' });
   });
   afterAll(() => linkid.close());
@@ -159,5 +161,22 @@ describe('tokens belong to their client', () => {
     } finally {
       await linkid.close();
     }
+  });
+});
+
+describe('fresh sign-in on demand', () => {
+  const { setup } = useLinkid();
+
+  it('prompt=login and max_age=0 ask for a new link even with a session', async () => {
+    const { linkid, rp } = await setup();
+    const browser = new Browser();
+    await signIn(browser, linkid, rp, 'again@example.com');
+    for (const params of [{ prompt: 'login' }, { max_age: '0' }] as Record<string, string>[]) {
+      const page = await browser.follow((await rp.authorizationUrl(params)).url, rp.redirectUri);
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('Email me a sign-in link');
+    }
+    const sso = await browser.follow((await rp.authorizationUrl()).url, rp.redirectUri);
+    expect(sso.location?.startsWith(rp.redirectUri)).toBe(true);
   });
 });

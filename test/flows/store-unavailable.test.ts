@@ -8,7 +8,8 @@ import { SQLITE_FILE_NAME } from '../../src/store/sqlite/index.js';
 import { Browser } from '../support/browser.js';
 import { TEST_MONGODB_URI, startLinkid, type RunningLinkid } from '../support/linkid.js';
 import { settledOutbox } from '../support/outbox.js';
-import { RelyingParty } from '../support/relying-party.js';
+import { registerApp } from '../support/factories.js';
+import type { RelyingParty } from '../support/relying-party.js';
 
 let linkid: RunningLinkid;
 let rp: RelyingParty;
@@ -16,7 +17,7 @@ let rp: RelyingParty;
 beforeAll(async () => {
   if (TEST_MONGODB_URI) return;
   linkid = await startLinkid({ sqliteBusyTimeoutMs: 50 });
-  rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Notes' }));
+  rp = await registerApp(linkid, { name: 'Notes' });
 });
 afterAll(() => linkid?.close());
 

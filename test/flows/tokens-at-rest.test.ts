@@ -9,9 +9,10 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SQLITE_FILE_NAME } from '../../src/store/sqlite/index.js';
 import { Browser } from '../support/browser.js';
+import { registerApp } from '../support/factories.js';
 import { TEST_MONGODB_URI, startLinkid, type RunningLinkid } from '../support/linkid.js';
-import { RelyingParty, oidc } from '../support/relying-party.js';
-import { confirmLink, finishAtApp, reasonOf, requestLink } from '../support/sign-in.js';
+import { oidc, type RelyingParty } from '../support/relying-party.js';
+import { confirmLink, finishAtApp, pendingLink as pendingLinkIn, reasonOf, requestLink } from '../support/sign-in.js';
 
 function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
@@ -54,7 +55,7 @@ describe.skipIf(TEST_MONGODB_URI)('oidc artefacts at rest (SQLite files)', () =>
 
   beforeAll(async () => {
     linkid = await startLinkid({ keepData: true });
-    rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Vault' }));
+    rp = await registerApp(linkid, { name: 'Vault' });
     const browser = new Browser();
     const attempt = await rp.authorizationUrl({ scope: 'openid email offline_access', prompt: 'consent' });
     const { mail } = await requestLink(browser, linkid, attempt, 'rest@example.com');
@@ -138,7 +139,7 @@ describe.skipIf(TEST_MONGODB_URI)('files under DATA_DIR', () => {
     umask = process.umask(0);
     try {
       linkid = await startLinkid({ dataDir: path.join(parent, 'data') });
-      const rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Modes' }));
+      const rp = await registerApp(linkid, { name: 'Modes' });
       await requestLink(new Browser(), linkid, await rp.authorizationUrl(), 'modes@example.com');
       await linkid.settle();
     } finally {
@@ -170,5 +171,30 @@ describe.skipIf(TEST_MONGODB_URI)('files under DATA_DIR', () => {
     expect(Object.fromEntries(dirs.map((dir) => [path.relative(parent, dir), mode(dir)]))).toEqual(
       Object.fromEntries(dirs.map((dir) => [path.relative(parent, dir), '700'])),
     );
+  });
+});
+
+describe.skipIf(TEST_MONGODB_URI)('secrets at rest (SQLite files)', () => {
+  let linkid: RunningLinkid;
+  let rp: RelyingParty;
+  beforeAll(async () => {
+    linkid = await startLinkid();
+    rp = await registerApp(linkid);
+  });
+  afterAll(() => linkid.close());
+  const pendingLink = (email: string) => pendingLinkIn(linkid, rp, email);
+
+  it('no raw token appears in the database files or the logs', async () => {
+    const { browser, mail } = await pendingLink('secret@example.com');
+    await finishAtApp(browser, rp, await confirmLink(browser, mail));
+    const files = fs.readdirSync(linkid.dataDir).filter((name) => name.startsWith(SQLITE_FILE_NAME));
+    expect(files.length).toBeGreaterThan(0);
+    const bytes = Buffer.concat(files.map((name) => fs.readFileSync(path.join(linkid.dataDir, name))));
+    expect(bytes.includes(Buffer.from('secret@example.com'))).toBe(true);
+    expect(bytes.includes(Buffer.from(mail.token))).toBe(false);
+    const logs = linkid.logs.join('');
+    expect(logs).toContain('login.confirmed');
+    expect(logs.includes(mail.token)).toBe(false);
+    expect(logs.includes(mail.link)).toBe(false);
   });
 });

@@ -1,9 +1,10 @@
-// Compiles src/ once so tests can run the shipped entry points (dist/main.js, dist/admin/cli.js)
-// exactly as `npm start` and `npm run admin` do.
+// Compiles src/ once per test run, with the same `npm run build` that `npm ci` (prepare) runs, so
+// tests that start the shipped entry points (dist/main.js, dist/admin/cli.js as `linkid-admin`)
+// run the code under test, not the last build. tsc is incremental: an unchanged tree costs little.
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+import path from 'node:path';
 
 export default function setup(): void {
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  const root = path.resolve(import.meta.dirname, '../..');
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit', env: { ...process.env, npm_config_update_notifier: 'false' } });
 }

@@ -1,5 +1,7 @@
 // Starts a real linkid on a loopback port with a fresh DATA_DIR and a real SQLite file, and gives
 // tests what a user has: the issuer URL, the outbox, the admin operations, and the logs.
+// buildLinkid() is the same linkid before anything listens, for route tests that drive
+// app.callback() themselves (supertest).
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,20 +29,26 @@ function databaseUri(base: string, name: string): string {
   return url.href;
 }
 
-export interface RunningLinkid {
+/** A linkid built as src/main.ts builds one, not listening anywhere. */
+export interface BuiltLinkid {
   readonly issuer: string;
   readonly config: Config;
   readonly dataDir: string;
   readonly store: Store;
+  /** The clock linkid runs on (the test's fake one, if it gave one). */
+  readonly clock: Clock;
   readonly app: App;
-  /** The loopback HTTP server linkid answers on. */
-  readonly server: http.Server;
   /** Every log line written so far, as text. */
   readonly logs: string[];
   createClient(input: Partial<CreateClientInput>): Promise<ClientView>;
   /** Waits until no sign-in email is still being prepared or sent. */
   settle(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface RunningLinkid extends BuiltLinkid {
+  /** The loopback HTTP server linkid answers on. */
+  readonly server: http.Server;
 }
 
 export interface StartOptions {
@@ -64,10 +72,29 @@ export interface StartOptions {
 }
 
 export async function startLinkid(options: StartOptions = {}): Promise<RunningLinkid> {
-  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-test-'));
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const built = await buildLinkid({ ...options, port }).catch((error: unknown) => {
+    server.close();
+    throw error;
+  });
+  server.on('request', built.app.app.callback());
+  return {
+    ...built,
+    server,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await built.close();
+    },
+  };
+}
+
+/** linkid for `port` (default 3000, where nothing need listen): ISSUER is http(s)://127.0.0.1:port. */
+export async function buildLinkid(options: StartOptions & { readonly port?: number } = {}): Promise<BuiltLinkid> {
+  const port = options.port ?? 3000;
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-test-'));
   const config = loadConfig({
     PORT: String(port),
     ISSUER: `${options.https ? 'https' : 'http'}://127.0.0.1:${port}`,
@@ -99,7 +126,6 @@ export async function startLinkid(options: StartOptions = {}): Promise<RunningLi
   const transport = options.transport ? options.transport(outbox) : outbox;
   const app = createApp(config, { store, transport, clock, logger, secrets, sendQueueOptions: options.sendQueueOptions });
   if (options.startWorker !== false) app.sendQueue.start();
-  server.on('request', app.app.callback());
   const admin = createClientAdmin({
     store,
     clock,
@@ -111,16 +137,14 @@ export async function startLinkid(options: StartOptions = {}): Promise<RunningLi
     config,
     dataDir,
     store,
+    clock,
     app,
-    server,
     logs,
     settle: () => app.settle(),
     createClient: (input) =>
       admin.create({ name: 'Test App', redirectUris: ['http://localhost:4000/callback'], ...input }),
     async close() {
       await app.sendQueue.stop();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();
       if (config.mongodbUri && !options.keepData) {
         const { default: mongoose } = await import('mongoose');

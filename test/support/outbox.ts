@@ -47,3 +47,8 @@ export async function settledOutbox(linkid: { dataDir: string; settle(): Promise
   await linkid.settle();
   return readOutbox(linkid.dataDir);
 }
+
+/** The mails to `to` once linkid has finished sending (addresses as linkid wrote them). */
+export async function mailsTo(linkid: { dataDir: string; settle(): Promise<void> }, to: string): Promise<OutboxMessage[]> {
+  return (await settledOutbox(linkid)).filter((mail) => mail.to === to);
+}

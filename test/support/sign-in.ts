@@ -1,7 +1,7 @@
 // The magic-link sign-in as a person does it: start at the app, type the address, open the link
 // from the email, press the button, allow the app.
 import { expect } from 'vitest';
-import { formOn, type Browser, type Page } from './browser.js';
+import { Browser, formOn, type Page } from './browser.js';
 import type { RunningLinkid } from './linkid.js';
 import { latestSignInMail, type SignInMail } from './outbox.js';
 import type { AuthorizationAttempt, RelyingParty } from './relying-party.js';
@@ -44,8 +44,15 @@ export async function signIn(browser: Browser, linkid: RunningLinkid, rp: Relyin
   return { attempt, mail, callback, tokens: await rp.redeem(callback, attempt) };
 }
 
-/** The reason code on a refusal page. */
-export const reasonOf = (page: Page) => /Reason: <code>([a-z_]+)<\/code>/.exec(page.body)?.[1];
+/** The reason code on a refusal page (or in its body, for responses read with fetch). */
+export const reasonOf = (page: Page | string) => /Reason: <code>([a-z_]+)<\/code>/.exec(typeof page === 'string' ? page : page.body)?.[1];
+
+/** A sign-in waiting at "check your email" in a fresh browser: that browser and the mail it asked for. */
+export async function pendingLink(linkid: RunningLinkid, rp: RelyingParty, email: string): Promise<{ browser: Browser; mail: SignInMail }> {
+  const browser = new Browser();
+  const { mail } = await requestLink(browser, linkid, await rp.authorizationUrl(), email);
+  return { browser, mail };
+}
 
 /** Opens the app's login page in `browser` and submits `email`; returns the raw response. */
 export async function submitEmail(browser: Browser, rp: RelyingParty, email: string, headers: Record<string, string> = {}): Promise<Page> {

@@ -1,21 +1,16 @@
 // A request whose host is not ISSUER's is refused (the contract in README and docs/SECURITY.md):
 // oidc-provider builds discovery, redirects and form actions from the request's Host, so an answer
 // to `Host: evil.example` would advertise evil.example to whatever caches it. Plain node:http
-// requests, because fetch cannot set Host.
+// requests, because fetch cannot set Host. And whatever host headers a request carries, the link
+// in the email comes from ISSUER alone.
 import http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startLinkid, type RunningLinkid, type StartOptions } from '../support/linkid.js';
+import { describe, expect, it } from 'vitest';
+import { Browser, formOn } from '../support/browser.js';
+import type { RunningLinkid } from '../support/linkid.js';
+import { latestSignInMail, mailsTo } from '../support/outbox.js';
+import { useLinkid } from '../support/use-linkid.js';
 
-const running: RunningLinkid[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((linkid) => linkid.close()));
-});
-
-async function start(options: StartOptions = {}) {
-  const linkid = await startLinkid(options);
-  running.push(linkid);
-  return linkid;
-}
+const { setup, start } = useLinkid();
 
 interface Answer {
   readonly status: number;
@@ -221,5 +216,54 @@ describe('health endpoints', () => {
       expect(answer.status, path).toBe(200);
       expect(JSON.parse(answer.body).status, path).toBe('ok');
     }
+  });
+});
+
+describe('links come only from ISSUER', () => {
+  it('a spoofed Host or X-Forwarded-Host is refused, and the host headers never change the link in the email', async () => {
+    const { linkid, rp } = await setup({ env: { TRUST_PROXY: 'true' } });
+    const browser = new Browser();
+    const form = await browser.follow((await rp.authorizationUrl()).url);
+    const { action } = formOn(form, /\/login$/);
+    const url = new URL(action);
+    const cookie = await browser.jar.getCookieString(action);
+    const postEmail = (email: string, headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const request = http.request(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            method: 'POST',
+            headers: { ...headers, cookie, 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+          },
+          (response) => {
+            response.resume();
+            resolve(response.statusCode!);
+          },
+        );
+        request.on('error', reject);
+        request.end(new URLSearchParams({ email }).toString());
+      });
+
+    // Another host, directly or through the proxy's header: refused before the flow, no mail.
+    expect(await postEmail('spoofed@example.com', { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' })).toBe(421);
+    expect(await mailsTo(linkid, 'spoofed@example.com')).toHaveLength(0);
+
+    // Our host as the trusted proxy reports it, with every other host header an attacker could add:
+    // answered, and the link still comes from ISSUER alone.
+    const status = await postEmail('host@example.com', {
+      host: 'evil.example',
+      'x-forwarded-host': url.host,
+      'x-forwarded-proto': 'http',
+      forwarded: 'host=evil.example;proto=https',
+      'x-forwarded-server': 'evil.example',
+      'x-original-host': 'evil.example',
+    });
+    expect(status).toBe(200);
+    const mail = await latestSignInMail(linkid, 'host@example.com');
+    expect(mail.link.startsWith(`${linkid.issuer}/login/link?token=`)).toBe(true);
+    expect(mail.message.html).not.toContain('evil.example');
+    expect(mail.message.text).not.toContain('evil.example');
   });
 });

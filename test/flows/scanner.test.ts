@@ -1,0 +1,64 @@
+// Mail scanners and link previews follow every link in an email; some press the button, some
+// send HEAD or OPTIONS. None of it may consume the link: the person can still use it afterwards.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256 } from '../../src/login/token-crypto.js';
+import { Browser } from '../support/browser.js';
+import { registerApp } from '../support/factories.js';
+import { startLinkid, type RunningLinkid } from '../support/linkid.js';
+import type { RelyingParty } from '../support/relying-party.js';
+import { confirmLink, pendingLink as pendingLinkIn, reasonOf, requestLink } from '../support/sign-in.js';
+import { useLinkid } from '../support/use-linkid.js';
+
+const { setup } = useLinkid();
+
+describe('scanners and other browsers', () => {
+  let linkid: RunningLinkid;
+  let rp: RelyingParty;
+  beforeAll(async () => {
+    linkid = await startLinkid();
+    rp = await registerApp(linkid);
+  });
+  afterAll(() => linkid.close());
+  const pendingLink = (email: string) => pendingLinkIn(linkid, rp, email);
+
+  it('GET and HEAD of the link never consume it', async () => {
+    const { browser, mail } = await pendingLink('scanned@example.com');
+    for (let i = 0; i < 3; i += 1) expect((await new Browser('Scanner').request(mail.link)).status).toBe(200);
+    expect((await fetch(mail.link, { method: 'HEAD' })).status).toBe(200);
+    const row = await linkid.store.loginTokens.findByHash((await import('../../src/login/token-crypto.js')).sha256(mail.token));
+    expect(row?.usedAt).toBeNull();
+    const confirmed = await confirmLink(browser, mail);
+    expect(confirmed.status).toBe(303);
+  });
+
+  it('a POST without the browser cookies (a scanner pressing the button) consumes nothing', async () => {
+    const { browser, mail } = await pendingLink('pressed@example.com');
+    const scanner = new Browser('Scanner');
+    const page = await scanner.request(mail.link);
+    const posted = await scanner.submit(page, /\/verify$/, {}, 'http');
+    expect(posted.status).toBe(403);
+    expect(reasonOf(posted.body)).toBe('browser_mismatch');
+    expect(posted.body).toContain('browser where you started');
+    expect((await confirmLink(browser, mail)).status).toBe(303);
+  });
+});
+
+describe('used links', () => {
+  it('OPTIONS on the link consumes nothing', async () => {
+    const { linkid, rp } = await setup();
+    const browser = new Browser();
+    const { mail } = await requestLink(browser, linkid, await rp.authorizationUrl(), 'options@example.com');
+    // No handler serves OPTIONS: the router answers with the methods the link has (none that
+    // changes anything), no body and no cookie. Twelve of them, more than the link's per-token
+    // budget (RATE_LIMIT_VERIFY_PER_TOKEN, 10 by default), spend none of it.
+    for (let i = 0; i < 12; i += 1) {
+      const options = await fetch(mail.link, { method: 'OPTIONS' });
+      expect(options.status).toBe(200);
+      expect(options.headers.get('allow')?.split(/,\s*/).sort()).toEqual(['GET', 'HEAD']);
+      expect(await options.text()).toBe('');
+      expect(options.headers.getSetCookie()).toEqual([]);
+    }
+    expect((await linkid.store.loginTokens.findByHash(sha256(mail.token)))?.usedAt).toBeNull();
+    expect((await confirmLink(browser, mail)).status).toBe(303);
+  });
+});
