@@ -20,7 +20,8 @@ async function main(): Promise<void> {
   await transport.check?.();
   const secrets = await loadOrCreateSecrets(config);
   const store = await openStore(config);
-  const { app, settle, sendQueue } = createApp(config, { store, transport, clock: systemClock, logger, secrets });
+  const linkid = createApp(config, { store, transport, clock: systemClock, logger, secrets });
+  const { app, sendQueue } = linkid;
   sendQueue.start();
   const stopPurge = startPurgeJob(store, systemClock, logger, config.purgeIntervalSeconds * 1000);
 
@@ -41,7 +42,8 @@ async function main(): Promise<void> {
     stopPurge();
     server.close(() => {
       // Emails accepted before the signal are still sent before the store closes.
-      settle()
+      void linkid
+        .settle()
         .then(() => sendQueue.stop())
         .then(() => store.close())
         .finally(() => process.exit(0));
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   const message =
     error instanceof ConfigError || error instanceof StoreConnectionError || error instanceof MailConfigError
-      ? (error as Error).message
+      ? error.message
       : (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
         ? `Cannot listen: port already in use (${(error as Error).message})`
         : `linkid failed to start: ${(error as Error).message}`;

@@ -149,7 +149,11 @@ main().then(
       process.stderr.write(`${error.message ? `error: ${error.message}\n` : ''}${USAGE}\n`);
       process.exit(2);
     }
-    const known = error instanceof AdminError || error instanceof ConfigError || error instanceof StoreConnectionError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const known =
+      error instanceof AdminError ||
+      error instanceof ConfigError ||
+      error instanceof StoreConnectionError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`error: ${known ? (error as Error).message : `admin command failed: ${(error as Error).message}`}\n`);
     process.exit(error instanceof AdminError && error.code === 'not_found' ? 1 : 2);
   },

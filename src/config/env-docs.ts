@@ -54,9 +54,7 @@ function defaultCell(doc: VariableDoc): string {
 
 /** The lines between README's markers: the table, then the sections' notes as paragraphs below it. */
 export function renderConfigTable(): string {
-  const rows = sections().flatMap(({ entries }) =>
-    entries.map(([name, doc]) => `| \`${name}\` | ${cell(defaultCell(doc))} | ${cell(doc.meaning)} |`),
-  );
+  const rows = sections().flatMap(({ entries }) => entries.map(([name, doc]) => `| \`${name}\` | ${cell(defaultCell(doc))} | ${cell(doc.meaning)} |`));
   const notes = sections().flatMap(({ name }) => {
     const note = CONFIG_SECTIONS[name].note;
     return note ? ['', ...wrap(note, WIDTH)] : [];

@@ -67,7 +67,10 @@ export interface Config {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, reason: string) {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
     super(`Invalid configuration: ${variable}: ${reason}`);
     this.name = 'ConfigError';
   }
@@ -82,7 +85,12 @@ const integer = (min: number, max: number) =>
     .string()
     .regex(/^\d+$/, { error: 'must be a whole number' })
     .transform(Number)
-    .pipe(z.number().min(min, { error: `must be at least ${min}` }).max(max, { error: `must be at most ${max}` }));
+    .pipe(
+      z
+        .number()
+        .min(min, { error: `must be at least ${min}` })
+        .max(max, { error: `must be at most ${max}` }),
+    );
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -118,7 +126,10 @@ const signingKeysJson = z.string().superRefine((value, ctx) => {
   const valid =
     Array.isArray(keys) &&
     keys.length > 0 &&
-    keys.every((key) => typeof key === 'object' && key !== null && typeof key.kty === 'string' && typeof key.d === 'string' && typeof key.kid === 'string');
+    keys.every((key: unknown) => {
+      const jwk = key as { kty?: unknown; d?: unknown; kid?: unknown } | null;
+      return typeof jwk === 'object' && jwk !== null && typeof jwk.kty === 'string' && typeof jwk.d === 'string' && typeof jwk.kid === 'string';
+    });
   if (!valid) ctx.addIssue({ code: 'custom', message: 'must be a JWKS whose keys are private keys with kty, kid and d' });
 });
 
@@ -137,7 +148,13 @@ const rateRule = z
 // compares like with like: bücher.example here allows anna@BÜCHER.example typed on the form.
 const domainList = z
   .string()
-  .transform((value) => value.split(',').map((domain) => domain.trim()).filter(Boolean).map((domain) => canonicalDomain(domain)))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((domain) => domain.trim())
+      .filter(Boolean)
+      .map((domain) => canonicalDomain(domain)),
+  )
   .refine((domains): domains is string[] => domains.every((domain) => domain !== undefined), {
     error: 'must be comma-separated domains such as example.com,example.org',
   });
@@ -253,7 +270,9 @@ const VARIABLES = {
       'who may get an account: `open` (anyone), `allowlist` (addresses in `SIGNUP_ALLOWED_DOMAINS` and their subdomains), `closed` (existing accounts only). ' +
       'A refused address sees the same pages and states as any other; its email says it cannot sign in there (no link, no code)',
   }),
-  SIGNUP_ALLOWED_DOMAINS: variable('signUp', domainList, { meaning: 'comma-separated domains (an IDN as `bücher.example` or `xn--bcher-kva.example`), required with `SIGNUP=allowlist`' }),
+  SIGNUP_ALLOWED_DOMAINS: variable('signUp', domainList, {
+    meaning: 'comma-separated domains (an IDN as `bücher.example` or `xn--bcher-kva.example`), required with `SIGNUP=allowlist`',
+  }),
 
   SESSION_IDLE_TTL_SECONDS: variable('sessions', integer(300, 365 * 86_400), {
     default: String(14 * 86_400),
@@ -270,10 +289,19 @@ const VARIABLES = {
   RATE_LIMIT_SEND_PER_IP: rateLimit('30/1h', 'sign-in emails requested from one IP address'),
   RATE_LIMIT_SEND_PER_IP_EMAIL: rateLimit('3/10m', 'sign-in emails to one address from one IP address'),
   RATE_LIMIT_SEND_PER_BROWSER: rateLimit('10/1h', 'sign-in emails requested by one browser'),
-  RATE_LIMIT_VERIFY_PER_IP: rateLimit('60/10m', 'look-ups of link values that name no link (opens, confirms, cancels) from one IP address; a real link is not counted, so no other page can spend it away'),
+  RATE_LIMIT_VERIFY_PER_IP: rateLimit(
+    '60/10m',
+    'look-ups of link values that name no link (opens, confirms, cancels) from one IP address; a real link is not counted, so no other page can spend it away',
+  ),
   RATE_LIMIT_VERIFY_PER_TOKEN: rateLimit('10/10m', 'confirms of one link'),
-  RATE_LIMIT_CODE_PER_IP: rateLimit('20/10m', 'code attempts from one IP address (a malformed code, or one from a browser without the binding cookie, is refused without counting)'),
-  RATE_LIMIT_CODE_FAILURES_PER_EMAIL: rateLimit('10/1h', 'comparisons of wrong codes with the codes of one address, across all its emails and sign-ins (a new email does not reset it)'),
+  RATE_LIMIT_CODE_PER_IP: rateLimit(
+    '20/10m',
+    'code attempts from one IP address (a malformed code, or one from a browser without the binding cookie, is refused without counting)',
+  ),
+  RATE_LIMIT_CODE_FAILURES_PER_EMAIL: rateLimit(
+    '10/1h',
+    'comparisons of wrong codes with the codes of one address, across all its emails and sign-ins (a new email does not reset it)',
+  ),
 
   MAIL_TRANSPORT: variable('mail', z.enum(MAIL_TRANSPORTS, { error: `must be one of ${MAIL_TRANSPORTS.join(', ')}` }), {
     defaultText: '`postmark` if `POSTMARK_SERVER_TOKEN` is set, else `outbox`',
@@ -293,20 +321,22 @@ const VARIABLES = {
     z.string().refine((value) => /^https?:$/.test(URL.parse(value)?.protocol ?? ''), { error: 'must be an http(s) URL' }),
     { defaultText: "Postmark's", meaning: 'another base URL for the Postmark API (tests, proxies)' },
   ),
-  POSTMARK_WEBHOOK_AUTH: variable(
-    'mail',
-    z.string().regex(/^[^:\s]+:\S{16,}$/, { error: 'must be user:password with a password of at least 16 characters' }),
-    { meaning: "`user:password` (password 16+ characters) that Postmark's webhooks must send as basic auth; unset disables `/webhooks/postmark`" },
-  ),
+  POSTMARK_WEBHOOK_AUTH: variable('mail', z.string().regex(/^[^:\s]+:\S{16,}$/, { error: 'must be user:password with a password of at least 16 characters' }), {
+    meaning: "`user:password` (password 16+ characters) that Postmark's webhooks must send as basic auth; unset disables `/webhooks/postmark`",
+  }),
   MAIL_FROM: variable('mail', z.string().regex(/^[^\r\n]+@[^\r\n]+$/, { error: 'must be an address such as "linkid <no-reply@example.com>"' }), {
     defaultText: '`$PRODUCT_NAME <no-reply@ISSUER host>`',
     meaning: 'sender of sign-in emails',
   }),
 
   PRODUCT_NAME: variable('branding', z.string().min(1).max(60), { default: 'linkid', meaning: 'name shown on pages and in emails' }),
-  LOGO_URL: variable('branding', z.string().refine((value) => URL.parse(value)?.protocol === 'https:', { error: 'must be an https URL' }), {
-    meaning: 'logo shown at the top of the email, as an https URL',
-  }),
+  LOGO_URL: variable(
+    'branding',
+    z.string().refine((value) => URL.parse(value)?.protocol === 'https:', { error: 'must be an https URL' }),
+    {
+      meaning: 'logo shown at the top of the email, as an https URL',
+    },
+  ),
   SUPPORT_EMAIL: variable('branding', z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, { error: 'must be an email address' }), {
     meaning: 'support address named at the bottom of the email',
   }),
@@ -335,11 +365,9 @@ const VARIABLES = {
       .refine((keys) => keys.every((key) => key.length >= 32), { error: 'must be comma-separated keys of at least 32 characters each, newest first' }),
     { meaning: 'comma-separated cookie keys, newest first, 32+ characters each, instead of `KEYS_DIR/cookie-keys.json`' },
   ),
-  SERVER_SECRET: variable(
-    'keys',
-    z.string().regex(/^[A-Za-z0-9_-]{43,}$/, { error: 'must be at least 32 random bytes, base64url-encoded (43+ characters)' }),
-    { meaning: '32+ random bytes, base64url, instead of `KEYS_DIR/server-secret`' },
-  ),
+  SERVER_SECRET: variable('keys', z.string().regex(/^[A-Za-z0-9_-]{43,}$/, { error: 'must be at least 32 random bytes, base64url-encoded (43+ characters)' }), {
+    meaning: '32+ random bytes, base64url, instead of `KEYS_DIR/server-secret`',
+  }),
 } satisfies Record<string, Variable<z.ZodType>>;
 
 export type VariableName = keyof typeof VARIABLES;
@@ -377,13 +405,11 @@ function checkMailTransport(chosen: (typeof MAIL_TRANSPORTS)[number] | undefined
 
 /** Reads the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const present = Object.fromEntries(
-    CONFIG_VARIABLE_NAMES.flatMap((key) => (env[key] === undefined || env[key] === '' ? [] : [[key, env[key]]])),
-  );
+  const present = Object.fromEntries(CONFIG_VARIABLE_NAMES.flatMap((key) => (env[key] === undefined || env[key] === '' ? [] : [[key, env[key]]])));
   const parsed = schema.safeParse(present);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
+    const [issue] = parsed.error.issues;
+    throw new ConfigError(String(issue?.path[0] ?? 'environment'), issue?.message ?? 'is invalid');
   }
   const values = parsed.data;
   if (values.SIGNUP === 'allowlist' && !values.SIGNUP_ALLOWED_DOMAINS?.length) {
@@ -405,9 +431,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     productName: values.PRODUCT_NAME,
     trustProxy: values.TRUST_PROXY,
     purgeIntervalSeconds: values.PURGE_INTERVAL_SECONDS,
-    rateLimits: Object.freeze(
-      Object.fromEntries(RATE_LIMIT_NAMES.map((name) => [name, values[name]])) as Record<RateLimitName, RateRule>,
-    ),
+    rateLimits: Object.freeze(Object.fromEntries(RATE_LIMIT_NAMES.map((name) => [name, values[name]])) as Record<RateLimitName, RateRule>),
     resendCooldownSeconds: values.RESEND_COOLDOWN_SECONDS,
     codeMaxAttempts: values.CODE_MAX_ATTEMPTS,
     signup: Object.freeze({ policy: values.SIGNUP, allowedDomains: Object.freeze(values.SIGNUP_ALLOWED_DOMAINS ?? []) }),

@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger.js';
 import { REASONS, type Reason } from '../login/reasons.js';
 import type { PageDeps } from './render.js';
 import { renderPage } from './render.js';
+import type { LinkidState } from './state.js';
 
 export class ReasonError extends Error {
   readonly status: number;
@@ -18,7 +19,6 @@ export class ReasonError extends Error {
     this.status = REASONS[reason].status;
   }
 }
-
 
 /** A button on the reason page: a form POST with hidden fields, so scanners cannot press it. */
 export interface ReasonAction {
@@ -48,7 +48,8 @@ export function renderReason(ctx: Context, deps: PageDeps, reason: Reason, optio
   if (retryAfter !== undefined) ctx.set('Retry-After', String(retryAfter));
   if (ctx.accepts('html', 'json') === 'json') {
     ctx.status = info.status;
-    ctx.body = { error: reason, error_description: info.title, request_id: ctx.state.requestId, ...(retryAfter ? { retry_after: retryAfter } : {}) };
+    const requestId = (ctx.state as Partial<LinkidState>).requestId;
+    ctx.body = { error: reason, error_description: info.title, request_id: requestId, ...(retryAfter ? { retry_after: retryAfter } : {}) };
     return;
   }
   const next = options.next ?? (reason === 'rate_limited' && retryAfter ? `Wait ${retryAfter} seconds and try again.` : info.next);

@@ -46,7 +46,10 @@ export function hostCheck(options: { issuer: string; pages: PageDeps; logger: Lo
   const issuer = new URL(options.issuer);
   const scheme = issuer.protocol.slice(0, -1);
   return async (ctx, next) => {
-    if (HOST_FREE_PATHS.has(ctx.path)) return next();
+    if (HOST_FREE_PATHS.has(ctx.path)) {
+      await next();
+      return;
+    }
     const stated = statedScheme(ctx);
     const hostMatches = canonicalHost(ctx.host, issuer.protocol) === issuer.host && !foreignTarget(ctx.originalUrl, issuer);
     if (!hostMatches || (stated !== undefined && stated !== scheme)) {

@@ -15,7 +15,7 @@ export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails
 export async function findInteraction(provider: Provider, ctx: Context): Promise<InteractionDetails | undefined> {
   try {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
-    if (details.uid !== ctx.params.uid) return undefined;
+    if (details.uid !== (ctx.params as { uid?: string } | undefined)?.uid) return undefined;
     formsLeadTo(ctx, details.params.client_id);
     if (isCancelledResult(details.result)) {
       throw new ReasonError('sign_in_cancelled', { link: { url: details.returnTo, label: 'Return to the app' } });

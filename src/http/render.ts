@@ -2,6 +2,7 @@
 // own pages get the same renderer handed in (src/oidc never imports src/http).
 import type { Context } from 'koa';
 import type { Templates } from '../templates.js';
+import type { LinkidState } from './state.js';
 
 export interface PageDeps {
   readonly templates: Templates;
@@ -12,10 +13,11 @@ export type PageRenderer = (ctx: Context, view: string, data: Record<string, unk
 
 export function renderPage(ctx: Context, deps: PageDeps, view: string, data: Record<string, unknown>): void {
   ctx.type = 'html';
+  const state = ctx.state as Partial<LinkidState>;
   ctx.body = deps.templates.html(view, {
     ...data,
-    nonce: ctx.state.nonce,
-    requestId: ctx.state.requestId,
+    nonce: state.nonce,
+    requestId: state.requestId,
     productName: deps.productName,
   });
 }

@@ -4,9 +4,7 @@ import type { LoginTokenRecord } from '../store/port.js';
 import type { Reason } from './reasons.js';
 import { equalDigests } from './token-crypto.js';
 
-export type Decision =
-  | { readonly allow: true }
-  | { readonly allow: false; readonly reason: Reason; readonly retryAfterSeconds?: number };
+export type Decision = { readonly allow: true } | { readonly allow: false; readonly reason: Reason; readonly retryAfterSeconds?: number };
 
 const allow: Decision = { allow: true };
 const deny = (reason: Reason): Decision => ({ allow: false, reason });
@@ -35,10 +33,11 @@ export interface ConfirmRequest {
  */
 export function decideConfirm(request: ConfirmRequest): Decision {
   if (!request.sameOrigin) return deny('origin_mismatch');
-  const opened = decideLinkOpen(request.token, request.now);
-  if (!opened.allow) return opened;
-  if (request.token!.interactionUid !== request.interactionUid) return deny('interaction_mismatch');
-  if (!request.bindingHash || !equalDigests(request.bindingHash, request.token!.bindingHash)) return deny('browser_mismatch');
+  const { token } = request;
+  const opened = decideLinkOpen(token, request.now);
+  if (!opened.allow || !token) return opened.allow ? deny('token_unknown') : opened;
+  if (token.interactionUid !== request.interactionUid) return deny('interaction_mismatch');
+  if (!request.bindingHash || !equalDigests(request.bindingHash, token.bindingHash)) return deny('browser_mismatch');
   return allow;
 }
 
@@ -58,9 +57,4 @@ export function decideSignup(policy: SignupPolicy, email: string, hasAccount: bo
     if (policy.allowedDomains.some((allowed) => domain === allowed || domain.endsWith(`.${allowed}`))) return allow;
   }
   return deny('signup_closed');
-}
-
-/** The first refusal among decisions taken in order, or allow. */
-export function firstRefusal(decisions: readonly Decision[]): Decision {
-  return decisions.find((decision) => !decision.allow) ?? allow;
 }

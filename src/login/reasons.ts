@@ -84,7 +84,8 @@ export const REASONS = {
   sign_in_cancelled: {
     status: 410,
     title: 'This sign-in was cancelled',
-    message: 'Someone with access to the email pressed "This wasn\'t me", so this sign-in has ended. Its link and code no longer work, and no new email can be sent for it.',
+    message:
+      'Someone with access to the email pressed "This wasn\'t me", so this sign-in has ended. Its link and code no longer work, and no new email can be sent for it.',
     next: 'If that was a mistake, go back to the app and start a new sign-in.',
   },
   invalid_email: {
@@ -126,5 +127,3 @@ export const REASONS = {
 } as const satisfies Record<string, ReasonInfo>;
 
 export type Reason = keyof typeof REASONS;
-
-export const isReason = (value: string): value is Reason => Object.hasOwn(REASONS, value);

@@ -20,4 +20,5 @@ export function equalDigests(a: string, b: string): boolean {
 
 /** Tokens are 43 base64url characters; anything else is rejected before touching the store. */
 export const LINK_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-export const BINDING_NONCE_PATTERN = LINK_TOKEN_PATTERN;
+/** Binding nonces are made like link tokens (32 random bytes, base64url). */
+export const BINDING_NONCE_PATTERN = /^[A-Za-z0-9_-]{43}$/;

@@ -33,7 +33,7 @@ function classify(error: unknown): MailDeliveryError {
 
 export function createPostmarkTransport(options: PostmarkOptions): MailTransport {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const client = new ServerClient(options.serverToken, clientOptions(options.apiUrl, timeoutMs) as ConstructorParameters<typeof ServerClient>[1]);
+  const client = new ServerClient(options.serverToken, clientOptions(options.apiUrl, timeoutMs));
   return {
     kind: 'postmark',
     async deliver(message) {

@@ -92,7 +92,8 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
     await store.mailQueue.complete(mail.id, owner, outcome, clock.now());
     const fields = { mailId: mail.id, tag: mail.tag, attempt: mail.attempts, requestId: mail.requestId };
     if (outcome.status === 'sent') audit('mail.sent', { ...fields, transport: transport.kind });
-    else if (outcome.status === 'retry') logger.warn({ ...fields, error: outcome.error, nextAttemptAt: new Date(outcome.nextAttemptAt).toISOString() }, 'mail send will be retried');
+    else if (outcome.status === 'retry')
+      logger.warn({ ...fields, error: outcome.error, nextAttemptAt: new Date(outcome.nextAttemptAt).toISOString() }, 'mail send will be retried');
     else audit(outcome.status === 'suppressed' ? 'mail.suppressed' : 'mail.failed', { ...fields, error: outcome.error });
     return true;
   };

@@ -1,7 +1,7 @@
 // The bridge between oidc-provider's adapter interface and the Store port. One adapter per
 // model name; clients come from the clients table (registered with the admin CLI), everything
 // else from the generic model store, under digests of their ids (see artefacts-at-rest.ts).
-import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter } from 'oidc-provider';
 import type { Clock } from '../clock.js';
 import type { OidcPayload, Store } from '../store/port.js';
 import { createArtefactsAtRest, type ArtefactsAtRest } from './artefacts-at-rest.js';
@@ -14,7 +14,7 @@ function clientAdapter(store: Store, serverSecret: Buffer): Adapter {
   return {
     async find(id) {
       const client = await store.clients.find(id);
-      return client && (toOidcClientMetadata(client, serverSecret) as AdapterPayload);
+      return client && toOidcClientMetadata(client, serverSecret);
     },
     upsert: readOnly,
     destroy: readOnly,
@@ -46,21 +46,18 @@ async function refuseReplay(model: string, key: string, store: Store, atRest: Ar
   if (model === 'PushedAuthorizationRequest') throw new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
   const grantId = (await store.oidc.find(model, key, now))?.grantId;
   if (typeof grantId === 'string') {
-    await Promise.all([
-      ...GRANT_BOUND_MODELS.map((bound) => store.oidc.revokeByGrantId(bound, grantId)),
-      store.oidc.destroy('Grant', atRest.key(grantId)),
-    ]);
+    await Promise.all([...GRANT_BOUND_MODELS.map((bound) => store.oidc.revokeByGrantId(bound, grantId)), store.oidc.destroy('Grant', atRest.key(grantId))]);
   }
   throw new errors.InvalidGrant(REPLAY_LABELS[model] ?? 'grant already used');
 }
 
 function modelAdapter(model: string, store: Store, clock: Clock, atRest: ArtefactsAtRest): Adapter {
   const models = store.oidc;
-  const restored = (stored: OidcPayload | undefined, id?: string) => stored && (atRest.fromRest(model, stored, id) as AdapterPayload | undefined);
+  const restored = (stored: OidcPayload | undefined, id?: string) => stored && atRest.fromRest(model, stored, id);
   return {
     async upsert(id, payload, expiresIn) {
       const expiresAt = expiresIn ? clock.now() + expiresIn * 1000 : null;
-      await models.upsert(model, atRest.key(id), atRest.toRest(model, id, payload as OidcPayload), expiresAt);
+      await models.upsert(model, atRest.key(id), atRest.toRest(model, id, payload), expiresAt);
     },
     find: async (id) => restored(await models.find(model, atRest.key(id), clock.now()), id),
     findByUid: async (uid) => restored(await models.findByUid(model, uid, clock.now())),

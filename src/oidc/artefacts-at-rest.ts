@@ -51,8 +51,8 @@ export interface ArtefactsAtRest {
 function take(payload: Record<string, unknown>, path: MemberPath): unknown {
   let parent: unknown = payload;
   for (const name of path.slice(0, -1)) parent = parent && typeof parent === 'object' ? (parent as Record<string, unknown>)[name] : undefined;
-  if (!parent || typeof parent !== 'object') return undefined;
-  const last = path.at(-1)!;
+  const last = path.at(-1);
+  if (!parent || typeof parent !== 'object' || last === undefined) return undefined;
   const value = (parent as Record<string, unknown>)[last];
   delete (parent as Record<string, unknown>)[last];
   return value;
@@ -64,7 +64,8 @@ function put(payload: Record<string, unknown>, path: MemberPath, value: unknown)
     if (!parent[name] || typeof parent[name] !== 'object') parent[name] = {};
     parent = parent[name] as Record<string, unknown>;
   }
-  parent[path.at(-1)!] = value;
+  const last = path.at(-1);
+  if (last !== undefined) parent[last] = value;
 }
 
 export function createArtefactsAtRest(serverSecret: Buffer): ArtefactsAtRest {

@@ -31,9 +31,9 @@ export function createProvider({ config, store, clock, secrets, renderPage }: Pr
     ...featuresConfiguration,
     ...pageConfig,
     features: { ...featuresConfiguration.features, ...pageConfig.features } as Configuration['features'],
-    adapter: createAdapterFactory(store, clock, secrets.serverSecret) as unknown as Configuration['adapter'],
+    adapter: createAdapterFactory(store, clock, secrets.serverSecret),
     findAccount: createFindAccount(store),
-    jwks: secrets.signingKeys as Configuration['jwks'],
+    jwks: secrets.signingKeys,
     cookies: {
       keys: secrets.cookieKeys,
       // Over https the session cookie is __Host- (this origin only, Path=/); interaction cookies are

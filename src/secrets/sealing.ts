@@ -14,8 +14,7 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 /** A key of 32 bytes for `purpose`, derived from the server secret (HKDF-SHA256). */
-export const deriveKey = (serverSecret: Buffer, purpose: string): Buffer =>
-  Buffer.from(hkdfSync('sha256', serverSecret, Buffer.alloc(0), purpose, 32));
+export const deriveKey = (serverSecret: Buffer, purpose: string): Buffer => Buffer.from(hkdfSync('sha256', serverSecret, Buffer.alloc(0), purpose, 32));
 
 export function createSealer(serverSecret: Buffer, purpose: string): Sealer {
   const key = deriveKey(serverSecret, purpose);

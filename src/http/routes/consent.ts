@@ -27,7 +27,8 @@ export interface ConsentDeps {
 
 function requestedScopes(details: InteractionDetails): string[] {
   const missing = details.prompt.details.missingOIDCScope;
-  const scopes = Array.isArray(missing) ? (missing as string[]) : String(details.params.scope ?? 'openid').split(' ');
+  const requested = typeof details.params.scope === 'string' ? details.params.scope : 'openid';
+  const scopes = Array.isArray(missing) ? (missing as string[]) : requested.split(' ');
   return scopes.filter((scope) => scope in SCOPE_WORDS);
 }
 
@@ -77,11 +78,6 @@ export function consentRoutes(router: Router<LinkidState>, deps: ConsentDeps): v
       return;
     }
     deps.audit('consent.denied', { clientId: details.params.client_id, accountId: details.session?.accountId });
-    await finishInteraction(
-      deps.provider,
-      ctx,
-      { error: 'access_denied', error_description: 'End-User denied consent' },
-      { mergeWithLastSubmission: false },
-    );
+    await finishInteraction(deps.provider, ctx, { error: 'access_denied', error_description: 'End-User denied consent' }, { mergeWithLastSubmission: false });
   });
 }

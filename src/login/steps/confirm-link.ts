@@ -43,7 +43,12 @@ export function createConfirmLink(deps: SignInDeps, kit: StepKit) {
       if (!checked.allow) return checked;
       const outcome = await deps.store.loginTokens.consume(checked.token.hash, deps.clock.now());
       if (!outcome.consumed) return kit.refuse({ allow: false, reason: outcome.reason }, { step: 'consume', tokenId: kit.tokenId(checked.token) });
-      deps.audit('login.confirmed', { tokenId: kit.tokenId(outcome.token), clientId: outcome.token.clientId, interactionUid: input.interactionUid, via: 'link' });
+      deps.audit('login.confirmed', {
+        tokenId: kit.tokenId(outcome.token),
+        clientId: outcome.token.clientId,
+        interactionUid: input.interactionUid,
+        via: 'link',
+      });
       return { allow: true, token: outcome.token };
     },
 

@@ -26,8 +26,7 @@ export const featuresConfiguration: Configuration = {
   // RFC 9207: clients can check which issuer answered.
   // (oidc-provider adds `iss` to every authorization response by default.)
   rotateRefreshToken: () => true,
-  issueRefreshToken: async (_ctx, client, code) =>
-    client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+  issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
   // Browser apps may call the token, userinfo and revocation endpoints from the origins of their
   // own redirect URIs, and from nowhere else.
   clientBasedCORS: (_ctx: KoaContextWithOIDC, origin: string, client: unknown) =>

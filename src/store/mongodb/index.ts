@@ -96,16 +96,18 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     mailQueue: createMongoMailQueue(mails),
     suppressions: createMongoSuppressions(suppressions),
     createRateLimiter(rule) {
-      return flexibleRateLimiter(new RateLimiterMongo({
-        storeClient: connection.getClient(),
-        dbName: connection.db!.databaseName,
-        tableName: RATE_LIMIT_COLLECTION,
-        disableIndexesCreation: true,
-        keyPrefix: rule.keyPrefix,
-        points: rule.points,
-        duration: rule.durationSeconds,
-        blockDuration: rule.blockDurationSeconds ?? 0,
-      }));
+      return flexibleRateLimiter(
+        new RateLimiterMongo({
+          storeClient: connection.getClient(),
+          dbName: connection.name,
+          tableName: RATE_LIMIT_COLLECTION,
+          disableIndexesCreation: true,
+          keyPrefix: rule.keyPrefix,
+          points: rule.points,
+          duration: rule.durationSeconds,
+          blockDuration: rule.blockDurationSeconds ?? 0,
+        }),
+      );
     },
     isUnavailable: isMongoUnavailable,
     // TTL indexes do this on their own within about a minute; purging here as well keeps both
@@ -113,14 +115,18 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     async purgeExpired(now, batchSize) {
       let removed = 0;
       for (const model of purgeable()) {
-        const expired = await model.find({ expiresAt: { $lte: new Date(now) } }, { _id: 1 }).limit(batchSize).lean();
+        const expired = await model
+          .find({ expiresAt: { $lte: new Date(now) } }, { _id: 1 })
+          .limit(batchSize)
+          .lean();
         if (expired.length === 0) continue;
         removed += (await model.deleteMany({ _id: { $in: expired.map((doc) => doc._id) } })).deletedCount;
       }
       return removed;
     },
     async ping() {
-      await connection.db!.admin().ping();
+      if (!connection.db) throw new Error('MongoDB connection is closed');
+      await connection.db.admin().ping();
     },
     async close() {
       await connection.close();

@@ -50,11 +50,7 @@ export function createMongoLoginTokens(tokens: Model<LoginTokenDoc>): LoginToken
     },
     async consume(hash, now) {
       const consumed = await tokens
-        .findOneAndUpdate(
-          { hash, usedAt: null, expiresAt: { $gt: new Date(now) } },
-          { $set: { usedAt: new Date(now) } },
-          { returnDocument: 'after' },
-        )
+        .findOneAndUpdate({ hash, usedAt: null, expiresAt: { $gt: new Date(now) } }, { $set: { usedAt: new Date(now) } }, { returnDocument: 'after' })
         .lean();
       if (consumed) return { consumed: true, token: toRecord(consumed) };
       const doc = await tokens.findOne({ hash }).lean();

@@ -83,7 +83,10 @@ export function createMongoMailQueue(mails: Model<MailDoc>): MailQueueStore {
       return result.modifiedCount > 0;
     },
     async purgeFinished(before, batchSize) {
-      const finished = await mails.find({ status: { $ne: 'queued' }, updatedAt: { $lt: new Date(before) } }, { _id: 1 }).limit(batchSize).lean();
+      const finished = await mails
+        .find({ status: { $ne: 'queued' }, updatedAt: { $lt: new Date(before) } }, { _id: 1 })
+        .limit(batchSize)
+        .lean();
       if (finished.length === 0) return 0;
       return (await mails.deleteMany({ _id: { $in: finished.map((doc) => doc._id) } })).deletedCount;
     },
@@ -93,11 +96,7 @@ export function createMongoMailQueue(mails: Model<MailDoc>): MailQueueStore {
 export function createMongoSuppressions(suppressions: Model<SuppressionDoc>): SuppressionStore {
   return {
     async suppress(email, reason, now) {
-      await suppressions.updateOne(
-        { _id: addressKey(email) },
-        { $setOnInsert: { reason, createdAt: new Date(now) } },
-        { upsert: true },
-      );
+      await suppressions.updateOne({ _id: addressKey(email) }, { $setOnInsert: { reason, createdAt: new Date(now) } }, { upsert: true });
     },
     async reasonFor(email) {
       return (await suppressions.findById(addressKey(email)).lean())?.reason;

@@ -54,10 +54,7 @@ export function createMongoOidcModels(connection: Connection): MongoOidcModels {
       // A JSON round trip, as the SQLite store does: undefined members vanish instead of being
       // stored as null (the driver's default), so both stores hand oidc-provider the same payload.
       const payload = JSON.parse(JSON.stringify(rawPayload)) as OidcPayload;
-      const update =
-        expiresAt === null
-          ? { $set: { payload }, $unset: { expiresAt: 1 } }
-          : { $set: { payload, expiresAt: new Date(expiresAt) } };
+      const update = expiresAt === null ? { $set: { payload }, $unset: { expiresAt: 1 } } : { $set: { payload, expiresAt: new Date(expiresAt) } };
       await (await modelFor(model)).updateOne({ _id: id }, update, { upsert: true });
     },
     async find(model, id, now) {
@@ -70,10 +67,9 @@ export function createMongoOidcModels(connection: Connection): MongoOidcModels {
       return payloadOf(await (await modelFor(model)).findOne({ 'payload.userCode': userCode, ...live(now) }, { payload: 1 }).lean());
     },
     async consume(model, id, now) {
-      const result = await (await modelFor(model)).updateOne(
-        { _id: id, 'payload.consumed': { $exists: false }, ...live(now) },
-        { $set: { 'payload.consumed': Math.floor(now / 1000) } },
-      );
+      const result = await (
+        await modelFor(model)
+      ).updateOne({ _id: id, 'payload.consumed': { $exists: false }, ...live(now) }, { $set: { 'payload.consumed': Math.floor(now / 1000) } });
       return result.modifiedCount === 1;
     },
     async destroy(model, id) {

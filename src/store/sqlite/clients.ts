@@ -37,8 +37,7 @@ export function createSqliteClients(db: Database): ClientStore {
   const byId = db.prepare<[string], Row>('SELECT * FROM clients WHERE client_id = ?');
   const all = db.prepare<[], Row>('SELECT * FROM clients ORDER BY created_at, client_id');
   const remove = db.prepare('DELETE FROM clients WHERE client_id = ?');
-  const setSalt = db.prepare(
-    'UPDATE clients SET secret_salt = @secretSalt, updated_at = @now WHERE client_id = @clientId');
+  const setSalt = db.prepare('UPDATE clients SET secret_salt = @secretSalt, updated_at = @now WHERE client_id = @clientId');
 
   return {
     async create(client) {

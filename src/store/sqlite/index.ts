@@ -46,7 +46,8 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     ['rate_limits', 'expire'],
   ].map(([table, column]) =>
     db.prepare(`DELETE FROM ${table} WHERE rowid IN (
-      SELECT rowid FROM ${table} WHERE ${column} IS NOT NULL AND ${column} <= @now LIMIT @limit)`));
+      SELECT rowid FROM ${table} WHERE ${column} IS NOT NULL AND ${column} <= @now LIMIT @limit)`),
+  );
   const ping = db.prepare('SELECT 1');
 
   return {
@@ -58,16 +59,18 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     mailQueue: createSqliteMailQueue(db),
     suppressions: createSqliteSuppressions(db),
     createRateLimiter(rule) {
-      return flexibleRateLimiter(new RateLimiterSQLite({
-        storeClient: db,
-        storeType: 'better-sqlite3',
-        tableName: 'rate_limits',
-        tableCreated: true,
-        keyPrefix: rule.keyPrefix,
-        points: rule.points,
-        duration: rule.durationSeconds,
-        blockDuration: rule.blockDurationSeconds ?? 0,
-      }));
+      return flexibleRateLimiter(
+        new RateLimiterSQLite({
+          storeClient: db,
+          storeType: 'better-sqlite3',
+          tableName: 'rate_limits',
+          tableCreated: true,
+          keyPrefix: rule.keyPrefix,
+          points: rule.points,
+          duration: rule.durationSeconds,
+          blockDuration: rule.blockDurationSeconds ?? 0,
+        }),
+      );
     },
     isUnavailable(error) {
       const code = (error as { code?: unknown } | undefined)?.code;

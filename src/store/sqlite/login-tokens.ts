@@ -66,10 +66,9 @@ export function createSqliteLoginTokens(db: Database): LoginTokenStore {
       return row && toRecord(row);
     },
     async consume(hash, now) {
-      if (consume.run({ hash, now }).changes === 1) {
-        return { consumed: true, token: toRecord(byHash.get(hash)!) };
-      }
+      const won = consume.run({ hash, now }).changes === 1;
       const row = byHash.get(hash);
+      if (won && row) return { consumed: true, token: toRecord(row) };
       if (!row) return { consumed: false, reason: 'token_unknown' };
       if (row.used_at !== null) return { consumed: false, reason: 'token_used' };
       return { consumed: false, reason: 'token_expired' };

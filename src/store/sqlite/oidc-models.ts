@@ -14,12 +14,13 @@ export function createSqliteOidcModels(db: Database): OidcModelStore {
     ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, uid = excluded.uid,
       user_code = excluded.user_code, grant_id = excluded.grant_id, expires_at = excluded.expires_at`);
   const live = '(expires_at IS NULL OR expires_at > @now)';
-  const find = db.prepare<{ model: string; id: string; now: number }, Row>(
-    `SELECT payload FROM oidc_models WHERE model = @model AND id = @id AND ${live}`);
+  const find = db.prepare<{ model: string; id: string; now: number }, Row>(`SELECT payload FROM oidc_models WHERE model = @model AND id = @id AND ${live}`);
   const findByUid = db.prepare<{ model: string; uid: string; now: number }, Row>(
-    `SELECT payload FROM oidc_models WHERE model = @model AND uid = @uid AND ${live} LIMIT 1`);
+    `SELECT payload FROM oidc_models WHERE model = @model AND uid = @uid AND ${live} LIMIT 1`,
+  );
   const findByUserCode = db.prepare<{ model: string; userCode: string; now: number }, Row>(
-    `SELECT payload FROM oidc_models WHERE model = @model AND user_code = @userCode AND ${live} LIMIT 1`);
+    `SELECT payload FROM oidc_models WHERE model = @model AND user_code = @userCode AND ${live} LIMIT 1`,
+  );
   const consume = db.prepare(`
     UPDATE oidc_models SET payload = json_set(payload, '$.consumed', @consumed)
     WHERE model = @model AND id = @id AND json_extract(payload, '$.consumed') IS NULL AND ${live}`);

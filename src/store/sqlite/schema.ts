@@ -111,9 +111,11 @@ export function migrate(db: Database): void {
   if (current > MIGRATIONS.length) {
     throw new Error(`The database schema (version ${current}) is newer than this linkid (${MIGRATIONS.length}); upgrade linkid.`);
   }
-  for (let version = current; version < MIGRATIONS.length; version += 1) {
+  for (const [index, migration] of MIGRATIONS.entries()) {
+    if (index < current) continue;
+    const version = index;
     db.transaction(() => {
-      db.exec(MIGRATIONS[version]!);
+      db.exec(migration);
       db.pragma(`user_version = ${version + 1}`);
     }).immediate();
   }

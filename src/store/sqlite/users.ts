@@ -38,7 +38,9 @@ export function createSqliteUsers(db: Database): UserStore {
     async findOrCreate(email, newId, now) {
       const emailKey = addressKey(email);
       const created = insert.run({ id: newId, email, emailKey, now }).changes === 1;
-      return { user: toUser(byKey.get(emailKey)!), created };
+      const row = byKey.get(emailKey);
+      if (!row) throw new Error('the account just written cannot be read back');
+      return { user: toUser(row), created };
     },
     async recordLogin(id, now) {
       touch.run({ id, now });
