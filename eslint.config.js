@@ -24,7 +24,11 @@ export default tseslint.config(
       // throw becomes a rejection, as MongoDB's would. That is the point, not an oversight.
       '@typescript-eslint/require-await': 'off',
     },
-    settings: { 'import-x/resolver': { node: true }, 'import-x/extensions': ['.ts', '.js'] },
+    settings: {
+      'import-x/resolver': { typescript: true, node: true },
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/extensions': ['.ts', '.js'],
+    },
   },
   {
     // In tests, a wrong `!` or an untyped JSON body fails the test loudly, which is what a test is

@@ -10,7 +10,9 @@ import { storeContract } from './store-contract.js';
 const uri = process.env.MONGODB_URI;
 
 if (!uri) {
-  console.warn('[contract] MongoDB run NOT DONE: MONGODB_URI is not set (run `npm run test:mongo` on a machine that can download mongod, or point MONGODB_URI at a server)');
+  console.warn(
+    '[contract] MongoDB run NOT DONE: MONGODB_URI is not set (run `npm run test:mongo` on a machine that can download mongod, or point MONGODB_URI at a server)',
+  );
   describe.skip('Store contract: mongodb (MONGODB_URI not set)', () => undefined);
 } else {
   let dbUri = '';

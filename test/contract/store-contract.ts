@@ -432,7 +432,11 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const again = await store.mailQueue.claimNext('w', T0 + 4000, 1000);
         expect(again).toMatchObject({ attempts: 2, lastError: 'HTTP 503', sealed: 'sealed-content' });
         await store.mailQueue.complete(mail.id, 'w', { status: 'failed', error: 'gave up' }, T0 + 4001);
-        expect(await store.mailQueue.latestFor(mail.interactionUid!, mail.bindingHash!)).toMatchObject({ status: 'failed', sealed: null, lastError: 'gave up' });
+        expect(await store.mailQueue.latestFor(mail.interactionUid!, mail.bindingHash!)).toMatchObject({
+          status: 'failed',
+          sealed: null,
+          lastError: 'gave up',
+        });
         expect(await store.mailQueue.claimNext('w', T0 + 10 ** 9, 1000)).toBeUndefined();
       });
 

@@ -39,8 +39,18 @@ afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
 describe('npx linkid-admin client', () => {
   it('creates, lists, rotates and deletes clients, printing only JSON on stdout', async () => {
-    const created = await admin('client', 'create', '--name', 'Wiki', '--redirect-uri', 'https://wiki.example.com/cb',
-      '--redirect-uri', 'http://localhost:8080/cb', '--post-logout-redirect-uri', 'https://wiki.example.com/');
+    const created = await admin(
+      'client',
+      'create',
+      '--name',
+      'Wiki',
+      '--redirect-uri',
+      'https://wiki.example.com/cb',
+      '--redirect-uri',
+      'http://localhost:8080/cb',
+      '--post-logout-redirect-uri',
+      'https://wiki.example.com/',
+    );
     expect(created.code, created.stderr).toBe(0);
     const client = JSON.parse(created.stdout);
     expect(client).toMatchObject({
@@ -104,7 +114,11 @@ describe('npx linkid-admin suppression', () => {
     await store.close();
   });
 
-  const jsonLines = (stdout: string) => stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as unknown);
+  const jsonLines = (stdout: string) =>
+    stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as unknown);
 
   it('lists suppressions as JSON lines, one object per address', async () => {
     const listed = await admin('suppression', 'list');
@@ -119,8 +133,13 @@ describe('npx linkid-admin suppression', () => {
     const lifted = await admin('suppression', 'lift', '  Bounced@EXAMPLE.com ');
     expect(lifted.code, lifted.stderr).toBe(0);
     expect(JSON.parse(lifted.stdout)).toEqual({ lifted: 'bounced@example.com', reason: 'HardBounce' });
-    const audit = lifted.stderr.split('\n').filter((line) => line.includes('"channel":"audit"')).map((line) => JSON.parse(line));
-    expect(audit).toEqual([expect.objectContaining({ event: 'suppression.lifted', emailHash: sha256('bounced@example.com').slice(0, 32), reason: 'HardBounce' })]);
+    const audit = lifted.stderr
+      .split('\n')
+      .filter((line) => line.includes('"channel":"audit"'))
+      .map((line) => JSON.parse(line));
+    expect(audit).toEqual([
+      expect.objectContaining({ event: 'suppression.lifted', emailHash: sha256('bounced@example.com').slice(0, 32), reason: 'HardBounce' }),
+    ]);
     // npm's own warnings (about the machine's npm config, say) are not ours; what linkid writes must not hold the address.
     const ours = lifted.stderr.split('\n').filter((line) => !line.startsWith('> ') && !line.startsWith('npm '));
     expect(ours.join('\n').toLowerCase()).not.toContain('bounced@example.com');
@@ -152,7 +171,7 @@ describe('npx linkid-admin suppression', () => {
 });
 
 describe('npm run --silent admin --', () => {
-  it('prints only the command\'s JSON on stdout, and an error only on stderr', async () => {
+  it("prints only the command's JSON on stdout, and an error only on stderr", async () => {
     const created = await npmRunAdmin('client', 'create', '--name', 'Via npm run', '--redirect-uri', 'https://run.example.com/cb');
     expect(created.code, created.stderr).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({ client_name: 'Via npm run', redirect_uris: ['https://run.example.com/cb'] });
@@ -170,13 +189,19 @@ describe('npm start', () => {
       (error: { code: number; stderr: string }) => error,
     );
     expect((result as { code: number }).code).toBe(1);
-    expect((result as { stderr: string }).stderr.trim()).toBe('Invalid configuration: ISSUER: must use https unless the host is localhost or a loopback address');
+    expect((result as { stderr: string }).stderr.trim()).toBe(
+      'Invalid configuration: ISSUER: must use https unless the host is localhost or a loopback address',
+    );
   });
 
   it('stops when an https ISSUER would write live sign-in links to the outbox without being told to', async () => {
     const env = { ...process.env, DATA_DIR: dataDir, ISSUER: 'https://id.example.com', POSTMARK_SERVER_TOKEN: '', MAIL_TRANSPORT: '' };
     // A regression would start listening instead: the timeout kills it and the test fails.
-    const result = (await run('node', ['dist/main.js'], { cwd: root, env: { ...env, PORT: String(20_000 + Math.floor(Math.random() * 20_000)) }, timeout: 10_000 }).catch((error: { code: number; stderr: string }) => error)) as { code: number; stderr: string };
+    const result = (await run('node', ['dist/main.js'], {
+      cwd: root,
+      env: { ...env, PORT: String(20_000 + Math.floor(Math.random() * 20_000)) },
+      timeout: 10_000,
+    }).catch((error: { code: number; stderr: string }) => error)) as { code: number; stderr: string };
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe(
       'Invalid configuration: MAIL_TRANSPORT: ISSUER is https but no mail provider is configured: set POSTMARK_SERVER_TOKEN, or MAIL_TRANSPORT=outbox to write live sign-in links to DATA_DIR/outbox on purpose',
@@ -188,11 +213,16 @@ describe('npm start', () => {
     const start = async () => {
       const child = spawn('node', ['dist/main.js'], { cwd: root, env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' } });
       for (let i = 0; i < 100; i += 1) {
-        const ok = await fetch(`http://localhost:${port}/healthz`).then((r) => r.ok, () => false);
+        const ok = await fetch(`http://localhost:${port}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (ok) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      const discovery = (await (await fetch(`http://localhost:${port}/.well-known/openid-configuration`)).json()) as Record<string, any>;
+      const discovery = (await (await fetch(`http://localhost:${port}/.well-known/openid-configuration`)).json()) as Record<string, unknown> & {
+        jwks_uri: string;
+      };
       const jwks = (await (await fetch(discovery.jwks_uri)).json()) as { keys: { alg: string }[] };
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));

@@ -47,7 +47,7 @@ describe('one mailbox, one account', () => {
     ['a zero-width joiner', 'ka\u200Drl@example.com'],
     ['a soft hyphen', 'karl\u00AD@example.com'],
     ['a Cyrillic а', 'k\u0430rl@example.com'],
-  ])('puts no link into karl@example.com\'s account in a mail for a look-alike with %s', async (_what, lookalike) => {
+  ])("puts no link into karl@example.com's account in a mail for a look-alike with %s", async (_what, lookalike) => {
     const { linkid, rp } = await setup();
     const karl = await typeAndFollow(linkid, rp, 'karl@example.com');
     expect(karl.signedIn).toHaveLength(1);
@@ -71,7 +71,7 @@ describe('one mailbox, one account', () => {
     expect(attack.signedIn).toEqual([]);
   });
 
-  it('signs KARL@Example.COM in to karl@example.com\'s account, mailing karl@example.com', async () => {
+  it("signs KARL@Example.COM in to karl@example.com's account, mailing karl@example.com", async () => {
     const { linkid, rp } = await setup();
     const first = await typeAndFollow(linkid, rp, 'KARL@Example.COM');
     const second = await typeAndFollow(linkid, rp, 'karl@example.com');

@@ -31,7 +31,9 @@ const writtenTo = (linkid: RunningLinkid, to: string) => readOutbox(linkid.dataD
 async function deliveryStatus(browser: Browser, page: Page): Promise<unknown> {
   const url = /data-url="([^"]+)"/.exec(page.body)?.[1];
   if (!url) throw new Error('no delivery status URL on the page');
-  const response = await fetch(new URL(url, page.url), { headers: { accept: 'application/json', cookie: await browser.jar.getCookieString(new URL(url, page.url).href) } });
+  const response = await fetch(new URL(url, page.url), {
+    headers: { accept: 'application/json', cookie: await browser.jar.getCookieString(new URL(url, page.url).href) },
+  });
   return { status: response.status, body: await response.json() };
 }
 

@@ -36,7 +36,7 @@ describe('headers and cookies', () => {
       scope: 'openid',
       code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
       code_challenge_method: 'S256',
-    })}`;
+    }).toString()}`;
     const toInteraction = await browser.request(authUrl);
     expect(toInteraction.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
     const setCookies = toInteraction.headers.getSetCookie();

@@ -22,7 +22,12 @@ interface Answer {
 const listeningPort = (linkid: RunningLinkid) => linkid.config.port;
 
 /** Sends a request to linkid's socket with exactly these headers (`host: undefined` sends none). */
-function send(linkid: RunningLinkid, path: string, headers: Record<string, string | undefined>, init: { method?: string; body?: string } = {}): Promise<Answer> {
+function send(
+  linkid: RunningLinkid,
+  path: string,
+  headers: Record<string, string | undefined>,
+  init: { method?: string; body?: string } = {},
+): Promise<Answer> {
   const { host, ...rest } = headers;
   return new Promise((resolve, reject) => {
     const request = http.request(
@@ -65,7 +70,7 @@ async function pendingInteraction(linkid: RunningLinkid) {
     scope: 'openid email',
     code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
     code_challenge_method: 'S256',
-  })}`;
+  }).toString()}`;
   const toInteraction = await send(linkid, authPath, { host: ownHost(linkid) });
   expect(toInteraction.status).toBe(303);
   const interactionPath = new URL(toInteraction.headers.location!, linkid.issuer).pathname;
@@ -139,7 +144,7 @@ describe('a request for another host', () => {
     expect(hostless.status).toBeLessThan(500);
   });
 
-  it('with TRUST_PROXY=true: an X-Forwarded-Host or X-Forwarded-Proto that is not ISSUER\'s is refused', async () => {
+  it("with TRUST_PROXY=true: an X-Forwarded-Host or X-Forwarded-Proto that is not ISSUER's is refused", async () => {
     const linkid = await start({ env: { TRUST_PROXY: 'true' } });
     const host = ownHost(linkid);
     expectRefused(await send(linkid, '/.well-known/openid-configuration', { host, 'x-forwarded-host': 'evil.example' }));

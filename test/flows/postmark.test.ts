@@ -171,10 +171,17 @@ describe('a restart in the middle of the queue', () => {
       env: { POSTMARK_SERVER_TOKEN: postmark.token, POSTMARK_API_URL: postmark.url },
     });
     running.push(second);
-    const third = await startLinkid({ dataDir: first.linkid.dataDir, keepData: true, env: { POSTMARK_SERVER_TOKEN: postmark.token, POSTMARK_API_URL: postmark.url } });
+    const third = await startLinkid({
+      dataDir: first.linkid.dataDir,
+      keepData: true,
+      env: { POSTMARK_SERVER_TOKEN: postmark.token, POSTMARK_API_URL: postmark.url },
+    });
     running.push(third);
     await Promise.all([second.settle(), third.settle(), second.settle()]);
-    const recipients = postmark.emails().map((email) => email.body.To).sort();
+    const recipients = postmark
+      .emails()
+      .map((email) => email.body.To)
+      .sort();
     expect(recipients).toEqual(['one@example.com', 'three@example.com', 'two@example.com']);
   });
 });
@@ -206,7 +213,9 @@ describe('delivery webhooks', () => {
     expect((await post(linkid, { RecordType: 'Delivery', MessageID: mailId, Recipient: 'fine@example.com' }, WEBHOOK_AUTH)).status).toBe(200);
     expect(await deliveryStatus(delivered.browser, delivered.page)).toMatchObject({ status: 'delivered', label: 'Delivered' });
 
-    expect((await post(linkid, { RecordType: 'Bounce', Type: 'HardBounce', MessageID: 'other-1', Email: 'bounced@example.com' }, WEBHOOK_AUTH)).status).toBe(200);
+    expect((await post(linkid, { RecordType: 'Bounce', Type: 'HardBounce', MessageID: 'other-1', Email: 'bounced@example.com' }, WEBHOOK_AUTH)).status).toBe(
+      200,
+    );
     expect((await post(linkid, { RecordType: 'SpamComplaint', MessageID: 'other-2', Email: 'annoyed@example.com' }, WEBHOOK_AUTH)).status).toBe(200);
     expect((await post(linkid, { RecordType: 'Bounce', Type: 'SoftBounce', MessageID: 'other-3', Email: 'full@example.com' }, WEBHOOK_AUTH)).status).toBe(200);
     expect(await linkid.store.suppressions.reasonFor('bounced@example.com')).toBe('HardBounce');
@@ -255,7 +264,12 @@ describe('npm start with Postmark', () => {
     const root = path.resolve(import.meta.dirname, '../..');
     const result = (await run('node', ['dist/main.js'], {
       cwd: root,
-      env: { ...process.env, DATA_DIR: path.join(os.tmpdir(), `linkid-postmark-start-${process.pid}`), POSTMARK_SERVER_TOKEN: 'wrong-token-000', POSTMARK_API_URL: postmark.url },
+      env: {
+        ...process.env,
+        DATA_DIR: path.join(os.tmpdir(), `linkid-postmark-start-${process.pid}`),
+        POSTMARK_SERVER_TOKEN: 'wrong-token-000',
+        POSTMARK_API_URL: postmark.url,
+      },
     }).catch((error: { code: number; stderr: string }) => error)) as { code: number; stderr: string };
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe('POSTMARK_SERVER_TOKEN was refused by Postmark (401): check the server API token');

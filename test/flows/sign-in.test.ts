@@ -105,10 +105,7 @@ describe('sign-in with a magic link', () => {
 
   it('asks a third-party app for consent, still without another email', async () => {
     const mailsBefore = (await settledOutbox(linkid)).length;
-    const third = await RelyingParty.discover(
-      linkid.issuer,
-      await linkid.createClient({ name: 'Photos', redirectUris: ['http://localhost:6000/cb'] }),
-    );
+    const third = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Photos', redirectUris: ['http://localhost:6000/cb'] }));
     const attempt = await third.authorizationUrl();
     const consent = await browser.follow(attempt.url, third.redirectUri);
     expect(consent.status).toBe(200);

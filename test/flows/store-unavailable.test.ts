@@ -80,8 +80,7 @@ describe.skipIf(TEST_MONGODB_URI)('store unavailable (SQLite locked by another w
       code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
       code_challenge_method: 'S256',
     });
-    const push = () =>
-      fetch(`${linkid.issuer}/request`, { method: 'POST', headers: { accept: 'application/json', authorization: `Basic ${basic}` }, body });
+    const push = () => fetch(`${linkid.issuer}/request`, { method: 'POST', headers: { accept: 'application/json', authorization: `Basic ${basic}` }, body });
     const unlock = lockStore();
     let response;
     try {

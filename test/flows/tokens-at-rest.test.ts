@@ -15,11 +15,20 @@ import { oidc, type RelyingParty } from '../support/relying-party.js';
 import { confirmLink, finishAtApp, pendingLink as pendingLinkIn, reasonOf, requestLink } from '../support/sign-in.js';
 
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name));
 }
 
 function dirsUnder(dir: string): string[] {
-  return [dir, ...fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((entry) => entry.isDirectory()).map((entry) => path.join(entry.parentPath, entry.name))];
+  return [
+    dir,
+    ...fs
+      .readdirSync(dir, { withFileTypes: true, recursive: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => path.join(entry.parentPath, entry.name)),
+  ];
 }
 
 /** Which of `values` appear, as bytes, in which file under `dir`. */
@@ -99,7 +108,11 @@ describe.skipIf(TEST_MONGODB_URI)('oidc artefacts at rest (SQLite files)', () =>
     try {
       const rows = JSON.stringify(db.prepare('SELECT * FROM oidc_models').all());
       expect(rows).toContain('Interaction');
-      expect(Object.entries(interactions).filter(([, value]) => rows.includes(value)).map(([name]) => name)).toEqual([]);
+      expect(
+        Object.entries(interactions)
+          .filter(([, value]) => rows.includes(value))
+          .map(([name]) => name),
+      ).toEqual([]);
     } finally {
       db.close();
     }
@@ -156,7 +169,14 @@ describe.skipIf(TEST_MONGODB_URI)('files under DATA_DIR', () => {
   it('creates the database, its -wal and -shm, key files and outbox mail readable by the owner only (0600)', () => {
     const files = filesUnder(linkid.dataDir);
     const names = files.map((file) => path.relative(linkid.dataDir, file));
-    for (const expected of ['linkid.sqlite', 'linkid.sqlite-wal', 'linkid.sqlite-shm', 'keys/server-secret', 'keys/cookie-keys.json', 'keys/signing-keys.json']) {
+    for (const expected of [
+      'linkid.sqlite',
+      'linkid.sqlite-wal',
+      'linkid.sqlite-shm',
+      'keys/server-secret',
+      'keys/cookie-keys.json',
+      'keys/signing-keys.json',
+    ]) {
       expect(names).toContain(expected);
     }
     expect(names.some((name) => name.startsWith('outbox/'))).toBe(true);

@@ -55,23 +55,26 @@ describe('a path nothing serves', () => {
 });
 
 describe('headers on every answer', () => {
-  it.each(['/healthz', '/no/such/page', '/.well-known/openid-configuration'])('%s: a nonce CSP that allows nothing else, no framing, no sniffing, no referrer', async (path) => {
-    const { http } = await agent();
-    const answer = await http.get(path);
-    const csp = answer.headers['content-security-policy'] ?? '';
-    expect(csp).toMatch(/^default-src 'none'; script-src 'nonce-[^']+'; style-src 'nonce-[^']+';/);
-    expect(csp).toContain("frame-ancestors 'none'");
-    expect(csp).not.toContain('unsafe-inline');
-    expect(answer.headers).toMatchObject({
-      'x-frame-options': 'DENY',
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'cross-origin-opener-policy': 'same-origin',
-    });
-    expect(answer.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    // Plain http ISSUER: no HSTS (it would pin a name that has no TLS).
-    expect(answer.headers['strict-transport-security']).toBeUndefined();
-  });
+  it.each(['/healthz', '/no/such/page', '/.well-known/openid-configuration'])(
+    '%s: a nonce CSP that allows nothing else, no framing, no sniffing, no referrer',
+    async (path) => {
+      const { http } = await agent();
+      const answer = await http.get(path);
+      const csp = answer.headers['content-security-policy'] ?? '';
+      expect(csp).toMatch(/^default-src 'none'; script-src 'nonce-[^']+'; style-src 'nonce-[^']+';/);
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(answer.headers).toMatchObject({
+        'x-frame-options': 'DENY',
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+        'cross-origin-opener-policy': 'same-origin',
+      });
+      expect(answer.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      // Plain http ISSUER: no HSTS (it would pin a name that has no TLS).
+      expect(answer.headers['strict-transport-security']).toBeUndefined();
+    },
+  );
 
   it('over an https ISSUER, HSTS on every answer', async () => {
     const { http } = await agent({ https: true });

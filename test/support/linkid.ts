@@ -141,8 +141,7 @@ export async function buildLinkid(options: StartOptions & { readonly port?: numb
     app,
     logs,
     settle: () => app.settle(),
-    createClient: (input) =>
-      admin.create({ name: 'Test App', redirectUris: ['http://localhost:4000/callback'], ...input }),
+    createClient: (input) => admin.create({ name: 'Test App', redirectUris: ['http://localhost:4000/callback'], ...input }),
     async close() {
       await app.sendQueue.stop();
       await store.close();

@@ -7,7 +7,12 @@ import { latestSignInMail, type SignInMail } from './outbox.js';
 import type { AuthorizationAttempt, RelyingParty } from './relying-party.js';
 
 /** From the app's authorization URL to "check your email"; returns that page and the mail. */
-export async function requestLink(browser: Browser, linkid: RunningLinkid, attempt: AuthorizationAttempt, email: string): Promise<{ page: Page; mail: SignInMail }> {
+export async function requestLink(
+  browser: Browser,
+  linkid: RunningLinkid,
+  attempt: AuthorizationAttempt,
+  email: string,
+): Promise<{ page: Page; mail: SignInMail }> {
   const form = await browser.follow(attempt.url);
   expect(form.status, form.body).toBe(200);
   expect(form.url).toMatch(/\/interaction\/[^/]+$/);

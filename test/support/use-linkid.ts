@@ -10,9 +10,9 @@ import type { RelyingParty } from './relying-party.js';
 
 export interface LinkidSuite {
   /** A linkid that is closed after the current test. */
-  start(options?: StartOptions): Promise<RunningLinkid>;
+  readonly start: (options?: StartOptions) => Promise<RunningLinkid>;
   /** start(), plus an app registered with it (NOTES unless `client` is given). */
-  setup(options?: StartOptions, client?: Partial<CreateClientInput>): Promise<{ linkid: RunningLinkid; rp: RelyingParty }>;
+  readonly setup: (options?: StartOptions, client?: Partial<CreateClientInput>) => Promise<{ linkid: RunningLinkid; rp: RelyingParty }>;
 }
 
 export function useLinkid(): LinkidSuite {
@@ -27,7 +27,7 @@ export function useLinkid(): LinkidSuite {
   };
   return {
     start,
-    async setup(options = {}, client) {
+    setup: async (options = {}, client) => {
       const linkid = await start(options);
       return { linkid, rp: await registerApp(linkid, client) };
     },

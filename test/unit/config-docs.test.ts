@@ -59,7 +59,11 @@ describe('configuration documentation', () => {
     const lines = renderConfigTable().split('\n');
     const rows = lines.filter((line) => line.startsWith('| `'));
     expect(rows.map((row) => row.split('`')[1])).toEqual(
-      Object.keys(CONFIG_SECTIONS).flatMap((section) => Object.entries(CONFIG_VARIABLES).filter(([, doc]) => doc.section === section).map(([name]) => name)),
+      Object.keys(CONFIG_SECTIONS).flatMap((section) =>
+        Object.entries(CONFIG_VARIABLES)
+          .filter(([, doc]) => doc.section === section)
+          .map(([name]) => name),
+      ),
     );
     const table = lines.filter((line) => line.startsWith('|'));
     const first = lines.indexOf(table[0]!);

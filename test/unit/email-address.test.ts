@@ -100,7 +100,7 @@ describe('normalizeEmail', () => {
   });
 });
 
-describe('addressHash (the rate limits\' per-address key)', () => {
+describe("addressHash (the rate limits' per-address key)", () => {
   it('hashes exactly the canonical address, folding nothing a second time', () => {
     expect(addressHash('karl@example.com')).toBe(sha256('karl@example.com').slice(0, 32));
     expect(addressHash('\u212Aarl@example.com')).not.toBe(addressHash('karl@example.com'));
