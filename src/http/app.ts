@@ -8,7 +8,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/env.js';
 import { createOffRequest } from '../login/off-request.js';
 import { createRateLimits } from '../login/rate-limits.js';
-import { createSignIn, type SignIn } from '../login/sign-in.js';
+import { createSignIn } from '../login/sign-in.js';
 import { createDeliveryReports } from '../mail/delivery-reports.js';
 import { createMagicLinkEmail } from '../mail/magic-link-email.js';
 import type { MailTransport } from '../mail/mail-transport.js';
@@ -50,7 +50,6 @@ export interface AppDeps {
 export interface App {
   readonly app: Provider;
   readonly provider: Provider;
-  readonly signIn: SignIn;
   readonly sendQueue: SendQueue;
   /** Resolves when no sign-in email is still being prepared. */
   idle(): Promise<void>;
@@ -140,7 +139,6 @@ export function createApp(config: Config, deps: AppDeps): App {
   return {
     app: provider,
     provider,
-    signIn,
     sendQueue,
     idle: () => offRequest.idle(),
     settle: async () => {
