@@ -90,8 +90,10 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
     if (!mail) return false;
     const outcome = await attemptDelivery(mail);
     await store.mailQueue.complete(mail.id, owner, outcome, clock.now());
-    const fields = { mailId: mail.id, tag: mail.tag, attempt: mail.attempts, requestId: mail.requestId };
-    if (outcome.status === 'sent') audit('mail.sent', { ...fields, transport: transport.kind });
+    const fields = { mailId: mail.id, tag: mail.tag, attempt: mail.attempts, requestId: mail.requestId, interactionUid: mail.interactionUid };
+    // queuedMs is what the person waited for the provider to take the email (a cost fact).
+    if (outcome.status === 'sent')
+      audit('mail.sent', { ...fields, transport: transport.kind, providerMessageId: outcome.providerMessageId, queuedMs: clock.now() - mail.createdAt });
     else if (outcome.status === 'retry')
       logger.warn({ ...fields, error: outcome.error, nextAttemptAt: new Date(outcome.nextAttemptAt).toISOString() }, 'mail send will be retried');
     else audit(outcome.status === 'suppressed' ? 'mail.suppressed' : 'mail.failed', { ...fields, error: outcome.error });
@@ -139,6 +141,7 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
         createdAt: now,
         updatedAt: now,
       });
+      audit('mail.queued', { mailId: id, tag: message.tag ?? 'sign-in', requestId: context.requestId ?? null, interactionUid: context.interactionUid ?? null });
       kick();
       return id;
     },

@@ -1,9 +1,17 @@
-// The audit trail: one structured log line per security-relevant event, under a stable event
-// name. Callers pass identifiers (token id prefixes, client ids), never secrets.
+// The audit trail: one structured event per security-relevant decision, under a stable event
+// name. Every event goes to the log, and to each sink given at start (metrics count them; the
+// store keeps them for replay). Callers pass identifiers (token id prefixes, client ids, account
+// ids), never secrets: no raw token, code, cookie or client secret ever reaches a sink.
 import type { Logger } from './logger.js';
 
 export type AuditEvent =
+  /** The email form was accepted (rate limits passed); the email is prepared after the response. */
+  | 'login.requested'
   | 'login.link_sent'
+  /** A link's confirm page was shown; `binding` says whether this browser asked for it. */
+  | 'login.link_opened'
+  /** A code was compared: `outcome` right or wrong. */
+  | 'login.code_attempt'
   | 'login.confirmed'
   | 'login.refused'
   | 'login.completed'
@@ -11,6 +19,7 @@ export type AuditEvent =
   | 'account.created'
   | 'consent.granted'
   | 'consent.denied'
+  | 'mail.queued'
   | 'mail.sent'
   | 'mail.failed'
   | 'mail.suppressed'
@@ -18,9 +27,25 @@ export type AuditEvent =
   | 'mail.bounced'
   | 'suppression.lifted';
 
-export type Audit = (event: AuditEvent, fields: Record<string, unknown>) => void;
+export type AuditFields = Record<string, unknown>;
 
-export function createAudit(logger: Logger): Audit {
+/** Something that receives every audit event as it happens (metrics, the stored trail). */
+export type AuditSink = (event: AuditEvent, fields: AuditFields, at: number) => void;
+
+export type Audit = (event: AuditEvent, fields: AuditFields) => void;
+
+export function createAudit(logger: Logger, sinks: readonly AuditSink[] = [], now: () => number = Date.now): Audit {
   const child = logger.child({ channel: 'audit' });
-  return (event, fields) => child.info({ event, ...fields }, event);
+  return (event, fields) => {
+    child.info({ event, ...fields }, event);
+    const at = now();
+    for (const sink of sinks) {
+      try {
+        sink(event, fields, at);
+      } catch (error) {
+        // A failing sink must not fail the request that produced the event.
+        child.error({ err: error, event }, 'audit sink failed');
+      }
+    }
+  };
 }

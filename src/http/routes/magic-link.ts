@@ -46,7 +46,7 @@ export function magicLinkRoutes(router: Router<LinkidState>, deps: MagicLinkRout
 
   router.get(FLOW_ROUTES.openLink, async (ctx) => {
     const { token } = readQuery(ctx, tokenQuery);
-    const result = await signIn.openLink(token, ctx.ip);
+    const result = await signIn.openLink(token, ctx.ip, deps.bindingCookie.read(ctx));
     if (!result.allow) {
       refuseLink(ctx, result.reason, token, result.retryAfterSeconds);
       return;

@@ -48,6 +48,8 @@ export function createConfirmLink(deps: SignInDeps, kit: StepKit) {
         clientId: outcome.token.clientId,
         interactionUid: input.interactionUid,
         via: 'link',
+        // The token is stored just before its email is queued: this is click-to-verify.
+        sinceQueuedMs: deps.clock.now() - outcome.token.createdAt,
       });
       return { allow: true, token: outcome.token };
     },

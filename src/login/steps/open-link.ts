@@ -3,14 +3,18 @@
 //   spends the IP's look-up budget, a real link spends nothing;
 // - a used or expired link says which, and a cancelled sign-in says that instead.
 import { decideLinkOpen } from '../policy.js';
+import { equalDigests, sha256 } from '../token-crypto.js';
 import type { SignInDeps, StepKit, TokenOutcome } from './step-kit.js';
 
 export function createOpenLink(deps: SignInDeps, kit: StepKit) {
-  return async function openLink(rawToken: string, ip: string): Promise<TokenOutcome> {
+  /** `bindingNonce`: this browser's binding cookie, if any (scanners and other browsers have none that matches). */
+  return async function openLink(rawToken: string, ip: string, bindingNonce: string | undefined): Promise<TokenOutcome> {
     const token = await kit.findToken(rawToken);
     if (!token) return kit.unknownToken(ip, { step: 'open' });
     const decision = decideLinkOpen(token, deps.clock.now());
     if (!decision.allow) return kit.refuse(await kit.explainSpent(decision, token), { step: 'open', tokenId: kit.tokenId(token) });
+    const binding = bindingNonce && equalDigests(sha256(bindingNonce), token.bindingHash) ? 'present' : 'missing';
+    deps.audit('login.link_opened', { tokenId: kit.tokenId(token), clientId: token.clientId, interactionUid: token.interactionUid, binding });
     return { allow: true, token };
   };
 }

@@ -43,6 +43,7 @@ export function createRequestLink(deps: SignInDeps, deliverLink: DeliverLink) {
       deps.audit('login.refused', { reason: limited.reason, limit: limited.limit, step: 'request', interactionUid: request.interactionUid });
       return limited;
     }
+    deps.audit('login.requested', { interactionUid: request.interactionUid, clientId: request.clientId });
     deps.offRequest.run('send sign-in link', () => deliverLink({ ...request, bindingHash }));
     return { allow: true };
   };

@@ -47,13 +47,20 @@ export function createVerifyCode(deps: SignInDeps, kit: StepKit) {
     if (reserved.length === 0) return kit.refuse({ allow: false, reason: 'code_locked' }, step);
 
     const match = reserved.find((token) => equalDigests(codeHmac(deps.serverSecret, token.hash, code), token.codeHmac));
+    deps.audit('login.code_attempt', { interactionUid: input.interactionUid, outcome: match ? 'right' : 'wrong', compared: reserved.length });
     if (!match) {
       for (const token of reserved) await limits.consume('RATE_LIMIT_CODE_FAILURES_PER_EMAIL', addressHash(token.email));
       return kit.refuse({ allow: false, reason: 'code_invalid' }, { ...step, tokenId: kit.tokenId(reserved[0]) });
     }
     const outcome = await store.loginTokens.consume(match.hash, deps.clock.now());
     if (!outcome.consumed) return kit.refuse({ allow: false, reason: outcome.reason }, { ...step, tokenId: kit.tokenId(match) });
-    deps.audit('login.confirmed', { tokenId: kit.tokenId(match), clientId: match.clientId, interactionUid: input.interactionUid, via: 'code' });
+    deps.audit('login.confirmed', {
+      tokenId: kit.tokenId(match),
+      clientId: match.clientId,
+      interactionUid: input.interactionUid,
+      via: 'code',
+      sinceQueuedMs: deps.clock.now() - match.createdAt,
+    });
     return { allow: true, token: outcome.token };
   };
 }
