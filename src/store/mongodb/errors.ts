@@ -85,7 +85,7 @@ function unavailableHere(error: DriverErrorShape): boolean {
 export function isMongoUnavailable(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth += 1) {
-    if (unavailableHere(current as DriverErrorShape)) return true;
+    if (unavailableHere(current)) return true;
     current = (current as DriverErrorShape).cause;
   }
   return false;

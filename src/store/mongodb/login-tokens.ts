@@ -42,7 +42,7 @@ export function createMongoLoginTokens(tokens: Model<LoginTokenDoc>): LoginToken
         { hash, usedAt: null, expiresAt: { $gt: new Date(now) }, codeAttempts: { $lt: maxAttempts } },
         { $inc: { codeAttempts: 1 } },
       );
-      return result.modifiedCount === 1;
+      return result.matchedCount === 1;
     },
     async findByHash(hash) {
       const doc = await tokens.findOne({ hash }).lean();

@@ -153,8 +153,8 @@ export const mailSchema = new Schema<MailDoc>(
   },
   { versionKey: false },
 );
-// The worker's claim: queued and due, oldest first.
-mailSchema.index({ status: 1, nextAttemptAt: 1 });
+// The worker's claim: queued and due, oldest first (claimQuery's equality, range, then sort keys).
+mailSchema.index({ status: 1, nextAttemptAt: 1, createdAt: 1 });
 mailSchema.index({ interactionUid: 1, bindingHash: 1, createdAt: -1 });
 mailSchema.index({ providerMessageId: 1 }, { unique: true, partialFilterExpression: { providerMessageId: { $type: 'string' } } });
 mailSchema.index({ updatedAt: 1 });
