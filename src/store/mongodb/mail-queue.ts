@@ -38,6 +38,12 @@ export const claimQuery = (now: number) => {
   };
 };
 
+/** latestFor's query (the "check your email" page asks it), answered in index order; exported for the explain() test. */
+export const latestQuery = (interactionUid: string, bindingHash: string) => ({
+  filter: { interactionUid, bindingHash },
+  sort: { createdAt: -1, _id: -1 } as const,
+});
+
 export function createMongoMailQueue(mails: Model<MailDoc>): MailQueueStore {
   const leased = (id: string, owner: string) => ({ _id: id, leaseOwner: owner, status: 'queued' as const });
   return {
@@ -86,7 +92,8 @@ export function createMongoMailQueue(mails: Model<MailDoc>): MailQueueStore {
       return (await mails.updateOne(leased(id, owner), update)).matchedCount === 1;
     },
     async latestFor(interactionUid, bindingHash) {
-      const doc = await mails.findOne({ interactionUid, bindingHash }).sort({ createdAt: -1, _id: -1 }).lean();
+      const { filter, sort } = latestQuery(interactionUid, bindingHash);
+      const doc = await mails.findOne(filter).sort(sort).lean();
       return doc ? toMail(doc) : undefined;
     },
     async recordDelivery(providerMessageId, status, detail, now) {
