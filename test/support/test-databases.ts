@@ -10,9 +10,10 @@ export const TEST_MONGODB_URI = process.env.MONGODB_URI || undefined;
 
 /** `base` with its database replaced by `name`; options (replicaSet, auth) are kept. */
 export function databaseUri(base: string, name: string): string {
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.href;
+  // Not new URL(): a replica set's host list (db-1:27017,db-2:27017) is no valid URL authority.
+  const match = /^(mongodb(?:\+srv)?:\/\/[^/?]*)(?:\/[^?]*)?(\?.*)?$/.exec(base);
+  if (!match) throw new Error('MONGODB_URI is not a mongodb:// or mongodb+srv:// URI');
+  return `${match[1]}/${name}${match[2] ?? ''}`;
 }
 
 /** A fresh database on the test server, named `<prefix>_<random>`. */
