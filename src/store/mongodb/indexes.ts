@@ -3,7 +3,9 @@
 // fails, and an index the code stopped declaring stays forever. So start compares what each
 // collection has with what the code declares (planIndexes, a pure function the unit tests drive),
 // drops what no longer matches and creates what is missing. linkid owns the indexes of its own
-// collections: an index added by hand to one of them is dropped at the next start.
+// collections: an index added by hand to one of them is dropped at the next start. Between a drop
+// and its create the index is absent (a unique one enforces nothing), so an upgrade that changes
+// indexes is best started on one instance before the others.
 import type { Connection, Schema, mongo } from 'mongoose';
 
 type Collection = mongo.Collection<mongo.Document>;
