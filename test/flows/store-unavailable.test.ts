@@ -6,6 +6,8 @@
 import net from 'node:net';
 import path from 'node:path';
 import mongoose from 'mongoose';
+import { isMongoUnavailable } from '../../src/store/mongodb/errors.js';
+import type { Store } from '../../src/store/port.js';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SQLITE_FILE_NAME } from '../../src/store/sqlite/index.js';
@@ -212,5 +214,59 @@ describe.skipIf(!TEST_MONGODB_URI || TEST_MONGODB_URI.startsWith('mongodb+srv:')
       (page) => page.status === 200,
     );
     expect(again.status).toBe(200);
+  });
+});
+
+/**
+ * What a MongoDB store throws while its replica set elects a new primary, delivered through a real
+ * linkid (on SQLite, so it runs everywhere) whose store classifies errors as the MongoDB store does.
+ */
+describe('a replica-set election under way (MongoDB driver errors)', () => {
+  let elected: RunningLinkid;
+  let app: RelyingParty;
+  let failWith: Error | undefined;
+
+  beforeAll(async () => {
+    const failing =
+      <T extends unknown[], R>(fn: (...args: T) => Promise<R>) =>
+      async (...args: T): Promise<R> => {
+        if (failWith) throw failWith;
+        return fn(...args);
+      };
+    elected = await startLinkid({
+      wrapStore: (store): Store => ({
+        ...store,
+        isUnavailable: isMongoUnavailable,
+        clients: { ...store.clients, find: failing(store.clients.find.bind(store.clients)) },
+        oidc: { ...store.oidc, upsert: failing(store.oidc.upsert.bind(store.oidc)) },
+      }),
+    });
+    app = await registerApp(elected, { name: 'Notes' });
+  });
+  afterAll(() => elected?.close());
+
+  const { MongoServerError, MongoWriteConcernError } = mongoose.mongo;
+  const errors: [string, () => Error][] = [
+    ['NotWritablePrimary (10107)', () => new MongoServerError({ ok: 0, code: 10107, errmsg: 'not primary' })],
+    ['InterruptedDueToReplStateChange (11602)', () => new MongoServerError({ ok: 0, code: 11602, errmsg: 'operation was interrupted' })],
+    ['PrimarySteppedDown (189)', () => new MongoServerError({ ok: 0, code: 189, errmsg: 'primary stepped down' })],
+    [
+      'a write concern not met',
+      () => new MongoWriteConcernError({ ok: 1, writeConcernError: { code: 64, errmsg: 'waiting for replication timed out' } }),
+    ],
+  ];
+
+  it.each(errors)('%s is a 503 store_unavailable page, not a 500, and the retry works', async (_, error) => {
+    const attempt = await app.authorizationUrl();
+    failWith = error();
+    let page;
+    try {
+      page = await new Browser().request(attempt.url);
+    } finally {
+      failWith = undefined;
+    }
+    expect(page.status).toBe(503);
+    expect(page.body).toContain('store_unavailable');
+    expect((await new Browser().follow(attempt.url)).status).toBe(200);
   });
 });
