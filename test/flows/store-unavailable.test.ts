@@ -250,10 +250,7 @@ describe('a replica-set election under way (MongoDB driver errors)', () => {
     ['NotWritablePrimary (10107)', () => new MongoServerError({ ok: 0, code: 10107, errmsg: 'not primary' })],
     ['InterruptedDueToReplStateChange (11602)', () => new MongoServerError({ ok: 0, code: 11602, errmsg: 'operation was interrupted' })],
     ['PrimarySteppedDown (189)', () => new MongoServerError({ ok: 0, code: 189, errmsg: 'primary stepped down' })],
-    [
-      'a write concern not met',
-      () => new MongoWriteConcernError({ ok: 1, writeConcernError: { code: 64, errmsg: 'waiting for replication timed out' } }),
-    ],
+    ['a write concern not met', () => new MongoWriteConcernError({ ok: 1, writeConcernError: { code: 64, errmsg: 'waiting for replication timed out' } })],
   ];
 
   it.each(errors)('%s is a 503 store_unavailable page, not a 500, and the retry works', async (_, error) => {
