@@ -10,7 +10,16 @@ export interface StoreFactory {
   cleanup?(): Promise<void>;
 }
 
-const T0 = 1_800_000_000_000;
+/**
+ * Fixture times begin an hour after the real clock, on a whole second. The store functions take
+ * `now` from the test, so the logic runs on these times; but a real MongoDB's TTL monitor deletes
+ * by the server's own clock, and would remove a fixture whose expiry lies in the real past in the
+ * middle of a test (a fixed epoch does that from the day it passes). An hour ahead, even the
+ * fixtures a test means to be expired (T0 - 1) are still in the real future for the whole run.
+ */
+export const FIXTURE_LEAD_MS = 3_600_000;
+export const fixtureEpoch = (realNow: number = Date.now()): number => Math.ceil(realNow / 1000) * 1000 + FIXTURE_LEAD_MS;
+export const T0 = fixtureEpoch();
 const id = () => randomBytes(12).toString('base64url');
 const hex = () => randomBytes(32).toString('hex');
 

@@ -2,6 +2,8 @@
 // exactly one JSON document), `npx linkid-admin suppression ...` (JSON lines for the list), the
 // same through `npm run --silent admin -- ...`, and `npm start` (a bad setting stops it with one
 // line). The admin commands run the dist/ that `prepare` (npm ci) and the global setup compiled.
+// Under `npm run test:mongo` every command runs against a database of this file's own (the
+// subprocesses get its MONGODB_URI), dropped at the end, and "at rest" means every collection.
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,15 +11,34 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/login/token-crypto.js';
-import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import { openStore } from '../../src/store/open-store.js';
+import { TEST_MONGODB_URI, dropDatabase, dumpDatabase, newTestDatabaseUri } from '../support/test-databases.js';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
 let dataDir: string;
+/** This file's own database when tests run on MongoDB; undefined on SQLite. */
+const mongodbUri = TEST_MONGODB_URI ? newTestDatabaseUri('linkid_cli') : undefined;
+
+/** The environment every command runs in: this file's DATA_DIR and, on MongoDB, its database. */
+const commandEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  ...process.env,
+  DATA_DIR: dataDir,
+  ...(mongodbUri ? { MONGODB_URI: mongodbUri } : {}),
+  ...extra,
+});
+
+/** Everything the store keeps, as bytes: the SQLite file and its WAL, or every MongoDB collection. */
+async function storedBytes(): Promise<Buffer> {
+  if (mongodbUri) return Buffer.from(Object.values(await dumpDatabase(mongodbUri)).join('\n'));
+  const file = path.join(dataDir, 'linkid.sqlite');
+  const wal = fs.existsSync(`${file}-wal`) ? fs.readFileSync(`${file}-wal`) : Buffer.alloc(0);
+  return Buffer.concat([fs.readFileSync(file), wal]);
+}
 
 async function command(file: string, args: string[]) {
   // No update check: a test run never reaches the registry.
-  const env = { ...process.env, DATA_DIR: dataDir, npm_config_update_notifier: 'false' };
+  const env = commandEnv({ npm_config_update_notifier: 'false' });
   try {
     const { stdout, stderr } = await run(file, args, { cwd: root, env });
     return { code: 0, stdout, stderr };
@@ -35,7 +56,10 @@ const npmRunAdmin = (...args: string[]) => command('npm', ['run', '--silent', 'a
 beforeAll(() => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-cli-'));
 });
-afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+afterAll(async () => {
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  if (mongodbUri) await dropDatabase(mongodbUri);
+});
 
 describe('npx linkid-admin client', () => {
   it('creates, lists, rotates and deletes clients, printing only JSON on stdout', async () => {
@@ -77,9 +101,10 @@ describe('npx linkid-admin client', () => {
     expect(JSON.parse(deleted.stdout)).toEqual({ deleted: spa.client_id });
     expect(JSON.parse((await admin('client', 'list')).stdout)).toHaveLength(1);
 
-    const db = fs.readFileSync(path.join(dataDir, 'linkid.sqlite'));
-    const wal = fs.existsSync(path.join(dataDir, 'linkid.sqlite-wal')) ? fs.readFileSync(path.join(dataDir, 'linkid.sqlite-wal')) : Buffer.alloc(0);
-    expect(Buffer.concat([db, wal]).includes(Buffer.from(rotated.client_secret))).toBe(false);
+    const stored = await storedBytes();
+    expect(stored.includes(Buffer.from(rotated.client_id))).toBe(true);
+    expect(stored.includes(Buffer.from(rotated.client_secret))).toBe(false);
+    expect(stored.includes(Buffer.from(client.client_secret))).toBe(false);
   });
 
   it('refuses bad input with one line on stderr and a non-zero exit', async () => {
@@ -108,7 +133,7 @@ describe('npx linkid-admin suppression', () => {
 
   beforeAll(async () => {
     // Suppressions arrive from bounce webhooks; here they are written straight into the same store.
-    const store = openSqliteStore(dataDir);
+    const store = await openStore({ dataDir, mongodbUri });
     await store.suppressions.suppress('bounced@example.com', 'HardBounce', T0);
     await store.suppressions.suppress('annoyed@example.com', 'SpamComplaint', T0 + 60_000);
     await store.close();
@@ -185,7 +210,7 @@ describe('npm run --silent admin --', () => {
 
 describe('npm start', () => {
   it('stops with one line naming the variable when configuration is bad', async () => {
-    const result = await run('node', ['dist/main.js'], { cwd: root, env: { ...process.env, DATA_DIR: dataDir, ISSUER: 'http://id.example.com' } }).catch(
+    const result = await run('node', ['dist/main.js'], { cwd: root, env: commandEnv({ ISSUER: 'http://id.example.com' }) }).catch(
       (error: { code: number; stderr: string }) => error,
     );
     expect((result as { code: number }).code).toBe(1);
@@ -195,7 +220,7 @@ describe('npm start', () => {
   });
 
   it('stops when an https ISSUER would write live sign-in links to the outbox without being told to', async () => {
-    const env = { ...process.env, DATA_DIR: dataDir, ISSUER: 'https://id.example.com', POSTMARK_SERVER_TOKEN: '', MAIL_TRANSPORT: '' };
+    const env = commandEnv({ ISSUER: 'https://id.example.com', POSTMARK_SERVER_TOKEN: '', MAIL_TRANSPORT: '' });
     // A regression would start listening instead: the timeout kills it and the test fails.
     const result = (await run('node', ['dist/main.js'], {
       cwd: root,
@@ -211,7 +236,7 @@ describe('npm start', () => {
   it('starts, creates its keys in DATA_DIR, answers discovery and keeps its keys across restarts', async () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const start = async () => {
-      const child = spawn('node', ['dist/main.js'], { cwd: root, env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' } });
+      const child = spawn('node', ['dist/main.js'], { cwd: root, env: commandEnv({ PORT: String(port), LOG_LEVEL: 'warn' }) });
       for (let i = 0; i < 100; i += 1) {
         const ok = await fetch(`http://localhost:${port}/healthz`).then(
           (r) => r.ok,
@@ -244,7 +269,7 @@ describe('npm start with MongoDB unreachable', () => {
   it('stops with one line naming the (credential-free) address', async () => {
     const result = (await run('node', ['dist/main.js'], {
       cwd: root,
-      env: { ...process.env, DATA_DIR: dataDir, MONGODB_URI: 'mongodb://admin:hunter2@127.0.0.1:1/linkid?serverSelectionTimeoutMS=500' },
+      env: commandEnv({ MONGODB_URI: 'mongodb://admin:hunter2@127.0.0.1:1/linkid?serverSelectionTimeoutMS=500' }),
     }).catch((error: { code: number; stderr: string }) => error)) as { code: number; stderr: string };
     expect(result.code).toBe(1);
     const lines = result.stderr.trim().split('\n');

@@ -1,7 +1,8 @@
 // Nothing live at rest: after a real sign-in, a refresh and a sign-in left half-way, a copy of
 // DATA_DIR (the SQLite file, its -wal and -shm, keys, outbox) holds no authorization code, access
 // or refresh token, nor session cookie value, and oidc-provider's rows no interaction cookie
-// value; and every file in it is the server user's alone, whatever the process umask.
+// value; and every file in it is the server user's alone, whatever the process umask. On MongoDB
+// (under `npm run test:mongo`) the same holds for a dump of every collection.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { SQLITE_FILE_NAME } from '../../src/store/sqlite/index.js';
 import { Browser } from '../support/browser.js';
 import { registerApp } from '../support/factories.js';
 import { TEST_MONGODB_URI, startLinkid, type RunningLinkid } from '../support/linkid.js';
+import { dumpDatabase } from '../support/test-databases.js';
 import { oidc, type RelyingParty } from '../support/relying-party.js';
 import { confirmLink, finishAtApp, pendingLink as pendingLinkIn, reasonOf, requestLink } from '../support/sign-in.js';
 
@@ -216,5 +218,88 @@ describe.skipIf(TEST_MONGODB_URI)('secrets at rest (SQLite files)', () => {
     expect(logs).toContain('login.confirmed');
     expect(logs.includes(mail.token)).toBe(false);
     expect(logs.includes(mail.link)).toBe(false);
+  });
+});
+
+describe.skipIf(!TEST_MONGODB_URI)('secrets at rest (every MongoDB collection)', () => {
+  let linkid: RunningLinkid;
+  /** Everything that must never be stored in clear, by what it is. */
+  const secrets: Record<string, string> = {};
+  /** Sign-in codes: six digits also occur inside hashes, so they are looked for as whole values. */
+  const codes: Record<string, string> = {};
+  /**
+   * Interaction cookie values: the sign-in's own collections keep the interaction id in clear (a
+   * link must find its sign-in; the id alone opens nothing, see above), oidc-provider's must not.
+   */
+  const interactions: Record<string, string> = {};
+  let dump: Record<string, string>;
+
+  beforeAll(async () => {
+    linkid = await startLinkid();
+    const rp = await registerApp(linkid, { name: 'Vault' });
+    secrets['client secret'] = rp.client.client_secret!;
+    const browser = new Browser();
+    const attempt = await rp.authorizationUrl({ scope: 'openid email offline_access', prompt: 'consent' });
+    const { mail } = await requestLink(browser, linkid, attempt, 'rest@example.com');
+    secrets['used link token'] = mail.token;
+    Object.assign(interactions, await cookieValues(browser, 'finished', /interaction|resume/));
+    codes['used code'] = mail.code;
+    const callback = await finishAtApp(browser, rp, await confirmLink(browser, mail));
+    secrets['authorization code'] = new URL(callback).searchParams.get('code')!;
+    const tokens = await rp.redeem(callback, attempt);
+    const refreshed = await oidc.refreshTokenGrant(rp.config, tokens.refresh_token!);
+    Object.assign(secrets, {
+      'access token': tokens.access_token,
+      'refresh token': tokens.refresh_token!,
+      'refreshed access token': refreshed.access_token,
+      'refreshed refresh token': refreshed.refresh_token!,
+    });
+    Object.assign(secrets, await cookieValues(browser, 'signed-in', /session/));
+    // A sign-in left at "check your email": its link and code are live.
+    const pending = new Browser();
+    const { mail: pendingMail } = await requestLink(pending, linkid, await rp.authorizationUrl(), 'pending@example.com');
+    secrets['pending link token'] = pendingMail.token;
+    Object.assign(interactions, await cookieValues(pending, 'pending', /interaction|resume/));
+    codes['pending code'] = pendingMail.code;
+    await linkid.settle();
+    dump = await dumpDatabase(linkid.config.mongodbUri!);
+  });
+  afterAll(() => linkid?.close());
+
+  it('dumped the collections that hold sign-ins, tokens and clients', () => {
+    expect(Object.keys(dump)).toEqual(expect.arrayContaining(['clients', 'login_tokens', 'mail_queue', 'users', 'oidc_session', 'oidc_grant']));
+    expect(dump.users).toContain('rest@example.com');
+    expect(Object.keys(secrets)).toContain('signed-in cookie linkid-session');
+    expect(Object.values(secrets).every((value) => value.length >= 20)).toBe(true);
+  });
+
+  it("keeps no interaction cookie value in oidc-provider's collections", () => {
+    expect(Object.keys(interactions)).toContain('pending cookie linkid-interaction');
+    const found = Object.entries(dump)
+      .filter(([collection]) => collection.startsWith('oidc_'))
+      .flatMap(([collection, text]) =>
+        Object.entries(interactions)
+          .filter(([, value]) => text.includes(value))
+          .map(([name]) => `${name} in ${collection}`),
+      );
+    expect(found).toEqual([]);
+  });
+
+  it('holds no raw link token, authorization code, access or refresh token, session cookie, or client secret in any collection', () => {
+    const found = Object.entries(dump).flatMap(([collection, text]) =>
+      Object.entries(secrets)
+        .filter(([, value]) => text.includes(value))
+        .map(([name]) => `${name} in ${collection}`),
+    );
+    expect(found).toEqual([]);
+  });
+
+  it('holds no sign-in code as a stored value in any collection', () => {
+    const found = Object.entries(dump).flatMap(([collection, text]) =>
+      Object.entries(codes)
+        .filter(([, code]) => text.includes(`"${code}"`))
+        .map(([name]) => `${name} in ${collection}`),
+    );
+    expect(found).toEqual([]);
   });
 });

@@ -19,15 +19,9 @@ import { loadOrCreateSecrets } from '../../src/secrets/key-files.js';
 import type { Store } from '../../src/store/port.js';
 import { openStore } from '../../src/store/open-store.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import { TEST_MONGODB_URI, databaseUri, dropDatabase } from './test-databases.js';
 
-/** Set when a MongoDB server is available to tests (see test/support/with-mongodb.ts). */
-export const TEST_MONGODB_URI = process.env.MONGODB_URI;
-
-function databaseUri(base: string, name: string): string {
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.href;
-}
+export { TEST_MONGODB_URI };
 
 /** A linkid built as src/main.ts builds one, not listening anywhere. */
 export interface BuiltLinkid {
@@ -145,12 +139,7 @@ export async function buildLinkid(options: StartOptions & { readonly port?: numb
     async close() {
       await app.sendQueue.stop();
       await store.close();
-      if (config.mongodbUri && !options.keepData) {
-        const { default: mongoose } = await import('mongoose');
-        const connection = await mongoose.createConnection(config.mongodbUri).asPromise();
-        await connection.dropDatabase();
-        await connection.close();
-      }
+      if (config.mongodbUri && !options.keepData) await dropDatabase(config.mongodbUri);
       if (!options.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,12 +1,15 @@
 // The MongoDB store, selected by MONGODB_URI: the store for running several linkid instances
 // behind a load balancer. Commands are never buffered while disconnected (bufferCommands: false),
-// so an unreachable server fails a request at once (503) instead of hanging it.
+// but the driver still waits for a usable server: with none reachable, start-up and every request
+// wait up to serverSelectionTimeoutMS before failing (a request then answers 503). The default
+// below is chosen for that wait, and readiness has its own, shorter bound.
 import mongoose, { type Connection } from 'mongoose';
 import { RateLimiterMongo } from 'rate-limiter-flexible';
 import { flexibleRateLimiter } from '../flexible-rate-limiter.js';
 import { StoreConnectionError, type Store } from '../port.js';
 import { createMongoClients } from './clients.js';
 import { isMongoUnavailable } from './errors.js';
+import { declaredIndexes, indexDefinition, nativeCollection, reconcileIndexes, type IndexDefinition } from './indexes.js';
 import { createMongoLoginTokens } from './login-tokens.js';
 import { OIDC_MODEL_NAMES, createMongoOidcModels } from './oidc-models.js';
 import { createMongoMailQueue, createMongoSuppressions } from './mail-queue.js';
@@ -25,6 +28,25 @@ import {
 import { createMongoUsers } from './users.js';
 
 export const RATE_LIMIT_COLLECTION = 'rate_limits';
+
+/**
+ * How long start-up and each request wait for a usable server. A planned step-down elects a new
+ * primary within a few seconds and the driver retries the read or write once on it, so most
+ * failovers cost a slow request, not an error. An unplanned one takes about 12 s (the default
+ * electionTimeoutMillis is 10 s): waiting that long would leave people looking at a hung page, so
+ * after 5 s they get the 503 page instead. `serverSelectionTimeoutMS` in the URI overrides it.
+ */
+export const DEFAULT_SERVER_SELECTION_TIMEOUT_MS = 5_000;
+
+/**
+ * /readyz must answer before the load balancer's own probe timeout (1 s in Kubernetes by default,
+ * 2-5 s in the common cloud load balancers), not after serverSelectionTimeoutMS: a ping slower
+ * than this counts as not ready.
+ */
+export const READINESS_TIMEOUT_MS = 900;
+
+/** rate-limiter-flexible's collection: its indexes are created here (disableIndexesCreation). */
+const RATE_LIMIT_INDEXES: IndexDefinition[] = [indexDefinition({ expire: -1 }, { expireAfterSeconds: 0 }), indexDefinition({ key: 1 }, { unique: true })];
 
 export interface MongoStoreOptions {
   /** How long to wait for a server before giving up, at start and on each operation. */
@@ -46,7 +68,9 @@ async function connect(uri: string, options: MongoStoreOptions): Promise<Connect
     autoCreate: false,
     bufferCommands: false,
     // The URI's own serverSelectionTimeoutMS wins over our default; the driver would do the opposite.
-    ...(/[?&]serverSelectionTimeoutMS=/i.test(uri) ? {} : { serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 5_000 }),
+    ...(/[?&]serverSelectionTimeoutMS=/i.test(uri)
+      ? {}
+      : { serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? DEFAULT_SERVER_SELECTION_TIMEOUT_MS }),
   });
   try {
     await connection.asPromise();
@@ -66,22 +90,22 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   const suppressions = connection.model<SuppressionDoc>('Suppression', suppressionSchema, 'suppressed_addresses');
   const oidc = createMongoOidcModels(connection);
   try {
-    // Every index exists before the first request: declared ones via createIndexes, the rate
-    // limiter's own (TTL on expire, unique key) created explicitly below.
+    // Every index is as the code declares it before the first request: changed definitions are
+    // dropped and recreated, ones no longer declared are dropped (see indexes.ts).
     await Promise.all([
-      users.createIndexes(),
-      loginTokens.createIndexes(),
-      clients.createIndexes(),
-      mails.createIndexes(),
-      suppressions.createIndexes(),
+      reconcileIndexes(nativeCollection(connection, 'users'), declaredIndexes(userSchema)),
+      reconcileIndexes(nativeCollection(connection, 'login_tokens'), declaredIndexes(loginTokenSchema)),
+      reconcileIndexes(nativeCollection(connection, 'clients'), declaredIndexes(clientSchema)),
+      reconcileIndexes(nativeCollection(connection, 'mail_queue'), declaredIndexes(mailSchema)),
+      reconcileIndexes(nativeCollection(connection, 'suppressed_addresses'), declaredIndexes(suppressionSchema)),
+      reconcileIndexes(nativeCollection(connection, RATE_LIMIT_COLLECTION), RATE_LIMIT_INDEXES),
       ...OIDC_MODEL_NAMES.map((name) => oidc.modelFor(name)),
     ]);
-    const limits = connection.collection(RATE_LIMIT_COLLECTION);
-    await limits.createIndex({ expire: -1 }, { expireAfterSeconds: 0 });
-    await limits.createIndex({ key: 1 }, { unique: true });
   } catch (error) {
     await connection.close(true).catch(() => undefined);
-    throw connectionError(uri, error);
+    // Losing the server half-way is still "cannot connect"; anything else is the index step's own failure.
+    if (isMongoUnavailable(error)) throw connectionError(uri, error);
+    throw new StoreConnectionError(`cannot bring MongoDB indexes up to date at ${redactMongoUri(uri)}: ${(error as Error).message}`, error);
   }
 
   // Every collection with a TTL on expiresAt; typed loosely because their documents differ.
@@ -125,8 +149,17 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
       return removed;
     },
     async ping() {
-      if (!connection.db) throw new Error('MongoDB connection is closed');
-      await connection.db.admin().ping();
+      const db = connection.db;
+      if (!db) throw new Error('MongoDB connection is closed');
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`MongoDB did not answer a ping within ${READINESS_TIMEOUT_MS} ms`)), READINESS_TIMEOUT_MS);
+      });
+      try {
+        await Promise.race([db.admin().ping(), late]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async close() {
       await connection.close();

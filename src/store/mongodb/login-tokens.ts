@@ -19,6 +19,12 @@ const toRecord = (doc: LoginTokenDoc): LoginTokenRecord => ({
   codeAttempts: doc.codeAttempts ?? 0,
 });
 
+/** listPending's query, which its index { interactionUid, createdAt, _id } answers in order; exported for the explain() test. */
+export const pendingQuery = (interactionUid: string, now: number) => ({
+  filter: { interactionUid, usedAt: null, expiresAt: { $gt: new Date(now) } },
+  sort: { createdAt: -1, _id: -1 } as const,
+});
+
 export function createMongoLoginTokens(tokens: Model<LoginTokenDoc>): LoginTokenStore {
   return {
     async insert(token) {
@@ -30,11 +36,8 @@ export function createMongoLoginTokens(tokens: Model<LoginTokenDoc>): LoginToken
       });
     },
     async listPending(interactionUid, now) {
-      const docs = await tokens
-        .find({ interactionUid, usedAt: null, expiresAt: { $gt: new Date(now) } })
-        .sort({ createdAt: -1, _id: -1 })
-        .limit(10)
-        .lean();
+      const { filter, sort } = pendingQuery(interactionUid, now);
+      const docs = await tokens.find(filter).sort(sort).limit(10).lean();
       return docs.map(toRecord);
     },
     async reserveCodeAttempt(hash, maxAttempts, now) {
@@ -42,7 +45,7 @@ export function createMongoLoginTokens(tokens: Model<LoginTokenDoc>): LoginToken
         { hash, usedAt: null, expiresAt: { $gt: new Date(now) }, codeAttempts: { $lt: maxAttempts } },
         { $inc: { codeAttempts: 1 } },
       );
-      return result.modifiedCount === 1;
+      return result.matchedCount === 1;
     },
     async findByHash(hash) {
       const doc = await tokens.findOne({ hash }).lean();

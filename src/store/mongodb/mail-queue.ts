@@ -25,6 +25,25 @@ const toMail = (doc: MailDoc): QueuedMail => ({
   updatedAt: doc.updatedAt.getTime(),
 });
 
+/**
+ * The worker's claim: queued, due and unleased, oldest first. The sort follows the index
+ * { status, nextAttemptAt, createdAt } so the server walks it instead of sorting in memory;
+ * exported for the explain() test.
+ */
+export const claimQuery = (now: number) => {
+  const at = new Date(now);
+  return {
+    filter: { status: 'queued' as const, nextAttemptAt: { $lte: at }, $or: [{ leaseUntil: null }, { leaseUntil: { $lte: at } }] },
+    sort: { nextAttemptAt: 1, createdAt: 1 } as const,
+  };
+};
+
+/** latestFor's query (the "check your email" page asks it), answered in index order; exported for the explain() test. */
+export const latestQuery = (interactionUid: string, bindingHash: string) => ({
+  filter: { interactionUid, bindingHash },
+  sort: { createdAt: -1, _id: -1 } as const,
+});
+
 export function createMongoMailQueue(mails: Model<MailDoc>): MailQueueStore {
   const leased = (id: string, owner: string) => ({ _id: id, leaseOwner: owner, status: 'queued' as const });
   return {
@@ -51,11 +70,12 @@ export function createMongoMailQueue(mails: Model<MailDoc>): MailQueueStore {
     },
     async claimNext(owner, now, leaseMs) {
       const at = new Date(now);
+      const { filter, sort } = claimQuery(now);
       const doc = await mails
         .findOneAndUpdate(
-          { status: 'queued', nextAttemptAt: { $lte: at }, $or: [{ leaseUntil: null }, { leaseUntil: { $lte: at } }] },
+          filter,
           { $set: { leaseOwner: owner, leaseUntil: new Date(now + leaseMs), updatedAt: at }, $inc: { attempts: 1 } },
-          { sort: { nextAttemptAt: 1, createdAt: 1 }, returnDocument: 'after' },
+          { sort, returnDocument: 'after' },
         )
         .lean();
       return doc ? toMail(doc) : undefined;
@@ -69,10 +89,11 @@ export function createMongoMailQueue(mails: Model<MailDoc>): MailQueueStore {
           : outcome.status === 'retry'
             ? { $set: { ...release, nextAttemptAt: new Date(outcome.nextAttemptAt), lastError: outcome.error } }
             : { $set: { ...release, status: outcome.status, sealed: null, lastError: outcome.error } };
-      return (await mails.updateOne(leased(id, owner), update)).modifiedCount === 1;
+      return (await mails.updateOne(leased(id, owner), update)).matchedCount === 1;
     },
     async latestFor(interactionUid, bindingHash) {
-      const doc = await mails.findOne({ interactionUid, bindingHash }).sort({ createdAt: -1, _id: -1 }).lean();
+      const { filter, sort } = latestQuery(interactionUid, bindingHash);
+      const doc = await mails.findOne(filter).sort(sort).lean();
       return doc ? toMail(doc) : undefined;
     },
     async recordDelivery(providerMessageId, status, detail, now) {
@@ -80,7 +101,7 @@ export function createMongoMailQueue(mails: Model<MailDoc>): MailQueueStore {
         { providerMessageId, status: { $in: ['sent', 'delivered'] } },
         { $set: { status, updatedAt: new Date(now), ...(detail === null ? {} : { lastError: detail }) } },
       );
-      return result.modifiedCount > 0;
+      return result.matchedCount > 0;
     },
     async purgeFinished(before, batchSize) {
       const finished = await mails

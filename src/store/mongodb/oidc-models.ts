@@ -1,8 +1,10 @@
 // oidc-provider's models in MongoDB: one collection per model name (oidc_<model>), documents
 // { _id, payload, expiresAt }. Known models get their collections and indexes at start; a model
-// name oidc-provider adds later gets its collection on first use.
+// name oidc-provider adds later gets its collection on first use. Look-ups by uid, user code and
+// grant id repeat their partial index's filter ($exists: true) so the planner can use that index.
 import type { Connection, Model } from 'mongoose';
 import type { OidcModelStore, OidcPayload } from '../port.js';
+import { declaredIndexes, nativeCollection, reconcileIndexes } from './indexes.js';
 import { oidcSchema, type OidcDoc } from './schemas.js';
 
 export const OIDC_MODEL_NAMES = [
@@ -25,6 +27,9 @@ export const collectionFor = (model: string) => `oidc_${model.replace(/([a-z])([
 
 const live = (now: number) => ({ $or: [{ expiresAt: { $exists: false } }, { expiresAt: { $gt: new Date(now) } }] });
 
+/** findByUid's filter (a session's look-up on every request), exported for the explain() test. */
+export const byUidFilter = (uid: string, now: number) => ({ 'payload.uid': { $eq: uid, $exists: true }, ...live(now) });
+
 export interface MongoOidcModels extends OidcModelStore {
   /** Every model collection opened so far (all known ones after start). */
   models(): Model<OidcDoc>[];
@@ -38,7 +43,7 @@ export function createMongoOidcModels(connection: Connection): MongoOidcModels {
     let model = cache.get(name);
     if (!model) {
       const created = connection.model<OidcDoc>(`Oidc${name}`, oidcSchema, collectionFor(name));
-      model = created.createIndexes().then(() => created);
+      model = reconcileIndexes(nativeCollection(connection, collectionFor(name)), declaredIndexes(oidcSchema)).then(() => created);
       model.catch(() => cache.delete(name));
       cache.set(name, model);
     }
@@ -61,22 +66,22 @@ export function createMongoOidcModels(connection: Connection): MongoOidcModels {
       return payloadOf(await (await modelFor(model)).findOne({ _id: id, ...live(now) }, { payload: 1 }).lean());
     },
     async findByUid(model, uid, now) {
-      return payloadOf(await (await modelFor(model)).findOne({ 'payload.uid': uid, ...live(now) }, { payload: 1 }).lean());
+      return payloadOf(await (await modelFor(model)).findOne(byUidFilter(uid, now), { payload: 1 }).lean());
     },
     async findByUserCode(model, userCode, now) {
-      return payloadOf(await (await modelFor(model)).findOne({ 'payload.userCode': userCode, ...live(now) }, { payload: 1 }).lean());
+      return payloadOf(await (await modelFor(model)).findOne({ 'payload.userCode': { $eq: userCode, $exists: true }, ...live(now) }, { payload: 1 }).lean());
     },
     async consume(model, id, now) {
       const result = await (
         await modelFor(model)
       ).updateOne({ _id: id, 'payload.consumed': { $exists: false }, ...live(now) }, { $set: { 'payload.consumed': Math.floor(now / 1000) } });
-      return result.modifiedCount === 1;
+      return result.matchedCount === 1;
     },
     async destroy(model, id) {
       await (await modelFor(model)).deleteOne({ _id: id });
     },
     async revokeByGrantId(model, grantId) {
-      await (await modelFor(model)).deleteMany({ 'payload.grantId': grantId });
+      await (await modelFor(model)).deleteMany({ 'payload.grantId': { $eq: grantId, $exists: true } });
     },
   };
 }

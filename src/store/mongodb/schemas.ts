@@ -80,7 +80,8 @@ export const loginTokenSchema = new Schema<LoginTokenDoc>(
   { versionKey: false },
 );
 loginTokenSchema.index({ hash: 1 }, { unique: true });
-loginTokenSchema.index({ interactionUid: 1, createdAt: -1 });
+// listPending: one sign-in's tokens, newest first; _id breaks ties, so the sort is the index's order.
+loginTokenSchema.index({ interactionUid: 1, createdAt: -1, _id: -1 });
 loginTokenSchema.index({ expiresAt: 1 }, ttl);
 
 export interface ClientDoc {
@@ -153,9 +154,10 @@ export const mailSchema = new Schema<MailDoc>(
   },
   { versionKey: false },
 );
-// The worker's claim: queued and due, oldest first.
-mailSchema.index({ status: 1, nextAttemptAt: 1 });
-mailSchema.index({ interactionUid: 1, bindingHash: 1, createdAt: -1 });
+// The worker's claim: queued and due, oldest first (claimQuery's equality, range, then sort keys).
+mailSchema.index({ status: 1, nextAttemptAt: 1, createdAt: 1 });
+// latestFor: the newest mail of one sign-in in one browser, ties broken by _id as the query does.
+mailSchema.index({ interactionUid: 1, bindingHash: 1, createdAt: -1, _id: -1 });
 mailSchema.index({ providerMessageId: 1 }, { unique: true, partialFilterExpression: { providerMessageId: { $type: 'string' } } });
 mailSchema.index({ updatedAt: 1 });
 
