@@ -26,6 +26,9 @@ import { createMongoUsers } from './users.js';
 
 export const RATE_LIMIT_COLLECTION = 'rate_limits';
 
+/** MongoDB has no migrations: bump this by hand when a collection's shape or indexes change. */
+const MONGODB_SCHEMA_VERSION = 1;
+
 export interface MongoStoreOptions {
   /** How long to wait for a server before giving up, at start and on each operation. */
   readonly serverSelectionTimeoutMs?: number;
@@ -89,6 +92,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
 
   return {
     kind: 'mongodb',
+    schemaVersion: `mongodb:${MONGODB_SCHEMA_VERSION}`,
     oidc,
     users: createMongoUsers(users),
     loginTokens: createMongoLoginTokens(loginTokens),
