@@ -240,6 +240,43 @@ describe('npm start', () => {
   });
 });
 
+describe('npm start: versions and metrics as an operator sees them', () => {
+  it('logs the versions /version answers, with the commit the build recorded, and serves /metrics on METRICS_PORT', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const metricsPort = port + 1;
+    const token = 'operator-scrape-token-0123456789';
+    const child = spawn('node', ['dist/main.js'], {
+      cwd: root,
+      env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info', METRICS_PORT: String(metricsPort), METRICS_TOKEN: token },
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    try {
+      for (let i = 0; i < 100 && !stdout.includes('linkid listening'); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+      const listening = stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { msg: string; versions?: Record<string, string> })
+        .find((line) => line.msg === 'linkid listening');
+      const versions = (await (await fetch(`http://localhost:${port}/version`)).json()) as Record<string, string>;
+      expect(listening?.versions).toEqual(versions);
+      // Built from this checkout by the global setup: git's commit, written into dist/.
+      const head = await run('git', ['rev-parse', 'HEAD'], { cwd: root }).then(
+        ({ stdout: out }) => out.trim(),
+        () => 'unknown',
+      );
+      expect(versions.commit).toBe(head);
+      expect((await fetch(`http://localhost:${port}/metrics`)).status).toBe(404);
+      expect((await fetch(`http://localhost:${metricsPort}/metrics`)).status).toBe(401);
+      const metrics = await (await fetch(`http://localhost:${metricsPort}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+      expect(metrics).toContain(`linkid_build_info{version="${versions.version}",commit="${versions.commit}",schema="${versions.schema}"} 1`);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+});
+
 describe('npm start with MongoDB unreachable', () => {
   it('stops with one line naming the (credential-free) address', async () => {
     const result = (await run('node', ['dist/main.js'], {
