@@ -72,7 +72,14 @@ export function createApp(config: Config, deps: AppDeps): App {
   const issuerOrigin = new URL(config.issuer).origin;
   const versions = readVersions(store.schemaVersion);
   const pages = { templates: deps.templates ?? createTemplates(), productName: config.productName, version: versions.version };
-  const metrics = createMetrics({ versions, mailQueue: store.mailQueue, loginTokens: store.loginTokens, clock, logger });
+  const metrics = createMetrics({
+    versions,
+    mailQueue: store.mailQueue,
+    loginTokens: store.loginTokens,
+    clock,
+    logger,
+    limitNames: [...Object.keys(config.rateLimits), 'RESEND_COOLDOWN'],
+  });
   const audit = createAudit(logger, [metrics.sink]);
 
   // Services: no HTTP in them.

@@ -45,6 +45,8 @@ export interface MetricsDeps {
   readonly loginTokens: Pick<LoginTokenStore, 'countPending'>;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Every rate limit's name, so each has a series (at 0) before it first refuses. */
+  readonly limitNames: readonly string[];
 }
 
 export interface Metrics {
@@ -106,6 +108,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   for (const method of METHODS) completed.inc({ method }, 0);
   for (const binding of BINDINGS) opens.inc({ binding }, 0);
   for (const reason of Object.keys(REASONS)) refusals.inc({ reason }, 0);
+  for (const limit of deps.limitNames) rateLimited.inc({ limit }, 0);
 
   const reasons = Object.keys(REASONS);
   const sink: AuditSink = (event, fields) => {

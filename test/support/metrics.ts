@@ -23,9 +23,13 @@ export function parseMetrics(text: string): Scrape {
       const [, name, labelText = '', value] = match!;
       return { name: name!, labels: Object.fromEntries([...labelText.matchAll(LABEL)].map(([, key, val]) => [key!, val!])), value: Number(value) };
     });
+  // A family with labels but no sample yet is still exported: its # TYPE line names it.
+  const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].flatMap(([, name, type]) =>
+    type === 'histogram' ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name!],
+  );
   return {
     text,
-    names: new Set(samples.map((sample) => sample.name)),
+    names: new Set([...samples.map((sample) => sample.name), ...families]),
     value(name, labels = {}) {
       const found = samples.filter((sample) => sample.name === name && Object.entries(labels).every(([key, val]) => sample.labels[key] === val));
       expect(found.length, `${name} ${JSON.stringify(labels)} matches ${found.length} samples`).toBeLessThanOrEqual(1);
