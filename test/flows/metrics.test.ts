@@ -82,6 +82,27 @@ describe('/metrics', () => {
     expect(metrics.value('linkid_click_to_verify_seconds_count')).toBe(1);
   });
 
+  it('names the per-IP look-up limit when bogus links hit it, and shows unreadable store gauges as NaN, not a failed scrape', async () => {
+    let storeDown = false;
+    const { linkid, rp } = await setup({
+      env: { RATE_LIMIT_VERIFY_PER_IP: '1/10m' },
+      wrapStore: (store) => ({
+        ...store,
+        mailQueue: { ...store.mailQueue, queued: () => (storeDown ? Promise.reject(new Error('store down')) : store.mailQueue.queued()) },
+      }),
+    });
+    const { mail } = await pendingLink(linkid, rp, 'eve@example.com');
+    const bogus = (letter: string) => Object.assign(new URL(mail.link), { search: `?token=${letter.repeat(43)}` }).href;
+    expect(reasonOf(await new Browser().request(bogus('B')))).toBe('token_unknown');
+    expect(reasonOf(await new Browser().request(bogus('C')))).toBe('rate_limited');
+    storeDown = true;
+    const metrics = await scrape(linkid.issuer);
+    expect(metrics.value('linkid_rate_limited_total', { limit: 'RATE_LIMIT_VERIFY_PER_IP' })).toBe(1);
+    expect(metrics.value('linkid_mail_queue_depth')).toBeNaN();
+    expect(metrics.value('linkid_mail_queue_oldest_seconds')).toBeNaN();
+    expect(metrics.value('linkid_login_tokens_pending')).toBe(1);
+  });
+
   it('answers only the bearer token when METRICS_TOKEN is set, and any Host, as Prometheus scrapes by pod IP', async () => {
     const { linkid } = await setup({ env: { METRICS_TOKEN: TOKEN } });
     const get = (headers: Record<string, string>, path = '/metrics') => request(linkid.issuer, path, headers);
