@@ -2,7 +2,7 @@
 // which src/observability/versions.ts reads at run time. The commit comes from LINKID_COMMIT (the
 // Dockerfile's build argument: the image is built without .git) or from git in a checkout; with
 // neither, none is recorded and linkid reports "unknown". A build script, not the running program,
-// so it reads its one variable itself.
+// so it reads its one variable itself. An argument names another file to write (for tests).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { BUILD_INFO_FILE } from './versions.js';
@@ -16,4 +16,4 @@ function gitCommit(): string | undefined {
 }
 
 const commit = process.env.LINKID_COMMIT?.trim() || gitCommit() || 'unknown';
-fs.writeFileSync(BUILD_INFO_FILE, `${JSON.stringify({ commit })}\n`);
+fs.writeFileSync(process.argv[2] ?? BUILD_INFO_FILE, `${JSON.stringify({ commit })}\n`);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/login/token-crypto.js';
+import { readCommit } from '../../src/observability/versions.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 
 const run = promisify(execFile);
@@ -274,6 +275,15 @@ describe('npm start: versions and metrics as an operator sees them', () => {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
     }
+  });
+});
+
+describe('npm run build: the commit it records', () => {
+  it('takes LINKID_COMMIT when given (the Docker build argument), and what the running linkid reads back', async () => {
+    const file = path.join(dataDir, 'build-info.json');
+    await run('node', ['dist/observability/write-build-info.js', file], { cwd: root, env: { ...process.env, LINKID_COMMIT: 'abc1234def' } });
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ commit: 'abc1234def' });
+    expect(readCommit(file)).toBe('abc1234def');
   });
 });
 
