@@ -18,7 +18,7 @@ import { createSendQueue, type SendQueue } from '../mail/send-queue.js';
 import { loadStrings } from '../mail/strings.js';
 import { createAudit } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
-import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { createMetrics } from '../observability/metrics.js';
 import { readVersions, type Versions } from '../observability/versions.js';
 import { createProvider } from '../oidc/provider.js';
 import { createSignInStates } from '../oidc/sign-in-state.js';
@@ -57,7 +57,6 @@ export interface App {
   readonly provider: Provider;
   readonly sendQueue: SendQueue;
   readonly versions: Versions;
-  readonly metrics: Metrics;
   /** What METRICS_PORT serves (/metrics alone); main.ts listens on it when that is set. */
   readonly metricsApp: Koa;
   /** Resolves when no sign-in email is still being prepared. */
@@ -146,7 +145,7 @@ export function createApp(config: Config, deps: AppDeps): App {
   provider.use(httpMetrics(metrics));
   provider.use(securityHeaders({ https, findClient: (clientId) => provider.Client.find(clientId) }));
   // Before every route, oidc-provider's included (provider.use inserts ahead of them); after the
-  // two above only so that a refusal carries a request id and the usual headers.
+  // ones above only so that a refusal carries a request id and the usual headers, and is timed.
   provider.use(hostCheck({ issuer: config.issuer, pages, logger }));
   provider.use(errorPages(pages, logger, (error) => store.isUnavailable(error)));
   provider.use(router.routes());
@@ -162,7 +161,6 @@ export function createApp(config: Config, deps: AppDeps): App {
     provider,
     sendQueue,
     versions,
-    metrics,
     metricsApp: metricsApp(metrics, config.metrics.token),
     idle: () => offRequest.idle(),
     settle: async () => {

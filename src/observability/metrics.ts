@@ -7,7 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Clock } from '../clock.js';
 import { REASONS } from '../login/reasons.js';
 import type { LoginTokenStore, MailQueueStore } from '../store/port.js';
-import type { AuditFields, AuditSink } from './audit.js';
+import type { AuditEvent, AuditFields, AuditSink } from './audit.js';
 import type { Logger } from './logger.js';
 import type { Versions } from './versions.js';
 
@@ -17,7 +17,7 @@ const BINDINGS = ['present', 'missing'] as const;
 const LIMIT_PATTERN = /^(RATE_LIMIT_[A-Z_]+|RESEND_COOLDOWN)$/;
 
 /** The audit events that count a sign-in email, by the outcome they count. */
-const EMAIL_EVENTS: Readonly<Record<string, (typeof EMAIL_OUTCOMES)[number]>> = {
+const EMAIL_EVENTS: Readonly<Partial<Record<AuditEvent, (typeof EMAIL_OUTCOMES)[number]>>> = {
   'mail.queued': 'queued',
   'mail.sent': 'sent',
   'mail.delivered': 'delivered',
@@ -56,79 +56,78 @@ export interface Metrics {
   observeRequest(labels: { route: string; method: string; status: number }, seconds: number): void;
 }
 
+/** The counters and histograms the audit sink and the HTTP middleware feed. */
+function instruments(registers: Registry[]) {
+  const counter = (name: string, help: string, labelNames: string[] = []) => new Counter({ name, help, labelNames, registers });
+  const histogram = (name: string, help: string, buckets: number[], labelNames: string[] = []) => new Histogram({ name, help, buckets, labelNames, registers });
+  return {
+    requests: counter('linkid_signin_requests_total', 'Sign-in email forms accepted (rate limits passed)'),
+    emails: counter('linkid_signin_emails_total', 'Sign-in emails by outcome', ['outcome']),
+    completed: counter('linkid_signin_completed_total', 'Sign-ins completed, by link or code', ['method']),
+    refusals: counter('linkid_refusals_total', 'Sign-in steps refused, by reason code', ['reason']),
+    opens: counter('linkid_link_opens_total', 'Sign-in links opened; binding missing: another browser or a mail scanner', ['binding']),
+    rateLimited: counter('linkid_rate_limited_total', 'Requests refused by a rate limit, by limit', ['limit']),
+    clickToVerify: histogram(
+      'linkid_click_to_verify_seconds',
+      'From the sign-in email being queued to its link confirmed or code accepted',
+      [2, 5, 10, 20, 30, 60, 90, 120, 180, 300, 600],
+    ),
+    mailSend: histogram(
+      'linkid_mail_send_seconds',
+      'From a message being queued to the provider accepting it',
+      [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
+    ),
+    mailDelivery: histogram(
+      'linkid_mail_delivery_seconds',
+      'From the provider accepting a message to its delivery report (webhooks)',
+      [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+    ),
+    http: histogram(
+      'linkid_http_request_duration_seconds',
+      'HTTP requests by route template, method and status',
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      ['route', 'method', 'status'],
+    ),
+  };
+}
+
 export function createMetrics(deps: MetricsDeps): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const registers = [registry];
-
-  const requests = new Counter({ name: 'linkid_signin_requests_total', help: 'Sign-in email forms accepted (rate limits passed)', registers });
-  const emails = new Counter({ name: 'linkid_signin_emails_total', help: 'Sign-in emails by outcome', labelNames: ['outcome'], registers });
-  const completed = new Counter({ name: 'linkid_signin_completed_total', help: 'Sign-ins completed, by link or code', labelNames: ['method'], registers });
-  const refusals = new Counter({ name: 'linkid_refusals_total', help: 'Sign-in steps refused, by reason code', labelNames: ['reason'], registers });
-  const opens = new Counter({
-    name: 'linkid_link_opens_total',
-    help: 'Sign-in links opened; binding missing: another browser or a mail scanner',
-    labelNames: ['binding'],
-    registers,
-  });
-  const rateLimited = new Counter({ name: 'linkid_rate_limited_total', help: 'Requests refused by a rate limit, by limit', labelNames: ['limit'], registers });
-  const clickToVerify = new Histogram({
-    name: 'linkid_click_to_verify_seconds',
-    help: 'From the sign-in email being queued to its link confirmed or code accepted',
-    buckets: [2, 5, 10, 20, 30, 60, 90, 120, 180, 300, 600],
-    registers,
-  });
-  const mailSend = new Histogram({
-    name: 'linkid_mail_send_seconds',
-    help: 'From a message being queued to the provider accepting it',
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
-    registers,
-  });
-  const mailDelivery = new Histogram({
-    name: 'linkid_mail_delivery_seconds',
-    help: 'From the provider accepting a message to its delivery report (webhooks)',
-    buckets: [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
-    registers,
-  });
-  const http = new Histogram({
-    name: 'linkid_http_request_duration_seconds',
-    help: 'HTTP requests by route template, method and status',
-    labelNames: ['route', 'method', 'status'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers,
-  });
-  new Gauge({ name: 'linkid_build_info', help: 'Always 1: what is running', labelNames: ['version', 'commit', 'schema'], registers }).set(
+  const m = instruments([registry]);
+  new Gauge({ name: 'linkid_build_info', help: 'Always 1: what is running', labelNames: ['version', 'commit', 'schema'], registers: [registry] }).set(
     { version: deps.versions.version, commit: deps.versions.commit, schema: deps.versions.schema },
     1,
   );
-  storeGauges(deps, registers);
+  storeGauges(deps, [registry]);
 
   // Every series exists from the start at 0, so rate() and alerts see the first event too.
-  for (const outcome of EMAIL_OUTCOMES) emails.inc({ outcome }, 0);
-  for (const method of METHODS) completed.inc({ method }, 0);
-  for (const binding of BINDINGS) opens.inc({ binding }, 0);
-  for (const reason of Object.keys(REASONS)) refusals.inc({ reason }, 0);
-  for (const limit of deps.limitNames) rateLimited.inc({ limit }, 0);
-
   const reasons = Object.keys(REASONS);
+  for (const outcome of EMAIL_OUTCOMES) m.emails.inc({ outcome }, 0);
+  for (const method of METHODS) m.completed.inc({ method }, 0);
+  for (const binding of BINDINGS) m.opens.inc({ binding }, 0);
+  for (const reason of reasons) m.refusals.inc({ reason }, 0);
+  for (const limit of deps.limitNames) m.rateLimited.inc({ limit }, 0);
+
   const sink: AuditSink = (event, fields) => {
-    if (event in EMAIL_EVENTS) emails.inc({ outcome: EMAIL_EVENTS[event] });
-    if (event === 'login.requested') requests.inc();
-    else if (event === 'login.link_opened') opens.inc({ binding: oneOf(BINDINGS, fields.binding) });
-    else if (event === 'login.completed') completed.inc({ method: oneOf(METHODS, fields.via) });
-    else if (event === 'login.confirmed') observe(clickToVerify, fields.sinceQueuedMs);
-    else if (event === 'mail.sent') observe(mailSend, fields.queuedMs);
-    else if (event === 'mail.delivered') observe(mailDelivery, fields.sinceSentMs);
+    const outcome = EMAIL_EVENTS[event];
+    if (outcome) m.emails.inc({ outcome });
+    if (event === 'login.requested') m.requests.inc();
+    else if (event === 'login.link_opened') m.opens.inc({ binding: oneOf(BINDINGS, fields.binding) });
+    else if (event === 'login.completed') m.completed.inc({ method: oneOf(METHODS, fields.via) });
+    else if (event === 'login.confirmed') observe(m.clickToVerify, fields.sinceQueuedMs);
+    else if (event === 'mail.sent') observe(m.mailSend, fields.queuedMs);
+    else if (event === 'mail.delivered') observe(m.mailDelivery, fields.sinceSentMs);
     else if (event === 'login.refused') {
-      refusals.inc({ reason: oneOf(reasons, fields.reason) });
-      if (fields.reason === 'rate_limited') rateLimited.inc({ limit: limitOf(fields) });
+      m.refusals.inc({ reason: oneOf(reasons, fields.reason) });
+      if (fields.reason === 'rate_limited') m.rateLimited.inc({ limit: limitOf(fields) });
     }
   };
 
   return {
     registry,
     sink,
-    observeRequest: ({ route, method, status }, took) => http.observe({ route, method, status: String(status) }, took),
+    observeRequest: ({ route, method, status }, took) => m.http.observe({ route, method, status: String(status) }, took),
   };
 }
 
