@@ -13,7 +13,7 @@ export interface Versions {
   readonly version: string;
   /** The git commit (hex), or "unknown" when the build knew none. */
   readonly commit: string;
-  /** The store's data layout, `sqlite:6` or `mongodb:1`. */
+  /** The store's data layout, `sqlite:5` or `mongodb:1`. */
   readonly schema: string;
   readonly policy: string;
   /** First 12 hex digits of sha256 over views/email/* and views/locales/*.json. */

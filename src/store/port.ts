@@ -214,7 +214,7 @@ export interface SuppressionStore {
 
 export interface Store {
   readonly kind: 'sqlite' | 'mongodb';
-  /** The version of the data layout, as /version and linkid_build_info report it (`sqlite:6`). */
+  /** The version of the data layout, as /version and linkid_build_info report it (`sqlite:5`). */
   readonly schemaVersion: string;
   readonly mailQueue: MailQueueStore;
   readonly suppressions: SuppressionStore;
