@@ -13,6 +13,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The commit /version reports: the build context has no .git, so it is given as a build argument
+# (docker build --build-arg LINKID_COMMIT=$(git rev-parse HEAD) .); without it, "unknown".
+ARG LINKID_COMMIT=
 RUN npm run build
 
 FROM node:24-slim AS runtime

@@ -32,7 +32,26 @@ async function main(): Promise<void> {
     server.once('error', reject);
     server.listen(config.port, resolve);
   });
-  logger.info({ issuer: config.issuer, port: config.port, store: store.kind, mail: transport.kind, dataDir: config.dataDir }, 'linkid listening');
+  // METRICS_PORT: /metrics on a port of its own, to be reached from the cluster's network only.
+  const metricsServer = config.metrics.port === undefined ? undefined : http.createServer(linkid.metricsApp.callback());
+  if (metricsServer) {
+    await new Promise<void>((resolve, reject) => {
+      metricsServer.once('error', reject);
+      metricsServer.listen(config.metrics.port, resolve);
+    });
+  }
+  logger.info(
+    {
+      issuer: config.issuer,
+      port: config.port,
+      metricsPort: config.metrics.port,
+      store: store.kind,
+      mail: transport.kind,
+      dataDir: config.dataDir,
+      versions: linkid.versions,
+    },
+    'linkid listening',
+  );
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -40,6 +59,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     stopPurge();
+    metricsServer?.close();
     server.close(() => {
       // Emails accepted before the signal are still sent before the store closes.
       void linkid

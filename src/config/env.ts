@@ -58,6 +58,8 @@ export interface Config {
   readonly mongodbUri: string | undefined;
   /** Where key files are read or created (default DATA_DIR/keys); share it across instances. */
   readonly keysDir: string;
+  /** /metrics: the bearer token it requires, if any; the port it has to itself, if any. */
+  readonly metrics: { readonly token: string | undefined; readonly port: number | undefined };
   /** Keys given directly in the environment take precedence over files in keysDir. */
   readonly keys: {
     readonly signingKeys: string | undefined;
@@ -230,7 +232,7 @@ const VARIABLES = {
     defaultText: '`http://localhost:$PORT`',
     meaning:
       'public base URL and issuer identifier; `https` required except on localhost/loopback. Every URL in an email is built from it, ' +
-      'never from request headers; a request for another host:port is refused (421 `host_mismatch`; `/healthz` and `/readyz` answer any host)',
+      'never from request headers; a request for another host:port is refused (421 `host_mismatch`; `/healthz`, `/readyz` and `/metrics` answer any host)',
   }),
   TRUST_PROXY: variable('listen', booleanFlag, {
     default: 'false',
@@ -249,6 +251,14 @@ const VARIABLES = {
   LOG_LEVEL: variable('listen', z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }), {
     default: 'info',
     meaning: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`; logs are JSON lines on stdout',
+  }),
+  METRICS_TOKEN: variable('listen', z.string().regex(/^[\x21-\x7e]{16,}$/, { error: 'must be at least 16 printable characters without spaces' }), {
+    meaning: 'set: `/metrics` answers only `Authorization: Bearer <token>` (401 otherwise); unset: anyone who reaches it may scrape it',
+  }),
+  METRICS_PORT: variable('listen', integer(1, 65535), {
+    meaning:
+      'set: `/metrics` is served on this port only (every path but `/metrics` is 404 there) and `PORT` no longer answers it; ' +
+      'unset: `/metrics` is on `PORT`, answering any host like `/healthz`',
   }),
 
   LOGIN_TOKEN_TTL_SECONDS: variable('signIn', integer(60, MAX_LOGIN_TOKEN_TTL_SECONDS), {
@@ -418,6 +428,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (values.SESSION_IDLE_TTL_SECONDS > values.SESSION_ABSOLUTE_TTL_SECONDS) {
     throw new ConfigError('SESSION_IDLE_TTL_SECONDS', 'must not be longer than SESSION_ABSOLUTE_TTL_SECONDS');
   }
+  if (values.METRICS_PORT === values.PORT) throw new ConfigError('METRICS_PORT', 'must differ from PORT (unset it to serve /metrics on PORT)');
   const issuer = values.ISSUER ?? `http://localhost:${values.PORT}`;
   checkMailTransport(values.MAIL_TRANSPORT, Boolean(values.POSTMARK_SERVER_TOKEN), issuer);
   const dataDir = path.resolve(values.DATA_DIR);
@@ -449,6 +460,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logoUrl: values.LOGO_URL,
     mongodbUri: values.MONGODB_URI,
     keysDir: values.KEYS_DIR ? path.resolve(values.KEYS_DIR) : path.join(dataDir, 'keys'),
+    metrics: Object.freeze({ token: values.METRICS_TOKEN, port: values.METRICS_PORT }),
     keys: Object.freeze({
       signingKeys: values.SIGNING_KEYS,
       cookieKeys: values.COOKIE_KEYS,

@@ -3,6 +3,7 @@
 // does not listen; src/main.ts does, and tests drive app.callback() or their own server.
 import { bodyParser } from '@koa/bodyparser';
 import { Router } from '@koa/router';
+import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/env.js';
@@ -17,6 +18,8 @@ import { createSendQueue, type SendQueue } from '../mail/send-queue.js';
 import { loadStrings } from '../mail/strings.js';
 import { createAudit } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
+import { createMetrics } from '../observability/metrics.js';
+import { readVersions, type Versions } from '../observability/versions.js';
 import { createProvider } from '../oidc/provider.js';
 import { createSignInStates } from '../oidc/sign-in-state.js';
 import type { Secrets } from '../secrets/key-files.js';
@@ -25,12 +28,14 @@ import { createTemplates, type Templates } from '../templates.js';
 import { createBindingCookie } from './binding-cookie.js';
 import { errorPages } from './errors.js';
 import { hostCheck } from './host-check.js';
+import { httpMetrics, metricsApp, metricsRoute } from './metrics-routes.js';
 import { pageRenderer } from './render.js';
 import { requestLog } from './request-log.js';
 import { consentRoutes } from './routes/consent.js';
 import { healthRoutes } from './routes/health.js';
 import { interactionRoutes } from './routes/interaction.js';
 import { magicLinkRoutes } from './routes/magic-link.js';
+import { versionRoute } from './routes/version.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { requireSameOrigin } from './same-origin.js';
 import { securityHeaders } from './security-headers.js';
@@ -51,6 +56,9 @@ export interface App {
   readonly app: Provider;
   readonly provider: Provider;
   readonly sendQueue: SendQueue;
+  readonly versions: Versions;
+  /** What METRICS_PORT serves (/metrics alone); main.ts listens on it when that is set. */
+  readonly metricsApp: Koa;
   /** Resolves when no sign-in email is still being prepared. */
   idle(): Promise<void>;
   /** idle(), then sends everything due (for shutdown and tests). */
@@ -61,8 +69,17 @@ export function createApp(config: Config, deps: AppDeps): App {
   const { store, clock, logger } = deps;
   const https = config.issuer.startsWith('https:');
   const issuerOrigin = new URL(config.issuer).origin;
-  const pages = { templates: deps.templates ?? createTemplates(), productName: config.productName };
-  const audit = createAudit(logger);
+  const versions = readVersions(store.schemaVersion);
+  const pages = { templates: deps.templates ?? createTemplates(), productName: config.productName, version: versions.version };
+  const metrics = createMetrics({
+    versions,
+    mailQueue: store.mailQueue,
+    loginTokens: store.loginTokens,
+    clock,
+    logger,
+    limitNames: [...Object.keys(config.rateLimits), 'RESEND_COOLDOWN'],
+  });
+  const audit = createAudit(logger, [metrics.sink]);
 
   // Services: no HTTP in them.
   const provider = createProvider({ config, store, clock, secrets: deps.secrets, renderPage: pageRenderer(pages) });
@@ -106,6 +123,8 @@ export function createApp(config: Config, deps: AppDeps): App {
   });
   router.use(requireSameOrigin({ issuerOrigin, pages, audit, exempt: ['/webhooks/'] }));
   healthRoutes(router, store);
+  versionRoute(router, versions);
+  if (config.metrics.port === undefined) metricsRoute(router, metrics, config.metrics.token);
   const bindingCookie = createBindingCookie({ https });
   interactionRoutes(router, {
     provider,
@@ -123,9 +142,10 @@ export function createApp(config: Config, deps: AppDeps): App {
   webhookRoutes(router, { recordDeliveryReport, webhookAuth: config.postmark?.webhookAuth });
 
   provider.use(requestLog(logger));
+  provider.use(httpMetrics(metrics));
   provider.use(securityHeaders({ https, findClient: (clientId) => provider.Client.find(clientId) }));
   // Before every route, oidc-provider's included (provider.use inserts ahead of them); after the
-  // two above only so that a refusal carries a request id and the usual headers.
+  // ones above only so that a refusal carries a request id and the usual headers, and is timed.
   provider.use(hostCheck({ issuer: config.issuer, pages, logger }));
   provider.use(errorPages(pages, logger, (error) => store.isUnavailable(error)));
   provider.use(router.routes());
@@ -140,6 +160,8 @@ export function createApp(config: Config, deps: AppDeps): App {
     app: provider,
     provider,
     sendQueue,
+    versions,
+    metricsApp: metricsApp(metrics, config.metrics.token),
     idle: () => offRequest.idle(),
     settle: async () => {
       await offRequest.idle();

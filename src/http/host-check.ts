@@ -11,7 +11,8 @@
 // - a request target in absolute form (`GET http://evil.example/... HTTP/1.1`, which Node accepts
 //   as RFC 9112 says a server must) names its own scheme and host, and Koa's ctx.href, from which
 //   oidc-provider builds URLs, then follows it: it must name ISSUER's too;
-// - /healthz and /readyz are exempt: probes use their own Host (a pod IP) and these build no URLs.
+// - /healthz, /readyz and /metrics are exempt: probes and Prometheus use their own Host (a pod
+//   IP) and these build no URLs.
 // A refusal is 421 host_mismatch and never repeats the host it was sent.
 import type { TLSSocket } from 'node:tls';
 import type { Context, Middleware } from 'koa';
@@ -19,7 +20,7 @@ import type { Logger } from '../observability/logger.js';
 import type { PageDeps } from './render.js';
 import { renderReason } from './errors.js';
 
-const HOST_FREE_PATHS = new Set(['/healthz', '/readyz']);
+const HOST_FREE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** host[:port] as a URL with `protocol` holds it (lower case, default port dropped), or undefined. */
 function canonicalHost(host: string, protocol: string): string | undefined {

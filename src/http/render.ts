@@ -7,6 +7,8 @@ import type { LinkidState } from './state.js';
 export interface PageDeps {
   readonly templates: Templates;
   readonly productName: string;
+  /** The app version, shown in every page's footer next to the request id. */
+  readonly version?: string;
 }
 
 export type PageRenderer = (ctx: Context, view: string, data: Record<string, unknown>) => void;
@@ -19,6 +21,7 @@ export function renderPage(ctx: Context, deps: PageDeps, view: string, data: Rec
     nonce: state.nonce,
     requestId: state.requestId,
     productName: deps.productName,
+    appVersion: deps.version,
   });
 }
 

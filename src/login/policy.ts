@@ -4,6 +4,12 @@ import type { LoginTokenRecord } from '../store/port.js';
 import type { Reason } from './reasons.js';
 import { equalDigests } from './token-crypto.js';
 
+/**
+ * The version of these rules, reported by /version and recorded with audit events: bump it by
+ * hand in any change that makes a decision come out differently.
+ */
+export const POLICY_VERSION = '1';
+
 export type Decision = { readonly allow: true } | { readonly allow: false; readonly reason: Reason; readonly retryAfterSeconds?: number };
 
 const allow: Decision = { allow: true };

@@ -22,8 +22,10 @@ export function createDeliveryReports(deps: { readonly store: Store; readonly cl
     const now = deps.clock.now();
     const id = report.providerMessageId;
     if (report.kind === 'Delivery') {
-      await deps.store.mailQueue.recordDelivery(id, 'delivered', null, now);
-      deps.audit('mail.delivered', { providerMessageId: id });
+      const recorded = await deps.store.mailQueue.recordDelivery(id, 'delivered', null, now);
+      // The latency only when this report moved a sent message: a repeated report has none.
+      const sinceSentMs = recorded?.sentAt == null ? undefined : now - recorded.sentAt;
+      deps.audit('mail.delivered', { providerMessageId: id, ...(sinceSentMs === undefined ? {} : { sinceSentMs }) });
       return;
     }
     if (report.kind === 'Other') return;

@@ -85,6 +85,8 @@ export interface LoginTokenStore {
    * `maxAttempts`; atomic, so concurrent guesses can never exceed the limit.
    */
   reserveCodeAttempt(hash: string, maxAttempts: number, now: number): Promise<boolean>;
+  /** How many links are unused and unexpired (the linkid_login_tokens_pending gauge). */
+  countPending(now: number): Promise<number>;
 }
 
 export interface ClientRecord {
@@ -170,8 +172,19 @@ export interface MailQueueStore {
   complete(id: string, owner: string, outcome: MailOutcome, now: number): Promise<boolean>;
   /** The newest message of one sign-in for one browser. */
   latestFor(interactionUid: string, bindingHash: string): Promise<QueuedMail | undefined>;
-  /** A provider's delivery report: sent becomes delivered, or failed/suppressed on a bounce. */
-  recordDelivery(providerMessageId: string, status: 'delivered' | 'failed' | 'suppressed', detail: string | null, now: number): Promise<boolean>;
+  /**
+   * A provider's delivery report: sent becomes delivered, or failed/suppressed on a bounce.
+   * Undefined when no sent message has this id; otherwise when it was sent, if it was still
+   * waiting for its first report (null after one), for the sent-to-delivered latency.
+   */
+  recordDelivery(
+    providerMessageId: string,
+    status: 'delivered' | 'failed' | 'suppressed',
+    detail: string | null,
+    now: number,
+  ): Promise<{ readonly sentAt: number | null } | undefined>;
+  /** Messages waiting to be sent, and when the oldest of them was queued (gauges and alerts). */
+  queued(): Promise<{ readonly count: number; readonly oldestCreatedAt: number | null }>;
   /** Removes finished messages older than `before`; returns how many. */
   purgeFinished(before: number, batchSize: number): Promise<number>;
 }
@@ -201,6 +214,8 @@ export interface SuppressionStore {
 
 export interface Store {
   readonly kind: 'sqlite' | 'mongodb';
+  /** The version of the data layout, as /version and linkid_build_info report it (`sqlite:5`). */
+  readonly schemaVersion: string;
   readonly mailQueue: MailQueueStore;
   readonly suppressions: SuppressionStore;
   readonly oidc: OidcModelStore;

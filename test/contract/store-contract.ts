@@ -89,6 +89,10 @@ export function storeContract(name: string, factory: StoreFactory): void {
       await factory.cleanup?.();
     });
 
+    it('names the version of its data layout', () => {
+      expect(store.schemaVersion).toMatch(new RegExp(`^${store.kind}:\\d+$`));
+    });
+
     describe('oidc models', () => {
       it('upserts, finds and replaces a payload', async () => {
         await store.oidc.upsert('Session', 's1', { uid: 'u1', accountId: 'a' }, T0 + 1000);
@@ -276,6 +280,15 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.loginTokens.listPending(id(), T0)).toEqual([]);
       });
 
+      it('counts the links still pending: unused and unexpired', async () => {
+        expect(await store.loginTokens.countPending(T0)).toBe(0);
+        const used = loginToken();
+        for (const token of [loginToken(), loginToken({ expiresAt: T0 + 10 }), used]) await store.loginTokens.insert(token);
+        await store.loginTokens.consume(used.hash, T0);
+        expect(await store.loginTokens.countPending(T0)).toBe(2);
+        expect(await store.loginTokens.countPending(T0 + 10)).toBe(1);
+      });
+
       it('reserves at most maxAttempts code attempts, even when they race', async () => {
         const token = loginToken();
         await store.loginTokens.insert(token);
@@ -453,12 +466,26 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const mail = queuedMail();
         await store.mailQueue.enqueue(mail);
         await store.mailQueue.claimNext('w', T0, 1000);
-        await store.mailQueue.complete(mail.id, 'w', { status: 'sent', providerMessageId: 'pm-9' }, T0);
-        expect(await store.mailQueue.recordDelivery('pm-9', 'delivered', null, T0 + 1)).toBe(true);
+        await store.mailQueue.complete(mail.id, 'w', { status: 'sent', providerMessageId: 'pm-9' }, T0 + 7);
+        // The first report says when the message was sent (for the sent-to-delivered latency); later ones cannot.
+        expect(await store.mailQueue.recordDelivery('pm-9', 'delivered', null, T0 + 100)).toEqual({ sentAt: T0 + 7 });
         expect((await store.mailQueue.latestFor(mail.interactionUid!, mail.bindingHash!))?.status).toBe('delivered');
-        expect(await store.mailQueue.recordDelivery('pm-9', 'suppressed', 'HardBounce', T0 + 2)).toBe(true);
+        expect(await store.mailQueue.recordDelivery('pm-9', 'suppressed', 'HardBounce', T0 + 200)).toEqual({ sentAt: null });
         expect(await store.mailQueue.latestFor(mail.interactionUid!, mail.bindingHash!)).toMatchObject({ status: 'suppressed', lastError: 'HardBounce' });
-        expect(await store.mailQueue.recordDelivery('unknown', 'delivered', null, T0)).toBe(false);
+        expect(await store.mailQueue.recordDelivery('unknown', 'delivered', null, T0)).toBeUndefined();
+      });
+
+      it('counts the messages waiting to be sent and knows when the oldest was queued', async () => {
+        expect(await store.mailQueue.queued()).toEqual({ count: 0, oldestCreatedAt: null });
+        const sent = queuedMail({ createdAt: T0 - 50, nextAttemptAt: T0 - 50 });
+        await store.mailQueue.enqueue(sent);
+        await store.mailQueue.claimNext('w', T0, 1000);
+        await store.mailQueue.complete(sent.id, 'w', { status: 'sent', providerMessageId: 'pm-q' }, T0);
+        // Waiting for a retry or held by a worker, a message still counts as queued.
+        for (const mail of [queuedMail({ createdAt: T0 + 5 }), queuedMail({ createdAt: T0 - 10, nextAttemptAt: T0 + 10 ** 6 })])
+          await store.mailQueue.enqueue(mail);
+        await store.mailQueue.claimNext('w', T0 + 5, 1000);
+        expect(await store.mailQueue.queued()).toEqual({ count: 2, oldestCreatedAt: T0 - 10 });
       });
 
       it('finds the newest message of a sign-in for one browser', async () => {

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/login/token-crypto.js';
 import { openStore } from '../../src/store/open-store.js';
 import { TEST_MONGODB_URI, dropDatabase, dumpDatabase, newTestDatabaseUri } from '../support/test-databases.js';
+import { readCommit } from '../../src/observability/versions.js';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -262,6 +263,52 @@ describe('npm start', () => {
     const second = await start();
     expect(second.jwks).toEqual(first.jwks);
     expect(fs.statSync(path.join(dataDir, 'keys', 'signing-keys.json')).mode & 0o077).toBe(0);
+  });
+});
+
+describe('npm start: versions and metrics as an operator sees them', () => {
+  it('logs the versions /version answers, with the commit the build recorded, and serves /metrics on METRICS_PORT', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const metricsPort = port + 1;
+    const token = 'operator-scrape-token-0123456789';
+    const child = spawn('node', ['dist/main.js'], {
+      cwd: root,
+      env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info', METRICS_PORT: String(metricsPort), METRICS_TOKEN: token },
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    try {
+      for (let i = 0; i < 100 && !stdout.includes('linkid listening'); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+      const listening = stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { msg: string; versions?: Record<string, string> })
+        .find((line) => line.msg === 'linkid listening');
+      const versions = (await (await fetch(`http://localhost:${port}/version`)).json()) as Record<string, string>;
+      expect(listening?.versions).toEqual(versions);
+      // Built from this checkout by the global setup: git's commit, written into dist/.
+      const head = await run('git', ['rev-parse', 'HEAD'], { cwd: root }).then(
+        ({ stdout: out }) => out.trim(),
+        () => 'unknown',
+      );
+      expect(versions.commit).toBe(head);
+      expect((await fetch(`http://localhost:${port}/metrics`)).status).toBe(404);
+      expect((await fetch(`http://localhost:${metricsPort}/metrics`)).status).toBe(401);
+      const metrics = await (await fetch(`http://localhost:${metricsPort}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+      expect(metrics).toContain(`linkid_build_info{version="${versions.version}",commit="${versions.commit}",schema="${versions.schema}"} 1`);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+});
+
+describe('npm run build: the commit it records', () => {
+  it('takes LINKID_COMMIT when given (the Docker build argument), and what the running linkid reads back', async () => {
+    const file = path.join(dataDir, 'build-info.json');
+    await run('node', ['dist/observability/write-build-info.js', file], { cwd: root, env: { ...process.env, LINKID_COMMIT: 'abc1234def' } });
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ commit: 'abc1234def' });
+    expect(readCommit(file)).toBe('abc1234def');
   });
 });
 

@@ -48,6 +48,9 @@ export const READINESS_TIMEOUT_MS = 900;
 /** rate-limiter-flexible's collection: its indexes are created here (disableIndexesCreation). */
 const RATE_LIMIT_INDEXES: IndexDefinition[] = [indexDefinition({ expire: -1 }, { expireAfterSeconds: 0 }), indexDefinition({ key: 1 }, { unique: true })];
 
+/** MongoDB has no migrations: bump this by hand when a collection's shape or indexes change. */
+const MONGODB_SCHEMA_VERSION = 1;
+
 export interface MongoStoreOptions {
   /** How long to wait for a server before giving up, at start and on each operation. */
   readonly serverSelectionTimeoutMs?: number;
@@ -113,6 +116,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
 
   return {
     kind: 'mongodb',
+    schemaVersion: `mongodb:${MONGODB_SCHEMA_VERSION}`,
     oidc,
     users: createMongoUsers(users),
     loginTokens: createMongoLoginTokens(loginTokens),

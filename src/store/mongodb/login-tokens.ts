@@ -47,6 +47,9 @@ export function createMongoLoginTokens(tokens: Model<LoginTokenDoc>): LoginToken
       );
       return result.matchedCount === 1;
     },
+    async countPending(now) {
+      return tokens.countDocuments({ usedAt: null, expiresAt: { $gt: new Date(now) } });
+    },
     async findByHash(hash) {
       const doc = await tokens.findOne({ hash }).lean();
       return doc ? toRecord(doc) : undefined;

@@ -97,11 +97,21 @@ export function createMongoMailQueue(mails: Model<MailDoc>): MailQueueStore {
       return doc ? toMail(doc) : undefined;
     },
     async recordDelivery(providerMessageId, status, detail, now) {
+      // A sent message's updatedAt is when the provider accepted it: nothing else writes it until a report.
+      const before = await mails.findOne({ providerMessageId, status: 'sent' }, { updatedAt: 1 }).lean();
       const result = await mails.updateMany(
         { providerMessageId, status: { $in: ['sent', 'delivered'] } },
         { $set: { status, updatedAt: new Date(now), ...(detail === null ? {} : { lastError: detail }) } },
       );
-      return result.matchedCount > 0;
+      if (result.matchedCount === 0) return undefined;
+      return { sentAt: before ? before.updatedAt.getTime() : null };
+    },
+    async queued() {
+      const [count, oldest] = await Promise.all([
+        mails.countDocuments({ status: 'queued' }),
+        mails.findOne({ status: 'queued' }, { createdAt: 1 }).sort({ createdAt: 1 }).lean(),
+      ]);
+      return { count, oldestCreatedAt: oldest ? oldest.createdAt.getTime() : null };
     },
     async purgeFinished(before, batchSize) {
       const finished = await mails

@@ -52,6 +52,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
 
   return {
     kind: 'sqlite',
+    schemaVersion: `sqlite:${String(db.pragma('user_version', { simple: true }))}`,
     oidc: createSqliteOidcModels(db),
     users: createSqliteUsers(db),
     loginTokens: createSqliteLoginTokens(db),

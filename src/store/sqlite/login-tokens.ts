@@ -50,6 +50,7 @@ export function createSqliteLoginTokens(db: Database): LoginTokenStore {
   const reserve = db.prepare(`
     UPDATE login_tokens SET code_attempts = code_attempts + 1
     WHERE hash = @hash AND used_at IS NULL AND expires_at > @now AND code_attempts < @maxAttempts`);
+  const countPending = db.prepare<{ now: number }, { count: number }>('SELECT COUNT(*) AS count FROM login_tokens WHERE used_at IS NULL AND expires_at > @now');
 
   return {
     async insert(token) {
@@ -60,6 +61,9 @@ export function createSqliteLoginTokens(db: Database): LoginTokenStore {
     },
     async reserveCodeAttempt(hash, maxAttempts, now) {
       return reserve.run({ hash, maxAttempts, now }).changes === 1;
+    },
+    async countPending(now) {
+      return countPending.get({ now })?.count ?? 0;
     },
     async findByHash(hash) {
       const row = byHash.get(hash);

@@ -74,6 +74,12 @@ export function createSqliteMailQueue(db: Database): MailQueueStore {
   const delivery = db.prepare(`
     UPDATE mail_queue SET status = @status, last_error = COALESCE(@detail, last_error), updated_at = @now
     WHERE provider_message_id = @providerMessageId AND status IN ('sent', 'delivered')`);
+  const sentAt = db.prepare<{ providerMessageId: string }, { status: MailStatus; updated_at: number }>(
+    'SELECT status, updated_at FROM mail_queue WHERE provider_message_id = @providerMessageId',
+  );
+  const queued = db.prepare<[], { count: number; oldest: number | null }>(
+    "SELECT COUNT(*) AS count, MIN(created_at) AS oldest FROM mail_queue WHERE status = 'queued'",
+  );
   const purge = db.prepare(`
     DELETE FROM mail_queue WHERE rowid IN (
       SELECT rowid FROM mail_queue WHERE status != 'queued' AND updated_at < @before LIMIT @limit)`);
@@ -100,7 +106,16 @@ export function createSqliteMailQueue(db: Database): MailQueueStore {
       return row && toMail(row);
     },
     async recordDelivery(providerMessageId, status, detail, now) {
-      return delivery.run({ providerMessageId, status, detail, now }).changes > 0;
+      // A sent row's updated_at is when the provider accepted it: nothing else writes it until a report.
+      return db.transaction(() => {
+        const before = sentAt.get({ providerMessageId });
+        if (delivery.run({ providerMessageId, status, detail, now }).changes === 0) return undefined;
+        return { sentAt: before?.status === 'sent' ? before.updated_at : null };
+      })();
+    },
+    async queued() {
+      const row = queued.get();
+      return { count: row?.count ?? 0, oldestCreatedAt: row?.oldest ?? null };
     },
     async purgeFinished(before, batchSize) {
       return purge.run({ before, limit: batchSize }).changes;
