@@ -5,6 +5,7 @@ import mongoose, { type Connection } from 'mongoose';
 import { RateLimiterMongo } from 'rate-limiter-flexible';
 import { flexibleRateLimiter } from '../flexible-rate-limiter.js';
 import { StoreConnectionError, type Store } from '../port.js';
+import { auditEventSchema, createMongoAuditEvents, type AuditEventDoc } from './audit-events.js';
 import { createMongoClients } from './clients.js';
 import { isMongoUnavailable } from './errors.js';
 import { createMongoLoginTokens } from './login-tokens.js';
@@ -64,6 +65,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   const clients = connection.model<ClientDoc>('Client', clientSchema, 'clients');
   const mails = connection.model<MailDoc>('Mail', mailSchema, 'mail_queue');
   const suppressions = connection.model<SuppressionDoc>('Suppression', suppressionSchema, 'suppressed_addresses');
+  const auditEvents = connection.model<AuditEventDoc>('AuditEvent', auditEventSchema, 'audit_events');
   const oidc = createMongoOidcModels(connection);
   try {
     // Every index exists before the first request: declared ones via createIndexes, the rate
@@ -74,6 +76,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
       clients.createIndexes(),
       mails.createIndexes(),
       suppressions.createIndexes(),
+      auditEvents.createIndexes(),
       ...OIDC_MODEL_NAMES.map((name) => oidc.modelFor(name)),
     ]);
     const limits = connection.collection(RATE_LIMIT_COLLECTION);
@@ -85,10 +88,11 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   }
 
   // Every collection with a TTL on expiresAt; typed loosely because their documents differ.
-  const purgeable = () => [...oidc.models(), loginTokens] as unknown as mongoose.Model<{ _id: unknown; expiresAt?: Date }>[];
+  const purgeable = () => [...oidc.models(), loginTokens, auditEvents] as unknown as mongoose.Model<{ _id: unknown; expiresAt?: Date }>[];
 
   return {
     kind: 'mongodb',
+    audit: createMongoAuditEvents(auditEvents),
     oidc,
     users: createMongoUsers(users),
     loginTokens: createMongoLoginTokens(loginTokens),
