@@ -16,7 +16,9 @@ import { createMessageSeal } from '../mail/sealed-message.js';
 import { createSendQueue, type SendQueue } from '../mail/send-queue.js';
 import { loadStrings } from '../mail/strings.js';
 import { createAudit } from '../observability/audit.js';
+import { createAuditTrail } from '../observability/audit-trail.js';
 import type { Logger } from '../observability/logger.js';
+import { versionsInForce } from '../observability/versions-in-force.js';
 import { createProvider } from '../oidc/provider.js';
 import { createSignInStates } from '../oidc/sign-in-state.js';
 import type { Secrets } from '../secrets/key-files.js';
@@ -51,9 +53,9 @@ export interface App {
   readonly app: Provider;
   readonly provider: Provider;
   readonly sendQueue: SendQueue;
-  /** Resolves when no sign-in email is still being prepared. */
+  /** Resolves when no sign-in email is still being prepared and every audit event is stored. */
   idle(): Promise<void>;
-  /** idle(), then sends everything due (for shutdown and tests). */
+  /** idle(), then sends everything due and stores its audit events (for shutdown and tests). */
   settle(): Promise<void>;
 }
 
@@ -62,7 +64,14 @@ export function createApp(config: Config, deps: AppDeps): App {
   const https = config.issuer.startsWith('https:');
   const issuerOrigin = new URL(config.issuer).origin;
   const pages = { templates: deps.templates ?? createTemplates(), productName: config.productName };
-  const audit = createAudit(logger);
+  const auditTrail = createAuditTrail({
+    store: store.audit,
+    logger,
+    retentionDays: config.auditRetentionDays,
+    versions: versionsInForce,
+    now: () => clock.now(),
+  });
+  const audit = createAudit(logger, [auditTrail.sink], () => clock.now());
 
   // Services: no HTTP in them.
   const provider = createProvider({ config, store, clock, secrets: deps.secrets, renderPage: pageRenderer(pages) });
@@ -140,10 +149,14 @@ export function createApp(config: Config, deps: AppDeps): App {
     app: provider,
     provider,
     sendQueue,
-    idle: () => offRequest.idle(),
+    idle: async () => {
+      await offRequest.idle();
+      await auditTrail.idle();
+    },
     settle: async () => {
       await offRequest.idle();
       await sendQueue.drain();
+      await auditTrail.idle();
     },
   };
 }

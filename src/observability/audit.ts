@@ -1,7 +1,9 @@
 // The audit trail: one structured event per security-relevant decision, under a stable event
 // name. Every event goes to the log, and to each sink given at start (metrics count them; the
 // store keeps them for replay). Callers pass identifiers (token id prefixes, client ids, account
-// ids), never secrets: no raw token, code, cookie or client secret ever reaches a sink.
+// ids, the canonical address as `email`), never secrets: no raw token, code, cookie or client
+// secret ever reaches a sink.
+import { addressHash } from '../login/email-address.js';
 import type { Logger } from './logger.js';
 
 export type AuditEvent =
@@ -37,7 +39,9 @@ export type Audit = (event: AuditEvent, fields: AuditFields) => void;
 export function createAudit(logger: Logger, sinks: readonly AuditSink[] = [], now: () => number = Date.now): Audit {
   const child = logger.child({ channel: 'audit' });
   return (event, fields) => {
-    child.info({ event, ...fields }, event);
+    // The log names an address only by its hash; the stored trail keeps it for its retention.
+    const { email, ...logged } = fields;
+    child.info({ event, ...logged, ...(typeof email === 'string' ? { emailHash: addressHash(email) } : {}) }, event);
     const at = now();
     for (const sink of sinks) {
       try {
