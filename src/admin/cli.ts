@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { systemClock } from '../clock.js';
 import { ConfigError, loadConfig, type Config } from '../config/env.js';
-import { createAudit } from '../observability/audit.js';
+import { createAudit, type Audit } from '../observability/audit.js';
 import { createAuditTrail } from '../observability/audit-trail.js';
 import { createLogger } from '../observability/logger.js';
 import { versionsInForce } from '../observability/versions-in-force.js';
@@ -153,7 +153,7 @@ async function runAudit(admin: AuditAdmin, command: string | undefined, values: 
   }
 }
 
-function clientAdmin(config: Config, store: Store, secrets: Secrets): ClientAdmin {
+function clientAdmin(config: Config, store: Store, secrets: Secrets, audit: Audit): ClientAdmin {
   const provider = createProvider({
     config,
     store,
@@ -167,6 +167,7 @@ function clientAdmin(config: Config, store: Store, secrets: Secrets): ClientAdmi
     clock: systemClock,
     serverSecret: secrets.serverSecret,
     validateMetadata: (metadata) => provider.Client.validate(metadata as never),
+    audit,
   });
 }
 
@@ -187,7 +188,7 @@ async function main(): Promise<number> {
   try {
     const output = await run(
       {
-        clients: () => clientAdmin(config, store, secrets),
+        clients: () => clientAdmin(config, store, secrets, audit),
         suppressions: () => createSuppressionAdmin({ store, audit }),
         audit: () => createAuditAdmin({ store, clock: systemClock }),
       },

@@ -20,6 +20,7 @@ import { createAuditTrail } from '../observability/audit-trail.js';
 import type { Logger } from '../observability/logger.js';
 import { versionsInForce } from '../observability/versions-in-force.js';
 import { createProvider } from '../oidc/provider.js';
+import { auditProviderEvents } from '../oidc/provider-audit.js';
 import { createSignInStates } from '../oidc/sign-in-state.js';
 import type { Secrets } from '../secrets/key-files.js';
 import type { Store } from '../store/port.js';
@@ -75,6 +76,7 @@ export function createApp(config: Config, deps: AppDeps): App {
 
   // Services: no HTTP in them.
   const provider = createProvider({ config, store, clock, secrets: deps.secrets, renderPage: pageRenderer(pages) });
+  auditProviderEvents(provider, audit);
   const offRequest = createOffRequest(logger);
   const sendQueue = createSendQueue({
     store,

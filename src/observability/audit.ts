@@ -19,6 +19,10 @@ export type AuditEvent =
   | 'login.completed'
   | 'login.cancelled'
   | 'account.created'
+  /** The token endpoint issued tokens to a client (`grantType`). */
+  | 'tokens.issued'
+  /** RP-initiated logout ended a session. */
+  | 'logout'
   | 'consent.granted'
   | 'consent.denied'
   | 'mail.queued'
@@ -27,7 +31,11 @@ export type AuditEvent =
   | 'mail.suppressed'
   | 'mail.delivered'
   | 'mail.bounced'
-  | 'suppression.lifted';
+  | 'suppression.lifted'
+  /** Client changes made with linkid-admin (never with the secret). */
+  | 'client.registered'
+  | 'client.secret_rotated'
+  | 'client.deleted';
 
 export type AuditFields = Record<string, unknown>;
 

@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { SQLITE_FILE_NAME } from '../../src/store/sqlite/index.js';
 import { Browser, formOn } from '../support/browser.js';
 import { fakeClock } from '../support/fake-clock.js';
-import { confirmLink, finishAtApp, requestLink } from '../support/sign-in.js';
+import { oidc } from '../support/relying-party.js';
+import { confirmLink, finishAtApp, requestLink, signIn } from '../support/sign-in.js';
 import { useLinkid } from '../support/use-linkid.js';
 
 const run = promisify(execFile);
@@ -20,13 +21,12 @@ const { setup } = useLinkid();
 /** `npx linkid-admin ...` on `dataDir`: exit code, stdout as JSON lines, stderr. */
 async function admin(dataDir: string, ...args: string[]) {
   const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', npm_config_update_notifier: 'false' };
-  try {
-    const { stdout, stderr } = await run('npx', ['linkid-admin', ...args], { cwd: root, env });
-    return { code: 0, lines: parseLines(stdout), stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, lines: [], stdout: failed.stdout, stderr: failed.stderr };
-  }
+  const { code, stdout, stderr } = await run('npx', ['linkid-admin', ...args], { cwd: root, env }).then(
+    (done) => ({ code: 0, ...done }),
+    (error: unknown) => error as { code: number; stdout: string; stderr: string },
+  );
+  // JSON lines for the audit commands; client commands print one indented document instead.
+  return { code, lines: args[0] === 'audit' ? parseLines(stdout) : [], stdout, stderr };
 }
 
 type Line = Record<string, unknown> & { event: string; after?: string; fields?: Record<string, unknown> };
@@ -119,6 +119,37 @@ describe('audit trail', () => {
     expect(byReason.lines.map((line) => line.interactionUid)).toEqual([uid]);
     const byClient = await admin(linkid.dataDir, 'audit', 'search', '--client', rp.client.client_id, '--until', new Date(clock.now()).toISOString());
     expect(byClient.lines.map((line) => line.event)).toEqual(['login.requested', 'login.link_sent']);
+  });
+
+  it('records the tokens an app was issued and the logout, under the account', async () => {
+    const { linkid, rp } = await setup();
+    const browser = new Browser();
+    const { tokens } = await signIn(browser, linkid, rp, 'leaving@example.com');
+    const logout = oidc.buildEndSessionUrl(rp.config, { id_token_hint: tokens.id_token! });
+    await browser.submit(await browser.follow(logout.href), /\/session\/end\/confirm$/, { logout: 'yes' });
+    await linkid.settle();
+
+    const [completed] = (await admin(linkid.dataDir, 'audit', 'search', '--email', 'leaving@example.com')).lines.filter(
+      (line) => line.event === 'login.completed',
+    );
+    const byAccount = await admin(linkid.dataDir, 'audit', 'search', '--account', String(completed!.accountId));
+    const [issued, loggedOut] = byAccount.lines.filter((line) => line.event === 'tokens.issued' || line.event === 'logout');
+    expect(issued).toMatchObject({ clientId: rp.client.client_id, fields: { grantType: 'authorization_code' } });
+    expect(loggedOut).toMatchObject({ event: 'logout', accountId: completed!.accountId });
+  });
+
+  it('records client changes made with linkid-admin, without the secret', async () => {
+    const { linkid } = await setup();
+    const created = await admin(linkid.dataDir, 'client', 'create', '--name', 'Wiki', '--redirect-uri', 'https://wiki.example.com/cb');
+    const client = JSON.parse(created.stdout) as { client_id: string; client_secret: string };
+    const rotated = JSON.parse((await admin(linkid.dataDir, 'client', 'rotate-secret', client.client_id)).stdout) as { client_secret: string };
+    await admin(linkid.dataDir, 'client', 'delete', client.client_id);
+
+    const events = await admin(linkid.dataDir, 'audit', 'search', '--client', client.client_id);
+    expect(events.lines.map((line) => line.event)).toEqual(['client.registered', 'client.secret_rotated', 'client.deleted']);
+    expect(events.lines[0]).toMatchObject({ fields: { name: 'Wiki', redirectUris: ['https://wiki.example.com/cb'], via: 'admin-cli' } });
+    expect(events.stdout).not.toContain(client.client_secret);
+    expect(events.stdout).not.toContain(rotated.client_secret);
   });
 
   it('refuses bad input with one line on stderr and a non-zero exit', async () => {
