@@ -1,20 +1,24 @@
 #!/usr/bin/env node
-// `npx linkid-admin client ...|suppression ...` (package.json `bin`): manages clients and the mail
-// suppression list in the same store the server uses (safe while it runs). Results go to stdout
-// as JSON only: one document, or JSON lines for lists that can grow (suppressions). Errors are one
-// line on stderr and a non-zero exit; audit events are JSON log lines on stderr. The shebang
+// `npx linkid-admin client ...|suppression ...|audit ...` (package.json `bin`): manages clients and
+// the mail suppression list, and reads the audit trail, in the same store the server uses (safe
+// while it runs). Results go to stdout as JSON only: one document, or JSON lines for lists that
+// can grow (suppressions, audit events). Errors are one line on stderr and a non-zero exit; the
+// commands' own audit events are JSON log lines on stderr, and stored in the trail. The shebang
 // survives tsc, so dist/admin/cli.js is the executable npm links as `linkid-admin`.
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { systemClock } from '../clock.js';
 import { ConfigError, loadConfig, type Config } from '../config/env.js';
-import { createAudit } from '../observability/audit.js';
+import { createAudit, type Audit } from '../observability/audit.js';
+import { createAuditTrail } from '../observability/audit-trail.js';
 import { createLogger } from '../observability/logger.js';
+import { versionsInForce } from '../observability/versions-in-force.js';
 import { createProvider } from '../oidc/provider.js';
 import { loadOrCreateSecrets, type Secrets } from '../secrets/key-files.js';
 import { openStore } from '../store/open-store.js';
 import { StoreConnectionError, type Store } from '../store/port.js';
 import { AdminError } from './admin-error.js';
+import { createAuditAdmin, type AuditAdmin } from './audit.js';
 import { createClientAdmin, type ClientAdmin } from './clients.js';
 import { createSuppressionAdmin, type SuppressionAdmin } from './suppressions.js';
 
@@ -24,7 +28,10 @@ const USAGE = `usage:
   linkid-admin client delete CLIENT_ID
   linkid-admin client rotate-secret CLIENT_ID
   linkid-admin suppression list
-  linkid-admin suppression lift EMAIL`;
+  linkid-admin suppression lift EMAIL
+  linkid-admin audit search (--request-id ID | --email EMAIL | --account SUB | --client CLIENT_ID | --reason REASON) [--since ISO] [--until ISO]
+  linkid-admin audit replay (--interaction ID | --request-id ID)
+  linkid-admin audit export --since ISO [--until ISO]`;
 
 class UsageError extends Error {}
 
@@ -33,6 +40,7 @@ type Output = { readonly document: unknown } | { readonly lines: readonly unknow
 interface Admins {
   clients(): ClientAdmin;
   suppressions(): SuppressionAdmin;
+  audit(): AuditAdmin;
 }
 
 const OPTIONS = {
@@ -41,6 +49,14 @@ const OPTIONS = {
   'post-logout-redirect-uri': { type: 'string', multiple: true },
   public: { type: 'boolean' },
   'first-party': { type: 'boolean' },
+  'request-id': { type: 'string' },
+  interaction: { type: 'string' },
+  email: { type: 'string' },
+  account: { type: 'string' },
+  client: { type: 'string' },
+  reason: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -56,6 +72,9 @@ async function run(admins: Admins, argv: string[]): Promise<Output> {
       return { document: await runClient(admins.clients(), command, id, values) };
     case 'suppression':
       return runSuppression(admins.suppressions(), command, id, values);
+    case 'audit':
+      if (id) throw new UsageError(`unexpected argument: ${id}`);
+      return runAudit(admins.audit(), command, values);
     default:
       throw new UsageError(resource ? `unknown resource: ${resource}` : 'missing command');
   }
@@ -102,7 +121,39 @@ async function runSuppression(admin: SuppressionAdmin, command: string | undefin
   }
 }
 
-function clientAdmin(config: Config, store: Store, secrets: Secrets): ClientAdmin {
+const AUDIT_OPTIONS: Readonly<Record<string, readonly (keyof Values)[]>> = {
+  search: ['request-id', 'email', 'account', 'client', 'reason', 'since', 'until'],
+  replay: ['interaction', 'request-id'],
+  export: ['since', 'until'],
+};
+
+async function runAudit(admin: AuditAdmin, command: string | undefined, values: Values): Promise<Output> {
+  const allowed = command === undefined ? undefined : AUDIT_OPTIONS[command];
+  if (!allowed) throw new UsageError(command ? `unknown command: audit ${command}` : 'missing command');
+  const option = (Object.keys(values) as (keyof Values)[]).find((name) => name !== 'help' && !allowed.includes(name));
+  if (option) throw new UsageError(`--${option} is not an option of audit ${command}`);
+  const { since, until } = values;
+  switch (command) {
+    case 'search':
+      return {
+        lines: await admin.search({
+          requestId: values['request-id'],
+          email: values.email,
+          accountId: values.account,
+          clientId: values.client,
+          reason: values.reason,
+          since,
+          until,
+        }),
+      };
+    case 'replay':
+      return { lines: await admin.replay({ interactionUid: values.interaction, requestId: values['request-id'] }) };
+    default:
+      return { lines: await admin.export({ since, until }) };
+  }
+}
+
+function clientAdmin(config: Config, store: Store, secrets: Secrets, audit: Audit): ClientAdmin {
   const provider = createProvider({
     config,
     store,
@@ -116,6 +167,7 @@ function clientAdmin(config: Config, store: Store, secrets: Secrets): ClientAdmi
     clock: systemClock,
     serverSecret: secrets.serverSecret,
     validateMetadata: (metadata) => provider.Client.validate(metadata as never),
+    audit,
   });
 }
 
@@ -123,13 +175,22 @@ async function main(): Promise<number> {
   const config = loadConfig();
   const secrets = await loadOrCreateSecrets(config);
   const store = await openStore(config);
-  // stdout carries only results, so the audit trail of these commands goes to stderr.
-  const audit = createAudit(createLogger(config.logLevel, pino.destination({ fd: 2, sync: true })));
+  // stdout carries only results, so the audit log lines of these commands go to stderr.
+  const logger = createLogger(config.logLevel, pino.destination({ fd: 2, sync: true }));
+  const trail = createAuditTrail({
+    store: store.audit,
+    logger,
+    retentionDays: config.auditRetentionDays,
+    versions: versionsInForce,
+    now: () => systemClock.now(),
+  });
+  const audit = createAudit(logger, [trail.sink]);
   try {
     const output = await run(
       {
-        clients: () => clientAdmin(config, store, secrets),
+        clients: () => clientAdmin(config, store, secrets, audit),
         suppressions: () => createSuppressionAdmin({ store, audit }),
+        audit: () => createAuditAdmin({ store, clock: systemClock }),
       },
       process.argv.slice(2),
     );
@@ -138,6 +199,7 @@ async function main(): Promise<number> {
     );
     return 0;
   } finally {
+    await trail.idle();
     await store.close();
   }
 }

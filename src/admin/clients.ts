@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
+import type { Audit } from '../observability/audit.js';
 import { deriveClientSecret, newSecretSalt, toOidcClientMetadata } from '../oidc/client-metadata.js';
 import type { ClientRecord, Store } from '../store/port.js';
 import { AdminError } from './admin-error.js';
@@ -69,9 +70,11 @@ export interface ClientAdminDeps {
   readonly serverSecret: Buffer;
   /** oidc-provider's validation of client metadata; throws with a description when invalid. */
   readonly validateMetadata: (metadata: Record<string, unknown>) => Promise<void>;
+  /** Where client changes are audited (never with the secret); none for test factories. */
+  readonly audit?: Audit;
 }
 
-export function createClientAdmin({ store, clock, serverSecret, validateMetadata }: ClientAdminDeps) {
+export function createClientAdmin({ store, clock, serverSecret, validateMetadata, audit = () => undefined }: ClientAdminDeps) {
   const view = (client: ClientRecord, withSecret: boolean): ClientView => {
     const metadata = toOidcClientMetadata(client, serverSecret);
     return {
@@ -117,6 +120,14 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
         throw new AdminError('invalid_argument', `invalid client: ${description}`);
       }
       await store.clients.create(client);
+      audit('client.registered', {
+        clientId: client.clientId,
+        name: client.name,
+        redirectUris: client.redirectUris,
+        isPublic: client.isPublic,
+        firstParty: client.firstParty,
+        via: 'admin-cli',
+      });
       return view(client, true);
     },
 
@@ -126,6 +137,7 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
 
     async delete(clientId: string): Promise<{ deleted: string }> {
       if (!(await store.clients.delete(clientId))) throw new AdminError('not_found', `no client with id ${clientId}`);
+      audit('client.deleted', { clientId, via: 'admin-cli' });
       return { deleted: clientId };
     },
 
@@ -135,6 +147,7 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       const secretSalt = newSecretSalt();
       const now = clock.now();
       await store.clients.setSecretSalt(clientId, secretSalt, now);
+      audit('client.secret_rotated', { clientId, via: 'admin-cli' });
       return view({ ...client, secretSalt, updatedAt: now }, true);
     },
   };

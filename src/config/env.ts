@@ -32,6 +32,8 @@ export interface Config {
   readonly productName: string;
   readonly trustProxy: boolean;
   readonly purgeIntervalSeconds: number;
+  /** Days an audit event is kept before it is purged. */
+  readonly auditRetentionDays: number;
   readonly rateLimits: Readonly<Record<RateLimitName, RateRule>>;
   /** Seconds before the check-your-email page offers to send another link. */
   readonly resendCooldownSeconds: number;
@@ -248,6 +250,10 @@ const VARIABLES = {
     default: '60',
     meaning: 'how often expired rows are deleted (in small batches)',
   }),
+  AUDIT_RETENTION_DAYS: variable('listen', integer(1, 3650), {
+    default: '90',
+    meaning: 'days an audit event (with the address, IP and user agent it names) is kept before it is purged (1-3650)',
+  }),
   LOG_LEVEL: variable('listen', z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }), {
     default: 'info',
     meaning: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`; logs are JSON lines on stdout',
@@ -442,6 +448,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     productName: values.PRODUCT_NAME,
     trustProxy: values.TRUST_PROXY,
     purgeIntervalSeconds: values.PURGE_INTERVAL_SECONDS,
+    auditRetentionDays: values.AUDIT_RETENTION_DAYS,
     rateLimits: Object.freeze(Object.fromEntries(RATE_LIMIT_NAMES.map((name) => [name, values[name]])) as Record<RateLimitName, RateRule>),
     resendCooldownSeconds: values.RESEND_COOLDOWN_SECONDS,
     codeMaxAttempts: values.CODE_MAX_ATTEMPTS,

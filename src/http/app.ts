@@ -17,10 +17,13 @@ import { createMessageSeal } from '../mail/sealed-message.js';
 import { createSendQueue, type SendQueue } from '../mail/send-queue.js';
 import { loadStrings } from '../mail/strings.js';
 import { createAudit } from '../observability/audit.js';
+import { createAuditTrail } from '../observability/audit-trail.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { readVersions, type Versions } from '../observability/versions.js';
+import { versionsInForce } from '../observability/versions-in-force.js';
 import { createProvider } from '../oidc/provider.js';
+import { auditProviderEvents } from '../oidc/provider-audit.js';
 import { createSignInStates } from '../oidc/sign-in-state.js';
 import type { Secrets } from '../secrets/key-files.js';
 import type { Store } from '../store/port.js';
@@ -59,9 +62,9 @@ export interface App {
   readonly versions: Versions;
   /** What METRICS_PORT serves (/metrics alone); main.ts listens on it when that is set. */
   readonly metricsApp: Koa;
-  /** Resolves when no sign-in email is still being prepared. */
+  /** Resolves when no sign-in email is still being prepared and every audit event is stored. */
   idle(): Promise<void>;
-  /** idle(), then sends everything due (for shutdown and tests). */
+  /** idle(), then sends everything due and stores its audit events (for shutdown and tests). */
   settle(): Promise<void>;
 }
 
@@ -79,10 +82,18 @@ export function createApp(config: Config, deps: AppDeps): App {
     logger,
     limitNames: [...Object.keys(config.rateLimits), 'RESEND_COOLDOWN'],
   });
-  const audit = createAudit(logger, [metrics.sink]);
+  const auditTrail = createAuditTrail({
+    store: store.audit,
+    logger,
+    retentionDays: config.auditRetentionDays,
+    versions: versionsInForce,
+    now: () => clock.now(),
+  });
+  const audit = createAudit(logger, [metrics.sink, auditTrail.sink], () => clock.now());
 
   // Services: no HTTP in them.
   const provider = createProvider({ config, store, clock, secrets: deps.secrets, renderPage: pageRenderer(pages) });
+  auditProviderEvents(provider, audit);
   const offRequest = createOffRequest(logger);
   const sendQueue = createSendQueue({
     store,
@@ -162,10 +173,14 @@ export function createApp(config: Config, deps: AppDeps): App {
     sendQueue,
     versions,
     metricsApp: metricsApp(metrics, config.metrics.token),
-    idle: () => offRequest.idle(),
+    idle: async () => {
+      await offRequest.idle();
+      await auditTrail.idle();
+    },
     settle: async () => {
       await offRequest.idle();
       await sendQueue.drain();
+      await auditTrail.idle();
     },
   };
 }

@@ -1,8 +1,12 @@
 // Gives every request an id (echoed in X-Request-Id and on every error page) and writes one log
 // line when it ends. The path is logged without its query string: queries can carry tokens.
+// The id, IP and user agent also reach the audit trail, through the request context.
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from '../observability/logger.js';
+import { runInRequestContext } from '../observability/request-context.js';
+
+const MAX_USER_AGENT_LENGTH = 512;
 
 export function requestLog(logger: Logger): Middleware {
   return async (ctx, next) => {
@@ -11,7 +15,8 @@ export function requestLog(logger: Logger): Middleware {
     ctx.state.requestId = requestId;
     ctx.set('X-Request-Id', requestId);
     try {
-      await next();
+      // Audit events of this request, and of work it leaves running, name it (audit-trail.ts).
+      await runInRequestContext({ requestId, ip: ctx.ip, userAgent: ctx.get('user-agent').slice(0, MAX_USER_AGENT_LENGTH) }, next);
     } finally {
       const fields = {
         requestId,

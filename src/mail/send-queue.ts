@@ -93,10 +93,16 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
     const fields = { mailId: mail.id, tag: mail.tag, attempt: mail.attempts, requestId: mail.requestId, interactionUid: mail.interactionUid };
     // queuedMs is what the person waited for the provider to take the email (a cost fact).
     if (outcome.status === 'sent')
-      audit('mail.sent', { ...fields, transport: transport.kind, providerMessageId: outcome.providerMessageId, queuedMs: clock.now() - mail.createdAt });
+      audit('mail.sent', {
+        ...fields,
+        email: mail.to,
+        transport: transport.kind,
+        providerMessageId: outcome.providerMessageId,
+        queuedMs: clock.now() - mail.createdAt,
+      });
     else if (outcome.status === 'retry')
       logger.warn({ ...fields, error: outcome.error, nextAttemptAt: new Date(outcome.nextAttemptAt).toISOString() }, 'mail send will be retried');
-    else audit(outcome.status === 'suppressed' ? 'mail.suppressed' : 'mail.failed', { ...fields, error: outcome.error });
+    else audit(outcome.status === 'suppressed' ? 'mail.suppressed' : 'mail.failed', { ...fields, email: mail.to, error: outcome.error });
     return true;
   };
 
@@ -141,7 +147,13 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
         createdAt: now,
         updatedAt: now,
       });
-      audit('mail.queued', { mailId: id, tag: message.tag ?? 'sign-in', requestId: context.requestId ?? null, interactionUid: context.interactionUid ?? null });
+      audit('mail.queued', {
+        mailId: id,
+        tag: message.tag ?? 'sign-in',
+        requestId: context.requestId ?? null,
+        interactionUid: context.interactionUid ?? null,
+        email: message.to,
+      });
       kick();
       return id;
     },

@@ -1,7 +1,9 @@
 // The audit trail: one structured event per security-relevant decision, under a stable event
 // name. Every event goes to the log, and to each sink given at start (metrics count them; the
 // store keeps them for replay). Callers pass identifiers (token id prefixes, client ids, account
-// ids), never secrets: no raw token, code, cookie or client secret ever reaches a sink.
+// ids, the canonical address as `email`), never secrets: no raw token, code, cookie or client
+// secret ever reaches a sink.
+import { addressHash } from '../login/email-address.js';
 import type { Logger } from './logger.js';
 
 export type AuditEvent =
@@ -17,6 +19,10 @@ export type AuditEvent =
   | 'login.completed'
   | 'login.cancelled'
   | 'account.created'
+  /** The token endpoint issued tokens to a client (`grantType`). */
+  | 'tokens.issued'
+  /** RP-initiated logout ended a session. */
+  | 'logout'
   | 'consent.granted'
   | 'consent.denied'
   | 'mail.queued'
@@ -25,7 +31,11 @@ export type AuditEvent =
   | 'mail.suppressed'
   | 'mail.delivered'
   | 'mail.bounced'
-  | 'suppression.lifted';
+  | 'suppression.lifted'
+  /** Client changes made with linkid-admin (never with the secret). */
+  | 'client.registered'
+  | 'client.secret_rotated'
+  | 'client.deleted';
 
 export type AuditFields = Record<string, unknown>;
 
@@ -37,7 +47,9 @@ export type Audit = (event: AuditEvent, fields: AuditFields) => void;
 export function createAudit(logger: Logger, sinks: readonly AuditSink[] = [], now: () => number = Date.now): Audit {
   const child = logger.child({ channel: 'audit' });
   return (event, fields) => {
-    child.info({ event, ...fields }, event);
+    // The log names an address only by its hash; the stored trail keeps it for its retention.
+    const { email, ...logged } = fields;
+    child.info({ event, ...logged, ...(typeof email === 'string' ? { emailHash: addressHash(email) } : {}) }, event);
     const at = now();
     for (const sink of sinks) {
       try {

@@ -212,10 +212,54 @@ export interface SuppressionStore {
   lift(email: string): Promise<boolean>;
 }
 
+/** One stored audit event (src/observability/audit-trail.ts builds it): identifiers, never secrets. */
+export interface AuditRecord {
+  readonly at: number;
+  readonly event: string;
+  readonly requestId: string | null;
+  readonly interactionUid: string | null;
+  readonly clientId: string | null;
+  readonly accountId: string | null;
+  /** Canonical address (personal data, kept for the retention period only). */
+  readonly email: string | null;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  /** A refusal's reason code. */
+  readonly reason: string | null;
+  readonly providerMessageId: string | null;
+  /** The sign-in policy and email template versions in force when it happened. */
+  readonly versions: Readonly<Record<string, string>>;
+  /** The event's other fields (outcome, binding, timings, attempts). */
+  readonly fields: Readonly<Record<string, unknown>>;
+  readonly expiresAt: number;
+}
+
+/** Every given filter must match; `since` is inclusive, `until` exclusive. */
+export interface AuditQuery {
+  readonly requestId?: string;
+  readonly interactionUid?: string;
+  readonly clientId?: string;
+  readonly accountId?: string;
+  readonly email?: string;
+  readonly reason?: string;
+  readonly providerMessageId?: string;
+  readonly since?: number;
+  readonly until?: number;
+  readonly limit?: number;
+}
+
+export interface AuditStore {
+  append(record: AuditRecord): Promise<void>;
+  /** Unexpired events matching the query, oldest first (ties in the order appended). */
+  search(query: AuditQuery, now: number): Promise<AuditRecord[]>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'mongodb';
   /** The version of the data layout, as /version and linkid_build_info report it (`sqlite:5`). */
   readonly schemaVersion: string;
+  /** The replayable audit trail; purgeExpired drops events past their retention. */
+  readonly audit: AuditStore;
   readonly mailQueue: MailQueueStore;
   readonly suppressions: SuppressionStore;
   readonly oidc: OidcModelStore;

@@ -2,7 +2,7 @@
 // file calls storeContract() with a factory that opens a fresh, empty store.
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DuplicateError, type ClientRecord, type LoginTokenRecord, type QueuedMail, type Store } from '../../src/store/port.js';
+import { DuplicateError, type AuditRecord, type ClientRecord, type LoginTokenRecord, type QueuedMail, type Store } from '../../src/store/port.js';
 
 export interface StoreFactory {
   open(): Promise<Store>;
@@ -74,6 +74,26 @@ export function queuedMail(overrides: Partial<QueuedMail> = {}): QueuedMail {
     providerMessageId: null,
     createdAt: T0,
     updatedAt: T0,
+    ...overrides,
+  };
+}
+
+export function auditRecord(overrides: Partial<AuditRecord> = {}): AuditRecord {
+  return {
+    at: T0,
+    event: 'login.requested',
+    requestId: id(),
+    interactionUid: id(),
+    clientId: 'client-1',
+    accountId: null,
+    email: 'someone@example.com',
+    ip: '127.0.0.1',
+    userAgent: 'test',
+    reason: null,
+    providerMessageId: null,
+    versions: { policy: 'p1', templates: 't1' },
+    fields: { binding: 'present', sinceQueuedMs: 1200 },
+    expiresAt: T0 + 86_400_000,
     ...overrides,
   };
 }
@@ -338,6 +358,64 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.clients.setSecretSalt(a.clientId, 'new-salt', T0 + 9)).toBe(true);
         expect(await store.clients.find(a.clientId)).toEqual({ ...a, secretSalt: 'new-salt', updatedAt: T0 + 9 });
         expect(await store.clients.setSecretSalt('missing', 'x', T0)).toBe(false);
+      });
+    });
+
+    describe('audit trail', () => {
+      it('keeps every field of an event and finds it by each identifier', async () => {
+        const event = auditRecord({ accountId: 'sub-1', reason: 'token_used', providerMessageId: 'pm-1' });
+        await store.audit.append(event);
+        await store.audit.append(auditRecord());
+        for (const query of [
+          { requestId: event.requestId ?? '' },
+          { interactionUid: event.interactionUid ?? '' },
+          { accountId: 'sub-1' },
+          { reason: 'token_used' },
+          { providerMessageId: 'pm-1' },
+        ]) {
+          expect(await store.audit.search(query, T0)).toEqual([event]);
+        }
+        expect(await store.audit.search({ clientId: 'client-1' }, T0)).toHaveLength(2);
+        expect(await store.audit.search({ clientId: 'client-2' }, T0)).toEqual([]);
+      });
+
+      it('finds an address whatever its ASCII case, and only that address', async () => {
+        await store.audit.append(auditRecord({ email: 'ann@example.com' }));
+        await store.audit.append(auditRecord({ email: 'bob@example.com' }));
+        await store.audit.append(auditRecord({ email: null }));
+        const found = await store.audit.search({ email: 'Ann@Example.COM' }, T0);
+        expect(found.map((event) => event.email)).toEqual(['ann@example.com']);
+      });
+
+      it('answers oldest first, ties in the order appended, within since (inclusive) and until (exclusive)', async () => {
+        const interactionUid = id();
+        for (const [at, event] of [
+          [T0 + 20, 'login.confirmed'],
+          [T0, 'login.requested'],
+          [T0 + 10, 'mail.queued'],
+          [T0 + 10, 'mail.sent'],
+          [T0 + 30, 'login.completed'],
+        ] as const) {
+          await store.audit.append(auditRecord({ at, event, interactionUid }));
+        }
+        const story = await store.audit.search({ interactionUid }, T0);
+        expect(story.map((event) => event.event)).toEqual(['login.requested', 'mail.queued', 'mail.sent', 'login.confirmed', 'login.completed']);
+        const window = await store.audit.search({ interactionUid, since: T0 + 10, until: T0 + 30 }, T0);
+        expect(window.map((event) => event.event)).toEqual(['mail.queued', 'mail.sent', 'login.confirmed']);
+        expect(await store.audit.search({ interactionUid, limit: 2 }, T0)).toHaveLength(2);
+        expect(await store.audit.search({ since: T0 + 30 }, T0)).toHaveLength(1);
+      });
+
+      it('hides events past their retention and purges them, keeping the rest', async () => {
+        const old = auditRecord({ expiresAt: T0 - 1 });
+        const live = auditRecord({ expiresAt: T0 + 1000 });
+        await store.audit.append(old);
+        await store.audit.append(live);
+        expect(await store.audit.search({ requestId: old.requestId ?? '' }, T0)).toEqual([]);
+        expect(await store.audit.search({ requestId: old.requestId ?? '' }, T0 - 10)).toEqual([old]);
+        expect(await store.purgeExpired(T0, 10)).toBe(1);
+        expect(await store.audit.search({ requestId: old.requestId ?? '' }, T0 - 10)).toEqual([]);
+        expect(await store.audit.search({ requestId: live.requestId ?? '' }, T0)).toEqual([live]);
       });
     });
 

@@ -230,6 +230,23 @@ describe('delivery webhooks', () => {
     expect((await deliveryStatus(again.browser, again.page)).detail).toContain('bounced or was reported as spam');
   });
 
+  it("lets the request id on the page find the Postmark message's events, its delivery report included", async () => {
+    const { linkid, rp } = await setup();
+    const { page, requestId } = await ask(rp, 'traced@example.com');
+    await linkid.settle();
+    const interactionUid = /\/interaction\/([^/]+)\/delivery/.exec(page.body)![1]!;
+    const sent = postmark.emails().at(-1)!;
+    expect(sent.body.Metadata).toEqual({ request_id: requestId });
+    const messageId = (await linkid.store.audit.search({ requestId }, linkid.clock.now())).find((event) => event.event === 'mail.sent')!.providerMessageId!;
+    expect((await post(linkid, { RecordType: 'Delivery', MessageID: messageId, Recipient: 'traced@example.com' }, WEBHOOK_AUTH)).status).toBe(200);
+    await linkid.settle();
+
+    const events = await linkid.store.audit.search({ requestId }, linkid.clock.now());
+    expect(events.map((event) => event.event)).toEqual(['login.requested', 'mail.queued', 'login.link_sent', 'mail.sent', 'mail.delivered']);
+    for (const event of events) expect(event).toMatchObject({ requestId, interactionUid, email: 'traced@example.com' });
+    expect(events.at(-1)).toMatchObject({ providerMessageId: messageId, ip: null, fields: { webhookRequestId: expect.any(String) } });
+  });
+
   it('answers bad payloads with 400 and a reason', async () => {
     const { linkid } = await setup();
     const response = await post(linkid, { hello: 'world' }, WEBHOOK_AUTH);

@@ -15,7 +15,7 @@ export function createCancelSignIn(deps: SignInDeps, kit: StepKit) {
   const openCancel = async (rawToken: string, ip: string): Promise<TokenOutcome> => {
     const token = await kit.findToken(rawToken);
     if (!token) return kit.unknownToken(ip, { step: 'cancel' });
-    const fields = { step: 'cancel', tokenId: kit.tokenId(token) };
+    const fields = { step: 'cancel', ...kit.about(token) };
     const state = await deps.signInStates.stateOf(token.interactionUid);
     if (state === 'cancelled') return kit.refuse({ allow: false, reason: 'sign_in_cancelled' }, fields);
     if (state === 'gone') {
@@ -37,7 +37,7 @@ export function createCancelSignIn(deps: SignInDeps, kit: StepKit) {
       for (const pending of await deps.store.loginTokens.listPending(token.interactionUid, now)) {
         await deps.store.loginTokens.consume(pending.hash, now);
       }
-      deps.audit('login.cancelled', { tokenId: kit.tokenId(token), clientId: token.clientId, interactionUid: token.interactionUid, ip });
+      deps.audit('login.cancelled', { ...kit.about(token), ip });
       return { allow: true, token };
     },
   };

@@ -28,13 +28,19 @@ export function createCompleteSignIn(deps: Pick<SignInDeps, 'store' | 'clock' | 
     const existing = await users.findByEmail(token.email);
     const signup = decideSignup(deps.signup, token.email, existing !== undefined);
     if (!signup.allow) {
-      deps.audit('login.refused', { reason: signup.reason, step: 'complete', clientId: token.clientId });
+      deps.audit('login.refused', {
+        reason: signup.reason,
+        step: 'complete',
+        clientId: token.clientId,
+        interactionUid: token.interactionUid,
+        email: token.email,
+      });
       return signup;
     }
     const { user, created } = existing ? { user: existing, created: false } : await users.findOrCreate(token.email, newSubjectId(), now);
-    if (created) deps.audit('account.created', { accountId: user.id, clientId: token.clientId });
+    if (created) deps.audit('account.created', { accountId: user.id, clientId: token.clientId, interactionUid: token.interactionUid, email: token.email });
     await users.recordLogin(user.id, now);
-    deps.audit('login.completed', { accountId: user.id, clientId: token.clientId, interactionUid: token.interactionUid, via });
+    deps.audit('login.completed', { accountId: user.id, clientId: token.clientId, interactionUid: token.interactionUid, email: token.email, via });
     return { allow: true, login: { accountId: user.id, acr: EMAIL_LINK_ACR, amr: EMAIL_LINK_AMR, remember: true } };
   };
 }

@@ -29,7 +29,7 @@ export function createConfirmLink(deps: SignInDeps, kit: StepKit) {
       bindingHash: input.bindingNonce ? sha256(input.bindingNonce) : undefined,
       sameOrigin: input.sameOrigin,
     });
-    if (!decision.allow) return kit.refuse(await kit.explainSpent(decision, token), { step: 'confirm', tokenId: kit.tokenId(token) });
+    if (!decision.allow) return kit.refuse(await kit.explainSpent(decision, token), { step: 'confirm', ...kit.about(token) });
     return { allow: true, token };
   };
 
@@ -38,14 +38,13 @@ export function createConfirmLink(deps: SignInDeps, kit: StepKit) {
       const token = await kit.findToken(input.rawToken);
       if (!token) return kit.unknownToken(input.ip, { step: 'confirm' });
       const limited = await deps.limits.consume('RATE_LIMIT_VERIFY_PER_TOKEN', token.hash);
-      if (!limited.allow) return kit.refuse(limited, { step: 'confirm', limit: 'RATE_LIMIT_VERIFY_PER_TOKEN', tokenId: kit.tokenId(token) });
+      if (!limited.allow) return kit.refuse(limited, { step: 'confirm', limit: 'RATE_LIMIT_VERIFY_PER_TOKEN', ...kit.about(token) });
       const checked = await decide(input, token);
       if (!checked.allow) return checked;
       const outcome = await deps.store.loginTokens.consume(checked.token.hash, deps.clock.now());
-      if (!outcome.consumed) return kit.refuse({ allow: false, reason: outcome.reason }, { step: 'consume', tokenId: kit.tokenId(checked.token) });
+      if (!outcome.consumed) return kit.refuse({ allow: false, reason: outcome.reason }, { step: 'consume', ...kit.about(checked.token) });
       deps.audit('login.confirmed', {
-        tokenId: kit.tokenId(outcome.token),
-        clientId: outcome.token.clientId,
+        ...kit.about(outcome.token),
         interactionUid: input.interactionUid,
         via: 'link',
         // The token is stored just before its email is queued: this is click-to-verify.

@@ -65,7 +65,13 @@ export function createDeliverLink(deps: SignInDeps) {
     const refusedMail = deps.email.renderRefused(common);
     if ((await deps.signInStates.stateOf(request.interactionUid)) === 'cancelled') {
       await deps.store.loginTokens.consume(hash, deps.clock.now());
-      deps.audit('login.refused', { reason: 'sign_in_cancelled', step: 'send', tokenId: hash.slice(0, 12), interactionUid: request.interactionUid });
+      deps.audit('login.refused', {
+        reason: 'sign_in_cancelled',
+        step: 'send',
+        tokenId: hash.slice(0, 12),
+        interactionUid: request.interactionUid,
+        email: request.email,
+      });
       return;
     }
     await deps.sendQueue.enqueue(signup.allow ? signInMail : refusedMail, {
@@ -74,7 +80,7 @@ export function createDeliverLink(deps: SignInDeps) {
       requestId: request.requestId,
       giveUpAt: expiresAt,
     });
-    const fields = { tokenId: hash.slice(0, 12), clientId: request.clientId, interactionUid: request.interactionUid };
+    const fields = { tokenId: hash.slice(0, 12), clientId: request.clientId, interactionUid: request.interactionUid, email: request.email };
     if (signup.allow) deps.audit('login.link_sent', fields);
     else deps.audit('login.refused', { reason: signup.reason, step: 'send', ...fields });
   };

@@ -12,9 +12,9 @@ export function createOpenLink(deps: SignInDeps, kit: StepKit) {
     const token = await kit.findToken(rawToken);
     if (!token) return kit.unknownToken(ip, { step: 'open' });
     const decision = decideLinkOpen(token, deps.clock.now());
-    if (!decision.allow) return kit.refuse(await kit.explainSpent(decision, token), { step: 'open', tokenId: kit.tokenId(token) });
+    if (!decision.allow) return kit.refuse(await kit.explainSpent(decision, token), { step: 'open', ...kit.about(token) });
     const binding = bindingNonce && equalDigests(sha256(bindingNonce), token.bindingHash) ? 'present' : 'missing';
-    deps.audit('login.link_opened', { tokenId: kit.tokenId(token), clientId: token.clientId, interactionUid: token.interactionUid, binding });
+    deps.audit('login.link_opened', { ...kit.about(token), binding });
     return { allow: true, token };
   };
 }

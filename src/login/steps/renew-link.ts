@@ -20,7 +20,7 @@ export function createRenewLink(deps: SignInDeps, kit: StepKit, deliverLink: Del
   return async function renewLink(input: RenewInput): Promise<Decision> {
     const token = await kit.findToken(input.rawToken);
     if (!token) return kit.refuse({ allow: false, reason: 'token_unknown' }, { step: 'renew' });
-    const fields = { step: 'renew', tokenId: kit.tokenId(token) };
+    const fields = { step: 'renew', ...kit.about(token) };
     const state = await deps.signInStates.stateOf(token.interactionUid);
     if (state === 'cancelled') return kit.refuse({ allow: false, reason: 'sign_in_cancelled' }, fields);
     if (token.usedAt === null && token.expiresAt > deps.clock.now()) return kit.refuse({ allow: false, reason: 'invalid_request' }, fields);

@@ -40,10 +40,17 @@ export function createRequestLink(deps: SignInDeps, deliverLink: DeliverLink) {
       ['RESEND_COOLDOWN', `${request.interactionUid}|${addressHash(request.email)}`],
     ]);
     if (!limited.allow) {
-      deps.audit('login.refused', { reason: limited.reason, limit: limited.limit, step: 'request', interactionUid: request.interactionUid });
+      deps.audit('login.refused', {
+        reason: limited.reason,
+        limit: limited.limit,
+        step: 'request',
+        interactionUid: request.interactionUid,
+        clientId: request.clientId,
+        email: request.email,
+      });
       return limited;
     }
-    deps.audit('login.requested', { interactionUid: request.interactionUid, clientId: request.clientId });
+    deps.audit('login.requested', { interactionUid: request.interactionUid, clientId: request.clientId, email: request.email });
     deps.offRequest.run('send sign-in link', () => deliverLink({ ...request, bindingHash }));
     return { allow: true };
   };

@@ -3,7 +3,7 @@
 import type { Clock } from '../../clock.js';
 import type { MagicLinkEmail } from '../../mail/magic-link-email.js';
 import type { SendQueue } from '../../mail/send-queue.js';
-import type { Audit } from '../../observability/audit.js';
+import type { Audit, AuditFields } from '../../observability/audit.js';
 import type { SignInStates } from '../../oidc/sign-in-state.js';
 import type { LoginTokenRecord, Store } from '../../store/port.js';
 import type { OffRequest } from '../off-request.js';
@@ -52,6 +52,8 @@ export interface StepKit {
   refuse(refusal: Refusal, fields: Record<string, unknown>): Refusal;
   /** A short, non-secret handle of a token for the audit trail. */
   tokenId(token: LoginTokenRecord | undefined): string | undefined;
+  /** What the audit trail records about a token: its handle, sign-in, client and address. */
+  about(token: LoginTokenRecord): AuditFields;
   /**
    * A used or expired link says so, unless its sign-in was cancelled: then it says that, and
    * offers nothing (a renewal would revive what the owner of the address ended).
@@ -72,6 +74,7 @@ export function createStepKit(deps: SignInDeps): StepKit {
       return refuse(limited.allow ? { allow: false, reason: 'token_unknown' } : limited, fields);
     },
     tokenId: (token) => token?.hash.slice(0, 12),
+    about: (token) => ({ tokenId: token.hash.slice(0, 12), interactionUid: token.interactionUid, clientId: token.clientId, email: token.email }),
     async explainSpent(refusal, token) {
       if (!token || (refusal.reason !== 'token_used' && refusal.reason !== 'token_expired')) return refusal;
       const state = await deps.signInStates.stateOf(token.interactionUid);

@@ -47,16 +47,23 @@ export function createVerifyCode(deps: SignInDeps, kit: StepKit) {
     if (reserved.length === 0) return kit.refuse({ allow: false, reason: 'code_locked' }, step);
 
     const match = reserved.find((token) => equalDigests(codeHmac(deps.serverSecret, token.hash, code), token.codeHmac));
-    deps.audit('login.code_attempt', { interactionUid: input.interactionUid, outcome: match ? 'right' : 'wrong', compared: reserved.length });
+    const compared = match ?? reserved[0];
+    deps.audit('login.code_attempt', {
+      interactionUid: input.interactionUid,
+      clientId: compared?.clientId,
+      email: compared?.email,
+      outcome: match ? 'right' : 'wrong',
+      compared: reserved.length,
+      attemptsLeft: compared ? deps.codeMaxAttempts - compared.codeAttempts - 1 : undefined,
+    });
     if (!match) {
       for (const token of reserved) await limits.consume('RATE_LIMIT_CODE_FAILURES_PER_EMAIL', addressHash(token.email));
-      return kit.refuse({ allow: false, reason: 'code_invalid' }, { ...step, tokenId: kit.tokenId(reserved[0]) });
+      return kit.refuse({ allow: false, reason: 'code_invalid' }, { ...step, ...(compared ? kit.about(compared) : {}) });
     }
     const outcome = await store.loginTokens.consume(match.hash, deps.clock.now());
-    if (!outcome.consumed) return kit.refuse({ allow: false, reason: outcome.reason }, { ...step, tokenId: kit.tokenId(match) });
+    if (!outcome.consumed) return kit.refuse({ allow: false, reason: outcome.reason }, { ...step, ...kit.about(match) });
     deps.audit('login.confirmed', {
-      tokenId: kit.tokenId(match),
-      clientId: match.clientId,
+      ...kit.about(match),
       interactionUid: input.interactionUid,
       via: 'code',
       sinceQueuedMs: deps.clock.now() - match.createdAt,

@@ -7,6 +7,7 @@ import mongoose, { type Connection } from 'mongoose';
 import { RateLimiterMongo } from 'rate-limiter-flexible';
 import { flexibleRateLimiter } from '../flexible-rate-limiter.js';
 import { StoreConnectionError, type Store } from '../port.js';
+import { auditEventSchema, createMongoAuditEvents, type AuditEventDoc } from './audit-events.js';
 import { createMongoClients } from './clients.js';
 import { isMongoUnavailable } from './errors.js';
 import { declaredIndexes, indexDefinition, nativeCollection, reconcileIndexes, type IndexDefinition } from './indexes.js';
@@ -91,6 +92,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   const clients = connection.model<ClientDoc>('Client', clientSchema, 'clients');
   const mails = connection.model<MailDoc>('Mail', mailSchema, 'mail_queue');
   const suppressions = connection.model<SuppressionDoc>('Suppression', suppressionSchema, 'suppressed_addresses');
+  const auditEvents = connection.model<AuditEventDoc>('AuditEvent', auditEventSchema, 'audit_events');
   const oidc = createMongoOidcModels(connection);
   try {
     // Every index is as the code declares it before the first request: changed definitions are
@@ -102,6 +104,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
       reconcileIndexes(nativeCollection(connection, 'mail_queue'), declaredIndexes(mailSchema)),
       reconcileIndexes(nativeCollection(connection, 'suppressed_addresses'), declaredIndexes(suppressionSchema)),
       reconcileIndexes(nativeCollection(connection, RATE_LIMIT_COLLECTION), RATE_LIMIT_INDEXES),
+      reconcileIndexes(nativeCollection(connection, 'audit_events'), declaredIndexes(auditEventSchema)),
       ...OIDC_MODEL_NAMES.map((name) => oidc.modelFor(name)),
     ]);
   } catch (error) {
@@ -112,11 +115,12 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   }
 
   // Every collection with a TTL on expiresAt; typed loosely because their documents differ.
-  const purgeable = () => [...oidc.models(), loginTokens] as unknown as mongoose.Model<{ _id: unknown; expiresAt?: Date }>[];
+  const purgeable = () => [...oidc.models(), loginTokens, auditEvents] as unknown as mongoose.Model<{ _id: unknown; expiresAt?: Date }>[];
 
   return {
     kind: 'mongodb',
     schemaVersion: `mongodb:${MONGODB_SCHEMA_VERSION}`,
+    audit: createMongoAuditEvents(auditEvents),
     oidc,
     users: createMongoUsers(users),
     loginTokens: createMongoLoginTokens(loginTokens),

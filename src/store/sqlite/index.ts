@@ -7,6 +7,7 @@ import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { ensurePrivateDir, ensurePrivateFile, restrictIfPresent } from '../../private-files.js';
 import { flexibleRateLimiter } from '../flexible-rate-limiter.js';
 import type { Store } from '../port.js';
+import { createSqliteAuditEvents } from './audit-events.js';
 import { createSqliteClients } from './clients.js';
 import { createSqliteLoginTokens } from './login-tokens.js';
 import { createSqliteMailQueue, createSqliteSuppressions } from './mail-queue.js';
@@ -44,6 +45,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     ['oidc_models', 'expires_at'],
     ['login_tokens', 'expires_at'],
     ['rate_limits', 'expire'],
+    ['audit_events', 'expires_at'],
   ].map(([table, column]) =>
     db.prepare(`DELETE FROM ${table} WHERE rowid IN (
       SELECT rowid FROM ${table} WHERE ${column} IS NOT NULL AND ${column} <= @now LIMIT @limit)`),
@@ -53,6 +55,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   return {
     kind: 'sqlite',
     schemaVersion: `sqlite:${String(db.pragma('user_version', { simple: true }))}`,
+    audit: createSqliteAuditEvents(db),
     oidc: createSqliteOidcModels(db),
     users: createSqliteUsers(db),
     loginTokens: createSqliteLoginTokens(db),

@@ -104,6 +104,36 @@ const MIGRATIONS: readonly string[] = [
   `
   DELETE FROM oidc_models;
   `,
+  // The replayable audit trail (src/observability/audit-trail.ts); seq keeps the order appended.
+  `
+  CREATE TABLE audit_events (
+    seq                  INTEGER PRIMARY KEY AUTOINCREMENT,
+    at                   INTEGER NOT NULL,
+    event                TEXT NOT NULL,
+    request_id           TEXT,
+    interaction_uid      TEXT,
+    client_id            TEXT,
+    account_id           TEXT,
+    email                TEXT,
+    email_key            TEXT,
+    ip                   TEXT,
+    user_agent           TEXT,
+    reason               TEXT,
+    provider_message_id  TEXT,
+    versions             TEXT NOT NULL,
+    fields               TEXT NOT NULL,
+    expires_at           INTEGER NOT NULL
+  );
+  CREATE INDEX audit_events_at ON audit_events (at);
+  CREATE INDEX audit_events_expires_at ON audit_events (expires_at);
+  CREATE INDEX audit_events_request ON audit_events (request_id) WHERE request_id IS NOT NULL;
+  CREATE INDEX audit_events_interaction ON audit_events (interaction_uid) WHERE interaction_uid IS NOT NULL;
+  CREATE INDEX audit_events_client ON audit_events (client_id, at) WHERE client_id IS NOT NULL;
+  CREATE INDEX audit_events_account ON audit_events (account_id) WHERE account_id IS NOT NULL;
+  CREATE INDEX audit_events_email ON audit_events (email_key) WHERE email_key IS NOT NULL;
+  CREATE INDEX audit_events_reason ON audit_events (reason, at) WHERE reason IS NOT NULL;
+  CREATE INDEX audit_events_message ON audit_events (provider_message_id) WHERE provider_message_id IS NOT NULL;
+  `,
 ];
 
 export function migrate(db: Database): void {

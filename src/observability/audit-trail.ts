@@ -1,0 +1,106 @@
+// The audit sink that keeps every event in the store, for `linkid-admin audit search|replay|export`.
+// Rules:
+// - writes never slow or fail the request: events are appended after its response, one at a
+//   time in the order they happened, and a failed write is logged; idle() waits for the rest;
+// - each event names its request (id, IP, user agent) from the request context, unless its
+//   fields name another request (a queued mail sent later): then the IP and user agent of the
+//   request at hand are not that request's, and are left out;
+// - a provider's delivery report names only its message: it inherits the request, sign-in,
+//   client and address of the first event about that message, so a page's request id finds the
+//   bounce too (the webhook's own request id stays in its fields);
+// - only identifiers are stored: fields named like a secret are dropped as a second line behind
+//   the call sites, which never pass one.
+import type { AuditRecord, AuditStore } from '../store/port.js';
+import type { AuditEvent, AuditFields, AuditSink } from './audit.js';
+import type { Logger } from './logger.js';
+import { currentRequest } from './request-context.js';
+import type { VersionsInForce } from './versions-in-force.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Fields stored in their own searchable columns rather than among the event's other fields. */
+const COLUMNS = ['requestId', 'interactionUid', 'clientId', 'accountId', 'email', 'reason', 'providerMessageId', 'ip', 'userAgent'] as const;
+
+const SECRET_NAMES = /^(token|code|secret|client_secret|password|cookie|authorization|nonce|bindingNonce|rawToken)$/i;
+
+export interface AuditTrailOptions {
+  readonly store: AuditStore;
+  readonly logger: Logger;
+  readonly retentionDays: number;
+  readonly versions: () => VersionsInForce;
+  /** For reads: expired events are invisible. */
+  readonly now: () => number;
+}
+
+export interface AuditTrail {
+  readonly sink: AuditSink;
+  /** Resolves once every event received so far is stored (or its failure logged). */
+  idle(): Promise<void>;
+}
+
+const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+
+function toRecord(event: AuditEvent, fields: AuditFields, at: number, options: AuditTrailOptions): AuditRecord {
+  const request = currentRequest();
+  const ownRequest = request !== undefined && (text(fields.requestId) ?? request.requestId) === request.requestId;
+  const rest = Object.fromEntries(
+    Object.entries(fields).filter(([name, value]) => value !== undefined && !(COLUMNS as readonly string[]).includes(name) && !SECRET_NAMES.test(name)),
+  );
+  return {
+    at,
+    event,
+    requestId: text(fields.requestId) ?? request?.requestId ?? null,
+    interactionUid: text(fields.interactionUid),
+    clientId: text(fields.clientId),
+    accountId: text(fields.accountId),
+    email: text(fields.email),
+    ip: text(fields.ip) ?? (ownRequest ? request.ip : null),
+    userAgent: text(fields.userAgent) ?? (ownRequest ? request.userAgent : null),
+    reason: text(fields.reason),
+    providerMessageId: text(fields.providerMessageId),
+    versions: { ...options.versions() },
+    fields: rest,
+    expiresAt: at + options.retentionDays * DAY_MS,
+  };
+}
+
+/** A delivery report: the request and sign-in of the message it reports on. */
+async function inheritFromMessage(record: AuditRecord, options: AuditTrailOptions): Promise<AuditRecord> {
+  if (record.providerMessageId === null || record.interactionUid !== null) return record;
+  const [first] = await options.store.search({ providerMessageId: record.providerMessageId, limit: 1 }, options.now());
+  if (!first) return record;
+  return {
+    ...record,
+    requestId: first.requestId,
+    interactionUid: first.interactionUid,
+    clientId: record.clientId ?? first.clientId,
+    accountId: record.accountId ?? first.accountId,
+    email: record.email ?? first.email,
+    ip: null,
+    userAgent: null,
+    fields: { ...record.fields, ...(record.requestId === null ? {} : { webhookRequestId: record.requestId }) },
+  };
+}
+
+export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
+  let tail: Promise<void> = Promise.resolve();
+  let pending = 0;
+  return {
+    sink(event, fields, at) {
+      const record = toRecord(event, fields, at, options);
+      pending += 1;
+      tail = tail
+        // After the response, not in a microtask: better-sqlite3 writes synchronously, and a
+        // microtask would still run before Koa sends the response (see src/login/off-request.ts).
+        .then(async () => new Promise<void>((resolve) => setImmediate(resolve)))
+        .then(async () => options.store.append(await inheritFromMessage(record, options)))
+        .catch((error: unknown) => options.logger.error({ err: error, event }, 'audit event could not be stored'))
+        .finally(() => {
+          pending -= 1;
+        });
+    },
+    async idle() {
+      while (pending > 0) await tail;
+    },
+  };
+}

@@ -1,0 +1,105 @@
+// The audit trail in MongoDB: one append-only collection, removed by a TTL index on expiresAt
+// once past its retention (reads hide expired events themselves: the TTL monitor lags). The
+// ObjectId _id breaks ties between events of the same millisecond in the order appended.
+import { Schema, type Model, type QueryFilter } from 'mongoose';
+import { addressKey } from '../address-key.js';
+import type { AuditQuery, AuditRecord, AuditStore } from '../port.js';
+
+export interface AuditEventDoc {
+  at: Date;
+  event: string;
+  requestId: string | null;
+  interactionUid: string | null;
+  clientId: string | null;
+  accountId: string | null;
+  email: string | null;
+  emailKey: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  reason: string | null;
+  providerMessageId: string | null;
+  versions: Record<string, string>;
+  fields: Record<string, unknown>;
+  expiresAt: Date;
+}
+
+const nullableString = { type: String, default: null };
+
+export const auditEventSchema = new Schema<AuditEventDoc>(
+  {
+    at: { type: Date, required: true },
+    event: { type: String, required: true },
+    requestId: nullableString,
+    interactionUid: nullableString,
+    clientId: nullableString,
+    accountId: nullableString,
+    email: nullableString,
+    emailKey: nullableString,
+    ip: nullableString,
+    userAgent: nullableString,
+    reason: nullableString,
+    providerMessageId: nullableString,
+    versions: { type: Schema.Types.Mixed, required: true },
+    fields: { type: Schema.Types.Mixed, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { versionKey: false, minimize: false, strict: true },
+);
+const present = (field: string) => ({ partialFilterExpression: { [field]: { $type: 'string' } } });
+auditEventSchema.index({ at: 1, _id: 1 });
+auditEventSchema.index({ requestId: 1, at: 1 }, present('requestId'));
+auditEventSchema.index({ interactionUid: 1, at: 1 }, present('interactionUid'));
+auditEventSchema.index({ clientId: 1, at: 1 }, present('clientId'));
+auditEventSchema.index({ accountId: 1, at: 1 }, present('accountId'));
+auditEventSchema.index({ emailKey: 1, at: 1 }, present('emailKey'));
+auditEventSchema.index({ reason: 1, at: 1 }, present('reason'));
+auditEventSchema.index({ providerMessageId: 1 }, present('providerMessageId'));
+auditEventSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+
+const toRecord = (doc: AuditEventDoc): AuditRecord => ({
+  at: doc.at.getTime(),
+  event: doc.event,
+  requestId: doc.requestId ?? null,
+  interactionUid: doc.interactionUid ?? null,
+  clientId: doc.clientId ?? null,
+  accountId: doc.accountId ?? null,
+  email: doc.email ?? null,
+  ip: doc.ip ?? null,
+  userAgent: doc.userAgent ?? null,
+  reason: doc.reason ?? null,
+  providerMessageId: doc.providerMessageId ?? null,
+  versions: { ...doc.versions },
+  fields: { ...doc.fields },
+  expiresAt: doc.expiresAt.getTime(),
+});
+
+export function createMongoAuditEvents(events: Model<AuditEventDoc>): AuditStore {
+  return {
+    async append(record) {
+      await events.create({
+        ...record,
+        at: new Date(record.at),
+        emailKey: record.email === null ? null : addressKey(record.email),
+        versions: { ...record.versions },
+        fields: { ...record.fields },
+        expiresAt: new Date(record.expiresAt),
+      });
+    },
+    async search(query: AuditQuery, now) {
+      const filter: QueryFilter<AuditEventDoc> = { expiresAt: { $gt: new Date(now) } };
+      for (const key of ['requestId', 'interactionUid', 'clientId', 'accountId', 'reason', 'providerMessageId'] as const) {
+        if (query[key] !== undefined) filter[key] = { $eq: query[key] };
+      }
+      if (query.email !== undefined) filter.emailKey = { $eq: addressKey(query.email) };
+      if (query.since !== undefined || query.until !== undefined) {
+        filter.at = {
+          ...(query.since === undefined ? {} : { $gte: new Date(query.since) }),
+          ...(query.until === undefined ? {} : { $lt: new Date(query.until) }),
+        };
+      }
+      let found = events.find(filter).sort({ at: 1, _id: 1 });
+      if (query.limit !== undefined) found = found.limit(query.limit);
+      return (await found.lean<AuditEventDoc[]>()).map(toRecord);
+    },
+  };
+}

@@ -1,0 +1,90 @@
+// The audit trail in SQLite: append-only rows, searched by the identifiers an operator holds (a
+// request id from a page, an address, an account, a client, a reason) within a time range.
+// Events past their retention are invisible here and removed by purgeExpired.
+import type { Database } from 'better-sqlite3';
+import { addressKey } from '../address-key.js';
+import type { AuditQuery, AuditRecord, AuditStore } from '../port.js';
+
+interface Row {
+  at: number;
+  event: string;
+  request_id: string | null;
+  interaction_uid: string | null;
+  client_id: string | null;
+  account_id: string | null;
+  email: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  reason: string | null;
+  provider_message_id: string | null;
+  versions: string;
+  fields: string;
+  expires_at: number;
+}
+
+const toRecord = (row: Row): AuditRecord => ({
+  at: row.at,
+  event: row.event,
+  requestId: row.request_id,
+  interactionUid: row.interaction_uid,
+  clientId: row.client_id,
+  accountId: row.account_id,
+  email: row.email,
+  ip: row.ip,
+  userAgent: row.user_agent,
+  reason: row.reason,
+  providerMessageId: row.provider_message_id,
+  versions: JSON.parse(row.versions) as Record<string, string>,
+  fields: JSON.parse(row.fields) as Record<string, unknown>,
+  expiresAt: row.expires_at,
+});
+
+/** Query filters and the column each one matches (by equality). */
+const EQUALITY_FILTERS = [
+  ['requestId', 'request_id'],
+  ['interactionUid', 'interaction_uid'],
+  ['clientId', 'client_id'],
+  ['accountId', 'account_id'],
+  ['reason', 'reason'],
+  ['providerMessageId', 'provider_message_id'],
+] as const;
+
+export function createSqliteAuditEvents(db: Database): AuditStore {
+  const insert = db.prepare(`INSERT INTO audit_events
+    (at, event, request_id, interaction_uid, client_id, account_id, email, email_key, ip, user_agent, reason, provider_message_id, versions, fields, expires_at)
+    VALUES (@at, @event, @requestId, @interactionUid, @clientId, @accountId, @email, @emailKey, @ip, @userAgent, @reason, @providerMessageId, @versions, @fields, @expiresAt)`);
+  return {
+    async append(record) {
+      insert.run({
+        ...record,
+        emailKey: record.email === null ? null : addressKey(record.email),
+        versions: JSON.stringify(record.versions),
+        fields: JSON.stringify(record.fields),
+      });
+    },
+    async search(query: AuditQuery, now) {
+      const where = ['expires_at > @now'];
+      const params: Record<string, unknown> = { now };
+      for (const [key, column] of EQUALITY_FILTERS) {
+        if (query[key] === undefined) continue;
+        where.push(`${column} = @${key}`);
+        params[key] = query[key];
+      }
+      if (query.email !== undefined) {
+        where.push('email_key = @emailKey');
+        params.emailKey = addressKey(query.email);
+      }
+      if (query.since !== undefined) {
+        where.push('at >= @since');
+        params.since = query.since;
+      }
+      if (query.until !== undefined) {
+        where.push('at < @until');
+        params.until = query.until;
+      }
+      params.limit = query.limit ?? -1;
+      const rows = db.prepare(`SELECT * FROM audit_events WHERE ${where.join(' AND ')} ORDER BY at, seq LIMIT @limit`).all(params) as Row[];
+      return rows.map(toRecord);
+    },
+  };
+}

@@ -1,0 +1,87 @@
+// The stored trail's sink: it takes the request an event happened in from the request context,
+// also in work the request left running (setImmediate, as off-request.ts starts it), never lends
+// one request's IP to another request's mail, lets a delivery report find the request that
+// queued its message, and never fails the caller when the store does.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAudit } from '../../src/observability/audit.js';
+import { createAuditTrail } from '../../src/observability/audit-trail.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { runInRequestContext } from '../../src/observability/request-context.js';
+import type { Store } from '../../src/store/port.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
+
+const T0 = 1_800_000_000_000;
+const versions = () => ({ policy: 'p', templates: 't' });
+let dir: string;
+let store: Store;
+let logs: string[];
+
+function trailOn(target: Store['audit']) {
+  logs = [];
+  const logger = createLogger(
+    'info',
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logs.push(chunk.toString());
+        done();
+      },
+    }),
+  );
+  const trail = createAuditTrail({ store: target, logger, retentionDays: 90, versions, now: () => T0 });
+  return { trail, audit: createAudit(logger, [trail.sink], () => T0) };
+}
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-trail-'));
+  store = openSqliteStore(dir);
+});
+afterEach(async () => {
+  await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the stored audit trail', () => {
+  it('names the request an event happened in, also from work the request left for setImmediate', async () => {
+    const { trail, audit } = trailOn(store.audit);
+    runInRequestContext({ requestId: 'req-1', ip: '192.0.2.1', userAgent: 'UA/1' }, () => {
+      setImmediate(() => audit('login.link_sent', { interactionUid: 'i-1', email: 'a@example.com', token: 'must-not-be-stored' }));
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    await trail.idle();
+    const [event] = await store.audit.search({ interactionUid: 'i-1' }, T0);
+    expect(event).toMatchObject({ requestId: 'req-1', ip: '192.0.2.1', userAgent: 'UA/1', email: 'a@example.com', versions: { policy: 'p', templates: 't' } });
+    expect(event!.expiresAt).toBe(T0 + 90 * 24 * 60 * 60 * 1000);
+    expect(JSON.stringify(event)).not.toContain('must-not-be-stored');
+    // The log names the address by its hash only.
+    expect(logs.join('')).not.toContain('a@example.com');
+  });
+
+  it("keeps another request's IP and user agent off a mail sent later, and lets its delivery report find the request that queued it", async () => {
+    const { trail, audit } = trailOn(store.audit);
+    runInRequestContext({ requestId: 'req-2', ip: '198.51.100.7', userAgent: 'Other' }, () => {
+      audit('mail.sent', { requestId: 'req-1', interactionUid: 'i-1', email: 'a@example.com', providerMessageId: 'pm-1' });
+    });
+    runInRequestContext({ requestId: 'webhook-1', ip: '203.0.113.9', userAgent: 'Postmark' }, () => {
+      audit('mail.bounced', { providerMessageId: 'pm-1', type: 'HardBounce' });
+    });
+    await trail.idle();
+    const events = await store.audit.search({ requestId: 'req-1' }, T0);
+    expect(events.map((event) => [event.event, event.interactionUid, event.email, event.ip, event.userAgent])).toEqual([
+      ['mail.sent', 'i-1', 'a@example.com', null, null],
+      ['mail.bounced', 'i-1', 'a@example.com', null, null],
+    ]);
+    expect(events[1]!.fields).toEqual({ type: 'HardBounce', webhookRequestId: 'webhook-1' });
+  });
+
+  it('logs a write that fails, and neither throws nor blocks the caller', async () => {
+    const failing: Store['audit'] = { append: () => Promise.reject(new Error('disk full')), search: async () => [] };
+    const { trail, audit } = trailOn(failing);
+    expect(() => audit('login.requested', { interactionUid: 'i-1' })).not.toThrow();
+    await trail.idle();
+    expect(logs.join('')).toContain('audit event could not be stored');
+  });
+});
