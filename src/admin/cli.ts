@@ -62,8 +62,29 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
 
+/**
+ * `--interaction -Ab3…` as `--interaction=-Ab3…`: interaction uids, account ids and request ids
+ * are random and may start with a dash, which parseArgs would otherwise read as another option.
+ * The value after an option that takes one is always that option's value.
+ */
+function joinOptionValues(argv: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const token = argv[i] ?? '';
+    const name = token.startsWith('--') ? token.slice(2) : undefined;
+    const next = argv[i + 1];
+    if (name && name in OPTIONS && OPTIONS[name as keyof typeof OPTIONS].type === 'string' && next !== undefined) {
+      joined.push(`${token}=${next}`);
+      i += 1;
+    } else {
+      joined.push(token);
+    }
+  }
+  return joined;
+}
+
 async function run(admins: Admins, argv: string[]): Promise<Output> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
+  const { values, positionals } = parseArgs({ args: joinOptionValues(argv), allowPositionals: true, strict: true, options: OPTIONS });
   const [resource, command, id, ...extra] = positionals;
   if (values.help) throw new UsageError('');
   if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);

@@ -152,6 +152,24 @@ describe('audit trail', () => {
     expect(events.stdout).not.toContain(rotated.client_secret);
   });
 
+  it('takes ids that start with a dash as option values (uids and subject ids are random base64url)', async () => {
+    const { linkid } = await setup();
+    for (const args of [
+      ['audit', 'search', '--account', '-Ab3dash'],
+      ['audit', 'search', '--account', '--Xdouble'],
+      ['audit', 'search', '--client', '-c1', '--request-id', '-r1'],
+    ]) {
+      const result = await admin(linkid.dataDir, ...args);
+      expect({ args, code: result.code, stderr: result.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('npm ')) }).toEqual({
+        args,
+        code: 0,
+        stderr: [],
+      });
+    }
+    const replay = await admin(linkid.dataDir, 'audit', 'replay', '--interaction', '-nothing-here');
+    expect(replay.stderr).toMatch(/no audit events for interaction -nothing-here/);
+  });
+
   it('refuses bad input with one line on stderr and a non-zero exit', async () => {
     const { linkid } = await setup();
     for (const [args, message] of [
