@@ -157,8 +157,8 @@ export function createApp(config: Config, deps: AppDeps): App {
   provider.use(securityHeaders({ https, findClient: (clientId) => provider.Client.find(clientId) }));
   // Before every route, oidc-provider's included (provider.use inserts ahead of them); after the
   // ones above only so that a refusal carries a request id and the usual headers, and is timed.
-  provider.use(hostCheck({ issuer: config.issuer, pages, logger }));
-  provider.use(errorPages(pages, logger, (error) => store.isUnavailable(error)));
+  provider.use(hostCheck({ issuer: config.issuer, pages, logger, audit }));
+  provider.use(errorPages(pages, logger, (error) => store.isUnavailable(error), audit));
   provider.use(router.routes());
   provider.use(router.allowedMethods());
 

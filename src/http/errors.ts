@@ -1,6 +1,7 @@
 // Refusals and failures become a page (or JSON) with a reason code, the words from
 // src/login/reasons.ts and the request id. Nothing unexpected ever shows a stack trace.
 import type { Context, Middleware } from 'koa';
+import type { Audit } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
 import { REASONS, type Reason } from '../login/reasons.js';
 import type { PageDeps } from './render.js';
@@ -66,7 +67,7 @@ function reasonFor(error: unknown, isStoreUnavailable: (error: unknown) => boole
   return BAD_INPUT_STATUSES.has((error as { status?: number }).status ?? 0) ? 'invalid_request' : 'server_error';
 }
 
-export function errorPages(deps: PageDeps, logger: Logger, isStoreUnavailable: (error: unknown) => boolean): Middleware {
+export function errorPages(deps: PageDeps, logger: Logger, isStoreUnavailable: (error: unknown) => boolean, audit: Audit): Middleware {
   return async (ctx, next) => {
     try {
       await next();
@@ -80,6 +81,9 @@ export function errorPages(deps: PageDeps, logger: Logger, isStoreUnavailable: (
         logger.error({ err: error, requestId: ctx.state.requestId, path: ctx.path }, 'request error');
       } else {
         logger.info({ reason, requestId: ctx.state.requestId, path: ctx.path }, 'request refused');
+        // A refusal thrown by a route (an expired or cancelled interaction, a malformed form) is a
+        // decision like any other: in the audit trail and the refusal counts, by its page's request id.
+        audit('login.refused', { reason, step: 'page', interactionUid: (ctx.params as { uid?: string } | undefined)?.uid });
       }
       renderReason(ctx, deps, reason, error instanceof ReasonError ? error.options : {});
     }

@@ -16,6 +16,7 @@
 // A refusal is 421 host_mismatch and never repeats the host it was sent.
 import type { TLSSocket } from 'node:tls';
 import type { Context, Middleware } from 'koa';
+import type { Audit } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
 import type { PageDeps } from './render.js';
 import { renderReason } from './errors.js';
@@ -43,7 +44,7 @@ function foreignTarget(target: string, issuer: URL): boolean {
   return !url || url.protocol !== issuer.protocol || url.host !== issuer.host || Boolean(url.username || url.password);
 }
 
-export function hostCheck(options: { issuer: string; pages: PageDeps; logger: Logger }): Middleware {
+export function hostCheck(options: { issuer: string; pages: PageDeps; logger: Logger; audit: Audit }): Middleware {
   const issuer = new URL(options.issuer);
   const scheme = issuer.protocol.slice(0, -1);
   return async (ctx, next) => {
@@ -59,6 +60,7 @@ export function hostCheck(options: { issuer: string; pages: PageDeps; logger: Lo
         { reason: 'host_mismatch', requestId: ctx.state.requestId, path: ctx.path, host: ctx.host.slice(0, 100), scheme: stated?.slice(0, 10) },
         'request refused',
       );
+      options.audit('login.refused', { reason: 'host_mismatch', step: 'host' });
       renderReason(ctx, options.pages, 'host_mismatch');
       return;
     }

@@ -152,6 +152,17 @@ describe('audit trail', () => {
     expect(events.stdout).not.toContain(rotated.client_secret);
   });
 
+  it('finds the refusal behind an error page by the request id on that page', async () => {
+    const { linkid } = await setup();
+    const page = await new Browser().request(`${linkid.issuer}/interaction/long-gone`);
+    expect(page.status).toBe(410);
+    const requestId = page.headers.get('x-request-id') ?? '';
+    await linkid.settle();
+    const found = await admin(linkid.dataDir, 'audit', 'search', '--request-id', requestId);
+    expect(found.code, found.stderr).toBe(0);
+    expect(found.lines.map((line) => [line.event, line.reason ?? line.fields?.reason])).toEqual([['login.refused', 'interaction_expired']]);
+  });
+
   it('takes ids that start with a dash as option values (uids and subject ids are random base64url)', async () => {
     const { linkid } = await setup();
     for (const args of [

@@ -62,7 +62,7 @@ export async function grantConsent(provider: Provider, ctx: Context, details: In
     }
   }
   const grantId = await grant.save();
-  audit('consent.granted', { clientId, accountId });
+  audit('consent.granted', { clientId, accountId, interactionUid: details.uid });
   await finishInteraction(provider, ctx, { consent: { grantId } }, { mergeWithLastSubmission: true });
 }
 
@@ -77,7 +77,7 @@ export function consentRoutes(router: Router<LinkidState>, deps: ConsentDeps): v
       await grantConsent(deps.provider, ctx, details, deps.audit);
       return;
     }
-    deps.audit('consent.denied', { clientId: details.params.client_id, accountId: details.session?.accountId });
+    deps.audit('consent.denied', { clientId: details.params.client_id, accountId: details.session?.accountId, interactionUid: details.uid });
     await finishInteraction(deps.provider, ctx, { error: 'access_denied', error_description: 'End-User denied consent' }, { mergeWithLastSubmission: false });
   });
 }
