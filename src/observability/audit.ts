@@ -5,6 +5,7 @@
 // secret ever reaches a sink.
 import { addressHash } from '../login/email-address.js';
 import type { Logger } from './logger.js';
+import { currentRequest } from './request-context.js';
 
 export type AuditEvent =
   /** The email form was accepted (rate limits passed); the email is prepared after the response. */
@@ -48,8 +49,11 @@ export function createAudit(logger: Logger, sinks: readonly AuditSink[] = [], no
   const child = logger.child({ channel: 'audit' });
   return (event, fields) => {
     // The log names an address only by its hash; the stored trail keeps it for its retention.
+    // The request id comes from the request being served (the stored trail does the same), so the
+    // id on a page finds these lines too.
     const { email, ...logged } = fields;
-    child.info({ event, ...logged, ...(typeof email === 'string' ? { emailHash: addressHash(email) } : {}) }, event);
+    const requestId = currentRequest()?.requestId;
+    child.info({ event, ...(requestId ? { requestId } : {}), ...logged, ...(typeof email === 'string' ? { emailHash: addressHash(email) } : {}) }, event);
     const at = now();
     for (const sink of sinks) {
       try {

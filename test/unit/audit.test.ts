@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createAudit, type AuditEvent } from '../../src/observability/audit.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { runInRequestContext } from '../../src/observability/request-context.js';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -34,6 +35,13 @@ describe('createAudit', () => {
       ['second', 'login.requested', { interactionUid: 'i1', clientId: 'c1' }, 42],
     ]);
     expect(lines.at(-1)).toMatchObject({ channel: 'audit', event: 'login.requested', clientId: 'c1' });
+  });
+
+  it('names the request being served in the log line, so the id on a page finds it', () => {
+    const { lines, logger } = capture();
+    const audit = createAudit(logger);
+    runInRequestContext({ requestId: 'req-123', ip: '192.0.2.1', userAgent: 'test' }, () => audit('login.requested', { clientId: 'c1' }));
+    expect(lines.at(-1)).toMatchObject({ event: 'login.requested', requestId: 'req-123' });
   });
 
   it('keeps going when a sink throws, and logs that it did', () => {
