@@ -167,6 +167,11 @@ async function eventually<T>(attempt: () => Promise<T>, done: (value: T) => bool
   }
 }
 
+if (!TEST_MONGODB_URI) {
+  // Said in the output, not only counted: the MongoDB counterpart is skipped here on purpose.
+  console.warn('[store unavailable] MongoDB counterpart NOT RUN: MONGODB_URI is not set (npm run test:mongo, or the CI workflow, runs it)');
+}
+
 describe.skipIf(!TEST_MONGODB_URI || TEST_MONGODB_URI.startsWith('mongodb+srv:'))('store unavailable (MongoDB server gone)', () => {
   let mongo: RunningLinkid;
   let notes: RelyingParty;

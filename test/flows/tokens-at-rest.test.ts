@@ -221,6 +221,11 @@ describe.skipIf(TEST_MONGODB_URI)('secrets at rest (SQLite files)', () => {
   });
 });
 
+if (!TEST_MONGODB_URI) {
+  // Said in the output, not only counted: the MongoDB counterpart is skipped here on purpose.
+  console.warn('[secrets at rest] MongoDB counterpart NOT RUN: MONGODB_URI is not set (npm run test:mongo, or the CI workflow, runs it)');
+}
+
 describe.skipIf(!TEST_MONGODB_URI)('secrets at rest (every MongoDB collection)', () => {
   let linkid: RunningLinkid;
   /** Everything that must never be stored in clear, by what it is. */
