@@ -2,14 +2,12 @@
 // victim's browser post any of our forms with the victim's cookies (SameSite=Lax does not stop a
 // top-level form POST to a path the cookie was not scoped away from). Each one must be refused
 // with origin_mismatch and change nothing; then the same form from our own page still works.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Browser, formOn } from '../support/browser.js';
-import { NOTES, registerApp } from '../support/factories.js';
-import { startLinkid, type RunningLinkid } from '../support/linkid.js';
+import { NOTES } from '../support/factories.js';
 import { latestSignInMail, settledOutbox } from '../support/outbox.js';
-import type { RelyingParty } from '../support/relying-party.js';
-import { confirmLink, pendingLink as pendingLinkIn, reasonOf, requestLink } from '../support/sign-in.js';
-import { useLinkid } from '../support/use-linkid.js';
+import { confirmLink, reasonOf, requestLink } from '../support/sign-in.js';
+import { useLinkid, useSharedLinkid } from '../support/use-linkid.js';
 
 const linkids = useLinkid();
 const setup = (firstParty = true) => linkids.setup({}, { ...NOTES, firstParty });
@@ -83,17 +81,10 @@ describe('cross-site posts', () => {
 });
 
 describe('scanners and other browsers', () => {
-  let linkid: RunningLinkid;
-  let rp: RelyingParty;
-  beforeAll(async () => {
-    linkid = await startLinkid();
-    rp = await registerApp(linkid);
-  });
-  afterAll(() => linkid.close());
-  const pendingLink = (email: string) => pendingLinkIn(linkid, rp, email);
+  const shared = useSharedLinkid();
 
   it('a cross-site POST is refused with origin_mismatch and consumes nothing', async () => {
-    const { browser, mail } = await pendingLink('csrf@example.com');
+    const { browser, mail } = await shared.pendingLink('csrf@example.com');
     const page = await browser.request(mail.link);
     const form = formOn(page, /\/verify$/);
     const forged = await browser.request(form.action, { form: form.hidden, headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' } });

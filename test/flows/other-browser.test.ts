@@ -1,13 +1,10 @@
 // The link opened somewhere other than the browser that asked for it (iOS Mail's in-app browser,
 // another device, someone holding only some of its cookies): nothing is signed in or consumed
 // there, and the code from the same email finishes the sign-in in the window where it started.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Browser, formOn } from '../support/browser.js';
-import { registerApp } from '../support/factories.js';
-import { startLinkid, type RunningLinkid } from '../support/linkid.js';
-import type { RelyingParty } from '../support/relying-party.js';
-import { confirmLink, finishAtApp, pendingLink as pendingLinkIn, reasonOf, requestLink } from '../support/sign-in.js';
-import { useLinkid } from '../support/use-linkid.js';
+import { confirmLink, finishAtApp, reasonOf, requestLink } from '../support/sign-in.js';
+import { useLinkid, useSharedLinkid } from '../support/use-linkid.js';
 
 const { setup } = useLinkid();
 
@@ -48,17 +45,10 @@ describe('the link opened in another browser', () => {
 });
 
 describe('scanners and other browsers', () => {
-  let linkid: RunningLinkid;
-  let rp: RelyingParty;
-  beforeAll(async () => {
-    linkid = await startLinkid();
-    rp = await registerApp(linkid);
-  });
-  afterAll(() => linkid.close());
-  const pendingLink = (email: string) => pendingLinkIn(linkid, rp, email);
+  const shared = useSharedLinkid();
 
   it('a POST with the interaction cookie but not the binding cookie consumes nothing', async () => {
-    const { browser, mail } = await pendingLink('halfcookies@example.com');
+    const { browser, mail } = await shared.pendingLink('halfcookies@example.com');
     const page = await browser.request(mail.link);
     const form = formOn(page, /\/verify$/);
     const cookies = (await browser.jar.getCookies(form.action)).filter((cookie) => !cookie.key.includes('binding'));
@@ -67,7 +57,7 @@ describe('scanners and other browsers', () => {
       redirect: 'manual',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        origin: linkid.issuer,
+        origin: shared.linkid.issuer,
         accept: 'text/html',
         cookie: cookies.map((cookie) => cookie.cookieString()).join('; '),
       },

@@ -1,38 +1,28 @@
 // Mail scanners and link previews follow every link in an email; some press the button, some
 // send HEAD or OPTIONS. None of it may consume the link: the person can still use it afterwards.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/login/token-crypto.js';
 import { Browser } from '../support/browser.js';
-import { registerApp } from '../support/factories.js';
-import { startLinkid, type RunningLinkid } from '../support/linkid.js';
-import type { RelyingParty } from '../support/relying-party.js';
-import { confirmLink, pendingLink as pendingLinkIn, reasonOf, requestLink } from '../support/sign-in.js';
-import { useLinkid } from '../support/use-linkid.js';
+import { confirmLink, reasonOf, requestLink } from '../support/sign-in.js';
+import { useLinkid, useSharedLinkid } from '../support/use-linkid.js';
 
 const { setup } = useLinkid();
 
 describe('scanners and other browsers', () => {
-  let linkid: RunningLinkid;
-  let rp: RelyingParty;
-  beforeAll(async () => {
-    linkid = await startLinkid();
-    rp = await registerApp(linkid);
-  });
-  afterAll(() => linkid.close());
-  const pendingLink = (email: string) => pendingLinkIn(linkid, rp, email);
+  const shared = useSharedLinkid();
 
   it('GET and HEAD of the link never consume it', async () => {
-    const { browser, mail } = await pendingLink('scanned@example.com');
+    const { browser, mail } = await shared.pendingLink('scanned@example.com');
     for (let i = 0; i < 3; i += 1) expect((await new Browser('Scanner').request(mail.link)).status).toBe(200);
     expect((await fetch(mail.link, { method: 'HEAD' })).status).toBe(200);
-    const row = await linkid.store.loginTokens.findByHash((await import('../../src/login/token-crypto.js')).sha256(mail.token));
+    const row = await shared.linkid.store.loginTokens.findByHash((await import('../../src/login/token-crypto.js')).sha256(mail.token));
     expect(row?.usedAt).toBeNull();
     const confirmed = await confirmLink(browser, mail);
     expect(confirmed.status).toBe(303);
   });
 
   it('a POST without the browser cookies (a scanner pressing the button) consumes nothing', async () => {
-    const { browser, mail } = await pendingLink('pressed@example.com');
+    const { browser, mail } = await shared.pendingLink('pressed@example.com');
     const scanner = new Browser('Scanner');
     const page = await scanner.request(mail.link);
     const posted = await scanner.submit(page, /\/verify$/, {}, 'http');

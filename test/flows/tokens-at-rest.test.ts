@@ -14,7 +14,8 @@ import { registerApp } from '../support/factories.js';
 import { TEST_MONGODB_URI, startLinkid, type RunningLinkid } from '../support/linkid.js';
 import { dumpDatabase } from '../support/test-databases.js';
 import { oidc, type RelyingParty } from '../support/relying-party.js';
-import { confirmLink, finishAtApp, pendingLink as pendingLinkIn, reasonOf, requestLink } from '../support/sign-in.js';
+import { confirmLink, finishAtApp, reasonOf, requestLink } from '../support/sign-in.js';
+import { useSharedLinkid } from '../support/use-linkid.js';
 
 function filesUnder(dir: string): string[] {
   return fs
@@ -197,24 +198,17 @@ describe.skipIf(TEST_MONGODB_URI)('files under DATA_DIR', () => {
 });
 
 describe.skipIf(TEST_MONGODB_URI)('secrets at rest (SQLite files)', () => {
-  let linkid: RunningLinkid;
-  let rp: RelyingParty;
-  beforeAll(async () => {
-    linkid = await startLinkid();
-    rp = await registerApp(linkid);
-  });
-  afterAll(() => linkid.close());
-  const pendingLink = (email: string) => pendingLinkIn(linkid, rp, email);
+  const shared = useSharedLinkid();
 
   it('no raw token appears in the database files or the logs', async () => {
-    const { browser, mail } = await pendingLink('secret@example.com');
-    await finishAtApp(browser, rp, await confirmLink(browser, mail));
-    const files = fs.readdirSync(linkid.dataDir).filter((name) => name.startsWith(SQLITE_FILE_NAME));
+    const { browser, mail } = await shared.pendingLink('secret@example.com');
+    await finishAtApp(browser, shared.rp, await confirmLink(browser, mail));
+    const files = fs.readdirSync(shared.linkid.dataDir).filter((name) => name.startsWith(SQLITE_FILE_NAME));
     expect(files.length).toBeGreaterThan(0);
-    const bytes = Buffer.concat(files.map((name) => fs.readFileSync(path.join(linkid.dataDir, name))));
+    const bytes = Buffer.concat(files.map((name) => fs.readFileSync(path.join(shared.linkid.dataDir, name))));
     expect(bytes.includes(Buffer.from('secret@example.com'))).toBe(true);
     expect(bytes.includes(Buffer.from(mail.token))).toBe(false);
-    const logs = linkid.logs.join('');
+    const logs = shared.linkid.logs.join('');
     expect(logs).toContain('login.confirmed');
     expect(logs.includes(mail.token)).toBe(false);
     expect(logs.includes(mail.link)).toBe(false);
