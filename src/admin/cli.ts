@@ -24,6 +24,7 @@ import { createSuppressionAdmin, type SuppressionAdmin } from './suppressions.js
 
 const USAGE = `usage:
   linkid-admin client create --name NAME --redirect-uri URI [--redirect-uri URI2] [--post-logout-redirect-uri URI] [--public] [--first-party]
+  linkid-admin client update CLIENT_ID [--name NAME] [--redirect-uri URI ...] [--post-logout-redirect-uri URI ...] [--first-party | --no-first-party]
   linkid-admin client list
   linkid-admin client delete CLIENT_ID
   linkid-admin client rotate-secret CLIENT_ID
@@ -49,6 +50,7 @@ const OPTIONS = {
   'post-logout-redirect-uri': { type: 'string', multiple: true },
   public: { type: 'boolean' },
   'first-party': { type: 'boolean' },
+  'no-first-party': { type: 'boolean' },
   'request-id': { type: 'string' },
   interaction: { type: 'string' },
   email: { type: 'string' },
@@ -116,6 +118,16 @@ async function runClient(admin: ClientAdmin, command: string | undefined, id: st
         isPublic: values.public ?? false,
         firstParty: values['first-party'] ?? false,
       });
+    case 'update': {
+      if (values['first-party'] && values['no-first-party']) throw new UsageError('--first-party and --no-first-party contradict each other');
+      if (values.public) throw new UsageError('--public cannot be changed: register a new client instead');
+      return admin.update(needsId(), {
+        name: values.name,
+        redirectUris: values['redirect-uri'],
+        postLogoutRedirectUris: values['post-logout-redirect-uri'],
+        firstParty: values['first-party'] ? true : values['no-first-party'] ? false : undefined,
+      });
+    }
     case 'list':
       return admin.list();
     case 'delete':

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Audit } from '../observability/audit.js';
 import { deriveClientSecret, newSecretSalt, toOidcClientMetadata } from '../oidc/client-metadata.js';
-import type { ClientRecord, Store } from '../store/port.js';
+import type { ClientChanges, ClientRecord, Store } from '../store/port.js';
 import { AdminError } from './admin-error.js';
 
 /** Random, URL-safe, and never starting with "-" so it can be passed to a CLI as an argument. */
@@ -30,27 +30,56 @@ function redirectUriProblem(value: string, isPublic: boolean): string | undefine
   return 'must use https, or a reverse-domain scheme such as com.example.app: for a public native app';
 }
 
+function addUriIssues(ctx: z.RefinementCtx, flag: string, uris: readonly string[] | undefined, isPublic: boolean): void {
+  for (const uri of uris ?? []) {
+    const problem = redirectUriProblem(uri, isPublic);
+    if (problem) ctx.addIssue({ code: 'custom', message: `${flag} ${uri} ${problem}` });
+  }
+}
+
+const name = z.string().trim().min(1, { error: '--name is required' }).max(100, { error: '--name is too long' });
+const redirectUris = z.array(z.string()).min(1, { error: 'at least one --redirect-uri is required' });
+/** Keys to set in a client's metadata or settings; a null value removes the key. */
+const jsonChanges = z.record(z.string(), z.unknown()).default({});
+
 export const createClientInput = z
   .object({
-    name: z.string().trim().min(1, { error: '--name is required' }).max(100, { error: '--name is too long' }),
-    redirectUris: z.array(z.string()).min(1, { error: 'at least one --redirect-uri is required' }),
+    name,
+    redirectUris,
     postLogoutRedirectUris: z.array(z.string()).default([]),
     isPublic: z.boolean().default(false),
     firstParty: z.boolean().default(false),
+    metadata: jsonChanges,
+    settings: jsonChanges,
   })
   .superRefine((input, ctx) => {
-    for (const [flag, uris] of [
-      ['--redirect-uri', input.redirectUris],
-      ['--post-logout-redirect-uri', input.postLogoutRedirectUris],
-    ] as const) {
-      for (const uri of uris) {
-        const problem = redirectUriProblem(uri, input.isPublic);
-        if (problem) ctx.addIssue({ code: 'custom', message: `${flag} ${uri} ${problem}` });
-      }
-    }
+    addUriIssues(ctx, '--redirect-uri', input.redirectUris, input.isPublic);
+    addUriIssues(ctx, '--post-logout-redirect-uri', input.postLogoutRedirectUris, input.isPublic);
   });
 
+/** Every field optional: what is given replaces the stored value; metadata and settings are merged by key. */
+export const updateClientInput = z.object({
+  name: name.optional(),
+  redirectUris: redirectUris.optional(),
+  postLogoutRedirectUris: z.array(z.string()).optional(),
+  firstParty: z.boolean().optional(),
+  metadata: jsonChanges,
+  settings: jsonChanges,
+});
+
 export type CreateClientInput = z.input<typeof createClientInput>;
+export type UpdateClientInput = z.input<typeof updateClientInput>;
+
+function mergeJson(current: Readonly<Record<string, unknown>>, changes: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === null) delete merged[key];
+    else if (value !== undefined) merged[key] = value;
+  }
+  return merged;
+}
+
+const invalid = (error: z.ZodError) => new AdminError('invalid_argument', error.issues.map((issue) => issue.message).join('; '));
 
 export interface ClientView {
   client_id: string;
@@ -60,6 +89,8 @@ export interface ClientView {
   post_logout_redirect_uris: string[];
   token_endpoint_auth_method: string;
   first_party: boolean;
+  /** linkid's own per-app settings (policy, branding). */
+  settings: Record<string, unknown>;
   created_at: string;
   updated_at: string;
 }
@@ -78,6 +109,8 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
   const view = (client: ClientRecord, withSecret: boolean): ClientView => {
     const metadata = toOidcClientMetadata(client, serverSecret);
     return {
+      // Standard metadata first, so the fields linkid decides itself are never overridden by it.
+      ...client.metadata,
       client_id: client.clientId,
       ...(withSecret && client.secretSalt ? { client_secret: deriveClientSecret(serverSecret, client.clientId, client.secretSalt) } : {}),
       client_name: client.name,
@@ -85,9 +118,20 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       post_logout_redirect_uris: [...client.postLogoutRedirectUris],
       token_endpoint_auth_method: String(metadata.token_endpoint_auth_method),
       first_party: client.firstParty,
+      settings: { ...client.settings },
       created_at: new Date(client.createdAt).toISOString(),
       updated_at: new Date(client.updatedAt).toISOString(),
     };
+  };
+
+  // oidc-provider validates the whole client as the server will see it, so it never meets one it would refuse.
+  const validate = async (client: ClientRecord) => {
+    try {
+      await validateMetadata(toOidcClientMetadata(client, serverSecret));
+    } catch (error) {
+      const description = (error as { error_description?: string }).error_description ?? (error as Error).message;
+      throw new AdminError('invalid_argument', `invalid client: ${description}`);
+    }
   };
 
   const mustFind = async (clientId: string) => {
@@ -99,7 +143,7 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
   return {
     async create(raw: CreateClientInput): Promise<ClientView> {
       const parsed = createClientInput.safeParse(raw);
-      if (!parsed.success) throw new AdminError('invalid_argument', parsed.error.issues.map((issue) => issue.message).join('; '));
+      if (!parsed.success) throw invalid(parsed.error);
       const input = parsed.data;
       const now = clock.now();
       const client: ClientRecord = {
@@ -110,15 +154,12 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
         isPublic: input.isPublic,
         firstParty: input.firstParty,
         secretSalt: input.isPublic ? null : newSecretSalt(),
+        metadata: mergeJson({}, input.metadata),
+        settings: mergeJson({}, input.settings),
         createdAt: now,
         updatedAt: now,
       };
-      try {
-        await validateMetadata(toOidcClientMetadata(client, serverSecret));
-      } catch (error) {
-        const description = (error as { error_description?: string }).error_description ?? (error as Error).message;
-        throw new AdminError('invalid_argument', `invalid client: ${description}`);
-      }
+      await validate(client);
       await store.clients.create(client);
       audit('client.registered', {
         clientId: client.clientId,
@@ -139,6 +180,35 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       if (!(await store.clients.delete(clientId))) throw new AdminError('not_found', `no client with id ${clientId}`);
       audit('client.deleted', { clientId, via: 'admin-cli' });
       return { deleted: clientId };
+    },
+
+    async update(clientId: string, raw: UpdateClientInput): Promise<ClientView> {
+      const parsed = updateClientInput.safeParse(raw);
+      if (!parsed.success) throw invalid(parsed.error);
+      const input = parsed.data;
+      const current = await mustFind(clientId);
+      const uriProblems = createClientInput.safeParse({
+        name: current.name,
+        redirectUris: input.redirectUris ?? current.redirectUris,
+        postLogoutRedirectUris: input.postLogoutRedirectUris ?? current.postLogoutRedirectUris,
+        isPublic: current.isPublic,
+      });
+      if (!uriProblems.success) throw invalid(uriProblems.error);
+      const changes: ClientChanges = {
+        ...(input.name === undefined ? {} : { name: input.name }),
+        ...(input.redirectUris === undefined ? {} : { redirectUris: input.redirectUris }),
+        ...(input.postLogoutRedirectUris === undefined ? {} : { postLogoutRedirectUris: input.postLogoutRedirectUris }),
+        ...(input.firstParty === undefined ? {} : { firstParty: input.firstParty }),
+        ...(Object.keys(input.metadata).length === 0 ? {} : { metadata: mergeJson(current.metadata, input.metadata) }),
+        ...(Object.keys(input.settings).length === 0 ? {} : { settings: mergeJson(current.settings, input.settings) }),
+      };
+      if (Object.keys(changes).length === 0) throw new AdminError('invalid_argument', 'nothing to change: give at least one option');
+      const now = clock.now();
+      const updated: ClientRecord = { ...current, ...changes, updatedAt: now };
+      await validate(updated);
+      if (!(await store.clients.update(clientId, changes, now))) throw new AdminError('not_found', `no client with id ${clientId}`);
+      audit('client.updated', { clientId, changed: Object.keys(changes), via: 'admin-cli' });
+      return view(updated, false);
     },
 
     async rotateSecret(clientId: string): Promise<ClientView> {

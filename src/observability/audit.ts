@@ -35,6 +35,7 @@ export type AuditEvent =
   | 'suppression.lifted'
   /** Client changes made with linkid-admin (never with the secret). */
   | 'client.registered'
+  | 'client.updated'
   | 'client.secret_rotated'
   | 'client.deleted';
 

@@ -12,6 +12,9 @@ export function deriveClientSecret(serverSecret: Buffer, clientId: string, secre
 
 export function toOidcClientMetadata(client: ClientRecord, serverSecret: Buffer): Record<string, unknown> {
   const base = {
+    // Standard metadata stored with the client (validated by oidc-provider); the fields below are
+    // linkid's decisions and always win.
+    ...client.metadata,
     client_id: client.clientId,
     client_name: client.name,
     redirect_uris: [...client.redirectUris],

@@ -100,9 +100,19 @@ export interface ClientRecord {
   readonly firstParty: boolean;
   /** Random salt the client secret is derived from with the server secret; not a secret itself. */
   readonly secretSalt: string | null;
+  /**
+   * Further standard client metadata (RFC 7591 / OpenID Connect Dynamic Client Registration names,
+   * such as `token_endpoint_auth_method` or `logo_uri`), handed to oidc-provider, which validates it.
+   */
+  readonly metadata: Readonly<Record<string, unknown>>;
+  /** linkid's own per-app settings (policy, branding), a JSON object read by the modules that apply them. */
+  readonly settings: Readonly<Record<string, unknown>>;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
+
+/** What `client update` may change; the id, secret salt and creation time never change this way. */
+export type ClientChanges = Partial<Pick<ClientRecord, 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'firstParty' | 'metadata' | 'settings'>>;
 
 export interface ClientStore {
   /** Throws DuplicateError if the id exists. */
@@ -113,6 +123,8 @@ export interface ClientStore {
   delete(clientId: string): Promise<boolean>;
   /** Returns false when there was no such client. */
   setSecretSalt(clientId: string, secretSalt: string, now: number): Promise<boolean>;
+  /** Replaces the given fields (whole values, not merged) and updatedAt; false when there was no such client. */
+  update(clientId: string, changes: ClientChanges, now: number): Promise<boolean>;
 }
 
 /** A rate-limit rule, kept in the active store so every instance counts together. */

@@ -50,6 +50,8 @@ export function clientRecord(overrides: Partial<ClientRecord> = {}): ClientRecor
     isPublic: false,
     firstParty: false,
     secretSalt: id(),
+    metadata: {},
+    settings: {},
     createdAt: T0,
     updatedAt: T0,
     ...overrides,
@@ -358,6 +360,26 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.clients.setSecretSalt(a.clientId, 'new-salt', T0 + 9)).toBe(true);
         expect(await store.clients.find(a.clientId)).toEqual({ ...a, secretSalt: 'new-salt', updatedAt: T0 + 9 });
         expect(await store.clients.setSecretSalt('missing', 'x', T0)).toBe(false);
+      });
+
+      it('updates only the fields given, keeps metadata and settings as JSON objects', async () => {
+        const a = clientRecord({ metadata: { logo_uri: 'https://app.example.com/logo.png' }, settings: { signup: 'closed' } });
+        await store.clients.create(a);
+        expect(await store.clients.find(a.clientId)).toEqual(a);
+        const metadata = { token_endpoint_auth_method: 'client_secret_post', jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }] } };
+        expect(await store.clients.update(a.clientId, { name: 'Renamed', metadata }, T0 + 5)).toBe(true);
+        expect(await store.clients.find(a.clientId)).toEqual({ ...a, name: 'Renamed', metadata, updatedAt: T0 + 5 });
+        expect(await store.clients.update(a.clientId, { redirectUris: ['https://b.example.com/cb'], firstParty: true, settings: {} }, T0 + 6)).toBe(true);
+        expect(await store.clients.find(a.clientId)).toEqual({
+          ...a,
+          name: 'Renamed',
+          metadata,
+          settings: {},
+          redirectUris: ['https://b.example.com/cb'],
+          firstParty: true,
+          updatedAt: T0 + 6,
+        });
+        expect(await store.clients.update('missing', { name: 'x' }, T0)).toBe(false);
       });
     });
 

@@ -108,6 +108,64 @@ describe('npx linkid-admin client', () => {
     expect(stored.includes(Buffer.from(client.client_secret))).toBe(false);
   });
 
+  it('updates a client: given fields replace the stored ones, the rest stay, the secret is not shown', async () => {
+    const created = JSON.parse(
+      (
+        await admin(
+          'client',
+          'create',
+          '--name',
+          'Board',
+          '--redirect-uri',
+          'https://board.example.com/cb',
+          '--post-logout-redirect-uri',
+          'https://board.example.com/',
+        )
+      ).stdout,
+    );
+    const updated = await admin(
+      'client',
+      'update',
+      created.client_id,
+      '--name',
+      'Board 2',
+      '--redirect-uri',
+      'https://b.example.com/a',
+      '--redirect-uri',
+      'https://b.example.com/b',
+      '--first-party',
+    );
+    expect(updated.stderr).not.toMatch(/error/);
+    const client = JSON.parse(updated.stdout);
+    expect(client).toMatchObject({
+      client_id: created.client_id,
+      client_name: 'Board 2',
+      redirect_uris: ['https://b.example.com/a', 'https://b.example.com/b'],
+      post_logout_redirect_uris: ['https://board.example.com/'],
+      first_party: true,
+      token_endpoint_auth_method: 'client_secret_basic',
+      created_at: created.created_at,
+    });
+    expect(client.client_secret).toBeUndefined();
+    expect(JSON.parse((await admin('client', 'update', created.client_id, '--no-first-party')).stdout).first_party).toBe(false);
+    const listed = JSON.parse((await admin('client', 'list')).stdout) as { client_id: string; client_name: string }[];
+    expect(listed.find((c) => c.client_id === created.client_id)?.client_name).toBe('Board 2');
+
+    for (const [args, message] of [
+      [[], /nothing to change/],
+      [['--redirect-uri', 'http://b.example.com/cb'], /must use https/],
+      [['--first-party', '--no-first-party'], /contradict/],
+      [['--public'], /cannot be changed/],
+      [['--name', ' '], /--name is required/],
+    ] as [string[], RegExp][]) {
+      const result = await admin('client', 'update', created.client_id, ...args);
+      expect(result.code, args.join(' ')).not.toBe(0);
+      expect(result.stdout, args.join(' ')).toBe('');
+      expect(result.stderr, args.join(' ')).toMatch(message);
+    }
+    await admin('client', 'delete', created.client_id);
+  });
+
   it('refuses bad input with one line on stderr and a non-zero exit', async () => {
     const cases: [string[], RegExp][] = [
       [['client', 'create', '--redirect-uri', 'https://x.example/cb'], /--name is required/],
@@ -117,6 +175,8 @@ describe('npx linkid-admin client', () => {
       [['client', 'create', '--name', 'X', '--redirect-uri', 'not a uri'], /not an absolute URI/],
       [['client', 'delete', 'no-such-client'], /no client with id no-such-client/],
       [['client', 'frobnicate'], /unknown command/],
+      [['client', 'update', 'no-such-client', '--name', 'X'], /no client with id no-such-client/],
+      [['client', 'update'], /needs a CLIENT_ID/],
       [['client', 'create', '--nmae', 'X'], /Unknown option/],
     ];
     for (const [args, message] of cases) {

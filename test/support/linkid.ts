@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { createClientAdmin, type ClientView, type CreateClientInput } from '../../src/admin/clients.js';
+import { createClientAdmin, type ClientView, type CreateClientInput, type UpdateClientInput } from '../../src/admin/clients.js';
 import { systemClock, type Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { createApp, type App } from '../../src/http/app.js';
@@ -35,6 +35,8 @@ export interface BuiltLinkid {
   /** Every log line written so far, as text. */
   readonly logs: string[];
   createClient(input: Partial<CreateClientInput>): Promise<ClientView>;
+  /** `linkid-admin client update`, in this process. */
+  updateClient(clientId: string, input: UpdateClientInput): Promise<ClientView>;
   /** Waits until no sign-in email is still being prepared or sent. */
   settle(): Promise<void>;
   close(): Promise<void>;
@@ -136,6 +138,7 @@ export async function buildLinkid(options: StartOptions & { readonly port?: numb
     logs,
     settle: () => app.settle(),
     createClient: (input) => admin.create({ name: 'Test App', redirectUris: ['http://localhost:4000/callback'], ...input }),
+    updateClient: (clientId, input) => admin.update(clientId, input),
     async close() {
       await app.sendQueue.stop();
       await store.close();

@@ -12,6 +12,8 @@ const toRecord = (doc: ClientDoc): ClientRecord => ({
   isPublic: doc.isPublic,
   firstParty: doc.firstParty,
   secretSalt: doc.secretSalt ?? null,
+  metadata: { ...doc.metadata },
+  settings: { ...doc.settings },
   createdAt: doc.createdAt.getTime(),
   updatedAt: doc.updatedAt.getTime(),
 });
@@ -28,6 +30,8 @@ export function createMongoClients(clients: Model<ClientDoc>): ClientStore {
           isPublic: client.isPublic,
           firstParty: client.firstParty,
           secretSalt: client.secretSalt,
+          metadata: { ...client.metadata },
+          settings: { ...client.settings },
           createdAt: new Date(client.createdAt),
           updatedAt: new Date(client.updatedAt),
         });
@@ -48,6 +52,14 @@ export function createMongoClients(clients: Model<ClientDoc>): ClientStore {
     },
     async setSecretSalt(clientId, secretSalt, now) {
       const result = await clients.updateOne({ _id: clientId }, { $set: { secretSalt, updatedAt: new Date(now) } });
+      return result.matchedCount === 1;
+    },
+    async update(clientId, changes, now) {
+      const $set: Record<string, unknown> = { updatedAt: new Date(now) };
+      for (const [field, value] of Object.entries(changes)) {
+        if (value !== undefined) $set[field] = Array.isArray(value) ? [...(value as unknown[])] : value;
+      }
+      const result = await clients.updateOne({ _id: clientId }, { $set });
       return result.matchedCount === 1;
     },
   };

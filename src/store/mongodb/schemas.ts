@@ -92,6 +92,8 @@ export interface ClientDoc {
   isPublic: boolean;
   firstParty: boolean;
   secretSalt: string | null;
+  metadata?: Record<string, unknown>;
+  settings?: Record<string, unknown>;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -105,10 +107,13 @@ export const clientSchema = new Schema<ClientDoc>(
     isPublic: { type: Boolean, required: true },
     firstParty: { type: Boolean, required: true },
     secretSalt: { type: String, default: null },
+    // Plain JSON objects; minimize: false keeps an empty object rather than dropping the field.
+    metadata: { type: Schema.Types.Mixed, default: () => ({}) },
+    settings: { type: Schema.Types.Mixed, default: () => ({}) },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
-  { versionKey: false },
+  { versionKey: false, minimize: false },
 );
 clientSchema.index({ createdAt: 1, _id: 1 });
 

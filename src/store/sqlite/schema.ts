@@ -134,6 +134,11 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_events_reason ON audit_events (reason, at) WHERE reason IS NOT NULL;
   CREATE INDEX audit_events_message ON audit_events (provider_message_id) WHERE provider_message_id IS NOT NULL;
   `,
+  // Per-client standard metadata and linkid's per-app settings, as JSON objects.
+  `
+  ALTER TABLE clients ADD COLUMN metadata TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE clients ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+  `,
 ];
 
 export function migrate(db: Database): void {
