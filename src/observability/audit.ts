@@ -36,7 +36,12 @@ export type AuditEvent =
   /** Client changes made with linkid-admin (never with the secret). */
   | 'client.registered'
   | 'client.secret_rotated'
-  | 'client.deleted';
+  | 'client.deleted'
+  /** Account changes made with linkid-admin: the account id and a hash of the address, never the address. */
+  | 'user.disabled'
+  | 'user.enabled'
+  | 'user.sessions_revoked'
+  | 'user.deleted';
 
 export type AuditFields = Record<string, unknown>;
 
