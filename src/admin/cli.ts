@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// `npx linkid-admin client ...|suppression ...|audit ...` (package.json `bin`): manages clients and
-// the mail suppression list, and reads the audit trail, in the same store the server uses (safe
-// while it runs). Results go to stdout as JSON only: one document, or JSON lines for lists that
-// can grow (suppressions, audit events). Errors are one line on stderr and a non-zero exit; the
+// `npx linkid-admin client ...|user ...|suppression ...|audit ...` (package.json `bin`): manages
+// clients, accounts and the mail suppression list, and reads the audit trail, in the same store
+// the server uses (safe while it runs). Results go to stdout as JSON only: one document, or JSON
+// lines for lists that can grow (accounts, suppressions, audit events). Errors are one line on stderr and a non-zero exit; the
 // commands' own audit events are JSON log lines on stderr, and stored in the trail. The shebang
 // survives tsc, so dist/admin/cli.js is the executable npm links as `linkid-admin`.
 import { parseArgs } from 'node:util';
@@ -17,10 +17,12 @@ import { createProvider } from '../oidc/provider.js';
 import { loadOrCreateSecrets, type Secrets } from '../secrets/key-files.js';
 import { openStore } from '../store/open-store.js';
 import { StoreConnectionError, type Store } from '../store/port.js';
+import { createAccountSessions } from '../account/account-sessions.js';
 import { AdminError } from './admin-error.js';
 import { createAuditAdmin, type AuditAdmin } from './audit.js';
 import { createClientAdmin, type ClientAdmin } from './clients.js';
 import { createSuppressionAdmin, type SuppressionAdmin } from './suppressions.js';
+import { createUserAdmin, type UserAdmin } from './users.js';
 
 const USAGE = `usage:
   linkid-admin client create --name NAME --redirect-uri URI [--redirect-uri URI2] [--post-logout-redirect-uri URI] [--public] [--first-party]
@@ -28,6 +30,8 @@ const USAGE = `usage:
   linkid-admin client list
   linkid-admin client delete CLIENT_ID
   linkid-admin client rotate-secret CLIENT_ID
+  linkid-admin user list [--email-contains TEXT] [--limit N] [--after EMAIL]
+  linkid-admin user show|disable|enable|revoke-sessions|delete (EMAIL | SUB)
   linkid-admin suppression list
   linkid-admin suppression lift EMAIL
   linkid-admin audit search (--request-id ID | --email EMAIL | --account SUB | --client CLIENT_ID | --reason REASON) [--since ISO] [--until ISO]
@@ -36,10 +40,11 @@ const USAGE = `usage:
 
 class UsageError extends Error {}
 
-type Output = { readonly document: unknown } | { readonly lines: readonly unknown[] };
+type Output = { readonly document: unknown } | { readonly lines: readonly unknown[] | AsyncIterable<unknown> };
 
 interface Admins {
   clients(): ClientAdmin;
+  users(): UserAdmin;
   suppressions(): SuppressionAdmin;
   audit(): AuditAdmin;
 }
@@ -51,6 +56,9 @@ const OPTIONS = {
   public: { type: 'boolean' },
   'first-party': { type: 'boolean' },
   'no-first-party': { type: 'boolean' },
+  'email-contains': { type: 'string' },
+  limit: { type: 'string' },
+  after: { type: 'string' },
   'request-id': { type: 'string' },
   interaction: { type: 'string' },
   email: { type: 'string' },
@@ -67,22 +75,30 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'
 /**
  * `--interaction -Ab3…` as `--interaction=-Ab3…`: interaction uids, account ids and request ids
  * are random and may start with a dash, which parseArgs would otherwise read as another option.
- * The value after an option that takes one is always that option's value.
+ * The value after an option that takes one is always that option's value. Likewise a sub given
+ * as an argument (`user show -Ab3…`): a single-dash word other than -h is an argument, passed
+ * after `--` so parseArgs keeps it as one.
  */
 function joinOptionValues(argv: readonly string[]): string[] {
   const joined: string[] = [];
+  const dashed: string[] = [];
   for (let i = 0; i < argv.length; i += 1) {
     const token = argv[i] ?? '';
     const name = token.startsWith('--') ? token.slice(2) : undefined;
     const next = argv[i + 1];
-    if (name && name in OPTIONS && OPTIONS[name as keyof typeof OPTIONS].type === 'string' && next !== undefined) {
+    if (token === '--') {
+      dashed.push(...argv.slice(i + 1));
+      break;
+    } else if (name && name in OPTIONS && OPTIONS[name as keyof typeof OPTIONS].type === 'string' && next !== undefined) {
       joined.push(`${token}=${next}`);
       i += 1;
+    } else if (/^-[^-]/.test(token) && token !== '-h') {
+      dashed.push(token);
     } else {
       joined.push(token);
     }
   }
-  return joined;
+  return dashed.length > 0 ? [...joined, '--', ...dashed] : joined;
 }
 
 async function run(admins: Admins, argv: string[]): Promise<Output> {
@@ -93,6 +109,8 @@ async function run(admins: Admins, argv: string[]): Promise<Output> {
   switch (resource) {
     case 'client':
       return { document: await runClient(admins.clients(), command, id, values) };
+    case 'user':
+      return runUser(admins.users(), command, id, values);
     case 'suppression':
       return runSuppression(admins.suppressions(), command, id, values);
     case 'audit':
@@ -136,6 +154,33 @@ async function runClient(admin: ClientAdmin, command: string | undefined, id: st
       return admin.rotateSecret(needsId());
     default:
       throw new UsageError(command ? `unknown command: client ${command}` : 'missing command');
+  }
+}
+
+async function runUser(admin: UserAdmin, command: string | undefined, who: string | undefined, values: Values): Promise<Output> {
+  const allowed: readonly string[] = command === 'list' ? ['email-contains', 'limit', 'after'] : [];
+  const option = Object.keys(values).find((name) => name !== 'help' && !allowed.includes(name));
+  if (option) throw new UsageError(`--${option} is not an option of user ${command ?? ''}`.trimEnd());
+  const needsWho = () => {
+    if (who === undefined) throw new UsageError(`user ${command ?? ''} needs an EMAIL or a SUB`);
+    return who;
+  };
+  switch (command) {
+    case 'list':
+      if (who !== undefined) throw new UsageError(`unexpected argument: ${who}`);
+      return { lines: admin.list({ emailContains: values['email-contains'], after: values.after, limit: values.limit }) };
+    case 'show':
+      return { document: await admin.show(needsWho()) };
+    case 'disable':
+      return { document: await admin.disable(needsWho()) };
+    case 'enable':
+      return { document: await admin.enable(needsWho()) };
+    case 'revoke-sessions':
+      return { document: await admin.revokeSessions(needsWho()) };
+    case 'delete':
+      return { document: await admin.delete(needsWho()) };
+    default:
+      throw new UsageError(command ? `unknown command: user ${command}` : 'missing command');
   }
 }
 
@@ -222,14 +267,25 @@ async function main(): Promise<number> {
     const output = await run(
       {
         clients: () => clientAdmin(config, store, secrets, audit),
+        users: () =>
+          createUserAdmin({
+            store,
+            clock: systemClock,
+            audit,
+            // onSessionsEnded (back-channel logout to the apps) is not wired yet: see src/account/account-sessions.ts.
+            sessions: createAccountSessions({ store, now: () => systemClock.now(), logger }),
+          }),
         suppressions: () => createSuppressionAdmin({ store, audit }),
         audit: () => createAuditAdmin({ store, clock: systemClock }),
       },
       process.argv.slice(2),
     );
-    process.stdout.write(
-      'lines' in output ? output.lines.map((line) => `${JSON.stringify(line)}\n`).join('') : `${JSON.stringify(output.document, null, 2)}\n`,
-    );
+    if ('lines' in output) {
+      // A line as soon as it is read: a long list streams instead of waiting for its end.
+      for await (const line of output.lines) process.stdout.write(`${JSON.stringify(line)}\n`);
+    } else {
+      process.stdout.write(`${JSON.stringify(output.document, null, 2)}\n`);
+    }
     return 0;
   } finally {
     await trail.idle();

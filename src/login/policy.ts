@@ -8,7 +8,7 @@ import { equalDigests } from './token-crypto.js';
  * The version of these rules, reported by /version and recorded with audit events: bump it by
  * hand in any change that makes a decision come out differently.
  */
-export const POLICY_VERSION = '1';
+export const POLICY_VERSION = '2';
 
 export type Decision = { readonly allow: true } | { readonly allow: false; readonly reason: Reason; readonly retryAfterSeconds?: number };
 
@@ -63,4 +63,12 @@ export function decideSignup(policy: SignupPolicy, email: string, hasAccount: bo
     if (policy.allowedDomains.some((allowed) => domain === allowed || domain.endsWith(`.${allowed}`))) return allow;
   }
   return deny('signup_closed');
+}
+
+/**
+ * Whether an account may sign in: not once an administrator disabled it. Decided only after the
+ * link or code was accepted, so every page and email before looks as it does for any address.
+ */
+export function decideAccount(user: { readonly disabledAt: number | null } | undefined): Decision {
+  return user !== undefined && user.disabledAt !== null ? deny('account_disabled') : allow;
 }

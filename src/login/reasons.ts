@@ -63,6 +63,12 @@ export const REASONS = {
     message: 'New accounts are not open to this address.',
     next: 'Use another address, or ask the administrator for access.',
   },
+  account_disabled: {
+    status: 403,
+    title: 'This account is disabled',
+    message: 'An administrator has turned off sign-in for this account, so it cannot sign in to any app for now.',
+    next: 'If you think this is a mistake, contact the support of the app you came from or the administrator of this sign-in service.',
+  },
   origin_mismatch: {
     status: 403,
     title: 'This request did not come from our page',

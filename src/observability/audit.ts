@@ -37,7 +37,12 @@ export type AuditEvent =
   | 'client.registered'
   | 'client.updated'
   | 'client.secret_rotated'
-  | 'client.deleted';
+  | 'client.deleted'
+  /** Account changes made with linkid-admin: the account id and a hash of the address, never the address. */
+  | 'user.disabled'
+  | 'user.enabled'
+  | 'user.sessions_revoked'
+  | 'user.deleted';
 
 export type AuditFields = Record<string, unknown>;
 

@@ -1,12 +1,35 @@
 // oidc-provider's account lookup: the subject is our random user id, and the only claims we
-// hold are the address the user proved they control.
+// hold are the address the user proved they control. A disabled or deleted account is not found:
+// oidc-provider then refuses its access tokens at userinfo (invalid_token), its refresh tokens
+// and codes at the token endpoint (invalid_grant), and a browser session signed in to it is
+// signed out here (see below). Introspection does not ask (it checks the grant only), so
+// disabling also revokes (src/account/account-sessions.ts).
 import type { FindAccount } from 'oidc-provider';
 import type { Store } from '../store/port.js';
 
+/** What the browser session remembers of its login; without it the session is signed out. */
+const LOGIN_MEMBERS = ['accountId', 'loginTs', 'acr', 'amr', 'authorizations'];
+
+/**
+ * oidc-provider looks up a session's account on every authorization request, and when it is not
+ * found carries on as if signed in without an account (its consent check then fails with a 500).
+ * So the session of an account that is gone is signed out on the spot: the person is asked for a
+ * new link, which a disabled account cannot complete. `touched` makes oidc-provider store it so.
+ */
+function signOut(session: object): void {
+  for (const member of LOGIN_MEMBERS) Reflect.deleteProperty(session, member);
+  Reflect.set(session, 'touched', true);
+}
+
 export function createFindAccount(store: Store): FindAccount {
-  return async (_ctx, sub) => {
+  return async (ctx, sub, token) => {
     const user = await store.users.findById(sub);
-    if (!user) return undefined;
+    if (!user || user.disabledAt !== null) {
+      // Without a token, the caller is the session's own look-up.
+      const session = token === undefined ? ctx.oidc?.session : undefined;
+      if (session?.accountId === sub) signOut(session);
+      return undefined;
+    }
     return {
       accountId: user.id,
       claims: async () => ({ sub: user.id, email: user.email, email_verified: true }),

@@ -11,8 +11,16 @@ export type OidcPayload = Record<string, unknown> & {
   uid?: string;
   userCode?: string;
   grantId?: string;
+  /** The account an artefact belongs to (sessions, grants, codes, tokens); a random id, not a secret. */
+  accountId?: string;
   consumed?: number;
 };
+
+/** An artefact as the store keeps it, with the id it is stored under (a digest, never the bearer value). */
+export interface StoredOidcModel {
+  readonly id: string;
+  readonly payload: OidcPayload;
+}
 
 export interface OidcModelStore {
   upsert(model: string, id: string, payload: OidcPayload, expiresAt: number | null): Promise<void>;
@@ -27,6 +35,10 @@ export interface OidcModelStore {
   consume(model: string, id: string, now: number): Promise<boolean>;
   destroy(model: string, id: string): Promise<void>;
   revokeByGrantId(model: string, grantId: string): Promise<void>;
+  /** Live instances of one model that belong to an account (payload.accountId), for listing its sessions and grants. */
+  listByAccount(model: string, accountId: string, now: number): Promise<StoredOidcModel[]>;
+  /** Removes every instance of one model that belongs to an account, expired or not; returns how many went. */
+  destroyByAccount(model: string, accountId: string): Promise<number>;
 }
 
 export interface User {
@@ -35,6 +47,17 @@ export interface User {
   readonly email: string;
   readonly createdAt: number;
   readonly lastLoginAt: number | null;
+  /** When an administrator disabled the account (it cannot sign in, its tokens stop working); null while enabled. */
+  readonly disabledAt: number | null;
+}
+
+/** One page of accounts, ordered by address (as stored, ASCII case folded). */
+export interface UserQuery {
+  /** Only addresses containing this text (ASCII case folded; no wildcards). */
+  readonly emailContains?: string;
+  /** The cursor: only addresses after this one (the last address of the previous page). */
+  readonly after?: string;
+  readonly limit: number;
 }
 
 /**
@@ -47,6 +70,11 @@ export interface UserStore {
   /** Returns the user for this email, creating it with `newId` if there is none (race-safe). */
   findOrCreate(email: string, newId: string, now: number): Promise<{ user: User; created: boolean }>;
   recordLogin(id: string, now: number): Promise<void>;
+  list(query: UserQuery): Promise<User[]>;
+  /** Disables (a time) or enables (null) an account; false when there is no such account. */
+  setDisabled(id: string, disabledAt: number | null): Promise<boolean>;
+  /** Removes the account; false when there was none. */
+  delete(id: string): Promise<boolean>;
 }
 
 export interface LoginTokenRecord {
@@ -264,6 +292,12 @@ export interface AuditStore {
   append(record: AuditRecord): Promise<void>;
   /** Unexpired events matching the query, oldest first (ties in the order appended). */
   search(query: AuditQuery, now: number): Promise<AuditRecord[]>;
+  /**
+   * A deleted account's address leaves the trail: every event of the account or the address
+   * loses its address (`email`), and every event loses a field `emailHash` equal to `emailHash`.
+   * The events themselves stay. Returns how many events changed.
+   */
+  forgetAddress(person: { readonly accountId: string; readonly email: string; readonly emailHash: string }): Promise<number>;
 }
 
 export interface Store {

@@ -1,7 +1,9 @@
-// The Store contract against the real SQLite file store.
+// The Store contract against the real SQLite file store, and its migrations on an existing file.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { storeContract } from './store-contract.js';
 
@@ -15,4 +17,33 @@ storeContract('sqlite', {
   async cleanup() {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   },
+});
+
+describe('SQLite migration for user administration', () => {
+  it("gives artefacts written before it their account id, so an existing account's sessions can be ended", async () => {
+    const before = fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-migrate-'));
+    try {
+      await openSqliteStore(before).close();
+      // The file as the version before this migration left it, with a session and an account in it.
+      const db = new Database(path.join(before, 'linkid.sqlite'));
+      const version = db.pragma('user_version', { simple: true }) as number;
+      db.exec(`DROP INDEX oidc_models_account_id;
+        ALTER TABLE oidc_models DROP COLUMN account_id;
+        ALTER TABLE users DROP COLUMN disabled_at;
+        INSERT INTO oidc_models (model, id, payload, uid, expires_at) VALUES ('Session', 'key-1', '{"uid":"u1","accountId":"sub-1"}', 'u1', NULL);
+        INSERT INTO oidc_models (model, id, payload, expires_at) VALUES ('Interaction', 'key-2', '{"accountId":{"not":"an id"}}', NULL);
+        INSERT INTO users (id, email, email_key, created_at) VALUES ('sub-1', 'ann@example.com', 'ann@example.com', 1);`);
+      db.pragma(`user_version = ${version - 1}`);
+      db.close();
+
+      const store = openSqliteStore(before);
+      expect(store.schemaVersion).toBe(`sqlite:${version}`);
+      expect(await store.oidc.listByAccount('Session', 'sub-1', 2)).toEqual([{ id: 'key-1', payload: { uid: 'u1', accountId: 'sub-1' } }]);
+      expect(await store.users.findById('sub-1')).toMatchObject({ email: 'ann@example.com', disabledAt: null });
+      expect(await store.oidc.destroyByAccount('Session', 'sub-1')).toBe(1);
+      await store.close();
+    } finally {
+      fs.rmSync(before, { recursive: true, force: true });
+    }
+  });
 });

@@ -209,6 +209,37 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(found && 'acr' in found).toBe(false);
       });
 
+      it('lists the live instances of one model that belong to an account, with the ids they are stored under', async () => {
+        await store.oidc.upsert('Session', 's-ann', { uid: 'u1', accountId: 'ann' }, T0 + 1000);
+        await store.oidc.upsert('Session', 's-ann-old', { uid: 'u2', accountId: 'ann' }, T0 - 1);
+        await store.oidc.upsert('Session', 's-bob', { uid: 'u3', accountId: 'bob' }, T0 + 1000);
+        await store.oidc.upsert('Session', 's-nobody', { uid: 'u4' }, T0 + 1000);
+        await store.oidc.upsert('Grant', 'g-ann', { accountId: 'ann', clientId: 'c1' }, null);
+        expect(await store.oidc.listByAccount('Session', 'ann', T0)).toEqual([{ id: 's-ann', payload: { uid: 'u1', accountId: 'ann' } }]);
+        expect(await store.oidc.listByAccount('Grant', 'ann', T0)).toEqual([{ id: 'g-ann', payload: { accountId: 'ann', clientId: 'c1' } }]);
+        expect(await store.oidc.listByAccount('AccessToken', 'ann', T0)).toEqual([]);
+      });
+
+      it('follows an instance whose account changes on upsert', async () => {
+        await store.oidc.upsert('Session', 's', { uid: 'u', accountId: 'ann' }, null);
+        await store.oidc.upsert('Session', 's', { uid: 'u', accountId: 'bob' }, null);
+        expect(await store.oidc.listByAccount('Session', 'ann', T0)).toEqual([]);
+        expect(await store.oidc.listByAccount('Session', 'bob', T0)).toHaveLength(1);
+      });
+
+      it('destroyByAccount removes every instance of one model of the account, expired or not, and nothing else', async () => {
+        await store.oidc.upsert('AccessToken', 'a1', { accountId: 'ann', grantId: 'g1' }, T0 + 1000);
+        await store.oidc.upsert('AccessToken', 'a2', { accountId: 'ann', grantId: 'g2' }, T0 - 1);
+        await store.oidc.upsert('AccessToken', 'b1', { accountId: 'bob', grantId: 'g3' }, T0 + 1000);
+        await store.oidc.upsert('RefreshToken', 'r1', { accountId: 'ann', grantId: 'g1' }, T0 + 1000);
+        expect(await store.oidc.destroyByAccount('AccessToken', 'ann')).toBe(2);
+        expect(await store.oidc.find('AccessToken', 'a1', T0)).toBeUndefined();
+        expect(await store.oidc.find('AccessToken', 'a2', T0 - 10)).toBeUndefined();
+        expect(await store.oidc.find('AccessToken', 'b1', T0)).toBeDefined();
+        expect(await store.oidc.find('RefreshToken', 'r1', T0)).toBeDefined();
+        expect(await store.oidc.destroyByAccount('AccessToken', 'ann')).toBe(0);
+      });
+
       it('round-trips nested JSON and unicode', async () => {
         const payload = { claims: { email: 'ünïcødé@bücher.example', nested: [1, { a: null }] }, uid: '∂' };
         await store.oidc.upsert('Interaction', 'i', payload, null);
@@ -248,6 +279,53 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(user.lastLoginAt).toBeNull();
         await store.users.recordLogin(user.id, T0 + 5);
         expect((await store.users.findById(user.id))?.lastLoginAt).toBe(T0 + 5);
+      });
+
+      it('starts enabled, and is disabled and enabled again by id', async () => {
+        const { user } = await store.users.findOrCreate('d@example.com', 'u-d', T0);
+        expect(user.disabledAt).toBeNull();
+        expect(await store.users.setDisabled('u-d', T0 + 7)).toBe(true);
+        expect((await store.users.findById('u-d'))?.disabledAt).toBe(T0 + 7);
+        expect((await store.users.findByEmail('d@example.com'))?.disabledAt).toBe(T0 + 7);
+        expect((await store.users.findOrCreate('d@example.com', 'u-other', T0)).user).toMatchObject({ id: 'u-d', disabledAt: T0 + 7 });
+        expect(await store.users.setDisabled('u-d', null)).toBe(true);
+        expect((await store.users.findById('u-d'))?.disabledAt).toBeNull();
+        expect(await store.users.setDisabled('nobody', T0)).toBe(false);
+      });
+
+      it('deletes an account once; its address can sign up again as a new account', async () => {
+        await store.users.findOrCreate('gone@example.com', 'u-gone', T0);
+        expect(await store.users.delete('u-gone')).toBe(true);
+        expect(await store.users.delete('u-gone')).toBe(false);
+        expect(await store.users.findById('u-gone')).toBeUndefined();
+        expect(await store.users.findByEmail('gone@example.com')).toBeUndefined();
+        expect((await store.users.findOrCreate('gone@example.com', 'u-new', T0)).created).toBe(true);
+      });
+
+      it('lists accounts by address, a page at a time after a cursor, filtered by a literal part of the address', async () => {
+        for (const [i, email] of ['cy@b.example', 'Al@a.example', 'bo@a.example', 'a_b@c.example', 'axb@c.example', 'd%@c.example'].entries()) {
+          await store.users.findOrCreate(email, `u-${i}`, T0);
+        }
+        const emails = (users: { email: string }[]) => users.map((user) => user.email);
+        expect(emails(await store.users.list({ limit: 10 }))).toEqual([
+          'a_b@c.example',
+          'Al@a.example',
+          'axb@c.example',
+          'bo@a.example',
+          'cy@b.example',
+          'd%@c.example',
+        ]);
+        expect(emails(await store.users.list({ limit: 2 }))).toEqual(['a_b@c.example', 'Al@a.example']);
+        expect(emails(await store.users.list({ limit: 2, after: 'Al@a.example' }))).toEqual(['axb@c.example', 'bo@a.example']);
+        expect(emails(await store.users.list({ limit: 2, after: 'cy@b.example' }))).toEqual(['d%@c.example']);
+        expect(emails(await store.users.list({ limit: 10, emailContains: '@A.EXAMPLE' }))).toEqual(['Al@a.example', 'bo@a.example']);
+        expect(emails(await store.users.list({ limit: 1, emailContains: '@a.example', after: 'al@a.example' }))).toEqual(['bo@a.example']);
+        // _ . % are letters here, not wildcards.
+        expect(emails(await store.users.list({ limit: 10, emailContains: 'a_b' }))).toEqual(['a_b@c.example']);
+        expect(emails(await store.users.list({ limit: 10, emailContains: 'd%' }))).toEqual(['d%@c.example']);
+        expect(emails(await store.users.list({ limit: 10, emailContains: '.' }))).toHaveLength(6);
+        expect(emails(await store.users.list({ limit: 10, emailContains: 'a.b' }))).toEqual([]);
+        expect(await store.users.list({ limit: 10, emailContains: 'nobody' })).toEqual([]);
       });
 
       it('answers undefined for unknown users', async () => {
@@ -426,6 +504,26 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(window.map((event) => event.event)).toEqual(['mail.queued', 'mail.sent', 'login.confirmed']);
         expect(await store.audit.search({ interactionUid, limit: 2 }, T0)).toHaveLength(2);
         expect(await store.audit.search({ since: T0 + 30 }, T0)).toHaveLength(1);
+      });
+
+      it("forgets a deleted account's address: by account, by address and by its hash in fields, keeping the events", async () => {
+        const ofAccount = auditRecord({ accountId: 'sub-1', email: 'ann@example.com', fields: { via: 'link' } });
+        const beforeAccount = auditRecord({ accountId: null, email: 'Ann@example.com' });
+        const adminEvent = auditRecord({ event: 'user.disabled', accountId: 'sub-1', email: null, fields: { emailHash: 'h-ann', via: 'admin-cli' } });
+        const hashOnly = auditRecord({ event: 'suppression.lifted', accountId: null, email: null, fields: { emailHash: 'h-ann', reason: 'HardBounce' } });
+        const someoneElse = auditRecord({ accountId: 'sub-2', email: 'bob@example.com', fields: { emailHash: 'h-bob' } });
+        for (const event of [ofAccount, beforeAccount, adminEvent, hashOnly, someoneElse]) await store.audit.append(event);
+
+        expect(await store.audit.forgetAddress({ accountId: 'sub-1', email: 'ann@example.com', emailHash: 'h-ann' })).toBe(4);
+        const found = async (event: AuditRecord) => (await store.audit.search({ requestId: event.requestId ?? '' }, T0))[0];
+        expect(await found(ofAccount)).toEqual({ ...ofAccount, email: null });
+        expect(await found(beforeAccount)).toEqual({ ...beforeAccount, email: null });
+        expect(await found(adminEvent)).toEqual({ ...adminEvent, fields: { via: 'admin-cli' } });
+        expect(await found(hashOnly)).toEqual({ ...hashOnly, fields: { reason: 'HardBounce' } });
+        expect(await found(someoneElse)).toEqual(someoneElse);
+        expect(await store.audit.search({ email: 'ann@example.com' }, T0)).toEqual([]);
+        expect(await store.audit.search({ accountId: 'sub-1' }, T0)).toHaveLength(2);
+        expect(await store.audit.forgetAddress({ accountId: 'sub-1', email: 'ann@example.com', emailHash: 'h-ann' })).toBe(0);
       });
 
       it('hides events past their retention and purges them, keeping the rest', async () => {

@@ -78,7 +78,7 @@ describe('the stored audit trail', () => {
   });
 
   it('logs a write that fails, and neither throws nor blocks the caller', async () => {
-    const failing: Store['audit'] = { append: () => Promise.reject(new Error('disk full')), search: async () => [] };
+    const failing: Store['audit'] = { append: () => Promise.reject(new Error('disk full')), search: async () => [], forgetAddress: async () => 0 };
     const { trail, audit } = trailOn(failing);
     expect(() => audit('login.requested', { interactionUid: 'i-1' })).not.toThrow();
     await trail.idle();

@@ -96,7 +96,13 @@ describe('planIndexes', () => {
   });
 
   it('names indexes as the server does', () => {
-    expect(declaredIndexes(oidcSchema).map((index) => index.name)).toEqual(['payload.uid_1', 'payload.userCode_1', 'payload.grantId_1', 'expiresAt_1']);
+    expect(declaredIndexes(oidcSchema).map((index) => index.name)).toEqual([
+      'payload.uid_1',
+      'payload.userCode_1',
+      'payload.grantId_1',
+      'payload.accountId_1',
+      'expiresAt_1',
+    ]);
   });
 });
 

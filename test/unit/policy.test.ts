@@ -1,6 +1,6 @@
 // The policy module's decisions, one rule at a time.
 import { describe, expect, it } from 'vitest';
-import { decideConfirm, decideLinkOpen, decideSignup } from '../../src/login/policy.js';
+import { decideAccount, decideConfirm, decideLinkOpen, decideSignup } from '../../src/login/policy.js';
 import { ttlConfiguration } from '../../src/oidc/configuration/ttl.js';
 import { loginToken } from '../contract/store-contract.js';
 
@@ -19,6 +19,14 @@ describe('decideSignup', () => {
     const decision = decideSignup(policy, email, hasAccount);
     expect(decision.allow).toBe(allowed);
     if (!decision.allow) expect(decision.reason).toBe('signup_closed');
+  });
+});
+
+describe('decideAccount', () => {
+  it('refuses only an account an administrator disabled; a new address is not refused here', () => {
+    expect(decideAccount({ disabledAt: 1 })).toEqual({ allow: false, reason: 'account_disabled' });
+    expect(decideAccount({ disabledAt: null })).toEqual({ allow: true });
+    expect(decideAccount(undefined)).toEqual({ allow: true });
   });
 });
 

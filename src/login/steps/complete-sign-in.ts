@@ -1,5 +1,7 @@
 // What happens once a link or code has been accepted. Rules:
 // - the sign-up policy is checked again (it may have changed since the mail was sent);
+// - an account an administrator disabled is refused here, after the link or code was accepted
+//   and never before, so up to this point it walks the same states as any other address;
 // - the account is found, or created race-free with a random, stable subject id that is never
 //   derived from the address (so an address change or a leaked id reveals nothing);
 // - the login names the method: acr and amr say "an emailed one-time secret".
@@ -7,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { EMAIL_LINK_ACR, EMAIL_LINK_AMR } from '../../oidc/sign-in-method.js';
 import type { LoginTokenRecord } from '../../store/port.js';
-import { decideSignup } from '../policy.js';
+import { decideAccount, decideSignup } from '../policy.js';
 import type { Refusal, SignInDeps } from './step-kit.js';
 
 export const newSubjectId = (): string => randomBytes(16).toString('base64url');
@@ -36,6 +38,18 @@ export function createCompleteSignIn(deps: Pick<SignInDeps, 'store' | 'clock' | 
         email: token.email,
       });
       return signup;
+    }
+    const account = decideAccount(existing);
+    if (!account.allow) {
+      deps.audit('login.refused', {
+        reason: account.reason,
+        step: 'complete',
+        accountId: existing?.id,
+        clientId: token.clientId,
+        interactionUid: token.interactionUid,
+        email: token.email,
+      });
+      return account;
     }
     const { user, created } = existing ? { user: existing, created: false } : await users.findOrCreate(token.email, newSubjectId(), now);
     if (created) deps.audit('account.created', { accountId: user.id, clientId: token.clientId, interactionUid: token.interactionUid, email: token.email });

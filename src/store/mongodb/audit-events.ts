@@ -101,5 +101,19 @@ export function createMongoAuditEvents(events: Model<AuditEventDoc>): AuditStore
       if (query.limit !== undefined) found = found.limit(query.limit);
       return (await found.lean<AuditEventDoc[]>()).map(toRecord);
     },
+    async forgetAddress({ accountId, email, emailHash }) {
+      // The hash in fields has no index (few events carry one): this part is a collection scan,
+      // rare enough for an administrator's delete.
+      const named: QueryFilter<AuditEventDoc> = {
+        $or: [{ accountId: { $eq: accountId } }, { emailKey: { $eq: addressKey(email) } }],
+        email: { $type: 'string' },
+      };
+      const hashed: QueryFilter<AuditEventDoc> = { 'fields.emailHash': { $eq: emailHash } };
+      const ids = (await events.find({ $or: [named, hashed] }, { _id: 1 }).lean<{ _id: unknown }[]>()).map((doc) => doc._id);
+      if (ids.length === 0) return 0;
+      await events.updateMany({ _id: { $in: ids }, ...named }, { $set: { email: null, emailKey: null } });
+      await events.updateMany({ _id: { $in: ids }, ...hashed }, { $unset: { 'fields.emailHash': 1 } });
+      return ids.length;
+    },
   };
 }

@@ -1,7 +1,8 @@
 // oidc-provider's models in MongoDB: one collection per model name (oidc_<model>), documents
 // { _id, payload, expiresAt }. Known models get their collections and indexes at start; a model
-// name oidc-provider adds later gets its collection on first use. Look-ups by uid, user code and
-// grant id repeat their partial index's filter ($exists: true) so the planner can use that index.
+// name oidc-provider adds later gets its collection on first use. Look-ups by uid, user code,
+// grant id and account id repeat their partial index's filter ($exists: true) so the planner can
+// use that index.
 import type { Connection, Model } from 'mongoose';
 import type { OidcModelStore, OidcPayload } from '../port.js';
 import { declaredIndexes, nativeCollection, reconcileIndexes } from './indexes.js';
@@ -82,6 +83,13 @@ export function createMongoOidcModels(connection: Connection): MongoOidcModels {
     },
     async revokeByGrantId(model, grantId) {
       await (await modelFor(model)).deleteMany({ 'payload.grantId': { $eq: grantId, $exists: true } });
+    },
+    async listByAccount(model, accountId, now) {
+      const docs = await (await modelFor(model)).find({ 'payload.accountId': { $eq: accountId, $exists: true }, ...live(now) }, { payload: 1 }).lean();
+      return docs.map((doc) => ({ id: doc._id, payload: doc.payload }));
+    },
+    async destroyByAccount(model, accountId) {
+      return (await (await modelFor(model)).deleteMany({ 'payload.accountId': { $eq: accountId, $exists: true } })).deletedCount;
     },
   };
 }

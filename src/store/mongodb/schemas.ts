@@ -25,6 +25,8 @@ export const oidcSchema = new Schema<OidcDoc>(
 oidcSchema.index({ 'payload.uid': 1 }, { partialFilterExpression: { 'payload.uid': { $exists: true } } });
 oidcSchema.index({ 'payload.userCode': 1 }, { partialFilterExpression: { 'payload.userCode': { $exists: true } } });
 oidcSchema.index({ 'payload.grantId': 1 }, { partialFilterExpression: { 'payload.grantId': { $exists: true } } });
+// An account's sessions, grants and tokens, for linkid-admin user revoke-sessions|disable|delete.
+oidcSchema.index({ 'payload.accountId': 1 }, { partialFilterExpression: { 'payload.accountId': { $exists: true } } });
 oidcSchema.index({ expiresAt: 1 }, ttl);
 
 export interface UserDoc {
@@ -33,6 +35,7 @@ export interface UserDoc {
   emailKey: string;
   createdAt: Date;
   lastLoginAt: Date | null;
+  disabledAt?: Date | null;
 }
 
 export const userSchema = new Schema<UserDoc>(
@@ -42,6 +45,7 @@ export const userSchema = new Schema<UserDoc>(
     emailKey: { type: String, required: true },
     createdAt: { type: Date, required: true },
     lastLoginAt: { type: Date, default: null },
+    disabledAt: { type: Date, default: null },
   },
   { versionKey: false },
 );

@@ -1,5 +1,5 @@
 // Accounts in MongoDB. findOrCreate is one upsert on the unique emailKey index, so concurrent
-// first sign-ins of one address create one user.
+// first sign-ins of one address create one user. Lists page through that index in its order.
 import type { Model } from 'mongoose';
 import { addressKey } from '../address-key.js';
 import type { User, UserStore } from '../port.js';
@@ -11,7 +11,12 @@ const toUser = (doc: UserDoc): User => ({
   email: doc.email,
   createdAt: doc.createdAt.getTime(),
   lastLoginAt: doc.lastLoginAt ? doc.lastLoginAt.getTime() : null,
+  // Documents written before accounts could be disabled have no disabledAt.
+  disabledAt: doc.disabledAt ? doc.disabledAt.getTime() : null,
 });
+
+/** What an operator typed, matched as text: every regular-expression character escaped. */
+const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export function createMongoUsers(users: Model<UserDoc>): UserStore {
   const byKey = async (emailKey: string) => {
@@ -45,6 +50,20 @@ export function createMongoUsers(users: Model<UserDoc>): UserStore {
     },
     async recordLogin(id, now) {
       await users.updateOne({ _id: id }, { $set: { lastLoginAt: new Date(now) } });
+    },
+    async list(query) {
+      const needle = addressKey(query.emailContains ?? '');
+      // Ordered and paged by the unique emailKey index.
+      const emailKey = { $gt: query.after === undefined ? '' : addressKey(query.after), ...(needle ? { $regex: literally(needle) } : {}) };
+      const docs = await users.find({ emailKey }).sort({ emailKey: 1 }).limit(query.limit).lean();
+      return docs.map(toUser);
+    },
+    async setDisabled(id, disabledAt) {
+      const result = await users.updateOne({ _id: id }, { $set: { disabledAt: disabledAt === null ? null : new Date(disabledAt) } });
+      return result.matchedCount === 1;
+    },
+    async delete(id) {
+      return (await users.deleteOne({ _id: id })).deletedCount === 1;
     },
   };
 }

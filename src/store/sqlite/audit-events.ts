@@ -53,6 +53,19 @@ export function createSqliteAuditEvents(db: Database): AuditStore {
   const insert = db.prepare(`INSERT INTO audit_events
     (at, event, request_id, interaction_uid, client_id, account_id, email, email_key, ip, user_agent, reason, provider_message_id, versions, fields, expires_at)
     VALUES (@at, @event, @requestId, @interactionUid, @clientId, @accountId, @email, @emailKey, @ip, @userAgent, @reason, @providerMessageId, @versions, @fields, @expiresAt)`);
+  // A deleted account's address: found by the account's and the address's indexes, and (rare
+  // events such as suppression.lifted name an address only by its hash) by a read-only scan of
+  // the fields, so the write lock is held only for the rows that change.
+  const naming = db.prepare<{ accountId: string; emailKey: string }, { seq: number }>(
+    'SELECT seq FROM audit_events WHERE (account_id = @accountId OR email_key = @emailKey) AND email IS NOT NULL',
+  );
+  const hashing = db.prepare<{ emailHash: string }, { seq: number }>("SELECT seq FROM audit_events WHERE json_extract(fields, '$.emailHash') = @emailHash");
+  const scrub = db.prepare(`UPDATE audit_events SET email = NULL, email_key = NULL,
+    fields = CASE WHEN json_extract(fields, '$.emailHash') = @emailHash THEN json_remove(fields, '$.emailHash') ELSE fields END
+    WHERE seq = @seq`);
+  const scrubAll = db.transaction((seqs: readonly number[], emailHash: string) => {
+    for (const seq of seqs) scrub.run({ seq, emailHash });
+  });
   return {
     async append(record) {
       insert.run({
@@ -85,6 +98,11 @@ export function createSqliteAuditEvents(db: Database): AuditStore {
       params.limit = query.limit ?? -1;
       const rows = db.prepare(`SELECT * FROM audit_events WHERE ${where.join(' AND ')} ORDER BY at, seq LIMIT @limit`).all(params) as Row[];
       return rows.map(toRecord);
+    },
+    async forgetAddress({ accountId, email, emailHash }) {
+      const seqs = new Set([...naming.all({ accountId, emailKey: addressKey(email) }), ...hashing.all({ emailHash })].map((row) => row.seq));
+      scrubAll([...seqs], emailHash);
+      return seqs.size;
     },
   };
 }

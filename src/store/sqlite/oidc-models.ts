@@ -1,5 +1,6 @@
 // oidc-provider's models (sessions, grants, codes, tokens, interactions, ...) as JSON payloads in
-// one table keyed by (model, id), with the three lookup columns the adapter needs.
+// one table keyed by (model, id), with the lookup columns the adapter needs and the account id
+// that user administration finds an account's sessions, grants and tokens by.
 import type { Database } from 'better-sqlite3';
 import type { OidcModelStore, OidcPayload } from '../port.js';
 
@@ -9,10 +10,10 @@ interface Row {
 
 export function createSqliteOidcModels(db: Database): OidcModelStore {
   const upsert = db.prepare(`
-    INSERT INTO oidc_models (model, id, payload, uid, user_code, grant_id, expires_at)
-    VALUES (@model, @id, @payload, @uid, @userCode, @grantId, @expiresAt)
+    INSERT INTO oidc_models (model, id, payload, uid, user_code, grant_id, account_id, expires_at)
+    VALUES (@model, @id, @payload, @uid, @userCode, @grantId, @accountId, @expiresAt)
     ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, uid = excluded.uid,
-      user_code = excluded.user_code, grant_id = excluded.grant_id, expires_at = excluded.expires_at`);
+      user_code = excluded.user_code, grant_id = excluded.grant_id, account_id = excluded.account_id, expires_at = excluded.expires_at`);
   const live = '(expires_at IS NULL OR expires_at > @now)';
   const find = db.prepare<{ model: string; id: string; now: number }, Row>(`SELECT payload FROM oidc_models WHERE model = @model AND id = @id AND ${live}`);
   const findByUid = db.prepare<{ model: string; uid: string; now: number }, Row>(
@@ -26,6 +27,10 @@ export function createSqliteOidcModels(db: Database): OidcModelStore {
     WHERE model = @model AND id = @id AND json_extract(payload, '$.consumed') IS NULL AND ${live}`);
   const destroy = db.prepare('DELETE FROM oidc_models WHERE model = @model AND id = @id');
   const revoke = db.prepare('DELETE FROM oidc_models WHERE model = @model AND grant_id = @grantId');
+  const byAccount = db.prepare<{ model: string; accountId: string; now: number }, Row & { id: string }>(
+    `SELECT id, payload FROM oidc_models WHERE model = @model AND account_id = @accountId AND ${live}`,
+  );
+  const destroyByAccount = db.prepare('DELETE FROM oidc_models WHERE model = @model AND account_id = @accountId');
 
   const parse = (row: Row | undefined) => (row ? (JSON.parse(row.payload) as OidcPayload) : undefined);
 
@@ -38,6 +43,7 @@ export function createSqliteOidcModels(db: Database): OidcModelStore {
         uid: payload.uid ?? null,
         userCode: payload.userCode ?? null,
         grantId: payload.grantId ?? null,
+        accountId: typeof payload.accountId === 'string' ? payload.accountId : null,
         expiresAt,
       });
     },
@@ -58,6 +64,12 @@ export function createSqliteOidcModels(db: Database): OidcModelStore {
     },
     async revokeByGrantId(model, grantId) {
       revoke.run({ model, grantId });
+    },
+    async listByAccount(model, accountId, now) {
+      return byAccount.all({ model, accountId, now }).map((row) => ({ id: row.id, payload: JSON.parse(row.payload) as OidcPayload }));
+    },
+    async destroyByAccount(model, accountId) {
+      return destroyByAccount.run({ model, accountId }).changes;
     },
   };
 }

@@ -139,6 +139,15 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE clients ADD COLUMN metadata TEXT NOT NULL DEFAULT '{}';
   ALTER TABLE clients ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
   `,
+  // User administration (linkid-admin user ...): accounts an administrator disabled, and the
+  // account each of oidc-provider's artefacts belongs to, so that an account's sessions, grants
+  // and tokens can be found and ended. Rows written before take it from their payload.
+  `
+  ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+  ALTER TABLE oidc_models ADD COLUMN account_id TEXT;
+  UPDATE oidc_models SET account_id = json_extract(payload, '$.accountId') WHERE json_type(payload, '$.accountId') = 'text';
+  CREATE INDEX oidc_models_account_id ON oidc_models (model, account_id) WHERE account_id IS NOT NULL;
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -1,5 +1,6 @@
 // Accounts: a random stable id and the address that proves it, found by email_key (the address
-// with ASCII case folded; see ../address-key.ts).
+// with ASCII case folded; see ../address-key.ts). Listed in email_key order, the unique index's
+// own, so a page after a cursor is a range scan of that index.
 import type { Database } from 'better-sqlite3';
 import { addressKey } from '../address-key.js';
 import type { User, UserStore } from '../port.js';
@@ -9,6 +10,7 @@ interface Row {
   email: string;
   created_at: number;
   last_login_at: number | null;
+  disabled_at: number | null;
 }
 
 const toUser = (row: Row): User => ({
@@ -16,6 +18,7 @@ const toUser = (row: Row): User => ({
   email: row.email,
   createdAt: row.created_at,
   lastLoginAt: row.last_login_at,
+  disabledAt: row.disabled_at,
 });
 
 export function createSqliteUsers(db: Database): UserStore {
@@ -25,6 +28,12 @@ export function createSqliteUsers(db: Database): UserStore {
     INSERT INTO users (id, email, email_key, created_at) VALUES (@id, @email, @emailKey, @now)
     ON CONFLICT (email_key) DO NOTHING`);
   const touch = db.prepare('UPDATE users SET last_login_at = @now WHERE id = @id');
+  // instr, not LIKE: what an operator types is matched as text, % and _ included.
+  const page = db.prepare<{ after: string; needle: string; limit: number }, Row>(
+    'SELECT * FROM users WHERE email_key > @after AND instr(email_key, @needle) > 0 ORDER BY email_key LIMIT @limit',
+  );
+  const setDisabled = db.prepare('UPDATE users SET disabled_at = @disabledAt WHERE id = @id');
+  const remove = db.prepare('DELETE FROM users WHERE id = ?');
 
   return {
     async findById(id) {
@@ -44,6 +53,17 @@ export function createSqliteUsers(db: Database): UserStore {
     },
     async recordLogin(id, now) {
       touch.run({ id, now });
+    },
+    async list(query) {
+      return page
+        .all({ after: query.after === undefined ? '' : addressKey(query.after), needle: addressKey(query.emailContains ?? ''), limit: query.limit })
+        .map(toUser);
+    },
+    async setDisabled(id, disabledAt) {
+      return setDisabled.run({ id, disabledAt }).changes === 1;
+    },
+    async delete(id) {
+      return remove.run(id).changes === 1;
     },
   };
 }

@@ -1,0 +1,106 @@
+// What one account holds at oidc-provider (its sessions: the browsers signed in; its grants: the
+// apps it allowed; and the codes and tokens issued under them), summed up and ended all at once.
+// `linkid-admin user revoke-sessions|disable|delete` end them; the account page's "sign out
+// everywhere" is meant to call the same endAll. Rules:
+// - rows are found by the account id the store keeps with each artefact, never by bearer values;
+// - sessions go first, so no browser starts a new grant through single sign-on meanwhile; then
+//   grants, so a token that a refresh racing with this writes after its kind was swept names a
+//   grant that is gone, and userinfo, introspection and refresh refuse it; then codes and tokens;
+// - the apps the ended sessions were signed in to are read before the sessions go, and handed to
+//   `onSessionsEnded`: the seam where back-channel logout is wired (not built here). A failure
+//   there is logged and does not undo or fail the revocation.
+import type { Logger } from '../observability/logger.js';
+import type { OidcPayload, Store } from '../store/port.js';
+
+/** An account's ended sessions, as back-channel logout needs them. */
+export interface EndedSessions {
+  readonly accountId: string;
+  readonly why: 'revoked' | 'disabled' | 'deleted';
+  /** Per app signed in through an ended session, the session id (`sid`) a logout token names. */
+  readonly sessions: readonly { readonly clientId: string; readonly sid: string | undefined }[];
+  /** Every app that held one of the ended grants (a refresh token can outlive its session). */
+  readonly clientIds: readonly string[];
+}
+
+/** Told after an account's sessions and grants have been ended; where back-channel logout is wired. */
+export type OnSessionsEnded = (ended: EndedSessions) => Promise<void>;
+
+/** How many of each kind were ended. */
+export interface Revoked {
+  readonly sessions: number;
+  readonly grants: number;
+  readonly authorization_codes: number;
+  readonly access_tokens: number;
+  readonly refresh_tokens: number;
+}
+
+/** What an account holds right now: browsers signed in and apps with a grant. */
+export interface AccountActivity {
+  readonly sessions: number;
+  readonly clientIds: readonly string[];
+}
+
+export interface AccountSessionsDeps {
+  readonly store: Store;
+  readonly now: () => number;
+  readonly logger: Pick<Logger, 'error'>;
+  readonly onSessionsEnded?: OnSessionsEnded;
+}
+
+/** Models linkid does not enable today, swept all the same should a feature ever write them. */
+const UNUSED_ACCOUNT_MODELS = ['DeviceCode', 'BackchannelAuthenticationRequest'];
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/** The (app, sid) pairs of one stored Session: its `authorizations`, kept in clear. */
+function signedInApps(session: OidcPayload): EndedSessions['sessions'] {
+  const authorizations = session.authorizations;
+  if (!authorizations || typeof authorizations !== 'object') return [];
+  return Object.entries(authorizations as Record<string, { sid?: unknown } | undefined>).map(([clientId, authorization]) => ({
+    clientId,
+    sid: text(authorization?.sid),
+  }));
+}
+
+export function createAccountSessions({ store, now, logger, onSessionsEnded }: AccountSessionsDeps) {
+  const clientIdsOf = (grants: readonly { payload: OidcPayload }[]) => [...new Set(grants.flatMap((grant) => text(grant.payload.clientId) ?? []))].sort();
+
+  return {
+    async activity(accountId: string): Promise<AccountActivity> {
+      const [sessions, grants] = await Promise.all([
+        store.oidc.listByAccount('Session', accountId, now()),
+        store.oidc.listByAccount('Grant', accountId, now()),
+      ]);
+      return { sessions: sessions.length, clientIds: clientIdsOf(grants) };
+    },
+
+    /** Ends every session, grant, code and token of the account, then tells onSessionsEnded. */
+    async endAll(accountId: string, why: EndedSessions['why']): Promise<Revoked> {
+      const [sessions, grants] = await Promise.all([
+        store.oidc.listByAccount('Session', accountId, now()),
+        store.oidc.listByAccount('Grant', accountId, now()),
+      ]);
+      const destroy = (model: string) => store.oidc.destroyByAccount(model, accountId);
+      // In this order (see the rules above): each await finishes before the next starts.
+      const revoked: Revoked = {
+        sessions: await destroy('Session'),
+        grants: await destroy('Grant'),
+        authorization_codes: await destroy('AuthorizationCode'),
+        access_tokens: await destroy('AccessToken'),
+        refresh_tokens: await destroy('RefreshToken'),
+      };
+      for (const model of UNUSED_ACCOUNT_MODELS) await destroy(model);
+      if (onSessionsEnded) {
+        const ended: EndedSessions = { accountId, why, sessions: sessions.flatMap((session) => signedInApps(session.payload)), clientIds: clientIdsOf(grants) };
+        try {
+          await onSessionsEnded(ended);
+        } catch (error) {
+          logger.error({ err: error, accountId }, 'the apps could not be told that the sessions ended');
+        }
+      }
+      return revoked;
+    },
+  };
+}
+
+export type AccountSessions = ReturnType<typeof createAccountSessions>;

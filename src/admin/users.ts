@@ -1,0 +1,156 @@
+// Administering accounts by hand, for the admin CLI's `user` group; no HTTP here. An account is
+// named by its address (made canonical as on the sign-in form, so it can be typed the way the
+// person types it) or by its sub. Rules:
+// - disable first marks the account, then ends what it holds: from the mark on, sign-in is
+//   refused (account_disabled) and oidc-provider no longer finds the account (src/oidc/account.ts),
+//   so nothing issued in between outlives it; enable only lifts the mark, and what was ended stays
+//   ended: the person signs in again;
+// - delete disables first too, so a failure half-way leaves a disabled account to delete again,
+//   then ends everything, removes the account, and removes its address from the audit trail (the
+//   events stay, with the account id);
+// - every change is audited with the account id and a hash of the address, never the address.
+import type { AccountSessions, Revoked } from '../account/account-sessions.js';
+import type { Clock } from '../clock.js';
+import { addressHash, normalizeEmail } from '../login/email-address.js';
+import type { Audit } from '../observability/audit.js';
+import type { Store, User } from '../store/port.js';
+import { AdminError } from './admin-error.js';
+
+export interface UserView {
+  sub: string;
+  email: string;
+  created_at: string;
+  last_login_at: string | null;
+  disabled_at: string | null;
+}
+
+export interface UserListFilters {
+  readonly emailContains?: string;
+  /** The last address of the previous page. */
+  readonly after?: string;
+  readonly limit?: string;
+}
+
+export interface UserAdminDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly audit: Audit;
+  readonly sessions: AccountSessions;
+}
+
+/** How many accounts one store read fetches while a list streams out. */
+const PAGE_SIZE = 500;
+
+const iso = (at: number | null) => (at === null ? null : new Date(at).toISOString());
+
+const view = (user: User): UserView => ({
+  sub: user.id,
+  email: user.email,
+  created_at: new Date(user.createdAt).toISOString(),
+  last_login_at: iso(user.lastLoginAt),
+  disabled_at: iso(user.disabledAt),
+});
+
+function listLimit(typed: string | undefined): number {
+  if (typed === undefined) return Number.POSITIVE_INFINITY;
+  if (!/^[1-9]\d{0,6}$/.test(typed)) throw new AdminError('invalid_argument', `--limit must be a whole number from 1 to 9999999: ${JSON.stringify(typed)}`);
+  return Number(typed);
+}
+
+function emailPart(typed: string | undefined): string | undefined {
+  if (typed === undefined) return undefined;
+  const part = typed.trim();
+  if (part === '') throw new AdminError('invalid_argument', '--email-contains needs some text');
+  // Addresses are kept canonical: ASCII local part, IDNA domain. A non-ASCII part can match nothing.
+  if (!/^[\x21-\x7e]+$/.test(part)) {
+    throw new AdminError(
+      'invalid_argument',
+      `--email-contains takes ASCII text; domains are kept in IDNA form (bücher.example is xn--bcher-kva.example): ${JSON.stringify(typed)}`,
+    );
+  }
+  return part;
+}
+
+export function createUserAdmin({ store, clock, audit, sessions }: UserAdminDeps) {
+  /** An address (it has an @, which no sub has) or a sub. */
+  const mustFind = async (who: string): Promise<User> => {
+    if (who.includes('@')) {
+      const email = normalizeEmail(who);
+      // JSON-quoted, so whatever was typed (a line break included) stays on one line of stderr.
+      if (!email) throw new AdminError('invalid_argument', `not an address linkid would mail: ${JSON.stringify(who)}`);
+      const user = await store.users.findByEmail(email);
+      if (!user) throw new AdminError('not_found', `no account for ${email}`);
+      return user;
+    }
+    const user = who === '' ? undefined : await store.users.findById(who);
+    if (!user) throw new AdminError('not_found', `no account with sub ${JSON.stringify(who)}`);
+    return user;
+  };
+
+  const about = (user: User) => ({ accountId: user.id, emailHash: addressHash(user.email), via: 'admin-cli' });
+
+  return {
+    /** Accounts ordered by address, read a page at a time as they are printed. */
+    list(filters: UserListFilters): AsyncIterable<UserView> {
+      const limit = listLimit(filters.limit);
+      const emailContains = emailPart(filters.emailContains);
+      return (async function* pages() {
+        let after = filters.after;
+        let left = limit;
+        while (left > 0) {
+          const page = await store.users.list({ emailContains, after, limit: Math.min(left, PAGE_SIZE) });
+          for (const user of page) yield view(user);
+          const last = page.at(-1);
+          if (!last || page.length < Math.min(left, PAGE_SIZE)) return;
+          left -= page.length;
+          after = last.email;
+        }
+      })();
+    },
+
+    async show(who: string): Promise<UserView & { sessions: number; apps: string[] }> {
+      const user = await mustFind(who);
+      const activity = await sessions.activity(user.id);
+      return { ...view(user), sessions: activity.sessions, apps: [...activity.clientIds] };
+    },
+
+    async disable(who: string): Promise<UserView & { revoked: Revoked }> {
+      const user = await mustFind(who);
+      const disabledAt = user.disabledAt ?? clock.now();
+      if (user.disabledAt === null && !(await store.users.setDisabled(user.id, disabledAt)))
+        throw new AdminError('not_found', `no account with sub ${user.id}`);
+      // Ended again even when it was disabled already: whatever a race left behind goes too.
+      const revoked = await sessions.endAll(user.id, 'disabled');
+      audit('user.disabled', { ...about(user), alreadyDisabled: user.disabledAt !== null, ...revoked });
+      return { ...view({ ...user, disabledAt }), revoked };
+    },
+
+    async enable(who: string): Promise<UserView> {
+      const user = await mustFind(who);
+      if (user.disabledAt !== null && !(await store.users.setDisabled(user.id, null))) throw new AdminError('not_found', `no account with sub ${user.id}`);
+      audit('user.enabled', { ...about(user), wasDisabled: user.disabledAt !== null });
+      return view({ ...user, disabledAt: null });
+    },
+
+    async revokeSessions(who: string): Promise<{ sub: string; revoked: Revoked }> {
+      const user = await mustFind(who);
+      const revoked = await sessions.endAll(user.id, 'revoked');
+      audit('user.sessions_revoked', { ...about(user), ...revoked });
+      return { sub: user.id, revoked };
+    },
+
+    async delete(who: string): Promise<{ deleted: string; revoked: Revoked; audit_events_without_address: number }> {
+      const user = await mustFind(who);
+      if (user.disabledAt === null) await store.users.setDisabled(user.id, clock.now());
+      const revoked = await sessions.endAll(user.id, 'deleted');
+      if (!(await store.users.delete(user.id))) throw new AdminError('not_found', `no account with sub ${user.id}`);
+      const emailHash = addressHash(user.email);
+      const scrubbed = await store.audit.forgetAddress({ accountId: user.id, email: user.email, emailHash });
+      // The one hash of the address kept: an operator asked "was my account deleted?" can check it.
+      audit('user.deleted', { ...about(user), ...revoked, auditEventsWithoutAddress: scrubbed });
+      return { deleted: user.id, revoked, audit_events_without_address: scrubbed };
+    },
+  };
+}
+
+export type UserAdmin = ReturnType<typeof createUserAdmin>;
