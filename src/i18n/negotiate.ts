@@ -4,7 +4,7 @@
 import type { Context } from 'koa';
 
 /** The languages linkid ships, each a views/locales/<locale>.json. */
-export const LOCALES = ['en'] as const;
+export const LOCALES = ['en', 'de', 'fr', 'es'] as const;
 export type Locale = (typeof LOCALES)[number];
 
 export const isLocale = (value: unknown): value is Locale => typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
