@@ -105,6 +105,7 @@ export function magicLinkRoutes(router: Router<LinkidState>, deps: MagicLinkRout
       renderReason(ctx, pages, result.reason, { retryAfterSeconds: result.retryAfterSeconds });
       return;
     }
+    if (result.allow) await speakSignInLanguage(ctx, result.token.interactionUid);
     renderPage(ctx, pages, 'cancelled', {});
   });
 
@@ -117,7 +118,9 @@ export function magicLinkRoutes(router: Router<LinkidState>, deps: MagicLinkRout
       ip: ctx.ip,
     };
     if (!(await findInteraction(provider, ctx))) {
-      // No interaction in this browser: say why the link failed if the link itself says so.
+      // No interaction in this browser (another browser, a scanner): say why the link failed if
+      // the link itself says so, in the language of the sign-in the path names.
+      await speakSignInLanguage(ctx, input.interactionUid);
       const explained = await signIn.explainConfirm(input);
       renderReason(ctx, pages, explained.allow ? 'interaction_expired' : explained.reason);
       return;
