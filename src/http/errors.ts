@@ -5,7 +5,7 @@ import type { Audit } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
 import { REASONS, type Reason } from '../login/reasons.js';
 import type { PageDeps } from './render.js';
-import { pageTranslator, renderPage } from './render.js';
+import { pageLocale, pageTranslator, renderPage } from './render.js';
 import type { LinkidState } from './state.js';
 
 export class ReasonError extends Error {
@@ -51,6 +51,7 @@ export function renderReason(ctx: Context, deps: PageDeps, reason: Reason, optio
   const title = t(`reason.${reason}.title`);
   if (ctx.accepts('html', 'json') === 'json') {
     ctx.status = info.status;
+    ctx.set('Content-Language', pageLocale(ctx, deps));
     const requestId = (ctx.state as Partial<LinkidState>).requestId;
     ctx.body = { error: reason, error_description: title, request_id: requestId, ...(retryAfter ? { retry_after: retryAfter } : {}) };
     return;

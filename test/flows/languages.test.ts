@@ -111,6 +111,17 @@ describe('the language of a sign-in', () => {
   });
 });
 
+describe('JSON answers', () => {
+  it("a refusal for a JSON client describes itself in the reader's language and says which", async () => {
+    const { linkid } = await setup();
+    const answer = await fetch(`${linkid.issuer}/no/such/page`, { headers: { accept: 'application/json', 'accept-language': 'de-DE,de;q=0.9' } });
+    expect(answer.status).toBe(404);
+    expect(answer.headers.get('content-language')).toBe('de');
+    expect(answer.headers.get('vary')).toMatch(/accept-language/i);
+    expect(await answer.json()).toMatchObject({ error: 'not_found', error_description: 'Seite nicht gefunden' });
+  });
+});
+
 describe.each(LOCALES)('every page in %s', (locale) => {
   it('from the email form to the app, logout, "This wasn\'t me", a renewed link and the error pages', async () => {
     const clock = fakeClock();
