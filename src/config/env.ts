@@ -4,6 +4,7 @@
 // and config/linkid.env.example are generated from CONFIG_VARIABLES (`npm run docs:config`).
 import path from 'node:path';
 import { z } from 'zod';
+import { LOCALES, type Locale } from '../i18n/negotiate.js';
 import { canonicalDomain } from '../login/email-address.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -30,6 +31,8 @@ export interface Config {
   readonly loginTokenTtlSeconds: number;
   readonly mailFrom: string;
   readonly productName: string;
+  /** The language of pages and emails when neither ui_locales nor Accept-Language names a shipped one. */
+  readonly defaultLocale: Locale;
   readonly trustProxy: boolean;
   readonly purgeIntervalSeconds: number;
   /** Days an audit event is kept before it is purged. */
@@ -346,6 +349,10 @@ const VARIABLES = {
   }),
 
   PRODUCT_NAME: variable('branding', z.string().min(1).max(60), { default: 'linkid', meaning: 'name shown on pages and in emails' }),
+  DEFAULT_LOCALE: variable('branding', z.enum(LOCALES, { error: `must be one of ${LOCALES.join(', ')}` }), {
+    default: 'en',
+    meaning: 'language of pages and emails when neither `ui_locales` nor `Accept-Language` names a shipped one (see "Languages")',
+  }),
   LOGO_URL: variable(
     'branding',
     z.string().refine((value) => URL.parse(value)?.protocol === 'https:', { error: 'must be an https URL' }),
@@ -446,6 +453,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginTokenTtlSeconds: values.LOGIN_TOKEN_TTL_SECONDS,
     mailFrom: values.MAIL_FROM ?? `${values.PRODUCT_NAME} <no-reply@${new URL(issuer).hostname}>`,
     productName: values.PRODUCT_NAME,
+    defaultLocale: values.DEFAULT_LOCALE,
     trustProxy: values.TRUST_PROXY,
     purgeIntervalSeconds: values.PURGE_INTERVAL_SECONDS,
     auditRetentionDays: values.AUDIT_RETENTION_DAYS,

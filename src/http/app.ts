@@ -7,6 +7,7 @@ import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/env.js';
+import { createCatalog } from '../i18n/catalog.js';
 import { createOffRequest } from '../login/off-request.js';
 import { createRateLimits } from '../login/rate-limits.js';
 import { createSignIn } from '../login/sign-in.js';
@@ -15,7 +16,6 @@ import { createMagicLinkEmail } from '../mail/magic-link-email.js';
 import type { MailTransport } from '../mail/mail-transport.js';
 import { createMessageSeal } from '../mail/sealed-message.js';
 import { createSendQueue, type SendQueue } from '../mail/send-queue.js';
-import { loadStrings } from '../mail/strings.js';
 import { createAudit } from '../observability/audit.js';
 import { createAuditTrail } from '../observability/audit-trail.js';
 import type { Logger } from '../observability/logger.js';
@@ -73,7 +73,13 @@ export function createApp(config: Config, deps: AppDeps): App {
   const https = config.issuer.startsWith('https:');
   const issuerOrigin = new URL(config.issuer).origin;
   const versions = readVersions(store.schemaVersion);
-  const pages = { templates: deps.templates ?? createTemplates(), productName: config.productName, version: versions.version };
+  const pages = {
+    templates: deps.templates ?? createTemplates(),
+    catalog: createCatalog(),
+    defaultLocale: config.defaultLocale,
+    productName: config.productName,
+    version: versions.version,
+  };
   const metrics = createMetrics({
     versions,
     mailQueue: store.mailQueue,
@@ -109,7 +115,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     clock,
     audit,
     sendQueue,
-    email: createMagicLinkEmail(pages.templates, loadStrings(), {
+    email: createMagicLinkEmail(pages.templates, pages.catalog, {
       productName: config.productName,
       logoUrl: config.logoUrl,
       supportEmail: config.supportEmail,

@@ -1,11 +1,11 @@
-// Refusals and failures become a page (or JSON) with a reason code, the words from
-// src/login/reasons.ts and the request id. Nothing unexpected ever shows a stack trace.
+// Refusals and failures become a page (or JSON) with a reason code, the reader's words for it
+// (views/locales/, `reason.<code>.*`) and the request id. Nothing unexpected ever shows a stack trace.
 import type { Context, Middleware } from 'koa';
 import type { Audit } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
 import { REASONS, type Reason } from '../login/reasons.js';
 import type { PageDeps } from './render.js';
-import { renderPage } from './render.js';
+import { pageLocale, pageTranslator, renderPage } from './render.js';
 import type { LinkidState } from './state.js';
 
 export class ReasonError extends Error {
@@ -24,6 +24,7 @@ export class ReasonError extends Error {
 /** A button on the reason page: a form POST with hidden fields, so scanners cannot press it. */
 export interface ReasonAction {
   readonly url: string;
+  /** A message key (views/locales/). */
   readonly label: string;
   readonly fields: Record<string, string>;
 }
@@ -31,6 +32,7 @@ export interface ReasonAction {
 /** A plain link on the reason page, for a next step that changes nothing by itself. */
 export interface ReasonLink {
   readonly url: string;
+  /** A message key (views/locales/). */
   readonly label: string;
 }
 
@@ -38,8 +40,6 @@ export interface ReasonOptions {
   readonly retryAfterSeconds?: number;
   readonly action?: ReasonAction;
   readonly link?: ReasonLink;
-  /** Replaces the reason's default next step. */
-  readonly next?: string;
 }
 
 export function renderReason(ctx: Context, deps: PageDeps, reason: Reason, options: ReasonOptions = {}): void {
@@ -47,14 +47,17 @@ export function renderReason(ctx: Context, deps: PageDeps, reason: Reason, optio
   const retryAfter = options.retryAfterSeconds ?? (info.status === 503 ? 5 : undefined);
   ctx.set('Cache-Control', 'no-store');
   if (retryAfter !== undefined) ctx.set('Retry-After', String(retryAfter));
+  const t = pageTranslator(ctx, deps);
+  const title = t(`reason.${reason}.title`);
   if (ctx.accepts('html', 'json') === 'json') {
     ctx.status = info.status;
+    ctx.set('Content-Language', pageLocale(ctx, deps));
     const requestId = (ctx.state as Partial<LinkidState>).requestId;
-    ctx.body = { error: reason, error_description: info.title, request_id: requestId, ...(retryAfter ? { retry_after: retryAfter } : {}) };
+    ctx.body = { error: reason, error_description: title, request_id: requestId, ...(retryAfter ? { retry_after: retryAfter } : {}) };
     return;
   }
-  const next = options.next ?? (reason === 'rate_limited' && retryAfter ? `Wait ${retryAfter} seconds and try again.` : info.next);
-  renderPage(ctx, deps, 'error', { title: info.title, heading: info.title, message: info.message, next, reason, action: options.action, link: options.link });
+  const next = reason === 'rate_limited' && retryAfter ? t('error.waitSeconds', { count: retryAfter }) : t(`reason.${reason}.next`);
+  renderPage(ctx, deps, 'error', { heading: title, message: t(`reason.${reason}.message`), next, reason, action: options.action, link: options.link });
   ctx.status = info.status;
 }
 

@@ -1,8 +1,10 @@
 // Loads the oidc-provider interaction a page belongs to. A missing, expired or foreign
 // interaction is a reason (interaction_expired), not a 500; a cancelled one (sign_in_cancelled)
-// offers only the way back to the app, which learns of it as access_denied.
+// offers only the way back to the app, which learns of it as access_denied. A page that belongs to
+// an interaction speaks the language its authorization asked for (ui_locales), if we ship it.
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import { fromUiLocales, type Locale } from '../i18n/negotiate.js';
 import { isCancelledResult } from '../oidc/sign-in-state.js';
 import type { Login } from '../login/steps/complete-sign-in.js';
 import type { Refusal } from '../login/steps/step-kit.js';
@@ -17,8 +19,10 @@ export async function findInteraction(provider: Provider, ctx: Context): Promise
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     if (details.uid !== (ctx.params as { uid?: string } | undefined)?.uid) return undefined;
     formsLeadTo(ctx, details.params.client_id);
+    const locale = fromUiLocales(details.params.ui_locales);
+    if (locale) ctx.state.locale = locale;
     if (isCancelledResult(details.result)) {
-      throw new ReasonError('sign_in_cancelled', { link: { url: details.returnTo, label: 'Return to the app' } });
+      throw new ReasonError('sign_in_cancelled', { link: { url: details.returnTo, label: 'error.returnToApp' } });
     }
     return details;
   } catch (error) {
@@ -31,6 +35,12 @@ export async function loadInteraction(provider: Provider, ctx: Context): Promise
   const details = await findInteraction(provider, ctx);
   if (!details) throw new ReasonError('interaction_expired');
   return details;
+}
+
+/** The language a sign-in's authorization asked for (ui_locales), for pages that know only its uid. */
+export async function signInLocale(provider: Provider, interactionUid: string): Promise<Locale | undefined> {
+  const interaction = await provider.Interaction.find(interactionUid);
+  return fromUiLocales(interaction?.params.ui_locales);
 }
 
 export async function clientNameOf(provider: Provider, clientId: unknown): Promise<string> {

@@ -1,4 +1,6 @@
 // What our middleware puts on ctx.state, typed once; routes are built on Router<LinkidState>.
+import type { Locale } from '../i18n/negotiate.js';
+
 export interface LinkidState {
   /** Set by request-log.ts for every request; shown on every page and in every log line. */
   requestId: string;
@@ -8,4 +10,6 @@ export interface LinkidState {
   formClientId?: string;
   /** oidc-provider's server_error event saw the store unreachable: answer 503, not 500. */
   storeUnavailable?: boolean;
+  /** The sign-in's language (its authorization's ui_locales), when the page knows the sign-in. */
+  locale?: Locale;
 }

@@ -2,9 +2,12 @@
 // browser and IP, when it expires, and a "this wasn't me" link that cancels the sign-in. An address
 // that may not sign in gets the refused email instead: same queue, same cancel link, no link or
 // code (only the owner of the mailbox ever reads which of the two was sent).
+// Its words come from views/locales/<locale>.json in the sign-in's language, dates written as
+// that language writes them.
+import type { Catalog } from '../i18n/catalog.js';
+import type { Locale } from '../i18n/negotiate.js';
 import type { Templates } from '../templates.js';
 import type { MailMessage } from './mail-transport.js';
-import { fill, type Strings } from './strings.js';
 import { describeUserAgent } from './user-agent.js';
 
 export interface RefusedEmailData {
@@ -15,6 +18,8 @@ export interface RefusedEmailData {
   readonly ttlSeconds: number;
   readonly ip: string;
   readonly userAgent: string;
+  /** The language of the sign-in (of the page that asked for this email). */
+  readonly locale: Locale;
 }
 
 export interface MagicLinkEmailData extends RefusedEmailData {
@@ -33,30 +38,31 @@ export interface EmailBranding {
   readonly supportEmail?: string;
 }
 
-export function createMagicLinkEmail(templates: Templates, strings: Strings, branding: EmailBranding): MagicLinkEmail {
+export function createMagicLinkEmail(templates: Templates, catalog: Catalog, branding: EmailBranding): MagicLinkEmail {
   const compose = (data: RefusedEmailData, template: 'magic-link' | 'signin-refused', subjectKey: string): MailMessage => {
-    const values = {
+    const plain = catalog.translator(data.locale);
+    // Every message of the email fills its placeholders from these.
+    const t = catalog.translator(data.locale, {
       app: data.appName,
       product: branding.productName,
       email: data.to,
-      minutes: Math.round(data.ttlSeconds / 60),
-      expiresAt: `${new Date(data.expiresAt).toISOString().replace('T', ' ').slice(0, 16)} UTC`,
-      browser: describeUserAgent(data.userAgent),
+      count: Math.round(data.ttlSeconds / 60),
+      expiresAt: catalog.formatDateTime(data.locale, data.expiresAt),
+      browser: describeUserAgent(data.userAgent, plain),
       ip: data.ip,
       support: branding.supportEmail ?? '',
-    };
-    const t = Object.fromEntries(Object.entries(strings).map(([key, text]) => [key, fill(text, values)]));
-    const view = { ...data, t, logoUrl: branding.logoUrl, supportEmail: branding.supportEmail, productName: branding.productName };
+    });
+    const view = { ...data, t, lang: data.locale, logoUrl: branding.logoUrl, supportEmail: branding.supportEmail, productName: branding.productName };
     return {
       to: data.to,
-      subject: t[subjectKey] ?? subjectKey,
+      subject: t(subjectKey),
       text: templates.text(`email/${template}-text`, view),
       html: templates.html(`email/${template}-html`, view),
       tag: 'sign-in',
     };
   };
   return {
-    render: (data) => compose(data, 'magic-link', 'subject'),
-    renderRefused: (data) => compose(data, 'signin-refused', 'refusedSubject'),
+    render: (data) => compose(data, 'magic-link', 'email.subject'),
+    renderRefused: (data) => compose(data, 'signin-refused', 'email.refusedSubject'),
   };
 }

@@ -37,7 +37,8 @@ export async function latestSignInMail(linkid: { dataDir: string; settle(): Prom
 /** The link, token and code in one sign-in mail, as a person reads them off the text part. */
 export function parseSignInMail(message: OutboxMessage): SignInMail {
   const link = /(https?:\/\/\S+\/login\/link\?token=([A-Za-z0-9_-]{43}))/.exec(message.text);
-  const code = /code in the window where you started: (\d{6})/.exec(message.text);
+  // The line that ends with the code ("...where you started: 123456"), in any language.
+  const code = /: (\d{6})$/m.exec(message.text);
   if (!link || !code) throw new Error(`mail to ${message.to} has no sign-in link or code:\n${message.text}`);
   return { link: link[1]!, token: link[2]!, code: code[1]!, message };
 }

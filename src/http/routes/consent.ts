@@ -12,11 +12,8 @@ import { clientNameOf, finishInteraction, loadInteraction, type InteractionDetai
 import { renderPage, type PageDeps } from '../render.js';
 import type { LinkidState } from '../state.js';
 
-const SCOPE_WORDS: Record<string, string> = {
-  openid: 'Know that it is you (a stable identifier, not your email)',
-  email: 'See your email address',
-  offline_access: 'Keep you signed in when you are not using it',
-};
+/** Scopes the consent page can put in words (`consent.scope.<scope>` in views/locales/). */
+const SCOPES_IN_WORDS: ReadonlySet<string> = new Set(['openid', 'email', 'offline_access']);
 
 export interface ConsentDeps {
   readonly provider: Provider;
@@ -29,7 +26,7 @@ function requestedScopes(details: InteractionDetails): string[] {
   const missing = details.prompt.details.missingOIDCScope;
   const requested = typeof details.params.scope === 'string' ? details.params.scope : 'openid';
   const scopes = Array.isArray(missing) ? (missing as string[]) : requested.split(' ');
-  return scopes.filter((scope) => scope in SCOPE_WORDS);
+  return scopes.filter((scope) => SCOPES_IN_WORDS.has(scope));
 }
 
 export async function renderConsent(ctx: Context, deps: ConsentDeps, details: InteractionDetails): Promise<void> {
@@ -37,10 +34,9 @@ export async function renderConsent(ctx: Context, deps: ConsentDeps, details: In
   const user = accountId ? await deps.users.findById(accountId) : undefined;
   if (!user) throw new ReasonError('interaction_expired');
   renderPage(ctx, deps.pages, 'consent', {
-    title: 'Allow access',
     appName: await clientNameOf(deps.provider, details.params.client_id),
     email: user.email,
-    permissions: requestedScopes(details).map((scope) => SCOPE_WORDS[scope]),
+    scopes: requestedScopes(details),
     action: flowPath('consent', details.uid),
   });
 }

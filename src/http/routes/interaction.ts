@@ -9,12 +9,13 @@ import { FLOW_ROUTES, flowPath } from '../../login/flow-paths.js';
 import { normalizeEmail } from '../../login/email-address.js';
 import { REASONS, type Reason } from '../../login/reasons.js';
 import type { SignIn } from '../../login/sign-in.js';
+import type { Translate } from '../../i18n/catalog.js';
 import type { MailStatus } from '../../store/port.js';
 import type { BindingCookie } from '../binding-cookie.js';
 import { renderReason } from '../errors.js';
 import { readBody, textField } from '../form-input.js';
 import { clientNameOf, finishInteraction, finishSignIn, loadInteraction, type InteractionDetails } from '../interaction-details.js';
-import { renderPage } from '../render.js';
+import { pageLocale, pageTranslator, renderPage } from '../render.js';
 import type { LinkidState } from '../state.js';
 import { grantConsent, renderConsent, type ConsentDeps } from './consent.js';
 
@@ -26,17 +27,8 @@ export interface InteractionRouteDeps extends ConsentDeps {
   readonly isFirstParty: (clientId: string) => Promise<boolean>;
 }
 
-/** What the check-your-email page says for each delivery state. Bounces and suppressions read the same. */
-export const DELIVERY_WORDS: Record<MailStatus, { label: string; detail: string }> = {
-  queued: { label: 'Sending…', detail: 'Your email is on its way to our mail service.' },
-  sent: { label: 'Sent', detail: 'Your email has left our mail service. It usually arrives within a minute.' },
-  delivered: { label: 'Delivered', detail: 'Your email was delivered. Check your inbox (and the spam folder).' },
-  failed: { label: 'Not delivered', detail: 'We could not send your email. Try again in a moment, or use another address.' },
-  suppressed: {
-    label: 'Not delivered',
-    detail: 'Mail to this address could not be delivered (it bounced or was reported as spam before). Use another address.',
-  },
-};
+/** What the check-your-email page says for each delivery state (`delivery.<status>.*` in views/locales/). */
+const deliveryWords = (t: Translate, status: MailStatus) => ({ label: t(`delivery.${status}.label`), detail: t(`delivery.${status}.detail`) });
 
 const MAX_TYPED_ADDRESS = 1024;
 const emailForm = z.object({ email: textField(MAX_TYPED_ADDRESS) });
@@ -48,7 +40,6 @@ export function interactionRoutes(router: Router<LinkidState>, deps: Interaction
 
   const renderEmailForm = async (ctx: Context, details: InteractionDetails, email: string, error?: string) => {
     renderPage(ctx, pages, 'email-form', {
-      title: 'Sign in',
       appName: await clientNameOf(provider, details.params.client_id),
       email,
       error,
@@ -58,8 +49,8 @@ export function interactionRoutes(router: Router<LinkidState>, deps: Interaction
   };
 
   const renderCheckEmail = async (ctx: Context, details: InteractionDetails, email: string, error?: Reason, appName?: string) => {
+    const t = pageTranslator(ctx, pages);
     renderPage(ctx, pages, 'check-email', {
-      title: 'Check your email',
       email,
       appName: appName ?? (await clientNameOf(provider, details.params.client_id)),
       minutes: Math.round(deps.loginTokenTtlSeconds / 60),
@@ -68,7 +59,7 @@ export function interactionRoutes(router: Router<LinkidState>, deps: Interaction
       restartUrl: flowPath('interaction', details.uid),
       cooldownSeconds: deps.resendCooldownSeconds,
       deliveryUrl: flowPath('delivery', details.uid),
-      error: error && `${REASONS[error].title}. ${REASONS[error].next}`,
+      error: error && `${t(`reason.${error}.title`)}. ${t(`reason.${error}.next`)}`,
     });
     if (error) ctx.status = REASONS[error].status;
   };
@@ -108,7 +99,7 @@ export function interactionRoutes(router: Router<LinkidState>, deps: Interaction
     const typed = readBody(ctx, emailForm).email;
     const email = normalizeEmail(typed);
     if (!email) {
-      await renderEmailForm(ctx, details, typed.slice(0, 254), REASONS.invalid_email.next);
+      await renderEmailForm(ctx, details, typed.slice(0, 254), pageTranslator(ctx, pages)('reason.invalid_email.next'));
       ctx.status = REASONS.invalid_email.status;
       return;
     }
@@ -122,6 +113,7 @@ export function interactionRoutes(router: Router<LinkidState>, deps: Interaction
       ip: ctx.ip,
       userAgent: ctx.get('user-agent'),
       requestId: ctx.state.requestId,
+      locale: pageLocale(ctx, pages),
     });
     if (!decision.allow) {
       renderReason(ctx, pages, decision.reason, { retryAfterSeconds: decision.retryAfterSeconds });
@@ -148,7 +140,7 @@ export function interactionRoutes(router: Router<LinkidState>, deps: Interaction
   router.get(FLOW_ROUTES.delivery, async (ctx) => {
     const details = await loadInteraction(provider, ctx);
     const status = await signIn.deliveryStatus(details.uid, deps.bindingCookie.read(ctx));
-    ctx.body = { status, ...DELIVERY_WORDS[status] };
+    ctx.body = { status, ...deliveryWords(pageTranslator(ctx, pages), status) };
   });
 
   router.post(FLOW_ROUTES.abort, async (ctx) => {

@@ -13,8 +13,8 @@ import type { SignIn } from '../../login/sign-in.js';
 import type { BindingCookie } from '../binding-cookie.js';
 import { renderReason } from '../errors.js';
 import { readBody, readQuery, textField } from '../form-input.js';
-import { clientNameOf, findInteraction, finishSignIn } from '../interaction-details.js';
-import { renderPage, type PageDeps } from '../render.js';
+import { clientNameOf, findInteraction, finishSignIn, signInLocale } from '../interaction-details.js';
+import { pageLocale, renderPage, type PageDeps } from '../render.js';
 import { isSameOrigin } from '../same-origin.js';
 import { formsLeadTo } from '../security-headers.js';
 import type { LinkidState } from '../state.js';
@@ -36,11 +36,17 @@ const tokenForm = z.object({ token: tokenField });
 export function magicLinkRoutes(router: Router<LinkidState>, deps: MagicLinkRouteDeps): void {
   const { provider, pages, signIn } = deps;
 
+  /** Pages that know the sign-in but not its interaction cookie: the authorization's ui_locales, if any. */
+  const speakSignInLanguage = async (ctx: Context, interactionUid: string) => {
+    const locale = await signInLocale(provider, interactionUid);
+    if (locale) ctx.state.locale = locale;
+  };
+
   const refuseLink = (ctx: Context, reason: Reason, rawToken: string, retryAfterSeconds?: number) => {
     const renewable = RENEWABLE.has(reason) && rawToken !== '';
     renderReason(ctx, pages, reason, {
       retryAfterSeconds,
-      action: renewable ? { url: FLOW_ROUTES.renewLink, label: 'Email me a new link for this sign-in', fields: { token: rawToken } } : undefined,
+      action: renewable ? { url: FLOW_ROUTES.renewLink, label: 'error.renewLink', fields: { token: rawToken } } : undefined,
     });
   };
 
@@ -52,8 +58,8 @@ export function magicLinkRoutes(router: Router<LinkidState>, deps: MagicLinkRout
       return;
     }
     formsLeadTo(ctx, result.token.clientId);
+    await speakSignInLanguage(ctx, result.token.interactionUid);
     renderPage(ctx, pages, 'confirm', {
-      title: 'Confirm sign-in',
       appName: await clientNameOf(provider, result.token.clientId),
       email: result.token.email,
       token,
@@ -64,12 +70,17 @@ export function magicLinkRoutes(router: Router<LinkidState>, deps: MagicLinkRout
   router.post(FLOW_ROUTES.renewLink, async (ctx) => {
     const { token } = readBody(ctx, tokenForm);
     const clientName = (clientId: string) => clientNameOf(provider, clientId);
-    const decision = await signIn.renewLink({ rawToken: token, ip: ctx.ip, requestId: ctx.state.requestId, clientName });
+    // The new email speaks the sign-in's language, or this page's (the one the button was pressed on).
+    const locale = async (interactionUid: string) => {
+      await speakSignInLanguage(ctx, interactionUid);
+      return pageLocale(ctx, pages);
+    };
+    const decision = await signIn.renewLink({ rawToken: token, ip: ctx.ip, requestId: ctx.state.requestId, clientName, locale });
     if (!decision.allow) {
       renderReason(ctx, pages, decision.reason, { retryAfterSeconds: decision.retryAfterSeconds });
       return;
     }
-    renderPage(ctx, pages, 'link-renewed', { title: 'Check your email' });
+    renderPage(ctx, pages, 'link-renewed', {});
   });
 
   router.get(FLOW_ROUTES.cancel, async (ctx) => {
@@ -79,8 +90,8 @@ export function magicLinkRoutes(router: Router<LinkidState>, deps: MagicLinkRout
       renderReason(ctx, pages, result.reason, { retryAfterSeconds: result.retryAfterSeconds });
       return;
     }
+    await speakSignInLanguage(ctx, result.token.interactionUid);
     renderPage(ctx, pages, 'cancel', {
-      title: 'Cancel sign-in',
       appName: await clientNameOf(provider, result.token.clientId),
       email: result.token.email,
       token,
@@ -94,7 +105,8 @@ export function magicLinkRoutes(router: Router<LinkidState>, deps: MagicLinkRout
       renderReason(ctx, pages, result.reason, { retryAfterSeconds: result.retryAfterSeconds });
       return;
     }
-    renderPage(ctx, pages, 'cancelled', { title: 'Sign-in cancelled' });
+    if (result.allow) await speakSignInLanguage(ctx, result.token.interactionUid);
+    renderPage(ctx, pages, 'cancelled', {});
   });
 
   router.post(FLOW_ROUTES.confirmLink, async (ctx) => {
@@ -106,7 +118,9 @@ export function magicLinkRoutes(router: Router<LinkidState>, deps: MagicLinkRout
       ip: ctx.ip,
     };
     if (!(await findInteraction(provider, ctx))) {
-      // No interaction in this browser: say why the link failed if the link itself says so.
+      // No interaction in this browser (another browser, a scanner): say why the link failed if
+      // the link itself says so, in the language of the sign-in the path names.
+      await speakSignInLanguage(ctx, input.interactionUid);
       const explained = await signIn.explainConfirm(input);
       renderReason(ctx, pages, explained.allow ? 'interaction_expired' : explained.reason);
       return;

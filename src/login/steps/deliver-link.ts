@@ -10,6 +10,7 @@
 //   response is the same for every address;
 // - every URL in the email is built from ISSUER.
 import { randomBytes } from 'node:crypto';
+import type { Locale } from '../../i18n/negotiate.js';
 import { flowUrl } from '../flow-paths.js';
 import { decideSignup } from '../policy.js';
 import { codeHmac, newCode, newLinkToken, sha256 } from '../token-crypto.js';
@@ -26,6 +27,8 @@ export interface Delivery {
   readonly ip: string;
   readonly userAgent: string;
   readonly requestId: string;
+  /** The language of the page that asked: the email speaks it too. */
+  readonly locale: Locale;
 }
 
 export function createDeliverLink(deps: SignInDeps) {
@@ -60,6 +63,7 @@ export function createDeliverLink(deps: SignInDeps) {
       ttlSeconds: deps.ttlSeconds,
       ip: request.ip,
       userAgent: request.userAgent,
+      locale: request.locale,
     };
     const signInMail = deps.email.render({ ...common, link: flowUrl(deps.issuer, 'openLink', token), code });
     const refusedMail = deps.email.renderRefused(common);

@@ -4,6 +4,7 @@
 // - never for a cancelled sign-in;
 // - no resend cooldown (the old link is proof enough of a real sign-in), but the per-address and
 //   per-IP send limits apply, spent all or none.
+import type { Locale } from '../../i18n/negotiate.js';
 import type { Decision } from '../policy.js';
 import type { DeliverLink } from './deliver-link.js';
 import { sendLimits } from './request-link.js';
@@ -14,6 +15,8 @@ export interface RenewInput {
   readonly ip: string;
   readonly requestId: string;
   readonly clientName: (clientId: string) => Promise<string>;
+  /** The language of the new email, for the sign-in of that interaction. */
+  readonly locale: (interactionUid: string) => Promise<Locale>;
 }
 
 export function createRenewLink(deps: SignInDeps, kit: StepKit, deliverLink: DeliverLink) {
@@ -28,8 +31,9 @@ export function createRenewLink(deps: SignInDeps, kit: StepKit, deliverLink: Del
     const limited = await deps.limits.consumeAll(sendLimits(token.email, input.ip));
     if (!limited.allow) return kit.refuse(limited, { ...fields, limit: limited.limit });
     const clientName = await input.clientName(token.clientId);
+    const locale = await input.locale(token.interactionUid);
     deps.offRequest.run('renew sign-in link', () =>
-      deliverLink({ ...token, clientName, ip: input.ip, userAgent: token.userAgent, requestId: input.requestId }),
+      deliverLink({ ...token, clientName, locale, ip: input.ip, userAgent: token.userAgent, requestId: input.requestId }),
     );
     return { allow: true };
   };

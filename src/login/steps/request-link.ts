@@ -5,6 +5,7 @@
 //   are spent all or none, so a refused request spends nothing and the per-address budget
 //   counts emails actually sent;
 // - a cancelled sign-in cannot send again (its interaction refuses before this step runs).
+import type { Locale } from '../../i18n/negotiate.js';
 import { addressHash } from '../email-address.js';
 import type { Decision } from '../policy.js';
 import type { LimitCheck } from '../rate-limits.js';
@@ -22,6 +23,8 @@ export interface LinkRequest {
   readonly ip: string;
   readonly userAgent: string;
   readonly requestId: string;
+  /** The language of the page the address was typed on; the email is written in it. */
+  readonly locale: Locale;
 }
 
 /** The limits every email to `email` asked from `ip` spends. */

@@ -1,29 +1,37 @@
 // oidc-provider's own pages (errors, logout) rendered with our views, so they look like the rest
-// of linkid, load no external assets and carry the request id.
+// of linkid, load no external assets and carry the request id, in the language the request asked for.
 import type { Context } from 'koa';
 import type { Configuration } from 'oidc-provider';
+import { fromUiLocales } from '../../i18n/negotiate.js';
 
 /** Renders one of our views as the response (src/http's renderer, handed in). */
 export type RenderPage = (ctx: Context, view: string, data: Record<string, unknown>) => void;
 
-const ERROR_WORDS: Record<string, string> = {
-  invalid_request: 'The app sent a request we cannot accept.',
-  invalid_client: 'The app is not registered here, or its registration has changed.',
-  invalid_redirect_uri: 'The app asked to return to an address it has not registered.',
-  unauthorized_client: 'The app is not allowed to make this request.',
-  access_denied: 'Access was denied.',
-  server_error: 'Something went wrong on our side.',
-};
+/** Errors with words of their own (`oidcError.<error>` in views/locales/); others read `oidcError.other`. */
+const ERRORS_IN_WORDS: ReadonlySet<string> = new Set([
+  'invalid_request',
+  'invalid_client',
+  'invalid_redirect_uri',
+  'unauthorized_client',
+  'access_denied',
+  'server_error',
+]);
+
+/** The language the request asked for (authorization and end_session take ui_locales), if we ship it. */
+function speakRequestedLanguage(ctx: Context): void {
+  const locale = fromUiLocales((ctx.oidc as { params?: Record<string, unknown> } | undefined)?.params?.ui_locales);
+  if (locale) ctx.state.locale = locale;
+}
 
 export function pagesConfiguration(renderPage: RenderPage): Configuration {
   return {
     async renderError(ctx, out) {
       const error = String(out.error ?? 'server_error');
-      renderPage(ctx, 'error', {
-        title: 'Sign-in could not continue',
-        heading: 'Sign-in could not continue',
-        message: ERROR_WORDS[error] ?? 'The request could not be completed.',
-        next: out.error_description ? `Details: ${String(out.error_description)}` : 'Go back to the app and try again.',
+      speakRequestedLanguage(ctx);
+      renderPage(ctx, 'oidc-error', {
+        messageKey: ERRORS_IN_WORDS.has(error) ? `oidcError.${error}` : 'oidcError.other',
+        // oidc-provider's own description, in English: a detail for whoever helps, not prose.
+        details: out.error_description ? String(out.error_description) : undefined,
         reason: error,
       });
     },
@@ -31,10 +39,12 @@ export function pagesConfiguration(renderPage: RenderPage): Configuration {
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {
-          renderPage(ctx, 'logout', { title: 'Sign out', form, appName: ctx.oidc.client?.clientName });
+          speakRequestedLanguage(ctx);
+          renderPage(ctx, 'logout', { form, appName: ctx.oidc.client?.clientName });
         },
         async postLogoutSuccessSource(ctx) {
-          renderPage(ctx, 'logged-out', { title: 'Signed out', appName: ctx.oidc.client?.clientName });
+          speakRequestedLanguage(ctx);
+          renderPage(ctx, 'logged-out', { appName: ctx.oidc.client?.clientName });
         },
       },
     },
