@@ -19,7 +19,7 @@ export interface PrimaryMetrics {
   observeRequest(labels: { route: string; method: string; status: number }, seconds: number): void;
   workerRestarted(): void;
   /** The whole cluster's metrics as Prometheus text. */
-  gather(): Promise<string>;
+  readonly gather: () => Promise<string>;
 }
 
 interface Gathering {
@@ -109,7 +109,7 @@ export function createPrimaryMetrics(listening: () => Worker[]): PrimaryMetrics 
 /** A worker's side of the gathering. */
 export interface MetricsLink {
   /** The whole cluster's metrics, from the primary: what this worker's /metrics answers. */
-  scrape(): Promise<string>;
+  readonly scrape: () => Promise<string>;
   /** From now on, answer the primary's requests with this registry (before the worker listens). */
   answerWith(registry: Registry): void;
 }

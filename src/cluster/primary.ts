@@ -31,8 +31,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   const supervisor = createSupervisor({ count: config.workers, logger, onRestart: () => metrics.workerRestarted() });
   const metrics = createPrimaryMetrics(() => supervisor.listening());
 
-  const metricsServer =
-    config.metrics.port === undefined ? undefined : http.createServer(metricsApp(metrics, config.metrics.token, metrics.gather).callback());
+  const metricsServer = config.metrics.port === undefined ? undefined : http.createServer(metricsApp(metrics, config.metrics.token, metrics.gather).callback());
   const release = async () => {
     stopPurge();
     metricsServer?.close();

@@ -38,7 +38,11 @@ export async function serve(config: Config, logger: Logger, role: Role): Promise
     logger.info({ signal }, 'shutting down');
     stopPurge();
     metricsServer?.close();
+    // A keep-alive connection whose last request ends after the signal would hold the close
+    // open until the client's idle timeout: close each as soon as it is idle.
+    const closeIdle = setInterval(() => server.closeIdleConnections(), 100);
     server.close(() => {
+      clearInterval(closeIdle);
       // Emails accepted before the signal are still sent before the store closes.
       void linkid
         .settle()

@@ -280,7 +280,7 @@ const VARIABLES = {
     default: '1',
     meaning:
       'processes serving requests on `PORT` (node:cluster), sharing the store, keys and rate limits; `auto`: one per core ' +
-      "(`os.availableParallelism()`, which does not see a container's CPU quota: give a number there). See \"Use every core\"",
+      '(`os.availableParallelism()`, which does not see a container\'s CPU quota: give a number there). See "Use every core"',
   }),
 
   LOGIN_TOKEN_TTL_SECONDS: variable('signIn', integer(60, MAX_LOGIN_TOKEN_TTL_SECONDS), {

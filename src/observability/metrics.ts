@@ -111,10 +111,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     labelNames: ['version', 'commit', 'schema'],
     registers: [registry],
     aggregator: 'first',
-  }).set(
-    { version: deps.versions.version, commit: deps.versions.commit, schema: deps.versions.schema },
-    1,
-  );
+  }).set({ version: deps.versions.version, commit: deps.versions.commit, schema: deps.versions.schema }, 1);
   storeGauges(deps, [registry]);
 
   // Every series exists from the start at 0, so rate() and alerts see the first event too.
