@@ -239,6 +239,24 @@ describe('WORKERS=2 with METRICS_PORT, stopped by SIGTERM', () => {
   });
 });
 
+describe('WORKERS=1', () => {
+  let linkid: LinkidProcess | undefined;
+  afterEach(async () => {
+    await linkid?.cleanUp();
+  });
+
+  it('is one process serving by itself, as without the setting: no primary, no workers', async () => {
+    linkid = await spawnLinkid({ WORKERS: '1' });
+    expect(await linkid.logLine((line) => line.msg === 'linkid listening')).toMatchObject({ workers: 1 });
+    const answer = await getOnce(linkid, '/metrics');
+    expect(answer.worker).toBeUndefined();
+    expect(parseMetrics(answer.body).value('linkid_workers')).toBeUndefined();
+    expect(linkid.logs().filter((line) => line.msg === 'worker listening')).toEqual([]);
+    linkid.child.kill('SIGTERM');
+    expect(await linkid.exited).toBe(0);
+  });
+});
+
 describe('WORKERS=2 refusing to start', () => {
   let postmark: FakePostmark | undefined;
   let blocker: net.Server | undefined;
