@@ -2,6 +2,7 @@
 // process.env; everything else receives Config explicitly. A bad value stops the start with one
 // line that names the variable. Every variable is also described here, once: README.md's table
 // and config/linkid.env.example are generated from CONFIG_VARIABLES (`npm run docs:config`).
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { LOCALES, type Locale } from '../i18n/negotiate.js';
@@ -24,6 +25,8 @@ export const MAIL_TRANSPORTS = ['postmark', 'outbox'] as const;
 
 export interface Config {
   readonly port: number;
+  /** Processes serving requests (WORKERS): 1 is a single process; more run a node:cluster (src/cluster/). */
+  readonly workers: number;
   /** The issuer identifier, without a trailing slash. Every URL we email is built from it. */
   readonly issuer: string;
   readonly dataDir: string;
@@ -98,6 +101,13 @@ const integer = (min: number, max: number) =>
         .min(min, { error: `must be at least ${min}` })
         .max(max, { error: `must be at most ${max}` }),
     );
+
+/** WORKERS: a count, or `auto` for as many as the cores this process may run on. */
+const workerCount = z
+  .string()
+  .regex(/^(auto|\d+)$/, { error: 'must be a whole number or auto' })
+  .transform((value) => (value === 'auto' ? os.availableParallelism() : Number(value)))
+  .pipe(z.number().min(1, { error: 'must be at least 1' }).max(1024, { error: 'must be at most 1024' }));
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -268,6 +278,12 @@ const VARIABLES = {
     meaning:
       'set: `/metrics` is served on this port only (every path but `/metrics` is 404 there) and `PORT` no longer answers it; ' +
       'unset: `/metrics` is on `PORT`, answering any host like `/healthz`',
+  }),
+  WORKERS: variable('listen', workerCount, {
+    default: '1',
+    meaning:
+      'processes serving requests on `PORT` (node:cluster), sharing the store, keys and rate limits; `auto`: one per core ' +
+      '(`os.availableParallelism()`, which does not see a container\'s CPU quota: give a number there). See "Use every core"',
   }),
 
   LOGIN_TOKEN_TTL_SECONDS: variable('signIn', integer(60, MAX_LOGIN_TOKEN_TTL_SECONDS), {
@@ -447,6 +463,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(values.DATA_DIR);
   return Object.freeze({
     port: values.PORT,
+    workers: values.WORKERS,
     issuer,
     dataDir,
     logLevel: values.LOG_LEVEL,

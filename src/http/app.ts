@@ -5,6 +5,7 @@ import { bodyParser } from '@koa/bodyparser';
 import { Router } from '@koa/router';
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
+import type { Registry } from 'prom-client';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/env.js';
 import { createCatalog } from '../i18n/catalog.js';
@@ -31,7 +32,7 @@ import { createTemplates, type Templates } from '../templates.js';
 import { createBindingCookie } from './binding-cookie.js';
 import { errorPages } from './errors.js';
 import { hostCheck } from './host-check.js';
-import { httpMetrics, metricsApp, metricsRoute } from './metrics-routes.js';
+import { httpMetrics, metricsApp, metricsRoute, type ScrapeMetrics } from './metrics-routes.js';
 import { pageRenderer } from './render.js';
 import { requestLog } from './request-log.js';
 import { consentRoutes } from './routes/consent.js';
@@ -53,6 +54,8 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly secrets: Secrets;
   readonly templates?: Templates;
+  /** A cluster worker answers /metrics with the whole cluster's, gathered by its primary (src/cluster/). */
+  readonly scrapeMetrics?: ScrapeMetrics;
 }
 
 export interface App {
@@ -62,6 +65,8 @@ export interface App {
   readonly versions: Versions;
   /** What METRICS_PORT serves (/metrics alone); main.ts listens on it when that is set. */
   readonly metricsApp: Koa;
+  /** This process's own metrics, which a cluster's primary gathers from every worker. */
+  readonly metricsRegistry: Registry;
   /** Resolves when no sign-in email is still being prepared and every audit event is stored. */
   idle(): Promise<void>;
   /** idle(), then sends everything due and stores its audit events (for shutdown and tests). */
@@ -141,7 +146,7 @@ export function createApp(config: Config, deps: AppDeps): App {
   router.use(requireSameOrigin({ issuerOrigin, pages, audit, exempt: ['/webhooks/'] }));
   healthRoutes(router, store);
   versionRoute(router, versions);
-  if (config.metrics.port === undefined) metricsRoute(router, metrics, config.metrics.token);
+  if (config.metrics.port === undefined) metricsRoute(router, metrics, config.metrics.token, deps.scrapeMetrics);
   const bindingCookie = createBindingCookie({ https });
   interactionRoutes(router, {
     provider,
@@ -179,6 +184,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     sendQueue,
     versions,
     metricsApp: metricsApp(metrics, config.metrics.token),
+    metricsRegistry: metrics.registry,
     idle: async () => {
       await offRequest.idle();
       await auditTrail.idle();

@@ -18,8 +18,15 @@ function authorised(ctx: Context, token: string | undefined): boolean {
   return match?.[1] !== undefined && timingSafeEqual(digest(match[1]), digest(token));
 }
 
+/**
+ * Where a scrape's text comes from: this process's registry, or, in a cluster (src/cluster/), the
+ * whole cluster's metrics as its primary gathers them.
+ */
+export type ScrapeMetrics = () => Promise<string>;
+
 /** GET /metrics on `router`. */
-export function metricsRoute(router: Router, metrics: Metrics, token: string | undefined): void {
+export function metricsRoute(router: Router, metrics: Pick<Metrics, 'registry'>, token: string | undefined, scrape?: ScrapeMetrics): void {
+  const text = scrape ?? (() => metrics.registry.metrics());
   router.get('/metrics', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     if (!authorised(ctx, token)) {
@@ -28,16 +35,23 @@ export function metricsRoute(router: Router, metrics: Metrics, token: string | u
       ctx.body = { error: 'unauthorized' };
       return;
     }
-    ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
+    try {
+      ctx.body = await text();
+      ctx.type = metrics.registry.contentType;
+    } catch {
+      // A cluster worker that did not answer in time: a failed scrape, never a partial sum that
+      // Prometheus would read as counters reset.
+      ctx.status = 503;
+      ctx.body = { error: 'metrics_unavailable' };
+    }
   });
 }
 
 /** The app METRICS_PORT serves: /metrics and nothing else. */
-export function metricsApp(metrics: Metrics, token: string | undefined): Koa {
+export function metricsApp(metrics: Pick<Metrics, 'registry' | 'observeRequest'>, token: string | undefined, scrape?: ScrapeMetrics): Koa {
   const app = new Koa();
   const router = new Router();
-  metricsRoute(router, metrics, token);
+  metricsRoute(router, metrics, token, scrape);
   app.use(httpMetrics(metrics));
   app.use(router.routes());
   return app;
@@ -51,7 +65,7 @@ function routeOf(ctx: Context): string {
 }
 
 /** Observes linkid_http_request_duration_seconds for every request, however it ends. */
-export function httpMetrics(metrics: Metrics): Middleware {
+export function httpMetrics(metrics: Pick<Metrics, 'observeRequest'>): Middleware {
   return async (ctx, next) => {
     const started = performance.now();
     let status: number | undefined;

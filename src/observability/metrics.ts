@@ -82,23 +82,36 @@ function instruments(registers: Registry[]) {
       'From the provider accepting a message to its delivery report (webhooks)',
       [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
     ),
-    http: histogram(
-      'linkid_http_request_duration_seconds',
-      'HTTP requests by route template, method and status',
-      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      ['route', 'method', 'status'],
-    ),
+    http: httpRequestHistogram(registers),
   };
+}
+
+/**
+ * linkid_http_request_duration_seconds. Exported for a cluster's primary, which times the scrapes
+ * it serves on METRICS_PORT into the same series (same buckets) as the workers time theirs.
+ */
+export function httpRequestHistogram(registers: Registry[]): Histogram<'route' | 'method' | 'status'> {
+  return new Histogram({
+    name: 'linkid_http_request_duration_seconds',
+    help: 'HTTP requests by route template, method and status',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    labelNames: ['route', 'method', 'status'],
+    registers,
+  });
 }
 
 export function createMetrics(deps: MetricsDeps): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const m = instruments([registry]);
-  new Gauge({ name: 'linkid_build_info', help: 'Always 1: what is running', labelNames: ['version', 'commit', 'schema'], registers: [registry] }).set(
-    { version: deps.versions.version, commit: deps.versions.commit, schema: deps.versions.schema },
-    1,
-  );
+  // Gauges every worker of a cluster reads alike are not summed when its primary gathers them.
+  new Gauge({
+    name: 'linkid_build_info',
+    help: 'Always 1: what is running',
+    labelNames: ['version', 'commit', 'schema'],
+    registers: [registry],
+    aggregator: 'first',
+  }).set({ version: deps.versions.version, commit: deps.versions.commit, schema: deps.versions.schema }, 1);
   storeGauges(deps, [registry]);
 
   // Every series exists from the start at 0, so rate() and alerts see the first event too.
@@ -146,6 +159,7 @@ function storeGauges(deps: MetricsDeps, registers: Registry[]): void {
     name: 'linkid_mail_queue_depth',
     help: 'Messages waiting to be sent (the whole queue, as every instance sees it)',
     registers,
+    aggregator: 'first',
     async collect() {
       try {
         this.set((await deps.mailQueue.queued()).count);
@@ -158,6 +172,7 @@ function storeGauges(deps: MetricsDeps, registers: Registry[]): void {
     name: 'linkid_mail_queue_oldest_seconds',
     help: 'Age of the oldest message waiting to be sent (0 when none)',
     registers,
+    aggregator: 'first',
     async collect() {
       try {
         const { oldestCreatedAt } = await deps.mailQueue.queued();
@@ -171,6 +186,7 @@ function storeGauges(deps: MetricsDeps, registers: Registry[]): void {
     name: 'linkid_login_tokens_pending',
     help: 'Sign-in links unused and unexpired (the whole store)',
     registers,
+    aggregator: 'first',
     async collect() {
       try {
         this.set(await deps.loginTokens.countPending(deps.clock.now()));
