@@ -1,12 +1,15 @@
 // The Store contract against the real SQLite file store, and its migrations on an existing file.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { storeContract } from './store-contract.js';
 
+const run = promisify(execFile);
 let dir: string | undefined;
 
 storeContract('sqlite', {
@@ -44,6 +47,30 @@ describe('SQLite migration for user administration', () => {
       await store.close();
     } finally {
       fs.rmSync(before, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('SQLite: processes opening a new file together', () => {
+  it('migrate it once between them (the server and linkid-admin, or cluster workers, starting at once)', async () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const open = `import { openSqliteStore } from ${JSON.stringify(path.join(root, 'dist/store/sqlite/index.js'))};
+      await openSqliteStore(process.argv[1]).close();`;
+    for (let round = 0; round < 4; round += 1) {
+      const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-migrate-race-'));
+      try {
+        const results = await Promise.all(
+          Array.from({ length: 4 }, () =>
+            run(process.execPath, ['--input-type=module', '-e', open, fresh]).then(
+              () => '',
+              (error: unknown) => (error as { stderr: string }).stderr,
+            ),
+          ),
+        );
+        expect(results).toEqual(['', '', '', '']);
+      } finally {
+        fs.rmSync(fresh, { recursive: true, force: true });
+      }
     }
   });
 });

@@ -150,17 +150,18 @@ const MIGRATIONS: readonly string[] = [
   `,
 ];
 
+/**
+ * Applies what is missing, all in one IMMEDIATE transaction that also reads the version: two
+ * processes opening a new file at once (the server and linkid-admin, or cluster workers) take
+ * turns, and the second finds nothing left to do instead of running migration 0 again.
+ */
 export function migrate(db: Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > MIGRATIONS.length) {
-    throw new Error(`The database schema (version ${current}) is newer than this linkid (${MIGRATIONS.length}); upgrade linkid.`);
-  }
-  for (const [index, migration] of MIGRATIONS.entries()) {
-    if (index < current) continue;
-    const version = index;
-    db.transaction(() => {
-      db.exec(migration);
-      db.pragma(`user_version = ${version + 1}`);
-    }).immediate();
-  }
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > MIGRATIONS.length) {
+      throw new Error(`The database schema (version ${current}) is newer than this linkid (${MIGRATIONS.length}); upgrade linkid.`);
+    }
+    for (const migration of MIGRATIONS.slice(current)) db.exec(migration);
+    if (current < MIGRATIONS.length) db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
 }
