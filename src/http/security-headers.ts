@@ -73,7 +73,10 @@ export function securityHeaders(options: SecurityHeaderOptions): Middleware {
     } finally {
       const targets = await formTargets(ctx, options.findClient).catch(() => []);
       const csp = ctx.response.get('Content-Security-Policy');
-      if (csp) ctx.set('Content-Security-Policy', `${csp}; form-action ${["'self'", ...targets].join(' ')}`);
+      // A page of an app with a logo elsewhere (app-branding.ts) may load that one origin's images.
+      const images = ctx.state.imageOrigin as string | undefined;
+      const withImages = images && ctx.response.is('html') ? csp.replace("img-src 'self' data:", `img-src 'self' data: ${images}`) : csp;
+      if (csp) ctx.set('Content-Security-Policy', `${withImages}; form-action ${["'self'", ...targets].join(' ')}`);
     }
   };
 }

@@ -1,7 +1,8 @@
 // Renders the sign-in email: the link, the code for another browser, which app asked, from which
 // browser and IP, when it expires, and a "this wasn't me" link that cancels the sign-in. An address
 // that may not sign in gets the refused email instead: same queue, same cancel link, no link or
-// code (only the owner of the mailbox ever reads which of the two was sent).
+// code (only the owner of the mailbox ever reads which of the two was sent). The app that asked may
+// bring its own logo, accent colour, support address and privacy and terms links.
 import type { Templates } from '../templates.js';
 import type { MailMessage } from './mail-transport.js';
 import { fill, type Strings } from './strings.js';
@@ -15,6 +16,18 @@ export interface RefusedEmailData {
   readonly ttlSeconds: number;
   readonly ip: string;
   readonly userAgent: string;
+  /** The asking app's own look; each part left out falls back to the product's. */
+  readonly branding?: AppEmailBranding;
+}
+
+export interface AppEmailBranding {
+  /** https only (checked when the app is registered and when it is read). */
+  readonly logoUri?: string;
+  readonly accentColor?: string;
+  readonly accentText?: string;
+  readonly supportEmail?: string;
+  readonly policyUri?: string;
+  readonly tosUri?: string;
 }
 
 export interface MagicLinkEmailData extends RefusedEmailData {
@@ -43,10 +56,21 @@ export function createMagicLinkEmail(templates: Templates, strings: Strings, bra
       expiresAt: `${new Date(data.expiresAt).toISOString().replace('T', ' ').slice(0, 16)} UTC`,
       browser: describeUserAgent(data.userAgent),
       ip: data.ip,
-      support: branding.supportEmail ?? '',
+      support: data.branding?.supportEmail ?? branding.supportEmail ?? '',
     };
     const t = Object.fromEntries(Object.entries(strings).map(([key, text]) => [key, fill(text, values)]));
-    const view = { ...data, t, logoUrl: branding.logoUrl, supportEmail: branding.supportEmail, productName: branding.productName };
+    const view = {
+      ...data,
+      t,
+      logoUrl: data.branding?.logoUri ?? branding.logoUrl,
+      logoAlt: data.branding?.logoUri ? data.appName : branding.productName,
+      supportEmail: data.branding?.supportEmail ?? branding.supportEmail,
+      productName: branding.productName,
+      accentColor: data.branding?.accentColor,
+      accentText: data.branding?.accentText,
+      policyUri: data.branding?.policyUri,
+      tosUri: data.branding?.tosUri,
+    };
     return {
       to: data.to,
       subject: t[subjectKey] ?? subjectKey,
