@@ -68,7 +68,7 @@ export function canonicalDomains(typed: string): string[] | undefined {
     .map((domain) => domain.trim())
     .filter(Boolean)
     .map((domain) => canonicalDomain(domain));
-  return domains.length > 0 && domains.every((domain) => domain !== undefined) ? [...new Set(domains as string[])] : undefined;
+  return domains.length > 0 && domains.every((domain) => domain !== undefined) ? [...new Set(domains)] : undefined;
 }
 
 export interface AppBranding {
