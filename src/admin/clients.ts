@@ -49,10 +49,16 @@ const appOptions = {
   signup: z.enum([...APP_SIGNUP_POLICIES, 'inherit'], { error: '--signup must be one of open, allowlist, closed, inherit' }).optional(),
   signupDomains: z.string().optional(),
   linkTtlSeconds: z
-    .string()
-    .regex(/^\d{1,9}$/, { error: '--link-ttl must be a whole number of seconds' })
-    .transform(Number)
-    .or(z.number())
+    .union(
+      [
+        z.number(),
+        z
+          .string()
+          .regex(/^\d{1,9}$/)
+          .transform(Number),
+      ],
+      { error: '--link-ttl must be a whole number of seconds' },
+    )
     .optional(),
   consent: z.enum(['required', 'skip'], { error: '--consent must be required or skip' }).optional(),
   scopes: z.array(z.string()).optional(),
