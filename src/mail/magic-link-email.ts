@@ -16,6 +16,8 @@ export interface RefusedEmailData {
   readonly ttlSeconds: number;
   readonly ip: string;
   readonly userAgent: string;
+  /** The address has an account, but this app's allowlist does not take it (the refused email says so). */
+  readonly notAllowedHere?: boolean;
   /** The asking app's own look; each part left out falls back to the product's. */
   readonly branding?: AppEmailBranding;
 }
@@ -59,6 +61,7 @@ export function createMagicLinkEmail(templates: Templates, strings: Strings, bra
       support: data.branding?.supportEmail ?? branding.supportEmail ?? '',
     };
     const t = Object.fromEntries(Object.entries(strings).map(([key, text]) => [key, fill(text, values)]));
+    if (data.notAllowedHere && t.refusedIntroNotAllowed) t.refusedIntro = t.refusedIntroNotAllowed;
     const view = {
       ...data,
       t,

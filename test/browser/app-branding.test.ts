@@ -12,6 +12,10 @@ import { startLinkid, type RunningLinkid } from '../support/linkid.js';
 import { latestSignInMail } from '../support/outbox.js';
 import { RelyingParty } from '../support/relying-party.js';
 
+// The page's own globals, for the functions Playwright runs in it (tsconfig has no DOM types).
+declare const getComputedStyle: (element: unknown) => { backgroundColor: string; color: string };
+type HTMLImageElement = { naturalWidth: number };
+
 const LOGO = 'https://cdn.aurora.example/logo.svg';
 const LOGO_SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" width="160" height="40"><rect width="160" height="40" rx="8" fill="#0969da"/>' +

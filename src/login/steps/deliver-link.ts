@@ -63,6 +63,7 @@ export function createDeliverLink(deps: SignInDeps) {
       expiresAt,
       ttlSeconds,
       branding: app.branding,
+      notAllowedHere: account !== undefined && app.policy.signup?.policy === 'allowlist',
       ip: request.ip,
       userAgent: request.userAgent,
     };
