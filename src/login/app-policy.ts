@@ -59,8 +59,6 @@ export function appSettingsSchema(maxLinkTtlSeconds: number) {
     });
 }
 
-export type AppSettings = z.output<ReturnType<typeof appSettingsSchema>>;
-
 /** Domains as typed on the CLI (comma-separated, IDN allowed), canonical as SIGNUP_ALLOWED_DOMAINS; undefined if one is not a domain. */
 export function canonicalDomains(typed: string): string[] | undefined {
   const domains = typed
