@@ -34,8 +34,12 @@ export interface SecurityHeaderOptions {
 
 async function formTargets(ctx: Context, findClient: SecurityHeaderOptions['findClient']): Promise<string[]> {
   if (!ctx.response.is('html')) return [];
-  const oidcClient = (ctx as { oidc?: { client?: RedirectingClient } }).oidc?.client;
-  const clientId = ctx.state.formClientId as string | undefined;
+  const oidc = (ctx as { oidc?: { client?: RedirectingClient; session?: { state?: { clientId?: unknown } } } }).oidc;
+  const oidcClient = oidc?.client;
+  // A sign-in that changes the account resumes through oidc-provider's self-submitting logout
+  // form (/auth/:uid), which names its client only in the session state; that form ends at the app.
+  const pending = oidc?.session?.state?.clientId;
+  const clientId = (ctx.state.formClientId as string | undefined) ?? (typeof pending === 'string' ? pending : undefined);
   const client = oidcClient ?? (clientId ? await findClient(clientId) : undefined);
   const uris = [...(client?.redirectUris ?? []), ...(client?.postLogoutRedirectUris ?? [])];
   return [...new Set(uris.map(sourceFor).filter((source): source is string => Boolean(source)))];

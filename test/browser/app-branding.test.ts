@@ -3,6 +3,8 @@
 // the buttons in light and dark schemes, support address and links, on every page of its sign-in
 // and in its email. Screenshots of each go to a temp folder named in the output, for a human.
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -157,5 +159,52 @@ describe.skipIf(chromiumMissing)('per-app pages and emails in Chromium', () => {
     await dark.context.close();
 
     expect(fs.readdirSync(shots).sort()).toHaveLength(11);
+  });
+
+  it('an account signed in through an open app meets the email form of an allowlisted one, and switching accounts there lands on it', async () => {
+    const app = http.createServer((_req, res) => {
+      res.setHeader('content-type', 'text/html');
+      res.end('<!doctype html><title>App</title><h1>Back at the app</h1>');
+    });
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    const appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+    try {
+      const forum = await RelyingParty.discover(
+        linkid.issuer,
+        await linkid.createClient({ name: 'Forum', redirectUris: [`${appUrl}/forum`], consent: 'skip' }),
+      );
+      const intranet = await RelyingParty.discover(
+        linkid.issuer,
+        await linkid.createClient({
+          name: 'Intranet',
+          redirectUris: [`${appUrl}/intranet`],
+          consent: 'skip',
+          signup: 'allowlist',
+          signupDomains: 'corp.example',
+        }),
+      );
+      const person = await personIn('light');
+      const { page } = person;
+      const signInWith = async (rp: RelyingParty, email: string, name: string) => {
+        await page.getByLabel('Email address').fill(email);
+        await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+        await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+        await page.goto((await latestSignInMail(linkid, email)).link);
+        await page.getByRole('button', { name: `Sign in to ${name}` }).click();
+        await page.getByRole('heading', { name: 'Back at the app' }).waitFor();
+        expect(page.url().startsWith(rp.redirectUri)).toBe(true);
+        expect(new URL(page.url()).searchParams.get('code')).toBeTruthy();
+      };
+      await page.goto((await forum.authorizationUrl()).url);
+      await signInWith(forum, 'member@mail.example', 'Forum');
+      await page.goto((await intranet.authorizationUrl()).url);
+      await page.getByRole('heading', { name: 'Sign in to Intranet' }).waitFor();
+      await shot(page, 'intranet-1-signed-in-elsewhere');
+      await signInWith(intranet, 'staff@corp.example', 'Intranet');
+      expect(person.violations).toEqual([]);
+      await person.context.close();
+    } finally {
+      app.close();
+    }
   });
 });
