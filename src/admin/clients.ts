@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
-import { buttonTextFor } from '../login/accent-colour.js';
+import { buttonTextFor, HEX_COLOUR } from '../login/accent-colour.js';
 import { APP_SCOPES, APP_SIGNUP_POLICIES, appSettingsSchema, canonicalDomains } from '../login/app-policy.js';
 import type { Audit } from '../observability/audit.js';
 import { deriveClientSecret, newSecretSalt, toOidcClientMetadata } from '../oidc/client-metadata.js';
@@ -224,7 +224,9 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       token_endpoint_auth_method: String(metadata.token_endpoint_auth_method),
       first_party: client.firstParty,
       consent: client.firstParty ? 'skip' : 'required',
-      ...(typeof client.settings.accent_color === 'string' ? { accent_text: buttonTextFor(client.settings.accent_color) } : {}),
+      ...(typeof client.settings.accent_color === 'string' && HEX_COLOUR.test(client.settings.accent_color)
+        ? { accent_text: buttonTextFor(client.settings.accent_color) }
+        : {}),
       settings: { ...client.settings },
       created_at: new Date(client.createdAt).toISOString(),
       updated_at: new Date(client.updatedAt).toISOString(),
