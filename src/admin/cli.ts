@@ -25,8 +25,11 @@ import { createSuppressionAdmin, type SuppressionAdmin } from './suppressions.js
 import { createUserAdmin, type UserAdmin } from './users.js';
 
 const USAGE = `usage:
-  linkid-admin client create --name NAME --redirect-uri URI [--redirect-uri URI2] [--post-logout-redirect-uri URI] [--public] [--first-party]
-  linkid-admin client update CLIENT_ID [--name NAME] [--redirect-uri URI ...] [--post-logout-redirect-uri URI ...] [--first-party | --no-first-party]
+  linkid-admin client create --name NAME --redirect-uri URI [--redirect-uri URI2] [--post-logout-redirect-uri URI] [--public] [--first-party] [APP OPTIONS]
+  linkid-admin client update CLIENT_ID [--name NAME] [--redirect-uri URI ...] [--post-logout-redirect-uri URI ...] [--first-party | --no-first-party] [APP OPTIONS]
+    APP OPTIONS: [--signup open|allowlist|closed|inherit] [--signup-domains D1,D2] [--link-ttl SECONDS]
+      [--consent required|skip] [--scope S ...] [--logo-uri URL] [--accent-color #rrggbb] [--support-email EMAIL]
+      [--policy-uri URL] [--tos-uri URL]   (on update, an empty value removes a branding option)
   linkid-admin client list
   linkid-admin client delete CLIENT_ID
   linkid-admin client rotate-secret CLIENT_ID
@@ -59,6 +62,16 @@ const OPTIONS = {
   'email-contains': { type: 'string' },
   limit: { type: 'string' },
   after: { type: 'string' },
+  signup: { type: 'string' },
+  'signup-domains': { type: 'string' },
+  'link-ttl': { type: 'string' },
+  consent: { type: 'string' },
+  scope: { type: 'string', multiple: true },
+  'logo-uri': { type: 'string' },
+  'accent-color': { type: 'string' },
+  'support-email': { type: 'string' },
+  'policy-uri': { type: 'string' },
+  'tos-uri': { type: 'string' },
   'request-id': { type: 'string' },
   interaction: { type: 'string' },
   email: { type: 'string' },
@@ -121,6 +134,20 @@ async function run(admins: Admins, argv: string[]): Promise<Output> {
   }
 }
 
+/** The per-app policy and branding options, as `client create` and `client update` both take them. */
+const appOptionsOf = (values: Values) => ({
+  signup: values.signup as never,
+  signupDomains: values['signup-domains'],
+  linkTtlSeconds: values['link-ttl'],
+  consent: values.consent as never,
+  scopes: values.scope,
+  logoUri: values['logo-uri'],
+  accentColor: values['accent-color'],
+  supportEmail: values['support-email'],
+  policyUri: values['policy-uri'],
+  tosUri: values['tos-uri'],
+});
+
 async function runClient(admin: ClientAdmin, command: string | undefined, id: string | undefined, values: Values): Promise<unknown> {
   const needsId = () => {
     if (!id) throw new UsageError(`client ${command} needs a CLIENT_ID`);
@@ -134,7 +161,8 @@ async function runClient(admin: ClientAdmin, command: string | undefined, id: st
         redirectUris: values['redirect-uri'] ?? [],
         postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
         isPublic: values.public ?? false,
-        firstParty: values['first-party'] ?? false,
+        firstParty: values['first-party'],
+        ...appOptionsOf(values),
       });
     case 'update': {
       if (values['first-party'] && values['no-first-party']) throw new UsageError('--first-party and --no-first-party contradict each other');
@@ -144,6 +172,7 @@ async function runClient(admin: ClientAdmin, command: string | undefined, id: st
         redirectUris: values['redirect-uri'],
         postLogoutRedirectUris: values['post-logout-redirect-uri'],
         firstParty: values['first-party'] ? true : values['no-first-party'] ? false : undefined,
+        ...appOptionsOf(values),
       });
     }
     case 'list':
@@ -245,6 +274,7 @@ function clientAdmin(config: Config, store: Store, secrets: Secrets, audit: Audi
     clock: systemClock,
     serverSecret: secrets.serverSecret,
     validateMetadata: (metadata) => provider.Client.validate(metadata as never),
+    maxLinkTtlSeconds: config.loginTokenTtlSeconds,
     audit,
   });
 }

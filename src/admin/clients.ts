@@ -4,6 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
+import { buttonTextFor, HEX_COLOUR } from '../login/accent-colour.js';
+import { APP_SCOPES, APP_SIGNUP_POLICIES, appSettingsSchema, canonicalDomains } from '../login/app-policy.js';
 import type { Audit } from '../observability/audit.js';
 import { deriveClientSecret, newSecretSalt, toOidcClientMetadata } from '../oidc/client-metadata.js';
 import type { ClientChanges, ClientRecord, Store } from '../store/port.js';
@@ -37,6 +39,85 @@ function addUriIssues(ctx: z.RefinementCtx, flag: string, uris: readonly string[
   }
 }
 
+/**
+ * The per-app policy and branding options of `client create` and `client update` (each absent:
+ * unchanged; on update an empty string removes a branding value). They land in three places:
+ * consent in `firstParty`, linkid's own settings in `settings` (schema: src/login/app-policy.ts),
+ * standard metadata (`logo_uri`, `policy_uri`, `tos_uri`, `scope`) in `metadata`.
+ */
+const appOptions = {
+  signup: z.enum([...APP_SIGNUP_POLICIES, 'inherit'], { error: '--signup must be one of open, allowlist, closed, inherit' }).optional(),
+  signupDomains: z.string().optional(),
+  linkTtlSeconds: z
+    .union(
+      [
+        z.number(),
+        z
+          .string()
+          .regex(/^\d{1,9}$/)
+          .transform(Number),
+      ],
+      { error: '--link-ttl must be a whole number of seconds' },
+    )
+    .optional(),
+  consent: z.enum(['required', 'skip'], { error: '--consent must be required or skip' }).optional(),
+  scopes: z.array(z.string()).optional(),
+  logoUri: z.string().optional(),
+  accentColor: z.string().optional(),
+  supportEmail: z.string().optional(),
+  policyUri: z.string().optional(),
+  tosUri: z.string().optional(),
+};
+
+type AppOptions = { [K in keyof typeof appOptions]?: z.output<(typeof appOptions)[K]> };
+
+const HTTPS_URI_FLAGS = { logoUri: ['logo_uri', '--logo-uri'], policyUri: ['policy_uri', '--policy-uri'], tosUri: ['tos_uri', '--tos-uri'] } as const;
+
+/** The changes to metadata and settings the app options ask for (null removes a key), or the problems with them. */
+function appChanges(options: AppOptions): { metadata: Record<string, unknown>; settings: Record<string, unknown>; problems: string[] } {
+  const metadata: Record<string, unknown> = {};
+  const settings: Record<string, unknown> = {};
+  const problems: string[] = [];
+  if (options.signup !== undefined) {
+    settings.signup = options.signup === 'inherit' ? null : options.signup;
+    if (options.signup !== 'allowlist') settings.signup_domains = null;
+  }
+  if (options.signupDomains !== undefined) {
+    const domains = canonicalDomains(options.signupDomains);
+    if (domains) settings.signup_domains = domains;
+    else problems.push('--signup-domains must be comma-separated domains such as example.com,example.org');
+  }
+  if (options.linkTtlSeconds !== undefined) settings.link_ttl_seconds = options.linkTtlSeconds;
+  if (options.accentColor !== undefined) settings.accent_color = options.accentColor === '' ? null : options.accentColor.toLowerCase();
+  if (options.supportEmail !== undefined) settings.support_email = options.supportEmail === '' ? null : options.supportEmail;
+  for (const [option, [key, flag]] of Object.entries(HTTPS_URI_FLAGS) as [
+    keyof typeof HTTPS_URI_FLAGS,
+    (typeof HTTPS_URI_FLAGS)[keyof typeof HTTPS_URI_FLAGS],
+  ][]) {
+    const value = options[option];
+    if (value === undefined) continue;
+    if (value !== '' && URL.parse(value)?.protocol !== 'https:') problems.push(`${flag} must be an https URL`);
+    metadata[key] = value === '' ? null : value;
+  }
+  if (options.scopes !== undefined) {
+    const unknown = options.scopes.filter((scope) => !(APP_SCOPES as readonly string[]).includes(scope));
+    if (unknown.length > 0) problems.push(`--scope ${unknown.join(', ')} is not one of ${APP_SCOPES.join(', ')}`);
+    else if (!options.scopes.includes('openid')) problems.push('--scope must include openid');
+    else metadata.scope = [...new Set(options.scopes)].join(' ');
+  }
+  return { metadata, settings, problems };
+}
+
+/** `--consent` and its older synonym `--first-party` must agree; undefined when neither is given. */
+function firstPartyOf(options: AppOptions & { firstParty?: boolean | undefined }): boolean | undefined {
+  if (options.consent === undefined) return options.firstParty;
+  const skip = options.consent === 'skip';
+  if (options.firstParty !== undefined && options.firstParty !== skip) {
+    throw new AdminError('invalid_argument', `--consent ${options.consent} contradicts --${options.firstParty ? '' : 'no-'}first-party`);
+  }
+  return skip;
+}
+
 const name = z.string().trim().min(1, { error: '--name is required' }).max(100, { error: '--name is too long' });
 const redirectUris = z.array(z.string()).min(1, { error: 'at least one --redirect-uri is required' });
 /** Keys to set in a client's metadata or settings; a null value removes the key. */
@@ -48,9 +129,10 @@ export const createClientInput = z
     redirectUris,
     postLogoutRedirectUris: z.array(z.string()).default([]),
     isPublic: z.boolean().default(false),
-    firstParty: z.boolean().default(false),
+    firstParty: z.boolean().optional(),
     metadata: jsonChanges,
     settings: jsonChanges,
+    ...appOptions,
   })
   .superRefine((input, ctx) => {
     addUriIssues(ctx, '--redirect-uri', input.redirectUris, input.isPublic);
@@ -65,6 +147,7 @@ export const updateClientInput = z.object({
   firstParty: z.boolean().optional(),
   metadata: jsonChanges,
   settings: jsonChanges,
+  ...appOptions,
 });
 
 export type CreateClientInput = z.input<typeof createClientInput>;
@@ -88,7 +171,11 @@ export interface ClientView {
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
   token_endpoint_auth_method: string;
+  /** True exactly when consent is skipped (`consent: "skip"`). */
   first_party: boolean;
+  consent: 'required' | 'skip';
+  /** The button text linkid derived to read on the app's accent colour, when it has one. */
+  accent_text?: string;
   /** linkid's own per-app settings (policy, branding). */
   settings: Record<string, unknown>;
   created_at: string;
@@ -101,11 +188,29 @@ export interface ClientAdminDeps {
   readonly serverSecret: Buffer;
   /** oidc-provider's validation of client metadata; throws with a description when invalid. */
   readonly validateMetadata: (metadata: Record<string, unknown>) => Promise<void>;
+  /** The global LOGIN_TOKEN_TTL_SECONDS: no app's links may live longer. */
+  readonly maxLinkTtlSeconds: number;
   /** Where client changes are audited (never with the secret); none for test factories. */
   readonly audit?: Audit;
 }
 
-export function createClientAdmin({ store, clock, serverSecret, validateMetadata, audit = () => undefined }: ClientAdminDeps) {
+export function createClientAdmin({ store, clock, serverSecret, validateMetadata, maxLinkTtlSeconds, audit = () => undefined }: ClientAdminDeps) {
+  const settingsSchema = appSettingsSchema(maxLinkTtlSeconds);
+  /** Applies the app options to what is stored, and checks the result as a whole (an allowlist needs domains, and so on). */
+  const withAppOptions = (
+    current: Pick<ClientRecord, 'metadata' | 'settings'>,
+    input: AppOptions & { metadata: Record<string, unknown>; settings: Record<string, unknown> },
+  ) => {
+    const changes = appChanges(input);
+    if (changes.problems.length > 0) throw new AdminError('invalid_argument', changes.problems.join('; '));
+    const metadataChanges = { ...input.metadata, ...changes.metadata };
+    const settingsChanges = { ...input.settings, ...changes.settings };
+    const settings = mergeJson(current.settings, settingsChanges);
+    const checked = settingsSchema.safeParse(settings);
+    if (!checked.success) throw invalid(checked.error);
+    return { metadataChanges, settingsChanges, metadata: mergeJson(current.metadata, metadataChanges), settings };
+  };
+
   const view = (client: ClientRecord, withSecret: boolean): ClientView => {
     const metadata = toOidcClientMetadata(client, serverSecret);
     return {
@@ -118,6 +223,10 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       post_logout_redirect_uris: [...client.postLogoutRedirectUris],
       token_endpoint_auth_method: String(metadata.token_endpoint_auth_method),
       first_party: client.firstParty,
+      consent: client.firstParty ? 'skip' : 'required',
+      ...(typeof client.settings.accent_color === 'string' && HEX_COLOUR.test(client.settings.accent_color)
+        ? { accent_text: buttonTextFor(client.settings.accent_color) }
+        : {}),
       settings: { ...client.settings },
       created_at: new Date(client.createdAt).toISOString(),
       updated_at: new Date(client.updatedAt).toISOString(),
@@ -145,6 +254,8 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       const parsed = createClientInput.safeParse(raw);
       if (!parsed.success) throw invalid(parsed.error);
       const input = parsed.data;
+      const firstParty = firstPartyOf(input) ?? false;
+      const { metadata, settings } = withAppOptions({ metadata: {}, settings: {} }, input);
       const now = clock.now();
       const client: ClientRecord = {
         clientId: newClientId(),
@@ -152,10 +263,10 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
         redirectUris: input.redirectUris,
         postLogoutRedirectUris: input.postLogoutRedirectUris,
         isPublic: input.isPublic,
-        firstParty: input.firstParty,
+        firstParty,
         secretSalt: input.isPublic ? null : newSecretSalt(),
-        metadata: mergeJson({}, input.metadata),
-        settings: mergeJson({}, input.settings),
+        metadata,
+        settings,
         createdAt: now,
         updatedAt: now,
       };
@@ -194,13 +305,15 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
         isPublic: current.isPublic,
       });
       if (!uriProblems.success) throw invalid(uriProblems.error);
+      const firstParty = firstPartyOf(input);
+      const app = withAppOptions(current, input);
       const changes: ClientChanges = {
         ...(input.name === undefined ? {} : { name: input.name }),
         ...(input.redirectUris === undefined ? {} : { redirectUris: input.redirectUris }),
         ...(input.postLogoutRedirectUris === undefined ? {} : { postLogoutRedirectUris: input.postLogoutRedirectUris }),
-        ...(input.firstParty === undefined ? {} : { firstParty: input.firstParty }),
-        ...(Object.keys(input.metadata).length === 0 ? {} : { metadata: mergeJson(current.metadata, input.metadata) }),
-        ...(Object.keys(input.settings).length === 0 ? {} : { settings: mergeJson(current.settings, input.settings) }),
+        ...(firstParty === undefined ? {} : { firstParty }),
+        ...(Object.keys(app.metadataChanges).length === 0 ? {} : { metadata: app.metadata }),
+        ...(Object.keys(app.settingsChanges).length === 0 ? {} : { settings: app.settings }),
       };
       if (Object.keys(changes).length === 0) throw new AdminError('invalid_argument', 'nothing to change: give at least one option');
       const now = clock.now();

@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/env.js';
 import { createCatalog } from '../i18n/catalog.js';
+import { createAppDirectory } from '../login/app-policy.js';
 import { createOffRequest } from '../login/off-request.js';
 import { createRateLimits } from '../login/rate-limits.js';
 import { createSignIn } from '../login/sign-in.js';
@@ -29,6 +30,7 @@ import { createSignInStates } from '../oidc/sign-in-state.js';
 import type { Secrets } from '../secrets/key-files.js';
 import type { Store } from '../store/port.js';
 import { createTemplates, type Templates } from '../templates.js';
+import { createPageBranding } from './app-branding.js';
 import { createBindingCookie } from './binding-cookie.js';
 import { errorPages } from './errors.js';
 import { hostCheck } from './host-check.js';
@@ -106,6 +108,7 @@ export function createApp(config: Config, deps: AppDeps): App {
   const provider = createProvider({ config, store, clock, secrets: deps.secrets, renderPage: pageRenderer(pages) });
   auditProviderEvents(provider, audit);
   const offRequest = createOffRequest(logger);
+  const apps = createAppDirectory(store.clients, logger);
   const sendQueue = createSendQueue({
     store,
     transport: deps.transport,
@@ -132,6 +135,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     ttlSeconds: config.loginTokenTtlSeconds,
     codeMaxAttempts: config.codeMaxAttempts,
     signup: config.signup,
+    apps,
     signInStates: createSignInStates(provider),
   });
   const recordDeliveryReport = createDeliveryReports({ store, clock, audit });
@@ -148,6 +152,7 @@ export function createApp(config: Config, deps: AppDeps): App {
   versionRoute(router, versions);
   if (config.metrics.port === undefined) metricsRoute(router, metrics, config.metrics.token, deps.scrapeMetrics);
   const bindingCookie = createBindingCookie({ https });
+  const brandPage = createPageBranding(apps);
   interactionRoutes(router, {
     provider,
     pages,
@@ -157,10 +162,10 @@ export function createApp(config: Config, deps: AppDeps): App {
     bindingCookie,
     loginTokenTtlSeconds: config.loginTokenTtlSeconds,
     resendCooldownSeconds: config.resendCooldownSeconds,
-    isFirstParty: async (clientId) => (await store.clients.find(clientId))?.firstParty ?? false,
+    brandPage,
   });
   consentRoutes(router, { provider, pages, users: store.users, audit });
-  magicLinkRoutes(router, { provider, pages, signIn, bindingCookie, issuerOrigin });
+  magicLinkRoutes(router, { provider, pages, signIn, bindingCookie, issuerOrigin, brandPage });
   webhookRoutes(router, { recordDeliveryReport, webhookAuth: config.postmark?.webhookAuth });
 
   provider.use(requestLog(logger));

@@ -54,6 +54,7 @@ export function renderPage(ctx: Context, deps: PageDeps, view: string, data: Rec
     requestId: state.requestId,
     productName: deps.productName,
     appVersion: deps.version,
+    brand: state.brand,
   });
 }
 

@@ -34,8 +34,12 @@ export interface SecurityHeaderOptions {
 
 async function formTargets(ctx: Context, findClient: SecurityHeaderOptions['findClient']): Promise<string[]> {
   if (!ctx.response.is('html')) return [];
-  const oidcClient = (ctx as { oidc?: { client?: RedirectingClient } }).oidc?.client;
-  const clientId = ctx.state.formClientId as string | undefined;
+  const oidc = (ctx as { oidc?: { client?: RedirectingClient; session?: { state?: { clientId?: unknown } } } }).oidc;
+  const oidcClient = oidc?.client;
+  // A sign-in that changes the account resumes through oidc-provider's self-submitting logout
+  // form (/auth/:uid), which names its client only in the session state; that form ends at the app.
+  const pending = oidc?.session?.state?.clientId;
+  const clientId = (ctx.state.formClientId as string | undefined) ?? (typeof pending === 'string' ? pending : undefined);
   const client = oidcClient ?? (clientId ? await findClient(clientId) : undefined);
   const uris = [...(client?.redirectUris ?? []), ...(client?.postLogoutRedirectUris ?? [])];
   return [...new Set(uris.map(sourceFor).filter((source): source is string => Boolean(source)))];
@@ -73,7 +77,10 @@ export function securityHeaders(options: SecurityHeaderOptions): Middleware {
     } finally {
       const targets = await formTargets(ctx, options.findClient).catch(() => []);
       const csp = ctx.response.get('Content-Security-Policy');
-      if (csp) ctx.set('Content-Security-Policy', `${csp}; form-action ${["'self'", ...targets].join(' ')}`);
+      // A page of an app with a logo elsewhere (app-branding.ts) may load that one origin's images.
+      const images = ctx.state.imageOrigin as string | undefined;
+      const withImages = images && ctx.response.is('html') ? csp.replace("img-src 'self' data:", `img-src 'self' data: ${images}`) : csp;
+      if (csp) ctx.set('Content-Security-Policy', `${withImages}; form-action ${["'self'", ...targets].join(' ')}`);
     }
   };
 }

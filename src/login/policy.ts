@@ -8,7 +8,7 @@ import { equalDigests } from './token-crypto.js';
  * The version of these rules, reported by /version and recorded with audit events: bump it by
  * hand in any change that makes a decision come out differently.
  */
-export const POLICY_VERSION = '2';
+export const POLICY_VERSION = '3';
 
 export type Decision = { readonly allow: true } | { readonly allow: false; readonly reason: Reason; readonly retryAfterSeconds?: number };
 
@@ -52,16 +52,27 @@ export interface SignupPolicy {
   readonly allowedDomains: readonly string[];
 }
 
+/** What one app asks of its sign-ins (src/login/app-policy.ts reads it from the client). */
+export interface AppPolicy {
+  /** Absent: the global SIGNUP policy. */
+  readonly signup?: SignupPolicy;
+  /** Absent: the global LOGIN_TOKEN_TTL_SECONDS. */
+  readonly linkTtlSeconds?: number;
+  readonly consent: 'required' | 'skip';
+}
+
+const inDomains = (email: string, domains: readonly string[]) => {
+  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+  return domains.some((allowed) => domain === allowed || domain.endsWith(`.${allowed}`));
+};
+
 /**
  * Whether an address may receive a sign-in link. Existing accounts always may; new ones as the
  * sign-up policy says. A refusal here is never shown as such: the page looks the same either way.
  */
 export function decideSignup(policy: SignupPolicy, email: string, hasAccount: boolean): Decision {
   if (hasAccount || policy.policy === 'open') return allow;
-  if (policy.policy === 'allowlist') {
-    const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
-    if (policy.allowedDomains.some((allowed) => domain === allowed || domain.endsWith(`.${allowed}`))) return allow;
-  }
+  if (policy.policy === 'allowlist' && inDomains(email, policy.allowedDomains)) return allow;
   return deny('signup_closed');
 }
 
@@ -72,3 +83,21 @@ export function decideSignup(policy: SignupPolicy, email: string, hasAccount: bo
 export function decideAccount(user: { readonly disabledAt: number | null } | undefined): Decision {
   return user !== undefined && user.disabledAt !== null ? deny('account_disabled') : allow;
 }
+
+/**
+ * Whether an address may sign in to one app. The app's own sign-up policy replaces the global
+ * one; an app's allowlist decides who may use that app at all, existing accounts included (an
+ * internal app stays internal even for an account made through a public one), as an app's
+ * domain restriction does at Google Workspace (internal OAuth apps), Okta (app assignment) and
+ * Cloudflare Access. The global allowlist and an app's `closed` only stop new accounts.
+ */
+export function decideSignIn(global: SignupPolicy, app: AppPolicy, email: string, hasAccount: boolean): Decision {
+  if (app.signup?.policy === 'allowlist') return inDomains(email, app.signup.allowedDomains) ? allow : deny('signup_closed');
+  return decideSignup(app.signup ?? global, email, hasAccount);
+}
+
+/** The lifetime of a link for this app: its own, never above the global cap (which may have been lowered since). */
+export const linkTtlSeconds = (globalCap: number, app: AppPolicy): number => Math.min(app.linkTtlSeconds ?? globalCap, globalCap);
+
+/** Whether the person is asked before the app gets what it requested. */
+export const consentNeeded = (app: AppPolicy): boolean => app.consent !== 'skip';

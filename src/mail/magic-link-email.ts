@@ -1,7 +1,8 @@
 // Renders the sign-in email: the link, the code for another browser, which app asked, from which
 // browser and IP, when it expires, and a "this wasn't me" link that cancels the sign-in. An address
 // that may not sign in gets the refused email instead: same queue, same cancel link, no link or
-// code (only the owner of the mailbox ever reads which of the two was sent).
+// code (only the owner of the mailbox ever reads which of the two was sent). The app that asked may
+// bring its own logo, accent colour, support address and privacy and terms links.
 // Its words come from views/locales/<locale>.json in the sign-in's language, dates written as
 // that language writes them.
 import type { Catalog } from '../i18n/catalog.js';
@@ -20,6 +21,20 @@ export interface RefusedEmailData {
   readonly userAgent: string;
   /** The language of the sign-in (of the page that asked for this email). */
   readonly locale: Locale;
+  /** The address has an account, but this app's allowlist does not take it (the refused email says so). */
+  readonly notAllowedHere?: boolean;
+  /** The asking app's own look; each part left out falls back to the product's. */
+  readonly branding?: AppEmailBranding;
+}
+
+export interface AppEmailBranding {
+  /** https only (checked when the app is registered and when it is read). */
+  readonly logoUri?: string;
+  readonly accentColor?: string;
+  readonly accentText?: string;
+  readonly supportEmail?: string;
+  readonly policyUri?: string;
+  readonly tosUri?: string;
 }
 
 export interface MagicLinkEmailData extends RefusedEmailData {
@@ -50,9 +65,22 @@ export function createMagicLinkEmail(templates: Templates, catalog: Catalog, bra
       expiresAt: catalog.formatDateTime(data.locale, data.expiresAt),
       browser: describeUserAgent(data.userAgent, plain),
       ip: data.ip,
-      support: branding.supportEmail ?? '',
+      support: data.branding?.supportEmail ?? branding.supportEmail ?? '',
     });
-    const view = { ...data, t, lang: data.locale, logoUrl: branding.logoUrl, supportEmail: branding.supportEmail, productName: branding.productName };
+    const view = {
+      ...data,
+      t,
+      lang: data.locale,
+      refusedIntroKey: data.notAllowedHere ? 'email.refusedIntroNotAllowed' : 'email.refusedIntro',
+      logoUrl: data.branding?.logoUri ?? branding.logoUrl,
+      logoAlt: data.branding?.logoUri ? data.appName : branding.productName,
+      supportEmail: data.branding?.supportEmail ?? branding.supportEmail,
+      productName: branding.productName,
+      accentColor: data.branding?.accentColor,
+      accentText: data.branding?.accentText,
+      policyUri: data.branding?.policyUri,
+      tosUri: data.branding?.tosUri,
+    };
     return {
       to: data.to,
       subject: t(subjectKey),

@@ -7,6 +7,7 @@ import type { Secrets } from '../secrets/key-files.js';
 import type { Store } from '../store/port.js';
 import { createFindAccount } from './account.js';
 import { createAdapterFactory } from './adapter.js';
+import { loginPromptWithAppAccess } from './app-access.js';
 import { claimsConfiguration } from './configuration/claims.js';
 import { featuresConfiguration } from './configuration/features.js';
 import { flowPath } from '../login/flow-paths.js';
@@ -44,7 +45,10 @@ export function createProvider({ config, store, clock, secrets, renderPage }: Pr
       long: { signed: true, httpOnly: true, sameSite: 'lax', secure: https },
       short: { signed: true, httpOnly: true, sameSite: 'lax', secure: https },
     },
-    interactions: { url: async (_ctx, interaction) => flowPath('interaction', interaction.uid) },
+    interactions: {
+      url: async (_ctx, interaction) => flowPath('interaction', interaction.uid),
+      policy: loginPromptWithAppAccess(store, config.signup),
+    },
   };
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;

@@ -166,6 +166,57 @@ describe('npx linkid-admin client', () => {
     await admin('client', 'delete', created.client_id);
   });
 
+  it('sets per-app policy and branding on create and update, and refuses bad values with one line on stderr', async () => {
+    // prettier-ignore
+    const created = await admin(
+      'client', 'create', '--name', 'Intranet', '--redirect-uri', 'https://intra.example.com/cb',
+      '--signup', 'allowlist', '--signup-domains', 'corp.example,Bücher.example', '--link-ttl', '120', '--consent', 'skip',
+      '--scope', 'openid', '--scope', 'email', '--logo-uri', 'https://intra.example.com/logo.png', '--accent-color', '#0969DA',
+      '--support-email', 'it@corp.example', '--policy-uri', 'https://intra.example.com/privacy', '--tos-uri', 'https://intra.example.com/terms',
+    );
+    expect(created.stderr).not.toMatch(/error/);
+    const client = JSON.parse(created.stdout);
+    expect(client).toMatchObject({
+      first_party: true,
+      consent: 'skip',
+      scope: 'openid email',
+      logo_uri: 'https://intra.example.com/logo.png',
+      policy_uri: 'https://intra.example.com/privacy',
+      tos_uri: 'https://intra.example.com/terms',
+      accent_text: '#ffffff',
+      settings: {
+        signup: 'allowlist',
+        signup_domains: ['corp.example', 'xn--bcher-kva.example'],
+        link_ttl_seconds: 120,
+        accent_color: '#0969da',
+        support_email: 'it@corp.example',
+      },
+    });
+    const updated = JSON.parse((await admin('client', 'update', client.client_id, '--signup', 'inherit', '--consent', 'required', '--logo-uri', '')).stdout);
+    expect(updated).toMatchObject({ first_party: false, consent: 'required' });
+    expect(updated.settings).toEqual({ link_ttl_seconds: 120, accent_color: '#0969da', support_email: 'it@corp.example' });
+    expect(updated.logo_uri).toBeUndefined();
+
+    for (const [args, message] of [
+      [['--signup', 'allowlist'], /--signup allowlist needs --signup-domains/],
+      [['--link-ttl', '601'], /--link-ttl must be at most 600 seconds/],
+      [['--consent', 'skip', '--no-first-party'], /--consent skip contradicts --no-first-party/],
+      [['--scope', 'profile'], /--scope profile is not one of openid, email, offline_access/],
+      [['--accent-color', '#ffff00'], /too little contrast/],
+      [['--logo-uri', 'http://intra.example.com/logo.png'], /--logo-uri must be an https URL/],
+    ] as [string[], RegExp][]) {
+      const result = await admin('client', 'update', client.client_id, ...args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stdout, args.join(' ')).toBe('');
+      const lines = result.stderr
+        .trim()
+        .split('\n')
+        .filter((line) => !line.startsWith('npm '));
+      expect(lines, args.join(' ')).toEqual([expect.stringMatching(message)]);
+    }
+    await admin('client', 'delete', client.client_id);
+  });
+
   it('refuses bad input with one line on stderr and a non-zero exit', async () => {
     const cases: [string[], RegExp][] = [
       [['client', 'create', '--redirect-uri', 'https://x.example/cb'], /--name is required/],

@@ -101,6 +101,25 @@ describe('no enumeration after the form', () => {
     for (const step of Object.keys(allowed)) expect({ step, seen: outside[step] }).toEqual({ step, seen: allowed[step] });
   });
 
+  it("under an app's allowlist, an existing account from outside walks the same states as an allowed one", async () => {
+    const intranet = { name: 'Intranet', consent: 'skip', signup: 'allowlist', signupDomains: 'corp.example' } as const;
+    const { linkid, rp } = await setup({ env: { SIGNUP: 'open' }, startWorker: false }, intranet);
+    await createUser(linkid, 'member@mail.example');
+    const allowed = await walk(linkid, rp, 'staff@corp.example');
+    const outside = await walk(linkid, rp, 'member@mail.example');
+    for (const step of Object.keys(allowed)) expect({ step, seen: outside[step] }).toEqual({ step, seen: allowed[step] });
+    expect(writtenTo(linkid, 'member@mail.example')[0]!.text).toContain('cannot sign in to Intranet');
+  });
+
+  it("under an app's closed sign-up, an address without an account walks the same states as a member", async () => {
+    const { linkid, rp } = await setup({ env: { SIGNUP: 'open' }, startWorker: false }, { name: 'Board', consent: 'skip', signup: 'closed' });
+    await createUser(linkid, 'member@example.com');
+    const member = await walk(linkid, rp, 'member@example.com');
+    const stranger = await walk(linkid, rp, 'stranger@example.com');
+    for (const step of Object.keys(member)) expect({ step, seen: stranger[step] }).toEqual({ step, seen: member[step] });
+    expect(writtenTo(linkid, 'stranger@example.com')[0]!.text).toContain('cannot sign in to Board');
+  });
+
   it('answers the form before anything that depends on the address runs', async () => {
     const order: string[] = [];
     const watch = (store: Store): Store => ({

@@ -127,6 +127,7 @@ export async function buildLinkid(options: StartOptions & { readonly port?: numb
     clock,
     serverSecret: secrets.serverSecret,
     validateMetadata: (metadata) => app.provider.Client.validate(metadata as never),
+    maxLinkTtlSeconds: config.loginTokenTtlSeconds,
   });
   return {
     issuer: config.issuer,

@@ -6,11 +6,14 @@ import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { FLOW_ROUTES, flowPath } from '../../login/flow-paths.js';
+import type { App } from '../../login/app-policy.js';
 import { normalizeEmail } from '../../login/email-address.js';
+import { consentNeeded, linkTtlSeconds } from '../../login/policy.js';
 import { REASONS, type Reason } from '../../login/reasons.js';
 import type { SignIn } from '../../login/sign-in.js';
 import type { Translate } from '../../i18n/catalog.js';
 import type { MailStatus } from '../../store/port.js';
+import type { BrandPage } from '../app-branding.js';
 import type { BindingCookie } from '../binding-cookie.js';
 import { renderReason } from '../errors.js';
 import { readBody, textField } from '../form-input.js';
@@ -22,9 +25,11 @@ import { grantConsent, renderConsent, type ConsentDeps } from './consent.js';
 export interface InteractionRouteDeps extends ConsentDeps {
   readonly signIn: SignIn;
   readonly bindingCookie: BindingCookie;
+  /** The global cap; an app's own link lifetime may be shorter. */
   readonly loginTokenTtlSeconds: number;
   readonly resendCooldownSeconds: number;
-  readonly isFirstParty: (clientId: string) => Promise<boolean>;
+  /** Finds the app a page belongs to and dresses the page in its brand. */
+  readonly brandPage: BrandPage;
 }
 
 /** What the check-your-email page says for each delivery state (`delivery.<status>.*` in views/locales/). */
@@ -48,12 +53,13 @@ export function interactionRoutes(router: Router<LinkidState>, deps: Interaction
     });
   };
 
-  const renderCheckEmail = async (ctx: Context, details: InteractionDetails, email: string, error?: Reason, appName?: string) => {
+  const renderCheckEmail = async (ctx: Context, details: InteractionDetails, app: App | undefined, email: string, error?: Reason, appName?: string) => {
     const t = pageTranslator(ctx, pages);
+    const ttlSeconds = app ? linkTtlSeconds(deps.loginTokenTtlSeconds, app.policy) : deps.loginTokenTtlSeconds;
     renderPage(ctx, pages, 'check-email', {
       email,
       appName: appName ?? (await clientNameOf(provider, details.params.client_id)),
-      minutes: Math.round(deps.loginTokenTtlSeconds / 60),
+      minutes: Math.round(ttlSeconds / 60),
       codeAction: flowPath('code', details.uid),
       resendAction: flowPath('requestLink', details.uid),
       restartUrl: flowPath('interaction', details.uid),
@@ -75,13 +81,14 @@ export function interactionRoutes(router: Router<LinkidState>, deps: Interaction
 
   router.get(FLOW_ROUTES.interaction, async (ctx) => {
     const details = await loadInteraction(provider, ctx);
+    const app = await deps.brandPage(ctx, details.params.client_id);
     if (details.prompt.name === 'login') {
       const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
       await renderEmailForm(ctx, details, hint);
       return;
     }
     if (details.prompt.name === 'consent') {
-      if (await deps.isFirstParty(String(details.params.client_id))) {
+      if (app && !consentNeeded(app.policy)) {
         await grantConsent(provider, ctx, details, deps.audit);
         return;
       }
@@ -96,6 +103,7 @@ export function interactionRoutes(router: Router<LinkidState>, deps: Interaction
   router.post(FLOW_ROUTES.requestLink, async (ctx) => {
     const details = await loadLoginInteraction(ctx);
     if (!details) return;
+    const app = await deps.brandPage(ctx, details.params.client_id);
     const typed = readBody(ctx, emailForm).email;
     const email = normalizeEmail(typed);
     if (!email) {
@@ -119,18 +127,19 @@ export function interactionRoutes(router: Router<LinkidState>, deps: Interaction
       renderReason(ctx, pages, decision.reason, { retryAfterSeconds: decision.retryAfterSeconds });
       return;
     }
-    await renderCheckEmail(ctx, details, email, undefined, clientName);
+    await renderCheckEmail(ctx, details, app, email, undefined, clientName);
   });
 
   // The code from the email, typed in the window where the sign-in started.
   router.post(FLOW_ROUTES.code, async (ctx) => {
     const details = await loadLoginInteraction(ctx);
     if (!details) return;
+    const app = await deps.brandPage(ctx, details.params.client_id);
     const form = readBody(ctx, codeForm);
     const result = await signIn.verifyCode({ code: form.code, interactionUid: details.uid, bindingNonce: deps.bindingCookie.read(ctx), ip: ctx.ip });
     if (!result.allow) {
       if (result.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(result.retryAfterSeconds));
-      await renderCheckEmail(ctx, details, normalizeEmail(form.email) ?? '', result.reason);
+      await renderCheckEmail(ctx, details, app, normalizeEmail(form.email) ?? '', result.reason);
       return;
     }
     await finishSignIn(ctx, deps, await signIn.completeSignIn(result.token, 'code'));

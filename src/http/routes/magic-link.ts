@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { FLOW_ROUTES, flowPath } from '../../login/flow-paths.js';
 import type { Reason } from '../../login/reasons.js';
 import type { SignIn } from '../../login/sign-in.js';
+import type { BrandPage } from '../app-branding.js';
 import type { BindingCookie } from '../binding-cookie.js';
 import { renderReason } from '../errors.js';
 import { readBody, readQuery, textField } from '../form-input.js';
@@ -25,6 +26,8 @@ export interface MagicLinkRouteDeps {
   readonly signIn: SignIn;
   readonly bindingCookie: BindingCookie;
   readonly issuerOrigin: string;
+  /** Dresses a page in the brand of the app whose sign-in it belongs to. */
+  readonly brandPage: BrandPage;
 }
 
 const RENEWABLE: ReadonlySet<Reason> = new Set(['token_used', 'token_expired']);
@@ -53,6 +56,7 @@ export function magicLinkRoutes(router: Router<LinkidState>, deps: MagicLinkRout
   router.get(FLOW_ROUTES.openLink, async (ctx) => {
     const { token } = readQuery(ctx, tokenQuery);
     const result = await signIn.openLink(token, ctx.ip, deps.bindingCookie.read(ctx));
+    await deps.brandPage(ctx, result.allow ? result.token.clientId : result.clientId);
     if (!result.allow) {
       refuseLink(ctx, result.reason, token, result.retryAfterSeconds);
       return;
@@ -76,6 +80,7 @@ export function magicLinkRoutes(router: Router<LinkidState>, deps: MagicLinkRout
       return pageLocale(ctx, pages);
     };
     const decision = await signIn.renewLink({ rawToken: token, ip: ctx.ip, requestId: ctx.state.requestId, clientName, locale });
+    await deps.brandPage(ctx, decision.clientId);
     if (!decision.allow) {
       renderReason(ctx, pages, decision.reason, { retryAfterSeconds: decision.retryAfterSeconds });
       return;
@@ -86,6 +91,7 @@ export function magicLinkRoutes(router: Router<LinkidState>, deps: MagicLinkRout
   router.get(FLOW_ROUTES.cancel, async (ctx) => {
     const { token } = readQuery(ctx, tokenQuery);
     const result = await signIn.openCancel(token, ctx.ip);
+    await deps.brandPage(ctx, result.allow ? result.token.clientId : result.clientId);
     if (!result.allow) {
       renderReason(ctx, pages, result.reason, { retryAfterSeconds: result.retryAfterSeconds });
       return;
@@ -100,6 +106,7 @@ export function magicLinkRoutes(router: Router<LinkidState>, deps: MagicLinkRout
 
   router.post(FLOW_ROUTES.cancel, async (ctx) => {
     const result = await signIn.cancelSignIn(readBody(ctx, tokenForm).token, ctx.ip);
+    await deps.brandPage(ctx, result.allow ? result.token.clientId : result.clientId);
     // Pressing it twice (or in two tabs) ends in the same place.
     if (!result.allow && result.reason !== 'sign_in_cancelled') {
       renderReason(ctx, pages, result.reason, { retryAfterSeconds: result.retryAfterSeconds });
@@ -117,14 +124,17 @@ export function magicLinkRoutes(router: Router<LinkidState>, deps: MagicLinkRout
       sameOrigin: isSameOrigin(ctx, deps.issuerOrigin),
       ip: ctx.ip,
     };
-    if (!(await findInteraction(provider, ctx))) {
+    const details = await findInteraction(provider, ctx);
+    if (!details) {
       // No interaction in this browser (another browser, a scanner): say why the link failed if
       // the link itself says so, in the language of the sign-in the path names.
       await speakSignInLanguage(ctx, input.interactionUid);
       const explained = await signIn.explainConfirm(input);
+      await deps.brandPage(ctx, explained.allow ? explained.token.clientId : explained.clientId);
       renderReason(ctx, pages, explained.allow ? 'interaction_expired' : explained.reason);
       return;
     }
+    await deps.brandPage(ctx, details.params.client_id);
     const result = await signIn.confirmLink(input);
     if (!result.allow) {
       refuseLink(ctx, result.reason, input.rawToken, result.retryAfterSeconds);

@@ -1,5 +1,6 @@
 // What happens once a link or code has been accepted. Rules:
-// - the sign-up policy is checked again (it may have changed since the mail was sent);
+// - the sign-up policy, the app's own included, is checked again (it may have changed since the
+//   mail was sent);
 // - an account an administrator disabled is refused here, after the link or code was accepted
 //   and never before, so up to this point it walks the same states as any other address;
 // - the account is found, or created race-free with a random, stable subject id that is never
@@ -9,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { EMAIL_LINK_ACR, EMAIL_LINK_AMR } from '../../oidc/sign-in-method.js';
 import type { LoginTokenRecord } from '../../store/port.js';
-import { decideAccount, decideSignup } from '../policy.js';
+import { decideAccount, decideSignIn } from '../policy.js';
 import type { Refusal, SignInDeps } from './step-kit.js';
 
 export const newSubjectId = (): string => randomBytes(16).toString('base64url');
@@ -23,12 +24,13 @@ export interface Login {
   readonly remember: boolean;
 }
 
-export function createCompleteSignIn(deps: Pick<SignInDeps, 'store' | 'clock' | 'audit' | 'signup'>) {
+export function createCompleteSignIn(deps: Pick<SignInDeps, 'store' | 'clock' | 'audit' | 'signup' | 'apps'>) {
   const { users } = deps.store;
   return async function completeSignIn(token: LoginTokenRecord, via: 'link' | 'code'): Promise<{ readonly allow: true; readonly login: Login } | Refusal> {
     const now = deps.clock.now();
     const existing = await users.findByEmail(token.email);
-    const signup = decideSignup(deps.signup, token.email, existing !== undefined);
+    const app = await deps.apps.find(token.clientId);
+    const signup = decideSignIn(deps.signup, app.policy, token.email, existing !== undefined);
     if (!signup.allow) {
       deps.audit('login.refused', {
         reason: signup.reason,
@@ -37,7 +39,7 @@ export function createCompleteSignIn(deps: Pick<SignInDeps, 'store' | 'clock' | 
         interactionUid: token.interactionUid,
         email: token.email,
       });
-      return signup;
+      return { ...signup, clientId: token.clientId };
     }
     const account = decideAccount(existing);
     if (!account.allow) {
@@ -49,7 +51,7 @@ export function createCompleteSignIn(deps: Pick<SignInDeps, 'store' | 'clock' | 
         interactionUid: token.interactionUid,
         email: token.email,
       });
-      return account;
+      return { ...account, clientId: token.clientId };
     }
     const { user, created } = existing ? { user: existing, created: false } : await users.findOrCreate(token.email, newSubjectId(), now);
     if (created) deps.audit('account.created', { accountId: user.id, clientId: token.clientId, interactionUid: token.interactionUid, email: token.email });

@@ -1,5 +1,6 @@
 // Off the request path: the part of a sign-in that depends on the address. Rules:
-// - the account and the sign-up policy decide what the email says, nothing else: an address that
+// - the account and the sign-up policy (the app's own, if it has one) decide what the email says,
+//   nothing else: an address that
 //   may not sign in still gets a pending sign-in (a decoy whose code was never sent and whose
 //   digest is random, so no guess can match) and an email through the same queue, saying it
 //   cannot sign in there, so codes, delivery status and timing look alike for every address;
@@ -8,11 +9,12 @@
 //   sign-in is checked again, and a sign-in cancelled meanwhile gets no token and no mail;
 // - both kinds of email are composed every time, so the work on the event loop after the
 //   response is the same for every address;
-// - every URL in the email is built from ISSUER.
+// - every URL in the email is built from ISSUER;
+// - the link lives as long as the app asks, never longer than the global cap.
 import { randomBytes } from 'node:crypto';
 import type { Locale } from '../../i18n/negotiate.js';
 import { flowUrl } from '../flow-paths.js';
-import { decideSignup } from '../policy.js';
+import { decideSignIn, linkTtlSeconds } from '../policy.js';
 import { codeHmac, newCode, newLinkToken, sha256 } from '../token-crypto.js';
 import type { SignInDeps } from './step-kit.js';
 
@@ -34,12 +36,14 @@ export interface Delivery {
 export function createDeliverLink(deps: SignInDeps) {
   return async function deliverLink(request: Delivery): Promise<void> {
     const account = await deps.store.users.findByEmail(request.email);
-    const signup = decideSignup(deps.signup, request.email, account !== undefined);
+    const app = await deps.apps.find(request.clientId);
+    const signup = decideSignIn(deps.signup, app.policy, request.email, account !== undefined);
+    const ttlSeconds = linkTtlSeconds(deps.ttlSeconds, app.policy);
     const token = newLinkToken();
     const code = newCode();
     const hash = sha256(token);
     const now = deps.clock.now();
-    const expiresAt = now + deps.ttlSeconds * 1000;
+    const expiresAt = now + ttlSeconds * 1000;
     const digest = codeHmac(deps.serverSecret, hash, code);
     await deps.store.loginTokens.insert({
       hash,
@@ -60,7 +64,9 @@ export function createDeliverLink(deps: SignInDeps) {
       cancelLink: flowUrl(deps.issuer, 'cancel', token),
       appName: request.clientName,
       expiresAt,
-      ttlSeconds: deps.ttlSeconds,
+      ttlSeconds,
+      branding: app.branding,
+      notAllowedHere: account !== undefined && app.policy.signup?.policy === 'allowlist',
       ip: request.ip,
       userAgent: request.userAgent,
       locale: request.locale,

@@ -5,10 +5,9 @@
 // - no resend cooldown (the old link is proof enough of a real sign-in), but the per-address and
 //   per-IP send limits apply, spent all or none.
 import type { Locale } from '../../i18n/negotiate.js';
-import type { Decision } from '../policy.js';
 import type { DeliverLink } from './deliver-link.js';
 import { sendLimits } from './request-link.js';
-import type { SignInDeps, StepKit } from './step-kit.js';
+import type { Refusal, SignInDeps, StepKit } from './step-kit.js';
 
 export interface RenewInput {
   readonly rawToken: string;
@@ -20,7 +19,7 @@ export interface RenewInput {
 }
 
 export function createRenewLink(deps: SignInDeps, kit: StepKit, deliverLink: DeliverLink) {
-  return async function renewLink(input: RenewInput): Promise<Decision> {
+  return async function renewLink(input: RenewInput): Promise<{ readonly allow: true; readonly clientId: string } | Refusal> {
     const token = await kit.findToken(input.rawToken);
     if (!token) return kit.refuse({ allow: false, reason: 'token_unknown' }, { step: 'renew' });
     const fields = { step: 'renew', ...kit.about(token) };
@@ -35,6 +34,6 @@ export function createRenewLink(deps: SignInDeps, kit: StepKit, deliverLink: Del
     deps.offRequest.run('renew sign-in link', () =>
       deliverLink({ ...token, clientName, locale, ip: input.ip, userAgent: token.userAgent, requestId: input.requestId }),
     );
-    return { allow: true };
+    return { allow: true, clientId: token.clientId };
   };
 }

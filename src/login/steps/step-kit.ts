@@ -6,6 +6,7 @@ import type { SendQueue } from '../../mail/send-queue.js';
 import type { Audit, AuditFields } from '../../observability/audit.js';
 import type { SignInStates } from '../../oidc/sign-in-state.js';
 import type { LoginTokenRecord, Store } from '../../store/port.js';
+import type { AppDirectory } from '../app-policy.js';
 import type { OffRequest } from '../off-request.js';
 import type { SignupPolicy } from '../policy.js';
 import type { RateLimits } from '../rate-limits.js';
@@ -22,9 +23,12 @@ export interface SignInDeps {
   readonly offRequest: OffRequest;
   readonly serverSecret: Buffer;
   readonly issuer: string;
+  /** The global cap on a link's lifetime (LOGIN_TOKEN_TTL_SECONDS); an app may ask for less. */
   readonly ttlSeconds: number;
   readonly codeMaxAttempts: number;
   readonly signup: SignupPolicy;
+  /** Each app's own policy and branding, by client id. */
+  readonly apps: AppDirectory;
   /** Where a sign-in stands (pending, cancelled, gone), and ending one for good. */
   readonly signInStates: SignInStates;
 }
@@ -33,6 +37,8 @@ export interface Refusal {
   readonly allow: false;
   readonly reason: Reason;
   readonly retryAfterSeconds?: number;
+  /** The app whose sign-in was refused, when the refusal knows it (its reason page wears that app's brand). */
+  readonly clientId?: string;
 }
 
 /** A step that ends with a login token (a link opened, confirmed, a code accepted), or a refusal. */
@@ -64,7 +70,7 @@ export interface StepKit {
 export function createStepKit(deps: SignInDeps): StepKit {
   const refuse = (refusal: Refusal, fields: Record<string, unknown>): Refusal => {
     deps.audit('login.refused', { reason: refusal.reason, ...fields });
-    return refusal;
+    return typeof fields.clientId === 'string' ? { ...refusal, clientId: fields.clientId } : refusal;
   };
   return {
     findToken: async (rawToken) => (LINK_TOKEN_PATTERN.test(rawToken) ? deps.store.loginTokens.findByHash(sha256(rawToken)) : undefined),

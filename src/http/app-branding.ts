@@ -1,0 +1,32 @@
+// Pages of one app's sign-in wear that app's brand: its name, logo, accent colour, support
+// address and privacy and terms links. A route that knows which app a page belongs to calls
+// brandPage once; the layout (views/layout.eta) draws what it finds on ctx.state.brand, so
+// reason pages rendered by the error handler wear it too. A logo on another origin is allowed by
+// the CSP of that page only (security-headers.ts reads ctx.state.imageOrigin).
+import type { Context } from 'koa';
+import type { App, AppDirectory } from '../login/app-policy.js';
+
+/** What views/layout.eta draws for an app; every part optional but the name. The layout words the support line and the links itself, in the page's language. */
+export interface PageBrand {
+  readonly name: string;
+  readonly logoUri?: string;
+  readonly accentColor?: string;
+  readonly accentText?: string;
+  readonly policyUri?: string;
+  readonly tosUri?: string;
+  readonly supportEmail?: string;
+}
+
+export type BrandPage = (ctx: Context, clientId: unknown) => Promise<App | undefined>;
+
+export function createPageBranding(apps: AppDirectory): BrandPage {
+  return async (ctx, clientId) => {
+    if (typeof clientId !== 'string' || clientId === '') return undefined;
+    const app = await apps.find(clientId);
+    const { branding } = app;
+    const brand: PageBrand = { ...branding };
+    ctx.state.brand = brand;
+    if (branding.logoUri) ctx.state.imageOrigin = new URL(branding.logoUri).origin;
+    return app;
+  };
+}
