@@ -3,15 +3,14 @@
 // small batches, so no delete holds the write lock for long.
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { ensurePrivateDir, ensurePrivateFile, restrictIfPresent } from '../../private-files.js';
-import { flexibleRateLimiter } from '../flexible-rate-limiter.js';
 import type { Store } from '../port.js';
 import { createSqliteAuditEvents } from './audit-events.js';
 import { createSqliteClients } from './clients.js';
 import { createSqliteLoginTokens } from './login-tokens.js';
 import { createSqliteMailQueue, createSqliteSuppressions } from './mail-queue.js';
 import { createSqliteOidcModels } from './oidc-models.js';
+import { createSqliteRateLimiters } from './rate-limiter.js';
 import { migrate } from './schema.js';
 import { createSqliteUsers } from './users.js';
 
@@ -62,20 +61,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     clients: createSqliteClients(db),
     mailQueue: createSqliteMailQueue(db),
     suppressions: createSqliteSuppressions(db),
-    createRateLimiter(rule) {
-      return flexibleRateLimiter(
-        new RateLimiterSQLite({
-          storeClient: db,
-          storeType: 'better-sqlite3',
-          tableName: 'rate_limits',
-          tableCreated: true,
-          keyPrefix: rule.keyPrefix,
-          points: rule.points,
-          duration: rule.durationSeconds,
-          blockDuration: rule.blockDurationSeconds ?? 0,
-        }),
-      );
-    },
+    createRateLimiter: createSqliteRateLimiters(db),
     isUnavailable(error) {
       const code = (error as { code?: unknown } | undefined)?.code;
       return typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('SQLITE_IOERR'));
