@@ -35,6 +35,14 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   db.pragma('journal_mode = WAL');
   // Deleted rows are overwritten rather than left readable in free pages of the file.
   db.pragma('secure_delete = ON');
+  // With WAL, NORMAL syncs the WAL at checkpoints rather than at every commit: a commit is still
+  // atomic and the database is never corrupted, but a power cut or kernel crash (not a crash of
+  // linkid: written pages are in the OS) can forget the last commits before it. What those can
+  // be: tokens, sessions and sign-ins issued just before (done again), limit points (not
+  // counted), a consumed code, link or refresh token usable once more together with the loss of
+  // what it was exchanged for, a mail marked sent that is sent again. FULL would add an fsync to
+  // every write of every request (about 5x the cost of a write here) against an event that also
+  // takes the server down; NORMAL is the setting SQLite documents for WAL.
   db.pragma('synchronous = NORMAL');
   db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
   db.pragma('foreign_keys = ON');
