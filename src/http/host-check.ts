@@ -53,7 +53,9 @@ export function hostCheck(options: { issuer: string; pages: PageDeps; logger: Lo
       return;
     }
     const stated = statedScheme(ctx);
-    const hostMatches = canonicalHost(ctx.host, issuer.protocol) === issuer.host && !foreignTarget(ctx.originalUrl, issuer);
+    // ISSUER's own host as written is the usual case, and canonical already: no URL to parse.
+    const host = ctx.host;
+    const hostMatches = (host === issuer.host || canonicalHost(host, issuer.protocol) === issuer.host) && !foreignTarget(ctx.originalUrl, issuer);
     if (!hostMatches || (stated !== undefined && stated !== scheme)) {
       // The received host goes to the log (it tells an operator what the proxy sends), never to the response.
       options.logger.info(

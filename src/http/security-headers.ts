@@ -45,23 +45,61 @@ async function formTargets(ctx: Context, findClient: SecurityHeaderOptions['find
   return [...new Set(uris.map(sourceFor).filter((source): source is string => Boolean(source)))];
 }
 
+/**
+ * Paths that answer JSON (oidc-provider's default routes, which provider.ts keeps, and our probes
+ * and /version). No page is built there, so no nonce is made up front: they get a fixed policy
+ * that allows nothing. Should one render a page after all (a refused host, a 404), the nonce is
+ * made when the page asks for it and the page gets the usual policy.
+ */
+const JSON_PATHS = new Set([
+  '/.well-known/openid-configuration',
+  '/jwks',
+  '/token',
+  '/token/introspection',
+  '/token/revocation',
+  '/me',
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/version',
+]);
+const NOTHING_ALLOWED = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+const pagePolicy = (nonce: string) =>
+  [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src 'nonce-${nonce}'`,
+    "img-src 'self' data:",
+    // The check-your-email page polls its delivery status.
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+
+/** A nonce for a page, with the page policy that allows it. */
+function newNonce(ctx: Context): string {
+  const nonce = randomBytes(16).toString('base64');
+  ctx.set('Content-Security-Policy', pagePolicy(nonce));
+  return nonce;
+}
+
+/** On a JSON path the nonce is made the first time a page reads it, if one ever does. */
+function nonceOnDemand(ctx: Context): () => boolean {
+  let nonce: string | undefined;
+  Object.defineProperty(ctx.state, 'nonce', { enumerable: true, configurable: true, get: () => (nonce ??= newNonce(ctx)) });
+  return () => nonce !== undefined;
+}
+
 export function securityHeaders(options: SecurityHeaderOptions): Middleware {
   return async (ctx, next) => {
-    const nonce = randomBytes(16).toString('base64');
-    ctx.state.nonce = nonce;
-    ctx.set(
-      'Content-Security-Policy',
-      [
-        "default-src 'none'",
-        `script-src 'nonce-${nonce}'`,
-        `style-src 'nonce-${nonce}'`,
-        "img-src 'self' data:",
-        // The check-your-email page polls its delivery status.
-        "connect-src 'self'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-      ].join('; '),
-    );
+    let pageBuilt = () => true;
+    if (JSON_PATHS.has(ctx.path)) {
+      ctx.set('Content-Security-Policy', NOTHING_ALLOWED);
+      pageBuilt = nonceOnDemand(ctx);
+    } else {
+      ctx.state.nonce = newNonce(ctx);
+    }
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('X-Frame-Options', 'DENY');
@@ -75,12 +113,14 @@ export function securityHeaders(options: SecurityHeaderOptions): Middleware {
     try {
       await next();
     } finally {
-      const targets = await formTargets(ctx, options.findClient).catch(() => []);
-      const csp = ctx.response.get('Content-Security-Policy');
-      // A page of an app with a logo elsewhere (app-branding.ts) may load that one origin's images.
-      const images = ctx.state.imageOrigin as string | undefined;
-      const withImages = images && ctx.response.is('html') ? csp.replace("img-src 'self' data:", `img-src 'self' data: ${images}`) : csp;
-      if (csp) ctx.set('Content-Security-Policy', `${withImages}; form-action ${["'self'", ...targets].join(' ')}`);
+      if (pageBuilt()) {
+        const targets = await formTargets(ctx, options.findClient).catch(() => []);
+        const csp = ctx.response.get('Content-Security-Policy');
+        // A page of an app with a logo elsewhere (app-branding.ts) may load that one origin's images.
+        const images = ctx.state.imageOrigin as string | undefined;
+        const withImages = images && ctx.response.is('html') ? csp.replace("img-src 'self' data:", `img-src 'self' data: ${images}`) : csp;
+        if (csp) ctx.set('Content-Security-Policy', `${withImages}; form-action ${["'self'", ...targets].join(' ')}`);
+      }
     }
   };
 }

@@ -14,7 +14,7 @@
 //   else. The seal is bound to its model only: binding it to its row would guard against nothing
 //   that whoever can write the database cannot do more simply to the clear part of a payload.
 // - a user code, the one bearer value looked up by value, is stored as its digest.
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey } from 'node:crypto';
 import { createSealer, deriveKey } from '../secrets/sealing.js';
 import type { OidcPayload } from '../store/port.js';
 
@@ -69,7 +69,8 @@ function put(payload: Record<string, unknown>, path: MemberPath, value: unknown)
 }
 
 export function createArtefactsAtRest(serverSecret: Buffer): ArtefactsAtRest {
-  const idKey = deriveKey(serverSecret, 'linkid oidc artefact ids v1');
+  // A KeyObject made once: handed a Buffer, every HMAC would build one itself (about 9 µs each).
+  const idKey = createSecretKey(deriveKey(serverSecret, 'linkid oidc artefact ids v1'));
   const sealer = createSealer(serverSecret, 'linkid oidc artefacts v1');
   const digest = (kind: string, value: string) => createHmac('sha256', idKey).update(`${kind}\0${value}`).digest('base64url');
   const key = (id: string) => digest('id', id);

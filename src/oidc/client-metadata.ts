@@ -1,13 +1,38 @@
 // Turns a stored client into the metadata oidc-provider validates. The client secret is not
-// stored: it is HMAC(server secret, client id + salt), recomputed here. A database dump alone
+// stored: it is HMAC(server secret, client id + salt), derived here. A database dump alone
 // yields no usable secret, and rotating the salt rotates the secret.
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { ClientRecord } from '../store/port.js';
 
 export const newSecretSalt = (): string => randomBytes(16).toString('base64url');
 
+/**
+ * Derived secrets per server secret, by client id, with the salt each was derived from. oidc-provider
+ * looks a client up several times per request (client authentication, the token's own client), and
+ * each look-up used to cost an HMAC with a raw key (about 10 µs). The store is still read on every
+ * look-up, so a salt rotated by any process (the admin CLI) is seen at the next request: a new salt
+ * misses and replaces the entry, and the old secret stops working at once.
+ */
+interface DerivedSecrets {
+  readonly key: KeyObject;
+  readonly byClient: Map<string, { readonly salt: string; readonly secret: string }>;
+}
+const derivedSecrets = new WeakMap<Buffer, DerivedSecrets>();
+/** More registered clients than this and the cache starts over (it only saves work). */
+const MAX_CACHED_SECRETS = 10_000;
+
 export function deriveClientSecret(serverSecret: Buffer, clientId: string, secretSalt: string): string {
-  return createHmac('sha256', serverSecret).update(`client-secret\0${clientId}\0${secretSalt}`).digest('base64url');
+  let derived = derivedSecrets.get(serverSecret);
+  if (!derived) {
+    derived = { key: createSecretKey(serverSecret), byClient: new Map() };
+    derivedSecrets.set(serverSecret, derived);
+  }
+  const cached = derived.byClient.get(clientId);
+  if (cached?.salt === secretSalt) return cached.secret;
+  const secret = createHmac('sha256', derived.key).update(`client-secret\0${clientId}\0${secretSalt}`).digest('base64url');
+  if (derived.byClient.size >= MAX_CACHED_SECRETS) derived.byClient.clear();
+  derived.byClient.set(clientId, { salt: secretSalt, secret });
+  return secret;
 }
 
 export function toOidcClientMetadata(client: ClientRecord, serverSecret: Buffer): Record<string, unknown> {

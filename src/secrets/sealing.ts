@@ -2,7 +2,7 @@
 // with a key derived from the server secret (which never enters the store) for one purpose, so
 // a copy of the database alone opens nothing, and a value sealed for one purpose, or for one
 // row (`context`, bound as additional data), cannot be passed off as another.
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes } from 'node:crypto';
 
 export interface Sealer {
   seal(plaintext: string, context?: string): string;
@@ -17,7 +17,8 @@ const TAG_BYTES = 16;
 export const deriveKey = (serverSecret: Buffer, purpose: string): Buffer => Buffer.from(hkdfSync('sha256', serverSecret, Buffer.alloc(0), purpose, 32));
 
 export function createSealer(serverSecret: Buffer, purpose: string): Sealer {
-  const key = deriveKey(serverSecret, purpose);
+  // A KeyObject made once: handed a Buffer, every cipher would build one itself (about 9 µs each).
+  const key = createSecretKey(deriveKey(serverSecret, purpose));
   return {
     seal(plaintext, context) {
       const iv = randomBytes(IV_BYTES);

@@ -1,5 +1,5 @@
-// The RateLimiter port over rate-limiter-flexible, which both stores use (RateLimiterSQLite,
-// RateLimiterMongo). Its refusals are thrown RateLimiterRes objects and its types are its own;
+// The RateLimiter port over rate-limiter-flexible, which the MongoDB store uses (RateLimiterMongo;
+// SQLite counts with statements of its own in the same table layout, sqlite/rate-limiter.ts). Its refusals are thrown RateLimiterRes objects and its types are its own;
 // here they become linkid's small outcome type, so nothing above the store depends on them.
 import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimiter, RateLimitOutcome } from './port.js';

@@ -167,7 +167,7 @@ export interface RateLimitRule {
 
 export type RateLimitOutcome = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number };
 
-/** linkid's own small rate-limiter port; the stores implement it with rate-limiter-flexible. */
+/** linkid's own small rate-limiter port: rate-limiter-flexible on MongoDB, prepared statements on SQLite. */
 export interface RateLimiter {
   /** Takes one point for `key`; refused once the rule's points are spent in its window. */
   consume(key: string): Promise<RateLimitOutcome>;

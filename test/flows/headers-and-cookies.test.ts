@@ -74,3 +74,26 @@ describe('the CSP form-action', () => {
     expect(/form-action ([^;]+)/.exec(unrelated.headers.get('content-security-policy') ?? '')?.[1]).toBe("'self'");
   });
 });
+
+describe('JSON endpoints', () => {
+  it('get a policy that allows nothing, with no nonce; a page they render after all gets its own', async () => {
+    const linkid = await start();
+    for (const path of ['/jwks', '/.well-known/openid-configuration', '/version']) {
+      const response = await fetch(`${linkid.issuer}${path}`);
+      expect(response.status, path).toBe(200);
+      const csp = response.headers.get('content-security-policy') ?? '';
+      expect(csp, path).toMatch(/^default-src 'none';/);
+      expect(csp, path).toContain("frame-ancestors 'none'");
+      expect(csp, path).not.toContain('nonce-');
+      expect(response.headers.get('x-content-type-options'), path).toBe('nosniff');
+    }
+    // GET on the token endpoint is nobody's route: the not-found page, styled under its own nonce.
+    const page = await new Browser().request(`${linkid.issuer}/token`);
+    expect(page.status).toBe(404);
+    const nonce = /style-src 'nonce-([^']+)'/.exec(page.headers.get('content-security-policy') ?? '')?.[1];
+    expect(nonce).toBeTruthy();
+    const tags = [...page.body.matchAll(/<(script|style)\b[^>]*>/g)];
+    expect(tags.length).toBeGreaterThan(0);
+    for (const tag of tags) expect(tag[0]).toContain(`nonce="${nonce}"`);
+  });
+});

@@ -3,15 +3,14 @@
 // small batches, so no delete holds the write lock for long.
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { ensurePrivateDir, ensurePrivateFile, restrictIfPresent } from '../../private-files.js';
-import { flexibleRateLimiter } from '../flexible-rate-limiter.js';
 import type { Store } from '../port.js';
 import { createSqliteAuditEvents } from './audit-events.js';
 import { createSqliteClients } from './clients.js';
 import { createSqliteLoginTokens } from './login-tokens.js';
 import { createSqliteMailQueue, createSqliteSuppressions } from './mail-queue.js';
 import { createSqliteOidcModels } from './oidc-models.js';
+import { createSqliteRateLimiters } from './rate-limiter.js';
 import { migrate } from './schema.js';
 import { createSqliteUsers } from './users.js';
 
@@ -36,6 +35,14 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   db.pragma('journal_mode = WAL');
   // Deleted rows are overwritten rather than left readable in free pages of the file.
   db.pragma('secure_delete = ON');
+  // With WAL, NORMAL syncs the WAL at checkpoints rather than at every commit: a commit is still
+  // atomic and the database is never corrupted, but a power cut or kernel crash (not a crash of
+  // linkid: written pages are in the OS) can forget the last commits before it. What those can
+  // be: tokens, sessions and sign-ins issued just before (done again), limit points (not
+  // counted), a consumed code, link or refresh token usable once more together with the loss of
+  // what it was exchanged for, a mail marked sent that is sent again. FULL would add an fsync to
+  // every write of every request (about 5x the cost of a write here) against an event that also
+  // takes the server down; NORMAL is the setting SQLite documents for WAL.
   db.pragma('synchronous = NORMAL');
   db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
   db.pragma('foreign_keys = ON');
@@ -62,20 +69,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     clients: createSqliteClients(db),
     mailQueue: createSqliteMailQueue(db),
     suppressions: createSqliteSuppressions(db),
-    createRateLimiter(rule) {
-      return flexibleRateLimiter(
-        new RateLimiterSQLite({
-          storeClient: db,
-          storeType: 'better-sqlite3',
-          tableName: 'rate_limits',
-          tableCreated: true,
-          keyPrefix: rule.keyPrefix,
-          points: rule.points,
-          duration: rule.durationSeconds,
-          blockDuration: rule.blockDurationSeconds ?? 0,
-        }),
-      );
-    },
+    createRateLimiter: createSqliteRateLimiters(db),
     isUnavailable(error) {
       const code = (error as { code?: unknown } | undefined)?.code;
       return typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('SQLITE_IOERR'));
