@@ -18,21 +18,40 @@ export const REDACTED_PATHS = [
 ];
 
 /**
- * Standard output, one write(2) per turn of the event loop instead of one per line: a line is
- * queued and written, with every other line of the same turn, synchronously once the turn ends,
- * so no line waits longer than that. The queue is also written when the process exits, however
- * it ends (process.exit, an uncaught error), so no line is lost to batching; pino's fully
- * asynchronous mode was refused because a crash loses the write still in flight.
+ * POSIX makes a pipe write atomic up to PIPE_BUF (4096 bytes on Linux). Cluster workers share the
+ * primary's stdout, so a larger write could interleave with another worker's mid-line.
  */
-function stdoutByTurn(): DestinationStream {
-  const out = pino.destination({ dest: 1, sync: true });
+const ATOMIC_WRITE_BYTES = 4096;
+
+/**
+ * One write(2) per turn of the event loop instead of one per line: a line is queued and written,
+ * with every other line of the same turn, synchronously once the turn ends, so no line waits
+ * longer than that. Lines are grouped into writes of at most ATOMIC_WRITE_BYTES, never splitting a
+ * line (a single longer line is written alone, as it was before batching). The queue is also
+ * written when the process exits, however it ends (process.exit, an uncaught error), so no line is
+ * lost to batching; pino's fully asynchronous mode was refused because a crash loses the write
+ * still in flight.
+ */
+export function batchedByTurn(out: { write(chunk: string): unknown }): DestinationStream {
   let queued: string[] = [];
   let scheduled = false;
   const writeQueued = () => {
     scheduled = false;
     if (queued.length === 0) return;
-    const chunk = queued.join('');
+    const lines = queued;
     queued = [];
+    let chunk = '';
+    let bytes = 0;
+    for (const line of lines) {
+      const size = Buffer.byteLength(line);
+      if (chunk && bytes + size > ATOMIC_WRITE_BYTES) {
+        out.write(chunk);
+        chunk = '';
+        bytes = 0;
+      }
+      chunk += line;
+      bytes += size;
+    }
     out.write(chunk);
   };
   process.on('exit', writeQueued);
@@ -49,7 +68,7 @@ function stdoutByTurn(): DestinationStream {
 
 let stdout: DestinationStream | undefined;
 
-export function createLogger(level: string, destination: DestinationStream = (stdout ??= stdoutByTurn())): Logger {
+export function createLogger(level: string, destination: DestinationStream = (stdout ??= batchedByTurn(pino.destination({ dest: 1, sync: true })))): Logger {
   return pino(
     {
       level,

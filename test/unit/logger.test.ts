@@ -37,3 +37,21 @@ describe('the log on standard output', () => {
     expect(await linesOf("setImmediate(() => { throw new Error('boom'); });")).toEqual(all);
   });
 });
+
+describe('batched writes', () => {
+  it('never exceed one atomic pipe write (4096 bytes) unless a single line does, and never split a line', async () => {
+    const { batchedByTurn } = await import('../../src/observability/logger.js');
+    const writes: string[] = [];
+    const out = batchedByTurn({ write: (chunk: string) => writes.push(chunk) });
+    const lines = Array.from({ length: 100 }, (_, n) => `${JSON.stringify({ n, padding: 'é'.repeat(n * 3) })}\n`);
+    const long = `${JSON.stringify({ padding: 'x'.repeat(6000) })}\n`;
+    for (const line of [...lines.slice(0, 50), long, ...lines.slice(50)]) out.write(line);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes.join('')).toBe([...lines.slice(0, 50), long, ...lines.slice(50)].join(''));
+    expect(writes.length).toBeGreaterThan(2);
+    for (const chunk of writes) {
+      expect(chunk.endsWith('\n')).toBe(true);
+      if (chunk !== long) expect(Buffer.byteLength(chunk)).toBeLessThanOrEqual(4096);
+    }
+  });
+});
