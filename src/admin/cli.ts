@@ -19,12 +19,17 @@ import { openStore } from '../store/open-store.js';
 import { StoreConnectionError, type Store } from '../store/port.js';
 import { AdminError } from './admin-error.js';
 import { createAuditAdmin, type AuditAdmin } from './audit.js';
+import { oidcMetadataFromFlags } from './client-oidc-options.js';
 import { createClientAdmin, type ClientAdmin } from './clients.js';
 import { createSuppressionAdmin, type SuppressionAdmin } from './suppressions.js';
 
 const USAGE = `usage:
-  linkid-admin client create --name NAME --redirect-uri URI [--redirect-uri URI2] [--post-logout-redirect-uri URI] [--public] [--first-party]
-  linkid-admin client update CLIENT_ID [--name NAME] [--redirect-uri URI ...] [--post-logout-redirect-uri URI ...] [--first-party | --no-first-party]
+  linkid-admin client create --name NAME --redirect-uri URI [--redirect-uri URI2] [--post-logout-redirect-uri URI] [--public] [--first-party] [OIDC OPTIONS]
+  linkid-admin client update CLIENT_ID [--name NAME] [--redirect-uri URI ...] [--post-logout-redirect-uri URI ...] [--first-party | --no-first-party] [OIDC OPTIONS]
+    OIDC OPTIONS: [--token-endpoint-auth-method client_secret_basic|client_secret_post|client_secret_jwt|private_key_jwt|none]
+      [--jwks-uri URL | --jwks FILE|JSON] [--id-token-signed-response-alg RS256|ES256|EdDSA]
+      [--backchannel-logout-uri URL] [--backchannel-logout-session-required | --no-backchannel-logout-session-required]
+      [--frontchannel-logout-uri URL]
   linkid-admin client list
   linkid-admin client delete CLIENT_ID
   linkid-admin client rotate-secret CLIENT_ID
@@ -51,6 +56,14 @@ const OPTIONS = {
   public: { type: 'boolean' },
   'first-party': { type: 'boolean' },
   'no-first-party': { type: 'boolean' },
+  'token-endpoint-auth-method': { type: 'string' },
+  'jwks-uri': { type: 'string' },
+  jwks: { type: 'string' },
+  'id-token-signed-response-alg': { type: 'string' },
+  'backchannel-logout-uri': { type: 'string' },
+  'backchannel-logout-session-required': { type: 'boolean' },
+  'no-backchannel-logout-session-required': { type: 'boolean' },
+  'frontchannel-logout-uri': { type: 'string' },
   'request-id': { type: 'string' },
   interaction: { type: 'string' },
   email: { type: 'string' },
@@ -117,6 +130,7 @@ async function runClient(admin: ClientAdmin, command: string | undefined, id: st
         postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
         isPublic: values.public ?? false,
         firstParty: values['first-party'] ?? false,
+        metadata: oidcMetadata(values),
       });
     case 'update': {
       if (values['first-party'] && values['no-first-party']) throw new UsageError('--first-party and --no-first-party contradict each other');
@@ -126,6 +140,7 @@ async function runClient(admin: ClientAdmin, command: string | undefined, id: st
         redirectUris: values['redirect-uri'],
         postLogoutRedirectUris: values['post-logout-redirect-uri'],
         firstParty: values['first-party'] ? true : values['no-first-party'] ? false : undefined,
+        metadata: oidcMetadata(values),
       });
     }
     case 'list':
@@ -136,6 +151,15 @@ async function runClient(admin: ClientAdmin, command: string | undefined, id: st
       return admin.rotateSecret(needsId());
     default:
       throw new UsageError(command ? `unknown command: client ${command}` : 'missing command');
+  }
+}
+
+/** The OIDC option flags as metadata changes; a contradiction among them is a usage error. */
+function oidcMetadata(values: Values): Record<string, unknown> {
+  try {
+    return oidcMetadataFromFlags(values);
+  } catch (error) {
+    throw new AdminError('invalid_argument', (error as Error).message);
   }
 }
 

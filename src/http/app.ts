@@ -23,6 +23,8 @@ import { createMetrics } from '../observability/metrics.js';
 import { readVersions, type Versions } from '../observability/versions.js';
 import { versionsInForce } from '../observability/versions-in-force.js';
 import { createProvider } from '../oidc/provider.js';
+import { createBackchannelDelivery, type BackchannelDelivery } from '../oidc/backchannel-delivery.js';
+import { createLogoutFanout, type EndSessions } from '../oidc/logout-fanout.js';
 import { auditProviderEvents } from '../oidc/provider-audit.js';
 import { createSignInStates } from '../oidc/sign-in-state.js';
 import type { Secrets } from '../secrets/key-files.js';
@@ -53,6 +55,8 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly secrets: Secrets;
   readonly templates?: Templates;
+  /** Waits between back-channel logout retries (tests); production uses the defaults. */
+  readonly backchannelRetryDelaysMs?: readonly number[];
 }
 
 export interface App {
@@ -62,6 +66,10 @@ export interface App {
   readonly versions: Versions;
   /** What METRICS_PORT serves (/metrics alone); main.ts listens on it when that is set. */
   readonly metricsApp: Koa;
+  /** Back-channel logout delivery; stop() cancels waiting retries on shutdown. */
+  readonly backchannel: BackchannelDelivery;
+  /** Ends given sessions of an account and notifies their apps (sign out everywhere, account deletion). */
+  readonly endSessions: EndSessions;
   /** Resolves when no sign-in email is still being prepared and every audit event is stored. */
   idle(): Promise<void>;
   /** idle(), then sends everything due and stores its audit events (for shutdown and tests). */
@@ -94,6 +102,8 @@ export function createApp(config: Config, deps: AppDeps): App {
   // Services: no HTTP in them.
   const provider = createProvider({ config, store, clock, secrets: deps.secrets, renderPage: pageRenderer(pages) });
   auditProviderEvents(provider, audit);
+  for (const notice of deps.secrets.notices) logger.warn({ keys: true }, notice);
+  const backchannel = createBackchannelDelivery({ provider, audit, logger, retryDelaysMs: deps.backchannelRetryDelaysMs });
   const offRequest = createOffRequest(logger);
   const sendQueue = createSendQueue({
     store,
@@ -173,6 +183,8 @@ export function createApp(config: Config, deps: AppDeps): App {
     sendQueue,
     versions,
     metricsApp: metricsApp(metrics, config.metrics.token),
+    backchannel,
+    endSessions: createLogoutFanout({ provider, delivery: backchannel, audit }),
     idle: async () => {
       await offRequest.idle();
       await auditTrail.idle();
