@@ -98,6 +98,8 @@ export interface ClientView {
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
   token_endpoint_auth_method: string;
+  /** Standard metadata stored with the client (id_token_signed_response_alg, jwks_uri, ...). */
+  [metadata: string]: unknown;
   first_party: boolean;
   /** linkid's own per-app settings (policy, branding). */
   settings: Record<string, unknown>;
