@@ -42,7 +42,9 @@ export function createLogoutFanout({ provider, delivery, audit }: { provider: Pr
           appsWithBackchannel += 1;
           notices.push(delivery.send(client as never, accountId, session.sidFor(clientId)));
         }
-        if (authorization.grantId && !authorization.persistsLogout) await revokeGrant(authorization.grantId);
+        // Unlike a person's own logout, offline access does not survive this: these callers end
+        // the account's access (revoked sessions, a deleted account), refresh tokens included.
+        if (authorization.grantId) await revokeGrant(authorization.grantId);
       }
       appsNotified += (await Promise.all(notices)).filter(Boolean).length;
       await session.destroy();

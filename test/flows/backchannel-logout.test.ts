@@ -1,0 +1,172 @@
+// Logout reaches the apps: when a person signs out of one app, every other app of the same
+// session gets an OpenID Connect Back-Channel Logout token at its backchannel_logout_uri. The
+// receiver here is a real HTTP server that validates the token with jose against linkid's JWKS,
+// as an app would; it can fail its first answers to show the retries.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Browser } from '../support/browser.js';
+import type { RunningLinkid } from '../support/linkid.js';
+import { scrape } from '../support/metrics.js';
+import { RelyingParty, oidc } from '../support/relying-party.js';
+import { signIn } from '../support/sign-in.js';
+import { useLinkid } from '../support/use-linkid.js';
+
+interface Receiver {
+  readonly uri: string;
+  /** Every logout_token posted, in order, with the status it was answered with. */
+  readonly received: { token: string; status: number }[];
+}
+
+const servers: http.Server[] = [];
+afterEach(() => Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve)))));
+
+/** An app's back-channel logout endpoint; answers `failFirst` posts with 500, then 200. */
+async function logoutReceiver(failFirst = 0): Promise<Receiver> {
+  const received: { token: string; status: number }[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      const status = received.length < failFirst ? 500 : 200;
+      received.push({ token: new URLSearchParams(body).get('logout_token') ?? '', status });
+      res.writeHead(status, { 'cache-control': 'no-store' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(server);
+  return { uri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/backchannel-logout`, received };
+}
+
+/** Signs in to `notified` (which registers `receiver`), then to `board` by SSO, then signs out of board. */
+async function signOutOfAnotherApp(linkid: RunningLinkid, receiver: Receiver) {
+  const browser = new Browser();
+  const notifiedClient = await linkid.createClient({
+    name: 'Calendar',
+    firstParty: true,
+    redirectUris: ['http://localhost:5000/cb'],
+    metadata: { backchannel_logout_uri: receiver.uri, backchannel_logout_session_required: true },
+  });
+  const notified = await RelyingParty.discover(linkid.issuer, notifiedClient);
+  const signedIn = await signIn(browser, linkid, notified, 'both@example.com');
+
+  const board = await RelyingParty.discover(
+    linkid.issuer,
+    await linkid.createClient({
+      name: 'Board',
+      firstParty: true,
+      redirectUris: ['http://localhost:7000/cb'],
+      postLogoutRedirectUris: ['http://localhost:7000/bye'],
+    }),
+  );
+  const attempt = await board.authorizationUrl();
+  const landing = await browser.follow(attempt.url, board.redirectUri);
+  const boardTokens = await board.redeem(landing.location!, attempt);
+  const confirm = await browser.follow(
+    oidc.buildEndSessionUrl(board.config, { id_token_hint: boardTokens.id_token!, post_logout_redirect_uri: 'http://localhost:7000/bye' }).href,
+  );
+  const done = await browser.submit(confirm, /\/session\/end\/confirm$/, { logout: 'yes' }, 'http://localhost:7000/bye');
+  expect(done.location).toBe('http://localhost:7000/bye');
+  return { notifiedClient, idToken: signedIn.tokens.claims()!, browser, notified };
+}
+
+async function verifyLogoutToken(linkid: RunningLinkid, token: string, audience: string): Promise<JWTPayload> {
+  const jwks = createRemoteJWKSet(new URL(`${linkid.issuer}/jwks`));
+  const { payload } = await jwtVerify(token, jwks, { issuer: linkid.issuer, audience, typ: 'logout+jwt', maxTokenAge: '2 minutes' });
+  return payload;
+}
+
+describe('back-channel logout', () => {
+  const { start } = useLinkid();
+
+  it('sends every other app of the session a logout token it can validate with jose against the JWKS', async () => {
+    const linkid = await start({ env: { OUTBOUND_ALLOW_LOOPBACK: 'true' } });
+    const receiver = await logoutReceiver();
+    const { notifiedClient, idToken } = await signOutOfAnotherApp(linkid, receiver);
+
+    expect(receiver.received).toHaveLength(1);
+    const token = receiver.received[0]!.token;
+    expect(decodeProtectedHeader(token).alg).toBe('RS256');
+    const claims = await verifyLogoutToken(linkid, token, notifiedClient.client_id);
+    expect(claims.sub).toBe(idToken.sub);
+    expect(typeof claims.iat).toBe('number');
+    expect(claims.jti).toMatch(/\S{16,}/);
+    expect(claims.events).toEqual({ 'http://schemas.openid.net/event/backchannel-logout': {} });
+    expect(claims.sid).toBeTruthy();
+    expect(claims.sid).toBe(idToken.sid);
+    expect(claims).not.toHaveProperty('nonce');
+
+    const metrics = await scrape(linkid.issuer);
+    expect(metrics.value('linkid_backchannel_logout_total', { outcome: 'delivered' })).toBe(1);
+    await linkid.settle();
+    const events = await linkid.store.audit.search({ clientId: notifiedClient.client_id }, linkid.clock.now());
+    expect(events.map((event) => [event.event, event.fields?.outcome])).toContainEqual(['logout.backchannel', 'delivered']);
+  });
+
+  it('posts the logout token again, with back-off, when the app first answers 500, and counts each outcome', async () => {
+    const linkid = await start({ env: { OUTBOUND_ALLOW_LOOPBACK: 'true' }, backchannelRetryDelaysMs: [20, 40] });
+    const receiver = await logoutReceiver(1);
+    const { notifiedClient } = await signOutOfAnotherApp(linkid, receiver);
+
+    await vi.waitFor(() => expect(receiver.received.map((post) => post.status)).toEqual([500, 200]), { timeout: 5_000 });
+    for (const { token } of receiver.received) await verifyLogoutToken(linkid, token, notifiedClient.client_id);
+    const metrics = await scrape(linkid.issuer);
+    expect(metrics.value('linkid_backchannel_logout_total', { outcome: 'retrying' })).toBe(1);
+    expect(metrics.value('linkid_backchannel_logout_total', { outcome: 'delivered' })).toBe(1);
+    expect(metrics.value('linkid_backchannel_logout_total', { outcome: 'failed' })).toBe(0);
+    expect(linkid.logs.join('')).toContain('back-channel logout not delivered');
+  });
+
+  it('gives up after the last retry, logs it and counts it as failed', async () => {
+    const linkid = await start({ env: { OUTBOUND_ALLOW_LOOPBACK: 'true' }, backchannelRetryDelaysMs: [10, 10] });
+    const receiver = await logoutReceiver(99);
+    await signOutOfAnotherApp(linkid, receiver);
+    await vi.waitFor(async () => expect((await scrape(linkid.issuer)).value('linkid_backchannel_logout_total', { outcome: 'failed' })).toBe(1), {
+      timeout: 5_000,
+    });
+    expect(receiver.received).toHaveLength(3);
+    expect((await scrape(linkid.issuer)).value('linkid_backchannel_logout_total', { outcome: 'retrying' })).toBe(2);
+  });
+
+  it('does not reach an app on loopback unless OUTBOUND_ALLOW_LOOPBACK=true', async () => {
+    const linkid = await start({ backchannelRetryDelaysMs: [] });
+    const receiver = await logoutReceiver();
+    await signOutOfAnotherApp(linkid, receiver);
+    expect(receiver.received).toHaveLength(0);
+    expect((await scrape(linkid.issuer)).value('linkid_backchannel_logout_total', { outcome: 'failed' })).toBe(1);
+  });
+});
+
+describe('ending sessions from outside a browser (endSessions)', () => {
+  const { start } = useLinkid();
+
+  it('notifies every app of the account sessions, revokes their tokens and ends the session', async () => {
+    const linkid = await start({ env: { OUTBOUND_ALLOW_LOOPBACK: 'true' } });
+    const receiver = await logoutReceiver();
+    const client = await linkid.createClient({
+      name: 'Calendar',
+      firstParty: true,
+      metadata: { backchannel_logout_uri: receiver.uri, backchannel_logout_session_required: true },
+    });
+    const rp = await RelyingParty.discover(linkid.issuer, client);
+    const browser = new Browser();
+    const { tokens } = await signIn(browser, linkid, rp, 'everywhere@example.com', { scope: 'openid email offline_access', prompt: 'consent' });
+    const sub = tokens.claims()!.sub;
+    const sessionId = (await browser.jar.getCookies(linkid.issuer)).find((cookie) => cookie.key === 'linkid-session')!.value;
+    const session = await linkid.app.provider.Session.find(sessionId);
+
+    expect(await linkid.app.endSessions('someone-else', [session!.uid], 'test')).toMatchObject({ sessionsEnded: 0 });
+    expect(receiver.received).toHaveLength(0);
+
+    const result = await linkid.app.endSessions(sub, [session!.uid], 'sign_out_everywhere');
+    expect(result).toEqual({ sessionsEnded: 1, appsNotified: 1, appsWithBackchannel: 1 });
+    const claims = await verifyLogoutToken(linkid, receiver.received[0]!.token, client.client_id);
+    expect(claims.sub).toBe(sub);
+    expect(claims.sid).toBe(tokens.claims()!.sid);
+    expect((await oidc.tokenIntrospection(rp.config, tokens.access_token)).active).toBe(false);
+    await expect(oidc.refreshTokenGrant(rp.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    const again = await browser.follow((await rp.authorizationUrl()).url, rp.redirectUri);
+    expect(again.body).toContain('Email me a sign-in link');
+  });
+});
