@@ -46,7 +46,9 @@ export function oidcOptionProblems(metadata: Readonly<Record<string, unknown>>, 
   if (method !== undefined && !CLIENT_AUTH_METHODS.includes(method as never)) {
     problems.push(`--token-endpoint-auth-method must be one of ${CLIENT_AUTH_METHODS.join(', ')}`);
   } else if (isPublic && method !== undefined && method !== 'none') {
-    problems.push(`--token-endpoint-auth-method ${String(method)} needs a client secret or keys, and a public client has neither: use none (or leave it out)`);
+    problems.push(
+      `--token-endpoint-auth-method ${JSON.stringify(method)} needs a client secret or keys, and a public client has neither: use none (or leave it out)`,
+    );
   } else if (!isPublic && method === 'none') {
     problems.push('--token-endpoint-auth-method none is for public clients: register the app with --public instead');
   }

@@ -15,8 +15,8 @@ export function outboundConfiguration({ outboundAllowLoopback }: { readonly outb
     fetch: (input, init) => {
       const url = urlOf(input);
       if (outboundAllowLoopback && url && LOOPBACK_HOSTS.has(url.hostname) && init) {
-        const { dispatcher: _ssrfGuard, ...rest } = init as RequestInit & { dispatcher?: unknown };
-        return globalThis.fetch(input, rest);
+        // Without oidc-provider's SSRF-guarding dispatcher: the default one connects to loopback.
+        return globalThis.fetch(input, { ...init, dispatcher: undefined });
       }
       return globalThis.fetch(input, init);
     },
