@@ -24,6 +24,7 @@ import { readVersions, type Versions } from '../observability/versions.js';
 import { versionsInForce } from '../observability/versions-in-force.js';
 import { createProvider } from '../oidc/provider.js';
 import { createBackchannelDelivery, type BackchannelDelivery } from '../oidc/backchannel-delivery.js';
+import { frontchannelLogout } from '../oidc/frontchannel-logout.js';
 import { createLogoutFanout, type EndSessions } from '../oidc/logout-fanout.js';
 import { auditProviderEvents } from '../oidc/provider-audit.js';
 import { createSignInStates } from '../oidc/sign-in-state.js';
@@ -169,6 +170,7 @@ export function createApp(config: Config, deps: AppDeps): App {
   // ones above only so that a refusal carries a request id and the usual headers, and is timed.
   provider.use(hostCheck({ issuer: config.issuer, pages, logger, audit }));
   provider.use(errorPages(pages, logger, (error) => store.isUnavailable(error), audit));
+  provider.use(frontchannelLogout({ provider, issuer: config.issuer, clients: store.clients, renderPage: pageRenderer(pages) }));
   provider.use(router.routes());
   provider.use(router.allowedMethods());
 

@@ -73,7 +73,9 @@ export function securityHeaders(options: SecurityHeaderOptions): Middleware {
     } finally {
       const targets = await formTargets(ctx, options.findClient).catch(() => []);
       const csp = ctx.response.get('Content-Security-Policy');
-      if (csp) ctx.set('Content-Security-Policy', `${csp}; form-action ${["'self'", ...targets].join(' ')}`);
+      // Front-channel logout frames its apps' logout URIs (src/oidc/frontchannel-logout.ts names their origins).
+      const frames = (ctx.state.frameSources as string[] | undefined)?.join(' ');
+      if (csp) ctx.set('Content-Security-Policy', `${csp}; form-action ${["'self'", ...targets].join(' ')}${frames ? `; frame-src ${frames}` : ''}`);
     }
   };
 }

@@ -40,13 +40,13 @@ async function logoutReceiver(failFirst = 0): Promise<Receiver> {
 }
 
 /** Signs in to `notified` (which registers `receiver`), then to `board` by SSO, then signs out of board. */
-async function signOutOfAnotherApp(linkid: RunningLinkid, receiver: Receiver) {
+async function signOutOfAnotherApp(linkid: RunningLinkid, receiver: Receiver, metadata: Record<string, unknown> = {}) {
   const browser = new Browser();
   const notifiedClient = await linkid.createClient({
     name: 'Calendar',
     firstParty: true,
     redirectUris: ['http://localhost:5000/cb'],
-    metadata: { backchannel_logout_uri: receiver.uri, backchannel_logout_session_required: true },
+    metadata: { backchannel_logout_uri: receiver.uri, backchannel_logout_session_required: true, ...metadata },
   });
   const notified = await RelyingParty.discover(linkid.issuer, notifiedClient);
   const signedIn = await signIn(browser, linkid, notified, 'both@example.com');
@@ -67,8 +67,8 @@ async function signOutOfAnotherApp(linkid: RunningLinkid, receiver: Receiver) {
     oidc.buildEndSessionUrl(board.config, { id_token_hint: boardTokens.id_token!, post_logout_redirect_uri: 'http://localhost:7000/bye' }).href,
   );
   const done = await browser.submit(confirm, /\/session\/end\/confirm$/, { logout: 'yes' }, 'http://localhost:7000/bye');
-  expect(done.location).toBe('http://localhost:7000/bye');
-  return { notifiedClient, idToken: signedIn.tokens.claims()!, browser, notified };
+  if (!metadata.frontchannel_logout_uri) expect(done.location).toBe('http://localhost:7000/bye');
+  return { notifiedClient, idToken: signedIn.tokens.claims()!, browser, notified, done };
 }
 
 async function verifyLogoutToken(linkid: RunningLinkid, token: string, audience: string): Promise<JWTPayload> {
@@ -135,6 +135,32 @@ describe('back-channel logout', () => {
     await signOutOfAnotherApp(linkid, receiver);
     expect(receiver.received).toHaveLength(0);
     expect((await scrape(linkid.issuer)).value('linkid_backchannel_logout_total', { outcome: 'failed' })).toBe(1);
+  });
+});
+
+describe('front-channel logout', () => {
+  const { start } = useLinkid();
+
+  it('frames the other app logout URI with iss and sid on the way back, allowing frames to that origin only', async () => {
+    const linkid = await start({ env: { OUTBOUND_ALLOW_LOOPBACK: 'true' } });
+    const receiver = await logoutReceiver();
+    const { done, idToken } = await signOutOfAnotherApp(linkid, receiver, { frontchannel_logout_uri: 'http://localhost:5000/fc-logout' });
+    expect(done.status, done.body).toBe(200);
+    const frame = /<iframe class="logout-frame" src="([^"]+)"/.exec(done.body)?.[1]?.replace(/&amp;/g, '&');
+    const url = new URL(frame!);
+    expect(url.origin + url.pathname).toBe('http://localhost:5000/fc-logout');
+    expect(url.searchParams.get('iss')).toBe(linkid.issuer);
+    expect(url.searchParams.get('sid')).toBe(idToken.sid);
+    expect(done.body).toContain('href="http://localhost:7000/bye"');
+    expect(done.headers.get('content-security-policy')).toMatch(/; frame-src http:\/\/localhost:5000$/);
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it('frames nothing, and redirects as before, when no app of the session registered a front-channel URI', async () => {
+    const linkid = await start({ env: { OUTBOUND_ALLOW_LOOPBACK: 'true' } });
+    const { done } = await signOutOfAnotherApp(linkid, await logoutReceiver());
+    expect(done.status).toBe(303);
+    expect(done.headers.get('content-security-policy')).not.toContain('frame-src');
   });
 });
 
