@@ -41,7 +41,10 @@ async function frameFor(deps: FrontchannelDeps, clientId: string, sid: string | 
 
 export function frontchannelLogout(deps: FrontchannelDeps): Middleware {
   return async (ctx, next) => {
-    if (ctx.method !== 'POST' || ctx.path !== '/session/end/confirm') return next();
+    if (ctx.method !== 'POST' || ctx.path !== '/session/end/confirm') {
+      await next();
+      return;
+    }
     const before = await sessionOf(ctx, deps.provider).catch(() => undefined);
     await next();
     const location = ctx.response.get('location');
