@@ -234,6 +234,7 @@ async function main(): Promise<number> {
   const store = await openStore(config);
   // stdout carries only results, so the audit log lines of these commands go to stderr.
   const logger = createLogger(config.logLevel, pino.destination({ fd: 2, sync: true }));
+  for (const notice of secrets.notices) logger.warn({ keys: true }, notice);
   const trail = createAuditTrail({
     store: store.audit,
     logger,
