@@ -17,19 +17,27 @@ import { createProvider } from '../oidc/provider.js';
 import { loadOrCreateSecrets, type Secrets } from '../secrets/key-files.js';
 import { openStore } from '../store/open-store.js';
 import { StoreConnectionError, type Store } from '../store/port.js';
-import { createAccountSessions } from '../account/account-sessions.js';
+import { createAccountSessions, type OnSessionsEnded } from '../account/account-sessions.js';
+import { createBackchannelDelivery } from '../oidc/backchannel-delivery.js';
+import { notifyAppsOfEndedSessions } from '../oidc/logout-fanout.js';
+import type { Logger } from '../observability/logger.js';
 import { AdminError } from './admin-error.js';
 import { createAuditAdmin, type AuditAdmin } from './audit.js';
+import { oidcMetadataFromFlags } from './client-oidc-options.js';
 import { createClientAdmin, type ClientAdmin } from './clients.js';
 import { createSuppressionAdmin, type SuppressionAdmin } from './suppressions.js';
 import { createUserAdmin, type UserAdmin } from './users.js';
 
 const USAGE = `usage:
-  linkid-admin client create --name NAME --redirect-uri URI [--redirect-uri URI2] [--post-logout-redirect-uri URI] [--public] [--first-party] [APP OPTIONS]
-  linkid-admin client update CLIENT_ID [--name NAME] [--redirect-uri URI ...] [--post-logout-redirect-uri URI ...] [--first-party | --no-first-party] [APP OPTIONS]
+  linkid-admin client create --name NAME --redirect-uri URI [--redirect-uri URI2] [--post-logout-redirect-uri URI] [--public] [--first-party] [APP OPTIONS] [OIDC OPTIONS]
+  linkid-admin client update CLIENT_ID [--name NAME] [--redirect-uri URI ...] [--post-logout-redirect-uri URI ...] [--first-party | --no-first-party] [APP OPTIONS] [OIDC OPTIONS]
     APP OPTIONS: [--signup open|allowlist|closed|inherit] [--signup-domains D1,D2] [--link-ttl SECONDS]
       [--consent required|skip] [--scope S ...] [--logo-uri URL] [--accent-color #rrggbb] [--support-email EMAIL]
       [--policy-uri URL] [--tos-uri URL]   (on update, an empty value removes a branding option)
+    OIDC OPTIONS: [--token-endpoint-auth-method client_secret_basic|client_secret_post|client_secret_jwt|private_key_jwt|none]
+      [--jwks-uri URL | --jwks FILE|JSON] [--id-token-signed-response-alg RS256|ES256|EdDSA]
+      [--backchannel-logout-uri URL] [--backchannel-logout-session-required | --no-backchannel-logout-session-required]
+      [--frontchannel-logout-uri URL]
   linkid-admin client list
   linkid-admin client delete CLIENT_ID
   linkid-admin client rotate-secret CLIENT_ID
@@ -72,6 +80,14 @@ const OPTIONS = {
   'support-email': { type: 'string' },
   'policy-uri': { type: 'string' },
   'tos-uri': { type: 'string' },
+  'token-endpoint-auth-method': { type: 'string' },
+  'jwks-uri': { type: 'string' },
+  jwks: { type: 'string' },
+  'id-token-signed-response-alg': { type: 'string' },
+  'backchannel-logout-uri': { type: 'string' },
+  'backchannel-logout-session-required': { type: 'boolean' },
+  'no-backchannel-logout-session-required': { type: 'boolean' },
+  'frontchannel-logout-uri': { type: 'string' },
   'request-id': { type: 'string' },
   interaction: { type: 'string' },
   email: { type: 'string' },
@@ -163,6 +179,7 @@ async function runClient(admin: ClientAdmin, command: string | undefined, id: st
         isPublic: values.public ?? false,
         firstParty: values['first-party'],
         ...appOptionsOf(values),
+        metadata: oidcMetadata(values),
       });
     case 'update': {
       if (values['first-party'] && values['no-first-party']) throw new UsageError('--first-party and --no-first-party contradict each other');
@@ -173,6 +190,7 @@ async function runClient(admin: ClientAdmin, command: string | undefined, id: st
         postLogoutRedirectUris: values['post-logout-redirect-uri'],
         firstParty: values['first-party'] ? true : values['no-first-party'] ? false : undefined,
         ...appOptionsOf(values),
+        metadata: oidcMetadata(values),
       });
     }
     case 'list':
@@ -210,6 +228,15 @@ async function runUser(admin: UserAdmin, command: string | undefined, who: strin
       return { document: await admin.delete(needsWho()) };
     default:
       throw new UsageError(command ? `unknown command: user ${command}` : 'missing command');
+  }
+}
+
+/** The OIDC option flags as metadata changes; a contradiction among them is a usage error. */
+function oidcMetadata(values: Values): Record<string, unknown> {
+  try {
+    return oidcMetadataFromFlags(values);
+  } catch (error) {
+    throw new AdminError('invalid_argument', (error as Error).message);
   }
 }
 
@@ -260,15 +287,12 @@ async function runAudit(admin: AuditAdmin, command: string | undefined, values: 
   }
 }
 
+/** The CLI serves no pages; the provider validates client metadata and signs logout tokens. */
+const cliProvider = (config: Config, store: Store, secrets: Secrets) =>
+  createProvider({ config, store, clock: systemClock, secrets, renderPage: () => undefined });
+
 function clientAdmin(config: Config, store: Store, secrets: Secrets, audit: Audit): ClientAdmin {
-  const provider = createProvider({
-    config,
-    store,
-    clock: systemClock,
-    secrets,
-    // The CLI serves no pages; the provider is built only to validate client metadata.
-    renderPage: () => undefined,
-  });
+  const provider = cliProvider(config, store, secrets);
   return createClientAdmin({
     store,
     clock: systemClock,
@@ -279,12 +303,24 @@ function clientAdmin(config: Config, store: Store, secrets: Secrets, audit: Audi
   });
 }
 
+/**
+ * The apps of the sessions a user command ended hear of it by back-channel logout, as from the
+ * server, but with one attempt each: this process ends with the command, so there is nowhere to
+ * keep retries; a failed post is logged and audited as `failed` (linkid_backchannel_logout_total
+ * counts the server's only).
+ */
+function logoutFromCli(config: Config, store: Store, secrets: Secrets, audit: Audit, logger: Logger): OnSessionsEnded {
+  const provider = cliProvider(config, store, secrets);
+  return notifyAppsOfEndedSessions({ provider, delivery: createBackchannelDelivery({ provider, audit, logger, retryDelaysMs: [] }), audit });
+}
+
 async function main(): Promise<number> {
   const config = loadConfig();
   const secrets = await loadOrCreateSecrets(config);
   const store = await openStore(config);
   // stdout carries only results, so the audit log lines of these commands go to stderr.
   const logger = createLogger(config.logLevel, pino.destination({ fd: 2, sync: true }));
+  for (const notice of secrets.notices) logger.warn({ keys: true }, notice);
   const trail = createAuditTrail({
     store: store.audit,
     logger,
@@ -302,8 +338,12 @@ async function main(): Promise<number> {
             store,
             clock: systemClock,
             audit,
-            // onSessionsEnded (back-channel logout to the apps) is not wired yet: see src/account/account-sessions.ts.
-            sessions: createAccountSessions({ store, now: () => systemClock.now(), logger }),
+            sessions: createAccountSessions({
+              store,
+              now: () => systemClock.now(),
+              logger,
+              onSessionsEnded: logoutFromCli(config, store, secrets, audit, logger),
+            }),
           }),
         suppressions: () => createSuppressionAdmin({ store, audit }),
         audit: () => createAuditAdmin({ store, clock: systemClock }),

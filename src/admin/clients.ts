@@ -10,6 +10,7 @@ import type { Audit } from '../observability/audit.js';
 import { deriveClientSecret, newSecretSalt, toOidcClientMetadata } from '../oidc/client-metadata.js';
 import type { ClientChanges, ClientRecord, Store } from '../store/port.js';
 import { AdminError } from './admin-error.js';
+import { oidcOptionProblems } from './client-oidc-options.js';
 
 /** Random, URL-safe, and never starting with "-" so it can be passed to a CLI as an argument. */
 export function newClientId(): string {
@@ -162,6 +163,15 @@ function mergeJson(current: Readonly<Record<string, unknown>>, changes: Record<s
   return merged;
 }
 
+function checkOidcOptions(metadata: Readonly<Record<string, unknown>>, isPublic: boolean): void {
+  const problems = oidcOptionProblems(metadata, isPublic);
+  if (problems.length > 0) throw new AdminError('invalid_argument', problems.join('; '));
+}
+
+/** A private_key_jwt client signs with its own keys: it has no secret to show. */
+const usesSecret = (client: ClientRecord, metadata: Record<string, unknown>) =>
+  Boolean(client.secretSalt) && metadata.token_endpoint_auth_method !== 'private_key_jwt' && metadata.token_endpoint_auth_method !== 'none';
+
 const invalid = (error: z.ZodError) => new AdminError('invalid_argument', error.issues.map((issue) => issue.message).join('; '));
 
 export interface ClientView {
@@ -171,6 +181,8 @@ export interface ClientView {
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
   token_endpoint_auth_method: string;
+  /** Standard metadata stored with the client (id_token_signed_response_alg, jwks_uri, ...). */
+  [metadata: string]: unknown;
   /** True exactly when consent is skipped (`consent: "skip"`). */
   first_party: boolean;
   consent: 'required' | 'skip';
@@ -217,7 +229,9 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       // Standard metadata first, so the fields linkid decides itself are never overridden by it.
       ...client.metadata,
       client_id: client.clientId,
-      ...(withSecret && client.secretSalt ? { client_secret: deriveClientSecret(serverSecret, client.clientId, client.secretSalt) } : {}),
+      ...(withSecret && usesSecret(client, metadata) && client.secretSalt
+        ? { client_secret: deriveClientSecret(serverSecret, client.clientId, client.secretSalt) }
+        : {}),
       client_name: client.name,
       redirect_uris: [...client.redirectUris],
       post_logout_redirect_uris: [...client.postLogoutRedirectUris],
@@ -270,6 +284,7 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
         createdAt: now,
         updatedAt: now,
       };
+      checkOidcOptions(client.metadata, client.isPublic);
       await validate(client);
       await store.clients.create(client);
       audit('client.registered', {
@@ -318,15 +333,21 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       if (Object.keys(changes).length === 0) throw new AdminError('invalid_argument', 'nothing to change: give at least one option');
       const now = clock.now();
       const updated: ClientRecord = { ...current, ...changes, updatedAt: now };
+      checkOidcOptions(updated.metadata, updated.isPublic);
       await validate(updated);
       if (!(await store.clients.update(clientId, changes, now))) throw new AdminError('not_found', `no client with id ${clientId}`);
       audit('client.updated', { clientId, changed: Object.keys(changes), via: 'admin-cli' });
-      return view(updated, false);
+      // A client moving from keys (private_key_jwt) to a secret method gets its secret shown once, here.
+      const nowUsesSecret = usesSecret(updated, toOidcClientMetadata(updated, serverSecret));
+      return view(updated, nowUsesSecret && !usesSecret(current, toOidcClientMetadata(current, serverSecret)));
     },
 
     async rotateSecret(clientId: string): Promise<ClientView> {
       const client = await mustFind(clientId);
       if (client.isPublic) throw new AdminError('invalid_argument', `client ${clientId} is public and has no secret`);
+      if (!usesSecret(client, toOidcClientMetadata(client, serverSecret))) {
+        throw new AdminError('invalid_argument', `client ${clientId} authenticates with private_key_jwt (its own keys) and has no secret`);
+      }
       const secretSalt = newSecretSalt();
       const now = clock.now();
       await store.clients.setSecretSalt(clientId, secretSalt, now);

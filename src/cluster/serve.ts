@@ -47,6 +47,8 @@ export async function serve(config: Config, logger: Logger, role: Role): Promise
       void linkid
         .settle()
         .then(() => sendQueue.stop())
+        // Back-channel logout retries still waiting are dropped (and were logged when scheduled).
+        .then(() => linkid.backchannel.stop())
         .then(() => store.close())
         .finally(() => process.exit(0));
     });

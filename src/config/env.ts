@@ -37,6 +37,10 @@ export interface Config {
   /** The language of pages and emails when neither ui_locales nor Accept-Language names a shipped one. */
   readonly defaultLocale: Locale;
   readonly trustProxy: boolean;
+  /** oidc-provider's outgoing requests (jwks_uri, back-channel logout) may reach loopback (tests, local development). */
+  readonly outboundAllowLoopback: boolean;
+  /** The ID token carries email and email_verified when the email scope is granted (false: OpenID Connect §5.4 strictly). */
+  readonly idTokenIncludeEmail: boolean;
   readonly purgeIntervalSeconds: number;
   /** Days an audit event is kept before it is purged. */
   readonly auditRetentionDays: number;
@@ -255,6 +259,12 @@ const VARIABLES = {
       'trust `X-Forwarded-For`/`X-Forwarded-Proto`/`X-Forwarded-Host` from a reverse proxy (set it when linkid runs behind one, and only then); ' +
       'the proxy must overwrite them and pass the host the browser used, port included (see `config/nginx.conf`)',
   }),
+  OUTBOUND_ALLOW_LOOPBACK: variable('listen', booleanFlag, {
+    default: 'false',
+    meaning:
+      "let linkid's own outgoing requests (a client's `jwks_uri`, back-channel logout tokens) reach loopback addresses, for tests and local development only; " +
+      'start refuses it unless `ISSUER` is itself on loopback. Other special-use addresses stay refused',
+  }),
   DATA_DIR: variable('listen', z.string().min(1, { error: 'must not be empty' }), {
     default: './data',
     meaning: 'SQLite file, generated keys (`keys/`), mail outbox (`outbox/`); created on first start',
@@ -293,6 +303,12 @@ const VARIABLES = {
   CODE_MAX_ATTEMPTS: variable('signIn', integer(1, 10), {
     default: '5',
     meaning: "wrong codes one email's code accepts before it stops working (1-10)",
+  }),
+  ID_TOKEN_INCLUDE_EMAIL: variable('signIn', booleanFlag, {
+    default: 'true',
+    meaning:
+      'when an app is granted the `email` scope, its ID token carries `email` and `email_verified` (as Google, Auth0 and Keycloak do); ' +
+      '`false`: only userinfo answers them when an access token is issued too (OpenID Connect §5.4)',
   }),
   RESEND_COOLDOWN_SECONDS: variable('signIn', integer(10, 3600), {
     default: '60',
@@ -459,6 +475,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (values.METRICS_PORT === values.PORT) throw new ConfigError('METRICS_PORT', 'must differ from PORT (unset it to serve /metrics on PORT)');
   const issuer = values.ISSUER ?? `http://localhost:${values.PORT}`;
+  if (values.OUTBOUND_ALLOW_LOOPBACK && !LOOPBACK_HOSTS.has(new URL(issuer).hostname)) {
+    throw new ConfigError('OUTBOUND_ALLOW_LOOPBACK', 'is for tests and local development only: it needs an ISSUER on localhost or a loopback address');
+  }
   checkMailTransport(values.MAIL_TRANSPORT, Boolean(values.POSTMARK_SERVER_TOKEN), issuer);
   const dataDir = path.resolve(values.DATA_DIR);
   return Object.freeze({
@@ -472,6 +491,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     productName: values.PRODUCT_NAME,
     defaultLocale: values.DEFAULT_LOCALE,
     trustProxy: values.TRUST_PROXY,
+    outboundAllowLoopback: values.OUTBOUND_ALLOW_LOOPBACK,
+    idTokenIncludeEmail: values.ID_TOKEN_INCLUDE_EMAIL,
     purgeIntervalSeconds: values.PURGE_INTERVAL_SECONDS,
     auditRetentionDays: values.AUDIT_RETENTION_DAYS,
     rateLimits: Object.freeze(Object.fromEntries(RATE_LIMIT_NAMES.map((name) => [name, values[name]])) as Record<RateLimitName, RateRule>),

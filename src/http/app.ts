@@ -8,6 +8,7 @@ import type Provider from 'oidc-provider';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/env.js';
+import { createAccountSessions, type AccountSessions } from '../account/account-sessions.js';
 import { createCatalog } from '../i18n/catalog.js';
 import { createAppDirectory } from '../login/app-policy.js';
 import { createOffRequest } from '../login/off-request.js';
@@ -25,6 +26,9 @@ import { createMetrics } from '../observability/metrics.js';
 import { readVersions, type Versions } from '../observability/versions.js';
 import { versionsInForce } from '../observability/versions-in-force.js';
 import { createProvider } from '../oidc/provider.js';
+import { createBackchannelDelivery, type BackchannelDelivery } from '../oidc/backchannel-delivery.js';
+import { frontchannelLogout } from '../oidc/frontchannel-logout.js';
+import { notifyAppsOfEndedSessions } from '../oidc/logout-fanout.js';
 import { auditProviderEvents } from '../oidc/provider-audit.js';
 import { createSignInStates } from '../oidc/sign-in-state.js';
 import type { Secrets } from '../secrets/key-files.js';
@@ -58,6 +62,8 @@ export interface AppDeps {
   readonly templates?: Templates;
   /** A cluster worker answers /metrics with the whole cluster's, gathered by its primary (src/cluster/). */
   readonly scrapeMetrics?: ScrapeMetrics;
+  /** Waits between back-channel logout retries (tests); production uses the defaults. */
+  readonly backchannelRetryDelaysMs?: readonly number[];
 }
 
 export interface App {
@@ -69,6 +75,10 @@ export interface App {
   readonly metricsApp: Koa;
   /** This process's own metrics, which a cluster's primary gathers from every worker. */
   readonly metricsRegistry: Registry;
+  /** Back-channel logout delivery; stop() cancels waiting retries on shutdown. */
+  readonly backchannel: BackchannelDelivery;
+  /** Ends an account's sessions, grants and tokens and tells its apps by back-channel logout. */
+  readonly accountSessions: AccountSessions;
   /** Resolves when no sign-in email is still being prepared and every audit event is stored. */
   idle(): Promise<void>;
   /** idle(), then sends everything due and stores its audit events (for shutdown and tests). */
@@ -107,6 +117,14 @@ export function createApp(config: Config, deps: AppDeps): App {
   // Services: no HTTP in them.
   const provider = createProvider({ config, store, clock, secrets: deps.secrets, renderPage: pageRenderer(pages) });
   auditProviderEvents(provider, audit);
+  for (const notice of deps.secrets.notices) logger.warn({ keys: true }, notice);
+  const backchannel = createBackchannelDelivery({ provider, audit, logger, retryDelaysMs: deps.backchannelRetryDelaysMs });
+  const accountSessions = createAccountSessions({
+    store,
+    now: () => clock.now(),
+    logger,
+    onSessionsEnded: notifyAppsOfEndedSessions({ provider, delivery: backchannel, audit }),
+  });
   const offRequest = createOffRequest(logger);
   const apps = createAppDirectory(store.clients, logger);
   const sendQueue = createSendQueue({
@@ -175,6 +193,7 @@ export function createApp(config: Config, deps: AppDeps): App {
   // ones above only so that a refusal carries a request id and the usual headers, and is timed.
   provider.use(hostCheck({ issuer: config.issuer, pages, logger, audit }));
   provider.use(errorPages(pages, logger, (error) => store.isUnavailable(error), audit));
+  provider.use(frontchannelLogout({ provider, issuer: config.issuer, clients: store.clients, renderPage: pageRenderer(pages) }));
   provider.use(router.routes());
   provider.use(router.allowedMethods());
 
@@ -190,6 +209,8 @@ export function createApp(config: Config, deps: AppDeps): App {
     versions,
     metricsApp: metricsApp(metrics, config.metrics.token),
     metricsRegistry: metrics.registry,
+    backchannel,
+    accountSessions,
     idle: async () => {
       await offRequest.idle();
       await auditTrail.idle();

@@ -119,7 +119,9 @@ export function securityHeaders(options: SecurityHeaderOptions): Middleware {
         // A page of an app with a logo elsewhere (app-branding.ts) may load that one origin's images.
         const images = ctx.state.imageOrigin as string | undefined;
         const withImages = images && ctx.response.is('html') ? csp.replace("img-src 'self' data:", `img-src 'self' data: ${images}`) : csp;
-        if (csp) ctx.set('Content-Security-Policy', `${withImages}; form-action ${["'self'", ...targets].join(' ')}`);
+        // Front-channel logout frames its apps' logout URIs (src/oidc/frontchannel-logout.ts names their origins).
+        const frames = (ctx.state.frameSources as string[] | undefined)?.join(' ');
+        if (csp) ctx.set('Content-Security-Policy', `${withImages}; form-action ${["'self'", ...targets].join(' ')}${frames ? `; frame-src ${frames}` : ''}`);
       }
     }
   };

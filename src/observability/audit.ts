@@ -22,8 +22,10 @@ export type AuditEvent =
   | 'account.created'
   /** The token endpoint issued tokens to a client (`grantType`). */
   | 'tokens.issued'
-  /** RP-initiated logout ended a session. */
+  /** RP-initiated logout ended a session, or sessions were ended for an account (`reason`). */
   | 'logout'
+  /** A back-channel logout token posted to an app: `outcome` delivered, retrying or failed. */
+  | 'logout.backchannel'
   | 'consent.granted'
   | 'consent.denied'
   | 'mail.queued'

@@ -13,6 +13,7 @@ import type { Versions } from './versions.js';
 
 const EMAIL_OUTCOMES = ['queued', 'sent', 'delivered', 'bounced', 'failed', 'suppressed'] as const;
 const METHODS = ['link', 'code'] as const;
+const BACKCHANNEL_OUTCOMES = ['delivered', 'retrying', 'failed'] as const;
 const BINDINGS = ['present', 'missing'] as const;
 const LIMIT_PATTERN = /^(RATE_LIMIT_[A-Z_]+|RESEND_COOLDOWN)$/;
 
@@ -67,6 +68,9 @@ function instruments(registers: Registry[]) {
     refusals: counter('linkid_refusals_total', 'Sign-in steps refused, by reason code', ['reason']),
     opens: counter('linkid_link_opens_total', 'Sign-in links opened; binding missing: another browser or a mail scanner', ['binding']),
     rateLimited: counter('linkid_rate_limited_total', 'Requests refused by a rate limit, by limit', ['limit']),
+    backchannel: counter('linkid_backchannel_logout_total', 'Back-channel logout tokens posted to apps, by outcome (retrying: failed, will be posted again)', [
+      'outcome',
+    ]),
     clickToVerify: histogram(
       'linkid_click_to_verify_seconds',
       'From the sign-in email being queued to its link confirmed or code accepted',
@@ -121,6 +125,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   for (const binding of BINDINGS) m.opens.inc({ binding }, 0);
   for (const reason of reasons) m.refusals.inc({ reason }, 0);
   for (const limit of deps.limitNames) m.rateLimited.inc({ limit }, 0);
+  for (const outcome of BACKCHANNEL_OUTCOMES) m.backchannel.inc({ outcome }, 0);
 
   const sink: AuditSink = (event, fields) => {
     const outcome = EMAIL_EVENTS[event];
@@ -131,6 +136,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     else if (event === 'login.confirmed') observe(m.clickToVerify, fields.sinceQueuedMs);
     else if (event === 'mail.sent') observe(m.mailSend, fields.queuedMs);
     else if (event === 'mail.delivered') observe(m.mailDelivery, fields.sinceSentMs);
+    else if (event === 'logout.backchannel') m.backchannel.inc({ outcome: oneOf(BACKCHANNEL_OUTCOMES, fields.outcome) });
     else if (event === 'login.refused') {
       m.refusals.inc({ reason: oneOf(reasons, fields.reason) });
       if (fields.reason === 'rate_limited') m.rateLimited.inc({ limit: limitOf(fields) });

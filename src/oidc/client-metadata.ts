@@ -49,9 +49,14 @@ export function toOidcClientMetadata(client: ClientRecord, serverSecret: Buffer)
     require_auth_time: true,
   };
   if (client.isPublic || !client.secretSalt) return { ...base, token_endpoint_auth_method: 'none' };
+  // The method chosen with --token-endpoint-auth-method (client_secret_basic unless one was).
+  // private_key_jwt authenticates with the client's own keys (jwks or jwks_uri): no secret exists
+  // for it, so none is derived or handed to oidc-provider.
+  const method = typeof client.metadata.token_endpoint_auth_method === 'string' ? client.metadata.token_endpoint_auth_method : 'client_secret_basic';
+  if (method === 'private_key_jwt') return { ...base, token_endpoint_auth_method: method };
   return {
     ...base,
-    token_endpoint_auth_method: 'client_secret_basic',
+    token_endpoint_auth_method: method,
     client_secret: deriveClientSecret(serverSecret, client.clientId, client.secretSalt),
   };
 }

@@ -1,5 +1,6 @@
 // Builds the oidc-provider instance from explicit dependencies. Every development default is
 // overridden: adapter, keys, cookie keys, account lookup, interactions, error pages.
+import type { JWK } from 'jose';
 import Provider, { type Configuration } from 'oidc-provider';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/env.js';
@@ -9,7 +10,8 @@ import { createFindAccount } from './account.js';
 import { createAdapterFactory } from './adapter.js';
 import { loginPromptWithAppAccess } from './app-access.js';
 import { claimsConfiguration } from './configuration/claims.js';
-import { featuresConfiguration } from './configuration/features.js';
+import { featuresConfiguration, ID_TOKEN_SIGNING_ALGS, type IdTokenSigningAlg } from './configuration/features.js';
+import { outboundConfiguration } from './configuration/outbound.js';
 import { flowPath } from '../login/flow-paths.js';
 import { pagesConfiguration, type RenderPage } from './configuration/pages.js';
 import { ttlConfiguration } from './configuration/ttl.js';
@@ -23,15 +25,24 @@ export interface ProviderDeps {
   readonly renderPage: RenderPage;
 }
 
+/** The ID token algorithms a key in the set can sign with (a key's own alg, else its type's). */
+function signingAlgsOf(keys: readonly JWK[]): IdTokenSigningAlg[] {
+  const algOf = (key: JWK) =>
+    key.alg ?? (key.kty === 'RSA' ? 'RS256' : key.kty === 'EC' && key.crv === 'P-256' ? 'ES256' : key.crv === 'Ed25519' ? 'EdDSA' : undefined);
+  return ID_TOKEN_SIGNING_ALGS.filter((alg) => keys.some((key) => (key.use === undefined || key.use === 'sig') && algOf(key) === alg));
+}
+
 export function createProvider({ config, store, clock, secrets, renderPage }: ProviderDeps): Provider {
   const pageConfig = pagesConfiguration(renderPage);
   const https = config.issuer.startsWith('https:');
+  const features = featuresConfiguration(signingAlgsOf(secrets.signingKeys.keys));
   const configuration: Configuration = {
-    ...claimsConfiguration,
+    ...claimsConfiguration(config),
     ...ttlConfiguration(config),
-    ...featuresConfiguration,
+    ...features,
+    ...outboundConfiguration(config),
     ...pageConfig,
-    features: { ...featuresConfiguration.features, ...pageConfig.features } as Configuration['features'],
+    features: { ...features.features, ...pageConfig.features } as Configuration['features'],
     adapter: createAdapterFactory(store, clock, secrets.serverSecret),
     findAccount: createFindAccount(store),
     jwks: secrets.signingKeys,

@@ -10,16 +10,18 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jo
 import { ensurePrivateDir, writeNewPrivateFileSync } from '../private-files.js';
 
 export interface Secrets {
-  /** Private JWKS handed to oidc-provider: one RS256 and one ES256 key. */
+  /** Private JWKS handed to oidc-provider: an RS256, an ES256 and an EdDSA (Ed25519) key. */
   readonly signingKeys: { keys: JWK[] };
+  /** What a person starting linkid should be told about its keys (a key generated, an algorithm missing). */
+  readonly notices: readonly string[];
   /** Keys for oidc-provider's signed cookies, newest first. */
   readonly cookieKeys: string[];
   /** HMAC key for one-time codes and derived client secrets. Never leaves the process. */
   readonly serverSecret: Buffer;
 }
 
-async function generateSigningKey(alg: 'RS256' | 'ES256'): Promise<JWK> {
-  const { privateKey } = await generateKeyPair(alg, { extractable: true, modulusLength: 2048 });
+async function generateSigningKey(alg: 'RS256' | 'ES256' | 'EdDSA'): Promise<JWK> {
+  const { privateKey } = await generateKeyPair(alg, alg === 'EdDSA' ? { extractable: true, crv: 'Ed25519' } : { extractable: true, modulusLength: 2048 });
   const jwk = await exportJWK(privateKey);
   return { ...jwk, kid: await calculateJwkThumbprint(jwk), alg, use: 'sig' };
 }
@@ -47,24 +49,51 @@ export interface KeySources {
   readonly keys: { readonly signingKeys?: string; readonly cookieKeys?: string[]; readonly serverSecret?: string };
 }
 
-export const KEY_FILES = { signingKeys: 'signing-keys.json', cookieKeys: 'cookie-keys.json', serverSecret: 'server-secret' } as const;
+export const KEY_FILES = {
+  signingKeys: 'signing-keys.json',
+  // Key sets written before EdDSA was offered have no Ed25519 key: it is added from its own file,
+  // created once like the others, so signing-keys.json is never rewritten under a running server.
+  eddsaKey: 'signing-key-eddsa.json',
+  cookieKeys: 'cookie-keys.json',
+  serverSecret: 'server-secret',
+} as const;
+
+const isEd25519 = (jwk: JWK) => jwk.kty === 'OKP' && jwk.crv === 'Ed25519';
+
+/** The signing keys, with an Ed25519 key added from its own file when a key-file set lacks one. */
+async function signingKeySet(keys: KeySources['keys'], file: (name: string) => string, notices: string[]): Promise<{ keys: JWK[] }> {
+  const signing =
+    keys.signingKeys ??
+    (await readOrCreate(file(KEY_FILES.signingKeys), async () =>
+      JSON.stringify({ keys: [await generateSigningKey('RS256'), await generateSigningKey('ES256'), await generateSigningKey('EdDSA')] }, null, 2),
+    ));
+  const set = JSON.parse(signing) as { keys: JWK[] };
+  if (set.keys.some(isEd25519)) return set;
+  if (keys.signingKeys) {
+    notices.push('SIGNING_KEYS has no Ed25519 key: ID tokens cannot be signed with EdDSA (add an OKP Ed25519 key to offer it)');
+    return set;
+  }
+  const eddsaFile = file(KEY_FILES.eddsaKey);
+  const existed = fs.existsSync(eddsaFile);
+  const eddsa = JSON.parse(await readOrCreate(eddsaFile, async () => JSON.stringify(await generateSigningKey('EdDSA'), null, 2))) as JWK;
+  if (!existed) notices.push(`generated an Ed25519 signing key for EdDSA ID tokens in ${eddsaFile} (the existing key set had none)`);
+  return { keys: [...set.keys, eddsa] };
+}
 
 export async function loadOrCreateSecrets({ keysDir, keys }: KeySources): Promise<Secrets> {
   const file = (name: string) => {
     ensurePrivateDir(keysDir);
     return path.join(keysDir, name);
   };
-  const signing =
-    keys.signingKeys ??
-    (await readOrCreate(file(KEY_FILES.signingKeys), async () =>
-      JSON.stringify({ keys: [await generateSigningKey('RS256'), await generateSigningKey('ES256')] }, null, 2),
-    ));
+  const notices: string[] = [];
+  const signingKeys = await signingKeySet(keys, file, notices);
   const cookies =
     keys.cookieKeys ??
     (JSON.parse(await readOrCreate(file(KEY_FILES.cookieKeys), async () => JSON.stringify([randomBytes(32).toString('base64url')]))) as string[]);
   const secret = keys.serverSecret ?? (await readOrCreate(file(KEY_FILES.serverSecret), async () => randomBytes(32).toString('base64url')));
   return Object.freeze({
-    signingKeys: JSON.parse(signing) as { keys: JWK[] },
+    signingKeys,
+    notices: Object.freeze(notices),
     cookieKeys: cookies,
     serverSecret: Buffer.from(secret.trim(), 'base64url'),
   });

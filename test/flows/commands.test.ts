@@ -217,6 +217,58 @@ describe('npx linkid-admin client', () => {
     await admin('client', 'delete', client.client_id);
   });
 
+  it('takes the OpenID Connect options: auth method, keys, ID token algorithm, logout URIs, and says which method a client uses', async () => {
+    const jwks = JSON.stringify({
+      keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'k1' }],
+    });
+    const jwksFile = path.join(dataDir, 'app-jwks.json');
+    fs.writeFileSync(jwksFile, jwks);
+    const created = await admin(
+      'client',
+      'create',
+      '--name',
+      'Keys',
+      '--redirect-uri',
+      'https://keys.example.com/cb',
+      '--token-endpoint-auth-method',
+      'private_key_jwt',
+      '--jwks',
+      jwksFile,
+      '--id-token-signed-response-alg',
+      'EdDSA',
+      '--backchannel-logout-uri',
+      'https://keys.example.com/logout',
+      '--backchannel-logout-session-required',
+      '--frontchannel-logout-uri',
+      'https://keys.example.com/fc',
+    );
+    expect(created.stderr).not.toMatch(/error/);
+    const client = JSON.parse(created.stdout);
+    expect(client).toMatchObject({
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: JSON.parse(jwks),
+      id_token_signed_response_alg: 'EdDSA',
+      backchannel_logout_uri: 'https://keys.example.com/logout',
+      backchannel_logout_session_required: true,
+      frontchannel_logout_uri: 'https://keys.example.com/fc',
+    });
+    expect(client.client_secret).toBeUndefined();
+    expect((await admin('client', 'rotate-secret', client.client_id)).stderr).toMatch(/private_key_jwt .* has no secret/);
+
+    // Moving to a secret method shows the secret once; keys given by URI replace the inline ones.
+    const switched = JSON.parse((await admin('client', 'update', client.client_id, '--token-endpoint-auth-method', 'client_secret_post')).stdout);
+    expect(switched.token_endpoint_auth_method).toBe('client_secret_post');
+    expect(switched.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const byUri = JSON.parse(
+      (await admin('client', 'update', client.client_id, '--jwks-uri', 'https://keys.example.com/jwks.json', '--no-backchannel-logout-session-required'))
+        .stdout,
+    );
+    expect(byUri).toMatchObject({ jwks_uri: 'https://keys.example.com/jwks.json', backchannel_logout_session_required: false });
+    expect(byUri.jwks).toBeUndefined();
+    expect(byUri.client_secret).toBeUndefined();
+    await admin('client', 'delete', client.client_id);
+  });
+
   it('refuses bad input with one line on stderr and a non-zero exit', async () => {
     const cases: [string[], RegExp][] = [
       [['client', 'create', '--redirect-uri', 'https://x.example/cb'], /--name is required/],
@@ -229,6 +281,34 @@ describe('npx linkid-admin client', () => {
       [['client', 'update', 'no-such-client', '--name', 'X'], /no client with id no-such-client/],
       [['client', 'update'], /needs a CLIENT_ID/],
       [['client', 'create', '--nmae', 'X'], /Unknown option/],
+      [
+        ['client', 'create', '--name', 'X', '--redirect-uri', 'https://x.example/cb', '--token-endpoint-auth-method', 'private_key_jwt'],
+        /private_key_jwt needs the client's public keys: give --jwks-uri URL or --jwks FILE\|JSON/,
+      ],
+      [
+        ['client', 'create', '--name', 'X', '--redirect-uri', 'https://x.example/cb', '--public', '--token-endpoint-auth-method', 'client_secret_post'],
+        /a public client has neither/,
+      ],
+      [
+        [
+          'client',
+          'create',
+          '--name',
+          'X',
+          '--redirect-uri',
+          'https://x.example/cb',
+          '--token-endpoint-auth-method',
+          'private_key_jwt',
+          '--jwks-uri',
+          'http://keys.example/jwks',
+        ],
+        /--jwks-uri http:\/\/keys.example\/jwks must use https/,
+      ],
+      [['client', 'create', '--name', 'X', '--redirect-uri', 'https://x.example/cb', '--jwks', 'no-such-file.json'], /--jwks no-such-file.json: no such file/],
+      [
+        ['client', 'create', '--name', 'X', '--redirect-uri', 'https://x.example/cb', '--id-token-signed-response-alg', 'none'],
+        /must be one of RS256, ES256, EdDSA/,
+      ],
     ];
     for (const [args, message] of cases) {
       const result = await admin(...args);
@@ -369,7 +449,7 @@ describe('npm start', () => {
     expect(first.discovery.issuer).toBe(`http://localhost:${port}`);
     expect(first.discovery.code_challenge_methods_supported).toEqual(['S256']);
     expect(first.discovery.response_types_supported).toEqual(['code']);
-    expect(first.jwks.keys.map((key) => key.alg).sort()).toEqual(['ES256', 'RS256']);
+    expect(first.jwks.keys.map((key) => key.alg).sort()).toEqual(['ES256', 'EdDSA', 'RS256']);
     expect(JSON.stringify(first.jwks)).not.toMatch(/"d"/);
     const second = await start();
     expect(second.jwks).toEqual(first.jwks);

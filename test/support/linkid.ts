@@ -65,6 +65,8 @@ export interface StartOptions {
   readonly startWorker?: boolean;
   /** Faster retries for tests that drive them with a fake clock. */
   readonly sendQueueOptions?: { baseDelayMs?: number; maxDelayMs?: number; leaseMs?: number };
+  /** Waits between back-channel logout retries (short ones for tests of the retry). */
+  readonly backchannelRetryDelaysMs?: readonly number[];
 }
 
 export async function startLinkid(options: StartOptions = {}): Promise<RunningLinkid> {
@@ -120,7 +122,15 @@ export async function buildLinkid(options: StartOptions & { readonly port?: numb
   // As src/main.ts: Postmark when configured (tests point POSTMARK_API_URL at a local fake).
   const outbox = createTransport(config, clock, { timeoutMs: 2_000 });
   const transport = options.transport ? options.transport(outbox) : outbox;
-  const app = createApp(config, { store, transport, clock, logger, secrets, sendQueueOptions: options.sendQueueOptions });
+  const app = createApp(config, {
+    store,
+    transport,
+    clock,
+    logger,
+    secrets,
+    sendQueueOptions: options.sendQueueOptions,
+    backchannelRetryDelaysMs: options.backchannelRetryDelaysMs,
+  });
   if (options.startWorker !== false) app.sendQueue.start();
   const admin = createClientAdmin({
     store,
@@ -141,6 +151,7 @@ export async function buildLinkid(options: StartOptions & { readonly port?: numb
     createClient: (input) => admin.create({ name: 'Test App', redirectUris: ['http://localhost:4000/callback'], ...input }),
     updateClient: (clientId, input) => admin.update(clientId, input),
     async close() {
+      app.backchannel.stop();
       await app.sendQueue.stop();
       await store.close();
       if (config.mongodbUri && !options.keepData) await dropDatabase(config.mongodbUri);

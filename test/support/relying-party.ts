@@ -16,14 +16,19 @@ export class RelyingParty {
     readonly client: ClientView,
   ) {}
 
-  static async discover(issuer: string, client: ClientView): Promise<RelyingParty> {
-    const config = await oidc.discovery(
-      new URL(issuer),
-      client.client_id,
-      client.client_secret ? { client_secret: client.client_secret } : undefined,
-      client.client_secret ? oidc.ClientSecretBasic(client.client_secret) : oidc.None(),
-      { execute: [oidc.allowInsecureRequests] },
-    );
+  /**
+   * Discovers linkid as `client`, authenticating at the token endpoint with the client's own
+   * token_endpoint_auth_method (private_key_jwt signs with `privateKey`), and expecting ID tokens
+   * signed with the client's id_token_signed_response_alg.
+   */
+  static async discover(issuer: string, client: ClientView, options: { privateKey?: oidc.CryptoKey | oidc.PrivateKey } = {}): Promise<RelyingParty> {
+    const metadata: Partial<oidc.ClientMetadata> = {
+      ...(client.client_secret ? { client_secret: client.client_secret } : {}),
+      ...(typeof client.id_token_signed_response_alg === 'string' ? { id_token_signed_response_alg: client.id_token_signed_response_alg } : {}),
+    };
+    const config = await oidc.discovery(new URL(issuer), client.client_id, metadata, clientAuth(client, options.privateKey), {
+      execute: [oidc.allowInsecureRequests],
+    });
     return new RelyingParty(config, client);
   }
 
@@ -55,6 +60,23 @@ export class RelyingParty {
       expectedNonce: attempt.nonce,
       idTokenExpected: true,
     });
+  }
+}
+
+function clientAuth(client: ClientView, privateKey: oidc.CryptoKey | oidc.PrivateKey | undefined): oidc.ClientAuth {
+  const secret = client.client_secret ?? '';
+  switch (client.token_endpoint_auth_method) {
+    case 'client_secret_post':
+      return oidc.ClientSecretPost(secret);
+    case 'client_secret_jwt':
+      return oidc.ClientSecretJwt(secret);
+    case 'private_key_jwt':
+      if (!privateKey) throw new Error('a private_key_jwt client needs its private key');
+      return oidc.PrivateKeyJwt(privateKey);
+    case 'none':
+      return oidc.None();
+    default:
+      return oidc.ClientSecretBasic(secret);
   }
 }
 

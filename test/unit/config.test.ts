@@ -136,3 +136,19 @@ describe('mail transport', () => {
     expect((error as Error).message).not.toContain('\n');
   });
 });
+
+describe('outbound requests and the ID token', () => {
+  it('lets outbound requests reach loopback only when asked, and only with a loopback issuer', () => {
+    expect(loadConfig({}).outboundAllowLoopback).toBe(false);
+    expect(loadConfig({ OUTBOUND_ALLOW_LOOPBACK: 'true', ISSUER: 'http://127.0.0.1:3000' }).outboundAllowLoopback).toBe(true);
+    expect(loadConfig({ OUTBOUND_ALLOW_LOOPBACK: 'true' }).outboundAllowLoopback).toBe(true);
+    expect(() => loadConfig({ OUTBOUND_ALLOW_LOOPBACK: 'true', ISSUER: 'https://id.example.com', MAIL_TRANSPORT: 'outbox' })).toThrow(
+      new ConfigError('OUTBOUND_ALLOW_LOOPBACK', 'is for tests and local development only: it needs an ISSUER on localhost or a loopback address'),
+    );
+  });
+
+  it('puts the email in the ID token unless ID_TOKEN_INCLUDE_EMAIL=false', () => {
+    expect(loadConfig({}).idTokenIncludeEmail).toBe(true);
+    expect(loadConfig({ ID_TOKEN_INCLUDE_EMAIL: 'false' }).idTokenIncludeEmail).toBe(false);
+  });
+});

@@ -23,7 +23,8 @@ describe('loadOrCreateSecrets', () => {
       expect(secrets.cookieKeys).toEqual(all[0]!.cookieKeys);
       expect(secrets.serverSecret.equals(all[0]!.serverSecret)).toBe(true);
     }
-    expect(all[0]!.signingKeys.keys.map((key) => key.alg)).toEqual(['RS256', 'ES256']);
+    expect(all[0]!.signingKeys.keys.map((key) => key.alg)).toEqual(['RS256', 'ES256', 'EdDSA']);
+    expect(all[0]!.notices).toEqual([]);
     expect(all[0]!.serverSecret.length).toBe(32);
     expect(fs.readdirSync(keysDir).sort()).toEqual(['cookie-keys.json', 'server-secret', 'signing-keys.json']);
   });
@@ -38,5 +39,27 @@ describe('loadOrCreateSecrets', () => {
     expect(secrets.signingKeys).toEqual(generated.signingKeys);
     expect(secrets.cookieKeys).toEqual(['k'.repeat(32)]);
     expect(fs.existsSync(keysDir)).toBe(false);
+  });
+
+  it('adds an Ed25519 key to a key set written before EdDSA was offered, once, and says so', async () => {
+    const keysDir = path.join(tempDir(), 'keys');
+    const fresh = await loadOrCreateSecrets({ keysDir, keys: {} });
+    const old = { keys: fresh.signingKeys.keys.filter((key) => key.alg !== 'EdDSA') };
+    fs.writeFileSync(path.join(keysDir, 'signing-keys.json'), JSON.stringify(old));
+    const first = await loadOrCreateSecrets({ keysDir, keys: {} });
+    expect(first.signingKeys.keys.map((key) => key.alg)).toEqual(['RS256', 'ES256', 'EdDSA']);
+    expect(first.signingKeys.keys.slice(0, 2)).toEqual(old.keys);
+    expect(first.notices.join()).toContain('generated an Ed25519 signing key');
+    const again = await loadOrCreateSecrets({ keysDir, keys: {} });
+    expect(again.signingKeys).toEqual(first.signingKeys);
+    expect(again.notices).toEqual([]);
+  });
+
+  it('tells SIGNING_KEYS users whose set has no Ed25519 key that EdDSA is unavailable, and adds none', async () => {
+    const generated = await loadOrCreateSecrets({ keysDir: path.join(tempDir(), 'other'), keys: {} });
+    const withoutEd = { keys: generated.signingKeys.keys.filter((key) => key.alg !== 'EdDSA') };
+    const secrets = await loadOrCreateSecrets({ keysDir: path.join(tempDir(), 'keys'), keys: { signingKeys: JSON.stringify(withoutEd) } });
+    expect(secrets.signingKeys).toEqual(withoutEd);
+    expect(secrets.notices.join()).toContain('SIGNING_KEYS has no Ed25519 key');
   });
 });

@@ -1,16 +1,21 @@
 // Scopes and claims. "email" is the only identity we hold. acr, amr and auth_time ride on the
 // openid scope so every ID token says how and when the user signed in; oidc-provider would
 // otherwise mask them out unless the client asked through the claims parameter.
+import type { Configuration } from 'oidc-provider';
 import { EMAIL_LINK_ACR } from '../sign-in-method.js';
 
-export const claimsConfiguration = {
-  claims: {
-    openid: ['sub', 'acr', 'amr', 'auth_time'],
-    email: ['email', 'email_verified'],
-  },
-  scopes: ['openid', 'offline_access', 'email'],
-  acrValues: [EMAIL_LINK_ACR],
-  // Only claims the client may see for the scopes granted; ID tokens stay small when an access
-  // token lets the client call userinfo.
-  conformIdTokenClaims: true,
-};
+export function claimsConfiguration({ idTokenIncludeEmail }: { readonly idTokenIncludeEmail: boolean }): Configuration {
+  return {
+    claims: {
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      email: ['email', 'email_verified'],
+    },
+    scopes: ['openid', 'offline_access', 'email'],
+    acrValues: [EMAIL_LINK_ACR],
+    // ID_TOKEN_INCLUDE_EMAIL=true (the default): the ID token carries the claims of every scope
+    // granted, email included, because many RP libraries read the profile from it and never call
+    // userinfo. false: OpenID Connect §5.4 strictly, those claims only from userinfo when an
+    // access token is issued too.
+    conformIdTokenClaims: !idTokenIncludeEmail,
+  };
+}

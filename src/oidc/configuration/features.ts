@@ -1,13 +1,22 @@
 // The OAuth/OIDC surface: authorization code with PKCE S256 only, refresh tokens with rotation,
-// userinfo, revocation, introspection, RP-initiated logout. No development shortcuts.
+// userinfo, revocation, introspection, RP-initiated and back-channel logout, every common client
+// authentication method. No development shortcuts.
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 
 type ClientLike = { clientAuthMethod: string; redirectUris: string[] };
 
-export const featuresConfiguration: Configuration = {
+/** How a client may authenticate at the token endpoint; chosen per client (token_endpoint_auth_method). */
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;
+
+/** Algorithms a client may ask its ID tokens to be signed with, when linkid holds a key for them. */
+export const ID_TOKEN_SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
+export type IdTokenSigningAlg = (typeof ID_TOKEN_SIGNING_ALGS)[number];
+
+/** `algs`: the ID token algorithms linkid has a key for, so discovery advertises exactly what works. */
+export const featuresConfiguration = (algs: readonly IdTokenSigningAlg[]): Configuration => ({
   responseTypes: ['code'],
   pkce: { required: () => true },
-  clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+  clientAuthMethods: [...CLIENT_AUTH_METHODS],
   features: {
     devInteractions: { enabled: false },
     userinfo: { enabled: true },
@@ -16,12 +25,17 @@ export const featuresConfiguration: Configuration = {
     revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
     introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
     rpInitiatedLogout: { enabled: true },
+    // OpenID Connect Back-Channel Logout 1.0: a logout posts a logout token to each app of the
+    // session that registered a backchannel_logout_uri (src/oidc/backchannel-delivery.ts retries).
+    backchannelLogout: { enabled: true },
     registration: { enabled: false },
   },
   enabledJWA: {
-    idTokenSigningAlgValues: ['RS256', 'ES256'],
+    idTokenSigningAlgValues: [...algs],
     userinfoSigningAlgValues: ['RS256', 'ES256'],
     introspectionSigningAlgValues: ['RS256', 'ES256'],
+    // client_secret_jwt (HMAC with the client secret) and private_key_jwt (the client's own keys).
+    clientAuthSigningAlgValues: ['HS256', 'RS256', 'PS256', 'ES256', 'EdDSA'],
   },
   // RFC 9207: clients can check which issuer answered.
   // (oidc-provider adds `iss` to every authorization response by default.)
@@ -31,4 +45,4 @@ export const featuresConfiguration: Configuration = {
   // own redirect URIs, and from nowhere else.
   clientBasedCORS: (_ctx: KoaContextWithOIDC, origin: string, client: unknown) =>
     origin !== 'null' && (client as ClientLike).redirectUris.some((uri) => URL.parse(uri)?.origin === origin),
-};
+});

@@ -1,0 +1,129 @@
+// The OpenID Connect options of a client that `client create` and `client update` take as flags
+// and store as standard client metadata: how it authenticates at the token endpoint (and its
+// keys for private_key_jwt), how its ID tokens are signed, and where logout reaches it. Checked
+// here with reasons a person can act on, before oidc-provider's own validation sees the client.
+import fs from 'node:fs';
+import { CLIENT_AUTH_METHODS, ID_TOKEN_SIGNING_ALGS } from '../oidc/configuration/features.js';
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Members only a private JWK has: a client's jwks must never hold its private key. */
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth', 'priv'];
+
+/** The flag each metadata key comes from, to name it in errors. */
+const FLAG_OF: Readonly<Record<string, string>> = {
+  token_endpoint_auth_method: '--token-endpoint-auth-method',
+  jwks_uri: '--jwks-uri',
+  jwks: '--jwks',
+  id_token_signed_response_alg: '--id-token-signed-response-alg',
+  backchannel_logout_uri: '--backchannel-logout-uri',
+  frontchannel_logout_uri: '--frontchannel-logout-uri',
+};
+
+/** https anywhere, http only on loopback (a local app during development). */
+function webUriProblem(value: unknown): string | undefined {
+  const url = typeof value === 'string' ? URL.parse(value) : null;
+  if (!url || !/^https?:$/.test(url.protocol)) return 'must be an absolute https URL';
+  if (url.hash || String(value).includes('#')) return 'must not contain a fragment';
+  if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) return 'must use https (http is allowed only for localhost)';
+  return undefined;
+}
+
+function jwksProblem(value: unknown): string | undefined {
+  const keys = (value as { keys?: unknown } | null)?.keys;
+  if (typeof value !== 'object' || value === null || !Array.isArray(keys) || keys.length === 0)
+    return 'must be a JSON Web Key Set ({"keys": [...]}) with at least one key';
+  if (keys.some((key: unknown) => typeof key !== 'object' || key === null || PRIVATE_MEMBERS.some((member) => member in key))) {
+    return "must hold the client's public keys only (a private or symmetric key was given)";
+  }
+  return undefined;
+}
+
+/** Why the OIDC options in `metadata` (the client's whole metadata after a change) cannot be stored, if they cannot. */
+export function oidcOptionProblems(metadata: Readonly<Record<string, unknown>>, isPublic: boolean): string[] {
+  const problems: string[] = [];
+  const method = metadata.token_endpoint_auth_method;
+  if (method !== undefined && !CLIENT_AUTH_METHODS.includes(method as never)) {
+    problems.push(`--token-endpoint-auth-method must be one of ${CLIENT_AUTH_METHODS.join(', ')}`);
+  } else if (isPublic && method !== undefined && method !== 'none') {
+    problems.push(
+      `--token-endpoint-auth-method ${JSON.stringify(method)} needs a client secret or keys, and a public client has neither: use none (or leave it out)`,
+    );
+  } else if (!isPublic && method === 'none') {
+    problems.push('--token-endpoint-auth-method none is for public clients: register the app with --public instead');
+  }
+  if (method === 'private_key_jwt' && metadata.jwks === undefined && metadata.jwks_uri === undefined) {
+    problems.push("private_key_jwt needs the client's public keys: give --jwks-uri URL or --jwks FILE|JSON");
+  }
+  if (metadata.jwks !== undefined && metadata.jwks_uri !== undefined) problems.push('give either --jwks or --jwks-uri, not both');
+  for (const key of ['jwks_uri', 'backchannel_logout_uri', 'frontchannel_logout_uri']) {
+    const problem = metadata[key] === undefined ? undefined : webUriProblem(metadata[key]);
+    if (problem) problems.push(`${FLAG_OF[key]} ${String(metadata[key])} ${problem}`);
+  }
+  const jwks = metadata.jwks === undefined ? undefined : jwksProblem(metadata.jwks);
+  if (jwks) problems.push(`--jwks ${jwks}`);
+  const alg = metadata.id_token_signed_response_alg;
+  if (alg !== undefined && !ID_TOKEN_SIGNING_ALGS.includes(alg as never)) {
+    problems.push(`--id-token-signed-response-alg must be one of ${ID_TOKEN_SIGNING_ALGS.join(', ')}`);
+  }
+  if (metadata.backchannel_logout_session_required !== undefined && typeof metadata.backchannel_logout_session_required !== 'boolean') {
+    problems.push('backchannel_logout_session_required must be true or false');
+  }
+  return problems;
+}
+
+/** The flags as given on the command line (parseArgs values). */
+export interface OidcFlags {
+  readonly 'token-endpoint-auth-method'?: string;
+  readonly 'jwks-uri'?: string;
+  readonly jwks?: string;
+  readonly 'id-token-signed-response-alg'?: string;
+  readonly 'backchannel-logout-uri'?: string;
+  readonly 'backchannel-logout-session-required'?: boolean;
+  readonly 'no-backchannel-logout-session-required'?: boolean;
+  readonly 'frontchannel-logout-uri'?: string;
+}
+
+/** `--jwks` is a JSON document or the path of a file holding one. */
+function readJwks(value: string): unknown {
+  const text = value.trimStart().startsWith('{') ? value : readFile(value);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error('--jwks must be a JSON Web Key Set, or the path of a file holding one');
+  }
+}
+
+function readFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`--jwks ${file}: no such file (give a file holding a JWKS, or the JWKS itself as JSON)`);
+  }
+}
+
+/**
+ * Metadata changes for the flags given (a flag left out changes nothing). Giving --jwks removes a
+ * stored jwks_uri and the other way round, since a client has one source of keys.
+ */
+export function oidcMetadataFromFlags(flags: OidcFlags): Record<string, unknown> {
+  if (flags['backchannel-logout-session-required'] && flags['no-backchannel-logout-session-required']) {
+    throw new Error('--backchannel-logout-session-required and --no-backchannel-logout-session-required contradict each other');
+  }
+  if (flags.jwks !== undefined && flags['jwks-uri'] !== undefined) throw new Error('give either --jwks or --jwks-uri, not both');
+  const changes: Record<string, unknown> = {};
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined) changes[key] = value;
+  };
+  set('token_endpoint_auth_method', flags['token-endpoint-auth-method']);
+  if (flags['jwks-uri'] !== undefined) Object.assign(changes, { jwks_uri: flags['jwks-uri'], jwks: null });
+  if (flags.jwks !== undefined) Object.assign(changes, { jwks: readJwks(flags.jwks), jwks_uri: null });
+  set('id_token_signed_response_alg', flags['id-token-signed-response-alg']);
+  set('backchannel_logout_uri', flags['backchannel-logout-uri']);
+  set(
+    'backchannel_logout_session_required',
+    flags['backchannel-logout-session-required'] ? true : flags['no-backchannel-logout-session-required'] ? false : undefined,
+  );
+  set('frontchannel_logout_uri', flags['frontchannel-logout-uri']);
+  return changes;
+}
