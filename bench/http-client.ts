@@ -109,7 +109,13 @@ export class Browser {
   }
 }
 
-const decode = (value: string) => value.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+const decode = (value: string) =>
+  value
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
 
 /** The first form on a page whose action matches: its absolute action and its hidden fields. */
 export function formOn(page: { body: string; url: string; status: number }, actionPattern: RegExp): { action: string; hidden: Record<string, string> } {

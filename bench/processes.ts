@@ -41,7 +41,8 @@ const tail = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf
 async function waitUntilAnswers(url: string, child: ChildProcess, logFile: string, name: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited during start (${child.exitCode ?? child.signalCode}):\n${tail(logFile)}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${name} exited during start (${child.exitCode ?? child.signalCode}):\n${tail(logFile)}`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
       await response.arrayBuffer();
@@ -70,9 +71,9 @@ export interface StartOptions {
 export async function startServer(options: StartOptions): Promise<Server> {
   const logFile = path.join(options.logDir, `${options.name}.log`);
   const log = fs.openSync(logFile, 'a');
-  const [command, args] =
-    options.cpus !== undefined && hasTaskset ? ['taskset', ['-c', options.cpus, process.execPath, ...options.args]] : [process.execPath, [...options.args]];
-  const child = spawn(command as string, args as string[], { env: { ...baseEnv(), ...options.env }, stdio: ['ignore', log, log] });
+  const pin = options.cpus !== undefined && hasTaskset ? ['taskset', '-c', options.cpus] : [];
+  const [command = process.execPath, ...args] = [...pin, process.execPath, ...options.args];
+  const child = spawn(command, args, { env: { ...baseEnv(), ...options.env }, stdio: ['ignore', log, log] });
   fs.closeSync(log);
   started.add(child);
   child.once('exit', () => started.delete(child));

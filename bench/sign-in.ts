@@ -41,7 +41,7 @@ export function authorization(target: Target, scope: string, prompt?: string) {
     code_challenge_method: 'S256',
   });
   if (prompt) params.set('prompt', prompt);
-  return { url: `${target.url}/auth?${params}`, verifier };
+  return { url: `${target.url}/auth?${params.toString()}`, verifier };
 }
 
 /** A started sign-in: a browser standing on the login page (linkid's email form, bare's login form). */
@@ -63,7 +63,7 @@ export async function openInteraction(target: Target, scope = 'openid email', pr
 
 /** The login form POST: linkid's email form, or bare's login form. Returns the reply. */
 export async function submitLogin(target: Target, open: OpenInteraction, email: string): Promise<Reply> {
-  const fields = target.kind === 'linkid' ? { email } : { prompt: 'login', login: email, password: 'bench' };
+  const fields: Record<string, string> = target.kind === 'linkid' ? { email } : { prompt: 'login', login: email, password: 'bench' };
   const reply = await open.browser.request(open.action, { form: { ...open.hidden, ...fields } });
   if (target.kind === 'linkid') {
     expectStatus(reply, 200, 'linkid email form');
@@ -79,12 +79,13 @@ async function toApp(target: Target, browser: Browser, from: Reply): Promise<str
   let page = await browser.follow(from.location as string, stopAt);
   if (page.status === 200) {
     const consent = formOn(page, target.kind === 'linkid' ? /\/consent$/ : /\/interaction\/[^/]+$/);
-    const fields = target.kind === 'linkid' ? { decision: 'allow' } : {};
+    const fields: Record<string, string> = target.kind === 'linkid' ? { decision: 'allow' } : {};
     const reply = await browser.request(consent.action, { form: { ...consent.hidden, ...fields } });
     expectStatus(reply, 303, `${target.kind} consent`);
     page = reply.location?.startsWith(stopAt) ? { ...reply, url: consent.action } : await browser.follow(reply.location as string, stopAt);
   }
-  if (!page.location?.startsWith(stopAt)) throw new Error(`${target.kind}: sign-in did not reach the app (${page.status} ${page.url}):\n${page.body.slice(0, 800)}`);
+  if (!page.location?.startsWith(stopAt))
+    throw new Error(`${target.kind}: sign-in did not reach the app (${page.status} ${page.url}):\n${page.body.slice(0, 800)}`);
   return page.location;
 }
 
@@ -118,8 +119,4 @@ export async function signIn(target: Target, email: string, options: { scope?: s
 
 export function refresh(target: Target, refreshToken: string): Promise<Reply> {
   return postForm(`${target.url}/token`, { grant_type: 'refresh_token', refresh_token: refreshToken }, target.client);
-}
-
-export function introspect(target: Target, token: string): Promise<Reply> {
-  return postForm(`${target.url}/token/introspection`, { token }, target.client);
 }
