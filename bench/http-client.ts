@@ -76,8 +76,12 @@ export class Browser {
         headers['sec-fetch-site'] ??= 'same-origin';
       }
     }
+    return this.send(target, body === undefined ? 'GET' : 'POST', headers, body, true);
+  }
+
+  private send(target: URL, method: string, headers: Record<string, string>, body: string | undefined, mayRetry: boolean): Promise<Reply> {
     return new Promise((resolve, reject) => {
-      const req = http.request(target, { method: body === undefined ? 'GET' : 'POST', headers, agent }, (res) => {
+      const req = http.request(target, { method, headers, agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', reject);
@@ -92,7 +96,13 @@ export class Browser {
           });
         });
       });
-      req.on('error', reject);
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive connection the server closed just as the request went out: nothing reached
+        // the server, and a browser sends the request again on a new connection. So do we, once.
+        if (mayRetry && req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) {
+          this.send(target, method, headers, body, false).then(resolve, reject);
+        } else reject(error);
+      });
       req.end(body);
     });
   }

@@ -66,8 +66,8 @@ export async function startLinkid(options: { name: string; cpus: string | undefi
       const client = JSON.parse(out) as { client_id: string; client_secret: string };
       return { id: client.client_id, secret: client.client_secret, redirectUri: REDIRECT_URI };
     },
-    async stop() {
-      await server.stop();
+    async stop(kill) {
+      await server.stop(kill);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -69,14 +69,21 @@ export async function openLoop(perSecond: number, count: number, op: (n: number)
   const latencies: number[] = [];
   const running: Promise<void>[] = [];
   let lateStarts = 0;
-  for (let n = 0; n < count; n += 1) {
+  let failure: Error | undefined;
+  for (let n = 0; n < count && failure === undefined; n += 1) {
     const due = started + (n * 1000) / perSecond;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
     // A start more than 10 ms behind schedule means the load generator itself could not keep up.
     if (performance.now() - due > 10) lateStarts += 1;
-    running.push(op(n).then(() => void latencies.push(performance.now() - due)));
+    running.push(
+      op(n).then(
+        () => void latencies.push(performance.now() - due),
+        (error: unknown) => void (failure ??= error instanceof Error ? error : new Error(String(error))),
+      ),
+    );
   }
   await Promise.all(running);
+  if (failure !== undefined) throw failure;
   return { ...summary(latencies, latencies.length, (performance.now() - started) / 1000), lateStarts };
 }

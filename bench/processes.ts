@@ -12,10 +12,15 @@ export interface Server {
   readonly pid: number;
   readonly url: string;
   readonly logFile: string;
-  stop(): Promise<void>;
+  /** SIGTERM and a graceful exit; `kill`: SIGKILL, for a throw-away server whose queue need not drain. */
+  stop(kill?: boolean): Promise<void>;
 }
 
 const started = new Set<ChildProcess>();
+// However the bench ends (a crash included), no server it started outlives it.
+process.on('exit', () => {
+  for (const child of started) child.kill('SIGKILL');
+});
 
 /** Servers get a clean environment: none of linkid's variables leak in from the shell running the bench. */
 const baseEnv = (): Record<string, string> => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' });
@@ -88,14 +93,14 @@ export async function startServer(options: StartOptions): Promise<Server> {
     pid: child.pid as number,
     url: options.url,
     logFile,
-    stop: () => stopChild(child),
+    stop: (kill) => stopChild(child, kill),
   };
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+async function stopChild(child: ChildProcess, kill = false): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
+  child.kill(kill ? 'SIGKILL' : 'SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);

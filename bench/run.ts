@@ -29,13 +29,14 @@ const FULL: Settings = {
   signInSeconds: 5,
   openLoopRate: 100,
   openLoopCount: 600,
-  saturationCount: 800,
+  saturationCount: 600,
   saturationConnections: 32,
   slowMailRate: 100,
   slowMailCount: 800,
   slowMailDelayMs: 150,
   rssCheckpoints: [1000, 5000],
   workers: [1, 2],
+  workerRepeats: 2,
 };
 
 const QUICK: Settings = {
@@ -53,6 +54,7 @@ const QUICK: Settings = {
   saturationConnections: 8,
   slowMailCount: 150,
   rssCheckpoints: [50, 100],
+  workerRepeats: 1,
 };
 
 const SCENARIOS: Record<string, (ctx: Context) => Promise<ScenarioResult>> = {
@@ -190,15 +192,20 @@ async function main(): Promise<number> {
   log(`\nTargets (issue 11):\n${targetLines(targets)}\n`);
   log(`${results.length} scenarios in ${seconds.toFixed(0)} s; results in ${path.relative(process.cwd(), outFile)}`);
   if (failures.length > 0) {
-    process.stderr.write(`\n${failures.length} scenario(s) FAILED:\n${failures.join('\n\n')}\n`);
+    process.stderr.write(`\n${failures.length} scenario(s) FAILED:\n${failures.join('\n\n')}\nserver logs kept in ${logDir}\n`);
     return 1;
   }
+  fs.rmSync(logDir, { recursive: true, force: true });
   return 0;
 }
 
 const stopOnSignal = () => void stopAll().finally(() => process.exit(130));
 process.once('SIGINT', stopOnSignal);
 process.once('SIGTERM', stopOnSignal);
+process.on('unhandledRejection', (error) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  void stopAll().finally(() => process.exit(1));
+});
 
 main().then(
   (code) => process.exit(code),

@@ -26,6 +26,8 @@ export interface Settings {
   readonly slowMailDelayMs: number;
   readonly rssCheckpoints: readonly number[];
   readonly workers: readonly number[];
+  /** Each WORKERS value starts its own linkids: fewer repeats keep the run bounded. */
+  readonly workerRepeats: number;
 }
 
 export interface Servers {

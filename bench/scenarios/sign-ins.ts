@@ -43,6 +43,12 @@ async function openInteractions(target: Target, count: number): Promise<OpenInte
   return opened;
 }
 
+/** A promise awaited later, maybe never (when the run fails first): its rejection must not end the process. */
+function settledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
 /** Submits the login form of each opened interaction; for linkid, also notes when each email lands in the outbox. */
 function formPoster(target: Target, opened: OpenInteraction[]) {
   const mailDelays: Promise<number>[] = [];
@@ -52,9 +58,11 @@ function formPoster(target: Target, opened: OpenInteraction[]) {
       if (!open) throw new Error('more form POSTs than opened interactions');
       const email = freshAddress('form');
       const sent = performance.now();
-      const mail = target.mailbox?.waitFor(email, 60_000);
       await submitLogin(target, open, email);
-      if (mail) mailDelays.push(mail.then((arrived) => arrived.seenAt - sent));
+      // Waited for only once the POST succeeded, so a failed POST leaves no wait behind; a mail that
+      // landed before this line is kept by the mailbox with the time it was seen.
+      const mail = target.mailbox?.waitFor(email, 60_000);
+      if (mail) mailDelays.push(settledLater(mail.then((arrived) => arrived.seenAt - sent)));
     },
     /** Waits for every email (a form POST whose email never arrives fails the run) and summarises the delays. */
     async mail(): Promise<Record<string, number> | undefined> {

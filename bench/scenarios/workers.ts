@@ -14,7 +14,7 @@ export async function workers(ctx: Context): Promise<ScenarioResult> {
   const { settings } = ctx;
   const figures: Figure[] = [];
   const processes: Record<string, number> = {};
-  for (let repeat = 0; repeat < settings.repeats; repeat += 1) {
+  for (let repeat = 0; repeat < settings.workerRepeats; repeat += 1) {
     for (const count of rotated(settings.workers, repeat)) {
       const name = `WORKERS=${count}`;
       const linkid = await startLinkid({ name: `linkid-workers-${count}`, cpus: ctx.cpus.all, logDir: ctx.logDir, env: { WORKERS: String(count) } });
@@ -37,8 +37,10 @@ export async function workers(ctx: Context): Promise<ScenarioResult> {
           const mails: Promise<unknown>[] = [];
           const result = await closedLoop(settings.saturationConnections, { count: settings.saturationCount }, async (_worker, n) => {
             const email = freshAddress('workers');
-            mails.push(mailbox.waitFor(email, 60_000));
             await submitLogin(target, opened[n] as OpenInteraction, email);
+            const mail = mailbox.waitFor(email, 60_000);
+            mail.catch(() => undefined); // awaited below, unless the run fails first
+            mails.push(mail);
           });
           await Promise.all(mails);
           return result;
