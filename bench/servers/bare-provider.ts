@@ -1,0 +1,52 @@
+// The engine linkid wraps, bare: oidc-provider 9 with its in-memory adapter and its development
+// login form (any login, no password check), signing with linkid's own keys (read from linkid's
+// key file) and serving the same client, scopes, claims, lifetimes and features as linkid. The
+// difference between the two is what linkid adds: its store, its pages, its checks and its logs.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`bare-provider: ${name} is not set`);
+  return value;
+};
+
+const issuer = env('ISSUER');
+const jwks = JSON.parse(fs.readFileSync(env('SIGNING_KEYS_FILE'), 'utf8')) as NonNullable<Configuration['jwks']>;
+const clients = JSON.parse(env('CLIENTS')) as NonNullable<Configuration['clients']>;
+const HOUR = 3600;
+const THIRTY_DAYS = 30 * 24 * HOUR;
+const ownTokenOnly = async (_ctx: KoaContextWithOIDC, client: { clientId: string }, token: { clientId?: string }) => token.clientId === client.clientId;
+
+const configuration: Configuration = {
+  clients,
+  jwks,
+  cookies: { keys: [randomBytes(32).toString('base64url')] },
+  findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, email: sub, email_verified: true }) }),
+  responseTypes: ['code'],
+  pkce: { required: () => true },
+  clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+  features: {
+    devInteractions: { enabled: true },
+    userinfo: { enabled: true },
+    revocation: { enabled: true, allowedPolicy: ownTokenOnly },
+    introspection: { enabled: true, allowedPolicy: ownTokenOnly },
+    rpInitiatedLogout: { enabled: true },
+  },
+  enabledJWA: {
+    idTokenSigningAlgValues: ['RS256', 'ES256'],
+    userinfoSigningAlgValues: ['RS256', 'ES256'],
+    introspectionSigningAlgValues: ['RS256', 'ES256'],
+  },
+  rotateRefreshToken: () => true,
+  issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+  claims: { openid: ['sub', 'acr', 'amr', 'auth_time'], email: ['email', 'email_verified'] },
+  scopes: ['openid', 'offline_access', 'email'],
+  conformIdTokenClaims: true,
+  ttl: { AccessToken: HOUR, AuthorizationCode: 60, IdToken: HOUR, Interaction: HOUR, Session: 14 * 24 * HOUR, Grant: THIRTY_DAYS, RefreshToken: THIRTY_DAYS },
+};
+
+const provider = new Provider(issuer, configuration);
+http.createServer(provider.callback()).listen(Number(env('PORT')), '127.0.0.1');
