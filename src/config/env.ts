@@ -27,6 +27,8 @@ export interface Config {
   readonly port: number;
   /** Processes serving requests (WORKERS): 1 is a single process; more run a node:cluster (src/cluster/). */
   readonly workers: number;
+  /** Emails one process sends at once (MAIL_CONCURRENCY). */
+  readonly mailConcurrency: number;
   /** The issuer identifier, without a trailing slash. Every URL we email is built from it. */
   readonly issuer: string;
   readonly dataDir: string;
@@ -375,6 +377,11 @@ const VARIABLES = {
   POSTMARK_WEBHOOK_AUTH: variable('mail', z.string().regex(/^[^:\s]+:\S{16,}$/, { error: 'must be user:password with a password of at least 16 characters' }), {
     meaning: "`user:password` (password 16+ characters) that Postmark's webhooks must send as basic auth; unset disables `/webhooks/postmark`",
   }),
+  MAIL_CONCURRENCY: variable('mail', integer(1, 256), {
+    default: '16',
+    meaning:
+      'emails one process sends at once (each claimed from the durable queue, so no instance or worker sends one twice); with `WORKERS`, per worker. A provider answering in 150 ms takes about 6 emails/s per concurrent send',
+  }),
   MAIL_FROM: variable('mail', z.string().regex(/^[^\r\n]+@[^\r\n]+$/, { error: 'must be an address such as "linkid <no-reply@example.com>"' }), {
     defaultText: '`$PRODUCT_NAME <no-reply@ISSUER host>`',
     meaning: 'sender of sign-in emails',
@@ -487,6 +494,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     logLevel: values.LOG_LEVEL,
     loginTokenTtlSeconds: values.LOGIN_TOKEN_TTL_SECONDS,
+    mailConcurrency: values.MAIL_CONCURRENCY,
     mailFrom: values.MAIL_FROM ?? `${values.PRODUCT_NAME} <no-reply@${new URL(issuer).hostname}>`,
     productName: values.PRODUCT_NAME,
     defaultLocale: values.DEFAULT_LOCALE,

@@ -134,6 +134,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     clock,
     logger,
     audit,
+    concurrency: config.mailConcurrency,
     ...deps.sendQueueOptions,
   });
   const signIn = createSignIn({

@@ -1,6 +1,10 @@
-// The durable send queue: a request only enqueues (sealed content, in the store); a worker sends.
-// Each message is leased while it is sent, so two instances never send the same one; a worker
-// that dies leaves its lease to run out and another takes over. Retries back off exponentially
+// The durable send queue: a request only enqueues (sealed content, in the store); senders send.
+// Each message is claimed with a lease in one atomic store operation while it is sent, so two
+// senders (in this process, another worker or another instance) never send the same one; a
+// process that dies leaves its lease to run out and another takes over. Up to `concurrency`
+// messages are in flight per process: a provider that takes 150 ms per message would otherwise
+// cap an instance at about 6 sign-ins per second. A sender that found a message starts another
+// (up to the bound), so a backlog fans out quickly and an idle queue costs one empty claim per wake-up. Retries back off exponentially
 // with jitter and stop at the message's give-up time (a sign-in mail is useless once its link has
 // expired), with the failure recorded for the status page.
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -33,11 +37,13 @@ export interface SendQueueOptions {
   readonly maxDelayMs?: number;
   /** How often the worker looks for due messages when nothing woke it. */
   readonly pollMs?: number;
+  /** How many messages this process sends at once (MAIL_CONCURRENCY). */
+  readonly concurrency?: number;
 }
 
 export interface SendQueue {
   enqueue(message: MailMessage, context: EnqueueContext): Promise<string>;
-  /** Sends every message that is due now, one after another; resolves when none is left. */
+  /** Sends every message that is due now (up to `concurrency` at once); resolves when none is left. */
   drain(): Promise<void>;
   start(): void;
   stop(): Promise<void>;
@@ -56,7 +62,6 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
   const baseDelayMs = options.baseDelayMs ?? 2_000;
   const maxDelayMs = options.maxDelayMs ?? 120_000;
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
   let started = false;
 
   const outcomeFor = async (mail: QueuedMail, error: unknown): Promise<MailOutcome> => {
@@ -106,23 +111,34 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
     return true;
   };
 
+  const concurrency = Math.max(1, Math.trunc(options.concurrency ?? 16));
+  let active = 0;
+  const whenIdle: (() => void)[] = [];
+
+  /** One sender: claims and sends until nothing is due, starting another sender while it finds work. */
+  const sender = async (): Promise<void> => {
+    active += 1;
+    try {
+      while (await sendOne()) startSender();
+    } catch (error) {
+      logger.error({ err: error }, 'mail queue run failed');
+    } finally {
+      active -= 1;
+      if (active === 0) for (const resolve of whenIdle.splice(0)) resolve();
+    }
+  };
+  const startSender = () => {
+    if (active < concurrency) void sender();
+  };
+
   const drain = async (): Promise<void> => {
-    // One drain at a time per process; a second caller waits for the running one, then drains again.
-    while (running) await running;
-    running = (async () => {
-      while (await sendOne()) {
-        // keep going while messages are due
-      }
-    })().finally(() => {
-      running = undefined;
-    });
-    return running;
+    startSender();
+    if (active > 0) await new Promise<void>((resolve) => whenIdle.push(resolve));
   };
 
   // Only a started worker sends on its own; drain() sends when asked.
   const kick = () => {
-    if (!started) return;
-    drain().catch((error: unknown) => logger.error({ err: error }, 'mail queue run failed'));
+    if (started) startSender();
   };
 
   return {
@@ -167,7 +183,7 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
     async stop() {
       started = false;
       if (timer) clearInterval(timer);
-      while (running) await running;
+      if (active > 0) await new Promise<void>((resolve) => whenIdle.push(resolve));
     },
   };
 }

@@ -24,7 +24,14 @@ export interface FakePostmark {
   /** Responses for the next POST /email calls, in order; after them every send succeeds. */
   script(...responses: ScriptedResponse[]): void;
   emails(): RecordedRequest[];
+  /** The most POST /email requests this server was answering at the same moment. */
+  maxInFlight(): number;
   close(): Promise<void>;
+}
+
+export interface FakePostmarkOptions {
+  /** How long each POST /email waits before it is answered, as a slow provider would. */
+  readonly delayMs?: number;
 }
 
 export const serverError = (status = 500): ScriptedResponse => ({ status, body: { ErrorCode: 0, Message: 'Internal server error' } });
@@ -33,8 +40,10 @@ export const inactiveRecipient = (): ScriptedResponse => ({
   body: { ErrorCode: 406, Message: 'You tried to send to a recipient that has been marked as inactive.' },
 });
 
-export async function startFakePostmark(token = 'fake-server-token-1234'): Promise<FakePostmark> {
+export async function startFakePostmark(token = 'fake-server-token-1234', options: FakePostmarkOptions = {}): Promise<FakePostmark> {
   const requests: RecordedRequest[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
   const scripted: ScriptedResponse[] = [];
   const server = http.createServer((req, res) => {
     let raw = '';
@@ -57,12 +66,16 @@ export async function startFakePostmark(token = 'fake-server-token-1234'): Promi
         return;
       }
       if (req.method === 'POST' && req.url === '/email') {
-        const next = scripted.shift();
-        if (next) {
-          reply(next.status, next.body);
-          return;
-        }
-        reply(200, { To: body.To, SubmittedAt: new Date().toISOString(), MessageID: randomUUID(), ErrorCode: 0, Message: 'OK' });
+        inFlight += 1;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        const answer = () => {
+          inFlight -= 1;
+          const next = scripted.shift();
+          if (next) reply(next.status, next.body);
+          else reply(200, { To: body.To, SubmittedAt: new Date().toISOString(), MessageID: randomUUID(), ErrorCode: 0, Message: 'OK' });
+        };
+        if (options.delayMs) setTimeout(answer, options.delayMs);
+        else answer();
         return;
       }
       reply(404, { ErrorCode: 404, Message: 'not found' });
@@ -76,6 +89,7 @@ export async function startFakePostmark(token = 'fake-server-token-1234'): Promi
     requests,
     script: (...responses) => scripted.push(...responses),
     emails: () => requests.filter((request) => request.method === 'POST' && request.path === '/email'),
+    maxInFlight: () => maxInFlight,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -107,11 +107,15 @@ export function createSqliteMailQueue(db: Database): MailQueueStore {
     },
     async recordDelivery(providerMessageId, status, detail, now) {
       // A sent row's updated_at is when the provider accepted it: nothing else writes it until a report.
-      return db.transaction(() => {
-        const before = sentAt.get({ providerMessageId });
-        if (delivery.run({ providerMessageId, status, detail, now }).changes === 0) return undefined;
-        return { sentAt: before?.status === 'sent' ? before.updated_at : null };
-      })();
+      return db
+        .transaction(() => {
+          const before = sentAt.get({ providerMessageId });
+          if (delivery.run({ providerMessageId, status, detail, now }).changes === 0) return undefined;
+          return { sentAt: before?.status === 'sent' ? before.updated_at : null };
+          // IMMEDIATE: it reads, then writes; another process (a cluster worker) writing between
+          // would make a deferred transaction fail with SQLITE_BUSY instead of waiting its turn.
+        })
+        .immediate();
     },
     async queued() {
       const row = queued.get();

@@ -1,0 +1,66 @@
+// Mail at the provider's pace: a provider that takes 150 ms per message must not cap an instance
+// at about 6 sign-ins per second. Up to MAIL_CONCURRENCY messages are in flight per process, each
+// claimed from the durable queue, so two instances sharing one store never send one twice. The
+// fake Postmark answers after 150 ms and counts how many requests it was answering at once
+// (counted, never timed).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakePostmark, type FakePostmark } from '../support/fake-postmark.js';
+import { startLinkid, type RunningLinkid, type StartOptions } from '../support/linkid.js';
+
+let postmark: FakePostmark;
+const running: RunningLinkid[] = [];
+
+beforeEach(async () => {
+  postmark = await startFakePostmark(undefined, { delayMs: 150 });
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((linkid) => linkid.close()));
+  await postmark.close();
+});
+
+async function start(env: Record<string, string>, options: StartOptions = {}) {
+  const linkid = await startLinkid({
+    ...options,
+    startWorker: false,
+    env: { POSTMARK_SERVER_TOKEN: postmark.token, POSTMARK_API_URL: postmark.url, ...env },
+  });
+  running.push(linkid);
+  return linkid;
+}
+
+const message = (n: number) => ({ to: `person${n}@example.com`, subject: `Sign in ${n}`, text: 'link', html: '<p>link</p>', tag: 'sign-in' });
+
+async function enqueue(linkid: RunningLinkid, count: number) {
+  const giveUpAt = linkid.clock.now() + 600_000;
+  for (let n = 0; n < count; n += 1) await linkid.app.sendQueue.enqueue(message(n), { giveUpAt });
+}
+
+describe('sending at the provider pace', () => {
+  it('keeps MAIL_CONCURRENCY messages in flight to a slow provider, and never more', async () => {
+    const linkid = await start({ MAIL_CONCURRENCY: '4' });
+    await enqueue(linkid, 12);
+    await linkid.app.sendQueue.drain();
+    expect(postmark.emails()).toHaveLength(12);
+    expect(postmark.maxInFlight()).toBe(4);
+  });
+
+  it('sends 16 at once by default', async () => {
+    const linkid = await start({});
+    await enqueue(linkid, 40);
+    await linkid.app.sendQueue.drain();
+    expect(postmark.emails()).toHaveLength(40);
+    expect(postmark.maxInFlight()).toBe(16);
+  });
+
+  it('two instances on one store send each message exactly once', async () => {
+    const a = await start({ MAIL_CONCURRENCY: '8' });
+    const b = await start({ MAIL_CONCURRENCY: '8' }, { dataDir: a.dataDir, keepData: true });
+    await enqueue(a, 30);
+    await Promise.all([a.app.sendQueue.drain(), b.app.sendQueue.drain()]);
+    const recipients = postmark.emails().map((request) => request.body.To);
+    expect(recipients).toHaveLength(30);
+    expect(new Set(recipients).size).toBe(30);
+    const queued = await a.store.mailQueue.queued();
+    expect(queued).toMatchObject({ count: 0 });
+  });
+});
