@@ -8,6 +8,7 @@
 // A stored value that does not parse (edited by hand, written by a newer version) must never turn
 // a sign-in into a 500, nor open an app wider than meant: each bad key is dropped and logged, and a
 // bad sign-up policy becomes "nobody may sign in to this app" until an operator fixes it.
+import type { AppEmailBranding } from '../mail/magic-link-email.js';
 import { z } from 'zod';
 import type { Logger } from '../observability/logger.js';
 import type { ClientRecord, ClientStore } from '../store/port.js';
@@ -69,15 +70,9 @@ export function canonicalDomains(typed: string): string[] | undefined {
   return domains.length > 0 && domains.every((domain) => domain !== undefined) ? [...new Set(domains)] : undefined;
 }
 
-export interface AppBranding {
+/** An app's look: its name, and the parts its emails carry too (accent and its derived button text come together). */
+export interface AppBranding extends AppEmailBranding {
   readonly name: string;
-  readonly logoUri?: string;
-  /** Present together: the accent and the button text derived to read on it. */
-  readonly accentColor?: string;
-  readonly accentText?: string;
-  readonly supportEmail?: string;
-  readonly policyUri?: string;
-  readonly tosUri?: string;
 }
 
 export interface App {

@@ -2,22 +2,17 @@
 // session gets an OpenID Connect Back-Channel Logout token at its backchannel_logout_uri. The
 // receiver here is a real HTTP server that validates the token with jose against linkid's JWKS,
 // as an app would; it can fail its first answers to show the retries.
-import { execFile } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { linkidAdmin } from '../support/admin-cli.js';
 import { Browser } from '../support/browser.js';
 import type { RunningLinkid } from '../support/linkid.js';
 import { scrape } from '../support/metrics.js';
 import { RelyingParty, oidc } from '../support/relying-party.js';
 import { signIn } from '../support/sign-in.js';
 import { useLinkid } from '../support/use-linkid.js';
-
-const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, '../..');
 
 interface Receiver {
   readonly uri: string;
@@ -210,16 +205,7 @@ describe('ending sessions from outside a browser', () => {
     const linkid = await start({ env: { OUTBOUND_ALLOW_LOOPBACK: 'true' } });
     const receiver = await logoutReceiver();
     const { client, tokens, sub } = await signedInWithLogoutReceiver(linkid, receiver, 'cli-revoke@example.com');
-    const env = {
-      ...process.env,
-      DATA_DIR: linkid.dataDir,
-      ISSUER: linkid.issuer,
-      OUTBOUND_ALLOW_LOOPBACK: 'true',
-      LOG_LEVEL: 'silent',
-      npm_config_update_notifier: 'false',
-      ...(linkid.config.mongodbUri ? { MONGODB_URI: linkid.config.mongodbUri } : {}),
-    };
-    const { stdout } = await run('npx', ['linkid-admin', 'user', 'revoke-sessions', sub], { cwd: root, env });
+    const stdout = await linkidAdmin(linkid, ['user', 'revoke-sessions', sub], { ISSUER: linkid.issuer, OUTBOUND_ALLOW_LOOPBACK: 'true' });
     expect(JSON.parse(stdout)).toMatchObject({ revoked: { sessions: 1 } });
     expect(receiver.received).toHaveLength(1);
     const claims = await verifyLogoutToken(linkid, receiver.received[0]!.token, client.client_id);

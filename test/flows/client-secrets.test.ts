@@ -2,15 +2,11 @@
 // it derived (oidc-provider remembers the clients it built). Remembering must never outlive a
 // rotation: a secret rotated by `npx linkid-admin client rotate-secret`, another process writing
 // the same store, stops working at the running server's next request, and the new one works.
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { RunningLinkid } from '../support/linkid.js';
+import { linkidAdmin } from '../support/admin-cli.js';
 import { useLinkid } from '../support/use-linkid.js';
 
-const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, '../..');
 const { setup } = useLinkid();
 
 /** Introspects a token that names nothing: 200 when the client authenticates, 401 when it does not. */
@@ -27,15 +23,7 @@ async function authenticates(linkid: RunningLinkid, clientId: string, secret: st
 }
 
 async function rotateWithTheCli(linkid: RunningLinkid, clientId: string): Promise<string> {
-  const env = {
-    ...process.env,
-    DATA_DIR: linkid.dataDir,
-    ...(linkid.config.mongodbUri ? { MONGODB_URI: linkid.config.mongodbUri } : {}),
-    LOG_LEVEL: 'silent',
-    npm_config_update_notifier: 'false',
-  };
-  const { stdout } = await run('npx', ['linkid-admin', 'client', 'rotate-secret', clientId], { cwd: root, env });
-  return (JSON.parse(stdout) as { client_secret: string }).client_secret;
+  return (JSON.parse(await linkidAdmin(linkid, ['client', 'rotate-secret', clientId])) as { client_secret: string }).client_secret;
 }
 
 describe('client secrets in a running server', () => {

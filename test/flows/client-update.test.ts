@@ -1,15 +1,10 @@
 // `linkid-admin client update` run from another process while linkid serves: the running server
 // honours the change at once (oidc-provider reads the client from the store on each request), so
 // an admin adds a redirect URI or renames an app without a restart.
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { linkidAdmin } from '../support/admin-cli.js';
 import { registerApp } from '../support/factories.js';
 import { useLinkid } from '../support/use-linkid.js';
-
-const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, '../..');
 
 describe('client update while the server runs', () => {
   const { start } = useLinkid();
@@ -24,14 +19,7 @@ describe('client update while the server runs', () => {
     const added = 'http://localhost:4000/other-callback';
     expect((await authorize(added)).status).toBe(400);
 
-    const env = {
-      ...process.env,
-      DATA_DIR: linkid.dataDir,
-      ...(linkid.config.mongodbUri ? { MONGODB_URI: linkid.config.mongodbUri } : {}),
-      LOG_LEVEL: 'silent',
-      npm_config_update_notifier: 'false',
-    };
-    const { stdout } = await run('npx', ['linkid-admin', 'client', 'update', rp.client.client_id, '--redirect-uri', added], { cwd: root, env });
+    const stdout = await linkidAdmin(linkid, ['client', 'update', rp.client.client_id, '--redirect-uri', added]);
     expect(JSON.parse(stdout).redirect_uris).toEqual([added]);
 
     const accepted = await authorize(added);
