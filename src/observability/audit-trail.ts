@@ -1,7 +1,10 @@
 // The audit sink that keeps every event in the store, for `linkid-admin audit search|replay|export`.
 // Rules:
-// - writes never slow or fail the request: events are appended after its response, one at a
-//   time in the order they happened, and a failed write is logged; idle() waits for the rest;
+// - writes never slow or fail the request: events are appended after its response, in the order
+//   they happened, and a failed write is logged; idle() waits for the rest;
+// - every event queued during one turn of the event loop is written in the next: one promise link
+//   per event would let a busy server queue events faster than it writes them (one per turn), and
+//   each waiting link would hold its request's async context (the whole Koa context) in memory;
 // - each event names its request (id, IP, user agent) from the request context, unless its
 //   fields name another request (a queued mail sent later): then the IP and user agent of the
 //   request at hand are not that request's, and are left out;
@@ -83,24 +86,40 @@ async function inheritFromMessage(record: AuditRecord, options: AuditTrailOption
 }
 
 export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
-  let tail: Promise<void> = Promise.resolve();
-  let pending = 0;
+  let queued: AuditRecord[] = [];
+  let writing: Promise<void> | undefined;
+
+  const writeQueued = async (): Promise<void> => {
+    // After the response, not in a microtask: better-sqlite3 writes synchronously, and a
+    // microtask would still run before Koa sends the response (see src/login/off-request.ts).
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (queued.length > 0) {
+      const batch = queued;
+      queued = [];
+      for (const record of batch) {
+        try {
+          await options.store.append(await inheritFromMessage(record, options));
+        } catch (error) {
+          options.logger.error({ err: error, event: record.event }, 'audit event could not be stored');
+        }
+      }
+    }
+  };
+  const startWriting = () => {
+    if (writing) return;
+    writing = writeQueued().finally(() => {
+      writing = undefined;
+      if (queued.length > 0) startWriting();
+    });
+  };
+
   return {
     sink(event, fields, at) {
-      const record = toRecord(event, fields, at, options);
-      pending += 1;
-      tail = tail
-        // After the response, not in a microtask: better-sqlite3 writes synchronously, and a
-        // microtask would still run before Koa sends the response (see src/login/off-request.ts).
-        .then(async () => new Promise<void>((resolve) => setImmediate(resolve)))
-        .then(async () => options.store.append(await inheritFromMessage(record, options)))
-        .catch((error: unknown) => options.logger.error({ err: error, event }, 'audit event could not be stored'))
-        .finally(() => {
-          pending -= 1;
-        });
+      queued.push(toRecord(event, fields, at, options));
+      startWriting();
     },
     async idle() {
-      while (pending > 0) await tail;
+      while (writing) await writing;
     },
   };
 }

@@ -85,3 +85,15 @@ describe('the stored audit trail', () => {
     expect(logs.join('')).toContain('audit event could not be stored');
   });
 });
+
+describe('a busy server', () => {
+  it('writes every event of one turn in the next turn, in order, instead of one event per turn', async () => {
+    const appended: string[] = [];
+    const { audit } = trailOn({ ...store.audit, append: async (record) => void appended.push(String(record.fields.n)) });
+    for (let n = 0; n < 500; n += 1) audit('login.requested', { n });
+    // One turn for the responses of the requests that logged them, one more to be sure.
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(appended).toEqual(Array.from({ length: 500 }, (_, n) => String(n)));
+  });
+});
