@@ -100,6 +100,39 @@ export function createAccountSessions({ store, now, logger, onSessionsEnded }: A
       }
       return revoked;
     },
+
+    /**
+     * Takes one app's access away ("remove access" on the account page): its grants, and every
+     * code and token issued to it for this account. The sessions stay signed in to linkid; the
+     * app learns of it by back-channel logout for each session it was signed in through, and its
+     * next sign-in asks for consent again, as the grant it pointed to is gone. Returns how many
+     * grants went (0: the app had none, nothing happened).
+     */
+    async removeApp(accountId: string, clientId: string): Promise<number> {
+      const [sessions, grants] = await Promise.all([
+        store.oidc.listByAccount('Session', accountId, now()),
+        store.oidc.listByAccount('Grant', accountId, now()),
+      ]);
+      const ofApp = (payload: OidcPayload) => payload.clientId === clientId;
+      const appGrants = grants.filter((grant) => ofApp(grant.payload));
+      if (appGrants.length === 0) return 0;
+      // Grants first, then what was issued under them (see the rules at the top).
+      for (const grant of appGrants) await store.oidc.destroy('Grant', grant.id);
+      for (const model of ['AuthorizationCode', 'AccessToken', 'RefreshToken', ...UNUSED_ACCOUNT_MODELS]) {
+        for (const issued of await store.oidc.listByAccount(model, accountId, now())) {
+          if (ofApp(issued.payload)) await store.oidc.destroy(model, issued.id);
+        }
+      }
+      if (onSessionsEnded) {
+        const signedIn = sessions.flatMap((session) => signedInApps(session.payload)).filter((app) => app.clientId === clientId);
+        try {
+          await onSessionsEnded({ accountId, why: 'revoked', sessions: signedIn, clientIds: [clientId] });
+        } catch (error) {
+          logger.error({ err: error, accountId, clientId }, 'the app could not be told that its access was removed');
+        }
+      }
+      return appGrants.length;
+    },
   };
 }
 

@@ -8,6 +8,7 @@ import type Provider from 'oidc-provider';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/env.js';
+import { accountApp } from '../account/account-client.js';
 import { createAccountSessions, type AccountSessions } from '../account/account-sessions.js';
 import { createCatalog } from '../i18n/catalog.js';
 import { createAppDirectory } from '../login/app-policy.js';
@@ -34,6 +35,7 @@ import { createSignInStates } from '../oidc/sign-in-state.js';
 import type { Secrets } from '../secrets/key-files.js';
 import type { Store } from '../store/port.js';
 import { createTemplates, type Templates } from '../templates.js';
+import { createAccountAccess } from './account-access.js';
 import { createPageBranding } from './app-branding.js';
 import { createBindingCookie } from './binding-cookie.js';
 import { errorPages } from './errors.js';
@@ -41,6 +43,7 @@ import { hostCheck } from './host-check.js';
 import { httpMetrics, metricsApp, metricsRoute, type ScrapeMetrics } from './metrics-routes.js';
 import { pageRenderer } from './render.js';
 import { requestLog } from './request-log.js';
+import { accountRoutes } from './routes/account.js';
 import { consentRoutes } from './routes/consent.js';
 import { healthRoutes } from './routes/health.js';
 import { interactionRoutes } from './routes/interaction.js';
@@ -126,7 +129,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     onSessionsEnded: notifyAppsOfEndedSessions({ provider, delivery: backchannel, audit }),
   });
   const offRequest = createOffRequest(logger);
-  const apps = createAppDirectory(store.clients, logger);
+  const apps = createAppDirectory(store.clients, logger, [accountApp(config.productName)]);
   const sendQueue = createSendQueue({
     store,
     transport: deps.transport,
@@ -185,6 +188,8 @@ export function createApp(config: Config, deps: AppDeps): App {
   });
   consentRoutes(router, { provider, pages, users: store.users, audit });
   magicLinkRoutes(router, { provider, pages, signIn, bindingCookie, issuerOrigin, brandPage });
+  const accountAccess = createAccountAccess({ provider, users: store.users, clock, issuer: config.issuer, https });
+  accountRoutes(router, { provider, pages, store, access: accountAccess, accountSessions, clock, audit });
   webhookRoutes(router, { recordDeliveryReport, webhookAuth: config.postmark?.webhookAuth });
 
   provider.use(requestLog(logger));

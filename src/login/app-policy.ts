@@ -139,9 +139,13 @@ export interface AppDirectory {
   find(clientId: string): Promise<App>;
 }
 
-export function createAppDirectory(clients: Pick<ClientStore, 'find'>, logger: Pick<Logger, 'error'>): AppDirectory {
+/** `builtIn`: apps linkid itself is (the account page), known by id and never read from the store. */
+export function createAppDirectory(clients: Pick<ClientStore, 'find'>, logger: Pick<Logger, 'error'>, builtIn: readonly App[] = []): AppDirectory {
+  const own = new Map(builtIn.map((app) => [app.clientId, app]));
   return {
     async find(clientId) {
+      const ownApp = own.get(clientId);
+      if (ownApp) return ownApp;
       const { app, problems } = readApp(clientId, await clients.find(clientId));
       if (problems.length > 0)
         logger.error({ clientId, ignoredSettings: problems }, 'stored app settings are invalid: ignored (an unreadable sign-up policy admits nobody)');

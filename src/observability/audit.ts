@@ -44,7 +44,10 @@ export type AuditEvent =
   | 'user.disabled'
   | 'user.enabled'
   | 'user.sessions_revoked'
-  | 'user.deleted';
+  | 'user.deleted'
+  /** Done by the person themselves on the account page. */
+  | 'account.app_removed'
+  | 'account.signed_out_everywhere';
 
 export type AuditFields = Record<string, unknown>;
 

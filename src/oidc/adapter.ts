@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import type { OidcPayload, Store } from '../store/port.js';
 import { createArtefactsAtRest, type ArtefactsAtRest } from './artefacts-at-rest.js';
 import { toOidcClientMetadata } from './client-metadata.js';
+import { withDevice } from './session-device.js';
 
 function clientAdapter(store: Store, serverSecret: Buffer): Adapter {
   const readOnly = async () => {
@@ -57,7 +58,8 @@ function modelAdapter(model: string, store: Store, clock: Clock, atRest: Artefac
   return {
     async upsert(id, payload, expiresIn) {
       const expiresAt = expiresIn ? clock.now() + expiresIn * 1000 : null;
-      await models.upsert(model, atRest.key(id), atRest.toRest(model, id, payload), expiresAt);
+      const saved = model === 'Session' ? withDevice(payload, clock.now()) : payload;
+      await models.upsert(model, atRest.key(id), atRest.toRest(model, id, saved), expiresAt);
     },
     find: async (id) => restored(await models.find(model, atRest.key(id), clock.now()), id),
     findByUid: async (uid) => restored(await models.findByUid(model, uid, clock.now())),

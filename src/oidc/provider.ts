@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/env.js';
 import type { Secrets } from '../secrets/key-files.js';
 import type { Store } from '../store/port.js';
+import { accountClientMetadata } from '../account/account-client.js';
 import { createFindAccount } from './account.js';
 import { createAdapterFactory } from './adapter.js';
 import { loginPromptWithAppAccess } from './app-access.js';
@@ -46,6 +47,8 @@ export function createProvider({ config, store, clock, secrets, renderPage }: Pr
     adapter: createAdapterFactory(store, clock, secrets.serverSecret),
     findAccount: createFindAccount(store),
     jwks: secrets.signingKeys,
+    // The account page's own client (src/account/account-client.ts); every other client is in the store.
+    clients: [accountClientMetadata(config.issuer, config.productName)],
     cookies: {
       keys: secrets.cookieKeys,
       // Over https the session cookie is __Host- (this origin only, Path=/); interaction cookies are

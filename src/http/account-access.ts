@@ -1,0 +1,106 @@
+// Who is looking at the account page: the linkid session of this browser, read with oidc-provider's
+// public Session.get, and the account it is signed in to. Without one, the page sends the browser
+// through the ordinary sign-in of the account page's own client (src/account/account-client.ts)
+// and back. Rules:
+// - a session whose account is gone or disabled counts as none (the sign-in then refuses it);
+// - sensitive actions need a sign-in less than FRESH_SIGN_IN_MS old; an older one is asked for a
+//   fresh link (prompt=login, the address filled in), never a password or a second factor;
+// - where the browser returns to is one of the account page's own paths, kept in a signed,
+//   path-scoped cookie with the request's `state`; the code the sign-in hands back is destroyed
+//   unredeemed, so a callback URL pasted into another browser signs nobody in anywhere.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { ACCOUNT_CALLBACK_PATH, ACCOUNT_CLIENT_ID } from '../account/account-client.js';
+import type { Clock } from '../clock.js';
+import type { User, UserStore } from '../store/port.js';
+
+/** How recent a sign-in must be for changing the address, recovery codes and deleting the account. */
+export const FRESH_SIGN_IN_MS = 10 * 60 * 1000;
+/** How long a started sign-in may take to come back (a link lives at most 10 minutes). */
+const FLOW_COOKIE_MAX_AGE_MS = 30 * 60 * 1000;
+/** The account page's own paths, the only places a sign-in returns to. */
+const ACCOUNT_PATH = /^\/account(?:\/[a-z-]+)*$/;
+
+export interface AccountVisit {
+  readonly user: User;
+  /** The uid of this browser's linkid session ("this browser" in the list of browsers). */
+  readonly sessionUid: string;
+  /** When this browser last signed in (epoch ms). */
+  readonly signedInAt: number;
+  readonly fresh: boolean;
+}
+
+export interface AccountAccessDeps {
+  readonly provider: Provider;
+  readonly users: Pick<UserStore, 'findById'>;
+  readonly clock: Clock;
+  readonly issuer: string;
+  readonly https: boolean;
+}
+
+export interface AccountAccess {
+  /** This browser's signed-in account, if any. */
+  current(ctx: Context): Promise<AccountVisit | undefined>;
+  /**
+   * The visit, if signed in (and recently, when `fresh`); otherwise answers with a redirect to
+   * the sign-in that comes back to `returnTo`, and resolves to undefined.
+   */
+  require(ctx: Context, returnTo: string, options?: { readonly fresh?: boolean }): Promise<AccountVisit | undefined>;
+  /** The sign-in came back: where the browser goes now. */
+  callback(ctx: Context): Promise<void>;
+}
+
+export function createAccountAccess(deps: AccountAccessDeps): AccountAccess {
+  const cookieName = deps.https ? '__Secure-linkid-account-flow' : 'linkid-account-flow';
+  const cookieOptions = { httpOnly: true, sameSite: 'lax', secure: deps.https, path: '/account', signed: true, overwrite: true } as const;
+
+  const current = async (ctx: Context): Promise<AccountVisit | undefined> => {
+    const session = await deps.provider.Session.get(ctx);
+    if (!session.accountId || typeof session.loginTs !== 'number') return undefined;
+    const user = await deps.users.findById(session.accountId);
+    if (!user || user.disabledAt !== null) return undefined;
+    const signedInAt = session.loginTs * 1000;
+    return { user, sessionUid: session.uid, signedInAt, fresh: deps.clock.now() - signedInAt < FRESH_SIGN_IN_MS };
+  };
+
+  const startSignIn = (ctx: Context, returnTo: string, loginHint?: string) => {
+    const state = randomBytes(16).toString('base64url');
+    const verifier = randomBytes(32).toString('base64url');
+    if (deps.https) ctx.cookies.secure = true;
+    ctx.cookies.set(cookieName, `${state}.${ACCOUNT_PATH.test(returnTo) ? returnTo : '/account'}`, { ...cookieOptions, maxAge: FLOW_COOKIE_MAX_AGE_MS });
+    const params = new URLSearchParams({
+      client_id: ACCOUNT_CLIENT_ID,
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: `${deps.issuer}${ACCOUNT_CALLBACK_PATH}`,
+      state,
+      // Required of every client; the code is never redeemed, so the verifier is not kept.
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      ...(loginHint ? { prompt: 'login', login_hint: loginHint } : {}),
+    });
+    ctx.status = 303;
+    ctx.redirect(`${deps.issuer}/auth?${params.toString()}`);
+  };
+
+  return {
+    current,
+    async require(ctx, returnTo, options = {}) {
+      const visit = await current(ctx);
+      if (visit && (visit.fresh || !options.fresh)) return visit;
+      startSignIn(ctx, returnTo, visit?.user.email);
+      return undefined;
+    },
+    async callback(ctx) {
+      const query = ctx.query;
+      const code = typeof query.code === 'string' ? await deps.provider.AuthorizationCode.find(query.code) : undefined;
+      if (code?.clientId === ACCOUNT_CLIENT_ID) await code.destroy();
+      const [state, returnTo] = (ctx.cookies.get(cookieName, { signed: true }) ?? '').split(/\.(.*)/s);
+      ctx.cookies.set(cookieName, null, cookieOptions);
+      const matches = typeof query.state === 'string' && state !== undefined && state !== '' && query.state === state;
+      ctx.status = 303;
+      ctx.redirect(matches && returnTo && ACCOUNT_PATH.test(returnTo) ? returnTo : '/account');
+    },
+  };
+}
