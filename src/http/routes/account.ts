@@ -64,7 +64,7 @@ export function accountRoutes(router: Router<LinkidState>, deps: AccountRouteDep
       email: visit.user.email,
       createdAt: when(visit.user.createdAt),
       browsers: overview.browsers.map((browser) => ({
-        device: browser.userAgent ? describeUserAgent(browser.userAgent, t) : t('email.unknownBrowser'),
+        device: browser.userAgent ? describeUserAgent(browser.userAgent, t) : t('account.browsers.unknown'),
         current: browser.uid === visit.sessionUid,
         signedInAt: when(browser.signedInAt),
         lastSeenAt: when(browser.lastSeenAt),
