@@ -317,7 +317,7 @@ describe('npx linkid-admin client', () => {
       expect(result.stderr, args.join(' ')).toMatch(message);
       expect(result.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
     }
-  });
+  }, 120_000); // one child process per case, one after another: about 1.7 s each on an idle 2-core machine
 });
 
 describe('npx linkid-admin suppression', () => {

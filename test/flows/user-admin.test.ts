@@ -318,7 +318,7 @@ describe('linkid-admin user list, show and bad input', () => {
       expect(result.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
     }
     expect(await linkid.store.users.findByEmail('kept@example.com')).toMatchObject({ disabledAt: null });
-  });
+  }, 120_000); // one child process per case, one after another: about 1.7 s each on an idle 2-core machine
 
   it('audits every change with the account id and a hash of the address, never the address', async () => {
     const { linkid } = shared;
