@@ -46,6 +46,8 @@ export interface Config {
   readonly purgeIntervalSeconds: number;
   /** Days an audit event is kept before it is purged. */
   readonly auditRetentionDays: number;
+  /** Days the old address's undo link works after the account's address was changed. */
+  readonly emailChangeUndoDays: number;
   readonly rateLimits: Readonly<Record<RateLimitName, RateRule>>;
   /** Seconds before the check-your-email page offers to send another link. */
   readonly resendCooldownSeconds: number;
@@ -194,6 +196,7 @@ const SECTIONS = {
   signIn: { title: 'Sign-in' },
   signUp: { title: 'Sign-up' },
   sessions: { title: 'Sessions' },
+  account: { title: 'Account page' },
   rateLimits: {
     title: 'Rate limits',
     note:
@@ -338,6 +341,12 @@ const VARIABLES = {
     meaning: 'the SSO session ends at the latest this long after the login; also the lifetime of grants and refresh tokens',
   }),
 
+  EMAIL_CHANGE_UNDO_DAYS: variable('account', integer(1, 30), {
+    default: '7',
+    meaning:
+      'days the undo link works that the old address gets when an account changes its address (1-30); it restores the old address and signs out every browser',
+  }),
+
   RATE_LIMIT_SEND_PER_EMAIL: rateLimit('5/1h', 'sign-in emails to one address'),
   RATE_LIMIT_SEND_PER_IP: rateLimit('30/1h', 'sign-in emails requested from one IP address'),
   RATE_LIMIT_SEND_PER_IP_EMAIL: rateLimit('3/10m', 'sign-in emails to one address from one IP address'),
@@ -354,6 +363,10 @@ const VARIABLES = {
   RATE_LIMIT_CODE_FAILURES_PER_EMAIL: rateLimit(
     '10/1h',
     'comparisons of wrong codes with the codes of one address, across all its emails and sign-ins (a new email does not reset it)',
+  ),
+  RATE_LIMIT_EMAIL_CHANGE_PER_ACCOUNT: rateLimit(
+    '5/1d',
+    'requests to change the address of one account (each also spends the sign-in email limits of the new address)',
   ),
 
   MAIL_TRANSPORT: variable('mail', z.enum(MAIL_TRANSPORTS, { error: `must be one of ${MAIL_TRANSPORTS.join(', ')}` }), {
@@ -503,6 +516,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idTokenIncludeEmail: values.ID_TOKEN_INCLUDE_EMAIL,
     purgeIntervalSeconds: values.PURGE_INTERVAL_SECONDS,
     auditRetentionDays: values.AUDIT_RETENTION_DAYS,
+    emailChangeUndoDays: values.EMAIL_CHANGE_UNDO_DAYS,
     rateLimits: Object.freeze(Object.fromEntries(RATE_LIMIT_NAMES.map((name) => [name, values[name]])) as Record<RateLimitName, RateRule>),
     resendCooldownSeconds: values.RESEND_COOLDOWN_SECONDS,
     codeMaxAttempts: values.CODE_MAX_ATTEMPTS,

@@ -10,12 +10,14 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/env.js';
 import { accountApp } from '../account/account-client.js';
 import { createAccountSessions, type AccountSessions } from '../account/account-sessions.js';
+import { createEmailChange } from '../account/email-change.js';
 import { createCatalog } from '../i18n/catalog.js';
 import { createAppDirectory } from '../login/app-policy.js';
 import { createOffRequest } from '../login/off-request.js';
 import { createRateLimits } from '../login/rate-limits.js';
 import { createSignIn } from '../login/sign-in.js';
 import { createDeliveryReports } from '../mail/delivery-reports.js';
+import { createEmailChangeEmail } from '../mail/email-change-email.js';
 import { createMagicLinkEmail } from '../mail/magic-link-email.js';
 import type { MailTransport } from '../mail/mail-transport.js';
 import { createMessageSeal } from '../mail/sealed-message.js';
@@ -45,6 +47,7 @@ import { pageRenderer } from './render.js';
 import { requestLog } from './request-log.js';
 import { accountRoutes } from './routes/account.js';
 import { consentRoutes } from './routes/consent.js';
+import { emailChangeRoutes } from './routes/email-change.js';
 import { healthRoutes } from './routes/health.js';
 import { interactionRoutes } from './routes/interaction.js';
 import { magicLinkRoutes } from './routes/magic-link.js';
@@ -140,17 +143,15 @@ export function createApp(config: Config, deps: AppDeps): App {
     concurrency: config.mailConcurrency,
     ...deps.sendQueueOptions,
   });
+  const limits = createRateLimits(store, config.rateLimits, config.resendCooldownSeconds);
+  const emailBranding = { productName: config.productName, logoUrl: config.logoUrl, supportEmail: config.supportEmail };
   const signIn = createSignIn({
     store,
     clock,
     audit,
     sendQueue,
-    email: createMagicLinkEmail(pages.templates, pages.catalog, {
-      productName: config.productName,
-      logoUrl: config.logoUrl,
-      supportEmail: config.supportEmail,
-    }),
-    limits: createRateLimits(store, config.rateLimits, config.resendCooldownSeconds),
+    email: createMagicLinkEmail(pages.templates, pages.catalog, emailBranding),
+    limits,
     offRequest,
     serverSecret: deps.secrets.serverSecret,
     issuer: config.issuer,
@@ -159,6 +160,18 @@ export function createApp(config: Config, deps: AppDeps): App {
     signup: config.signup,
     apps,
     signInStates: createSignInStates(provider),
+  });
+  const emailChange = createEmailChange({
+    store,
+    clock,
+    audit,
+    limits,
+    offRequest,
+    sendQueue,
+    email: createEmailChangeEmail(pages.templates, pages.catalog, emailBranding),
+    issuer: config.issuer,
+    undoDays: config.emailChangeUndoDays,
+    accountSessions,
   });
   const recordDeliveryReport = createDeliveryReports({ store, clock, audit });
 
@@ -189,7 +202,9 @@ export function createApp(config: Config, deps: AppDeps): App {
   consentRoutes(router, { provider, pages, users: store.users, audit });
   magicLinkRoutes(router, { provider, pages, signIn, bindingCookie, issuerOrigin, brandPage });
   const accountAccess = createAccountAccess({ provider, users: store.users, clock, issuer: config.issuer, https });
-  accountRoutes(router, { provider, pages, store, access: accountAccess, accountSessions, clock, audit });
+  const links = [{ href: '/account/email', label: 'account.changeEmail' }];
+  accountRoutes(router, { provider, pages, store, access: accountAccess, accountSessions, clock, audit, links });
+  emailChangeRoutes(router, { pages, access: accountAccess, emailChange, bindingCookie, undoDays: config.emailChangeUndoDays });
   webhookRoutes(router, { recordDeliveryReport, webhookAuth: config.postmark?.webhookAuth });
 
   provider.use(requestLog(logger));

@@ -24,6 +24,16 @@ export const REASONS = {
   /** The account page's own sign-in came back without a login (denied, cancelled, refused). */
   sign_in_unfinished: { status: 400 },
   invalid_email: { status: 400 },
+  /** Change email: a confirm or undo link that names no change (or was made up). */
+  change_link_unknown: { status: 404 },
+  change_link_used: { status: 410 },
+  change_link_expired: { status: 410 },
+  /** A change-email confirm link opened without the binding cookie of the browser that asked. */
+  change_browser_mismatch: { status: 403 },
+  /** The address to change to (or restore) belongs to another account by now. */
+  email_taken: { status: 409 },
+  /** The new address is the one the account already has. */
+  email_unchanged: { status: 400 },
   invalid_request: { status: 400 },
   not_found: { status: 404 },
   store_unavailable: { status: 503 },

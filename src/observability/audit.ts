@@ -47,7 +47,11 @@ export type AuditEvent =
   | 'user.deleted'
   /** Done by the person themselves on the account page. */
   | 'account.app_removed'
-  | 'account.signed_out_everywhere';
+  | 'account.signed_out_everywhere'
+  /** Change email (account id and address hashes, never an address): asked for, confirmed, undone by the old address. */
+  | 'account.email_change_requested'
+  | 'account.email_changed'
+  | 'account.email_change_undone';
 
 export type AuditFields = Record<string, unknown>;
 

@@ -75,6 +75,50 @@ export interface UserStore {
   setDisabled(id: string, disabledAt: number | null): Promise<boolean>;
   /** Removes the account; false when there was none. */
   delete(id: string): Promise<boolean>;
+  /**
+   * Gives the account another address, keeping its id (`sub`). One conditional write on the unique
+   * address key: `taken` when another account holds the address (even one that took it a moment
+   * ago), and nothing changes; `unknown` when there is no such account.
+   */
+  changeEmail(id: string, newEmail: string): Promise<'changed' | 'taken' | 'unknown'>;
+}
+
+/**
+ * A token of the change-email flow: `confirm` (mailed to the new address, usable only in the
+ * browser that asked) or `undo` (mailed to the old address after a change, usable anywhere).
+ */
+export interface EmailChangeRecord {
+  /** sha256(raw token), hex. The raw token is never stored. */
+  readonly hash: string;
+  readonly kind: 'confirm' | 'undo';
+  readonly accountId: string;
+  /** confirm: the address to change to; undo: the address to restore. */
+  readonly email: string;
+  /** undo: the address the change gave the account (named on the undo page). confirm: the address when it was asked for. */
+  readonly otherEmail: string;
+  /** confirm: sha256 of the browser-binding nonce; undo: null. */
+  readonly bindingHash: string | null;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly usedAt: number | null;
+}
+
+export type EmailChangeConsumeOutcome =
+  | { readonly consumed: true; readonly token: EmailChangeRecord }
+  | { readonly consumed: false; readonly reason: 'token_unknown' | 'token_used' | 'token_expired' };
+
+export interface EmailChangeStore {
+  insert(token: EmailChangeRecord): Promise<void>;
+  /** The record whatever its state (used, expired), so callers can say why it is refused. */
+  findByHash(hash: string): Promise<EmailChangeRecord | undefined>;
+  /** Sets usedAt only where it is null and the token has not expired, atomically: of concurrent consumes exactly one wins. */
+  consume(hash: string, now: number): Promise<EmailChangeConsumeOutcome>;
+  /**
+   * Spends, unused, every live token of the account that an undo voids: every `confirm` token, and
+   * the `undo` tokens created after `undoCreatedAt` (later changes), never an earlier undo, so
+   * undoing a later change cannot take away the undo of the first. Returns how many.
+   */
+  voidAfterUndo(accountId: string, undoCreatedAt: number, now: number): Promise<number>;
 }
 
 export interface LoginTokenRecord {
@@ -311,6 +355,8 @@ export interface Store {
   readonly oidc: OidcModelStore;
   readonly users: UserStore;
   readonly loginTokens: LoginTokenStore;
+  /** The change-email flow's confirm and undo tokens. */
+  readonly emailChanges: EmailChangeStore;
   readonly clients: ClientStore;
   /** A rate limiter counting in this store, so every instance of a cluster counts together. */
   createRateLimiter(rule: RateLimitRule): RateLimiter;

@@ -2,7 +2,15 @@
 // file calls storeContract() with a factory that opens a fresh, empty store.
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DuplicateError, type AuditRecord, type ClientRecord, type LoginTokenRecord, type QueuedMail, type Store } from '../../src/store/port.js';
+import {
+  DuplicateError,
+  type AuditRecord,
+  type ClientRecord,
+  type EmailChangeRecord,
+  type LoginTokenRecord,
+  type QueuedMail,
+  type Store,
+} from '../../src/store/port.js';
 
 export interface StoreFactory {
   open(): Promise<Store>;
@@ -37,6 +45,21 @@ export function loginToken(overrides: Partial<LoginTokenRecord> = {}): LoginToke
     expiresAt: T0 + 600_000,
     usedAt: null,
     codeAttempts: 0,
+    ...overrides,
+  };
+}
+
+export function emailChangeToken(overrides: Partial<EmailChangeRecord> = {}): EmailChangeRecord {
+  return {
+    hash: hex(),
+    kind: 'confirm',
+    accountId: 'u-1',
+    email: 'new@example.com',
+    otherEmail: 'old@example.com',
+    bindingHash: hex(),
+    createdAt: T0,
+    expiresAt: T0 + 600_000,
+    usedAt: null,
     ...overrides,
   };
 }
@@ -302,6 +325,33 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect((await store.users.findOrCreate('gone@example.com', 'u-new', T0)).created).toBe(true);
       });
 
+      it('changes an address in place: same id, found by the new address only, the old one free again', async () => {
+        const { user } = await store.users.findOrCreate('first@example.com', 'u-change', T0);
+        expect(await store.users.changeEmail('u-change', 'second@example.com')).toBe('changed');
+        expect(await store.users.findById('u-change')).toEqual({ ...user, email: 'second@example.com' });
+        expect((await store.users.findByEmail('SECOND@example.com'))?.id).toBe('u-change');
+        expect(await store.users.findByEmail('first@example.com')).toBeUndefined();
+        expect((await store.users.findOrCreate('first@example.com', 'u-next', T0)).created).toBe(true);
+        expect(await store.users.changeEmail('nobody', 'third@example.com')).toBe('unknown');
+      });
+
+      it('refuses an address another account holds (ASCII case folded) and changes nothing', async () => {
+        await store.users.findOrCreate('mine@example.com', 'u-mine', T0);
+        await store.users.findOrCreate('theirs@example.com', 'u-theirs', T0);
+        expect(await store.users.changeEmail('u-mine', 'Theirs@Example.com')).toBe('taken');
+        expect((await store.users.findById('u-mine'))?.email).toBe('mine@example.com');
+        expect((await store.users.findByEmail('theirs@example.com'))?.id).toBe('u-theirs');
+      });
+
+      it('gives a contested address to exactly one of several accounts changing to it at once', async () => {
+        for (let i = 0; i < 6; i += 1) await store.users.findOrCreate(`racer-${i}@example.com`, `u-racer-${i}`, T0);
+        const outcomes = await Promise.all(Array.from({ length: 6 }, (_, i) => store.users.changeEmail(`u-racer-${i}`, 'prize@example.com')));
+        expect(outcomes.filter((outcome) => outcome === 'changed')).toHaveLength(1);
+        expect(outcomes.filter((outcome) => outcome === 'taken')).toHaveLength(5);
+        const winner = outcomes.indexOf('changed');
+        expect((await store.users.findByEmail('prize@example.com'))?.id).toBe(`u-racer-${winner}`);
+      });
+
       it('lists accounts by address, a page at a time after a cursor, filtered by a literal part of the address', async () => {
         for (const [i, email] of ['cy@b.example', 'Al@a.example', 'bo@a.example', 'a_b@c.example', 'axb@c.example', 'd%@c.example'].entries()) {
           await store.users.findOrCreate(email, `u-${i}`, T0);
@@ -409,6 +459,66 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => store.loginTokens.consume(token.hash, T0 + i)));
         expect(outcomes.filter((outcome) => outcome.consumed)).toHaveLength(1);
         expect(outcomes.filter((outcome) => !outcome.consumed).every((outcome) => !outcome.consumed && outcome.reason === 'token_used')).toBe(true);
+      });
+    });
+
+    describe('email change tokens', () => {
+      it('stores and finds a token by hash, whatever its state, and refuses a second with the same hash', async () => {
+        const confirm = emailChangeToken();
+        const undo = emailChangeToken({ kind: 'undo', bindingHash: null, expiresAt: T0 + 7 * 86_400_000 });
+        await store.emailChanges.insert(confirm);
+        await store.emailChanges.insert(undo);
+        expect(await store.emailChanges.findByHash(confirm.hash)).toEqual(confirm);
+        expect(await store.emailChanges.findByHash(undo.hash)).toEqual(undo);
+        expect(await store.emailChanges.findByHash(hex())).toBeUndefined();
+        await expect(store.emailChanges.insert({ ...confirm, email: 'other@example.com' })).rejects.toThrow();
+      });
+
+      it('consumes once, then says token_used; an expired one stays unused; an unknown one is token_unknown', async () => {
+        const token = emailChangeToken();
+        await store.emailChanges.insert(token);
+        expect(await store.emailChanges.consume(token.hash, T0 + 1)).toEqual({ consumed: true, token: { ...token, usedAt: T0 + 1 } });
+        expect(await store.emailChanges.consume(token.hash, T0 + 2)).toEqual({ consumed: false, reason: 'token_used' });
+        const old = emailChangeToken();
+        await store.emailChanges.insert(old);
+        expect(await store.emailChanges.consume(old.hash, old.expiresAt)).toEqual({ consumed: false, reason: 'token_expired' });
+        expect((await store.emailChanges.findByHash(old.hash))?.usedAt).toBeNull();
+        expect(await store.emailChanges.consume(hex(), T0)).toEqual({ consumed: false, reason: 'token_unknown' });
+      });
+
+      it('lets exactly one of 20 concurrent consumes win', async () => {
+        const token = emailChangeToken({ kind: 'undo', bindingHash: null });
+        await store.emailChanges.insert(token);
+        const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => store.emailChanges.consume(token.hash, T0 + i)));
+        expect(outcomes.filter((outcome) => outcome.consumed)).toHaveLength(1);
+        expect(outcomes.filter((outcome) => !outcome.consumed && outcome.reason === 'token_used')).toHaveLength(19);
+      });
+
+      it("voids on undo the account's pending confirms and later undos, never an earlier undo or another account's", async () => {
+        const first = emailChangeToken({ kind: 'undo', bindingHash: null, createdAt: T0, expiresAt: T0 + 86_400_000 });
+        const later = emailChangeToken({ kind: 'undo', bindingHash: null, createdAt: T0 + 10, expiresAt: T0 + 86_400_000 });
+        const olderConfirm = emailChangeToken({ createdAt: T0 - 5 });
+        const newerConfirm = emailChangeToken({ createdAt: T0 + 20 });
+        const stranger = emailChangeToken({ accountId: 'u-2', createdAt: T0 + 20 });
+        for (const token of [first, later, olderConfirm, newerConfirm, stranger]) await store.emailChanges.insert(token);
+
+        expect(await store.emailChanges.voidAfterUndo('u-1', later.createdAt, T0 + 30)).toBe(2);
+        expect((await store.emailChanges.findByHash(first.hash))?.usedAt).toBeNull();
+        expect(await store.emailChanges.voidAfterUndo('u-1', first.createdAt, T0 + 40)).toBe(1);
+        expect((await store.emailChanges.findByHash(later.hash))?.usedAt).toBe(T0 + 40);
+        for (const token of [olderConfirm, newerConfirm]) expect((await store.emailChanges.consume(token.hash, T0 + 50)).consumed).toBe(false);
+        expect((await store.emailChanges.consume(stranger.hash, T0 + 50)).consumed).toBe(true);
+        expect((await store.emailChanges.consume(first.hash, T0 + 50)).consumed).toBe(true);
+      });
+
+      it('are purged once expired', async () => {
+        const gone = emailChangeToken({ expiresAt: T0 - 1 });
+        const live = emailChangeToken();
+        await store.emailChanges.insert(gone);
+        await store.emailChanges.insert(live);
+        while ((await store.purgeExpired(T0, 100)) > 0);
+        expect(await store.emailChanges.findByHash(gone.hash)).toBeUndefined();
+        expect(await store.emailChanges.findByHash(live.hash)).toEqual(live);
       });
     });
 

@@ -9,6 +9,7 @@ import { flexibleRateLimiter } from '../flexible-rate-limiter.js';
 import { StoreConnectionError, type Store } from '../port.js';
 import { auditEventSchema, createMongoAuditEvents, type AuditEventDoc } from './audit-events.js';
 import { createMongoClients } from './clients.js';
+import { createMongoEmailChanges } from './email-changes.js';
 import { isMongoUnavailable } from './errors.js';
 import { declaredIndexes, indexDefinition, nativeCollection, reconcileIndexes, type IndexDefinition } from './indexes.js';
 import { createMongoLoginTokens } from './login-tokens.js';
@@ -16,11 +17,13 @@ import { OIDC_MODEL_NAMES, createMongoOidcModels } from './oidc-models.js';
 import { createMongoMailQueue, createMongoSuppressions } from './mail-queue.js';
 import {
   clientSchema,
+  emailChangeSchema,
   loginTokenSchema,
   mailSchema,
   suppressionSchema,
   userSchema,
   type ClientDoc,
+  type EmailChangeDoc,
   type LoginTokenDoc,
   type MailDoc,
   type SuppressionDoc,
@@ -50,7 +53,7 @@ export const READINESS_TIMEOUT_MS = 900;
 const RATE_LIMIT_INDEXES: IndexDefinition[] = [indexDefinition({ expire: -1 }, { expireAfterSeconds: 0 }), indexDefinition({ key: 1 }, { unique: true })];
 
 /** MongoDB has no migrations: bump this by hand when a collection's shape or indexes change. */
-const MONGODB_SCHEMA_VERSION = 2;
+const MONGODB_SCHEMA_VERSION = 3;
 
 export interface MongoStoreOptions {
   /** How long to wait for a server before giving up, at start and on each operation. */
@@ -89,6 +92,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   const connection = await connect(uri, options);
   const users = connection.model<UserDoc>('User', userSchema, 'users');
   const loginTokens = connection.model<LoginTokenDoc>('LoginToken', loginTokenSchema, 'login_tokens');
+  const emailChanges = connection.model<EmailChangeDoc>('EmailChangeToken', emailChangeSchema, 'email_change_tokens');
   const clients = connection.model<ClientDoc>('Client', clientSchema, 'clients');
   const mails = connection.model<MailDoc>('Mail', mailSchema, 'mail_queue');
   const suppressions = connection.model<SuppressionDoc>('Suppression', suppressionSchema, 'suppressed_addresses');
@@ -100,6 +104,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     await Promise.all([
       reconcileIndexes(nativeCollection(connection, 'users'), declaredIndexes(userSchema)),
       reconcileIndexes(nativeCollection(connection, 'login_tokens'), declaredIndexes(loginTokenSchema)),
+      reconcileIndexes(nativeCollection(connection, 'email_change_tokens'), declaredIndexes(emailChangeSchema)),
       reconcileIndexes(nativeCollection(connection, 'clients'), declaredIndexes(clientSchema)),
       reconcileIndexes(nativeCollection(connection, 'mail_queue'), declaredIndexes(mailSchema)),
       reconcileIndexes(nativeCollection(connection, 'suppressed_addresses'), declaredIndexes(suppressionSchema)),
@@ -115,7 +120,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   }
 
   // Every collection with a TTL on expiresAt; typed loosely because their documents differ.
-  const purgeable = () => [...oidc.models(), loginTokens, auditEvents] as unknown as mongoose.Model<{ _id: unknown; expiresAt?: Date }>[];
+  const purgeable = () => [...oidc.models(), loginTokens, emailChanges, auditEvents] as unknown as mongoose.Model<{ _id: unknown; expiresAt?: Date }>[];
 
   return {
     kind: 'mongodb',
@@ -124,6 +129,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     oidc,
     users: createMongoUsers(users),
     loginTokens: createMongoLoginTokens(loginTokens),
+    emailChanges: createMongoEmailChanges(emailChanges),
     clients: createMongoClients(clients),
     mailQueue: createMongoMailQueue(mails),
     suppressions: createMongoSuppressions(suppressions),

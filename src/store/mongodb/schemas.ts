@@ -184,3 +184,34 @@ export const suppressionSchema = new Schema<SuppressionDoc>(
   },
   { versionKey: false },
 );
+
+export interface EmailChangeDoc {
+  hash: string;
+  kind: 'confirm' | 'undo';
+  accountId: string;
+  email: string;
+  otherEmail: string;
+  bindingHash: string | null;
+  createdAt: Date;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
+export const emailChangeSchema = new Schema<EmailChangeDoc>(
+  {
+    hash: { type: String, required: true },
+    kind: { type: String, required: true, enum: ['confirm', 'undo'] },
+    accountId: { type: String, required: true },
+    email: { type: String, required: true },
+    otherEmail: { type: String, required: true },
+    bindingHash: { type: String, default: null },
+    createdAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+    usedAt: { type: Date, default: null },
+  },
+  { versionKey: false },
+);
+emailChangeSchema.index({ hash: 1 }, { unique: true });
+// voidAfterUndo: one account's live tokens.
+emailChangeSchema.index({ accountId: 1, kind: 1, createdAt: 1 });
+emailChangeSchema.index({ expiresAt: 1 }, ttl);

@@ -65,5 +65,15 @@ export function createMongoUsers(users: Model<UserDoc>): UserStore {
     async delete(id) {
       return (await users.deleteOne({ _id: id })).deletedCount === 1;
     },
+    async changeEmail(id, newEmail) {
+      try {
+        const result = await users.updateOne({ _id: id }, { $set: { email: newEmail, emailKey: addressKey(newEmail) } });
+        return result.matchedCount === 1 ? 'changed' : 'unknown';
+      } catch (error) {
+        // The unique emailKey index: another account holds the address.
+        if (isDuplicateKey(error)) return 'taken';
+        throw error;
+      }
+    },
   };
 }

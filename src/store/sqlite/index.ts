@@ -7,6 +7,7 @@ import { ensurePrivateDir, ensurePrivateFile, restrictIfPresent } from '../../pr
 import type { Store } from '../port.js';
 import { createSqliteAuditEvents } from './audit-events.js';
 import { createSqliteClients } from './clients.js';
+import { createSqliteEmailChanges } from './email-changes.js';
 import { createSqliteLoginTokens } from './login-tokens.js';
 import { createSqliteMailQueue, createSqliteSuppressions } from './mail-queue.js';
 import { createSqliteOidcModels } from './oidc-models.js';
@@ -51,6 +52,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   const purgeStatements = [
     ['oidc_models', 'expires_at'],
     ['login_tokens', 'expires_at'],
+    ['email_change_tokens', 'expires_at'],
     ['rate_limits', 'expire'],
     ['audit_events', 'expires_at'],
   ].map(([table, column]) =>
@@ -66,6 +68,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     oidc: createSqliteOidcModels(db),
     users: createSqliteUsers(db),
     loginTokens: createSqliteLoginTokens(db),
+    emailChanges: createSqliteEmailChanges(db),
     clients: createSqliteClients(db),
     mailQueue: createSqliteMailQueue(db),
     suppressions: createSqliteSuppressions(db),

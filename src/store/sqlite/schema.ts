@@ -148,6 +148,22 @@ const MIGRATIONS: readonly string[] = [
   UPDATE oidc_models SET account_id = json_extract(payload, '$.accountId') WHERE json_type(payload, '$.accountId') = 'text';
   CREATE INDEX oidc_models_account_id ON oidc_models (model, account_id) WHERE account_id IS NOT NULL;
   `,
+  // Change email with undo (src/account/email-change.ts): confirm and undo tokens, by hash only.
+  `
+  CREATE TABLE email_change_tokens (
+    hash          TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL CHECK (kind IN ('confirm', 'undo')),
+    account_id    TEXT NOT NULL,
+    email         TEXT NOT NULL,
+    other_email   TEXT NOT NULL,
+    binding_hash  TEXT,
+    created_at    INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL,
+    used_at       INTEGER
+  );
+  CREATE INDEX email_change_tokens_account ON email_change_tokens (account_id, kind, created_at);
+  CREATE INDEX email_change_tokens_expires_at ON email_change_tokens (expires_at);
+  `,
 ];
 
 /**

@@ -34,6 +34,7 @@ export function createSqliteUsers(db: Database): UserStore {
   );
   const setDisabled = db.prepare('UPDATE users SET disabled_at = @disabledAt WHERE id = @id');
   const remove = db.prepare('DELETE FROM users WHERE id = ?');
+  const changeEmail = db.prepare('UPDATE users SET email = @email, email_key = @emailKey WHERE id = @id');
 
   return {
     async findById(id) {
@@ -64,6 +65,15 @@ export function createSqliteUsers(db: Database): UserStore {
     },
     async delete(id) {
       return remove.run(id).changes === 1;
+    },
+    async changeEmail(id, newEmail) {
+      try {
+        return changeEmail.run({ id, email: newEmail, emailKey: addressKey(newEmail) }).changes === 1 ? 'changed' : 'unknown';
+      } catch (error) {
+        // The unique index on email_key: another account holds the address.
+        if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') return 'taken';
+        throw error;
+      }
     },
   };
 }

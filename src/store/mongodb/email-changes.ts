@@ -1,0 +1,52 @@
+// The change-email flow's tokens in MongoDB. Consume is one findOneAndUpdate guarded by
+// usedAt: null and expiresAt > now, so of any number of concurrent consumes exactly one gets the
+// document back.
+import type { Model } from 'mongoose';
+import type { EmailChangeRecord, EmailChangeStore } from '../port.js';
+import type { EmailChangeDoc } from './schemas.js';
+
+const toRecord = (doc: EmailChangeDoc): EmailChangeRecord => ({
+  hash: doc.hash,
+  kind: doc.kind,
+  accountId: doc.accountId,
+  email: doc.email,
+  otherEmail: doc.otherEmail,
+  bindingHash: doc.bindingHash ?? null,
+  createdAt: doc.createdAt.getTime(),
+  expiresAt: doc.expiresAt.getTime(),
+  usedAt: doc.usedAt ? doc.usedAt.getTime() : null,
+});
+
+export function createMongoEmailChanges(tokens: Model<EmailChangeDoc>): EmailChangeStore {
+  return {
+    async insert(token) {
+      await tokens.create({
+        ...token,
+        createdAt: new Date(token.createdAt),
+        expiresAt: new Date(token.expiresAt),
+        usedAt: token.usedAt === null ? null : new Date(token.usedAt),
+      });
+    },
+    async findByHash(hash) {
+      const doc = await tokens.findOne({ hash }).lean();
+      return doc ? toRecord(doc) : undefined;
+    },
+    async consume(hash, now) {
+      const consumed = await tokens
+        .findOneAndUpdate({ hash, usedAt: null, expiresAt: { $gt: new Date(now) } }, { $set: { usedAt: new Date(now) } }, { returnDocument: 'after' })
+        .lean();
+      if (consumed) return { consumed: true, token: toRecord(consumed) };
+      const doc = await tokens.findOne({ hash }).lean();
+      if (!doc) return { consumed: false, reason: 'token_unknown' };
+      if (doc.usedAt) return { consumed: false, reason: 'token_used' };
+      return { consumed: false, reason: 'token_expired' };
+    },
+    async voidAfterUndo(accountId, undoCreatedAt, now) {
+      const result = await tokens.updateMany(
+        { accountId, usedAt: null, expiresAt: { $gt: new Date(now) }, $or: [{ kind: 'confirm' }, { createdAt: { $gt: new Date(undoCreatedAt) } }] },
+        { $set: { usedAt: new Date(now) } },
+      );
+      return result.modifiedCount;
+    },
+  };
+}
