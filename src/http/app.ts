@@ -10,6 +10,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/env.js';
 import { accountApp } from '../account/account-client.js';
 import { createAccountSessions, type AccountSessions } from '../account/account-sessions.js';
+import { createAccountDeletion } from '../account/delete-account.js';
 import { createCatalog } from '../i18n/catalog.js';
 import { createAppDirectory } from '../login/app-policy.js';
 import { createOffRequest } from '../login/off-request.js';
@@ -44,6 +45,7 @@ import { httpMetrics, metricsApp, metricsRoute, type ScrapeMetrics } from './met
 import { pageRenderer } from './render.js';
 import { requestLog } from './request-log.js';
 import { accountRoutes } from './routes/account.js';
+import { accountDataRoutes } from './routes/account-data.js';
 import { consentRoutes } from './routes/consent.js';
 import { healthRoutes } from './routes/health.js';
 import { interactionRoutes } from './routes/interaction.js';
@@ -189,7 +191,13 @@ export function createApp(config: Config, deps: AppDeps): App {
   consentRoutes(router, { provider, pages, users: store.users, audit });
   magicLinkRoutes(router, { provider, pages, signIn, bindingCookie, issuerOrigin, brandPage });
   const accountAccess = createAccountAccess({ provider, users: store.users, clock, issuer: config.issuer, https });
-  accountRoutes(router, { provider, pages, store, access: accountAccess, accountSessions, clock, audit });
+  const links = [
+    { href: '/account/data', label: 'account.downloadData' },
+    { href: '/account/delete', label: 'account.deleteAccount' },
+  ];
+  accountRoutes(router, { provider, pages, store, access: accountAccess, accountSessions, clock, audit, links });
+  const deleteAccount = createAccountDeletion({ store, clock, audit, sessions: accountSessions });
+  accountDataRoutes(router, { provider, pages, store, access: accountAccess, deleteAccount, clock, audit, auditRetentionDays: config.auditRetentionDays });
   webhookRoutes(router, { recordDeliveryReport, webhookAuth: config.postmark?.webhookAuth });
 
   provider.use(requestLog(logger));

@@ -40,14 +40,19 @@ export type AuditEvent =
   | 'client.updated'
   | 'client.secret_rotated'
   | 'client.deleted'
-  /** Account changes made with linkid-admin: the account id and a hash of the address, never the address. */
+  /**
+   * Account changes made with linkid-admin: the account id and a hash of the address, never the
+   * address; `user.deleted` also when the person deleted it on the account page (`by: 'self'`).
+   */
   | 'user.disabled'
   | 'user.enabled'
   | 'user.sessions_revoked'
   | 'user.deleted'
   /** Done by the person themselves on the account page. */
   | 'account.app_removed'
-  | 'account.signed_out_everywhere';
+  | 'account.signed_out_everywhere'
+  /** The person downloaded their data (`auditEvents`: how many events it held). Deleting is `user.deleted` with `by: 'self'`. */
+  | 'account.data_downloaded';
 
 export type AuditFields = Record<string, unknown>;
 
