@@ -92,7 +92,10 @@ async function recentEvents(store: Pick<Store, 'audit'>, user: User, since: numb
     store.audit.search({ email: user.email, since, limit: AUDIT_READ_LIMIT }, now),
   ]);
   const merged = [...byAccount, ...byAddress.filter((record) => record.accountId === null)].sort((a, b) => a.at - b.at);
-  return { events: merged.slice(-AUDIT_EVENTS_MAX), truncated: merged.length > AUDIT_EVENTS_MAX || byAccount.length === AUDIT_READ_LIMIT };
+  return {
+    events: merged.slice(-AUDIT_EVENTS_MAX),
+    truncated: merged.length > AUDIT_EVENTS_MAX || byAccount.length === AUDIT_READ_LIMIT || byAddress.length === AUDIT_READ_LIMIT,
+  };
 }
 
 export async function accountData(deps: AccountDataDeps, { user, sessionUid, now }: AccountDataRequest): Promise<AccountDataDocument> {
