@@ -5,11 +5,12 @@
 //   refused (account_disabled) and oidc-provider no longer finds the account (src/oidc/account.ts),
 //   so nothing issued in between outlives it; enable only lifts the mark, and what was ended stays
 //   ended: the person signs in again;
-// - delete disables first too, so a failure half-way leaves a disabled account to delete again,
-//   then ends everything, removes the account, and removes its address from the audit trail (the
-//   events stay, with the account id);
+// - delete is src/account/delete-account.ts, the same deletion the account page does (it disables
+//   first, ends everything, removes the account, its sign-in tokens and its address from the audit
+//   trail; the events stay, with the account id);
 // - every change is audited with the account id and a hash of the address, never the address.
 import type { AccountSessions, Revoked } from '../account/account-sessions.js';
+import { createAccountDeletion } from '../account/delete-account.js';
 import type { Clock } from '../clock.js';
 import { addressHash, normalizeEmail } from '../login/email-address.js';
 import type { Audit } from '../observability/audit.js';
@@ -87,6 +88,7 @@ export function createUserAdmin({ store, clock, audit, sessions }: UserAdminDeps
     return user;
   };
 
+  const deleteAccount = createAccountDeletion({ store, clock, audit, sessions });
   const about = (user: User) => ({ accountId: user.id, emailHash: addressHash(user.email), via: 'admin-cli' });
 
   return {
@@ -141,14 +143,9 @@ export function createUserAdmin({ store, clock, audit, sessions }: UserAdminDeps
 
     async delete(who: string): Promise<{ deleted: string; revoked: Revoked; audit_events_without_address: number }> {
       const user = await mustFind(who);
-      if (user.disabledAt === null) await store.users.setDisabled(user.id, clock.now());
-      const revoked = await sessions.endAll(user.id, 'deleted');
-      if (!(await store.users.delete(user.id))) throw new AdminError('not_found', `no account with sub ${user.id}`);
-      const emailHash = addressHash(user.email);
-      const scrubbed = await store.audit.forgetAddress({ accountId: user.id, email: user.email, emailHash });
-      // The one hash of the address kept: an operator asked "was my account deleted?" can check it.
-      audit('user.deleted', { ...about(user), ...revoked, auditEventsWithoutAddress: scrubbed });
-      return { deleted: user.id, revoked, audit_events_without_address: scrubbed };
+      const deleted = await deleteAccount(user, 'admin-cli');
+      if (!deleted) throw new AdminError('not_found', `no account with sub ${user.id}`);
+      return { deleted: deleted.deleted, revoked: deleted.revoked, audit_events_without_address: deleted.auditEventsWithoutAddress };
     },
   };
 }

@@ -10,6 +10,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/env.js';
 import { accountApp } from '../account/account-client.js';
 import { createAccountSessions, type AccountSessions } from '../account/account-sessions.js';
+import { createAccountDeletion } from '../account/delete-account.js';
 import { createEmailChange } from '../account/email-change.js';
 import { createCatalog } from '../i18n/catalog.js';
 import { createAppDirectory } from '../login/app-policy.js';
@@ -46,6 +47,7 @@ import { httpMetrics, metricsApp, metricsRoute, type ScrapeMetrics } from './met
 import { pageRenderer } from './render.js';
 import { requestLog } from './request-log.js';
 import { accountRoutes } from './routes/account.js';
+import { accountDataRoutes } from './routes/account-data.js';
 import { consentRoutes } from './routes/consent.js';
 import { emailChangeRoutes } from './routes/email-change.js';
 import { healthRoutes } from './routes/health.js';
@@ -202,9 +204,15 @@ export function createApp(config: Config, deps: AppDeps): App {
   consentRoutes(router, { provider, pages, users: store.users, audit });
   magicLinkRoutes(router, { provider, pages, signIn, bindingCookie, issuerOrigin, brandPage });
   const accountAccess = createAccountAccess({ provider, users: store.users, clock, issuer: config.issuer, https });
-  const links = [{ href: '/account/email', label: 'account.changeEmail' }];
+  const links = [
+    { href: '/account/email', label: 'account.changeEmail' },
+    { href: '/account/data', label: 'account.downloadData' },
+    { href: '/account/delete', label: 'account.deleteAccount' },
+  ];
   accountRoutes(router, { provider, pages, store, access: accountAccess, accountSessions, clock, audit, links });
   emailChangeRoutes(router, { pages, access: accountAccess, emailChange, bindingCookie, undoDays: config.emailChangeUndoDays });
+  const deleteAccount = createAccountDeletion({ store, clock, audit, sessions: accountSessions });
+  accountDataRoutes(router, { provider, pages, store, access: accountAccess, deleteAccount, clock, audit, auditRetentionDays: config.auditRetentionDays });
   webhookRoutes(router, { recordDeliveryReport, webhookAuth: config.postmark?.webhookAuth });
 
   provider.use(requestLog(logger));

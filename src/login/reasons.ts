@@ -23,6 +23,8 @@ export const REASONS = {
   sign_in_cancelled: { status: 410 },
   /** The account page's own sign-in came back without a login (denied, cancelled, refused). */
   sign_in_unfinished: { status: 400 },
+  /** "Delete my account" was sent without the account's own address typed to confirm it. */
+  confirmation_mismatch: { status: 400 },
   invalid_email: { status: 400 },
   /** Change email: a confirm or undo link that names no change (or was made up). */
   change_link_unknown: { status: 404 },

@@ -40,7 +40,10 @@ export type AuditEvent =
   | 'client.updated'
   | 'client.secret_rotated'
   | 'client.deleted'
-  /** Account changes made with linkid-admin: the account id and a hash of the address, never the address. */
+  /**
+   * Account changes made with linkid-admin: the account id and a hash of the address, never the
+   * address; `user.deleted` also when the person deleted it on the account page (`by: 'self'`).
+   */
   | 'user.disabled'
   | 'user.enabled'
   | 'user.sessions_revoked'
@@ -51,7 +54,9 @@ export type AuditEvent =
   /** Change email (account id and address hashes, never an address): asked for, confirmed, undone by the old address. */
   | 'account.email_change_requested'
   | 'account.email_changed'
-  | 'account.email_change_undone';
+  | 'account.email_change_undone'
+  /** The person downloaded their data (`auditEvents`: how many events it held). Deleting is `user.deleted` with `by: 'self'`. */
+  | 'account.data_downloaded';
 
 export type AuditFields = Record<string, unknown>;
 

@@ -159,6 +159,11 @@ export interface LoginTokenStore {
   reserveCodeAttempt(hash: string, maxAttempts: number, now: number): Promise<boolean>;
   /** How many links are unused and unexpired (the linkid_login_tokens_pending gauge). */
   countPending(now: number): Promise<number>;
+  /**
+   * A deleted account's address leaves the sign-in rows: every token naming it (pending, used or
+   * expired) is removed, so a sign-in started before the deletion cannot finish. Returns how many went.
+   */
+  deleteByEmail(email: string): Promise<number>;
 }
 
 export interface ClientRecord {

@@ -439,6 +439,19 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.loginTokens.countPending(T0 + 10)).toBe(1);
       });
 
+      it('removes every token of one address, pending, used or expired, and no other', async () => {
+        const pending = loginToken({ email: 'ann@example.com' });
+        const used = loginToken({ email: 'ann@example.com' });
+        const expired = loginToken({ email: 'ann@example.com', expiresAt: T0 + 10 });
+        const other = loginToken({ email: 'bob@example.com' });
+        for (const token of [pending, used, expired, other]) await store.loginTokens.insert(token);
+        await store.loginTokens.consume(used.hash, T0);
+        expect(await store.loginTokens.deleteByEmail('ann@example.com')).toBe(3);
+        for (const token of [pending, used, expired]) expect(await store.loginTokens.findByHash(token.hash)).toBeUndefined();
+        expect(await store.loginTokens.findByHash(other.hash)).toEqual(other);
+        expect(await store.loginTokens.deleteByEmail('ann@example.com')).toBe(0);
+      });
+
       it('reserves at most maxAttempts code attempts, even when they race', async () => {
         const token = loginToken();
         await store.loginTokens.insert(token);

@@ -2,43 +2,18 @@
 // session gets an OpenID Connect Back-Channel Logout token at its backchannel_logout_uri. The
 // receiver here is a real HTTP server that validates the token with jose against linkid's JWKS,
 // as an app would; it can fail its first answers to show the retries.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { decodeProtectedHeader } from 'jose';
+import { describe, expect, it, vi } from 'vitest';
 import { linkidAdmin } from '../support/admin-cli.js';
 import { Browser } from '../support/browser.js';
 import type { RunningLinkid } from '../support/linkid.js';
+import { useLogoutReceivers, verifyLogoutToken, type Receiver } from '../support/logout-receiver.js';
 import { scrape } from '../support/metrics.js';
 import { RelyingParty, oidc } from '../support/relying-party.js';
 import { signIn } from '../support/sign-in.js';
 import { useLinkid } from '../support/use-linkid.js';
 
-interface Receiver {
-  readonly uri: string;
-  /** Every logout_token posted, in order, with the status it was answered with. */
-  readonly received: { token: string; status: number }[];
-}
-
-const servers: http.Server[] = [];
-afterEach(() => Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve)))));
-
-/** An app's back-channel logout endpoint; answers `failFirst` posts with 500, then 200. */
-async function logoutReceiver(failFirst = 0): Promise<Receiver> {
-  const received: { token: string; status: number }[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      const status = received.length < failFirst ? 500 : 200;
-      received.push({ token: new URLSearchParams(body).get('logout_token') ?? '', status });
-      res.writeHead(status, { 'cache-control': 'no-store' }).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  servers.push(server);
-  return { uri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/backchannel-logout`, received };
-}
+const logoutReceiver = useLogoutReceivers();
 
 /** Signs in to `notified` (which registers `receiver`), then to `board` by SSO, then signs out of board. */
 async function signOutOfAnotherApp(linkid: RunningLinkid, receiver: Receiver, metadata: Record<string, unknown> = {}) {
@@ -72,12 +47,6 @@ async function signOutOfAnotherApp(linkid: RunningLinkid, receiver: Receiver, me
   return { notifiedClient, idToken: signedIn.tokens.claims()!, browser, notified, done };
 }
 
-async function verifyLogoutToken(linkid: RunningLinkid, token: string, audience: string): Promise<JWTPayload> {
-  const jwks = createRemoteJWKSet(new URL(`${linkid.issuer}/jwks`));
-  const { payload } = await jwtVerify(token, jwks, { issuer: linkid.issuer, audience, typ: 'logout+jwt', maxTokenAge: '2 minutes' });
-  return payload;
-}
-
 describe('back-channel logout', () => {
   const { start } = useLinkid();
 
@@ -89,7 +58,7 @@ describe('back-channel logout', () => {
     expect(receiver.received).toHaveLength(1);
     const token = receiver.received[0]!.token;
     expect(decodeProtectedHeader(token).alg).toBe('RS256');
-    const claims = await verifyLogoutToken(linkid, token, notifiedClient.client_id);
+    const claims = await verifyLogoutToken(linkid.issuer, token, notifiedClient.client_id);
     expect(claims.sub).toBe(idToken.sub);
     expect(typeof claims.iat).toBe('number');
     expect(claims.jti).toMatch(/\S{16,}/);
@@ -111,7 +80,7 @@ describe('back-channel logout', () => {
     const { notifiedClient } = await signOutOfAnotherApp(linkid, receiver);
 
     await vi.waitFor(() => expect(receiver.received.map((post) => post.status)).toEqual([500, 200]), { timeout: 5_000 });
-    for (const { token } of receiver.received) await verifyLogoutToken(linkid, token, notifiedClient.client_id);
+    for (const { token } of receiver.received) await verifyLogoutToken(linkid.issuer, token, notifiedClient.client_id);
     const metrics = await scrape(linkid.issuer);
     expect(metrics.value('linkid_backchannel_logout_total', { outcome: 'retrying' })).toBe(1);
     expect(metrics.value('linkid_backchannel_logout_total', { outcome: 'delivered' })).toBe(1);
@@ -192,7 +161,7 @@ describe('ending sessions from outside a browser', () => {
     const revoked = await linkid.app.accountSessions.endAll(sub, 'revoked');
     expect(revoked).toMatchObject({ sessions: 1, grants: 1, refresh_tokens: 1 });
     expect(receiver.received).toHaveLength(1);
-    const claims = await verifyLogoutToken(linkid, receiver.received[0]!.token, client.client_id);
+    const claims = await verifyLogoutToken(linkid.issuer, receiver.received[0]!.token, client.client_id);
     expect(claims.sub).toBe(sub);
     expect(claims.sid).toBe(tokens.claims()!.sid);
     expect((await oidc.tokenIntrospection(rp.config, tokens.access_token)).active).toBe(false);
@@ -208,7 +177,7 @@ describe('ending sessions from outside a browser', () => {
     const stdout = await linkidAdmin(linkid, ['user', 'revoke-sessions', sub], { ISSUER: linkid.issuer, OUTBOUND_ALLOW_LOOPBACK: 'true' });
     expect(JSON.parse(stdout)).toMatchObject({ revoked: { sessions: 1 } });
     expect(receiver.received).toHaveLength(1);
-    const claims = await verifyLogoutToken(linkid, receiver.received[0]!.token, client.client_id);
+    const claims = await verifyLogoutToken(linkid.issuer, receiver.received[0]!.token, client.client_id);
     expect(claims).toMatchObject({ sub, sid: tokens.claims()!.sid, iss: linkid.issuer });
   });
 });

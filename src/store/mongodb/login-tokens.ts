@@ -50,6 +50,9 @@ export function createMongoLoginTokens(tokens: Model<LoginTokenDoc>): LoginToken
     async countPending(now) {
       return tokens.countDocuments({ usedAt: null, expiresAt: { $gt: new Date(now) } });
     },
+    async deleteByEmail(email) {
+      return (await tokens.deleteMany({ email })).deletedCount;
+    },
     async findByHash(hash) {
       const doc = await tokens.findOne({ hash }).lean();
       return doc ? toRecord(doc) : undefined;

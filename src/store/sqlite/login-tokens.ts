@@ -51,6 +51,9 @@ export function createSqliteLoginTokens(db: Database): LoginTokenStore {
     UPDATE login_tokens SET code_attempts = code_attempts + 1
     WHERE hash = @hash AND used_at IS NULL AND expires_at > @now AND code_attempts < @maxAttempts`);
   const countPending = db.prepare<{ now: number }, { count: number }>('SELECT COUNT(*) AS count FROM login_tokens WHERE used_at IS NULL AND expires_at > @now');
+  // No index on email: the table holds minutes of sign-ins (the purge job empties it), and this
+  // runs once per deleted account.
+  const deleteByEmail = db.prepare<[string]>('DELETE FROM login_tokens WHERE email = ?');
 
   return {
     async insert(token) {
@@ -64,6 +67,9 @@ export function createSqliteLoginTokens(db: Database): LoginTokenStore {
     },
     async countPending(now) {
       return countPending.get({ now })?.count ?? 0;
+    },
+    async deleteByEmail(email) {
+      return deleteByEmail.run(email).changes;
     },
     async findByHash(hash) {
       const row = byHash.get(hash);
