@@ -3,9 +3,10 @@
 // and the apps with access; "remove access" and "sign out everywhere" end what they say, at the
 // token level an app sees (refresh and userinfo refused).
 import { describe, expect, it } from 'vitest';
-import { openAccount } from '../support/account.js';
+import { openAccount, signInOnForm } from '../support/account.js';
 import { Browser } from '../support/browser.js';
 import { createUser, registerApp } from '../support/factories.js';
+import { fakeClock } from '../support/fake-clock.js';
 import { mailsTo } from '../support/outbox.js';
 import { oidc } from '../support/relying-party.js';
 import { reasonOf, signIn } from '../support/sign-in.js';
@@ -171,6 +172,26 @@ describe('the account page', () => {
     expect(owner.body).toContain('grace@example.com');
     const code = new URL(callback.location!).searchParams.get('code')!;
     expect(await linkid.app.provider.AuthorizationCode.find(code)).toBeUndefined();
+  });
+
+  it("asks a sign-in older than 10 minutes for a fresh link before a sensitive page, and the fresh one counts on linkid's own clock", async () => {
+    const clock = fakeClock();
+    const { linkid, rp } = await suite.setup({ clock });
+    const browser = new Browser();
+    await signIn(browser, linkid, rp, 'ada@example.com');
+    expect((await browser.follow(`${linkid.issuer}/account/email`)).url).toBe(`${linkid.issuer}/account/email`);
+
+    clock.advance(11 * 60 * 1000);
+    const form = await browser.follow(`${linkid.issuer}/account/email`);
+    expect(form.url).toMatch(/\/interaction\/[^/]+$/);
+    expect(form.body).toContain('value="ada@example.com"');
+    const page = await signInOnForm(browser, linkid, form, 'ada@example.com');
+
+    expect(page.url).toBe(`${linkid.issuer}/account/email`);
+    expect(page.body).toContain('New email address');
+    // Reading the account page itself never needed a fresh sign-in.
+    clock.advance(11 * 60 * 1000);
+    expect((await browser.follow(`${linkid.issuer}/account`)).url).toBe(`${linkid.issuer}/account`);
   });
 
   it('shows a reason, not a loop, when its sign-in comes back with an error', async () => {

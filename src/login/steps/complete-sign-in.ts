@@ -22,6 +22,12 @@ export interface Login {
   readonly acr: string;
   readonly amr: string[];
   readonly remember: boolean;
+  /**
+   * When the person authenticated (epoch seconds), from linkid's clock: oidc-provider records it
+   * as the session's loginTs (auth_time), and the account page judges a sign-in's freshness by it
+   * with the same clock.
+   */
+  readonly ts: number;
 }
 
 export function createCompleteSignIn(deps: Pick<SignInDeps, 'store' | 'clock' | 'audit' | 'signup' | 'apps'>) {
@@ -57,6 +63,6 @@ export function createCompleteSignIn(deps: Pick<SignInDeps, 'store' | 'clock' | 
     if (created) deps.audit('account.created', { accountId: user.id, clientId: token.clientId, interactionUid: token.interactionUid, email: token.email });
     await users.recordLogin(user.id, now);
     deps.audit('login.completed', { accountId: user.id, clientId: token.clientId, interactionUid: token.interactionUid, email: token.email, via });
-    return { allow: true, login: { accountId: user.id, acr: EMAIL_LINK_ACR, amr: EMAIL_LINK_AMR, remember: true } };
+    return { allow: true, login: { accountId: user.id, acr: EMAIL_LINK_ACR, amr: EMAIL_LINK_AMR, remember: true, ts: Math.floor(now / 1000) } };
   };
 }
