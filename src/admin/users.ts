@@ -6,8 +6,8 @@
 //   so nothing issued in between outlives it; enable only lifts the mark, and what was ended stays
 //   ended: the person signs in again;
 // - delete disables first too, so a failure half-way leaves a disabled account to delete again,
-//   then ends everything, removes the account, and removes its address from the audit trail (the
-//   events stay, with the account id);
+//   then ends everything, removes its recovery codes and the account, and removes its address
+//   from the audit trail (the events stay, with the account id);
 // - every change is audited with the account id and a hash of the address, never the address.
 import type { AccountSessions, Revoked } from '../account/account-sessions.js';
 import type { Clock } from '../clock.js';
@@ -143,6 +143,8 @@ export function createUserAdmin({ store, clock, audit, sessions }: UserAdminDeps
       const user = await mustFind(who);
       if (user.disabledAt === null) await store.users.setDisabled(user.id, clock.now());
       const revoked = await sessions.endAll(user.id, 'deleted');
+      // Its recovery codes go before the account: a failure between the two leaves no way back in.
+      await store.recoveryCodes.deleteForAccount(user.id);
       if (!(await store.users.delete(user.id))) throw new AdminError('not_found', `no account with sub ${user.id}`);
       const emailHash = addressHash(user.email);
       const scrubbed = await store.audit.forgetAddress({ accountId: user.id, email: user.email, emailHash });

@@ -30,13 +30,15 @@ describe('SQLite migration for user administration', () => {
       // The file as the version before this migration left it, with a session and an account in it.
       const db = new Database(path.join(before, 'linkid.sqlite'));
       const version = db.pragma('user_version', { simple: true }) as number;
-      db.exec(`DROP INDEX oidc_models_account_id;
+      // The user-administration migration is the second to last now; the recovery codes' came after it.
+      db.exec(`DROP TABLE recovery_codes;
+        DROP INDEX oidc_models_account_id;
         ALTER TABLE oidc_models DROP COLUMN account_id;
         ALTER TABLE users DROP COLUMN disabled_at;
         INSERT INTO oidc_models (model, id, payload, uid, expires_at) VALUES ('Session', 'key-1', '{"uid":"u1","accountId":"sub-1"}', 'u1', NULL);
         INSERT INTO oidc_models (model, id, payload, expires_at) VALUES ('Interaction', 'key-2', '{"accountId":{"not":"an id"}}', NULL);
         INSERT INTO users (id, email, email_key, created_at) VALUES ('sub-1', 'ann@example.com', 'ann@example.com', 1);`);
-      db.pragma(`user_version = ${version - 1}`);
+      db.pragma(`user_version = ${version - 2}`);
       db.close();
 
       const store = openSqliteStore(before);

@@ -14,15 +14,18 @@ import { declaredIndexes, indexDefinition, nativeCollection, reconcileIndexes, t
 import { createMongoLoginTokens } from './login-tokens.js';
 import { OIDC_MODEL_NAMES, createMongoOidcModels } from './oidc-models.js';
 import { createMongoMailQueue, createMongoSuppressions } from './mail-queue.js';
+import { createMongoRecoveryCodes } from './recovery-codes.js';
 import {
   clientSchema,
   loginTokenSchema,
   mailSchema,
+  recoveryCodeSetSchema,
   suppressionSchema,
   userSchema,
   type ClientDoc,
   type LoginTokenDoc,
   type MailDoc,
+  type RecoveryCodeSetDoc,
   type SuppressionDoc,
   type UserDoc,
 } from './schemas.js';
@@ -50,7 +53,7 @@ export const READINESS_TIMEOUT_MS = 900;
 const RATE_LIMIT_INDEXES: IndexDefinition[] = [indexDefinition({ expire: -1 }, { expireAfterSeconds: 0 }), indexDefinition({ key: 1 }, { unique: true })];
 
 /** MongoDB has no migrations: bump this by hand when a collection's shape or indexes change. */
-const MONGODB_SCHEMA_VERSION = 2;
+const MONGODB_SCHEMA_VERSION = 3;
 
 export interface MongoStoreOptions {
   /** How long to wait for a server before giving up, at start and on each operation. */
@@ -93,6 +96,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   const mails = connection.model<MailDoc>('Mail', mailSchema, 'mail_queue');
   const suppressions = connection.model<SuppressionDoc>('Suppression', suppressionSchema, 'suppressed_addresses');
   const auditEvents = connection.model<AuditEventDoc>('AuditEvent', auditEventSchema, 'audit_events');
+  const recoveryCodeSets = connection.model<RecoveryCodeSetDoc>('RecoveryCodeSet', recoveryCodeSetSchema, 'recovery_codes');
   const oidc = createMongoOidcModels(connection);
   try {
     // Every index is as the code declares it before the first request: changed definitions are
@@ -105,6 +109,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
       reconcileIndexes(nativeCollection(connection, 'suppressed_addresses'), declaredIndexes(suppressionSchema)),
       reconcileIndexes(nativeCollection(connection, RATE_LIMIT_COLLECTION), RATE_LIMIT_INDEXES),
       reconcileIndexes(nativeCollection(connection, 'audit_events'), declaredIndexes(auditEventSchema)),
+      reconcileIndexes(nativeCollection(connection, 'recovery_codes'), declaredIndexes(recoveryCodeSetSchema)),
       ...OIDC_MODEL_NAMES.map((name) => oidc.modelFor(name)),
     ]);
   } catch (error) {
@@ -125,6 +130,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     users: createMongoUsers(users),
     loginTokens: createMongoLoginTokens(loginTokens),
     clients: createMongoClients(clients),
+    recoveryCodes: createMongoRecoveryCodes(recoveryCodeSets),
     mailQueue: createMongoMailQueue(mails),
     suppressions: createMongoSuppressions(suppressions),
     createRateLimiter(rule) {

@@ -148,6 +148,17 @@ const MIGRATIONS: readonly string[] = [
   UPDATE oidc_models SET account_id = json_extract(payload, '$.accountId') WHERE json_type(payload, '$.accountId') = 'text';
   CREATE INDEX oidc_models_account_id ON oidc_models (model, account_id) WHERE account_id IS NOT NULL;
   `,
+  // Recovery codes (src/account/recovery-codes.ts): one row per code of an account's current set,
+  // under an HMAC of the code with the server secret; the code itself is never stored.
+  `
+  CREATE TABLE recovery_codes (
+    account_id  TEXT NOT NULL,
+    digest      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    used_at     INTEGER,
+    PRIMARY KEY (account_id, digest)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /**
