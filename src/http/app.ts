@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/env.js';
 import { createAccountSessions, type AccountSessions } from '../account/account-sessions.js';
+import { createRecoveryCodes, type RecoveryCodes } from '../account/recovery-codes.js';
 import { createCatalog } from '../i18n/catalog.js';
 import { createAppDirectory } from '../login/app-policy.js';
 import { createOffRequest } from '../login/off-request.js';
@@ -45,6 +46,7 @@ import { consentRoutes } from './routes/consent.js';
 import { healthRoutes } from './routes/health.js';
 import { interactionRoutes } from './routes/interaction.js';
 import { magicLinkRoutes } from './routes/magic-link.js';
+import { recoveryRoutes } from './routes/recovery.js';
 import { versionRoute } from './routes/version.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { requireSameOrigin } from './same-origin.js';
@@ -79,6 +81,8 @@ export interface App {
   readonly backchannel: BackchannelDelivery;
   /** Ends an account's sessions, grants and tokens and tells its apps by back-channel logout. */
   readonly accountSessions: AccountSessions;
+  /** Recovery codes: generating a set for an account (the account page), redeeming one (the sign-in's recovery form). */
+  readonly recoveryCodes: RecoveryCodes;
   /** Resolves when no sign-in email is still being prepared and every audit event is stored. */
   idle(): Promise<void>;
   /** idle(), then sends everything due and stores its audit events (for shutdown and tests). */
@@ -158,6 +162,15 @@ export function createApp(config: Config, deps: AppDeps): App {
     signInStates: createSignInStates(provider),
   });
   const recordDeliveryReport = createDeliveryReports({ store, clock, audit });
+  const recoveryCodes = createRecoveryCodes({
+    store,
+    clock,
+    audit,
+    limits: createRateLimits(store, config.rateLimits, config.resendCooldownSeconds),
+    serverSecret: deps.secrets.serverSecret,
+    signup: config.signup,
+    apps,
+  });
 
   // Routes: HTTP in, a service call, HTTP out.
   const router = new Router<LinkidState>();
@@ -183,6 +196,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     resendCooldownSeconds: config.resendCooldownSeconds,
     brandPage,
   });
+  recoveryRoutes(router, { provider, pages, recoveryCodes, brandPage });
   consentRoutes(router, { provider, pages, users: store.users, audit });
   magicLinkRoutes(router, { provider, pages, signIn, bindingCookie, issuerOrigin, brandPage });
   webhookRoutes(router, { recordDeliveryReport, webhookAuth: config.postmark?.webhookAuth });
@@ -212,6 +226,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     metricsRegistry: metrics.registry,
     backchannel,
     accountSessions,
+    recoveryCodes,
     idle: async () => {
       await offRequest.idle();
       await auditTrail.idle();

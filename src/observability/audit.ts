@@ -44,7 +44,11 @@ export type AuditEvent =
   | 'user.disabled'
   | 'user.enabled'
   | 'user.sessions_revoked'
-  | 'user.deleted';
+  | 'user.deleted'
+  /** A new set of recovery codes replaced the account's old one (`count`; never a code). */
+  | 'recovery.codes_generated'
+  /** A recovery code was accepted for an account (`remaining` unused); the sign-in goes on from there. */
+  | 'recovery.redeemed';
 
 export type AuditFields = Record<string, unknown>;
 
