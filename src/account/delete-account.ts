@@ -26,7 +26,7 @@ export interface AccountDeleted {
 }
 
 export interface AccountDeletionDeps {
-  readonly store: Pick<Store, 'users' | 'loginTokens' | 'audit'>;
+  readonly store: Pick<Store, 'users' | 'loginTokens' | 'audit' | 'recoveryCodes'>;
   readonly clock: Clock;
   readonly audit: Audit;
   readonly sessions: Pick<AccountSessions, 'endAll'>;
@@ -39,6 +39,8 @@ export function createAccountDeletion({ store, clock, audit, sessions }: Account
   return async (user, via) => {
     if (user.disabledAt === null) await store.users.setDisabled(user.id, clock.now());
     const revoked = await sessions.endAll(user.id, 'deleted');
+    // Its recovery codes go before the account: a failure between the two leaves no way back in.
+    await store.recoveryCodes.deleteForAccount(user.id);
     if (!(await store.users.delete(user.id))) return undefined;
     const loginTokensRemoved = await store.loginTokens.deleteByEmail(user.email);
     const emailHash = addressHash(user.email);

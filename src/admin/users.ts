@@ -6,7 +6,7 @@
 //   so nothing issued in between outlives it; enable only lifts the mark, and what was ended stays
 //   ended: the person signs in again;
 // - delete is src/account/delete-account.ts, the same deletion the account page does (it disables
-//   first, ends everything, removes the account, its sign-in tokens and its address from the audit
+//   first, ends everything, removes the account, its recovery codes, its sign-in tokens and its address from the audit
 //   trail; the events stay, with the account id);
 // - every change is audited with the account id and a hash of the address, never the address.
 import type { AccountSessions, Revoked } from '../account/account-sessions.js';

@@ -368,6 +368,11 @@ const VARIABLES = {
     '5/1d',
     'requests to change the address of one account (each also spends the sign-in email limits of the new address)',
   ),
+  RATE_LIMIT_RECOVERY_PER_EMAIL: rateLimit(
+    '5/1h',
+    'recovery-code attempts for one address, whether it has an account or not (a malformed code is refused without counting)',
+  ),
+  RATE_LIMIT_RECOVERY_PER_IP: rateLimit('20/1h', 'recovery-code attempts from one IP address (a malformed code is refused without counting)'),
 
   MAIL_TRANSPORT: variable('mail', z.enum(MAIL_TRANSPORTS, { error: `must be one of ${MAIL_TRANSPORTS.join(', ')}` }), {
     defaultText: '`postmark` if `POSTMARK_SERVER_TOKEN` is set, else `outbox`',

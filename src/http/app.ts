@@ -12,6 +12,7 @@ import { accountApp } from '../account/account-client.js';
 import { createAccountSessions, type AccountSessions } from '../account/account-sessions.js';
 import { createAccountDeletion } from '../account/delete-account.js';
 import { createEmailChange } from '../account/email-change.js';
+import { createRecoveryCodes, type RecoveryCodes } from '../account/recovery-codes.js';
 import { createCatalog } from '../i18n/catalog.js';
 import { createAppDirectory } from '../login/app-policy.js';
 import { createOffRequest } from '../login/off-request.js';
@@ -53,6 +54,7 @@ import { emailChangeRoutes } from './routes/email-change.js';
 import { healthRoutes } from './routes/health.js';
 import { interactionRoutes } from './routes/interaction.js';
 import { magicLinkRoutes } from './routes/magic-link.js';
+import { recoveryRoutes } from './routes/recovery.js';
 import { versionRoute } from './routes/version.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { requireSameOrigin } from './same-origin.js';
@@ -87,6 +89,8 @@ export interface App {
   readonly backchannel: BackchannelDelivery;
   /** Ends an account's sessions, grants and tokens and tells its apps by back-channel logout. */
   readonly accountSessions: AccountSessions;
+  /** Recovery codes: generating a set for an account (the account page), redeeming one (the sign-in's recovery form). */
+  readonly recoveryCodes: RecoveryCodes;
   /** Resolves when no sign-in email is still being prepared and every audit event is stored. */
   idle(): Promise<void>;
   /** idle(), then sends everything due and stores its audit events (for shutdown and tests). */
@@ -176,6 +180,15 @@ export function createApp(config: Config, deps: AppDeps): App {
     accountSessions,
   });
   const recordDeliveryReport = createDeliveryReports({ store, clock, audit });
+  const recoveryCodes = createRecoveryCodes({
+    store,
+    clock,
+    audit,
+    limits: createRateLimits(store, config.rateLimits, config.resendCooldownSeconds),
+    serverSecret: deps.secrets.serverSecret,
+    signup: config.signup,
+    apps,
+  });
 
   // Routes: HTTP in, a service call, HTTP out.
   const router = new Router<LinkidState>();
@@ -201,6 +214,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     resendCooldownSeconds: config.resendCooldownSeconds,
     brandPage,
   });
+  recoveryRoutes(router, { provider, pages, recoveryCodes, brandPage });
   consentRoutes(router, { provider, pages, users: store.users, audit });
   magicLinkRoutes(router, { provider, pages, signIn, bindingCookie, issuerOrigin, brandPage });
   const accountAccess = createAccountAccess({ provider, users: store.users, clock, issuer: config.issuer, https });
@@ -240,6 +254,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     metricsRegistry: metrics.registry,
     backchannel,
     accountSessions,
+    recoveryCodes,
     idle: async () => {
       await offRequest.idle();
       await auditTrail.idle();

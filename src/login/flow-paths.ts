@@ -17,6 +17,8 @@ export const FLOW_ROUTES = {
   confirmLink: `${INTERACTION}/verify`,
   consent: `${INTERACTION}/consent`,
   abort: `${INTERACTION}/abort`,
+  /** GET shows, POST redeems: an address and one recovery code, for someone who lost their inbox. */
+  recover: `${INTERACTION}/recover`,
   /** GET: the emailed link (`?token=`), a confirm page only. */
   openLink: '/login/link',
   /** POST: a fresh link for the sign-in a used or expired link belonged to. */

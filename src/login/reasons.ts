@@ -17,6 +17,10 @@ export const REASONS = {
   rate_limited: { status: 429 },
   signup_closed: { status: 403 },
   account_disabled: { status: 403 },
+  /** A recovery code that does not sign this address in: wrong, used, voided, or no such account (one answer for all). */
+  recovery_invalid: { status: 400 },
+  /** What was typed is not shaped like a recovery code at all (refused before any limit or look-up). */
+  recovery_malformed: { status: 400 },
   origin_mismatch: { status: 403 },
   interaction_mismatch: { status: 400 },
   interaction_expired: { status: 410 },

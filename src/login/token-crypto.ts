@@ -1,5 +1,5 @@
-// The secrets of a sign-in: the link token, the one-time code and the browser-binding nonce.
-// Only digests of them are ever stored.
+// The secrets of a sign-in: the link token, the one-time code, the browser-binding nonce and
+// the recovery codes. Only digests of them are ever stored.
 import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 
 export const newLinkToken = (): string => randomBytes(32).toString('base64url');
@@ -11,6 +11,14 @@ export const sha256 = (value: string): string => createHash('sha256').update(val
 /** A 6-digit code has only 10^6 values, so a plain hash of it would be no secret: key it. */
 export const codeHmac = (serverSecret: Buffer, tokenHash: string, code: string): string =>
   createHmac('sha256', serverSecret).update(`login-code\0${tokenHash}\0${code}`).digest('hex');
+
+/**
+ * A recovery code is stored only as this HMAC, keyed with the server secret and bound to its
+ * account: a copy of the database yields no code, and a digest of one account's code is no use
+ * for another. `code` is the canonical form (src/account/recovery-code-format.ts).
+ */
+export const recoveryCodeHmac = (serverSecret: Buffer, accountId: string, code: string): string =>
+  createHmac('sha256', serverSecret).update(`recovery-code\0${accountId}\0${code}`).digest('hex');
 
 export function equalDigests(a: string, b: string): boolean {
   const left = Buffer.from(a, 'hex');

@@ -56,7 +56,11 @@ export type AuditEvent =
   | 'account.email_changed'
   | 'account.email_change_undone'
   /** The person downloaded their data (`auditEvents`: how many events it held). Deleting is `user.deleted` with `by: 'self'`. */
-  | 'account.data_downloaded';
+  | 'account.data_downloaded'
+  /** A new set of recovery codes replaced the account's old one (`count`; never a code). */
+  | 'recovery.codes_generated'
+  /** A recovery code was accepted for an account (`remaining` unused); the sign-in goes on from there. */
+  | 'recovery.redeemed';
 
 export type AuditFields = Record<string, unknown>;
 

@@ -12,7 +12,7 @@ import type { Logger } from './logger.js';
 import type { Versions } from './versions.js';
 
 const EMAIL_OUTCOMES = ['queued', 'sent', 'delivered', 'bounced', 'failed', 'suppressed'] as const;
-const METHODS = ['link', 'code'] as const;
+const METHODS = ['link', 'code', 'recovery'] as const;
 const BACKCHANNEL_OUTCOMES = ['delivered', 'retrying', 'failed'] as const;
 const BINDINGS = ['present', 'missing'] as const;
 const LIMIT_PATTERN = /^(RATE_LIMIT_[A-Z_]+|RESEND_COOLDOWN)$/;
@@ -64,7 +64,7 @@ function instruments(registers: Registry[]) {
   return {
     requests: counter('linkid_signin_requests_total', 'Sign-in email forms accepted (rate limits passed)'),
     emails: counter('linkid_signin_emails_total', 'Sign-in emails by outcome', ['outcome']),
-    completed: counter('linkid_signin_completed_total', 'Sign-ins completed, by link or code', ['method']),
+    completed: counter('linkid_signin_completed_total', 'Sign-ins completed, by link, code or recovery code', ['method']),
     refusals: counter('linkid_refusals_total', 'Sign-in steps refused, by reason code', ['reason']),
     opens: counter('linkid_link_opens_total', 'Sign-in links opened; binding missing: another browser or a mail scanner', ['binding']),
     rateLimited: counter('linkid_rate_limited_total', 'Requests refused by a rate limit, by limit', ['limit']),

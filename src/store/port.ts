@@ -301,6 +301,26 @@ export interface SuppressionStore {
   lift(email: string): Promise<boolean>;
 }
 
+/**
+ * An account's recovery codes (the way back in for someone who lost their inbox), kept only as
+ * HMACs with the server secret (src/account/recovery-codes.ts); the store never sees a code.
+ * One set per account: generating again voids the old one.
+ */
+export interface RecoveryCodeStore {
+  /** Voids the account's current set (used codes included) and stores `digests` as its new, unused set, in one atomic step. */
+  replaceSet(accountId: string, digests: readonly string[], now: number): Promise<void>;
+  /**
+   * Marks the account's unused code with this digest used, in one conditional write; true only
+   * for the call that did it, so of any number of concurrent consumes exactly one wins. False
+   * for a digest the account does not hold, one already used, or one of a voided set.
+   */
+  consume(accountId: string, digest: string, now: number): Promise<boolean>;
+  /** How many codes of the account's current set are still unused. */
+  countUnused(accountId: string): Promise<number>;
+  /** Removes the account's codes (the account is deleted); returns how many went. */
+  deleteForAccount(accountId: string): Promise<number>;
+}
+
 /** One stored audit event (src/observability/audit-trail.ts builds it): identifiers, never secrets. */
 export interface AuditRecord {
   readonly at: number;
@@ -363,6 +383,7 @@ export interface Store {
   /** The change-email flow's confirm and undo tokens. */
   readonly emailChanges: EmailChangeStore;
   readonly clients: ClientStore;
+  readonly recoveryCodes: RecoveryCodeStore;
   /** A rate limiter counting in this store, so every instance of a cluster counts together. */
   createRateLimiter(rule: RateLimitRule): RateLimiter;
   /**

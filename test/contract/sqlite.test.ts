@@ -30,15 +30,16 @@ describe('SQLite migration for user administration', () => {
       // The file as the version before this migration left it, with a session and an account in it.
       const db = new Database(path.join(before, 'linkid.sqlite'));
       const version = db.pragma('user_version', { simple: true }) as number;
-      // Migrations after it (the change-email tokens) are undone too, and run again after it.
+      // Migrations after it (the change-email tokens, the recovery codes) are undone too, and run again after it.
       db.exec(`DROP TABLE email_change_tokens;
+        DROP TABLE recovery_codes;
         DROP INDEX oidc_models_account_id;
         ALTER TABLE oidc_models DROP COLUMN account_id;
         ALTER TABLE users DROP COLUMN disabled_at;
         INSERT INTO oidc_models (model, id, payload, uid, expires_at) VALUES ('Session', 'key-1', '{"uid":"u1","accountId":"sub-1"}', 'u1', NULL);
         INSERT INTO oidc_models (model, id, payload, expires_at) VALUES ('Interaction', 'key-2', '{"accountId":{"not":"an id"}}', NULL);
         INSERT INTO users (id, email, email_key, created_at) VALUES ('sub-1', 'ann@example.com', 'ann@example.com', 1);`);
-      db.pragma(`user_version = ${version - 2}`);
+      db.pragma(`user_version = ${version - 3}`);
       db.close();
 
       const store = openSqliteStore(before);

@@ -662,6 +662,71 @@ export function storeContract(name: string, factory: StoreFactory): void {
       });
     });
 
+    describe('recovery codes', () => {
+      const digests = (count: number) => Array.from({ length: count }, hex);
+
+      it('stores a set of digests, each consumable once, and counts the unused ones', async () => {
+        const set = digests(10);
+        await store.recoveryCodes.replaceSet('acct-1', set, T0);
+        expect(await store.recoveryCodes.countUnused('acct-1')).toBe(10);
+        expect(await store.recoveryCodes.consume('acct-1', set[3]!, T0 + 1)).toBe(true);
+        expect(await store.recoveryCodes.consume('acct-1', set[3]!, T0 + 2)).toBe(false);
+        expect(await store.recoveryCodes.countUnused('acct-1')).toBe(9);
+        expect(await store.recoveryCodes.consume('acct-1', set[4]!, T0 + 3)).toBe(true);
+        expect(await store.recoveryCodes.countUnused('acct-1')).toBe(8);
+      });
+
+      it("refuses a digest the account does not hold, another account's included", async () => {
+        const mine = digests(2);
+        const theirs = digests(2);
+        await store.recoveryCodes.replaceSet('acct-a', mine, T0);
+        await store.recoveryCodes.replaceSet('acct-b', theirs, T0);
+        expect(await store.recoveryCodes.consume('acct-a', theirs[0]!, T0)).toBe(false);
+        expect(await store.recoveryCodes.consume('acct-a', hex(), T0)).toBe(false);
+        expect(await store.recoveryCodes.consume('nobody', mine[0]!, T0)).toBe(false);
+        expect(await store.recoveryCodes.countUnused('acct-b')).toBe(2);
+        expect(await store.recoveryCodes.countUnused('nobody')).toBe(0);
+      });
+
+      it('voids the whole old set, used codes included, when a new one replaces it', async () => {
+        const old = digests(3);
+        await store.recoveryCodes.replaceSet('acct-r', old, T0);
+        expect(await store.recoveryCodes.consume('acct-r', old[0]!, T0)).toBe(true);
+        const fresh = digests(3);
+        await store.recoveryCodes.replaceSet('acct-r', fresh, T0 + 10);
+        expect(await store.recoveryCodes.countUnused('acct-r')).toBe(3);
+        for (const digest of old) expect(await store.recoveryCodes.consume('acct-r', digest, T0 + 11)).toBe(false);
+        expect(await store.recoveryCodes.consume('acct-r', fresh[0]!, T0 + 11)).toBe(true);
+      });
+
+      it('lets exactly one of 20 concurrent consumes of one code win', async () => {
+        const set = digests(10);
+        await store.recoveryCodes.replaceSet('acct-race', set, T0);
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.recoveryCodes.consume('acct-race', set[0]!, T0)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await store.recoveryCodes.countUnused('acct-race')).toBe(9);
+      });
+
+      it('leaves exactly one whole set when sets are replaced concurrently', async () => {
+        const sets = Array.from({ length: 5 }, () => digests(10));
+        await Promise.all(sets.map((set) => store.recoveryCodes.replaceSet('acct-many', set, T0)));
+        expect(await store.recoveryCodes.countUnused('acct-many')).toBe(10);
+        const usable = await Promise.all(sets.map(async (set) => ((await store.recoveryCodes.consume('acct-many', set[0]!, T0)) ? set : undefined)));
+        const winner = usable.filter((set) => set !== undefined);
+        expect(winner).toHaveLength(1);
+        for (const digest of winner[0]!.slice(1)) expect(await store.recoveryCodes.consume('acct-many', digest, T0)).toBe(true);
+      });
+
+      it("deletes an account's codes and no one else's", async () => {
+        await store.recoveryCodes.replaceSet('acct-gone', digests(10), T0);
+        await store.recoveryCodes.replaceSet('acct-stays', digests(10), T0);
+        expect(await store.recoveryCodes.deleteForAccount('acct-gone')).toBe(10);
+        expect(await store.recoveryCodes.deleteForAccount('acct-gone')).toBe(0);
+        expect(await store.recoveryCodes.countUnused('acct-gone')).toBe(0);
+        expect(await store.recoveryCodes.countUnused('acct-stays')).toBe(10);
+      });
+    });
+
     describe('purge', () => {
       it('removes expired rows in batches and leaves live ones', async () => {
         for (let i = 0; i < 7; i += 1) {

@@ -50,6 +50,7 @@ export function interactionRoutes(router: Router<LinkidState>, deps: Interaction
       error,
       action: flowPath('requestLink', details.uid),
       abortAction: flowPath('abort', details.uid),
+      recoverUrl: flowPath('recover', details.uid),
     });
   };
 

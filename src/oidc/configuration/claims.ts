@@ -2,7 +2,7 @@
 // openid scope so every ID token says how and when the user signed in; oidc-provider would
 // otherwise mask them out unless the client asked through the claims parameter.
 import type { Configuration } from 'oidc-provider';
-import { EMAIL_LINK_ACR } from '../sign-in-method.js';
+import { EMAIL_LINK_ACR, RECOVERY_CODE_ACR } from '../sign-in-method.js';
 
 export function claimsConfiguration({ idTokenIncludeEmail }: { readonly idTokenIncludeEmail: boolean }): Configuration {
   return {
@@ -11,7 +11,7 @@ export function claimsConfiguration({ idTokenIncludeEmail }: { readonly idTokenI
       email: ['email', 'email_verified'],
     },
     scopes: ['openid', 'offline_access', 'email'],
-    acrValues: [EMAIL_LINK_ACR],
+    acrValues: [EMAIL_LINK_ACR, RECOVERY_CODE_ACR],
     // ID_TOKEN_INCLUDE_EMAIL=true (the default): the ID token carries the claims of every scope
     // granted, email included, because many RP libraries read the profile from it and never call
     // userinfo. false: OpenID Connect §5.4 strictly, those claims only from userinfo when an

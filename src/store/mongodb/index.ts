@@ -15,17 +15,20 @@ import { declaredIndexes, indexDefinition, nativeCollection, reconcileIndexes, t
 import { createMongoLoginTokens } from './login-tokens.js';
 import { OIDC_MODEL_NAMES, createMongoOidcModels } from './oidc-models.js';
 import { createMongoMailQueue, createMongoSuppressions } from './mail-queue.js';
+import { createMongoRecoveryCodes } from './recovery-codes.js';
 import {
   clientSchema,
   emailChangeSchema,
   loginTokenSchema,
   mailSchema,
+  recoveryCodeSetSchema,
   suppressionSchema,
   userSchema,
   type ClientDoc,
   type EmailChangeDoc,
   type LoginTokenDoc,
   type MailDoc,
+  type RecoveryCodeSetDoc,
   type SuppressionDoc,
   type UserDoc,
 } from './schemas.js';
@@ -97,6 +100,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   const mails = connection.model<MailDoc>('Mail', mailSchema, 'mail_queue');
   const suppressions = connection.model<SuppressionDoc>('Suppression', suppressionSchema, 'suppressed_addresses');
   const auditEvents = connection.model<AuditEventDoc>('AuditEvent', auditEventSchema, 'audit_events');
+  const recoveryCodeSets = connection.model<RecoveryCodeSetDoc>('RecoveryCodeSet', recoveryCodeSetSchema, 'recovery_codes');
   const oidc = createMongoOidcModels(connection);
   try {
     // Every index is as the code declares it before the first request: changed definitions are
@@ -110,6 +114,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
       reconcileIndexes(nativeCollection(connection, 'suppressed_addresses'), declaredIndexes(suppressionSchema)),
       reconcileIndexes(nativeCollection(connection, RATE_LIMIT_COLLECTION), RATE_LIMIT_INDEXES),
       reconcileIndexes(nativeCollection(connection, 'audit_events'), declaredIndexes(auditEventSchema)),
+      reconcileIndexes(nativeCollection(connection, 'recovery_codes'), declaredIndexes(recoveryCodeSetSchema)),
       ...OIDC_MODEL_NAMES.map((name) => oidc.modelFor(name)),
     ]);
   } catch (error) {
@@ -131,6 +136,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     loginTokens: createMongoLoginTokens(loginTokens),
     emailChanges: createMongoEmailChanges(emailChanges),
     clients: createMongoClients(clients),
+    recoveryCodes: createMongoRecoveryCodes(recoveryCodeSets),
     mailQueue: createMongoMailQueue(mails),
     suppressions: createMongoSuppressions(suppressions),
     createRateLimiter(rule) {

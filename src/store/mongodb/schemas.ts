@@ -215,3 +215,26 @@ emailChangeSchema.index({ hash: 1 }, { unique: true });
 // voidAfterUndo: one account's live tokens.
 emailChangeSchema.index({ accountId: 1, kind: 1, createdAt: 1 });
 emailChangeSchema.index({ expiresAt: 1 }, ttl);
+
+/**
+ * One document per account holding its whole current set of recovery codes (HMACs, never the
+ * codes): replacing the set is one replaceOne and consuming a code one updateOne on this document,
+ * both atomic without a multi-document transaction. Found by _id alone, so no further index.
+ */
+export interface RecoveryCodeSetDoc {
+  _id: string;
+  createdAt: Date;
+  codes: { digest: string; usedAt: Date | null }[];
+}
+
+export const recoveryCodeSetSchema = new Schema<RecoveryCodeSetDoc>(
+  {
+    _id: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    codes: {
+      type: [new Schema({ digest: { type: String, required: true }, usedAt: { type: Date, default: null } }, { _id: false, versionKey: false })],
+      default: [],
+    },
+  },
+  { versionKey: false },
+);

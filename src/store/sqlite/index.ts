@@ -12,6 +12,7 @@ import { createSqliteLoginTokens } from './login-tokens.js';
 import { createSqliteMailQueue, createSqliteSuppressions } from './mail-queue.js';
 import { createSqliteOidcModels } from './oidc-models.js';
 import { createSqliteRateLimiters } from './rate-limiter.js';
+import { createSqliteRecoveryCodes } from './recovery-codes.js';
 import { migrate } from './schema.js';
 import { createSqliteUsers } from './users.js';
 
@@ -70,6 +71,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     loginTokens: createSqliteLoginTokens(db),
     emailChanges: createSqliteEmailChanges(db),
     clients: createSqliteClients(db),
+    recoveryCodes: createSqliteRecoveryCodes(db),
     mailQueue: createSqliteMailQueue(db),
     suppressions: createSqliteSuppressions(db),
     createRateLimiter: createSqliteRateLimiters(db),

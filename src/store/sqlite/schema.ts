@@ -164,6 +164,17 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX email_change_tokens_account ON email_change_tokens (account_id, kind, created_at);
   CREATE INDEX email_change_tokens_expires_at ON email_change_tokens (expires_at);
   `,
+  // Recovery codes (src/account/recovery-codes.ts): one row per code of an account's current set,
+  // under an HMAC of the code with the server secret; the code itself is never stored.
+  `
+  CREATE TABLE recovery_codes (
+    account_id  TEXT NOT NULL,
+    digest      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    used_at     INTEGER,
+    PRIMARY KEY (account_id, digest)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /**
