@@ -10,6 +10,12 @@ import type { App } from '../login/app-policy.js';
 
 export const ACCOUNT_CLIENT_ID = 'linkid-account';
 
+/**
+ * An authorization parameter of the account page's own sign-ins: `recover` opens the sign-in on
+ * the recovery-code form instead of the email form. Any other value, or none, changes nothing.
+ */
+export const INTENT_PARAM = 'linkid_intent';
+
 /** Where the account page's sign-in comes back to. */
 export const ACCOUNT_CALLBACK_PATH = '/account/callback';
 

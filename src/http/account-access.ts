@@ -11,7 +11,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import { ACCOUNT_CALLBACK_PATH, ACCOUNT_CLIENT_ID } from '../account/account-client.js';
+import { ACCOUNT_CALLBACK_PATH, ACCOUNT_CLIENT_ID, INTENT_PARAM } from '../account/account-client.js';
 import type { Clock } from '../clock.js';
 import type { User, UserStore } from '../store/port.js';
 
@@ -47,6 +47,11 @@ export interface AccountAccess {
    * the sign-in that comes back to `returnTo`, and resolves to undefined.
    */
   require(ctx: Context, returnTo: string, options?: { readonly fresh?: boolean }): Promise<AccountVisit | undefined>;
+  /**
+   * "Lost access to your email?": a sign-in that opens on the recovery-code form and, with a right
+   * pair, comes back to change the address (the sign-in is fresh, so the form is open at once).
+   */
+  recover(ctx: Context): void;
   /** The sign-in came back: where the browser goes now. */
   callback(ctx: Context): Promise<void>;
 }
@@ -64,7 +69,7 @@ export function createAccountAccess(deps: AccountAccessDeps): AccountAccess {
     return { user, sessionUid: session.uid, signedInAt, fresh: deps.clock.now() - signedInAt < FRESH_SIGN_IN_MS };
   };
 
-  const startSignIn = (ctx: Context, returnTo: string, loginHint?: string) => {
+  const startSignIn = (ctx: Context, returnTo: string, options: { readonly loginHint?: string; readonly recover?: boolean } = {}) => {
     const state = randomBytes(16).toString('base64url');
     const verifier = randomBytes(32).toString('base64url');
     if (deps.https) ctx.cookies.secure = true;
@@ -78,7 +83,8 @@ export function createAccountAccess(deps: AccountAccessDeps): AccountAccess {
       // Required of every client; the code is never redeemed, so the verifier is not kept.
       code_challenge: createHash('sha256').update(verifier).digest('base64url'),
       code_challenge_method: 'S256',
-      ...(loginHint ? { prompt: 'login', login_hint: loginHint } : {}),
+      ...(options.loginHint ? { prompt: 'login', login_hint: options.loginHint } : {}),
+      ...(options.recover ? { prompt: 'login', [INTENT_PARAM]: 'recover' } : {}),
     });
     ctx.status = 303;
     ctx.redirect(`${deps.issuer}/auth?${params.toString()}`);
@@ -89,9 +95,10 @@ export function createAccountAccess(deps: AccountAccessDeps): AccountAccess {
     async require(ctx, returnTo, options = {}) {
       const visit = await current(ctx);
       if (visit && (visit.fresh || !options.fresh)) return visit;
-      startSignIn(ctx, returnTo, visit?.user.email);
+      startSignIn(ctx, returnTo, { loginHint: visit?.user.email });
       return undefined;
     },
+    recover: (ctx) => startSignIn(ctx, '/account/email', { recover: true }),
     async callback(ctx) {
       const query = ctx.query;
       const code = typeof query.code === 'string' ? await deps.provider.AuthorizationCode.find(query.code) : undefined;

@@ -49,6 +49,7 @@ import { pageRenderer } from './render.js';
 import { requestLog } from './request-log.js';
 import { accountRoutes } from './routes/account.js';
 import { accountDataRoutes } from './routes/account-data.js';
+import { accountRecoveryCodeRoutes } from './routes/account-recovery-codes.js';
 import { consentRoutes } from './routes/consent.js';
 import { emailChangeRoutes } from './routes/email-change.js';
 import { healthRoutes } from './routes/health.js';
@@ -220,11 +221,13 @@ export function createApp(config: Config, deps: AppDeps): App {
   const accountAccess = createAccountAccess({ provider, users: store.users, clock, issuer: config.issuer, https });
   const links = [
     { href: '/account/email', label: 'account.changeEmail' },
+    { href: '/account/recovery-codes', label: 'account.recoveryCodes' },
     { href: '/account/data', label: 'account.downloadData' },
     { href: '/account/delete', label: 'account.deleteAccount' },
   ];
   accountRoutes(router, { provider, pages, store, access: accountAccess, accountSessions, clock, audit, links });
   emailChangeRoutes(router, { pages, access: accountAccess, emailChange, bindingCookie, undoDays: config.emailChangeUndoDays });
+  accountRecoveryCodeRoutes(router, { pages, access: accountAccess, recoveryCodes, store, issuer: config.issuer });
   const deleteAccount = createAccountDeletion({ store, clock, audit, sessions: accountSessions });
   accountDataRoutes(router, { provider, pages, store, access: accountAccess, deleteAccount, clock, audit, auditRetentionDays: config.auditRetentionDays });
   webhookRoutes(router, { recordDeliveryReport, webhookAuth: config.postmark?.webhookAuth });

@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/env.js';
 import type { Secrets } from '../secrets/key-files.js';
 import type { Store } from '../store/port.js';
-import { accountClientMetadata } from '../account/account-client.js';
+import { accountClientMetadata, INTENT_PARAM } from '../account/account-client.js';
 import { createFindAccount } from './account.js';
 import { createAdapterFactory } from './adapter.js';
 import { loginPromptWithAppAccess } from './app-access.js';
@@ -59,6 +59,7 @@ export function createProvider({ config, store, clock, secrets, renderPage }: Pr
       long: { signed: true, httpOnly: true, sameSite: 'lax', secure: https },
       short: { signed: true, httpOnly: true, sameSite: 'lax', secure: https },
     },
+    extraParams: [INTENT_PARAM],
     interactions: {
       url: async (_ctx, interaction) => flowPath('interaction', interaction.uid),
       policy: loginPromptWithAppAccess(store, config.signup),

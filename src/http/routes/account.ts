@@ -24,6 +24,8 @@ import type { LinkidState } from '../state.js';
 export const ACCOUNT_ROUTES = {
   page: '/account',
   callback: ACCOUNT_CALLBACK_PATH,
+  /** GET: "lost access to your email?", from any sign-in's email form. */
+  recover: '/account/recover',
   /** POST: one app's access taken away. */
   removeApp: '/account/apps/remove',
   /** POST: every session ended, every token revoked. */
@@ -86,6 +88,10 @@ export function accountRoutes(router: Router<LinkidState>, deps: AccountRouteDep
   router.get(ACCOUNT_ROUTES.page, async (ctx) => {
     const visit = await deps.access.require(ctx, ACCOUNT_ROUTES.page);
     if (visit) await renderAccount(ctx, visit);
+  });
+
+  router.get(ACCOUNT_ROUTES.recover, (ctx) => {
+    deps.access.recover(ctx);
   });
 
   router.get(ACCOUNT_ROUTES.callback, async (ctx) => {

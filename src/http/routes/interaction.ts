@@ -20,6 +20,8 @@ import { readBody, textField } from '../form-input.js';
 import { clientNameOf, finishInteraction, finishSignIn, loadInteraction, type InteractionDetails } from '../interaction-details.js';
 import { pageLocale, pageTranslator, renderPage } from '../render.js';
 import type { LinkidState } from '../state.js';
+import { INTENT_PARAM } from '../../account/account-client.js';
+import { ACCOUNT_ROUTES } from './account.js';
 import { grantConsent, renderConsent, type ConsentDeps } from './consent.js';
 
 export interface InteractionRouteDeps extends ConsentDeps {
@@ -50,7 +52,8 @@ export function interactionRoutes(router: Router<LinkidState>, deps: Interaction
       error,
       action: flowPath('requestLink', details.uid),
       abortAction: flowPath('abort', details.uid),
-      recoverUrl: flowPath('recover', details.uid),
+      // Through the account page's own sign-in, so a recovered person lands on "change email".
+      recoverUrl: ACCOUNT_ROUTES.recover,
     });
   };
 
@@ -84,6 +87,14 @@ export function interactionRoutes(router: Router<LinkidState>, deps: Interaction
     const details = await loadInteraction(provider, ctx);
     const app = await deps.brandPage(ctx, details.params.client_id);
     if (details.prompt.name === 'login') {
+      // A sign-in started as "lost access to your email" opens on the recovery form; its
+      // "back" link asks for the email form (the interaction cookie is scoped to this path, so
+      // the recovery form must not be the interaction's own URL).
+      if (details.params[INTENT_PARAM] === 'recover' && ctx.query.with !== 'link') {
+        ctx.status = 303;
+        ctx.redirect(flowPath('recover', details.uid));
+        return;
+      }
       const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
       await renderEmailForm(ctx, details, hint);
       return;

@@ -42,7 +42,8 @@ export function recoveryRoutes(router: Router<LinkidState>, deps: RecoveryRouteD
       error: error && `${t(`reason.${error}.title`)}. ${t(`reason.${error}.next`)}`,
       errorField: error === 'invalid_email' ? 'email' : 'code',
       action: flowPath('recover', details.uid),
-      backUrl: flowPath('interaction', details.uid),
+      // ?with=link: the email form even in a sign-in started as "lost access" (interaction.ts).
+      backUrl: `${flowPath('interaction', details.uid)}?with=link`,
     });
     if (error) ctx.status = REASONS[error].status;
   };
