@@ -12,7 +12,7 @@ import { chromiumMissing, launchChromium } from '../support/chromium.js';
 import { Browser as HttpBrowser } from '../support/browser.js';
 import { createUser } from '../support/factories.js';
 import { startLinkid, type RunningLinkid } from '../support/linkid.js';
-import { latestSignInMail } from '../support/outbox.js';
+import { latestSignInMail, mailsTo } from '../support/outbox.js';
 import { RelyingParty } from '../support/relying-party.js';
 import { signIn } from '../support/sign-in.js';
 
@@ -131,6 +131,51 @@ describe.skipIf(chromiumMissing)('the account page in Chromium', () => {
     expect(outline).not.toBe('none');
     await page.keyboard.press('Enter');
     await page.getByText('No app has access to your account.').waitFor();
+    await context.close();
+  });
+
+  it('changes the address, makes recovery codes and reaches "delete" with the keyboard, each page labelled, in light, dark and at phone width', async () => {
+    await createUser(linkid, 'kim@example.com');
+    const { context, page } = await signedInAccountPage('kim@example.com');
+
+    await page.getByRole('link', { name: 'Recovery codes' }).click();
+    await page.getByRole('heading', { name: 'Recovery codes' }).waitFor();
+    await page.getByRole('button', { name: 'Make 10 new codes' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('list', { name: 'Your recovery codes' }).waitFor();
+    expect(await page.getByRole('list', { name: 'Your recovery codes' }).getByRole('listitem').count()).toBe(10);
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download as a text file' }).click();
+    expect((await download).suggestedFilename()).toBe('linkid-recovery-codes.txt');
+    await shot(page, 'account-recovery-codes');
+
+    for (const [scheme, viewport] of [
+      ['light', undefined],
+      ['dark', PHONE],
+    ] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      if (viewport) await page.setViewportSize(viewport);
+      await page.goto(`${linkid.issuer}/account/email`);
+      await page.getByLabel('New email address').waitFor();
+      await shot(page, `account-change-email-${scheme}`);
+      await page.goto(`${linkid.issuer}/account/delete`);
+      await page.getByLabel('Type your email address to confirm').waitFor();
+      await shot(page, `account-delete-${scheme}`);
+    }
+
+    await page.goto(`${linkid.issuer}/account/email`);
+    await page.getByLabel('New email address').fill('kim@new.example');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Check your new inbox' }).waitFor();
+    const confirm = (await mailsTo(linkid, 'kim@new.example')).at(-1);
+    const link = /https?:\/\/\S+\/account\/email\/confirm\?token=[\w-]+/.exec(confirm?.text ?? '')?.[0];
+    expect(link, confirm?.text).toBeDefined();
+    await page.goto(link!);
+    await page.getByRole('button', { name: 'Change my address' }).click();
+    await page.getByRole('heading', { name: 'Your address was changed' }).waitFor();
+    await shot(page, 'account-email-changed');
+    await page.goto(`${linkid.issuer}/account`);
+    expect(await page.locator('main').textContent()).toContain('kim@new.example');
     await context.close();
   });
 });
