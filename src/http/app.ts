@@ -185,7 +185,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     store,
     clock,
     audit,
-    limits: createRateLimits(store, config.rateLimits, config.resendCooldownSeconds),
+    limits,
     serverSecret: deps.secrets.serverSecret,
     signup: config.signup,
     apps,
