@@ -85,13 +85,22 @@ function exportEvent(record: AuditRecord): AuditEventExport {
   };
 }
 
+/**
+ * What happened after a change-email request was answered (a link sent, or the address found in
+ * use and its owner told) is left out: the request's answer is the same for every address on
+ * purpose, and the download must not tell the requester what the page did not.
+ */
+const aboutAnotherAddress = (record: AuditRecord) => record.fields.step === 'email-change-send' || record.fields.tag === 'email-change';
+
 /** The account's events and its address's account-less ones in the window, newest kept, oldest first. */
 async function recentEvents(store: Pick<Store, 'audit'>, user: User, since: number, now: number) {
   const [byAccount, byAddress] = await Promise.all([
     store.audit.search({ accountId: user.id, since, limit: AUDIT_READ_LIMIT }, now),
     store.audit.search({ email: user.email, since, limit: AUDIT_READ_LIMIT }, now),
   ]);
-  const merged = [...byAccount, ...byAddress.filter((record) => record.accountId === null)].sort((a, b) => a.at - b.at);
+  const merged = [...byAccount, ...byAddress.filter((record) => record.accountId === null)]
+    .filter((record) => !aboutAnotherAddress(record))
+    .sort((a, b) => a.at - b.at);
   return {
     events: merged.slice(-AUDIT_EVENTS_MAX),
     truncated: merged.length > AUDIT_EVENTS_MAX || byAccount.length === AUDIT_READ_LIMIT || byAddress.length === AUDIT_READ_LIMIT,

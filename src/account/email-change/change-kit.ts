@@ -29,7 +29,7 @@ export const EMAIL_CHANGE_ROUTES = {
 export const changeUrl = (issuer: string, route: 'confirm' | 'undo', token: string): string => `${issuer}${EMAIL_CHANGE_ROUTES[route]}?token=${token}`;
 
 export interface EmailChangeDeps {
-  readonly store: Pick<Store, 'users' | 'emailChanges'>;
+  readonly store: Pick<Store, 'users' | 'emailChanges' | 'recoveryCodes'>;
   readonly clock: Clock;
   readonly audit: Audit;
   readonly limits: RateLimits;

@@ -38,12 +38,16 @@ export function createUndoChange(deps: EmailChangeDeps, kit: ChangeKit) {
       if (restored === 'taken') return kit.refuse({ allow: false, reason: 'email_taken' }, about);
       if (restored === 'unknown') return kit.refuse({ allow: false, reason: 'change_link_unknown' }, about);
       const revoked = await deps.accountSessions.endAll(token.accountId, 'revoked');
+      // Recovery codes made meanwhile would let whoever changed the address straight back in
+      // without the inbox; the owner makes a new set once signed in again.
+      const recoveryCodesVoided = await deps.store.recoveryCodes.deleteForAccount(token.accountId);
       deps.audit('account.email_change_undone', {
         accountId: token.accountId,
         emailHash: addressHash(token.email),
         undoneEmailHash: addressHash(token.otherEmail),
         tokenId: about.tokenId,
         voided,
+        recoveryCodesVoided,
         ...revoked,
       });
       return { allow: true, email: token.email };

@@ -20,7 +20,7 @@ import { readBody, textField } from '../form-input.js';
 import { clientNameOf, finishInteraction, finishSignIn, loadInteraction, type InteractionDetails } from '../interaction-details.js';
 import { pageLocale, pageTranslator, renderPage } from '../render.js';
 import type { LinkidState } from '../state.js';
-import { INTENT_PARAM } from '../../account/account-client.js';
+import { ACCOUNT_CLIENT_ID, INTENT_PARAM } from '../../account/account-client.js';
 import { ACCOUNT_ROUTES } from './account.js';
 import { grantConsent, renderConsent, type ConsentDeps } from './consent.js';
 
@@ -90,7 +90,7 @@ export function interactionRoutes(router: Router<LinkidState>, deps: Interaction
       // A sign-in started as "lost access to your email" opens on the recovery form; its
       // "back" link asks for the email form (the interaction cookie is scoped to this path, so
       // the recovery form must not be the interaction's own URL).
-      if (details.params[INTENT_PARAM] === 'recover' && ctx.query.with !== 'link') {
+      if (details.params.client_id === ACCOUNT_CLIENT_ID && details.params[INTENT_PARAM] === 'recover' && ctx.query.with !== 'link') {
         ctx.status = 303;
         ctx.redirect(flowPath('recover', details.uid));
         return;
