@@ -52,7 +52,12 @@ describe('a hijacker and the owner', () => {
       await linkid.settle();
       const download = await browser.request(`${linkid.issuer}/account/data`);
       const events = (JSON.parse(download.body) as { audit_events: { events: { event: string; reason: string | null }[] } }).audit_events.events;
-      kinds.push(events.map((event) => `${event.event}:${event.reason ?? ''}`).sort().join('\n'));
+      kinds.push(
+        events
+          .map((event) => `${event.event}:${event.reason ?? ''}`)
+          .sort()
+          .join('\n'),
+      );
     }
     expect(kinds[0], JSON.stringify(kinds)).toBe(kinds[1]);
     expect(kinds[0]).not.toContain('email_taken');
