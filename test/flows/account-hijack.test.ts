@@ -3,14 +3,12 @@
 // made before changing the address die with the undo; the data download does not tell whether an
 // address tried for a change has an account; another app cannot open its sign-in on the recovery form.
 import { describe, expect, it } from 'vitest';
-import { openAccount } from '../support/account.js';
+import { codesOn, openAccount } from '../support/account.js';
 import { Browser, formOn } from '../support/browser.js';
 import { createUser } from '../support/factories.js';
 import { askToChange, latestChangeMail, pressLink } from '../support/email-change.js';
 import { reasonOf } from '../support/sign-in.js';
 import { useLinkid } from '../support/use-linkid.js';
-
-const codesOn = (body: string) => [...body.matchAll(/<li><code>([0-9a-z-]+)<\/code><\/li>/g)].map((match) => match[1]!);
 
 describe('a hijacker and the owner', () => {
   const suite = useLinkid();

@@ -4,15 +4,13 @@
 // types the address and one code, and lands on "change email" with the sign-in fresh, as the
 // account's owner, without any email to the lost inbox.
 import { describe, expect, it } from 'vitest';
-import { openAccount } from '../support/account.js';
+import { codesOn, openAccount } from '../support/account.js';
 import { Browser, formOn } from '../support/browser.js';
 import { createUser } from '../support/factories.js';
 import { fakeClock } from '../support/fake-clock.js';
 import { mailsTo } from '../support/outbox.js';
 import { reasonOf } from '../support/sign-in.js';
 import { useLinkid } from '../support/use-linkid.js';
-
-const codesOn = (body: string) => [...body.matchAll(/<li><code>([0-9a-z-]+)<\/code><\/li>/g)].map((match) => match[1]!);
 
 describe('recovery codes on the account page', () => {
   const suite = useLinkid();

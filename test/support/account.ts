@@ -21,3 +21,6 @@ export async function signInOnForm(browser: Browser, linkid: RunningLinkid, form
   expect(confirmed.status, confirmed.body).toBe(303);
   return browser.follow(confirmed.location!);
 }
+
+/** The recovery codes a "make new codes" page shows, in order. */
+export const codesOn = (body: string): string[] => [...body.matchAll(/<li><code>([0-9a-z-]+)<\/code><\/li>/g)].map((match) => match[1] ?? '');

@@ -20,6 +20,7 @@ import { readBody, textField } from '../form-input.js';
 import { clientNameOf } from '../interaction-details.js';
 import { pageLocale, pageTranslator, renderPage, type PageDeps } from '../render.js';
 import type { LinkidState } from '../state.js';
+import { SCOPES_IN_WORDS } from './consent.js';
 
 export const ACCOUNT_ROUTES = {
   page: '/account',
@@ -31,9 +32,6 @@ export const ACCOUNT_ROUTES = {
   /** POST: every session ended, every token revoked. */
   signOutEverywhere: '/account/sign-out-everywhere',
 } as const;
-
-/** Scopes the page can put in words (`consent.scope.<scope>`), as the consent page does. */
-const SCOPES_IN_WORDS: ReadonlySet<string> = new Set(['openid', 'email', 'offline_access']);
 
 export interface AccountRouteDeps {
   readonly provider: Provider;

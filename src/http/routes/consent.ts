@@ -13,7 +13,7 @@ import { renderPage, type PageDeps } from '../render.js';
 import type { LinkidState } from '../state.js';
 
 /** Scopes the consent page can put in words (`consent.scope.<scope>` in views/locales/). */
-const SCOPES_IN_WORDS: ReadonlySet<string> = new Set(['openid', 'email', 'offline_access']);
+export const SCOPES_IN_WORDS: ReadonlySet<string> = new Set(['openid', 'email', 'offline_access']);
 
 export interface ConsentDeps {
   readonly provider: Provider;
