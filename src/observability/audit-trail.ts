@@ -2,9 +2,10 @@
 // Rules:
 // - writes never slow or fail the request: events are appended after its response, in the order
 //   they happened, and a failed write is logged; idle() waits for the rest;
-// - every event queued during one turn of the event loop is written in the next: one promise link
-//   per event would let a busy server queue events faster than it writes them (one per turn), and
-//   each waiting link would hold its request's async context (the whole Koa context) in memory;
+// - every event queued during one turn of the event loop is written in the next, in one store
+//   write: one promise link per event would let a busy server queue events faster than it writes
+//   them (one per turn), and each waiting link would hold its request's async context (the whole
+//   Koa context) in memory; one commit per event paid SQLite's commit and index pages each time;
 // - each event names its request (id, IP, user agent) from the request context, unless its
 //   fields name another request (a queued mail sent later): then the IP and user agent of the
 //   request at hand are not that request's, and are left out;
@@ -67,10 +68,14 @@ function toRecord(event: AuditEvent, fields: AuditFields, at: number, options: A
   };
 }
 
-/** A delivery report: the request and sign-in of the message it reports on. */
-async function inheritFromMessage(record: AuditRecord, options: AuditTrailOptions): Promise<AuditRecord> {
+/**
+ * A delivery report: the request and sign-in of the message it reports on, from the first event
+ * about it, stored or among the events written with this one (`earlier`, in order).
+ */
+async function inheritFromMessage(record: AuditRecord, earlier: readonly AuditRecord[], options: AuditTrailOptions): Promise<AuditRecord> {
   if (record.providerMessageId === null || record.interactionUid !== null) return record;
-  const [first] = await options.store.search({ providerMessageId: record.providerMessageId, limit: 1 }, options.now());
+  const [stored] = await options.store.search({ providerMessageId: record.providerMessageId, limit: 1 }, options.now());
+  const first = stored ?? earlier.find((event) => event.providerMessageId === record.providerMessageId);
   if (!first) return record;
   return {
     ...record,
@@ -86,7 +91,7 @@ async function inheritFromMessage(record: AuditRecord, options: AuditTrailOption
 }
 
 export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
-  let queued: AuditRecord[] = [];
+  const queued: AuditRecord[] = [];
   let writing: Promise<void> | undefined;
 
   const writeQueued = async (): Promise<void> => {
@@ -94,14 +99,16 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
     // microtask would still run before Koa sends the response (see src/login/off-request.ts).
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (queued.length > 0) {
-      const batch = queued;
-      queued = [];
-      for (const record of batch) {
-        try {
-          await options.store.append(await inheritFromMessage(record, options));
-        } catch (error) {
-          options.logger.error({ err: error, event: record.event }, 'audit event could not be stored');
-        }
+      const records = queued.splice(0);
+      try {
+        const batch: AuditRecord[] = [];
+        for (const record of records) batch.push(await inheritFromMessage(record, batch, options));
+        await options.store.append(batch);
+      } catch (error) {
+        options.logger.error(
+          { err: error, count: records.length, events: [...new Set(records.map((record) => record.event))] },
+          'audit events could not be stored',
+        );
       }
     }
   };

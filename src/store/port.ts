@@ -358,7 +358,12 @@ export interface AuditQuery {
 }
 
 export interface AuditStore {
-  append(record: AuditRecord): Promise<void>;
+  /**
+   * Appends events in the order given, in one write: the trail hands over every event of a turn
+   * of the event loop at once, rather than paying one commit (and its index pages) per event.
+   * SQLite writes all or none; MongoDB, without a transaction, may keep those before a failure.
+   */
+  append(records: readonly AuditRecord[]): Promise<void>;
   /** Unexpired events matching the query, oldest first (ties in the order appended). */
   search(query: AuditQuery, now: number): Promise<AuditRecord[]>;
   /**

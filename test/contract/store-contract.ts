@@ -587,8 +587,8 @@ export function storeContract(name: string, factory: StoreFactory): void {
     describe('audit trail', () => {
       it('keeps every field of an event and finds it by each identifier', async () => {
         const event = auditRecord({ accountId: 'sub-1', reason: 'token_used', providerMessageId: 'pm-1' });
-        await store.audit.append(event);
-        await store.audit.append(auditRecord());
+        await store.audit.append([event]);
+        await store.audit.append([auditRecord()]);
         for (const query of [
           { requestId: event.requestId ?? '' },
           { interactionUid: event.interactionUid ?? '' },
@@ -602,10 +602,18 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.audit.search({ clientId: 'client-2' }, T0)).toEqual([]);
       });
 
+      it('appends several events in one call, in the order given (ties of one millisecond included)', async () => {
+        const interactionUid = id();
+        const events = ['login.requested', 'mail.queued', 'mail.sent', 'login.confirmed'];
+        await store.audit.append(events.map((event) => auditRecord({ at: T0 + 5, event, interactionUid })));
+        await store.audit.append([]);
+        expect((await store.audit.search({ interactionUid }, T0)).map((event) => event.event)).toEqual(events);
+      });
+
       it('finds an address whatever its ASCII case, and only that address', async () => {
-        await store.audit.append(auditRecord({ email: 'ann@example.com' }));
-        await store.audit.append(auditRecord({ email: 'bob@example.com' }));
-        await store.audit.append(auditRecord({ email: null }));
+        await store.audit.append([auditRecord({ email: 'ann@example.com' })]);
+        await store.audit.append([auditRecord({ email: 'bob@example.com' })]);
+        await store.audit.append([auditRecord({ email: null })]);
         const found = await store.audit.search({ email: 'Ann@Example.COM' }, T0);
         expect(found.map((event) => event.email)).toEqual(['ann@example.com']);
       });
@@ -619,7 +627,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
           [T0 + 10, 'mail.sent'],
           [T0 + 30, 'login.completed'],
         ] as const) {
-          await store.audit.append(auditRecord({ at, event, interactionUid }));
+          await store.audit.append([auditRecord({ at, event, interactionUid })]);
         }
         const story = await store.audit.search({ interactionUid }, T0);
         expect(story.map((event) => event.event)).toEqual(['login.requested', 'mail.queued', 'mail.sent', 'login.confirmed', 'login.completed']);
@@ -635,7 +643,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const adminEvent = auditRecord({ event: 'user.disabled', accountId: 'sub-1', email: null, fields: { emailHash: 'h-ann', via: 'admin-cli' } });
         const hashOnly = auditRecord({ event: 'suppression.lifted', accountId: null, email: null, fields: { emailHash: 'h-ann', reason: 'HardBounce' } });
         const someoneElse = auditRecord({ accountId: 'sub-2', email: 'bob@example.com', fields: { emailHash: 'h-bob' } });
-        for (const event of [ofAccount, beforeAccount, adminEvent, hashOnly, someoneElse]) await store.audit.append(event);
+        for (const event of [ofAccount, beforeAccount, adminEvent, hashOnly, someoneElse]) await store.audit.append([event]);
 
         expect(await store.audit.forgetAddress({ accountId: 'sub-1', email: 'ann@example.com', emailHash: 'h-ann' })).toBe(4);
         const found = async (event: AuditRecord) => (await store.audit.search({ requestId: event.requestId ?? '' }, T0))[0];
@@ -652,8 +660,8 @@ export function storeContract(name: string, factory: StoreFactory): void {
       it('hides events past their retention and purges them, keeping the rest', async () => {
         const old = auditRecord({ expiresAt: T0 - 1 });
         const live = auditRecord({ expiresAt: T0 + 1000 });
-        await store.audit.append(old);
-        await store.audit.append(live);
+        await store.audit.append([old]);
+        await store.audit.append([live]);
         expect(await store.audit.search({ requestId: old.requestId ?? '' }, T0)).toEqual([]);
         expect(await store.audit.search({ requestId: old.requestId ?? '' }, T0 - 10)).toEqual([old]);
         expect(await store.purgeExpired(T0, 10)).toBe(1);

@@ -82,18 +82,33 @@ describe('the stored audit trail', () => {
     const { trail, audit } = trailOn(failing);
     expect(() => audit('login.requested', { interactionUid: 'i-1' })).not.toThrow();
     await trail.idle();
-    expect(logs.join('')).toContain('audit event could not be stored');
+    expect(logs.join('')).toContain('audit events could not be stored');
   });
 });
 
 describe('a busy server', () => {
   it('writes every event of one turn in the next turn, in order, instead of one event per turn', async () => {
-    const appended: string[] = [];
-    const { audit } = trailOn({ ...store.audit, append: async (record) => void appended.push(String(record.fields.n)) });
+    const writes: string[][] = [];
+    const { audit } = trailOn({ ...store.audit, append: async (records) => void writes.push(records.map((record) => String(record.fields.n))) });
     for (let n = 0; n < 500; n += 1) audit('login.requested', { n });
     // One turn for the responses of the requests that logged them, one more to be sure.
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
-    expect(appended).toEqual(Array.from({ length: 500 }, (_, n) => String(n)));
+    // One store write for the whole turn (one SQLite commit), not one per event.
+    expect(writes).toEqual([Array.from({ length: 500 }, (_, n) => String(n))]);
+  });
+
+  it('lets a delivery report find the message it reports on when both are written in the same turn', async () => {
+    const { trail, audit } = trailOn(store.audit);
+    runInRequestContext({ requestId: 'req-9', ip: '192.0.2.9', userAgent: 'UA/9' }, () => {
+      audit('mail.sent', { requestId: 'req-9', interactionUid: 'i-9', email: 'c@example.com', providerMessageId: 'pm-9' });
+      audit('mail.delivered', { providerMessageId: 'pm-9' });
+    });
+    await trail.idle();
+    const events = await store.audit.search({ requestId: 'req-9' }, T0);
+    expect(events.map((event) => [event.event, event.interactionUid, event.email])).toEqual([
+      ['mail.sent', 'i-9', 'c@example.com'],
+      ['mail.delivered', 'i-9', 'c@example.com'],
+    ]);
   });
 });

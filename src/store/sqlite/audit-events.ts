@@ -66,14 +66,19 @@ export function createSqliteAuditEvents(db: Database): AuditStore {
   const scrubAll = db.transaction((seqs: readonly number[], emailHash: string) => {
     for (const seq of seqs) scrub.run({ seq, emailHash });
   });
-  return {
-    async append(record) {
+  const appendAll = db.transaction((records: readonly AuditRecord[]) => {
+    for (const record of records) {
       insert.run({
         ...record,
         emailKey: record.email === null ? null : addressKey(record.email),
         versions: JSON.stringify(record.versions),
         fields: JSON.stringify(record.fields),
       });
+    }
+  });
+  return {
+    async append(records) {
+      appendAll(records);
     },
     async search(query: AuditQuery, now) {
       const where = ['expires_at > @now'];
