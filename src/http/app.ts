@@ -43,6 +43,7 @@ import { createAccountAccess } from './account-access.js';
 import { createPageBranding } from './app-branding.js';
 import { createBindingCookie } from './binding-cookie.js';
 import { errorPages } from './errors.js';
+import { ownRoutes } from './own-routes.js';
 import { hostCheck } from './host-check.js';
 import { httpMetrics, metricsApp, metricsRoute, type ScrapeMetrics } from './metrics-routes.js';
 import { pageRenderer } from './render.js';
@@ -240,8 +241,7 @@ export function createApp(config: Config, deps: AppDeps): App {
   provider.use(hostCheck({ issuer: config.issuer, pages, logger, audit }));
   provider.use(errorPages(pages, logger, (error) => store.isUnavailable(error), audit));
   provider.use(frontchannelLogout({ provider, issuer: config.issuer, clients: store.clients, renderPage: pageRenderer(pages) }));
-  provider.use(router.routes());
-  provider.use(router.allowedMethods());
+  provider.use(ownRoutes(router));
 
   provider.on('server_error', (ctx, error) => {
     if (store.isUnavailable(error)) ctx.state.storeUnavailable = true;

@@ -86,3 +86,15 @@ describe('headers on every answer', () => {
     }
   });
 });
+
+describe('routing between our routes and the engine', () => {
+  it("sends our paths to our routes (in any letter case, as the router matches), a wrong method to 405, and the engine's paths to the engine", async () => {
+    const { http } = await agent();
+    expect((await http.get('/HEALTHZ').expect(200)).body).toEqual({ status: 'ok' });
+    const wrongMethod = await http.get('/webhooks/postmark').expect(405);
+    expect(wrongMethod.headers.allow).toContain('POST');
+    expect((await http.get('/jwks').expect(200)).body.keys.length).toBeGreaterThan(0);
+    expect((await http.get('/.well-known/openid-configuration').expect(200)).body.jwks_uri).toMatch(/\/jwks$/);
+    await http.get('/no-such-page').expect(404);
+  });
+});
