@@ -91,7 +91,7 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
 
   /** Claims and handles one due message; false when there was none. */
   const sendOne = async (): Promise<boolean> => {
-    const mail = await store.mailQueue.claimNext(owner, clock.now(), leaseMs);
+    const [mail] = await store.mailQueue.claimBatch(owner, clock.now(), leaseMs, 1);
     if (!mail) return false;
     const outcome = await attemptDelivery(mail);
     await store.mailQueue.complete(mail.id, owner, outcome, clock.now());
