@@ -27,8 +27,10 @@ export interface Config {
   readonly port: number;
   /** Processes serving requests (WORKERS): 1 is a single process; more run a node:cluster (src/cluster/). */
   readonly workers: number;
-  /** Emails one process sends at once (MAIL_CONCURRENCY). */
+  /** Requests to the mail provider one process has in flight at once (MAIL_CONCURRENCY). */
   readonly mailConcurrency: number;
+  /** The most emails one request to the provider carries when several are ready (MAIL_BATCH_SIZE). */
+  readonly mailBatchSize: number;
   /** The issuer identifier, without a trailing slash. Every URL we email is built from it. */
   readonly issuer: string;
   readonly dataDir: string;
@@ -398,7 +400,12 @@ const VARIABLES = {
   MAIL_CONCURRENCY: variable('mail', integer(1, 256), {
     default: '16',
     meaning:
-      'emails one process sends at once (each claimed from the durable queue, so no instance or worker sends one twice); with `WORKERS`, per worker. A provider answering in 150 ms takes about 6 emails/s per concurrent send',
+      'requests to the mail provider one process has in flight at once (each email claimed from the durable queue, so no instance or worker sends one twice); with `WORKERS`, per worker. A provider answering in 150 ms takes about 6 requests/s per concurrent send, each one email or a batch of up to `MAIL_BATCH_SIZE`',
+  }),
+  MAIL_BATCH_SIZE: variable('mail', integer(1, 500), {
+    default: '50',
+    meaning:
+      "most emails one send takes from the queue when several are ready, sent as one Postmark batch request (Postmark's limit is 500); 1 sends each email alone",
   }),
   MAIL_FROM: variable('mail', z.string().regex(/^[^\r\n]+@[^\r\n]+$/, { error: 'must be an address such as "linkid <no-reply@example.com>"' }), {
     defaultText: '`$PRODUCT_NAME <no-reply@ISSUER host>`',
@@ -513,6 +520,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: values.LOG_LEVEL,
     loginTokenTtlSeconds: values.LOGIN_TOKEN_TTL_SECONDS,
     mailConcurrency: values.MAIL_CONCURRENCY,
+    mailBatchSize: values.MAIL_BATCH_SIZE,
     mailFrom: values.MAIL_FROM ?? `${values.PRODUCT_NAME} <no-reply@${new URL(issuer).hostname}>`,
     productName: values.PRODUCT_NAME,
     defaultLocale: values.DEFAULT_LOCALE,

@@ -149,6 +149,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     logger,
     audit,
     concurrency: config.mailConcurrency,
+    batchSize: config.mailBatchSize,
     ...deps.sendQueueOptions,
   });
   const limits = createRateLimits(store, config.rateLimits, config.resendCooldownSeconds);

@@ -1,6 +1,7 @@
 // The mail transport port. A transport delivers one rendered message now (Postmark, or the outbox in
-// development); the send queue in front of it makes delivery durable and retried. The sender
-// address and message stream are the transport's own configuration.
+// development), or several in one request when the provider has a batch API; the send queue in
+// front of it makes delivery durable and retried. The sender address and message stream are the
+// transport's own configuration.
 export interface MailMessage {
   readonly to: string;
   readonly subject: string;
@@ -16,9 +17,17 @@ export interface MailTransport {
   readonly kind: 'outbox' | 'postmark';
   /** Sends now; resolves with the provider's message id, or throws MailDeliveryError. */
   deliver(message: MailMessage): Promise<{ providerMessageId: string }>;
+  /**
+   * Sends several in one provider request. Never throws: resolves with one result per message, in
+   * order, so one refused address does not fail the others; a failure of the whole request is
+   * every message's result.
+   */
+  deliverBatch?(messages: readonly MailMessage[]): Promise<MailDeliveryResult[]>;
   /** Checks the configuration once at start (for example that the API token is accepted). */
   check?(): Promise<void>;
 }
+
+export type MailDeliveryResult = { readonly providerMessageId: string } | MailDeliveryError;
 
 /**
  * Why a delivery failed: `retry` (rate limited, provider or network down), `permanent` (the

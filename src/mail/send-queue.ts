@@ -1,12 +1,15 @@
 // The durable send queue: a request only enqueues (sealed content, in the store); senders send.
-// Each message is claimed with a lease in one atomic store operation while it is sent, so two
+// Messages are claimed with a lease in an atomic store operation while they are sent, so two
 // senders (in this process, another worker or another instance) never send the same one; a
 // process that dies leaves its lease to run out and another takes over. Up to `concurrency`
-// messages are in flight per process: a provider that takes 150 ms per message would otherwise
-// cap an instance at about 6 sign-ins per second. A sender that found a message starts another
-// (up to the bound), so a backlog fans out quickly and an idle queue costs one empty claim per wake-up. Retries back off exponentially
-// with jitter and stop at the message's give-up time (a sign-in mail is useless once its link has
-// expired), with the failure recorded for the status page.
+// requests to the provider are in flight per process: a provider that takes 150 ms per request
+// would otherwise cap an instance at about 6 sign-ins per second. When several messages are ready
+// a sender claims up to `batchSize` at once and, if the transport has a batch API, sends them in
+// one request, so a backlog costs requests rather than messages; each message still gets its own
+// outcome, audit event and retry. A sender that claimed something starts another (up to the
+// bound), so a backlog fans out quickly, and an idle queue costs one empty claim per wake-up.
+// Retries back off exponentially with jitter and stop at the message's give-up time (a sign-in
+// mail is useless once its link has expired), with the failure recorded for the status page.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Audit } from '../observability/audit.js';
@@ -37,8 +40,17 @@ export interface SendQueueOptions {
   readonly maxDelayMs?: number;
   /** How often the worker looks for due messages when nothing woke it. */
   readonly pollMs?: number;
-  /** How many messages this process sends at once (MAIL_CONCURRENCY). */
+  /** How many provider requests this process has in flight at once (MAIL_CONCURRENCY). */
   readonly concurrency?: number;
+  /** The most messages one claim takes and one batch request sends (MAIL_BATCH_SIZE). */
+  readonly batchSize?: number;
+}
+
+type BatchDelivery = NonNullable<MailTransport['deliverBatch']>;
+/** A claimed message that will go to the provider, opened. */
+interface Ready {
+  readonly mail: QueuedMail;
+  readonly message: MailMessage;
 }
 
 export interface SendQueue {
@@ -76,24 +88,39 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
     return { status: 'retry', nextAttemptAt, error: reason };
   };
 
-  const attemptDelivery = async (mail: QueuedMail): Promise<MailOutcome> => {
-    if (clock.now() >= mail.giveUpAt || !mail.sealed) return { status: 'failed', error: 'expired before it could be sent' };
+  /** What is decided without the provider: an expired, unreadable or suppressed message is not sent. */
+  const prepare = async (mail: QueuedMail): Promise<{ outcome: MailOutcome } | { message: MailMessage }> => {
+    if (clock.now() >= mail.giveUpAt || !mail.sealed) return { outcome: { status: 'failed', error: 'expired before it could be sent' } };
     const suppressed = await store.suppressions.reasonFor(mail.to);
-    if (suppressed) return { status: 'suppressed', error: `address suppressed (${suppressed})` };
+    if (suppressed) return { outcome: { status: 'suppressed', error: `address suppressed (${suppressed})` } };
     try {
-      const content = seal.open(mail.sealed);
-      const { providerMessageId } = await transport.deliver({ ...content, to: mail.to, tag: mail.tag, requestId: mail.requestId });
+      return { message: { ...seal.open(mail.sealed), to: mail.to, tag: mail.tag, requestId: mail.requestId } };
+    } catch (error) {
+      return { outcome: await outcomeFor(mail, error) };
+    }
+  };
+
+  const deliverOne = async (mail: QueuedMail, message: MailMessage): Promise<MailOutcome> => {
+    try {
+      const { providerMessageId } = await transport.deliver(message);
       return { status: 'sent', providerMessageId };
     } catch (error) {
       return outcomeFor(mail, error);
     }
   };
 
-  /** Claims and handles one due message; false when there was none. */
-  const sendOne = async (): Promise<boolean> => {
-    const mail = await store.mailQueue.claimNext(owner, clock.now(), leaseMs);
-    if (!mail) return false;
-    const outcome = await attemptDelivery(mail);
+  /** One batch request for every ready message; each gets its own outcome from its own result. */
+  const deliverAll = async (ready: readonly Ready[], deliverBatch: BatchDelivery): Promise<[QueuedMail, MailOutcome][]> => {
+    const results = await deliverBatch(ready.map(({ message }) => message));
+    return Promise.all(
+      ready.map(async ({ mail }, index): Promise<[QueuedMail, MailOutcome]> => {
+        const result = results[index] ?? new MailDeliveryError('no result for this message in the batch answer', 'retry');
+        return [mail, result instanceof MailDeliveryError ? await outcomeFor(mail, result) : { status: 'sent', providerMessageId: result.providerMessageId }];
+      }),
+    );
+  };
+
+  const record = async (mail: QueuedMail, outcome: MailOutcome): Promise<void> => {
     await store.mailQueue.complete(mail.id, owner, outcome, clock.now());
     const fields = { mailId: mail.id, tag: mail.tag, attempt: mail.attempts, requestId: mail.requestId, interactionUid: mail.interactionUid };
     // queuedMs is what the person waited for the provider to take the email (a cost fact).
@@ -108,18 +135,42 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
     else if (outcome.status === 'retry')
       logger.warn({ ...fields, error: outcome.error, nextAttemptAt: new Date(outcome.nextAttemptAt).toISOString() }, 'mail send will be retried');
     else audit(outcome.status === 'suppressed' ? 'mail.suppressed' : 'mail.failed', { ...fields, email: mail.to, error: outcome.error });
-    return true;
+  };
+
+  const deliverBatch = transport.deliverBatch?.bind(transport);
+  // Without a batch API each claim is one message, so the senders share a backlog between them.
+  const claimSize = deliverBatch ? Math.max(1, Math.trunc(options.batchSize ?? 50)) : 1;
+
+  /**
+   * Claims up to claimSize due messages and handles them with at most one provider request: a
+   * batch when several are ready. Resolves with how many it claimed (0: nothing was due).
+   */
+  const sendClaimed = async (): Promise<number> => {
+    const claimed = await store.mailQueue.claimBatch(owner, clock.now(), leaseMs, claimSize);
+    if (claimed.length === 0) return 0;
+    // Another sender may take what this claim left, while this one waits for the provider.
+    startSender();
+    const ready: Ready[] = [];
+    const outcomes: [QueuedMail, MailOutcome][] = [];
+    for (const item of await Promise.all(claimed.map(async (mail) => ({ mail, ...(await prepare(mail)) })))) {
+      if ('outcome' in item) outcomes.push([item.mail, item.outcome]);
+      else ready.push(item);
+    }
+    if (deliverBatch && ready.length > 1) outcomes.push(...(await deliverAll(ready, deliverBatch)));
+    else for (const { mail, message } of ready) outcomes.push([mail, await deliverOne(mail, message)]);
+    await Promise.all(outcomes.map(([mail, outcome]) => record(mail, outcome)));
+    return claimed.length;
   };
 
   const concurrency = Math.max(1, Math.trunc(options.concurrency ?? 16));
   let active = 0;
   const whenIdle: (() => void)[] = [];
 
-  /** One sender: claims and sends until nothing is due, starting another sender while it finds work. */
+  /** One sender: claims and sends until nothing is due; each claim that finds work may start another sender. */
   const sender = async (): Promise<void> => {
     active += 1;
     try {
-      while (await sendOne()) startSender();
+      while ((await sendClaimed()) > 0);
     } catch (error) {
       logger.error({ err: error }, 'mail queue run failed');
     } finally {

@@ -253,10 +253,11 @@ export interface QueuedMail {
 export interface MailQueueStore {
   enqueue(mail: QueuedMail): Promise<void>;
   /**
-   * Leases the next queued message that is due and not leased (or whose lease ran out), for
-   * `leaseMs`; atomic, so two workers never hold the same message. Increments attempts.
+   * Leases up to `limit` queued messages that are due and not leased (or whose lease ran out), for
+   * `leaseMs`, oldest due first; each claim is atomic, so two workers never hold the same message.
+   * Increments each one's attempts. Empty when none is due.
    */
-  claimNext(owner: string, now: number, leaseMs: number): Promise<QueuedMail | undefined>;
+  claimBatch(owner: string, now: number, leaseMs: number, limit: number): Promise<QueuedMail[]>;
   /** Records the outcome of a leased message; ignored unless `owner` still holds the lease. */
   complete(id: string, owner: string, outcome: MailOutcome, now: number): Promise<boolean>;
   /** The newest message of one sign-in for one browser. */

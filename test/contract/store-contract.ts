@@ -805,14 +805,59 @@ export function storeContract(name: string, factory: StoreFactory): void {
     });
 
     describe('mail queue', () => {
+      const claimOne = async (owner: string, now: number, leaseMs: number) => (await store.mailQueue.claimBatch(owner, now, leaseMs, 1))[0];
+
+      it('claims at most the batch size, oldest due first, and leaves the rest for the next claim', async () => {
+        const mails = Array.from({ length: 7 }, (_, i) => queuedMail({ nextAttemptAt: T0 - 100 + ((i * 3) % 7), createdAt: T0 - 200 + i }));
+        const notDue = queuedMail({ nextAttemptAt: T0 + 5000 });
+        for (const mail of [notDue, ...mails]) await store.mailQueue.enqueue(mail);
+        const byDue = [...mails].sort((a, b) => a.nextAttemptAt - b.nextAttemptAt).map((mail) => mail.id);
+        const first = await store.mailQueue.claimBatch('w', T0, 30_000, 3);
+        expect(first.map((mail) => mail.id)).toEqual(byDue.slice(0, 3));
+        for (const mail of first) expect(mail).toMatchObject({ attempts: 1, leaseUntil: T0 + 30_000, sealed: 'sealed-content' });
+        const rest = await store.mailQueue.claimBatch('w', T0, 30_000, 50);
+        expect(rest.map((mail) => mail.id)).toEqual(byDue.slice(3));
+        expect(await store.mailQueue.claimBatch('w', T0, 30_000, 50)).toEqual([]);
+      });
+
+      it('never gives two owners claiming at once the same message', async () => {
+        const mails = Array.from({ length: 30 }, (_, i) => queuedMail({ createdAt: T0 - 100 + i }));
+        for (const mail of mails) await store.mailQueue.enqueue(mail);
+        const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => store.mailQueue.claimBatch(`owner-${i}`, T0, 30_000, 8)));
+        const ids = claims.flat().map((mail) => mail.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(ids.sort()).toEqual(mails.map((mail) => mail.id).sort());
+        for (const claim of claims) expect(claim.length).toBeLessThanOrEqual(8);
+        // Every completion is accepted from the owner that claimed it and no other.
+        for (const [i, claim] of claims.entries())
+          for (const mail of claim) {
+            expect(await store.mailQueue.complete(mail.id, `owner-${(i + 1) % 6}`, { status: 'sent', providerMessageId: `x-${mail.id}` }, T0)).toBe(false);
+            expect(await store.mailQueue.complete(mail.id, `owner-${i}`, { status: 'sent', providerMessageId: mail.id }, T0)).toBe(true);
+          }
+      });
+
+      it('reclaims messages whose lease ran out in a batch, never those still leased', async () => {
+        const early = queuedMail({ createdAt: T0 - 20, nextAttemptAt: T0 - 20 });
+        const late = queuedMail({ createdAt: T0 - 10, nextAttemptAt: T0 - 10 });
+        await store.mailQueue.enqueue(early);
+        await store.mailQueue.enqueue(late);
+        expect((await store.mailQueue.claimBatch('a', T0, 1000, 1)).map((mail) => mail.id)).toEqual([early.id]);
+        expect((await store.mailQueue.claimBatch('b', T0 + 500, 1000, 10)).map((mail) => mail.id)).toEqual([late.id]);
+        // a's lease has run out, b's has not: only a's message is taken again, its attempt counted.
+        const retaken = await store.mailQueue.claimBatch('c', T0 + 1000, 1000, 10);
+        expect(retaken.map((mail) => [mail.id, mail.attempts])).toEqual([[early.id, 2]]);
+        expect(await store.mailQueue.complete(early.id, 'a', { status: 'sent', providerMessageId: 'late-a' }, T0 + 1001)).toBe(false);
+        expect(await store.mailQueue.claimBatch('d', T0 + 1499, 1000, 10)).toEqual([]);
+      });
+
       it('claims a due message once, with a lease, and counts the attempt', async () => {
         const mail = queuedMail();
         await store.mailQueue.enqueue(mail);
-        const claimed = await store.mailQueue.claimNext('worker-a', T0, 30_000);
+        const claimed = await claimOne('worker-a', T0, 30_000);
         expect(claimed).toMatchObject({ id: mail.id, attempts: 1, leaseUntil: T0 + 30_000, sealed: 'sealed-content' });
-        expect(await store.mailQueue.claimNext('worker-b', T0 + 1, 30_000)).toBeUndefined();
+        expect(await claimOne('worker-b', T0 + 1, 30_000)).toBeUndefined();
         // The lease runs out (the worker died): another worker takes it over.
-        const retaken = await store.mailQueue.claimNext('worker-b', T0 + 30_000, 30_000);
+        const retaken = await claimOne('worker-b', T0 + 30_000, 30_000);
         expect(retaken).toMatchObject({ id: mail.id, attempts: 2 });
         // The first worker's late completion is ignored; the holder's counts.
         expect(await store.mailQueue.complete(mail.id, 'worker-a', { status: 'sent', providerMessageId: 'pm-1' }, T0 + 30_001)).toBe(false);
@@ -823,7 +868,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
 
       it('lets exactly one of many concurrent workers claim a message', async () => {
         await store.mailQueue.enqueue(queuedMail());
-        const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => store.mailQueue.claimNext(`w${i}`, T0, 30_000)));
+        const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => claimOne(`w${i}`, T0, 30_000)));
         expect(claims.filter(Boolean)).toHaveLength(1);
       });
 
@@ -832,20 +877,20 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const first = queuedMail({ nextAttemptAt: T0 - 10, createdAt: T0 - 10 });
         const second = queuedMail({ nextAttemptAt: T0 - 5, createdAt: T0 - 5 });
         for (const mail of [later, second, first]) await store.mailQueue.enqueue(mail);
-        expect((await store.mailQueue.claimNext('w', T0, 1000))?.id).toBe(first.id);
-        expect((await store.mailQueue.claimNext('w', T0, 1000))?.id).toBe(second.id);
-        expect(await store.mailQueue.claimNext('w', T0, 1000)).toBeUndefined();
+        expect((await claimOne('w', T0, 1000))?.id).toBe(first.id);
+        expect((await claimOne('w', T0, 1000))?.id).toBe(second.id);
+        expect(await claimOne('w', T0, 1000)).toBeUndefined();
         for (const mail of [first, second]) await store.mailQueue.complete(mail.id, 'w', { status: 'sent', providerMessageId: mail.id }, T0);
-        expect((await store.mailQueue.claimNext('w', T0 + 5000, 1000))?.id).toBe(later.id);
+        expect((await claimOne('w', T0 + 5000, 1000))?.id).toBe(later.id);
       });
 
       it('reschedules a retry and gives up with the error, dropping the content', async () => {
         const mail = queuedMail();
         await store.mailQueue.enqueue(mail);
-        await store.mailQueue.claimNext('w', T0, 1000);
+        await claimOne('w', T0, 1000);
         await store.mailQueue.complete(mail.id, 'w', { status: 'retry', nextAttemptAt: T0 + 4000, error: 'HTTP 503' }, T0 + 1);
-        expect(await store.mailQueue.claimNext('w', T0 + 3999, 1000)).toBeUndefined();
-        const again = await store.mailQueue.claimNext('w', T0 + 4000, 1000);
+        expect(await claimOne('w', T0 + 3999, 1000)).toBeUndefined();
+        const again = await claimOne('w', T0 + 4000, 1000);
         expect(again).toMatchObject({ attempts: 2, lastError: 'HTTP 503', sealed: 'sealed-content' });
         await store.mailQueue.complete(mail.id, 'w', { status: 'failed', error: 'gave up' }, T0 + 4001);
         expect(await store.mailQueue.latestFor(mail.interactionUid!, mail.bindingHash!)).toMatchObject({
@@ -853,13 +898,13 @@ export function storeContract(name: string, factory: StoreFactory): void {
           sealed: null,
           lastError: 'gave up',
         });
-        expect(await store.mailQueue.claimNext('w', T0 + 10 ** 9, 1000)).toBeUndefined();
+        expect(await claimOne('w', T0 + 10 ** 9, 1000)).toBeUndefined();
       });
 
       it('records delivery reports by provider message id', async () => {
         const mail = queuedMail();
         await store.mailQueue.enqueue(mail);
-        await store.mailQueue.claimNext('w', T0, 1000);
+        await claimOne('w', T0, 1000);
         await store.mailQueue.complete(mail.id, 'w', { status: 'sent', providerMessageId: 'pm-9' }, T0 + 7);
         // The first report says when the message was sent (for the sent-to-delivered latency); later ones cannot.
         expect(await store.mailQueue.recordDelivery('pm-9', 'delivered', null, T0 + 100)).toEqual({ sentAt: T0 + 7 });
@@ -873,12 +918,12 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.mailQueue.queued()).toEqual({ count: 0, oldestCreatedAt: null });
         const sent = queuedMail({ createdAt: T0 - 50, nextAttemptAt: T0 - 50 });
         await store.mailQueue.enqueue(sent);
-        await store.mailQueue.claimNext('w', T0, 1000);
+        await claimOne('w', T0, 1000);
         await store.mailQueue.complete(sent.id, 'w', { status: 'sent', providerMessageId: 'pm-q' }, T0);
         // Waiting for a retry or held by a worker, a message still counts as queued.
         for (const mail of [queuedMail({ createdAt: T0 + 5 }), queuedMail({ createdAt: T0 - 10, nextAttemptAt: T0 + 10 ** 6 })])
           await store.mailQueue.enqueue(mail);
-        await store.mailQueue.claimNext('w', T0 + 5, 1000);
+        await claimOne('w', T0 + 5, 1000);
         expect(await store.mailQueue.queued()).toEqual({ count: 2, oldestCreatedAt: T0 - 10 });
       });
 
@@ -898,7 +943,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const waiting = queuedMail({ nextAttemptAt: T0 + 10 ** 9 });
         await store.mailQueue.enqueue(finished);
         await store.mailQueue.enqueue(waiting);
-        await store.mailQueue.claimNext('w', T0, 1000);
+        await claimOne('w', T0, 1000);
         await store.mailQueue.complete(finished.id, 'w', { status: 'sent', providerMessageId: 'pm-p' }, T0);
         expect(await store.mailQueue.purgeFinished(T0 + 1, 10)).toBe(1);
         expect(await store.mailQueue.latestFor(waiting.interactionUid!, waiting.bindingHash!)).toBeDefined();

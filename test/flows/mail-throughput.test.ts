@@ -1,8 +1,9 @@
-// Mail at the provider's pace: a provider that takes 150 ms per message must not cap an instance
-// at about 6 sign-ins per second. Up to MAIL_CONCURRENCY messages are in flight per process, each
-// claimed from the durable queue, so two instances sharing one store never send one twice. The
-// fake Postmark answers after 150 ms and counts how many requests it was answering at once
-// (counted, never timed).
+// Mail at the provider's pace: a provider that takes 150 ms per request must not cap an instance
+// at about 6 sign-ins per second. Up to MAIL_CONCURRENCY requests are in flight per process, each
+// carrying one message or, when several are ready, a batch of up to MAIL_BATCH_SIZE, all claimed
+// from the durable queue, so two instances sharing one store never send one twice. The fake
+// Postmark answers after 150 ms and counts how many requests it was answering at once (counted,
+// never timed).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakePostmark, type FakePostmark } from '../support/fake-postmark.js';
 import { startLinkid, type RunningLinkid, type StartOptions } from '../support/linkid.js';
@@ -36,30 +37,60 @@ async function enqueue(linkid: RunningLinkid, count: number) {
 }
 
 describe('sending at the provider pace', () => {
-  it('keeps MAIL_CONCURRENCY messages in flight to a slow provider, and never more', async () => {
-    const linkid = await start({ MAIL_CONCURRENCY: '4' });
+  it('keeps MAIL_CONCURRENCY requests in flight to a slow provider, and never more', async () => {
+    const linkid = await start({ MAIL_CONCURRENCY: '4', MAIL_BATCH_SIZE: '1' });
     await enqueue(linkid, 12);
     await linkid.app.sendQueue.drain();
     expect(postmark.emails()).toHaveLength(12);
+    expect(postmark.batches()).toHaveLength(0);
     expect(postmark.maxInFlight()).toBe(4);
   });
 
   it('sends 16 at once by default', async () => {
-    const linkid = await start({});
+    const linkid = await start({ MAIL_BATCH_SIZE: '1' });
     await enqueue(linkid, 40);
     await linkid.app.sendQueue.drain();
     expect(postmark.emails()).toHaveLength(40);
     expect(postmark.maxInFlight()).toBe(16);
   });
 
+  it('sends a backlog in batches of MAIL_BATCH_SIZE, MAIL_CONCURRENCY requests at once', async () => {
+    const linkid = await start({ MAIL_CONCURRENCY: '3', MAIL_BATCH_SIZE: '5' });
+    await enqueue(linkid, 40);
+    await linkid.app.sendQueue.drain();
+    const sizes = postmark.batches().map((request) => (request.body as unknown[]).length);
+    expect(sizes).toEqual(Array.from({ length: 8 }, () => 5));
+    expect(postmark.maxInFlight()).toBe(3);
+    const recipients = postmark.emails().map((email) => email.body.To);
+    expect(new Set(recipients)).toEqual(new Set(Array.from({ length: 40 }, (_, n) => message(n).to)));
+    expect(recipients).toHaveLength(40);
+  });
+
+  it('takes up to 50 ready messages in one request by default', async () => {
+    const linkid = await start({});
+    await enqueue(linkid, 120);
+    await linkid.app.sendQueue.drain();
+    expect(postmark.batches().map((request) => (request.body as unknown[]).length)).toEqual([50, 50, 20]);
+    expect(postmark.emails().filter((email) => email.path === '/email')).toHaveLength(0);
+    expect(postmark.maxInFlight()).toBe(3);
+    expect(await linkid.store.mailQueue.queued()).toMatchObject({ count: 0 });
+  });
+
   it('two instances on one store send each message exactly once', async () => {
-    const a = await start({ MAIL_CONCURRENCY: '8' });
-    const b = await start({ MAIL_CONCURRENCY: '8' }, { dataDir: a.dataDir, keepData: true });
+    // Two requests of four at a time: the first instance cannot hold the whole queue, so both send.
+    const env = { MAIL_CONCURRENCY: '2', MAIL_BATCH_SIZE: '4' };
+    const a = await start(env);
+    const b = await start(env, { dataDir: a.dataDir, keepData: true });
     await enqueue(a, 30);
     await Promise.all([a.app.sendQueue.drain(), b.app.sendQueue.drain()]);
     const recipients = postmark.emails().map((request) => request.body.To);
     expect(recipients).toHaveLength(30);
     expect(new Set(recipients).size).toBe(30);
+    expect(postmark.batches().length).toBeLessThan(30);
+    const sentBy = (linkid: RunningLinkid) => linkid.logs.join('').split('"event":"mail.sent"').length - 1;
+    expect(sentBy(a)).toBeGreaterThan(0);
+    expect(sentBy(b)).toBeGreaterThan(0);
+    expect(sentBy(a) + sentBy(b)).toBe(30);
     const queued = await a.store.mailQueue.queued();
     expect(queued).toMatchObject({ count: 0 });
   });

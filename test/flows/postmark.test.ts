@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/login/token-crypto.js';
 import { Browser } from '../support/browser.js';
 import { fakeClock } from '../support/fake-clock.js';
-import { inactiveRecipient, serverError, startFakePostmark, type FakePostmark } from '../support/fake-postmark.js';
+import { INACTIVE_RECIPIENT, INVALID_EMAIL, inactiveRecipient, serverError, startFakePostmark, type FakePostmark } from '../support/fake-postmark.js';
 import { registerApp } from '../support/factories.js';
 import { startLinkid, type RunningLinkid, type StartOptions } from '../support/linkid.js';
 import type { RelyingParty } from '../support/relying-party.js';
@@ -72,6 +72,7 @@ describe('a sign-in through Postmark', () => {
     await linkid.settle();
     const emails = postmark.emails();
     expect(emails).toHaveLength(1);
+    expect(postmark.batches()).toHaveLength(0);
     const [email] = emails;
     expect(email!.headers['x-postmark-server-token']).toBe(postmark.token);
     expect(email!.body).toMatchObject({
@@ -152,6 +153,83 @@ describe('failures', () => {
     const status = await deliveryStatus(second.browser, second.page);
     expect(status.status).toBe('suppressed');
     expect(status.detail).toContain('could not be delivered');
+  });
+});
+
+describe('several messages ready at once', () => {
+  const untracked = { From: 'Acme ID <id@acme.example>', MessageStream: 'sign-in', Tag: 'sign-in', TrackOpens: false, TrackLinks: 'None' };
+
+  it('go in one batch request, and each message has its own outcome', async () => {
+    const { linkid, rp } = await setup({ startWorker: false });
+    postmark.refuse('gone@example.com', INACTIVE_RECIPIENT);
+    postmark.refuse('typo@example.com', INVALID_EMAIL);
+    const addresses = ['one@example.com', 'gone@example.com', 'two@example.com', 'typo@example.com', 'three@example.com'];
+    const asked = [];
+    for (const email of addresses) asked.push({ email, ...(await ask(rp, email)) });
+    await linkid.app.idle();
+    expect(postmark.emails()).toHaveLength(0);
+
+    await linkid.settle();
+    expect(postmark.batches()).toHaveLength(1);
+    expect(postmark.emails().filter((email) => email.path === '/email')).toHaveLength(0);
+    const sent = postmark.emails();
+    expect(sent.map((email) => email.body.To).sort()).toEqual([...addresses].sort());
+    for (const { email, requestId } of asked) {
+      const body = sent.find((message) => message.body.To === email)?.body;
+      expect(body).toMatchObject({ ...untracked, To: email, Subject: 'Your sign-in link for Notes', Metadata: { request_id: requestId } });
+      expect(String(body?.TextBody)).toContain(`${linkid.issuer}/login/link?token=`);
+    }
+
+    const statuses = Object.fromEntries(
+      await Promise.all(asked.map(async ({ email, browser, page }) => [email, (await deliveryStatus(browser, page)).status] as const)),
+    );
+    expect(statuses).toEqual({
+      'one@example.com': 'sent',
+      'gone@example.com': 'suppressed',
+      'two@example.com': 'sent',
+      'typo@example.com': 'failed',
+      'three@example.com': 'sent',
+    });
+    expect(await linkid.store.suppressions.reasonFor('gone@example.com')).toBe('InactiveRecipient');
+    expect(await linkid.store.suppressions.reasonFor('typo@example.com')).toBeUndefined();
+    // Each sent message keeps the MessageID Postmark gave it, for its delivery report.
+    for (const { email, requestId } of asked) {
+      const events = await linkid.store.audit.search({ requestId }, linkid.clock.now());
+      const outcome = events.filter((event) => ['mail.sent', 'mail.failed', 'mail.suppressed'].includes(event.event));
+      expect(outcome).toHaveLength(1);
+      const expected = sent.find((message) => message.body.To === email)?.messageId;
+      if (expected) expect(outcome[0]).toMatchObject({ event: 'mail.sent', providerMessageId: expected });
+    }
+
+    // The suppressed address is not asked for again.
+    await ask(rp, 'gone@example.com');
+    await linkid.settle();
+    expect(postmark.emails()).toHaveLength(5);
+  });
+
+  it('retry every message of a batch that failed as a whole (500), and send each once', async () => {
+    const clock = fakeClock();
+    const { linkid, rp } = await setup({ clock, startWorker: false, sendQueueOptions: { baseDelayMs: 1000, maxDelayMs: 60_000 } });
+    postmark.script(serverError(500));
+    const asked = [];
+    for (const email of ['a@example.com', 'b@example.com', 'c@example.com']) asked.push(await ask(rp, email));
+    await linkid.settle();
+    expect(postmark.batches()).toHaveLength(1);
+    for (const { browser, page } of asked) expect(await deliveryStatus(browser, page)).toMatchObject({ status: 'queued' });
+    expect(linkid.logs.join('').split('mail send will be retried').length - 1).toBe(3);
+
+    // Nothing is sent again before the backoff; after it, every message once.
+    clock.advance(400);
+    await linkid.settle();
+    expect(postmark.batches()).toHaveLength(1);
+    clock.advance(600);
+    await linkid.settle();
+    const delivered = postmark.emails().filter((email) => email.messageId !== null);
+    expect(delivered.map((email) => email.body.To).sort()).toEqual(['a@example.com', 'b@example.com', 'c@example.com']);
+    for (const { browser, page } of asked) expect(await deliveryStatus(browser, page)).toMatchObject({ status: 'sent' });
+    clock.advance(60_000);
+    await linkid.settle();
+    expect(postmark.emails().filter((email) => email.messageId !== null)).toHaveLength(3);
   });
 });
 

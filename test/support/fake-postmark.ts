@@ -1,6 +1,7 @@
-// A local HTTP server that speaks the part of Postmark's API linkid uses (POST /email, GET
-// /server), so the real `postmark` client can be pointed at it. It records every request and
-// answers from a script of responses, then with success.
+// A local HTTP server that speaks the part of Postmark's API linkid uses (POST /email, POST
+// /email/batch, GET /server), so the real `postmark` client can be pointed at it. It records every
+// request and answers from a script of responses, then with success; addresses it is told to
+// refuse are refused per message, as Postmark does inside a batch.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +10,17 @@ export interface RecordedRequest {
   readonly method: string;
   readonly path: string;
   readonly headers: http.IncomingHttpHeaders;
+  /** The parsed JSON body: an object, or for POST /email/batch an array of messages. */
+  readonly body: unknown;
+}
+
+/** One message the server was asked to send, alone (POST /email) or inside a batch. */
+export interface RecordedEmail {
+  readonly path: '/email' | '/email/batch';
+  readonly headers: http.IncomingHttpHeaders;
   readonly body: Record<string, unknown>;
+  /** The MessageID it was given, or null when it was refused (or its request failed). */
+  readonly messageId: string | null;
 }
 
 export interface ScriptedResponse {
@@ -17,43 +28,67 @@ export interface ScriptedResponse {
   readonly body: Record<string, unknown>;
 }
 
+/** Postmark's per-message refusal: what a single send answers with 422, and a batch in its entry. */
+export interface Refusal {
+  readonly ErrorCode: number;
+  readonly Message: string;
+}
+
 export interface FakePostmark {
   readonly url: string;
   readonly token: string;
   readonly requests: RecordedRequest[];
-  /** Responses for the next POST /email calls, in order; after them every send succeeds. */
+  /** Responses for the next POST /email or /email/batch requests (a batch's whole answer), in order; after them every send succeeds. */
   script(...responses: ScriptedResponse[]): void;
-  emails(): RecordedRequest[];
-  /** The most POST /email requests this server was answering at the same moment. */
+  /** Refuses every message to this address, alone or in a batch, until the server closes. */
+  refuse(address: string, refusal: Refusal): void;
+  /** Every message asked for, single or batched, in the order they arrived. */
+  emails(): RecordedEmail[];
+  /** The POST /email/batch requests. */
+  batches(): RecordedRequest[];
+  /** The most send requests (single or batch) this server was answering at the same moment. */
   maxInFlight(): number;
   close(): Promise<void>;
 }
 
 export interface FakePostmarkOptions {
-  /** How long each POST /email waits before it is answered, as a slow provider would. */
+  /** How long each send request waits before it is answered, as a slow provider would. */
   readonly delayMs?: number;
 }
 
 export const serverError = (status = 500): ScriptedResponse => ({ status, body: { ErrorCode: 0, Message: 'Internal server error' } });
-export const inactiveRecipient = (): ScriptedResponse => ({
-  status: 422,
-  body: { ErrorCode: 406, Message: 'You tried to send to a recipient that has been marked as inactive.' },
-});
+export const INACTIVE_RECIPIENT: Refusal = { ErrorCode: 406, Message: 'You tried to send to a recipient that has been marked as inactive.' };
+export const INVALID_EMAIL: Refusal = { ErrorCode: 300, Message: "Invalid 'To' address." };
+export const inactiveRecipient = (): ScriptedResponse => ({ status: 422, body: { ...INACTIVE_RECIPIENT } });
 
 export async function startFakePostmark(token = 'fake-server-token-1234', options: FakePostmarkOptions = {}): Promise<FakePostmark> {
   const requests: RecordedRequest[] = [];
+  const emails: RecordedEmail[] = [];
+  const refusals = new Map<string, Refusal>();
   let inFlight = 0;
   let maxInFlight = 0;
   const scripted: ScriptedResponse[] = [];
+
+  /** Records one message and decides its answer: refused per address, or accepted with an id. */
+  const take = (path: RecordedEmail['path'], headers: http.IncomingHttpHeaders, message: Record<string, unknown>, failed: boolean) => {
+    const refusal = refusals.get(String(message.To).toLowerCase());
+    const messageId = failed || refusal ? null : randomUUID();
+    emails.push({ path, headers, body: message, messageId });
+    if (refusal) return { To: message.To, ...refusal };
+    return { To: message.To, SubmittedAt: new Date().toISOString(), MessageID: messageId, ErrorCode: 0, Message: 'OK' };
+  };
+
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (chunk: Buffer) => {
       raw += chunk.toString();
     });
     req.on('end', () => {
-      const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
-      requests.push({ method: req.method!, path: req.url!, headers: req.headers, body });
-      const reply = (status: number, payload: Record<string, unknown>) => {
+      const body: unknown = raw ? JSON.parse(raw) : {};
+      const method = req.method ?? '';
+      const path = req.url ?? '';
+      requests.push({ method, path, headers: req.headers, body });
+      const reply = (status: number, payload: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(payload));
       };
@@ -61,18 +96,24 @@ export async function startFakePostmark(token = 'fake-server-token-1234', option
         reply(401, { ErrorCode: 10, Message: 'The Server Token you provided in the X-Postmark-Server-Token request header was invalid.' });
         return;
       }
-      if (req.method === 'GET' && req.url === '/server') {
+      if (method === 'GET' && path === '/server') {
         reply(200, { ID: 1, Name: 'linkid tests' });
         return;
       }
-      if (req.method === 'POST' && req.url === '/email') {
+      const single = method === 'POST' && path === '/email';
+      const batch = method === 'POST' && path === '/email/batch' && Array.isArray(body);
+      if (single || batch) {
         inFlight += 1;
         maxInFlight = Math.max(maxInFlight, inFlight);
         const answer = () => {
           inFlight -= 1;
           const next = scripted.shift();
+          const messages = (batch ? body : [body]) as Record<string, unknown>[];
+          const results = messages.map((message) => take(single ? '/email' : '/email/batch', req.headers, message, next !== undefined));
           if (next) reply(next.status, next.body);
-          else reply(200, { To: body.To, SubmittedAt: new Date().toISOString(), MessageID: randomUUID(), ErrorCode: 0, Message: 'OK' });
+          else if (batch) reply(200, results);
+          else if (results[0]?.ErrorCode) reply(422, { ErrorCode: results[0].ErrorCode, Message: results[0].Message });
+          else reply(200, results[0]);
         };
         if (options.delayMs) setTimeout(answer, options.delayMs);
         else answer();
@@ -88,7 +129,9 @@ export async function startFakePostmark(token = 'fake-server-token-1234', option
     token,
     requests,
     script: (...responses) => scripted.push(...responses),
-    emails: () => requests.filter((request) => request.method === 'POST' && request.path === '/email'),
+    refuse: (address, refusal) => refusals.set(address.toLowerCase(), refusal),
+    emails: () => [...emails],
+    batches: () => requests.filter((request) => request.method === 'POST' && request.path === '/email/batch'),
     maxInFlight: () => maxInFlight,
     close: () =>
       new Promise<void>((resolve) => {

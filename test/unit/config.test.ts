@@ -100,6 +100,13 @@ describe('rate limits, sign-up and sessions', () => {
 describe('mail transport', () => {
   const token = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 
+  it("sends up to 50 ready emails in one request by default, never more than Postmark's 500", () => {
+    expect(loadConfig({}).mailBatchSize).toBe(50);
+    expect(loadConfig({ MAIL_BATCH_SIZE: '1' }).mailBatchSize).toBe(1);
+    expect(() => loadConfig({ MAIL_BATCH_SIZE: '501' })).toThrow(/MAIL_BATCH_SIZE/);
+    expect(() => loadConfig({ MAIL_BATCH_SIZE: '0' })).toThrow(/MAIL_BATCH_SIZE/);
+  });
+
   it('defaults to Postmark with a token and to the outbox without one, on a loopback issuer', () => {
     expect(loadConfig({ POSTMARK_SERVER_TOKEN: token }).postmark?.serverToken).toBe(token);
     expect(loadConfig({}).postmark).toBeUndefined();

@@ -1,6 +1,6 @@
-// The durable send queue and the suppression list in MongoDB. A claim is one findOneAndUpdate
-// whose filter requires the message to be queued, due and unleased, so two workers never hold
-// the same message; every completion is guarded by the lease owner.
+// The durable send queue and the suppression list in MongoDB. A claim is one findOneAndUpdate per
+// message whose filter requires it to be queued, due and unleased, so two workers never hold the
+// same message; every completion is guarded by the lease owner.
 import type { Model } from 'mongoose';
 import { addressKey } from '../address-key.js';
 import type { MailQueueStore, QueuedMail, SuppressionStore } from '../port.js';
@@ -68,17 +68,19 @@ export function createMongoMailQueue(mails: Model<MailDoc>): MailQueueStore {
         updatedAt: new Date(mail.updatedAt),
       });
     },
-    async claimNext(owner, now, leaseMs) {
+    async claimBatch(owner, now, leaseMs, limit) {
       const at = new Date(now);
       const { filter, sort } = claimQuery(now);
-      const doc = await mails
-        .findOneAndUpdate(
-          filter,
-          { $set: { leaseOwner: owner, leaseUntil: new Date(now + leaseMs), updatedAt: at }, $inc: { attempts: 1 } },
-          { sort, returnDocument: 'after' },
-        )
-        .lean();
-      return doc ? toMail(doc) : undefined;
+      const update = { $set: { leaseOwner: owner, leaseUntil: new Date(now + leaseMs), updatedAt: at }, $inc: { attempts: 1 } };
+      // One findOneAndUpdate per message: atomic for each, so a batch never shares a message with
+      // another worker's, without a multi-document transaction (which needs a replica set).
+      const claimed: QueuedMail[] = [];
+      while (claimed.length < limit) {
+        const doc = await mails.findOneAndUpdate(filter, update, { sort, returnDocument: 'after' }).lean();
+        if (!doc) break;
+        claimed.push(toMail(doc));
+      }
+      return claimed;
     },
     async complete(id, owner, outcome, now) {
       const at = new Date(now);

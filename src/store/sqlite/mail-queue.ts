@@ -1,5 +1,6 @@
 // The durable send queue and the suppression list in SQLite. A claim is one UPDATE ... RETURNING
-// on the row it picked, guarded by status and lease, so two workers never send the same message.
+// on the rows it picked (up to a batch), guarded by status and lease and run in one IMMEDIATE
+// transaction, so two workers never send the same message.
 import type { Database } from 'better-sqlite3';
 import { addressKey } from '../address-key.js';
 import type { MailQueueStore, MailStatus, QueuedMail, Suppression, SuppressionStore } from '../port.js';
@@ -49,13 +50,17 @@ export function createSqliteMailQueue(db: Database): MailQueueStore {
       attempts, next_attempt_at, lease_until, give_up_at, last_error, provider_message_id, created_at, updated_at)
     VALUES (@id, @to, @tag, @interactionUid, @bindingHash, @requestId, @sealed, @status, @attempts,
       @nextAttemptAt, @leaseUntil, @giveUpAt, @lastError, @providerMessageId, @createdAt, @updatedAt)`);
-  const claim = db.prepare<{ owner: string; now: number; leaseUntil: number }, Row>(`
+  const claim = db.prepare<{ owner: string; now: number; leaseUntil: number; limit: number }, Row>(`
     UPDATE mail_queue SET lease_owner = @owner, lease_until = @leaseUntil, attempts = attempts + 1, updated_at = @now
-    WHERE id = (
+    WHERE id IN (
       SELECT id FROM mail_queue
       WHERE status = 'queued' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
-      ORDER BY next_attempt_at, created_at LIMIT 1)
+      ORDER BY next_attempt_at, created_at LIMIT @limit)
     RETURNING *`);
+  // RETURNING gives rows in no promised order; the caller gets them oldest due first, as picked.
+  const claimAll = db.transaction((params: { owner: string; now: number; leaseUntil: number; limit: number }) =>
+    claim.all(params).sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at),
+  );
   const sent = db.prepare(`
     UPDATE mail_queue SET status = 'sent', sealed = NULL, provider_message_id = @providerMessageId,
       lease_owner = NULL, lease_until = NULL, last_error = NULL, updated_at = @now
@@ -88,9 +93,10 @@ export function createSqliteMailQueue(db: Database): MailQueueStore {
     async enqueue(mail) {
       insert.run(mail);
     },
-    async claimNext(owner, now, leaseMs) {
-      const row = claim.get({ owner, now, leaseUntil: now + leaseMs });
-      return row && toMail(row);
+    async claimBatch(owner, now, leaseMs, limit) {
+      // IMMEDIATE: the claim takes the write lock before it picks rows, so a sender in another
+      // process waits its turn instead of failing with SQLITE_BUSY. A negative LIMIT is no limit in SQLite.
+      return claimAll.immediate({ owner, now, leaseUntil: now + leaseMs, limit: Math.max(0, Math.trunc(limit)) }).map(toMail);
     },
     async complete(id, owner, outcome, now) {
       const result =
