@@ -13,9 +13,15 @@
 // - consume is one conditional write: a code works once, and of concurrent uses exactly one wins;
 // - a disabled account is refused (account_disabled) only after a right pair, as a link is;
 // - the sign-up policy of the app being signed in to is checked after that, as for a link;
+// - a new set mails the account's address a notice (when, from which browser, what to do if it
+//   was not them), queued before the set is stored: whoever got hold of a signed-in browser
+//   cannot make a way back in that the inbox never hears of. The notice is composed before the
+//   codes exist, so it cannot hold one;
 // - audited: recovery.codes_generated, recovery.redeemed, login.refused with its reason, and
-//   login.completed (via recovery); never a code, nor a digest of one.
+//   login.completed (via recovery); never a code, nor a digest of one. The notice is mail.queued
+//   (tag security-notice), as every email is.
 import type { Clock } from '../clock.js';
+import type { Locale } from '../i18n/negotiate.js';
 import type { AppDirectory } from '../login/app-policy.js';
 import { addressHash } from '../login/email-address.js';
 import { decideAccount, decideSignIn, type SignupPolicy } from '../login/policy.js';
@@ -23,6 +29,8 @@ import type { RateLimits } from '../login/rate-limits.js';
 import type { Login } from '../login/steps/complete-sign-in.js';
 import type { Refusal } from '../login/steps/step-kit.js';
 import { recoveryCodeHmac } from '../login/token-crypto.js';
+import type { SecurityNoticeEmail } from '../mail/security-notice-email.js';
+import type { SendQueue } from '../mail/send-queue.js';
 import type { Audit } from '../observability/audit.js';
 import { RECOVERY_CODE_ACR, RECOVERY_CODE_AMR } from '../oidc/sign-in-method.js';
 import type { Store, User } from '../store/port.js';
@@ -41,7 +49,22 @@ export interface RecoveryCodeDeps {
   readonly serverSecret: Buffer;
   readonly signup: SignupPolicy;
   readonly apps: AppDirectory;
+  readonly sendQueue: Pick<SendQueue, 'enqueue'>;
+  readonly notices: Pick<SecurityNoticeEmail, 'renderRecoveryCodesMade'>;
+  readonly issuer: string;
 }
+
+/** Who made a set: what the notice to the account's inbox says about it. */
+export interface MadeBy {
+  /** The language of the page the set was made on: the notice speaks it too. */
+  readonly locale: Locale;
+  readonly ip: string;
+  readonly userAgent: string;
+  readonly requestId?: string;
+}
+
+/** How long the notice is retried: the set it tells of works until replaced, so a late notice is still worth reading. */
+const NOTICE_GIVE_UP_MS = 7 * 86_400_000;
 
 export interface RedeemRequest {
   /** The canonical address (normalizeEmail). */
@@ -73,15 +96,25 @@ export function createRecoveryCodes(deps: RecoveryCodeDeps) {
   };
 
   return {
-    /** A new set for the account, replacing any old one: the codes as shown to the person, once. */
-    async generate(accountId: string): Promise<string[]> {
+    /** A new set for the account, replacing any old one, with a notice to its address: the codes as shown to the person, once. */
+    async generate(accountId: string, by: MadeBy): Promise<string[]> {
       const user = await store.users.findById(accountId);
       if (!user) throw new Error('recovery codes for an account that does not exist');
+      const now = deps.clock.now();
+      const notice = deps.notices.renderRecoveryCodesMade({
+        to: user.email,
+        locale: by.locale,
+        ip: by.ip,
+        userAgent: by.userAgent,
+        madeAt: now,
+        accountUrl: `${deps.issuer}/account`,
+      });
+      await deps.sendQueue.enqueue(notice, { requestId: by.requestId, giveUpAt: now + NOTICE_GIVE_UP_MS });
       const codes = Array.from({ length: RECOVERY_CODES_PER_SET }, newRecoveryCode);
       await store.recoveryCodes.replaceSet(
         accountId,
         codes.map((code) => digestOf(accountId, code)),
-        deps.clock.now(),
+        now,
       );
       audit('recovery.codes_generated', { accountId, count: codes.length });
       return codes.map(formatRecoveryCode);

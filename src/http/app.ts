@@ -23,6 +23,7 @@ import { createEmailChangeEmail } from '../mail/email-change-email.js';
 import { createMagicLinkEmail } from '../mail/magic-link-email.js';
 import type { MailTransport } from '../mail/mail-transport.js';
 import { createMessageSeal } from '../mail/sealed-message.js';
+import { createSecurityNoticeEmail } from '../mail/security-notice-email.js';
 import { createSendQueue, type SendQueue } from '../mail/send-queue.js';
 import { createAudit } from '../observability/audit.js';
 import { createAuditTrail } from '../observability/audit-trail.js';
@@ -191,6 +192,9 @@ export function createApp(config: Config, deps: AppDeps): App {
     serverSecret: deps.secrets.serverSecret,
     signup: config.signup,
     apps,
+    sendQueue,
+    notices: createSecurityNoticeEmail(pages.templates, pages.catalog, emailBranding),
+    issuer: config.issuer,
   });
 
   // Routes: HTTP in, a service call, HTTP out.

@@ -368,9 +368,12 @@ export interface AuditStore {
   /** Unexpired events matching the query, oldest first (ties in the order appended). */
   search(query: AuditQuery, now: number): Promise<AuditRecord[]>;
   /**
-   * A deleted account's address leaves the trail: every event of the account or the address
-   * loses its address (`email`), and every event loses a field `emailHash` equal to `emailHash`.
-   * The events themselves stay. Returns how many events changed.
+   * A deleted account's addresses leave the trail: every event of the account or the address
+   * loses its address (`email`); the account's events lose every address hash they carry
+   * (`emailHash`, `previousEmailHash`, `undoneEmailHash`); and every other event loses those
+   * fields where they hold the hash of an address the account held: `emailHash` (its address
+   * now) or either side of one of its changes of address (src/store/address-hashes.ts). The
+   * events themselves stay. Returns how many events changed.
    */
   forgetAddress(person: { readonly accountId: string; readonly email: string; readonly emailHash: string }): Promise<number>;
 }

@@ -657,6 +657,54 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.audit.forgetAddress({ accountId: 'sub-1', email: 'ann@example.com', emailHash: 'h-ann' })).toBe(0);
       });
 
+      it("forgets every address hash of a deleted account: all of its own events', and its addresses' anywhere, keeping other hashes", async () => {
+        const changed = auditRecord({
+          event: 'account.email_changed',
+          accountId: 'sub-1',
+          email: null,
+          fields: { emailHash: 'h-new', previousEmailHash: 'h-old', tokenId: 'tok' },
+        });
+        const undone = auditRecord({
+          event: 'account.email_change_undone',
+          accountId: 'sub-1',
+          email: null,
+          fields: { emailHash: 'h-ann', undoneEmailHash: 'h-undone', voided: 1 },
+        });
+        // An address the account only asked for, which another account holds.
+        const asked = auditRecord({ event: 'account.email_change_requested', accountId: 'sub-1', email: null, fields: { emailHash: 'h-taken' } });
+        const oldByHash = auditRecord({ event: 'suppression.lifted', accountId: null, email: null, fields: { emailHash: 'h-old', reason: 'HardBounce' } });
+        const newByHash = auditRecord({ event: 'user.disabled', accountId: 'sub-3', email: null, fields: { emailHash: 'h-new', via: 'admin-cli' } });
+        const otherChange = auditRecord({
+          event: 'account.email_changed',
+          accountId: 'sub-2',
+          email: null,
+          fields: { emailHash: 'h-bob', previousEmailHash: 'h-undone', tokenId: 'tok2' },
+        });
+        const otherUndo = auditRecord({
+          event: 'account.email_change_undone',
+          accountId: 'sub-3',
+          email: null,
+          fields: { emailHash: 'h-carl', undoneEmailHash: 'h-new' },
+        });
+        const takenOwner = auditRecord({ event: 'user.disabled', accountId: 'sub-2', email: null, fields: { emailHash: 'h-taken', via: 'admin-cli' } });
+        const all = [changed, undone, asked, oldByHash, newByHash, otherChange, otherUndo, takenOwner];
+        await store.audit.append(all);
+
+        expect(await store.audit.forgetAddress({ accountId: 'sub-1', email: 'ann@example.com', emailHash: 'h-ann' })).toBe(7);
+        const found = async (event: AuditRecord) => (await store.audit.search({ requestId: event.requestId ?? '' }, T0))[0];
+        expect(await found(changed)).toEqual({ ...changed, fields: { tokenId: 'tok' } });
+        expect(await found(undone)).toEqual({ ...undone, fields: { voided: 1 } });
+        expect(await found(asked)).toEqual({ ...asked, fields: {} });
+        expect(await found(oldByHash)).toEqual({ ...oldByHash, fields: { reason: 'HardBounce' } });
+        expect(await found(newByHash)).toEqual({ ...newByHash, fields: { via: 'admin-cli' } });
+        expect(await found(otherChange)).toEqual({ ...otherChange, fields: { emailHash: 'h-bob', tokenId: 'tok2' } });
+        expect(await found(otherUndo)).toEqual({ ...otherUndo, fields: { emailHash: 'h-carl' } });
+        expect(await found(takenOwner)).toEqual(takenOwner);
+        const trail = JSON.stringify(await store.audit.search({}, T0));
+        for (const hash of ['h-ann', 'h-new', 'h-old', 'h-undone']) expect(trail).not.toContain(`"${hash}"`);
+        expect(await store.audit.forgetAddress({ accountId: 'sub-1', email: 'ann@example.com', emailHash: 'h-ann' })).toBe(0);
+      });
+
       it('hides events past their retention and purges them, keeping the rest', async () => {
         const old = auditRecord({ expiresAt: T0 - 1 });
         const live = auditRecord({ expiresAt: T0 + 1000 });

@@ -4,10 +4,13 @@
 // types the address and one code, and lands on "change email" with the sign-in fresh, as the
 // account's owner, without any email to the lost inbox.
 import { describe, expect, it } from 'vitest';
+import { createCatalog } from '../../src/i18n/catalog.js';
+import type { OutboxMessage } from '../../src/mail/outbox.js';
 import { codesOn, openAccount } from '../support/account.js';
-import { Browser, formOn } from '../support/browser.js';
-import { createUser } from '../support/factories.js';
+import { Browser, formOn, type Page } from '../support/browser.js';
+import { createUser, makeRecoveryCodes } from '../support/factories.js';
 import { fakeClock } from '../support/fake-clock.js';
+import type { RunningLinkid } from '../support/linkid.js';
 import { mailsTo } from '../support/outbox.js';
 import { reasonOf } from '../support/sign-in.js';
 import { useLinkid } from '../support/use-linkid.js';
@@ -54,7 +57,7 @@ describe('recovery codes on the account page', () => {
   it('gets someone who lost their inbox from an app\'s email form to "change email", signed in as the owner, with no mail to the lost inbox', async () => {
     const { linkid, rp } = await suite.setup();
     const user = await createUser(linkid, 'lost@example.com');
-    const codes = await linkid.app.recoveryCodes.generate(user.id);
+    const codes = await makeRecoveryCodes(linkid, user.id);
     const mailsBefore = (await mailsTo(linkid, 'lost@example.com')).length;
     const browser = new Browser();
 
@@ -78,5 +81,94 @@ describe('recovery codes on the account page', () => {
     expect(landed.body).toContain('lost@example.com');
     expect(await linkid.store.recoveryCodes.countUnused(user.id)).toBe(9);
     expect((await mailsTo(linkid, 'lost@example.com')).length).toBe(mailsBefore);
+  });
+});
+
+const CHROME_ON_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
+const catalog = createCatalog();
+
+/** A browser whose person reads German: it sends Accept-Language with every request. */
+class GermanBrowser extends Browser {
+  override request(url: string, init: Parameters<Browser['request']>[1] = {}): Promise<Page> {
+    return super.request(url, { ...init, headers: { 'accept-language': 'de-DE,de;q=0.9', ...init.headers } });
+  }
+}
+
+/** Every way a code could be written into a mail: as shown, without dashes, in capitals. */
+const formsOf = (code: string) => [code, code.replace(/-/g, ''), code.toUpperCase(), code.replace(/-/g, '').toUpperCase()];
+
+describe('the notice of new recovery codes', () => {
+  const suite = useLinkid();
+
+  /** Signs `email` in on the recovery-code page of `browser`, makes a set; the codes and the mails to `email` it added. */
+  async function makeCodes(linkid: RunningLinkid, browser: Browser, email: string, page?: Page) {
+    const form = page ?? (await browser.follow(`${linkid.issuer}/account/recovery-codes`));
+    // The outbox sorts by time, and a fake clock that stands still gives mails the same one: the new ones are those not there before.
+    const before = new Set((await mailsTo(linkid, email)).map((mail) => JSON.stringify(mail)));
+    const made = await browser.submit(form, /\/account\/recovery-codes$/);
+    expect(made.status, made.body).toBe(200);
+    const codes = codesOn(made.body);
+    expect(codes).toHaveLength(10);
+    return { made, codes, added: (await mailsTo(linkid, email)).filter((mail) => !before.has(JSON.stringify(mail))) };
+  }
+
+  const expectNoCode = (mail: OutboxMessage, codes: readonly string[]) => {
+    const whole = `${mail.subject}\n${mail.text}\n${mail.html}`;
+    for (const code of codes) for (const form of formsOf(code)) expect(whole).not.toContain(form);
+  };
+
+  it("mails the account's address one notice per new set: when, from which browser, what to do, a link to the account page and no code", async () => {
+    const clock = fakeClock();
+    const { linkid } = await suite.setup({ clock });
+    await createUser(linkid, 'ada@example.com');
+    const browser = new Browser(CHROME_ON_MAC);
+    const page = await openAccount(browser, linkid, 'ada@example.com', '/account/recovery-codes');
+
+    const first = await makeCodes(linkid, browser, 'ada@example.com', page);
+    expect(first.added).toHaveLength(1);
+    const [notice] = first.added;
+    expect(notice!.subject).toBe('New recovery codes for your linkid account');
+    for (const part of [notice!.text, notice!.html]) {
+      expect(part).toContain(`on ${catalog.formatDateTime('en', clock.now())}`);
+      expect(part).toContain('Requested from Chrome on macOS');
+      expect(part).toContain('no longer work');
+      expect(part).toContain(`${linkid.issuer}/account`);
+    }
+    expect(notice!.html).toContain(`href="${linkid.issuer}/account"`);
+    expect(notice!.text).toContain('make a new set of recovery codes (that voids this one)');
+    expectNoCode(notice!, first.codes);
+
+    clock.advance(60_000);
+    const second = await makeCodes(linkid, browser, 'ada@example.com');
+    expect(second.added).toHaveLength(1);
+    expect(second.added[0]!.text).toContain(`on ${catalog.formatDateTime('en', clock.now())}`);
+    for (const mail of [notice!, second.added[0]!]) expectNoCode(mail, [...first.codes, ...second.codes]);
+
+    await linkid.settle();
+    const queued = (await linkid.store.audit.search({ email: 'ada@example.com' }, linkid.clock.now())).filter(
+      (event) => event.event === 'mail.queued' && event.fields.tag === 'security-notice',
+    );
+    expect(queued).toHaveLength(2);
+  });
+
+  it('speaks the language the account page was in, date included', async () => {
+    const clock = fakeClock();
+    const { linkid } = await suite.setup({ clock });
+    await createUser(linkid, 'lena@example.com');
+    const browser = new GermanBrowser(CHROME_ON_MAC);
+    const page = await openAccount(browser, linkid, 'lena@example.com', '/account/recovery-codes');
+    expect(page.headers.get('content-language')).toBe('de');
+
+    const { added, codes } = await makeCodes(linkid, browser, 'lena@example.com', page);
+    expect(added).toHaveLength(1);
+    const [notice] = added;
+    const de = catalog.translator('de', { product: 'linkid' });
+    expect(notice!.subject).toBe(de('account.recoveryCodes.mail.subject'));
+    expect(notice!.html).toContain('<html lang="de">');
+    for (const part of [notice!.text, notice!.html]) {
+      expect(part).toContain(`am ${catalog.formatDateTime('de', clock.now())}`);
+      expect(part).toContain('Angefordert von Chrome unter macOS');
+    }
+    expectNoCode(notice!, codes);
   });
 });

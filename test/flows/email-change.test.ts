@@ -5,6 +5,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { addressHash } from '../../src/login/email-address.js';
 import { SQLITE_FILE_NAME } from '../../src/store/sqlite/index.js';
 import { openAccount } from '../support/account.js';
 import { Browser, type Page } from '../support/browser.js';
@@ -366,5 +367,37 @@ describe('changing the address of an account', () => {
     } finally {
       db.close();
     }
+  });
+  it('leaves no hash of any address the account had in the audit trail once it is deleted, only the one user.deleted keeps', async () => {
+    const { linkid } = await suite.setup();
+    const user = await createUser(linkid, 'first@example.com');
+    const browser = new Browser();
+    await changeAddress(linkid, browser, 'first@example.com', 'second@example.com');
+    await askToChange(browser, linkid, 'third@example.com');
+    await pressLink(browser, await latestChangeMail(linkid, 'third@example.com', 'confirm'));
+    await pressLink(new Browser(), await latestChangeMail(linkid, 'second@example.com', 'undo'));
+    expect(await emailOf(linkid, user.id)).toBe('second@example.com');
+    // Another account asks for the first address, now free: its event names that address by its hash.
+    const other = new Browser();
+    const otherUser = await createUser(linkid, 'other@example.com');
+    await openAccount(other, linkid, 'other@example.com', '/account/email');
+    await askToChange(other, linkid, 'first@example.com');
+    await linkid.settle();
+    const hashes = ['first@example.com', 'second@example.com', 'third@example.com'].map(addressHash);
+    const before = JSON.stringify(await linkid.store.audit.search({}, linkid.clock.now()));
+    for (const hash of hashes) expect(before).toContain(hash);
+
+    const page = await openAccount(browser, linkid, 'second@example.com', '/account/delete');
+    const done = await browser.submit(page, /\/account\/delete$/, { email: 'second@example.com' });
+    expect(done.status, done.body).toBe(200);
+    await linkid.settle();
+
+    const events = await linkid.store.audit.search({}, linkid.clock.now());
+    const deleted = events.filter((event) => event.event === 'user.deleted');
+    expect(deleted.map((event) => event.fields.emailHash)).toEqual([addressHash('second@example.com')]);
+    const rest = JSON.stringify(events.filter((event) => event.event !== 'user.deleted'));
+    for (const hash of hashes) expect(rest).not.toContain(hash);
+    const asked = events.find((event) => event.event === 'account.email_change_requested' && event.accountId === otherUser.id);
+    expect(asked?.fields).toEqual({});
   });
 });

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SQLITE_FILE_NAME } from '../../src/store/sqlite/index.js';
 import { Browser, formOn, type Page } from '../support/browser.js';
-import { createUser } from '../support/factories.js';
+import { createUser, makeRecoveryCodes } from '../support/factories.js';
 import { TEST_MONGODB_URI, type RunningLinkid } from '../support/linkid.js';
 import type { RelyingParty } from '../support/relying-party.js';
 import { finishAtApp, reasonOf } from '../support/sign-in.js';
@@ -49,7 +49,7 @@ const normalize = (page: Page) =>
 
 async function memberWithCodes(linkid: RunningLinkid, email: string) {
   const user = await createUser(linkid, email);
-  return { user, codes: await linkid.app.recoveryCodes.generate(user.id) };
+  return { user, codes: await makeRecoveryCodes(linkid, user.id) };
 }
 
 describe('recovery codes at sign-in', () => {
@@ -88,7 +88,7 @@ describe('recovery codes at sign-in', () => {
   it('voids the old set when a new one is generated', async () => {
     const { linkid, rp } = shared;
     const { user, codes: old } = await memberWithCodes(linkid, 'renew@example.com');
-    const fresh = await linkid.app.recoveryCodes.generate(user.id);
+    const fresh = await makeRecoveryCodes(linkid, user.id);
     expect(fresh.some((code) => old.includes(code))).toBe(false);
     const refused = await recover(rp, 'renew@example.com', old[2]!);
     expect(refused.response.status).toBe(400);

@@ -19,3 +19,8 @@ export async function createUser(linkid: RunningLinkid, email: string) {
   const { user } = await linkid.store.users.findOrCreate(email, newSubjectId(), linkid.clock.now());
   return user;
 }
+
+/** A set of recovery codes for `userId`, made as the account page makes one (so its notice is mailed to the account). */
+export async function makeRecoveryCodes(linkid: RunningLinkid, userId: string): Promise<string[]> {
+  return linkid.app.recoveryCodes.generate(userId, { locale: 'en', ip: '127.0.0.1', userAgent: 'linkid-test-browser' });
+}

@@ -1,12 +1,13 @@
 // Recovery codes on the account page: how many unused codes the account holds, and a new set
-// (which voids the old one) shown once, with a download of the same text. Both need a sign-in
-// less than 10 minutes old: whoever holds the codes can get in without the inbox.
+// (which voids the old one) shown once, with a download of the same text, and a notice to the
+// account's address in this page's language. Both need a sign-in less than 10 minutes old:
+// whoever holds the codes can get in without the inbox.
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type { RecoveryCodes } from '../../account/recovery-codes.js';
 import type { Store } from '../../store/port.js';
 import type { AccountAccess } from '../account-access.js';
-import { pageTranslator, renderPage, type PageDeps } from '../render.js';
+import { pageLocale, pageTranslator, renderPage, type PageDeps } from '../render.js';
 import type { LinkidState } from '../state.js';
 
 const PATH = '/account/recovery-codes';
@@ -39,7 +40,12 @@ export function accountRecoveryCodeRoutes(router: Router<LinkidState>, deps: Rec
   router.post(PATH, async (ctx) => {
     const visit = await deps.access.require(ctx, PATH, { fresh: true });
     if (!visit) return;
-    const codes = await deps.recoveryCodes.generate(visit.user.id);
+    const codes = await deps.recoveryCodes.generate(visit.user.id, {
+      locale: pageLocale(ctx, deps.pages),
+      ip: ctx.ip,
+      userAgent: ctx.get('user-agent'),
+      requestId: ctx.state.requestId,
+    });
     renderPage(ctx, deps.pages, 'account-recovery-codes', {
       codes,
       download: `data:text/plain;charset=utf-8,${encodeURIComponent(codesFile(ctx, deps, visit.user.email, codes))}`,

@@ -2,6 +2,7 @@
 // once past its retention (reads hide expired events themselves: the TTL monitor lags). The
 // ObjectId _id breaks ties between events of the same millisecond in the order appended.
 import { Schema, type Model, type QueryFilter } from 'mongoose';
+import { ADDRESS_CHANGE_FIELDS, ADDRESS_HASH_FIELDS, addressesHeld } from '../address-hashes.js';
 import { addressKey } from '../address-key.js';
 import type { AuditQuery, AuditRecord, AuditStore } from '../port.js';
 
@@ -109,17 +110,31 @@ export function createMongoAuditEvents(events: Model<AuditEventDoc>): AuditStore
       return (await found.lean<AuditEventDoc[]>()).map(toRecord);
     },
     async forgetAddress({ accountId, email, emailHash }) {
-      // The hash in fields has no index (few events carry one): this part is a collection scan,
-      // rare enough for an administrator's delete.
-      const named: QueryFilter<AuditEventDoc> = {
-        $or: [{ accountId: { $eq: accountId } }, { emailKey: { $eq: addressKey(email) } }],
-        email: { $type: 'string' },
+      // The hashes in fields have no index (few events carry one): this part is a collection
+      // scan, rare enough for a deletion.
+      const own: QueryFilter<AuditEventDoc> = { accountId: { $eq: accountId } };
+      const changes = await events
+        .find({ ...own, $or: ADDRESS_CHANGE_FIELDS.map((field) => ({ [`fields.${field}`]: { $type: 'string' } })) }, { fields: 1 })
+        .lean<{ fields: Record<string, unknown> }[]>();
+      const held = addressesHeld(
+        emailHash,
+        changes.map((doc) => doc.fields),
+      );
+      const ownNamed: QueryFilter<AuditEventDoc> = {
+        ...own,
+        $or: [{ email: { $type: 'string' } }, ...ADDRESS_HASH_FIELDS.map((field) => ({ [`fields.${field}`]: { $exists: true } }))],
       };
-      const hashed: QueryFilter<AuditEventDoc> = { 'fields.emailHash': { $eq: emailHash } };
-      const ids = (await events.find({ $or: [named, hashed] }, { _id: 1 }).lean<{ _id: unknown }[]>()).map((doc) => doc._id);
+      const byAddress: QueryFilter<AuditEventDoc> = { emailKey: { $eq: addressKey(email) }, email: { $type: 'string' } };
+      const hashed = (field: string): QueryFilter<AuditEventDoc> => ({ [`fields.${field}`]: { $in: held } });
+      const ids = (await events.find({ $or: [ownNamed, byAddress, ...ADDRESS_HASH_FIELDS.map(hashed)] }, { _id: 1 }).lean<{ _id: unknown }[]>()).map(
+        (doc) => doc._id,
+      );
       if (ids.length === 0) return 0;
-      await events.updateMany({ _id: { $in: ids }, ...named }, { $set: { email: null, emailKey: null } });
-      await events.updateMany({ _id: { $in: ids }, ...hashed }, { $unset: { 'fields.emailHash': 1 } });
+      const among = { _id: { $in: ids } };
+      await events.updateMany({ ...among, ...byAddress }, { $set: { email: null, emailKey: null } });
+      for (const field of ADDRESS_HASH_FIELDS) await events.updateMany({ ...among, ...hashed(field) }, { $unset: { [`fields.${field}`]: 1 } });
+      const unsetAll = Object.fromEntries(ADDRESS_HASH_FIELDS.map((field) => [`fields.${field}`, 1]));
+      await events.updateMany({ ...among, ...own }, { $set: { email: null, emailKey: null }, $unset: unsetAll });
       return ids.length;
     },
   };

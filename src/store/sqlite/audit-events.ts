@@ -2,6 +2,7 @@
 // request id from a page, an address, an account, a client, a reason) within a time range.
 // Events past their retention are invisible here and removed by purgeExpired.
 import type { Database } from 'better-sqlite3';
+import { ADDRESS_CHANGE_FIELDS, ADDRESS_HASH_FIELDS, addressesHeld, withoutAddressHashes } from '../address-hashes.js';
 import { addressKey } from '../address-key.js';
 import type { AuditQuery, AuditRecord, AuditStore } from '../port.js';
 
@@ -53,18 +54,38 @@ export function createSqliteAuditEvents(db: Database): AuditStore {
   const insert = db.prepare(`INSERT INTO audit_events
     (at, event, request_id, interaction_uid, client_id, account_id, email, email_key, ip, user_agent, reason, provider_message_id, versions, fields, expires_at)
     VALUES (@at, @event, @requestId, @interactionUid, @clientId, @accountId, @email, @emailKey, @ip, @userAgent, @reason, @providerMessageId, @versions, @fields, @expiresAt)`);
-  // A deleted account's address: found by the account's and the address's indexes, and (rare
-  // events such as suppression.lifted name an address only by its hash) by a read-only scan of
-  // the fields, so the write lock is held only for the rows that change.
-  const naming = db.prepare<{ accountId: string; emailKey: string }, { seq: number }>(
-    'SELECT seq FROM audit_events WHERE (account_id = @accountId OR email_key = @emailKey) AND email IS NOT NULL',
+  // A deleted account's address and its hashes: the rows are found by the account's and the
+  // address's indexes and by a read-only scan of the fields (events such as suppression.lifted
+  // name an address only by its hash), so the write lock is held only for the rows that change.
+  const changesOfAccount = db.prepare<{ accountId: string }, { fields: string }>(
+    `SELECT fields FROM audit_events WHERE account_id = @accountId AND (${ADDRESS_CHANGE_FIELDS.map((field) => `json_type(fields, '$.${field}') IS NOT NULL`).join(' OR ')})`,
   );
-  const hashing = db.prepare<{ emailHash: string }, { seq: number }>("SELECT seq FROM audit_events WHERE json_extract(fields, '$.emailHash') = @emailHash");
-  const scrub = db.prepare(`UPDATE audit_events SET email = NULL, email_key = NULL,
-    fields = CASE WHEN json_extract(fields, '$.emailHash') = @emailHash THEN json_remove(fields, '$.emailHash') ELSE fields END
-    WHERE seq = @seq`);
-  const scrubAll = db.transaction((seqs: readonly number[], emailHash: string) => {
-    for (const seq of seqs) scrub.run({ seq, emailHash });
+  const naming = db.prepare<{ accountId: string; emailKey: string }, { seq: number }>(
+    `SELECT seq FROM audit_events WHERE (account_id = @accountId AND (email IS NOT NULL OR ${ADDRESS_HASH_FIELDS.map((field) => `json_type(fields, '$.${field}') IS NOT NULL`).join(' OR ')}))
+      OR (email_key = @emailKey AND email IS NOT NULL)`,
+  );
+  const hashing = db.prepare<{ hashes: string }, { seq: number }>(
+    `SELECT seq FROM audit_events WHERE ${ADDRESS_HASH_FIELDS.map((field) => `json_extract(fields, '$.${field}') IN (SELECT value FROM json_each(@hashes))`).join(' OR ')}`,
+  );
+  const rowAt = db.prepare<[number], { account_id: string | null; email: string | null; email_key: string | null; fields: string }>(
+    'SELECT account_id, email, email_key, fields FROM audit_events WHERE seq = ?',
+  );
+  const rewrite = db.prepare(`UPDATE audit_events SET email = CASE WHEN @forget = 1 THEN NULL ELSE email END,
+    email_key = CASE WHEN @forget = 1 THEN NULL ELSE email_key END, fields = @fields WHERE seq = @seq`);
+  // Each row is read again under the lock: another instance may have rewritten its fields since the scan.
+  const scrubAll = db.transaction((seqs: readonly number[], person: { accountId: string; emailKey: string; held: ReadonlySet<string> }) => {
+    let changed = 0;
+    for (const seq of seqs) {
+      const row = rowAt.get(seq);
+      if (!row) continue;
+      const own = row.account_id === person.accountId;
+      const fields = JSON.stringify(withoutAddressHashes(JSON.parse(row.fields) as Record<string, unknown>, own, person.held));
+      const forget = row.email !== null && (own || row.email_key === person.emailKey);
+      if (!forget && fields === row.fields) continue;
+      rewrite.run({ seq, forget: forget ? 1 : 0, fields });
+      changed += 1;
+    }
+    return changed;
   });
   const appendAll = db.transaction((records: readonly AuditRecord[]) => {
     for (const record of records) {
@@ -105,9 +126,11 @@ export function createSqliteAuditEvents(db: Database): AuditStore {
       return rows.map(toRecord);
     },
     async forgetAddress({ accountId, email, emailHash }) {
-      const seqs = new Set([...naming.all({ accountId, emailKey: addressKey(email) }), ...hashing.all({ emailHash })].map((row) => row.seq));
-      scrubAll([...seqs], emailHash);
-      return seqs.size;
+      const changes = changesOfAccount.all({ accountId }).map((row) => JSON.parse(row.fields) as Record<string, unknown>);
+      const held = addressesHeld(emailHash, changes);
+      const emailKey = addressKey(email);
+      const seqs = new Set([...naming.all({ accountId, emailKey }), ...hashing.all({ hashes: JSON.stringify(held) })].map((row) => row.seq));
+      return scrubAll([...seqs], { accountId, emailKey, held: new Set(held) });
     },
   };
 }
