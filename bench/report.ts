@@ -185,7 +185,7 @@ export function checkTargets(results: readonly Reported[], freeServerCores: numb
   if (first && last) {
     const growth = last.rssMiB / first.rssMiB - 1;
     checks.push({
-      target: `RSS flat (≤ 10% growth) from ${first.sessions} to ${last.sessions} sessions${first.sessions === 10000 && last.sessions === 50000 ? '' : ' (the issue asks 10k to 50k, the full run\'s default)'}`,
+      target: `RSS flat (≤ 10% growth) from ${first.sessions} to ${last.sessions} sessions${first.sessions === 10000 && last.sessions === 50000 ? '' : " (the issue asks 10k to 50k, the full run's default)"}`,
       measured: `${first.rssMiB.toFixed(0)} → ${last.rssMiB.toFixed(0)} MiB (${(growth * 100).toFixed(0)}%)`,
       met: growth <= 0.1,
     });
