@@ -99,16 +99,30 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
     // microtask would still run before Koa sends the response (see src/login/off-request.ts).
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (queued.length > 0) {
-      const records = queued.splice(0);
+      const batch: AuditRecord[] = [];
+      for (const record of queued.splice(0)) {
+        try {
+          batch.push(await inheritFromMessage(record, batch, options));
+        } catch (error) {
+          // A delivery report whose message could not be looked up is still stored, as it came.
+          options.logger.warn({ err: error, event: record.event }, 'audit event stored without the request of its message');
+          batch.push(record);
+        }
+      }
       try {
-        const batch: AuditRecord[] = [];
-        for (const record of records) batch.push(await inheritFromMessage(record, batch, options));
         await options.store.append(batch);
       } catch (error) {
-        options.logger.error(
-          { err: error, count: records.length, events: [...new Set(records.map((record) => record.event))] },
-          'audit events could not be stored',
-        );
+        // One event the store refuses must not take the other requests' events of its turn with
+        // it: they are written one by one. On MongoDB an ordered insertMany may have kept the
+        // events before the failure, which are then written twice: a duplicate, never a loss.
+        const lost: AuditRecord[] = [];
+        for (const record of batch) await options.store.append([record]).catch(() => lost.push(record));
+        if (lost.length > 0) {
+          options.logger.error(
+            { err: error, count: lost.length, events: [...new Set(lost.map((record) => record.event))] },
+            'audit events could not be stored',
+          );
+        }
       }
     }
   };

@@ -86,6 +86,39 @@ describe('the stored audit trail', () => {
   });
 });
 
+describe('a failure in one event of a turn', () => {
+  it("keeps the other requests' events when a delivery report cannot find its message", async () => {
+    let searches = 0;
+    const { trail, audit } = trailOn({
+      ...store.audit,
+      search: (query, now) => (searches++ === 0 ? Promise.reject(new Error('busy')) : store.audit.search(query, now)),
+    });
+    runInRequestContext({ requestId: 'req-a', ip: '192.0.2.1', userAgent: 'UA' }, () => audit('login.refused', { reason: 'token_used' }));
+    runInRequestContext({ requestId: 'req-b', ip: '192.0.2.2', userAgent: 'UA' }, () => audit('mail.bounced', { providerMessageId: 'pm-x' }));
+    runInRequestContext({ requestId: 'req-c', ip: '192.0.2.3', userAgent: 'UA' }, () => audit('login.completed', { accountId: 'sub-1' }));
+    await trail.idle();
+    const stored = await Promise.all(['req-a', 'req-b', 'req-c'].map((requestId) => store.audit.search({ requestId }, T0)));
+    expect(stored.map((events) => events.map((event) => event.event))).toEqual([['login.refused'], ['mail.bounced'], ['login.completed']]);
+  });
+
+  it("writes the others one by one when the store refuses the turn's write for one of them, and logs the one lost", async () => {
+    const poison = (records: readonly { event: string }[]) => records.some((record) => record.event === 'user.deleted');
+    const { trail, audit } = trailOn({
+      ...store.audit,
+      append: (records) => (poison(records) ? Promise.reject(new Error('refused')) : store.audit.append(records)),
+    });
+    runInRequestContext({ requestId: 'req-d', ip: '192.0.2.4', userAgent: 'UA' }, () => {
+      audit('login.requested', { interactionUid: 'i-d' });
+      audit('user.deleted', { interactionUid: 'i-d' });
+      audit('login.refused', { interactionUid: 'i-d', reason: 'token_used' });
+    });
+    await trail.idle();
+    expect((await store.audit.search({ interactionUid: 'i-d' }, T0)).map((event) => event.event)).toEqual(['login.requested', 'login.refused']);
+    expect(logs.join('')).toContain('audit events could not be stored');
+    expect(logs.join('')).toContain('"count":1');
+  });
+});
+
 describe('a busy server', () => {
   it('writes every event of one turn in the next turn, in order, instead of one event per turn', async () => {
     const writes: string[][] = [];
