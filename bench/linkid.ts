@@ -29,6 +29,17 @@ export interface Client {
 
 export const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 
+/** The same client as bare oidc-provider's static configuration, so both servers serve one registration. */
+export const bareClientOf = (client: Client) => ({
+  client_id: client.id,
+  client_secret: client.secret,
+  redirect_uris: [client.redirectUri],
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+  token_endpoint_auth_method: 'client_secret_basic',
+  require_auth_time: true,
+});
+
 export interface Linkid extends Server {
   readonly dataDir: string;
   readonly env: Record<string, string>;

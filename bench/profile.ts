@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, startLinkid } from './linkid.ts';
+import { bareClientOf, ROOT, startLinkid } from './linkid.ts';
 import { closedLoop, hammer, type LoadResult } from './load.ts';
 import { Mailbox } from './mailbox.ts';
 import { freePort, hasTaskset, pinSelf, startServer, stopAll, type Server } from './processes.ts';
@@ -45,18 +45,10 @@ async function servers(): Promise<{ server: Server; target: Target; close: () =>
   if (args.server === 'linkid') return { server: linkid, target: { kind: 'linkid', url: linkid.url, client, mailbox }, close };
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const bareClient = {
-    client_id: client.id,
-    client_secret: client.secret,
-    redirect_uris: [client.redirectUri],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
-  };
   const bare = await startServer({
     name: 'bare',
     args: [path.join(ROOT, 'bench/servers/bare-provider.ts')],
-    env: { ...profiled, PORT: String(port), ISSUER: url, SIGNING_KEYS_FILE: linkid.signingKeysFile, CLIENTS: JSON.stringify([bareClient]) },
+    env: { ...profiled, PORT: String(port), ISSUER: url, SIGNING_KEYS_FILE: linkid.signingKeysFile, CLIENTS: JSON.stringify([bareClientOf(client)]) },
     cpus,
     url,
     readyUrl: `${url}/.well-known/openid-configuration`,

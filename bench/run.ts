@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, startLinkid } from './linkid.ts';
+import { bareClientOf, ROOT, startLinkid } from './linkid.ts';
 import { Mailbox } from './mailbox.ts';
 import { freePort, hasTaskset, pinSelf, startServer, stopAll } from './processes.ts';
 import { checkTargets, reported, table, targetLines, type Reported } from './report.ts';
@@ -118,19 +118,10 @@ async function startServers(logDir: string): Promise<Servers & { mailbox: Mailbo
   const client = linkid.createClient('bench');
   const barePort = await freePort();
   const bareUrl = `http://127.0.0.1:${barePort}`;
-  const bareClient = {
-    client_id: client.id,
-    client_secret: client.secret,
-    redirect_uris: [client.redirectUri],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
-    require_auth_time: true,
-  };
   const bare = await startServer({
     name: 'bare',
     args: [path.join(ROOT, 'bench/servers/bare-provider.ts')],
-    env: { PORT: String(barePort), ISSUER: bareUrl, SIGNING_KEYS_FILE: linkid.signingKeysFile, CLIENTS: JSON.stringify([bareClient]) },
+    env: { PORT: String(barePort), ISSUER: bareUrl, SIGNING_KEYS_FILE: linkid.signingKeysFile, CLIENTS: JSON.stringify([bareClientOf(client)]) },
     cpus: cpus.servers,
     url: bareUrl,
     readyUrl: `${bareUrl}/.well-known/openid-configuration`,
