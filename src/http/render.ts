@@ -5,6 +5,7 @@ import type { Context } from 'koa';
 import type { Catalog, Translate, Values } from '../i18n/catalog.js';
 import { fromAcceptLanguage, type Locale } from '../i18n/negotiate.js';
 import type { Templates } from '../templates.js';
+import { pageNonce } from './security-headers.js';
 import type { LinkidState } from './state.js';
 
 export interface PageDeps {
@@ -50,7 +51,7 @@ export function renderPage(ctx: Context, deps: PageDeps, view: string, data: Rec
     // For the few messages that hold markup of their own (a <strong> address, a link): the
     // message comes from our locale file, the values are escaped; print it with <%~.
     tHtml: (key: string, values: Values = {}) => t(key, Object.fromEntries(Object.entries(values).map(([name, value]) => [name, escapeHtml(value)]))),
-    nonce: state.nonce,
+    nonce: pageNonce(ctx),
     requestId: state.requestId,
     productName: deps.productName,
     appVersion: deps.version,

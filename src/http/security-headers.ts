@@ -84,22 +84,19 @@ function newNonce(ctx: Context): string {
   return nonce;
 }
 
-/** On a JSON path the nonce is made the first time a page reads it, if one ever does. */
-function nonceOnDemand(ctx: Context): () => boolean {
-  let nonce: string | undefined;
-  Object.defineProperty(ctx.state, 'nonce', { enumerable: true, configurable: true, get: () => (nonce ??= newNonce(ctx)) });
-  return () => nonce !== undefined;
+/**
+ * The CSP nonce of this response, for the page being rendered. On a JSON path none was made up
+ * front; the first page to ask makes one (and the page policy with it).
+ */
+export function pageNonce(ctx: Context): string {
+  const state = ctx.state as { nonce?: string };
+  return (state.nonce ??= newNonce(ctx));
 }
 
 export function securityHeaders(options: SecurityHeaderOptions): Middleware {
   return async (ctx, next) => {
-    let pageBuilt = () => true;
-    if (JSON_PATHS.has(ctx.path)) {
-      ctx.set('Content-Security-Policy', NOTHING_ALLOWED);
-      pageBuilt = nonceOnDemand(ctx);
-    } else {
-      ctx.state.nonce = newNonce(ctx);
-    }
+    if (JSON_PATHS.has(ctx.path)) ctx.set('Content-Security-Policy', NOTHING_ALLOWED);
+    else ctx.state.nonce = newNonce(ctx);
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('X-Frame-Options', 'DENY');
@@ -113,7 +110,7 @@ export function securityHeaders(options: SecurityHeaderOptions): Middleware {
     try {
       await next();
     } finally {
-      if (pageBuilt()) {
+      if (ctx.state.nonce !== undefined) {
         const targets = await formTargets(ctx, options.findClient).catch(() => []);
         const csp = ctx.response.get('Content-Security-Policy');
         // A page of an app with a logo elsewhere (app-branding.ts) may load that one origin's images.

@@ -5,8 +5,8 @@ import type { PageBrand } from './app-branding.js';
 export interface LinkidState {
   /** Set by request-log.ts for every request; shown on every page and in every log line. */
   requestId: string;
-  /** The CSP nonce of this response (security-headers.ts). */
-  nonce: string;
+  /** The CSP nonce of this response, once a page is built (read it with pageNonce, security-headers.ts). */
+  nonce?: string;
   /** The client whose redirect URIs this page's forms may end at (CSP form-action). */
   formClientId?: string;
   /** The app this page belongs to, as its layout draws it (app-branding.ts). */

@@ -66,6 +66,24 @@ export function batchedByTurn(out: { write(chunk: string): unknown }): Destinati
   };
 }
 
+/**
+ * pino's isoTime field, formatted once per millisecond: toISOString is a measurable share of a
+ * line's cost (about 3 µs of a request's 160 µs in a profile of discovery), and a busy server
+ * writes several lines in the same millisecond.
+ */
+export function isoTimeByMillisecond(now: () => number = Date.now): () => string {
+  let formattedAt = Number.NaN;
+  let field = '';
+  return () => {
+    const at = now();
+    if (at !== formattedAt) {
+      formattedAt = at;
+      field = `,"time":"${new Date(at).toISOString()}"`;
+    }
+    return field;
+  };
+}
+
 let stdout: DestinationStream | undefined;
 
 export function createLogger(level: string, destination: DestinationStream = (stdout ??= batchedByTurn(pino.destination({ dest: 1, sync: true })))): Logger {
@@ -74,7 +92,7 @@ export function createLogger(level: string, destination: DestinationStream = (st
       level,
       base: { service: 'linkid' },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimeByMillisecond(),
     },
     destination,
   );

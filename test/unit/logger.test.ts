@@ -55,3 +55,31 @@ describe('batched writes', () => {
     }
   });
 });
+
+describe('the time field', () => {
+  it("is the instant each line is written, in pino's isoTime form, formatted once per millisecond", async () => {
+    const { isoTimeByMillisecond } = await import('../../src/observability/logger.js');
+    const base = Date.now();
+    let now = base;
+    const time = isoTimeByMillisecond(() => now);
+    const first = time();
+    expect(first).toBe(`,"time":"${new Date(base).toISOString()}"`);
+    expect(time()).toBe(first);
+    now = base + 1;
+    expect(time()).toBe(`,"time":"${new Date(base + 1).toISOString()}"`);
+    // A clock stepped back (NTP) gives the earlier instant, not the last one formatted.
+    now = base - 5000;
+    expect(time()).toBe(`,"time":"${new Date(base - 5000).toISOString()}"`);
+  });
+
+  it('is what a line written by the logger carries', async () => {
+    const { createLogger } = await import('../../src/observability/logger.js');
+    const lines: string[] = [];
+    const before = Date.now();
+    createLogger('info', { write: (line: string) => lines.push(line) }).info('hello');
+    const { time } = JSON.parse(lines[0] as string) as { time: string };
+    expect(Date.parse(time)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(time)).toBeLessThanOrEqual(Date.now());
+    expect(time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+});
