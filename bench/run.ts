@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { bareClientOf, ROOT, startLinkid } from './linkid.ts';
 import { Mailbox } from './mailbox.ts';
 import { freePort, hasTaskset, pinSelf, startServer, stopAll } from './processes.ts';
-import { checkTargets, reported, table, targetLines, type Reported } from './report.ts';
+import { checkTargets, reported, storeLines, table, targetLines, type Reported } from './report.ts';
 import type { Context, ScenarioResult, Servers, Settings } from './scenario.ts';
 import { discovery, introspection, jwks, refreshGrant } from './scenarios/endpoints.ts';
 import { slowMailProvider } from './scenarios/mail-provider.ts';
@@ -116,17 +116,21 @@ function build(): void {
 async function startServers(logDir: string): Promise<Servers & { mailbox: Mailbox }> {
   const linkid = await startLinkid({ name: 'linkid', cpus: cpus.servers, logDir });
   const client = linkid.createClient('bench');
-  const barePort = await freePort();
-  const bareUrl = `http://127.0.0.1:${barePort}`;
-  const bare = await startServer({
-    name: 'bare',
-    args: [path.join(ROOT, 'bench/servers/bare-provider.ts')],
-    env: { PORT: String(barePort), ISSUER: bareUrl, SIGNING_KEYS_FILE: linkid.signingKeysFile, CLIENTS: JSON.stringify([bareClientOf(client)]) },
-    cpus: cpus.servers,
-    url: bareUrl,
-    readyUrl: `${bareUrl}/.well-known/openid-configuration`,
-    logDir,
-  });
+  const startBare = async (name: string, env: Record<string, string> = {}) => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    return startServer({
+      name,
+      args: [path.join(ROOT, 'bench/servers/bare-provider.ts')],
+      env: { PORT: String(port), ISSUER: url, SIGNING_KEYS_FILE: linkid.signingKeysFile, CLIENTS: JSON.stringify([bareClientOf(client)]), ...env },
+      cpus: cpus.servers,
+      url,
+      readyUrl: `${url}/.well-known/openid-configuration`,
+      logDir,
+    });
+  };
+  const bare = await startBare('bare');
+  const bareStore = await startBare('bare-store', { STORE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-bench-bare-store-')) });
   const helloPort = await freePort();
   const helloUrl = `http://127.0.0.1:${helloPort}`;
   const hello = await startServer({
@@ -142,9 +146,14 @@ async function startServers(logDir: string): Promise<Servers & { mailbox: Mailbo
   return {
     linkid,
     bare,
+    bareStore,
     hello,
     mailbox,
-    targets: { linkid: { kind: 'linkid', url: linkid.url, client, mailbox }, bare: { kind: 'bare', url: bare.url, client } },
+    targets: {
+      linkid: { kind: 'linkid', url: linkid.url, client, mailbox },
+      bare: { kind: 'bare', url: bare.url, client },
+      bareStore: { kind: 'bare', url: bareStore.url, client },
+    },
   };
 }
 
@@ -182,6 +191,8 @@ async function main(): Promise<number> {
   log(`\n${table(results)}\n`);
   log('Each figure is the median of the repeats; "other CPU" is what processes outside the bench used during the runs (1.00 = one core busy).');
   log(`\nTargets (issue 11):\n${targetLines(targets)}\n`);
+  const floors = storeLines(results);
+  if (floors) log(`The bare provider on linkid's store, against the bare provider in memory:\n${floors}\n`);
   log(`${results.length} scenarios in ${seconds.toFixed(0)} s; results in ${path.relative(process.cwd(), outFile)}`);
   if (failures.length > 0) {
     process.stderr.write(`\n${failures.length} scenario(s) FAILED:\n${failures.join('\n\n')}\nserver logs kept in ${logDir}\n`);

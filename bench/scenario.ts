@@ -33,8 +33,16 @@ export interface Settings {
 export interface Servers {
   readonly linkid: Linkid;
   readonly bare: Server;
+  /** The bare provider again, its artefacts in linkid's SQLite store (bench/servers/bare-provider.ts). */
+  readonly bareStore: Server;
   readonly hello: Server;
-  readonly targets: { readonly linkid: Target; readonly bare: Target };
+  readonly targets: { readonly linkid: Target; readonly bare: Target; readonly bareStore: Target };
+}
+
+/** How the bench signs in to, and asks, one of the servers. */
+export function targetOf(servers: Servers, server: Server): Target {
+  if (server === servers.linkid) return servers.targets.linkid;
+  return server === servers.bareStore ? servers.targets.bareStore : servers.targets.bare;
 }
 
 export interface Context {

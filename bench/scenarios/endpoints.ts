@@ -1,10 +1,11 @@
 // The engine's own endpoints, which linkid serves through oidc-provider with its store, logging and
 // headers around them: discovery, JWKS, introspection of a client's own access token, and refresh
 // grants in K concurrent rotation chains (each chain spends the refresh token the previous answer
-// returned). linkid, the bare provider and, where it means something, the Koa "hello" floor.
+// returned). linkid, the bare provider and, where it means something, the Koa "hello" floor; where
+// the store is used, also the bare provider on linkid's store.
 import { hammer, closedLoop, type FixedRequest } from '../load.ts';
 import type { Server } from '../processes.ts';
-import { measured, rotated, freshAddress, type Context, type Figure, type ScenarioResult } from '../scenario.ts';
+import { measured, rotated, freshAddress, targetOf, type Context, type Figure, type ScenarioResult } from '../scenario.ts';
 import { refresh, signIn, type Target } from '../sign-in.ts';
 
 async function fixedRequestScenario(
@@ -50,10 +51,9 @@ const basic = (target: Target) =>
   `Basic ${Buffer.from(`${encodeURIComponent(target.client.id)}:${encodeURIComponent(target.client.secret)}`).toString('base64')}`;
 
 export function introspection(ctx: Context): Promise<ScenarioResult> {
-  const { linkid, bare, targets } = ctx.servers;
-  const targetOf = (server: Server) => (server === linkid ? targets.linkid : targets.bare);
-  return fixedRequestScenario(ctx, 'introspection', 'introspection', [linkid, bare], async (server) => {
-    const target = targetOf(server);
+  const { linkid, bare, bareStore } = ctx.servers;
+  return fixedRequestScenario(ctx, 'introspection', 'introspection', [linkid, bare, bareStore], async (server) => {
+    const target = targetOf(ctx.servers, server);
     const tokens = await signIn(target, freshAddress('introspect'));
     return {
       url: `${server.url}/token/introspection`,
@@ -87,11 +87,11 @@ async function runChains(target: Target, heads: string[], seconds: number) {
 
 export async function refreshGrant(ctx: Context): Promise<ScenarioResult> {
   const { settings } = ctx;
-  const { linkid, bare, targets } = ctx.servers;
+  const { linkid, bare, bareStore } = ctx.servers;
   const figures: Figure[] = [];
   for (let repeat = 0; repeat < settings.repeats; repeat += 1) {
-    for (const server of rotated([linkid, bare], repeat)) {
-      const target = server === linkid ? targets.linkid : targets.bare;
+    for (const server of rotated([linkid, bare, bareStore], repeat)) {
+      const target = targetOf(ctx.servers, server);
       const heads = await chains(target, settings.refreshChains);
       await runChains(target, heads, settings.warmupSeconds);
       const figure = await measured(server, repeat, () => runChains(target, heads, settings.seconds));

@@ -5,19 +5,16 @@
 // saturation (as many as the server can take with C in flight). Interactions are opened before
 // the measured window, so only the form POSTs are measured.
 import { closedLoop, openLoop, percentile } from '../load.ts';
-import type { Server } from '../processes.ts';
-import { freshAddress, measured, rotated, type Context, type Figure, type ScenarioResult } from '../scenario.ts';
+import { freshAddress, measured, rotated, targetOf, type Context, type Figure, type ScenarioResult } from '../scenario.ts';
 import { openInteraction, signIn, submitLogin, type OpenInteraction, type Target } from '../sign-in.ts';
-
-const targetOf = (ctx: Context, server: Server): Target => (server === ctx.servers.linkid ? ctx.servers.targets.linkid : ctx.servers.targets.bare);
 
 export async function fullSignIn(ctx: Context): Promise<ScenarioResult> {
   const { settings } = ctx;
-  const { linkid, bare } = ctx.servers;
+  const { linkid, bare, bareStore } = ctx.servers;
   const figures: Figure[] = [];
   for (let repeat = 0; repeat < settings.repeats; repeat += 1) {
-    for (const server of rotated([linkid, bare], repeat)) {
-      const target = targetOf(ctx, server);
+    for (const server of rotated([linkid, bare, bareStore], repeat)) {
+      const target = targetOf(ctx.servers, server);
       const run = (seconds: number) => closedLoop(settings.signInUsers, { seconds }, async () => void (await signIn(target, freshAddress('signin'))));
       await run(settings.warmupSeconds);
       const figure = await measured(server, repeat, () => run(settings.signInSeconds));
@@ -79,7 +76,7 @@ export async function emailFormOpenLoop(ctx: Context): Promise<ScenarioResult> {
   const figures: Figure[] = [];
   for (let repeat = 0; repeat < settings.repeats; repeat += 1) {
     for (const server of rotated([linkid, bare], repeat)) {
-      const target = targetOf(ctx, server);
+      const target = targetOf(ctx.servers, server);
       const opened = await openInteractions(target, settings.openLoopCount);
       const poster = formPoster(target, opened);
       let lateStarts = 0;
@@ -113,7 +110,7 @@ export async function emailFormSaturation(ctx: Context): Promise<ScenarioResult>
   const figures: Figure[] = [];
   for (let repeat = 0; repeat < settings.repeats; repeat += 1) {
     for (const server of rotated([linkid, bare], repeat)) {
-      const target = targetOf(ctx, server);
+      const target = targetOf(ctx.servers, server);
       const opened = await openInteractions(target, settings.saturationCount);
       const poster = formPoster(target, opened);
       const figure = await measured(server, repeat, async () => {

@@ -2,10 +2,19 @@
 // login form (any login, no password check), signing with linkid's own keys (read from linkid's
 // key file) and serving the same client, scopes, claims, lifetimes and features as linkid. The
 // difference between the two is what linkid adds: its store, its pages, its checks and its logs.
+//
+// With STORE_DIR set it keeps its artefacts (sessions, grants, codes, tokens, interactions) in
+// linkid's own SQLite store through linkid's own adapter (digested ids, sealed members) instead of
+// in memory: the engine and linkid's store, without linkid's pages, checks and logs. Clients stay
+// static. Compared with the in-memory run, it says what durable storage alone costs.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type * as LinkidAdapter from '../../src/oidc/adapter.ts';
+import type * as LinkidSqlite from '../../src/store/sqlite/index.ts';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -20,7 +29,17 @@ const HOUR = 3600;
 const THIRTY_DAYS = 30 * 24 * HOUR;
 const ownTokenOnly = async (_ctx: KoaContextWithOIDC, client: { clientId: string }, token: { clientId?: string }) => token.clientId === client.clientId;
 
+/** linkid's adapter over linkid's SQLite store, from the built tree the bench runs (dist/). */
+async function linkidAdapter(storeDir: string): Promise<NonNullable<Configuration['adapter']>> {
+  const dist = (file: string) => pathToFileURL(path.resolve(import.meta.dirname, '../../dist', file)).href;
+  const { createAdapterFactory } = (await import(dist('oidc/adapter.js'))) as typeof LinkidAdapter;
+  const { openSqliteStore } = (await import(dist('store/sqlite/index.js'))) as typeof LinkidSqlite;
+  return createAdapterFactory(openSqliteStore(storeDir), { now: () => Date.now() }, randomBytes(32));
+}
+
+const storeDir = process.env.STORE_DIR;
 const configuration: Configuration = {
+  ...(storeDir ? { adapter: await linkidAdapter(storeDir) } : {}),
   clients,
   jwks,
   cookies: { keys: [randomBytes(32).toString('base64url')] },
