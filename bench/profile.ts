@@ -1,4 +1,4 @@
-// `npm run bench:profile -- SCENARIO [--server linkid|bare] [--seconds N]`: one server under one
+// `npm run bench:profile -- SCENARIO [--server linkid|bare|bare-store] [--seconds N]`: one server under one
 // scenario's load with `node --cpu-prof`, then the places its main thread spent its busy time
 // (idle left out), by function and by module, and the server's CPU per operation. The profile
 // stays in bench/profiles/ for Chrome DevTools or speedscope. Where README's "Where the time
@@ -22,8 +22,9 @@ const { values: args, positionals } = parseArgs({
   options: { server: { type: 'string', default: 'linkid' }, seconds: { type: 'string', default: '8' }, top: { type: 'string', default: '25' } },
 });
 const scenario = positionals[0] as Scenario;
-if (!SCENARIOS.includes(scenario)) throw new Error(`usage: npm run bench:profile -- ${SCENARIOS.join('|')} [--server linkid|bare] [--seconds N]`);
-if (args.server !== 'linkid' && args.server !== 'bare') throw new Error('--server is linkid or bare');
+const SERVERS = ['linkid', 'bare', 'bare-store'];
+if (!SCENARIOS.includes(scenario)) throw new Error(`usage: npm run bench:profile -- ${SCENARIOS.join('|')} [--server ${SERVERS.join('|')}] [--seconds N]`);
+if (!SERVERS.includes(args.server)) throw new Error(`--server is one of ${SERVERS.join(', ')}`);
 const seconds = Number(args.seconds);
 const profileDir = path.join(ROOT, 'bench', 'profiles');
 fs.mkdirSync(profileDir, { recursive: true });
@@ -45,10 +46,18 @@ async function servers(): Promise<{ server: Server; target: Target; close: () =>
   if (args.server === 'linkid') return { server: linkid, target: { kind: 'linkid', url: linkid.url, client, mailbox }, close };
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const storeDir = args.server === 'bare-store' ? fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-profile-bare-store-')) : undefined;
   const bare = await startServer({
-    name: 'bare',
+    name: args.server,
     args: [path.join(ROOT, 'bench/servers/bare-provider.ts')],
-    env: { ...profiled, PORT: String(port), ISSUER: url, SIGNING_KEYS_FILE: linkid.signingKeysFile, CLIENTS: JSON.stringify([bareClientOf(client)]) },
+    env: {
+      ...profiled,
+      PORT: String(port),
+      ISSUER: url,
+      SIGNING_KEYS_FILE: linkid.signingKeysFile,
+      CLIENTS: JSON.stringify([bareClientOf(client)]),
+      ...(storeDir ? { STORE_DIR: storeDir } : {}),
+    },
     cpus,
     url,
     readyUrl: `${url}/.well-known/openid-configuration`,
