@@ -17,6 +17,10 @@
 //   was not them), queued before the set is stored: whoever got hold of a signed-in browser
 //   cannot make a way back in that the inbox never hears of. The notice is composed before the
 //   codes exist, so it cannot hold one;
+// - making a set spends one point of RATE_LIMIT_RECOVERY_CODES_PER_ACCOUNT (keyed by account id)
+//   before the notice is composed, so a signed-in browser cannot mail the inbox a notice per
+//   POST. A refused request (rate_limited) makes no set, queues no notice and, all or none,
+//   spends nothing; the old set keeps working;
 // - audited: recovery.codes_generated, recovery.redeemed, login.refused with its reason, and
 //   login.completed (via recovery); never a code, nor a digest of one. The notice is mail.queued
 //   (tag security-notice), as every email is.
@@ -79,6 +83,9 @@ export interface RedeemRequest {
 
 export type RedeemOutcome = { readonly allow: true; readonly user: User } | Refusal;
 
+/** A new set, as shown to the person once, or why none was made (rate_limited). */
+export type GenerateOutcome = { readonly allow: true; readonly codes: readonly string[] } | Refusal;
+
 export function createRecoveryCodes(deps: RecoveryCodeDeps) {
   const { store, audit } = deps;
   const digestOf = (accountId: string, code: string) => recoveryCodeHmac(deps.serverSecret, accountId, code);
@@ -96,10 +103,19 @@ export function createRecoveryCodes(deps: RecoveryCodeDeps) {
   };
 
   return {
-    /** A new set for the account, replacing any old one, with a notice to its address: the codes as shown to the person, once. */
-    async generate(accountId: string, by: MadeBy): Promise<string[]> {
+    /**
+     * A new set for the account, replacing any old one, with a notice to its address: the codes as
+     * shown to the person, once. Refused (rate_limited, nothing made, nothing spent) once the
+     * account's RATE_LIMIT_RECOVERY_CODES_PER_ACCOUNT is spent.
+     */
+    async generate(accountId: string, by: MadeBy): Promise<GenerateOutcome> {
       const user = await store.users.findById(accountId);
       if (!user) throw new Error('recovery codes for an account that does not exist');
+      const limited = await deps.limits.consumeAll([['RATE_LIMIT_RECOVERY_CODES_PER_ACCOUNT', accountId]]);
+      if (!limited.allow) {
+        audit('login.refused', { reason: limited.reason, limit: limited.limit, step: 'recovery-codes', accountId });
+        return { allow: false, reason: limited.reason, retryAfterSeconds: limited.retryAfterSeconds };
+      }
       const now = deps.clock.now();
       const notice = deps.notices.renderRecoveryCodesMade({
         to: user.email,
@@ -117,7 +133,7 @@ export function createRecoveryCodes(deps: RecoveryCodeDeps) {
         now,
       );
       audit('recovery.codes_generated', { accountId, count: codes.length });
-      return codes.map(formatRecoveryCode);
+      return { allow: true, codes: codes.map(formatRecoveryCode) };
     },
 
     /** How many codes of the account's set are still unused (for the account page). */

@@ -97,20 +97,20 @@ class GermanBrowser extends Browser {
 /** Every way a code could be written into a mail: as shown, without dashes, in capitals. */
 const formsOf = (code: string) => [code, code.replace(/-/g, ''), code.toUpperCase(), code.replace(/-/g, '').toUpperCase()];
 
+/** On the recovery-code page of `browser` (signed in as `email`), makes a set; the codes and the mails to `email` it added. */
+async function makeCodes(linkid: RunningLinkid, browser: Browser, email: string, page?: Page) {
+  const form = page ?? (await browser.follow(`${linkid.issuer}/account/recovery-codes`));
+  // The outbox sorts by time, and a fake clock that stands still gives mails the same one: the new ones are those not there before.
+  const before = new Set((await mailsTo(linkid, email)).map((mail) => JSON.stringify(mail)));
+  const made = await browser.submit(form, /\/account\/recovery-codes$/);
+  expect(made.status, made.body).toBe(200);
+  const codes = codesOn(made.body);
+  expect(codes).toHaveLength(10);
+  return { made, codes, added: (await mailsTo(linkid, email)).filter((mail) => !before.has(JSON.stringify(mail))) };
+}
+
 describe('the notice of new recovery codes', () => {
   const suite = useLinkid();
-
-  /** Signs `email` in on the recovery-code page of `browser`, makes a set; the codes and the mails to `email` it added. */
-  async function makeCodes(linkid: RunningLinkid, browser: Browser, email: string, page?: Page) {
-    const form = page ?? (await browser.follow(`${linkid.issuer}/account/recovery-codes`));
-    // The outbox sorts by time, and a fake clock that stands still gives mails the same one: the new ones are those not there before.
-    const before = new Set((await mailsTo(linkid, email)).map((mail) => JSON.stringify(mail)));
-    const made = await browser.submit(form, /\/account\/recovery-codes$/);
-    expect(made.status, made.body).toBe(200);
-    const codes = codesOn(made.body);
-    expect(codes).toHaveLength(10);
-    return { made, codes, added: (await mailsTo(linkid, email)).filter((mail) => !before.has(JSON.stringify(mail))) };
-  }
 
   const expectNoCode = (mail: OutboxMessage, codes: readonly string[]) => {
     const whole = `${mail.subject}\n${mail.text}\n${mail.html}`;
@@ -170,5 +170,113 @@ describe('the notice of new recovery codes', () => {
       expect(part).toContain('Angefordert von Chrome unter macOS');
     }
     expectNoCode(notice!, codes);
+  });
+});
+
+const MAKE = /\/account\/recovery-codes$/;
+const NOTICE_SUBJECT = 'New recovery codes for your linkid account';
+
+/** The notices of new sets mailed to `email` so far. */
+const noticesTo = async (linkid: RunningLinkid, email: string) => (await mailsTo(linkid, email)).filter((mail) => mail.subject === NOTICE_SUBJECT);
+
+/** Whether `code` signs `email` in on the account page's recovery form, in a browser of its own. */
+async function codeWorks(linkid: RunningLinkid, email: string, code: string): Promise<boolean> {
+  const browser = new Browser();
+  const landed = await browser.submit(await browser.follow(`${linkid.issuer}/account/recover`), /\/recover$/, { email, code });
+  if (landed.url === `${linkid.issuer}/account/email`) return true;
+  expect(reasonOf(landed), landed.body).toBe('recovery_invalid');
+  return false;
+}
+
+/** A "make new codes" POST that was refused: the rate_limited page with when to retry and the way back, and no code. */
+function expectRateLimited(page: Page) {
+  expect(page.status, page.body).toBe(429);
+  expect(reasonOf(page)).toBe('rate_limited');
+  expect(Number(page.headers.get('retry-after'))).toBeGreaterThan(0);
+  expect(page.body).toContain('href="/account"');
+  expect(codesOn(page.body)).toEqual([]);
+}
+
+describe('new sets of recovery codes are limited per account', () => {
+  const suite = useLinkid();
+
+  it('makes RATE_LIMIT_RECOVERY_CODES_PER_ACCOUNT sets; past it a 429 rate_limited page makes no set, mails nothing, keeps the last set working and spends nothing', async () => {
+    const { linkid } = await suite.setup({ env: { RATE_LIMIT_RECOVERY_CODES_PER_ACCOUNT: '2/1h' } });
+    const user = await createUser(linkid, 'ada@example.com');
+    const browser = new Browser();
+    const page = await openAccount(browser, linkid, 'ada@example.com', '/account/recovery-codes');
+    const first = await makeCodes(linkid, browser, 'ada@example.com', page);
+    const second = await makeCodes(linkid, browser, 'ada@example.com');
+    expect([...first.added, ...second.added].map((mail) => mail.subject)).toEqual([NOTICE_SUBJECT, NOTICE_SUBJECT]);
+
+    for (let i = 0; i < 3; i += 1) expectRateLimited(await browser.submit(await browser.follow(`${linkid.issuer}/account/recovery-codes`), MAKE));
+    expect(await noticesTo(linkid, 'ada@example.com')).toHaveLength(2);
+    expect(await linkid.store.recoveryCodes.countUnused(user.id)).toBe(10);
+    expect(await codeWorks(linkid, 'ada@example.com', first.codes[0]!)).toBe(false);
+    expect(await codeWorks(linkid, 'ada@example.com', second.codes[0]!)).toBe(true);
+
+    await linkid.settle();
+    const events = await linkid.store.audit.search({ accountId: user.id }, linkid.clock.now());
+    expect(events.filter((event) => event.event === 'recovery.codes_generated')).toHaveLength(2);
+    const refused = events.filter((event) => event.event === 'login.refused' && event.fields.step === 'recovery-codes');
+    expect(refused).toHaveLength(3);
+    for (const event of refused) {
+      expect(event).toMatchObject({ reason: 'rate_limited', accountId: user.id, fields: { limit: 'RATE_LIMIT_RECOVERY_CODES_PER_ACCOUNT' } });
+      expect(event.requestId).toBeTruthy();
+    }
+    const trail = JSON.stringify(events);
+    for (const code of [...first.codes, ...second.codes]) for (const form of formsOf(code)) expect(trail).not.toContain(form);
+
+    // The three refusals gave their points back: one point returned to the counter the limit
+    // keeps in the store (rl_<variable>, src/login/rate-limits.ts) makes room for one set, not none.
+    const counter = linkid.store.createRateLimiter({ keyPrefix: 'rl_rate_limit_recovery_codes_per_account', points: 2, durationSeconds: 3600 });
+    await counter.reward(user.id);
+    const third = await makeCodes(linkid, browser, 'ada@example.com');
+    expect(third.added.map((mail) => mail.subject)).toEqual([NOTICE_SUBJECT]);
+    expectRateLimited(await browser.submit(await browser.follow(`${linkid.issuer}/account/recovery-codes`), MAKE));
+  });
+
+  it('makes a set again once the window has passed', async () => {
+    // Rate-limit windows run on wall-clock time in both stores (src/store/sqlite/rate-limiter.ts,
+    // rate-limiter-flexible on MongoDB), not on the injected clock: this waits out a 3-second one.
+    const { linkid } = await suite.setup({ env: { RATE_LIMIT_RECOVERY_CODES_PER_ACCOUNT: '1/3s' } });
+    const user = await createUser(linkid, 'bo@example.com');
+    const browser = new Browser();
+    const page = await openAccount(browser, linkid, 'bo@example.com', '/account/recovery-codes');
+    const first = await browser.submit(page, MAKE);
+    const refused = await browser.submit(page, MAKE);
+    expect(first.status, first.body).toBe(200);
+    expectRateLimited(refused);
+    const wait = Number(refused.headers.get('retry-after'));
+    expect(wait).toBeLessThanOrEqual(3);
+    expect(await noticesTo(linkid, 'bo@example.com')).toHaveLength(1);
+
+    await new Promise((resolve) => setTimeout(resolve, wait * 1000 + 50));
+    const again = await makeCodes(linkid, browser, 'bo@example.com');
+    expect(again.added.map((mail) => mail.subject)).toEqual([NOTICE_SUBJECT]);
+    expect(await noticesTo(linkid, 'bo@example.com')).toHaveLength(2);
+    expect(await codeWorks(linkid, 'bo@example.com', codesOn(first.body)[0]!)).toBe(false);
+    expect(await codeWorks(linkid, 'bo@example.com', again.codes[0]!)).toBe(true);
+    expect(await linkid.store.recoveryCodes.countUnused(user.id)).toBe(9);
+  });
+
+  it('lets exactly 3 of 12 concurrent POSTs make a set with a limit of 3: 3 notices, one set, the others refused', async () => {
+    const { linkid } = await suite.setup({ env: { RATE_LIMIT_RECOVERY_CODES_PER_ACCOUNT: '3/1h' } });
+    const user = await createUser(linkid, 'cy@example.com');
+    const browser = new Browser();
+    const page = await openAccount(browser, linkid, 'cy@example.com', '/account/recovery-codes');
+    const pages = await Promise.all(Array.from({ length: 12 }, () => browser.submit(page, MAKE)));
+    const made = pages.filter((answer) => answer.status === 200);
+    expect(made).toHaveLength(3);
+    for (const answer of pages.filter((other) => other.status !== 200)) expectRateLimited(answer);
+    expect(await noticesTo(linkid, 'cy@example.com')).toHaveLength(3);
+    expect(await linkid.store.recoveryCodes.countUnused(user.id)).toBe(10);
+    await linkid.settle();
+    const events = await linkid.store.audit.search({ accountId: user.id }, linkid.clock.now());
+    expect(events.filter((event) => event.event === 'recovery.codes_generated')).toHaveLength(3);
+    // Of the sets shown, only the one stored last is the account's.
+    const works: boolean[] = [];
+    for (const answer of made) works.push(await codeWorks(linkid, 'cy@example.com', codesOn(answer.body)[0]!));
+    expect(works.filter(Boolean)).toHaveLength(1);
   });
 });
