@@ -5,10 +5,11 @@
 // - then end every session, grant, code and token (the apps are told by back-channel logout),
 //   remove the account row, and remove every sign-in token naming its address, so a sign-in
 //   started before the deletion cannot finish it (or a new account) with an old link or code;
-// - the audit trail keeps its events, under the now meaningless account id, without the address
-//   and without the hash of any address the account had (before a change of address too); the
-//   one hash kept is of its last address, in the `user.deleted` event itself, so an operator asked
-//   "was my account deleted?" can check it until that event's retention ends;
+// - the audit trail keeps its events, under the now meaningless account id, without the address;
+//   no event keeps an address the account had (before a change of address too), in clear or as a
+//   hash, but an address it only asked for stays in other people's events; the one hash kept is
+//   of its last address, in the `user.deleted` event itself, so an operator asked "was my account
+//   deleted?" can check it until that event's retention ends;
 // - what stays, and why, is listed in docs/SECURITY.md (queued mail, suppressions, rate counters).
 import type { Clock } from '../clock.js';
 import { addressHash } from '../login/email-address.js';

@@ -51,7 +51,11 @@ export type AuditEvent =
   /** Done by the person themselves on the account page. */
   | 'account.app_removed'
   | 'account.signed_out_everywhere'
-  /** Change email (account id and address hashes, never an address): asked for, confirmed, undone by the old address. */
+  /**
+   * Change email: asked for (the account id and a hash of the address asked for, never that
+   * address), confirmed, undone by the old address; these two also name, as `email`, the address
+   * they gave the account.
+   */
   | 'account.email_change_requested'
   | 'account.email_changed'
   | 'account.email_change_undone'

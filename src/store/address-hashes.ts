@@ -6,6 +6,17 @@
 // account holds (a change refused as email_taken): wiping that value from every event would let
 // anyone delete another person's hashes from the trail by asking for their address and then
 // deleting their own account.
+//
+// The same holds for addresses in clear: an account's own events and the events of the requests
+// it changed its address in (the confirm link mailed to the new address, the notice to the old
+// one, the in-use notice to another account's address) name addresses it held and addresses it
+// only asked for alike. An address found there counts as held only if its hash is one of
+// addressesHeld: only then is it forgotten in every event that names it. A change or an undo
+// names the address it gave the account (`email`), so with account.created the account's own
+// events name every address it held; events written before they did name hashes only, and for
+// them the mail queued in the same request names the address (the notice goes to the old one).
+import { addressHash } from '../login/email-address.js';
+import { addressKey } from './address-key.js';
 
 /** The fields of an event that hold an address hash. */
 export const ADDRESS_HASH_FIELDS = ['emailHash', 'previousEmailHash', 'undoneEmailHash'] as const;
@@ -34,4 +45,20 @@ export function withoutAddressHashes(fields: Record<string, unknown>, own: boole
   const drop = (key: string, value: unknown) =>
     (ADDRESS_HASH_FIELDS as readonly string[]).includes(key) && (own || (typeof value === 'string' && held.has(value)));
   return Object.fromEntries(Object.entries(fields).filter(([key, value]) => !drop(key, value)));
+}
+
+/**
+ * The keys (addressKey) of the addresses the account held, to find every event that names one in
+ * clear: `current` (its address at deletion), and each of `named` (addresses in clear in its own
+ * events and in the requests of its address events) whose hash is one of `held` (addressesHeld).
+ * Any other address named there is one it only asked for, or another person's: not its to forget.
+ */
+export function addressKeysHeld(current: string, named: Iterable<string>, held: readonly string[]): string[] {
+  const hashes = new Set(held);
+  const keys = new Set([addressKey(current)]);
+  for (const email of named) {
+    const key = addressKey(email);
+    if (hashes.has(addressHash(key))) keys.add(key);
+  }
+  return [...keys];
 }

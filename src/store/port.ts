@@ -368,12 +368,14 @@ export interface AuditStore {
   /** Unexpired events matching the query, oldest first (ties in the order appended). */
   search(query: AuditQuery, now: number): Promise<AuditRecord[]>;
   /**
-   * A deleted account's addresses leave the trail: every event of the account or the address
-   * loses its address (`email`); the account's events lose every address hash they carry
+   * A deleted account's addresses leave the trail: every event of the account loses its address
+   * (`email`), and so does every event naming an address the account held: `email` (its address
+   * now) or either side of one of its changes of address, found in clear in its own events and in
+   * the events of its change-email requests, and held only if its hash is one of those
+   * (src/store/address-hashes.ts); the account's events lose every address hash they carry
    * (`emailHash`, `previousEmailHash`, `undoneEmailHash`); and every other event loses those
-   * fields where they hold the hash of an address the account held: `emailHash` (its address
-   * now) or either side of one of its changes of address (src/store/address-hashes.ts). The
-   * events themselves stay. Returns how many events changed.
+   * fields where they hold the hash of an address the account held. An address it only asked
+   * for stays in other events. The events themselves stay. Returns how many events changed.
    */
   forgetAddress(person: { readonly accountId: string; readonly email: string; readonly emailHash: string }): Promise<number>;
 }

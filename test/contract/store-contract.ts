@@ -11,6 +11,7 @@ import {
   type QueuedMail,
   type Store,
 } from '../../src/store/port.js';
+import { addressHash } from '../../src/login/email-address.js';
 
 export interface StoreFactory {
   open(): Promise<Store>;
@@ -703,6 +704,97 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const trail = JSON.stringify(await store.audit.search({}, T0));
         for (const hash of ['h-ann', 'h-new', 'h-old', 'h-undone']) expect(trail).not.toContain(`"${hash}"`);
         expect(await store.audit.forgetAddress({ accountId: 'sub-1', email: 'ann@example.com', emailHash: 'h-ann' })).toBe(0);
+      });
+
+      it('forgets in clear every address a deleted account held, in every event naming it; not an address it only asked for', async () => {
+        const [first, second, taken, unconfirmed, wished] = ['ann@example.com', 'ann@example.org', 'bob@example.com', 'cid@example.com', 'dee@example.com'];
+        const h = addressHash;
+        const [r1, r2, r3, r4, r5] = [id(), id(), id(), id(), id()];
+        const held = [
+          auditRecord({ event: 'account.created', accountId: 'sub-1', email: first, fields: {} }),
+          auditRecord({ event: 'mail.queued', accountId: null, email: first, fields: { tag: 'sign-in' } }),
+          auditRecord({ event: 'login.requested', accountId: null, email: 'Ann@Example.com', fields: {} }),
+          auditRecord({ event: 'account.email_change_requested', requestId: r1, accountId: 'sub-1', email: null, fields: { emailHash: h(second) } }),
+          auditRecord({ event: 'mail.queued', requestId: r1, accountId: null, email: second, fields: { tag: 'email-change' } }),
+          auditRecord({
+            event: 'account.email_changed',
+            requestId: r2,
+            accountId: 'sub-1',
+            email: second,
+            fields: { emailHash: h(second), previousEmailHash: h(first), tokenId: 'tok' },
+          }),
+          auditRecord({ event: 'mail.sent', requestId: r2, accountId: null, email: first, fields: { tag: 'email-change' } }),
+          // It asked for another account's address (refused as email_taken) and for a free one it never confirmed.
+          auditRecord({ event: 'account.email_change_requested', requestId: r3, accountId: 'sub-1', email: null, fields: { emailHash: h(taken) } }),
+          auditRecord({ event: 'login.refused', requestId: r3, accountId: 'sub-1', email: null, reason: 'email_taken', fields: { emailHash: h(taken) } }),
+          auditRecord({ event: 'account.email_change_requested', requestId: r4, accountId: 'sub-1', email: null, fields: { emailHash: h(unconfirmed) } }),
+          // Even an event of its own naming the taken address in clear does not make it the account's.
+          auditRecord({ event: 'login.refused', accountId: 'sub-1', email: taken, reason: 'account_disabled', fields: {} }),
+        ];
+        const untouched = [
+          auditRecord({ event: 'mail.queued', requestId: r3, accountId: null, email: taken, fields: { tag: 'email-change' } }),
+          auditRecord({ event: 'login.completed', accountId: 'sub-2', email: taken, fields: { via: 'link' } }),
+          auditRecord({ event: 'login.requested', accountId: null, email: taken, fields: {} }),
+          auditRecord({ event: 'mail.queued', requestId: r4, accountId: null, email: unconfirmed, fields: { tag: 'email-change' } }),
+          // A third person signed up later with the address the account asked for and never confirmed.
+          auditRecord({ event: 'account.created', accountId: 'sub-3', email: unconfirmed, fields: {} }),
+          // Another account asked for an address it never held.
+          auditRecord({ event: 'account.email_change_requested', requestId: r5, accountId: 'sub-4', email: null, fields: { emailHash: h(wished) } }),
+          auditRecord({ event: 'mail.queued', requestId: r5, accountId: null, email: wished, fields: { tag: 'email-change' } }),
+        ];
+        await store.audit.append([...held, ...untouched]);
+
+        expect(await store.audit.forgetAddress({ accountId: 'sub-1', email: second, emailHash: h(second) })).toBe(held.length);
+        const found = async (event: AuditRecord) => (await store.audit.search({ requestId: event.requestId ?? '' }, T0)).find((e) => e.event === event.event);
+        for (const event of untouched) expect(await found(event)).toEqual(event);
+        for (const event of held) expect((await found(event))?.email).toBeNull();
+        for (const address of [first, second]) expect(await store.audit.search({ email: address }, T0)).toEqual([]);
+        const trail = JSON.stringify(await store.audit.search({}, T0));
+        for (const address of [first, second]) expect(trail.toLowerCase()).not.toContain(address);
+        expect(await store.audit.search({ email: taken }, T0)).toHaveLength(3);
+        expect(await store.audit.forgetAddress({ accountId: 'sub-1', email: second, emailHash: h(second) })).toBe(0);
+      });
+
+      it('forgets the earlier addresses of change events that name hashes only, by the mail of their requests', async () => {
+        const [old, mid, undone, stranger] = ['old@example.com', 'mid@example.com', 'gone@example.com', 'eve@example.com'];
+        const h = addressHash;
+        const [r1, r2, r3, r4] = [id(), id(), id(), id()];
+        // Its first address appears in clear only in events that name no account (account.created is past retention).
+        const named = [
+          auditRecord({ event: 'login.requested', accountId: null, email: old, fields: {} }),
+          auditRecord({ event: 'mail.queued', requestId: r1, accountId: null, email: mid, fields: { tag: 'email-change' } }),
+          auditRecord({ event: 'mail.queued', requestId: r2, accountId: null, email: old, fields: { tag: 'email-change' } }),
+          auditRecord({ event: 'mail.queued', requestId: r3, accountId: null, email: undone, fields: { tag: 'email-change' } }),
+          auditRecord({ event: 'mail.delivered', accountId: null, email: undone, fields: {} }),
+          auditRecord({ event: 'mail.queued', requestId: r4, accountId: null, email: mid, fields: { tag: 'email-change' } }),
+        ];
+        const own = [
+          auditRecord({ event: 'account.email_change_requested', requestId: r1, accountId: 'sub-1', email: null, fields: { emailHash: h(mid) } }),
+          auditRecord({
+            event: 'account.email_changed',
+            requestId: r2,
+            accountId: 'sub-1',
+            email: null,
+            fields: { emailHash: h(mid), previousEmailHash: h(old) },
+          }),
+          auditRecord({ event: 'account.email_change_requested', requestId: r3, accountId: 'sub-1', email: null, fields: { emailHash: h(undone) } }),
+          auditRecord({ event: 'account.email_changed', accountId: 'sub-1', email: null, fields: { emailHash: h(undone), previousEmailHash: h(mid) } }),
+          auditRecord({
+            event: 'account.email_change_undone',
+            requestId: r4,
+            accountId: 'sub-1',
+            email: null,
+            fields: { emailHash: h(mid), undoneEmailHash: h(undone) },
+          }),
+        ];
+        const elsewhere = auditRecord({ event: 'login.completed', accountId: 'sub-2', email: stranger, fields: {} });
+        await store.audit.append([...named, ...own, elsewhere]);
+
+        expect(await store.audit.forgetAddress({ accountId: 'sub-1', email: mid, emailHash: h(mid) })).toBe(named.length + own.length);
+        for (const address of [old, mid, undone]) expect(await store.audit.search({ email: address }, T0)).toEqual([]);
+        const trail = JSON.stringify(await store.audit.search({}, T0));
+        for (const address of [old, mid, undone]) expect(trail).not.toContain(address);
+        expect(await store.audit.search({ email: stranger }, T0)).toEqual([elsewhere]);
       });
 
       it('hides events past their retention and purges them, keeping the rest', async () => {

@@ -400,4 +400,62 @@ describe('changing the address of an account', () => {
     const asked = events.find((event) => event.event === 'account.email_change_requested' && event.accountId === otherUser.id);
     expect(asked?.fields).toEqual({});
   });
+
+  it('leaves no address the deleted account held in clear in the audit trail, and every address it or another account only asked for where it was', async () => {
+    const { linkid, rp } = await suite.setup();
+    const [first, second] = ['first.held@example.com', 'second.held@example.com'];
+    // A third person holds an address the account will ask for.
+    await signIn(new Browser(), linkid, rp, 'taken@example.com');
+    const browser = new Browser();
+    const sub = (await signIn(browser, linkid, rp, first)).tokens.claims()!.sub;
+    await openAccount(browser, linkid, first, '/account/email');
+    await askToChange(browser, linkid, 'taken@example.com');
+    await askToChange(browser, linkid, 'unconfirmed@example.com');
+    await askToChange(browser, linkid, second);
+    expect((await pressLink(browser, await latestChangeMail(linkid, second, 'confirm'))).status).toBe(200);
+    const again = new Browser();
+    expect((await signIn(again, linkid, rp, second)).tokens.claims()!.sub).toBe(sub);
+    // Someone signs up later with the address the account asked for and never confirmed; another account asks for one it never gets.
+    await signIn(new Browser(), linkid, rp, 'unconfirmed@example.com');
+    const other = new Browser();
+    await createUser(linkid, 'other@example.com');
+    await openAccount(other, linkid, 'other@example.com', '/account/email');
+    await askToChange(other, linkid, 'wished@example.com');
+    await linkid.settle();
+    const before = await linkid.store.audit.search({}, linkid.clock.now());
+    expect(before.find((event) => event.event === 'account.email_changed')?.email).toBe(second);
+    for (const address of [first, second]) expect(JSON.stringify(before)).toContain(address);
+    // Every event of another account or naming, in clear or by hash, an address the deleted account never held.
+    const notHeld = ['taken@example.com', 'unconfirmed@example.com', 'other@example.com', 'wished@example.com'].flatMap((address) => [
+      address,
+      addressHash(address),
+    ]);
+    const othersEvents = (events: typeof before) =>
+      events.filter((event) => event.accountId !== sub && (event.accountId !== null || notHeld.some((name) => JSON.stringify(event).includes(name))));
+    expect(othersEvents(before).map((event) => event.event)).toEqual(
+      expect.arrayContaining(['login.completed', 'account.created', 'account.email_change_requested', 'mail.queued', 'mail.sent']),
+    );
+
+    const page = await openAccount(again, linkid, second, '/account/delete');
+    const done = await again.submit(page, /\/account\/delete$/, { email: second });
+    expect(done.status, done.body).toBe(200);
+    await linkid.settle();
+
+    const after = await linkid.store.audit.search({}, linkid.clock.now());
+    let dump = JSON.stringify(after);
+    if (linkid.store.kind === 'sqlite') {
+      const db = new Database(path.join(linkid.dataDir, SQLITE_FILE_NAME), { readonly: true });
+      try {
+        dump = JSON.stringify(db.prepare('SELECT * FROM audit_events').all());
+      } finally {
+        db.close();
+      }
+    }
+    for (const address of [first, second]) {
+      expect(dump, `${address} is in the audit trail`).not.toContain(address);
+      expect(await linkid.store.audit.search({ email: address }, linkid.clock.now())).toEqual([]);
+    }
+    expect(after.filter((event) => event.accountId === sub).length).toBeGreaterThan(5);
+    expect(othersEvents(after)).toEqual(othersEvents(before));
+  });
 });

@@ -5,7 +5,8 @@
 // - an address another account took meanwhile is refused (email_taken) and nothing changes; the
 //   store's unique key decides a race, after the token's one atomic consume;
 // - on success the old address gets a notice with an undo link (EMAIL_CHANGE_UNDO_DAYS, single
-//   use, only sha256 stored) and the trail records account.email_changed with address hashes.
+//   use, only sha256 stored) and the trail records account.email_changed with the new address
+//   and the hashes of both.
 import type { Locale } from '../../i18n/negotiate.js';
 import { addressHash } from '../../login/email-address.js';
 import { equalDigests, newLinkToken, sha256 } from '../../login/token-crypto.js';
@@ -90,8 +91,11 @@ export function createConfirmChange(deps: EmailChangeDeps, kit: ChangeKit) {
       if (changed === 'taken') return kit.refuse({ allow: false, reason: 'email_taken' }, about);
       if (changed === 'unknown') return kit.refuse({ allow: false, reason: 'change_link_unknown' }, about);
       const undoTokenId = await mailUndo(user, consumed.token, input);
+      // The new address in clear too, as an event of the account: deleting it later finds by this
+      // event every address the account held (src/store/address-hashes.ts).
       deps.audit('account.email_changed', {
         accountId: user.id,
+        email: consumed.token.email,
         emailHash: addressHash(consumed.token.email),
         previousEmailHash: addressHash(user.email),
         tokenId: about.tokenId,

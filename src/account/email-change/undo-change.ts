@@ -43,6 +43,7 @@ export function createUndoChange(deps: EmailChangeDeps, kit: ChangeKit) {
       const recoveryCodesVoided = await deps.store.recoveryCodes.deleteForAccount(token.accountId);
       deps.audit('account.email_change_undone', {
         accountId: token.accountId,
+        email: token.email,
         emailHash: addressHash(token.email),
         undoneEmailHash: addressHash(token.otherEmail),
         tokenId: about.tokenId,

@@ -2,7 +2,7 @@
 // once past its retention (reads hide expired events themselves: the TTL monitor lags). The
 // ObjectId _id breaks ties between events of the same millisecond in the order appended.
 import { Schema, type Model, type QueryFilter } from 'mongoose';
-import { ADDRESS_CHANGE_FIELDS, ADDRESS_HASH_FIELDS, addressesHeld } from '../address-hashes.js';
+import { ADDRESS_CHANGE_FIELDS, ADDRESS_HASH_FIELDS, addressesHeld, addressKeysHeld } from '../address-hashes.js';
 import { addressKey } from '../address-key.js';
 import type { AuditQuery, AuditRecord, AuditStore } from '../port.js';
 
@@ -113,18 +113,24 @@ export function createMongoAuditEvents(events: Model<AuditEventDoc>): AuditStore
       // The hashes in fields have no index (few events carry one): this part is a collection
       // scan, rare enough for a deletion.
       const own: QueryFilter<AuditEventDoc> = { accountId: { $eq: accountId } };
-      const changes = await events
-        .find({ ...own, $or: ADDRESS_CHANGE_FIELDS.map((field) => ({ [`fields.${field}`]: { $type: 'string' } })) }, { fields: 1 })
-        .lean<{ fields: Record<string, unknown> }[]>();
+      const hashFieldPresent = ADDRESS_HASH_FIELDS.map((field) => ({ [`fields.${field}`]: { $exists: true } }));
+      const addressEvents = await events
+        .find({ ...own, $or: hashFieldPresent }, { requestId: 1, fields: 1 })
+        .lean<{ requestId?: string | null; fields: Record<string, unknown> }[]>();
       const held = addressesHeld(
         emailHash,
-        changes.map((doc) => doc.fields),
+        addressEvents.map((doc) => doc.fields).filter((fields) => ADDRESS_CHANGE_FIELDS.some((field) => typeof fields[field] === 'string')),
       );
-      const ownNamed: QueryFilter<AuditEventDoc> = {
-        ...own,
-        $or: [{ email: { $type: 'string' } }, ...ADDRESS_HASH_FIELDS.map((field) => ({ [`fields.${field}`]: { $exists: true } }))],
-      };
-      const byAddress: QueryFilter<AuditEventDoc> = { emailKey: { $eq: addressKey(email) }, email: { $type: 'string' } };
+      // Addresses in clear near the account (address-hashes.ts): only those whose hash is held are
+      // its to forget. (`$type` as in the partial indexes' filters, so the look-ups can use them.)
+      const requestIds = [...new Set(addressEvents.flatMap((doc) => (typeof doc.requestId === 'string' ? [doc.requestId] : [])))];
+      const named = [
+        ...(await events.distinct('email', { ...own, email: { $type: 'string' } })),
+        ...(requestIds.length === 0 ? [] : await events.distinct('email', { requestId: { $type: 'string', $in: requestIds }, email: { $type: 'string' } })),
+      ].filter((value): value is string => typeof value === 'string');
+      const emailKeys = addressKeysHeld(email, named, held);
+      const ownNamed: QueryFilter<AuditEventDoc> = { ...own, $or: [{ email: { $type: 'string' } }, ...hashFieldPresent] };
+      const byAddress: QueryFilter<AuditEventDoc> = { emailKey: { $type: 'string', $in: emailKeys }, email: { $type: 'string' } };
       const hashed = (field: string): QueryFilter<AuditEventDoc> => ({ [`fields.${field}`]: { $in: held } });
       const ids = (await events.find({ $or: [ownNamed, byAddress, ...ADDRESS_HASH_FIELDS.map(hashed)] }, { _id: 1 }).lean<{ _id: unknown }[]>()).map(
         (doc) => doc._id,

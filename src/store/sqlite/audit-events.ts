@@ -2,7 +2,7 @@
 // request id from a page, an address, an account, a client, a reason) within a time range.
 // Events past their retention are invisible here and removed by purgeExpired.
 import type { Database } from 'better-sqlite3';
-import { ADDRESS_CHANGE_FIELDS, ADDRESS_HASH_FIELDS, addressesHeld, withoutAddressHashes } from '../address-hashes.js';
+import { ADDRESS_CHANGE_FIELDS, ADDRESS_HASH_FIELDS, addressesHeld, addressKeysHeld, withoutAddressHashes } from '../address-hashes.js';
 import { addressKey } from '../address-key.js';
 import type { AuditQuery, AuditRecord, AuditStore } from '../port.js';
 
@@ -54,15 +54,23 @@ export function createSqliteAuditEvents(db: Database): AuditStore {
   const insert = db.prepare(`INSERT INTO audit_events
     (at, event, request_id, interaction_uid, client_id, account_id, email, email_key, ip, user_agent, reason, provider_message_id, versions, fields, expires_at)
     VALUES (@at, @event, @requestId, @interactionUid, @clientId, @accountId, @email, @emailKey, @ip, @userAgent, @reason, @providerMessageId, @versions, @fields, @expiresAt)`);
-  // A deleted account's address and its hashes: the rows are found by the account's and the
-  // address's indexes and by a read-only scan of the fields (events such as suppression.lifted
-  // name an address only by its hash), so the write lock is held only for the rows that change.
-  const changesOfAccount = db.prepare<{ accountId: string }, { fields: string }>(
-    `SELECT fields FROM audit_events WHERE account_id = @accountId AND (${ADDRESS_CHANGE_FIELDS.map((field) => `json_type(fields, '$.${field}') IS NOT NULL`).join(' OR ')})`,
+  // A deleted account's addresses and their hashes: the rows are found by the account's, the
+  // request's and the address's indexes and by a read-only scan of the fields (events such as
+  // suppression.lifted name an address only by its hash), so the write lock is held only for the
+  // rows that change.
+  const hashFieldPresent = ADDRESS_HASH_FIELDS.map((field) => `json_type(fields, '$.${field}') IS NOT NULL`).join(' OR ');
+  const addressEventsOfAccount = db.prepare<{ accountId: string }, { request_id: string | null; fields: string }>(
+    `SELECT request_id, fields FROM audit_events WHERE account_id = @accountId AND (${hashFieldPresent})`,
   );
-  const naming = db.prepare<{ accountId: string; emailKey: string }, { seq: number }>(
-    `SELECT seq FROM audit_events WHERE (account_id = @accountId AND (email IS NOT NULL OR ${ADDRESS_HASH_FIELDS.map((field) => `json_type(fields, '$.${field}') IS NOT NULL`).join(' OR ')}))
-      OR (email_key = @emailKey AND email IS NOT NULL)`,
+  const addressesOfAccount = db.prepare<{ accountId: string }, { email: string }>(
+    'SELECT DISTINCT email FROM audit_events WHERE account_id = @accountId AND email IS NOT NULL',
+  );
+  const addressesOfRequests = db.prepare<{ requestIds: string }, { email: string }>(
+    'SELECT DISTINCT email FROM audit_events WHERE request_id IN (SELECT value FROM json_each(@requestIds)) AND email IS NOT NULL',
+  );
+  const naming = db.prepare<{ accountId: string; emailKeys: string }, { seq: number }>(
+    `SELECT seq FROM audit_events WHERE (account_id = @accountId AND (email IS NOT NULL OR ${hashFieldPresent}))
+      OR (email_key IN (SELECT value FROM json_each(@emailKeys)) AND email IS NOT NULL)`,
   );
   const hashing = db.prepare<{ hashes: string }, { seq: number }>(
     `SELECT seq FROM audit_events WHERE ${ADDRESS_HASH_FIELDS.map((field) => `json_extract(fields, '$.${field}') IN (SELECT value FROM json_each(@hashes))`).join(' OR ')}`,
@@ -73,20 +81,31 @@ export function createSqliteAuditEvents(db: Database): AuditStore {
   const rewrite = db.prepare(`UPDATE audit_events SET email = CASE WHEN @forget = 1 THEN NULL ELSE email END,
     email_key = CASE WHEN @forget = 1 THEN NULL ELSE email_key END, fields = @fields WHERE seq = @seq`);
   // Each row is read again under the lock: another instance may have rewritten its fields since the scan.
-  const scrubAll = db.transaction((seqs: readonly number[], person: { accountId: string; emailKey: string; held: ReadonlySet<string> }) => {
+  const scrubAll = db.transaction((seqs: readonly number[], person: { accountId: string; emailKeys: ReadonlySet<string>; held: ReadonlySet<string> }) => {
     let changed = 0;
     for (const seq of seqs) {
       const row = rowAt.get(seq);
       if (!row) continue;
       const own = row.account_id === person.accountId;
       const fields = JSON.stringify(withoutAddressHashes(JSON.parse(row.fields) as Record<string, unknown>, own, person.held));
-      const forget = row.email !== null && (own || row.email_key === person.emailKey);
+      const forget = row.email !== null && (own || (row.email_key !== null && person.emailKeys.has(row.email_key)));
       if (!forget && fields === row.fields) continue;
       rewrite.run({ seq, forget: forget ? 1 : 0, fields });
       changed += 1;
     }
     return changed;
   });
+  /** The addresses the account held (address-hashes.ts): their hashes, and the keys of those named in clear. */
+  const heldBy = (accountId: string, email: string, emailHash: string) => {
+    const addressEvents = addressEventsOfAccount.all({ accountId });
+    const changes = addressEvents
+      .map((row) => JSON.parse(row.fields) as Record<string, unknown>)
+      .filter((fields) => ADDRESS_CHANGE_FIELDS.some((field) => fields[field] !== undefined));
+    const held = addressesHeld(emailHash, changes);
+    const requestIds = [...new Set(addressEvents.flatMap((row) => (row.request_id === null ? [] : [row.request_id])))];
+    const named = [...addressesOfAccount.all({ accountId }), ...addressesOfRequests.all({ requestIds: JSON.stringify(requestIds) })].map((row) => row.email);
+    return { held, emailKeys: addressKeysHeld(email, named, held) };
+  };
   const appendAll = db.transaction((records: readonly AuditRecord[]) => {
     for (const record of records) {
       insert.run({
@@ -126,11 +145,11 @@ export function createSqliteAuditEvents(db: Database): AuditStore {
       return rows.map(toRecord);
     },
     async forgetAddress({ accountId, email, emailHash }) {
-      const changes = changesOfAccount.all({ accountId }).map((row) => JSON.parse(row.fields) as Record<string, unknown>);
-      const held = addressesHeld(emailHash, changes);
-      const emailKey = addressKey(email);
-      const seqs = new Set([...naming.all({ accountId, emailKey }), ...hashing.all({ hashes: JSON.stringify(held) })].map((row) => row.seq));
-      return scrubAll([...seqs], { accountId, emailKey, held: new Set(held) });
+      const { held, emailKeys } = heldBy(accountId, email, emailHash);
+      const seqs = new Set(
+        [...naming.all({ accountId, emailKeys: JSON.stringify(emailKeys) }), ...hashing.all({ hashes: JSON.stringify(held) })].map((row) => row.seq),
+      );
+      return scrubAll([...seqs], { accountId, emailKeys: new Set(emailKeys), held: new Set(held) });
     },
   };
 }
