@@ -25,10 +25,12 @@ export interface AccountDeleted {
   readonly revoked: Revoked;
   readonly auditEventsWithoutAddress: number;
   readonly loginTokensRemoved: number;
+  /** Its change-email links, used or not: each names two of its addresses. */
+  readonly emailChangeTokensRemoved: number;
 }
 
 export interface AccountDeletionDeps {
-  readonly store: Pick<Store, 'users' | 'loginTokens' | 'audit' | 'recoveryCodes'>;
+  readonly store: Pick<Store, 'users' | 'loginTokens' | 'emailChanges' | 'audit' | 'recoveryCodes'>;
   readonly clock: Clock;
   readonly audit: Audit;
   readonly sessions: Pick<AccountSessions, 'endAll'>;
@@ -45,6 +47,7 @@ export function createAccountDeletion({ store, clock, audit, sessions }: Account
     await store.recoveryCodes.deleteForAccount(user.id);
     if (!(await store.users.delete(user.id))) return undefined;
     const loginTokensRemoved = await store.loginTokens.deleteByEmail(user.email);
+    const emailChangeTokensRemoved = await store.emailChanges.deleteForAccount(user.id);
     const emailHash = addressHash(user.email);
     const auditEventsWithoutAddress = await store.audit.forgetAddress({ accountId: user.id, email: user.email, emailHash });
     audit('user.deleted', {
@@ -55,7 +58,8 @@ export function createAccountDeletion({ store, clock, audit, sessions }: Account
       ...revoked,
       auditEventsWithoutAddress,
       loginTokensRemoved,
+      emailChangeTokensRemoved,
     });
-    return { deleted: user.id, revoked, auditEventsWithoutAddress, loginTokensRemoved };
+    return { deleted: user.id, revoked, auditEventsWithoutAddress, loginTokensRemoved, emailChangeTokensRemoved };
   };
 }

@@ -119,6 +119,8 @@ export interface EmailChangeStore {
    * undoing a later change cannot take away the undo of the first. Returns how many.
    */
   voidAfterUndo(accountId: string, undoCreatedAt: number, now: number): Promise<number>;
+  /** Removes every token of the account, in any state: they name its addresses in clear (account deletion). Returns how many. */
+  deleteForAccount(accountId: string): Promise<number>;
 }
 
 export interface LoginTokenRecord {

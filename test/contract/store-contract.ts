@@ -525,6 +525,19 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect((await store.emailChanges.consume(first.hash, T0 + 50)).consumed).toBe(true);
       });
 
+      it("are removed with their account, whatever their state, and no other account's", async () => {
+        const used = emailChangeToken({ kind: 'undo', bindingHash: null });
+        const pending = emailChangeToken();
+        const stranger = emailChangeToken({ accountId: 'u-2' });
+        for (const token of [used, pending, stranger]) await store.emailChanges.insert(token);
+        await store.emailChanges.consume(used.hash, T0 + 1);
+        expect(await store.emailChanges.deleteForAccount('u-1')).toBe(2);
+        expect(await store.emailChanges.findByHash(used.hash)).toBeUndefined();
+        expect(await store.emailChanges.findByHash(pending.hash)).toBeUndefined();
+        expect(await store.emailChanges.findByHash(stranger.hash)).toEqual(stranger);
+        expect(await store.emailChanges.deleteForAccount('u-1')).toBe(0);
+      });
+
       it('are purged once expired', async () => {
         const gone = emailChangeToken({ expiresAt: T0 - 1 });
         const live = emailChangeToken();

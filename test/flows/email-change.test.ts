@@ -443,15 +443,20 @@ describe('changing the address of an account', () => {
 
     const after = await linkid.store.audit.search({}, linkid.clock.now());
     let dump = JSON.stringify(after);
+    // Its change-email links name two of its addresses each; another account's stay.
+    let changeLinks: string | undefined;
     if (linkid.store.kind === 'sqlite') {
       const db = new Database(path.join(linkid.dataDir, SQLITE_FILE_NAME), { readonly: true });
       try {
         dump = JSON.stringify(db.prepare('SELECT * FROM audit_events').all());
+        changeLinks = JSON.stringify(db.prepare('SELECT * FROM email_change_tokens').all());
       } finally {
         db.close();
       }
+      expect(changeLinks).toContain('wished@example.com');
     }
     for (const address of [first, second]) {
+      if (changeLinks !== undefined) expect(changeLinks, `${address} is in a change-email link`).not.toContain(address);
       expect(dump, `${address} is in the audit trail`).not.toContain(address);
       expect(await linkid.store.audit.search({ email: address }, linkid.clock.now())).toEqual([]);
     }

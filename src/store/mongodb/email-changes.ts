@@ -48,5 +48,8 @@ export function createMongoEmailChanges(tokens: Model<EmailChangeDoc>): EmailCha
       );
       return result.modifiedCount;
     },
+    async deleteForAccount(accountId) {
+      return (await tokens.deleteMany({ accountId })).deletedCount;
+    },
   };
 }

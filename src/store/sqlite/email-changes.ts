@@ -37,6 +37,7 @@ export function createSqliteEmailChanges(db: Database): EmailChangeStore {
     UPDATE email_change_tokens SET used_at = @now
     WHERE account_id = @accountId AND used_at IS NULL AND expires_at > @now
       AND (kind = 'confirm' OR created_at > @undoCreatedAt)`);
+  const deleteForAccount = db.prepare('DELETE FROM email_change_tokens WHERE account_id = ?');
 
   return {
     async insert(token) {
@@ -56,6 +57,9 @@ export function createSqliteEmailChanges(db: Database): EmailChangeStore {
     },
     async voidAfterUndo(accountId, undoCreatedAt, now) {
       return voidAfterUndo.run({ accountId, undoCreatedAt, now }).changes;
+    },
+    async deleteForAccount(accountId) {
+      return deleteForAccount.run(accountId).changes;
     },
   };
 }
