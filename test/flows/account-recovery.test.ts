@@ -136,7 +136,7 @@ describe('the notice of new recovery codes', () => {
       expect(part).toContain(`${linkid.issuer}/account`);
     }
     expect(notice!.html).toContain(`href="${linkid.issuer}/account"`);
-    expect(notice!.text).toContain('make a new set of recovery codes (that voids this one)');
+    expect(notice!.text).toContain('choose "Void these codes" under "Recovery codes", then choose "Sign out everywhere"');
     expectNoCode(notice!, first.codes);
 
     clock.advance(60_000);
