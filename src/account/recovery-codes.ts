@@ -21,9 +21,14 @@
 //   before the notice is composed, so a signed-in browser cannot mail the inbox a notice per
 //   POST. A refused request (rate_limited) makes no set, queues no notice and, all or none,
 //   spends nothing; the old set keeps working;
-// - audited: recovery.codes_generated, recovery.redeemed, login.refused with its reason, and
-//   login.completed (via recovery); never a code, nor a digest of one. The notice is mail.queued
-//   (tag security-notice), as every email is.
+// - voiding the set (the owner, told by a notice that someone else made one) is one deletion in
+//   the store, and nothing else: no limit is checked or spent, so someone who spent the account's
+//   generation budget cannot keep the owner from it, and the budget is not given back, so void
+//   and make again cannot mail the inbox past the limit. It mails nothing: it only takes a way in
+//   away. Voiding an account without a set voids nothing and is not an error;
+// - audited: recovery.codes_generated, recovery.codes_voided, recovery.redeemed, login.refused
+//   with its reason, and login.completed (via recovery); never a code, nor a digest of one. The
+//   notice is mail.queued (tag security-notice), as every email is.
 import type { Clock } from '../clock.js';
 import type { Locale } from '../i18n/negotiate.js';
 import type { AppDirectory } from '../login/app-policy.js';
@@ -134,6 +139,17 @@ export function createRecoveryCodes(deps: RecoveryCodeDeps) {
       );
       audit('recovery.codes_generated', { accountId, count: codes.length });
       return { allow: true, codes: codes.map(formatRecoveryCode) };
+    },
+
+    /**
+     * Voids the account's set (used codes included) in one deletion: none of its codes signs in
+     * from then on. Limited by nothing, spending nothing (the generation budget stays as spent)
+     * and mailing nothing; an account without a set is no error. Returns how many codes went.
+     */
+    async voidSet(accountId: string): Promise<number> {
+      const voided = await store.recoveryCodes.deleteForAccount(accountId);
+      audit('recovery.codes_voided', { accountId, voided });
+      return voided;
     },
 
     /** How many codes of the account's set are still unused (for the account page). */

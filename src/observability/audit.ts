@@ -63,6 +63,8 @@ export type AuditEvent =
   | 'account.data_downloaded'
   /** A new set of recovery codes replaced the account's old one (`count`; never a code). */
   | 'recovery.codes_generated'
+  /** The person voided the account's set on the account page (`voided`: how many codes went, 0 when it had none; never a code). */
+  | 'recovery.codes_voided'
   /** A recovery code was accepted for an account (`remaining` unused); the sign-in goes on from there. */
   | 'recovery.redeemed';
 

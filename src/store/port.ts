@@ -320,7 +320,11 @@ export interface RecoveryCodeStore {
   consume(accountId: string, digest: string, now: number): Promise<boolean>;
   /** How many codes of the account's current set are still unused. */
   countUnused(accountId: string): Promise<number>;
-  /** Removes the account's codes (the account is deleted); returns how many went. */
+  /**
+   * Removes the account's whole set (used codes included) in one write: the account is deleted,
+   * an undo of a change of address voids its codes, or the person voids them on the account page.
+   * Returns how many went: of concurrent calls, the ones after the first remove nothing.
+   */
   deleteForAccount(accountId: string): Promise<number>;
 }
 

@@ -1,7 +1,7 @@
 // The account page in real Chromium, as its owner uses it: reached by the magic link from a
 // browser with no session, read in light and dark schemes and at phone width (screenshots for a
 // human in test-artifacts/browser/), every control reachable with the keyboard alone and named
-// for assistive technology, and "remove access" pressed from the keyboard.
+// for assistive technology, and "remove access" and "void these codes" pressed from the keyboard.
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -134,7 +134,7 @@ describe.skipIf(chromiumMissing)('the account page in Chromium', () => {
     await context.close();
   });
 
-  it('changes the address, makes recovery codes and reaches "delete" with the keyboard, each page labelled, in light, dark and at phone width', async () => {
+  it('changes the address, makes and voids recovery codes and reaches "delete" with the keyboard, each page labelled, in light, dark and at phone width', async () => {
     await createUser(linkid, 'kim@example.com');
     const { context, page } = await signedInAccountPage('kim@example.com');
 
@@ -148,6 +148,24 @@ describe.skipIf(chromiumMissing)('the account page in Chromium', () => {
     await page.getByRole('link', { name: 'Download as a text file' }).click();
     expect((await download).suggestedFilename()).toBe('linkid-recovery-codes.txt');
     await shot(page, 'account-recovery-codes');
+
+    // Back on the page the set has 10 unused codes, and "void" is a named control Tab reaches.
+    await page.goto(`${linkid.issuer}/account/recovery-codes`);
+    await page.getByText('You have 10 unused codes.').waitFor();
+    const voidButton = page.getByRole('button', { name: 'Void these codes' });
+    expect(await voidButton.getAttribute('aria-describedby')).toBe('void-hint');
+    const stops = await tabStops(page);
+    expect(stops).toEqual(expect.arrayContaining(['button:Void these codes', 'button:Make 10 new codes']));
+    for (const stop of stops) expect(stop.split(':')[1], stop).not.toBe('');
+    await shot(page, 'account-recovery-codes-held');
+    await voidButton.focus();
+    expect(await voidButton.evaluate((button) => getComputedStyle(button).outlineStyle)).not.toBe('none');
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').filter({ hasText: 'Your recovery codes are void' }).waitFor();
+    await page.getByText('You have 0 unused codes.').waitFor();
+    expect(await page.getByRole('button', { name: 'Void these codes' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Make 10 new codes' }).waitFor();
+    await shot(page, 'account-recovery-codes-voided');
 
     for (const [scheme, viewport] of [
       ['light', undefined],

@@ -886,6 +886,20 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.recoveryCodes.countUnused('acct-gone')).toBe(0);
         expect(await store.recoveryCodes.countUnused('acct-stays')).toBe(10);
       });
+
+      it('voids a whole set in one deletion, used codes included: none consumes afterwards, and of 10 concurrent voids one removes it', async () => {
+        const set = digests(10);
+        await store.recoveryCodes.replaceSet('acct-void', set, T0);
+        expect(await store.recoveryCodes.consume('acct-void', set[0]!, T0)).toBe(true);
+        const removed = await Promise.all(Array.from({ length: 10 }, () => store.recoveryCodes.deleteForAccount('acct-void')));
+        expect(removed.filter((count) => count > 0)).toEqual([10]);
+        for (const digest of set) expect(await store.recoveryCodes.consume('acct-void', digest, T0 + 1)).toBe(false);
+        expect(await store.recoveryCodes.countUnused('acct-void')).toBe(0);
+        // A set made after the void is the account's again.
+        const fresh = digests(10);
+        await store.recoveryCodes.replaceSet('acct-void', fresh, T0 + 2);
+        expect(await store.recoveryCodes.consume('acct-void', fresh[0]!, T0 + 3)).toBe(true);
+      });
     });
 
     describe('purge', () => {

@@ -2,17 +2,18 @@
 // after a fresh sign-in), shows it once with a text download, and a new set voids the old; then
 // someone who lost their inbox follows "Lost access to your email?" from an app's email form,
 // types the address and one code, and lands on "change email" with the sign-in fresh, as the
-// account's owner, without any email to the lost inbox.
+// account's owner, without any email to the lost inbox. And the owner, told by a notice that
+// someone else made a set, voids it on the page at once, whatever the generation limit says.
 import { describe, expect, it } from 'vitest';
 import { createCatalog } from '../../src/i18n/catalog.js';
 import type { OutboxMessage } from '../../src/mail/outbox.js';
-import { codesOn, openAccount } from '../support/account.js';
+import { codesOn, openAccount, signInOnForm } from '../support/account.js';
 import { Browser, formOn, type Page } from '../support/browser.js';
 import { createUser, makeRecoveryCodes } from '../support/factories.js';
 import { fakeClock } from '../support/fake-clock.js';
 import type { RunningLinkid } from '../support/linkid.js';
-import { mailsTo } from '../support/outbox.js';
-import { reasonOf } from '../support/sign-in.js';
+import { mailsTo, settledOutbox } from '../support/outbox.js';
+import { maskedPage, reasonOf } from '../support/sign-in.js';
 import { useLinkid } from '../support/use-linkid.js';
 
 describe('recovery codes on the account page', () => {
@@ -135,7 +136,7 @@ describe('the notice of new recovery codes', () => {
       expect(part).toContain(`${linkid.issuer}/account`);
     }
     expect(notice!.html).toContain(`href="${linkid.issuer}/account"`);
-    expect(notice!.text).toContain('make a new set of recovery codes (that voids this one)');
+    expect(notice!.text).toContain('choose "Void these codes" under "Recovery codes", then choose "Sign out everywhere"');
     expectNoCode(notice!, first.codes);
 
     clock.advance(60_000);
@@ -179,10 +180,15 @@ const NOTICE_SUBJECT = 'New recovery codes for your linkid account';
 /** The notices of new sets mailed to `email` so far. */
 const noticesTo = async (linkid: RunningLinkid, email: string) => (await mailsTo(linkid, email)).filter((mail) => mail.subject === NOTICE_SUBJECT);
 
+/** What the account page's recovery form answers `email` and `code`, typed in a browser of its own. */
+async function recoveryAnswer(linkid: RunningLinkid, email: string, code: string): Promise<Page> {
+  const browser = new Browser();
+  return browser.submit(await browser.follow(`${linkid.issuer}/account/recover`), /\/recover$/, { email, code });
+}
+
 /** Whether `code` signs `email` in on the account page's recovery form, in a browser of its own. */
 async function codeWorks(linkid: RunningLinkid, email: string, code: string): Promise<boolean> {
-  const browser = new Browser();
-  const landed = await browser.submit(await browser.follow(`${linkid.issuer}/account/recover`), /\/recover$/, { email, code });
+  const landed = await recoveryAnswer(linkid, email, code);
   if (landed.url === `${linkid.issuer}/account/email`) return true;
   expect(reasonOf(landed), landed.body).toBe('recovery_invalid');
   return false;
@@ -278,5 +284,170 @@ describe('new sets of recovery codes are limited per account', () => {
     const works: boolean[] = [];
     for (const answer of made) works.push(await codeWorks(linkid, 'cy@example.com', codesOn(answer.body)[0]!));
     expect(works.filter(Boolean)).toHaveLength(1);
+  });
+});
+
+const VOID = /\/account\/recovery-codes\/void$/;
+const GENEROUS = { RATE_LIMIT_RECOVERY_PER_EMAIL: '1000/1h', RATE_LIMIT_RECOVERY_PER_IP: '1000/1h' };
+
+/** Whether the page offers "Void these codes". */
+const offersVoid = (page: Page) => /<form method="post" action="\/account\/recovery-codes\/void">/.test(page.body);
+
+/** The answer to a void: the page says the codes are void, offers a new set and no void, and is never cached. */
+function expectVoided(page: Page) {
+  expect(page.status, page.body).toBe(200);
+  expect(page.headers.get('cache-control')).toBe('no-store');
+  expect(page.body).toContain('<p role="status">Your recovery codes are void: none of them signs in any more.');
+  expect(page.body).toContain('You have 0 unused codes.');
+  expect(page.body).toContain('Make 10 new codes');
+  expect(formOn(page, MAKE).action).toBe(`${page.url.replace(/\/void$/, '')}`);
+  expect(offersVoid(page)).toBe(false);
+}
+
+/** The account's recovery.codes_voided events so far. */
+async function voidEvents(linkid: RunningLinkid, accountId: string) {
+  await linkid.settle();
+  return (await linkid.store.audit.search({ accountId }, linkid.clock.now())).filter((event) => event.event === 'recovery.codes_voided');
+}
+
+describe('voiding recovery codes on the account page', () => {
+  const suite = useLinkid();
+
+  it('offers "Void these codes" only while a set has unused codes; voiding kills every code of the set at once (recovery_invalid, the page an unknown pair gets), mails nothing and is audited as recovery.codes_voided without a code', async () => {
+    const { linkid } = await suite.setup({ env: GENEROUS });
+    const user = await createUser(linkid, 'ada@example.com');
+    const browser = new Browser();
+    const page = await openAccount(browser, linkid, 'ada@example.com', '/account/recovery-codes');
+    expect(offersVoid(page)).toBe(false);
+    const { codes } = await makeCodes(linkid, browser, 'ada@example.com', page);
+    const listed = await browser.follow(`${linkid.issuer}/account/recovery-codes`);
+    expect(listed.body).toContain('You have 10 unused codes.');
+    expect(offersVoid(listed)).toBe(true);
+    expect(listed.body).toContain('<button type="submit" class="secondary" aria-describedby="void-hint">Void these codes</button>');
+
+    const mailsBefore = (await settledOutbox(linkid)).length;
+    const voided = await browser.submit(listed, VOID);
+    expectVoided(voided);
+    expect(voided.url).toBe(`${linkid.issuer}/account/recovery-codes/void`);
+    expect((await settledOutbox(linkid)).length).toBe(mailsBefore);
+    expect(await linkid.store.recoveryCodes.countUnused(user.id)).toBe(0);
+    expect(offersVoid(await browser.follow(`${linkid.issuer}/account/recovery-codes`))).toBe(false);
+
+    const dead = await recoveryAnswer(linkid, 'ada@example.com', codes[0]!);
+    expect(dead.status).toBe(400);
+    expect(reasonOf(dead)).toBe('recovery_invalid');
+    expect(maskedPage(dead)).toBe(maskedPage(await recoveryAnswer(linkid, 'nobody@example.com', codes[0]!)));
+    for (const code of codes.slice(1)) expect(await codeWorks(linkid, 'ada@example.com', code)).toBe(false);
+
+    const [event, ...more] = await voidEvents(linkid, user.id);
+    expect(more).toEqual([]);
+    expect(event).toMatchObject({ accountId: user.id, fields: { voided: 10 } });
+    // The void's request did that and nothing else: no mail queued, no limit refused.
+    const byRequest = await linkid.store.audit.search({ requestId: event!.requestId! }, linkid.clock.now());
+    expect(byRequest.map((record) => record.event)).toEqual(['recovery.codes_voided']);
+    const trail = JSON.stringify(await linkid.store.audit.search({}, linkid.clock.now()));
+    for (const code of codes) for (const form of formsOf(code)) expect(trail).not.toContain(form);
+  });
+
+  it("voids the intruder's codes at once after they spent the generation limit, and leaves that limit spent: the owner's lock-out ends", async () => {
+    const { linkid } = await suite.setup({ env: { ...GENEROUS, RATE_LIMIT_RECOVERY_CODES_PER_ACCOUNT: '2/1h' } });
+    const user = await createUser(linkid, 'ada@example.com');
+    // Someone at a browser left signed in makes the sets the limit allows, and then some.
+    const intruder = new Browser();
+    const theirPage = await openAccount(intruder, linkid, 'ada@example.com', '/account/recovery-codes');
+    await makeCodes(linkid, intruder, 'ada@example.com', theirPage);
+    const { codes: theirs } = await makeCodes(linkid, intruder, 'ada@example.com');
+    expectRateLimited(await intruder.submit(await intruder.follow(`${linkid.issuer}/account/recovery-codes`), MAKE));
+    expect(await noticesTo(linkid, 'ada@example.com')).toHaveLength(2);
+
+    // The owner, warned by the notices, signs in with a fresh link: a new set is refused, the void is not.
+    const owner = new Browser();
+    const ownPage = await openAccount(owner, linkid, 'ada@example.com', '/account/recovery-codes');
+    expect(ownPage.body).toContain('You have 10 unused codes.');
+    expectRateLimited(await owner.submit(ownPage, MAKE));
+    expectVoided(await owner.submit(ownPage, VOID));
+    expect(await codeWorks(linkid, 'ada@example.com', theirs[0]!)).toBe(false);
+    expect(await linkid.store.recoveryCodes.countUnused(user.id)).toBe(0);
+
+    // The void gave no point back: neither the owner nor the intruder can make a set in the window.
+    expectRateLimited(await owner.submit(ownPage, MAKE));
+    expectRateLimited(await intruder.submit(theirPage, MAKE));
+    expect(await noticesTo(linkid, 'ada@example.com')).toHaveLength(2);
+    expect(await linkid.store.recoveryCodes.countUnused(user.id)).toBe(0);
+  });
+
+  it('spends no point of the generation limit: voids with no set, then as many sets as the limit allows', async () => {
+    const { linkid } = await suite.setup({ env: { RATE_LIMIT_RECOVERY_CODES_PER_ACCOUNT: '1/1h' } });
+    const user = await createUser(linkid, 'bo@example.com');
+    const browser = new Browser();
+    const page = await openAccount(browser, linkid, 'bo@example.com', '/account/recovery-codes');
+    const voidUrl = `${linkid.issuer}/account/recovery-codes/void`;
+    for (let i = 0; i < 3; i += 1) expectVoided(await browser.request(voidUrl, { form: {} }));
+    const { codes } = await makeCodes(linkid, browser, 'bo@example.com', page);
+    expect(await codeWorks(linkid, 'bo@example.com', codes[0]!)).toBe(true);
+    expect((await voidEvents(linkid, user.id)).map((event) => event.fields.voided)).toEqual([0, 0, 0]);
+  });
+
+  it('asks a sign-in older than 10 minutes for a fresh link before voiding, voids nothing until then, and comes back to the page', async () => {
+    const clock = fakeClock();
+    const { linkid } = await suite.setup({ clock });
+    const user = await createUser(linkid, 'ada@example.com');
+    const browser = new Browser();
+    const page = await openAccount(browser, linkid, 'ada@example.com', '/account/recovery-codes');
+    const { codes } = await makeCodes(linkid, browser, 'ada@example.com', page);
+    const listed = await browser.follow(`${linkid.issuer}/account/recovery-codes`);
+    clock.advance(11 * 60 * 1000);
+
+    const stale = await browser.request(formOn(listed, VOID).action, { form: {} });
+    expect(stale.status).toBe(303);
+    expect(stale.location).toMatch(/\/auth\?.*prompt=login/);
+    expect(await linkid.store.recoveryCodes.countUnused(user.id)).toBe(10);
+    expect(await voidEvents(linkid, user.id)).toEqual([]);
+
+    const back = await signInOnForm(browser, linkid, await browser.follow(stale.location!), 'ada@example.com');
+    expect(back.url).toBe(`${linkid.issuer}/account/recovery-codes`);
+    expect(back.body).toContain('You have 10 unused codes.');
+    expectVoided(await browser.submit(back, VOID));
+    expect(await codeWorks(linkid, 'ada@example.com', codes[0]!)).toBe(false);
+  });
+
+  it('refuses a void posted from another site (origin_mismatch) or by a browser without a session, and voids nothing', async () => {
+    const { linkid } = await suite.setup();
+    const user = await createUser(linkid, 'ada@example.com');
+    const browser = new Browser();
+    await makeCodes(linkid, browser, 'ada@example.com', await openAccount(browser, linkid, 'ada@example.com', '/account/recovery-codes'));
+    const voidUrl = `${linkid.issuer}/account/recovery-codes/void`;
+    for (const headers of [
+      { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      { origin: 'null', 'sec-fetch-site': 'cross-site' },
+      { origin: 'null', 'sec-fetch-site': 'none' },
+    ]) {
+      const refused = await browser.request(voidUrl, { form: {}, headers });
+      expect(refused.status, JSON.stringify(headers)).toBe(403);
+      expect(reasonOf(refused)).toBe('origin_mismatch');
+    }
+    // Same origin, no linkid session: the sign-in comes first.
+    const stranger = await new Browser().request(voidUrl, { form: {} });
+    expect(stranger.status).toBe(303);
+    expect(stranger.location).toMatch(/\/auth\?/);
+    expect(await linkid.store.recoveryCodes.countUnused(user.id)).toBe(10);
+    expect(await voidEvents(linkid, user.id)).toEqual([]);
+  });
+
+  it('answers voiding twice, and 10 voids at once, with the same page and never a 500; the set goes once', async () => {
+    const { linkid } = await suite.setup();
+    const user = await createUser(linkid, 'ada@example.com');
+    const browser = new Browser();
+    await makeCodes(linkid, browser, 'ada@example.com', await openAccount(browser, linkid, 'ada@example.com', '/account/recovery-codes'));
+    const listed = await browser.follow(`${linkid.issuer}/account/recovery-codes`);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => browser.submit(listed, VOID)));
+    for (const answer of answers) expectVoided(answer);
+    const again = await browser.submit(listed, VOID);
+    expectVoided(again);
+    for (const answer of answers) expect(maskedPage(answer)).toBe(maskedPage(again));
+    expect(await linkid.store.recoveryCodes.countUnused(user.id)).toBe(0);
+    const voided = (await voidEvents(linkid, user.id)).map((event) => event.fields.voided);
+    expect(voided).toHaveLength(11);
+    expect(voided.filter((count) => count !== 0)).toEqual([10]);
   });
 });

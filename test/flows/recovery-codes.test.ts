@@ -8,11 +8,11 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SQLITE_FILE_NAME } from '../../src/store/sqlite/index.js';
-import { Browser, formOn, type Page } from '../support/browser.js';
+import { Browser, formOn } from '../support/browser.js';
 import { createUser, makeRecoveryCodes } from '../support/factories.js';
 import { TEST_MONGODB_URI, type RunningLinkid } from '../support/linkid.js';
 import type { RelyingParty } from '../support/relying-party.js';
-import { finishAtApp, reasonOf } from '../support/sign-in.js';
+import { finishAtApp, maskedPage, reasonOf } from '../support/sign-in.js';
 import { useLinkid, useSharedLinkid } from '../support/use-linkid.js';
 
 const GENEROUS = { RATE_LIMIT_RECOVERY_PER_EMAIL: '1000/1h', RATE_LIMIT_RECOVERY_PER_IP: '1000/1h' };
@@ -39,13 +39,6 @@ async function signedIn(rp: RelyingParty, browser: Browser): Promise<boolean> {
   const landing = await browser.follow((await rp.authorizationUrl()).url, rp.redirectUri);
   return landing.location?.startsWith(rp.redirectUri) ?? false;
 }
-
-/** A page with what differs per request (nonces, request id, interaction) masked. */
-const normalize = (page: Page) =>
-  `${page.status} ${reasonOf(page) ?? ''} ${page.body
-    .replace(/nonce="[^"]+"/g, 'nonce="N"')
-    .replace(/request id <code>[^<]+<\/code>/, 'request id')
-    .replace(/\/(interaction|auth)\/[^/"]+/g, '/$1/UID')}`;
 
 async function memberWithCodes(linkid: RunningLinkid, email: string) {
   const user = await createUser(linkid, email);
@@ -104,7 +97,7 @@ describe('recovery codes at sign-in', () => {
     const wrong = await recover(rp, 'known@example.com', other.codes[3]!);
     expect(unknown.response.status).toBe(400);
     expect(reasonOf(unknown.response)).toBe('recovery_invalid');
-    expect(normalize(wrong.response)).toBe(normalize(unknown.response));
+    expect(maskedPage(wrong.response)).toBe(maskedPage(unknown.response));
   });
 
   it('lets exactly one of 20 concurrent redemptions of one code sign in', async () => {

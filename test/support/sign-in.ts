@@ -52,6 +52,13 @@ export async function signIn(browser: Browser, linkid: RunningLinkid, rp: Relyin
 /** The reason code on a refusal page (or in its body, for responses read with fetch). */
 export const reasonOf = (page: Page | string) => /Reason: <code>([a-z_]+)<\/code>/.exec(typeof page === 'string' ? page : page.body)?.[1];
 
+/** A page with what differs per request (nonces, request id, interaction) masked, to compare two answers byte for byte. */
+export const maskedPage = (page: Page) =>
+  `${page.status} ${reasonOf(page) ?? ''} ${page.body
+    .replace(/nonce="[^"]+"/g, 'nonce="N"')
+    .replace(/request id <code>[^<]+<\/code>/, 'request id')
+    .replace(/\/(interaction|auth)\/[^/"]+/g, '/$1/UID')}`;
+
 /** A sign-in waiting at "check your email" in a fresh browser: that browser and the mail it asked for. */
 export async function pendingLink(linkid: RunningLinkid, rp: RelyingParty, email: string): Promise<{ browser: Browser; mail: SignInMail }> {
   const browser = new Browser();
