@@ -377,7 +377,7 @@ const VARIABLES = {
   RATE_LIMIT_RECOVERY_PER_IP: rateLimit('20/1h', 'recovery-code attempts from one IP address (a malformed code is refused without counting)'),
   RATE_LIMIT_RECOVERY_CODES_PER_ACCOUNT: rateLimit(
     '3/1h',
-    "new sets of recovery codes made for one account on the account page (each mails the account's address a notice; a refused request makes no set and counts nothing)",
+    "new sets of recovery codes made for one account on the account page (each mails the account's address a notice; a refused request makes no set and counts nothing; voiding a set is never limited)",
   ),
 
   MAIL_TRANSPORT: variable('mail', z.enum(MAIL_TRANSPORTS, { error: `must be one of ${MAIL_TRANSPORTS.join(', ')}` }), {
