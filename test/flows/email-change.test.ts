@@ -463,4 +463,42 @@ describe('changing the address of an account', () => {
     expect(after.filter((event) => event.accountId === sub).length).toBeGreaterThan(5);
     expect(othersEvents(after)).toEqual(othersEvents(before));
   });
+
+  it('records a change whose undo the store then fails to take, so a deletion still forgets the address it replaced', async () => {
+    let failUndo = false;
+    const { linkid, rp } = await suite.setup({
+      wrapStore: (store) => ({
+        ...store,
+        emailChanges: {
+          ...store.emailChanges,
+          insert: async (token) => {
+            if (failUndo && token.kind === 'undo') throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+            return store.emailChanges.insert(token);
+          },
+        },
+      }),
+    });
+    const [before, after] = ['before.fault@example.com', 'after.fault@example.com'];
+    const browser = new Browser();
+    const sub = (await signIn(browser, linkid, rp, before)).tokens.claims()!.sub;
+    await openAccount(browser, linkid, before, '/account/email');
+    expect((await askToChange(browser, linkid, after)).status).toBe(200);
+    failUndo = true;
+    const confirmed = await pressLink(browser, await latestChangeMail(linkid, after, 'confirm'));
+    failUndo = false;
+    expect(confirmed.status).toBe(503);
+    expect(reasonOf(confirmed)).toBe('store_unavailable');
+    expect(await emailOf(linkid, sub)).toBe(after);
+    await linkid.settle();
+    const changed = (await linkid.store.audit.search({ accountId: sub }, linkid.clock.now())).filter((event) => event.event === 'account.email_changed');
+    expect(changed).toHaveLength(1);
+    expect(changed[0]).toMatchObject({ email: after, fields: { previousEmailHash: addressHash(before) } });
+
+    const again = new Browser();
+    await signIn(again, linkid, rp, after);
+    const page = await openAccount(again, linkid, after, '/account/delete');
+    expect((await again.submit(page, /\/account\/delete$/, { email: after })).status).toBe(200);
+    await linkid.settle();
+    expect(await linkid.store.audit.search({ email: before }, linkid.clock.now())).toEqual([]);
+  });
 });

@@ -6,7 +6,7 @@
 //   store's unique key decides a race, after the token's one atomic consume;
 // - on success the old address gets a notice with an undo link (EMAIL_CHANGE_UNDO_DAYS, single
 //   use, only sha256 stored) and the trail records account.email_changed with the new address
-//   and the hashes of both.
+//   and the hashes of both, before the undo is stored: a failure there leaves no change unrecorded.
 import type { Locale } from '../../i18n/negotiate.js';
 import { addressHash } from '../../login/email-address.js';
 import { equalDigests, newLinkToken, sha256 } from '../../login/token-crypto.js';
@@ -41,9 +41,7 @@ export function createConfirmChange(deps: EmailChangeDeps, kit: ChangeKit) {
     return found;
   };
 
-  const mailUndo = async (user: User, token: EmailChangeRecord, input: ConfirmChangeInput) => {
-    const undo = newLinkToken();
-    const hash = sha256(undo);
+  const mailUndo = async (user: User, token: EmailChangeRecord, input: ConfirmChangeInput, undo: string, hash: string) => {
     const now = deps.clock.now();
     const expiresAt = now + deps.undoDays * DAY_MS;
     await deps.store.emailChanges.insert({
@@ -70,7 +68,6 @@ export function createConfirmChange(deps: EmailChangeDeps, kit: ChangeKit) {
       undoDays: deps.undoDays,
     });
     await deps.sendQueue.enqueue(notice, { requestId: input.requestId, giveUpAt: expiresAt });
-    return hash.slice(0, 12);
   };
 
   return {
@@ -90,8 +87,11 @@ export function createConfirmChange(deps: EmailChangeDeps, kit: ChangeKit) {
       const changed = await deps.store.users.changeEmail(user.id, consumed.token.email);
       if (changed === 'taken') return kit.refuse({ allow: false, reason: 'email_taken' }, about);
       if (changed === 'unknown') return kit.refuse({ allow: false, reason: 'change_link_unknown' }, about);
-      const undoTokenId = await mailUndo(user, consumed.token, input);
-      // The new address in clear too, as an event of the account: deleting it later finds by this
+      const undo = newLinkToken();
+      const undoHash = sha256(undo);
+      // Recorded as soon as the address has changed, before the undo is stored and mailed: a
+      // store that fails there must not leave a change the trail does not know of. The new
+      // address is in clear too, as an event of the account: deleting it later finds by this
       // event every address the account held (src/store/address-hashes.ts).
       deps.audit('account.email_changed', {
         accountId: user.id,
@@ -99,8 +99,9 @@ export function createConfirmChange(deps: EmailChangeDeps, kit: ChangeKit) {
         emailHash: addressHash(consumed.token.email),
         previousEmailHash: addressHash(user.email),
         tokenId: about.tokenId,
-        undoTokenId,
+        undoTokenId: undoHash.slice(0, 12),
       });
+      await mailUndo(user, consumed.token, input, undo, undoHash);
       return { allow: true, email: consumed.token.email };
     },
   };
