@@ -14,9 +14,13 @@
 // - a disabled account is refused (account_disabled) only after a right pair, as a link is;
 // - the sign-up policy of the app being signed in to is checked after that, as for a link;
 // - a new set mails the account's address a notice (when, from which browser, what to do if it
-//   was not them), queued before the set is stored: whoever got hold of a signed-in browser
-//   cannot make a way back in that the inbox never hears of. The notice is composed before the
-//   codes exist, so it cannot hold one;
+//   was not them), queued after the set is stored and before its codes are shown: whoever got
+//   hold of a signed-in browser cannot hold a way back in that the inbox never hears of, and a
+//   void that lands while a set is being made is followed by that set's notice, never preceded
+//   by it (queued first, the notice could come before a void that the set then outlived). If the
+//   notice cannot be queued, the new set is deleted (the old one is already replaced) and no
+//   code is shown. The notice is composed
+//   before the codes exist, so it cannot hold one;
 // - making a set spends one point of RATE_LIMIT_RECOVERY_CODES_PER_ACCOUNT (keyed by account id)
 //   before the notice is composed, so a signed-in browser cannot mail the inbox a notice per
 //   POST. A refused request (rate_limited) makes no set, queues no notice and, all or none,
@@ -130,13 +134,19 @@ export function createRecoveryCodes(deps: RecoveryCodeDeps) {
         madeAt: now,
         accountUrl: `${deps.issuer}/account`,
       });
-      await deps.sendQueue.enqueue(notice, { requestId: by.requestId, giveUpAt: now + NOTICE_GIVE_UP_MS });
       const codes = Array.from({ length: RECOVERY_CODES_PER_SET }, newRecoveryCode);
       await store.recoveryCodes.replaceSet(
         accountId,
         codes.map((code) => digestOf(accountId, code)),
         now,
       );
+      try {
+        await deps.sendQueue.enqueue(notice, { requestId: by.requestId, giveUpAt: now + NOTICE_GIVE_UP_MS });
+      } catch (error) {
+        // Nobody has seen these codes; without its notice the set must not stay.
+        await store.recoveryCodes.deleteForAccount(accountId);
+        throw error;
+      }
       audit('recovery.codes_generated', { accountId, count: codes.length });
       return { allow: true, codes: codes.map(formatRecoveryCode) };
     },

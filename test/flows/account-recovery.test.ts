@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCatalog } from '../../src/i18n/catalog.js';
 import type { OutboxMessage } from '../../src/mail/outbox.js';
+import type { Store } from '../../src/store/port.js';
 import { codesOn, openAccount, signInOnForm } from '../support/account.js';
 import { Browser, formOn, type Page } from '../support/browser.js';
 import { createUser, makeRecoveryCodes } from '../support/factories.js';
@@ -449,5 +450,72 @@ describe('voiding recovery codes on the account page', () => {
     const voided = (await voidEvents(linkid, user.id)).map((event) => event.fields.voided);
     expect(voided).toHaveLength(11);
     expect(voided.filter((count) => count !== 0)).toEqual([10]);
+  });
+
+  /** A store whose mail queue runs `around` for every security notice it is handed. */
+  const aroundNotices =
+    (around: (enqueue: () => Promise<void>) => Promise<void>) =>
+    (store: Store): Store => ({
+      ...store,
+      mailQueue: {
+        ...store.mailQueue,
+        enqueue: (mail) => (mail.tag === 'security-notice' ? around(() => store.mailQueue.enqueue(mail)) : store.mailQueue.enqueue(mail)),
+      },
+    });
+
+  it('leaves no working set behind a void that lands while a set is being made: the set made is the one voided', async () => {
+    let held: (() => void) | undefined;
+    let reachedQueue: (() => void) | undefined;
+    const queued = new Promise<void>((resolve) => (reachedQueue = resolve));
+    const { linkid } = await suite.setup({
+      env: GENEROUS,
+      wrapStore: aroundNotices(async (enqueue) => {
+        await enqueue();
+        if (held) return;
+        const gate = new Promise<void>((resolve) => (held = resolve));
+        reachedQueue?.();
+        await gate;
+      }),
+    });
+    const user = await createUser(linkid, 'ada@example.com');
+    const intruder = new Browser();
+    const theirPage = await openAccount(intruder, linkid, 'ada@example.com', '/account/recovery-codes');
+    const owner = new Browser();
+    await openAccount(owner, linkid, 'ada@example.com', '/account/recovery-codes');
+    const making = intruder.submit(theirPage, MAKE);
+    // The intruder's notice is in the queue; the owner, told, voids before the making ends.
+    await queued;
+    expectVoided(await owner.submit(await owner.follow(`${linkid.issuer}/account/recovery-codes`), VOID));
+    held?.();
+    const made = await making;
+    expect(made.status).toBe(200);
+    const theirs = codesOn(made.body);
+    expect(theirs).toHaveLength(10);
+    expect(await linkid.store.recoveryCodes.countUnused(user.id)).toBe(0);
+    for (const code of theirs) expect(await codeWorks(linkid, 'ada@example.com', code)).toBe(false);
+  });
+
+  it('shows no code and keeps no set nobody was told of when the notice cannot be queued (the old set, already replaced, is gone too)', async () => {
+    let failing = false;
+    const { linkid } = await suite.setup({
+      env: GENEROUS,
+      wrapStore: aroundNotices(async (enqueue) => {
+        if (failing) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+        await enqueue();
+      }),
+    });
+    const user = await createUser(linkid, 'ada@example.com');
+    const browser = new Browser();
+    const page = await openAccount(browser, linkid, 'ada@example.com', '/account/recovery-codes');
+    await makeCodes(linkid, browser, 'ada@example.com', page);
+    const notices = (await settledOutbox(linkid)).filter((mail) => mail.to === 'ada@example.com').length;
+    failing = true;
+    const refused = await browser.submit(await browser.follow(`${linkid.issuer}/account/recovery-codes`), MAKE);
+    failing = false;
+    expect(refused.status).toBe(503);
+    expect(reasonOf(refused)).toBe('store_unavailable');
+    expect(codesOn(refused.body)).toEqual([]);
+    expect(await linkid.store.recoveryCodes.countUnused(user.id)).toBe(0);
+    expect((await settledOutbox(linkid)).filter((mail) => mail.to === 'ada@example.com').length).toBe(notices);
   });
 });
