@@ -19,8 +19,7 @@
 //   void that lands while a set is being made is followed by that set's notice, never preceded
 //   by it (queued first, the notice could come before a void that the set then outlived). If the
 //   notice cannot be queued, the new set is deleted (the old one is already replaced) and no
-//   code is shown. The notice is composed
-//   before the codes exist, so it cannot hold one;
+//   code is shown. The notice is composed before the codes exist, so it cannot hold one;
 // - making a set spends one point of RATE_LIMIT_RECOVERY_CODES_PER_ACCOUNT (keyed by account id)
 //   before the notice is composed, so a signed-in browser cannot mail the inbox a notice per
 //   POST. A refused request (rate_limited) makes no set, queues no notice and, all or none,
