@@ -47,6 +47,23 @@ export function withoutAddressHashes(fields: Record<string, unknown>, own: boole
   return Object.fromEntries(Object.entries(fields).filter(([key, value]) => !drop(key, value)));
 }
 
+/** An event of the account that carries an address hash (ADDRESS_HASH_FIELDS), as a store reads it. */
+export interface AddressEvent {
+  readonly requestId?: string | null;
+  readonly fields: Record<string, unknown>;
+}
+
+/**
+ * From the account's events that carry an address hash: the hashes of the addresses it held
+ * (addressesHeld over its changes of address), and the requests those events were made in, whose
+ * events name in clear the addresses behind old, hash-only changes.
+ */
+export function heldHashesAndRequests(current: string, events: readonly AddressEvent[]): { held: string[]; requestIds: string[] } {
+  const changes = events.map((event) => event.fields).filter((fields) => ADDRESS_CHANGE_FIELDS.some((field) => typeof fields[field] === 'string'));
+  const requestIds = new Set(events.flatMap((event) => (typeof event.requestId === 'string' ? [event.requestId] : [])));
+  return { held: addressesHeld(current, changes), requestIds: [...requestIds] };
+}
+
 /**
  * The keys (addressKey) of the addresses the account held, to find every event that names one in
  * clear: `current` (its address at deletion), and each of `named` (addresses in clear in its own

@@ -2,7 +2,7 @@
 // once past its retention (reads hide expired events themselves: the TTL monitor lags). The
 // ObjectId _id breaks ties between events of the same millisecond in the order appended.
 import { Schema, type Model, type QueryFilter } from 'mongoose';
-import { ADDRESS_CHANGE_FIELDS, ADDRESS_HASH_FIELDS, addressesHeld, addressKeysHeld } from '../address-hashes.js';
+import { ADDRESS_HASH_FIELDS, addressKeysHeld, heldHashesAndRequests } from '../address-hashes.js';
 import { addressKey } from '../address-key.js';
 import type { AuditQuery, AuditRecord, AuditStore } from '../port.js';
 
@@ -117,13 +117,9 @@ export function createMongoAuditEvents(events: Model<AuditEventDoc>): AuditStore
       const addressEvents = await events
         .find({ ...own, $or: hashFieldPresent }, { requestId: 1, fields: 1 })
         .lean<{ requestId?: string | null; fields: Record<string, unknown> }[]>();
-      const held = addressesHeld(
-        emailHash,
-        addressEvents.map((doc) => doc.fields).filter((fields) => ADDRESS_CHANGE_FIELDS.some((field) => typeof fields[field] === 'string')),
-      );
+      const { held, requestIds } = heldHashesAndRequests(emailHash, addressEvents);
       // Addresses in clear near the account (address-hashes.ts): only those whose hash is held are
       // its to forget. (`$type` as in the partial indexes' filters, so the look-ups can use them.)
-      const requestIds = [...new Set(addressEvents.flatMap((doc) => (typeof doc.requestId === 'string' ? [doc.requestId] : [])))];
       const named = [
         ...(await events.distinct('email', { ...own, email: { $type: 'string' } })),
         ...(requestIds.length === 0 ? [] : await events.distinct('email', { requestId: { $type: 'string', $in: requestIds }, email: { $type: 'string' } })),

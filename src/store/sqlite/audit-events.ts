@@ -2,7 +2,7 @@
 // request id from a page, an address, an account, a client, a reason) within a time range.
 // Events past their retention are invisible here and removed by purgeExpired.
 import type { Database } from 'better-sqlite3';
-import { ADDRESS_CHANGE_FIELDS, ADDRESS_HASH_FIELDS, addressesHeld, addressKeysHeld, withoutAddressHashes } from '../address-hashes.js';
+import { ADDRESS_HASH_FIELDS, addressKeysHeld, heldHashesAndRequests, withoutAddressHashes } from '../address-hashes.js';
 import { addressKey } from '../address-key.js';
 import type { AuditQuery, AuditRecord, AuditStore } from '../port.js';
 
@@ -97,12 +97,10 @@ export function createSqliteAuditEvents(db: Database): AuditStore {
   });
   /** The addresses the account held (address-hashes.ts): their hashes, and the keys of those named in clear. */
   const heldBy = (accountId: string, email: string, emailHash: string) => {
-    const addressEvents = addressEventsOfAccount.all({ accountId });
-    const changes = addressEvents
-      .map((row) => JSON.parse(row.fields) as Record<string, unknown>)
-      .filter((fields) => ADDRESS_CHANGE_FIELDS.some((field) => fields[field] !== undefined));
-    const held = addressesHeld(emailHash, changes);
-    const requestIds = [...new Set(addressEvents.flatMap((row) => (row.request_id === null ? [] : [row.request_id])))];
+    const addressEvents = addressEventsOfAccount
+      .all({ accountId })
+      .map((row) => ({ requestId: row.request_id, fields: JSON.parse(row.fields) as Record<string, unknown> }));
+    const { held, requestIds } = heldHashesAndRequests(emailHash, addressEvents);
     const named = [...addressesOfAccount.all({ accountId }), ...addressesOfRequests.all({ requestIds: JSON.stringify(requestIds) })].map((row) => row.email);
     return { held, emailKeys: addressKeysHeld(email, named, held) };
   };
