@@ -9,21 +9,9 @@
 // - the apps the ended sessions were signed in to are read before the sessions go, and handed to
 //   `onSessionsEnded`: the seam where back-channel logout is wired (not built here). A failure
 //   there is logged and does not undo or fail the revocation.
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../kernel/ports.js';
 import type { OidcPayload, Store } from '../store/port.js';
-
-/** An account's ended sessions, as back-channel logout needs them. */
-export interface EndedSessions {
-  readonly accountId: string;
-  readonly why: 'revoked' | 'disabled' | 'deleted';
-  /** Per app signed in through an ended session, the session id (`sid`) a logout token names. */
-  readonly sessions: readonly { readonly clientId: string; readonly sid: string | undefined }[];
-  /** Every app that held one of the ended grants (a refresh token can outlive its session). */
-  readonly clientIds: readonly string[];
-}
-
-/** Told after an account's sessions and grants have been ended; where back-channel logout is wired. */
-export type OnSessionsEnded = (ended: EndedSessions) => Promise<void>;
+import type { EndedSessions, OnSessionsEnded } from '../oidc/logout-fanout.js';
 
 /** How many of each kind were ended. */
 export interface Revoked {

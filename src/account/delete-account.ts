@@ -11,9 +11,9 @@
 //   of its last address, in the `user.deleted` event itself, so an operator asked "was my account
 //   deleted?" can check it until that event's retention ends;
 // - what stays, and why, is listed in docs/SECURITY.md (queued mail, suppressions, rate counters).
-import type { Clock } from '../clock.js';
-import { addressHash } from '../login/email-address.js';
-import type { Audit } from '../observability/audit.js';
+import type { Clock } from '../kernel/clock.js';
+import { addressHash } from '../kernel/email-address.js';
+import type { Audit } from '../kernel/audit.js';
 import type { Store, User } from '../store/port.js';
 import type { AccountSessions, Revoked } from './account-sessions.js';
 

@@ -1,6 +1,6 @@
 // Recovery codes: the way back in for someone who lost their inbox, without an administrator.
 // No HTTP here (src/http/routes/recovery.ts is the form). Rules:
-// - a set is 10 fresh single-use codes of 60 random bits (recovery-code-format.ts), shown once and
+// - a set is 10 fresh single-use codes of 60 random bits (src/kernel/recovery-code-format.ts), shown once and
 //   stored only as HMACs with the server secret, bound to the account; a new set voids the old one;
 // - the address reaches redeem canonical (normalizeEmail, at the edge). A code not shaped like one
 //   is refused before anything else, spending no limit;
@@ -32,21 +32,20 @@
 // - audited: recovery.codes_generated, recovery.codes_voided, recovery.redeemed, login.refused
 //   with its reason, and login.completed (via recovery); never a code, nor a digest of one. The
 //   notice is mail.queued (tag security-notice), as every email is.
-import type { Clock } from '../clock.js';
-import type { Locale } from '../i18n/negotiate.js';
+import type { Clock } from '../kernel/clock.js';
+import type { Locale } from '../kernel/locales.js';
 import type { AppDirectory } from '../login/app-policy.js';
-import { addressHash } from '../login/email-address.js';
+import { addressHash } from '../kernel/email-address.js';
 import { decideAccount, decideSignIn, type SignupPolicy } from '../login/policy.js';
 import type { RateLimits } from '../login/rate-limits.js';
-import type { Login } from '../login/steps/complete-sign-in.js';
-import type { Refusal } from '../login/steps/step-kit.js';
-import { recoveryCodeHmac } from '../login/token-crypto.js';
+import type { Login, Refusal } from '../kernel/decisions.js';
+import { recoveryCodeHmac } from '../kernel/token-crypto.js';
 import type { SecurityNoticeEmail } from '../mail/security-notice-email.js';
-import type { SendQueue } from '../mail/send-queue.js';
-import type { Audit } from '../observability/audit.js';
-import { RECOVERY_CODE_ACR, RECOVERY_CODE_AMR } from '../oidc/sign-in-method.js';
+import type { MailQueue } from '../kernel/ports.js';
+import type { Audit } from '../kernel/audit.js';
+import { RECOVERY_CODE_ACR, RECOVERY_CODE_AMR } from '../kernel/sign-in-method.js';
 import type { Store, User } from '../store/port.js';
-import { formatRecoveryCode, newRecoveryCode, normalizeRecoveryCode } from './recovery-code-format.js';
+import { formatRecoveryCode, newRecoveryCode, normalizeRecoveryCode } from '../kernel/recovery-code-format.js';
 
 export const RECOVERY_CODES_PER_SET = 10;
 
@@ -61,7 +60,7 @@ export interface RecoveryCodeDeps {
   readonly serverSecret: Buffer;
   readonly signup: SignupPolicy;
   readonly apps: AppDirectory;
-  readonly sendQueue: Pick<SendQueue, 'enqueue'>;
+  readonly sendQueue: MailQueue;
   readonly notices: Pick<SecurityNoticeEmail, 'renderRecoveryCodesMade'>;
   readonly issuer: string;
 }

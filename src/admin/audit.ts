@@ -3,8 +3,8 @@
 // a reason); replay tells one sign-in's story in order with the time between steps; export hands
 // over a time range. Addresses are made canonical as on the sign-in form, so they can be typed
 // the way the person typed them.
-import type { Clock } from '../clock.js';
-import { normalizeEmail } from '../login/email-address.js';
+import type { Clock } from '../kernel/clock.js';
+import { normalizeEmail } from '../kernel/email-address.js';
 import type { AuditQuery, AuditRecord, Store } from '../store/port.js';
 import { AdminError } from './admin-error.js';
 

@@ -7,9 +7,10 @@
 // survives tsc, so dist/admin/cli.js is the executable npm links as `linkid-admin`.
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { systemClock } from '../clock.js';
+import { systemClock } from '../kernel/clock.js';
 import { ConfigError, loadConfig, type Config } from '../config/env.js';
-import { createAudit, type Audit } from '../observability/audit.js';
+import { createAudit } from '../observability/audit.js';
+import type { Audit } from '../kernel/audit.js';
 import { createAuditTrail } from '../observability/audit-trail.js';
 import { createLogger } from '../observability/logger.js';
 import { versionsInForce } from '../observability/versions-in-force.js';
@@ -17,10 +18,11 @@ import { createProvider } from '../oidc/provider.js';
 import { loadOrCreateSecrets, type Secrets } from '../secrets/key-files.js';
 import { openStore } from '../store/open-store.js';
 import { StoreConnectionError, type Store } from '../store/port.js';
-import { createAccountSessions, type OnSessionsEnded } from '../account/account-sessions.js';
+import { createAccountSessions } from '../account/account-sessions.js';
+import type { OnSessionsEnded } from '../oidc/logout-fanout.js';
 import { createBackchannelDelivery } from '../oidc/backchannel-delivery.js';
 import { notifyAppsOfEndedSessions } from '../oidc/logout-fanout.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../kernel/ports.js';
 import { AdminError } from './admin-error.js';
 import { createAuditAdmin, type AuditAdmin } from './audit.js';
 import { oidcMetadataFromFlags } from './client-oidc-options.js';

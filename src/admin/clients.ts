@@ -3,10 +3,10 @@
 // it is stored, so the server never meets a client it would refuse.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 import { buttonTextFor, HEX_COLOUR } from '../login/accent-colour.js';
 import { APP_SCOPES, APP_SIGNUP_POLICIES, appSettingsSchema, canonicalDomains } from '../login/app-policy.js';
-import type { Audit } from '../observability/audit.js';
+import type { Audit } from '../kernel/audit.js';
 import { deriveClientSecret, newSecretSalt, toOidcClientMetadata } from '../oidc/client-metadata.js';
 import type { ClientChanges, ClientRecord, Store } from '../store/port.js';
 import { AdminError } from './admin-error.js';

@@ -3,8 +3,8 @@
 // bounced as full or unknown works again. The address is made canonical as on the sign-in form,
 // so it can be typed the way the person types it, and the lift is audited without the address in
 // clear.
-import { addressHash, normalizeEmail } from '../login/email-address.js';
-import type { Audit } from '../observability/audit.js';
+import { addressHash, normalizeEmail } from '../kernel/email-address.js';
+import type { Audit } from '../kernel/audit.js';
 import type { Store } from '../store/port.js';
 import { AdminError } from './admin-error.js';
 

@@ -11,9 +11,9 @@
 // - every change is audited with the account id and a hash of the address, never the address.
 import type { AccountSessions, Revoked } from '../account/account-sessions.js';
 import { createAccountDeletion } from '../account/delete-account.js';
-import type { Clock } from '../clock.js';
-import { addressHash, normalizeEmail } from '../login/email-address.js';
-import type { Audit } from '../observability/audit.js';
+import type { Clock } from '../kernel/clock.js';
+import { addressHash, normalizeEmail } from '../kernel/email-address.js';
+import type { Audit } from '../kernel/audit.js';
 import type { Store, User } from '../store/port.js';
 import { AdminError } from './admin-error.js';
 

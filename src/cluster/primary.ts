@@ -7,10 +7,10 @@
 // SIGTERM/SIGINT: every worker finishes its requests and queued emails, then the primary exits 0.
 import cluster from 'node:cluster';
 import http from 'node:http';
-import { systemClock } from '../clock.js';
+import { systemClock } from '../kernel/clock.js';
 import type { Config } from '../config/env.js';
 import { metricsApp } from '../http/metrics-routes.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../kernel/ports.js';
 import { readVersions } from '../observability/versions.js';
 import { startPurgeJob } from '../store/purge-job.js';
 import { listen } from './listen.js';

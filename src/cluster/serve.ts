@@ -4,10 +4,10 @@
 // answers the whole cluster's. Both shut down the same way on SIGTERM/SIGINT: stop accepting,
 // finish the requests in hand, send the emails already accepted, close the store, exit 0.
 import http from 'node:http';
-import { systemClock } from '../clock.js';
+import { systemClock } from '../kernel/clock.js';
 import type { Config } from '../config/env.js';
 import { createApp } from '../http/app.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../kernel/ports.js';
 import { startPurgeJob } from '../store/purge-job.js';
 import { listen } from './listen.js';
 import { linkMetricsToPrimary } from './metrics.js';

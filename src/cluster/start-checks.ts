@@ -3,7 +3,7 @@
 // single process, or a cluster's primary before it forks), so workers find keys and schema in
 // place instead of racing to create them, and every refusal is found, and said once, before any
 // worker exists.
-import { systemClock } from '../clock.js';
+import { systemClock } from '../kernel/clock.js';
 import type { Config } from '../config/env.js';
 import type { MailTransport } from '../mail/mail-transport.js';
 import { createTransport } from '../mail/transport-from-config.js';

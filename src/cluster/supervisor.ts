@@ -4,7 +4,7 @@
 // loop (a store gone, a full disk) costs little CPU and log. stop() asks every worker to finish
 // what it has in hand, the way a single process shuts down, and waits for them to exit.
 import cluster, { type Worker } from 'node:cluster';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../kernel/ports.js';
 import { isMessage } from './messages.js';
 import { StartFailure } from './start-failure.js';
 

@@ -5,19 +5,14 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { LOCALES, type Locale } from '../i18n/negotiate.js';
-import { canonicalDomain } from '../login/email-address.js';
+import { LOCALES, type Locale } from '../kernel/locales.js';
+import { canonicalDomain } from '../kernel/email-address.js';
+import { RATE_LIMIT_NAMES, type RateLimitName, type RateRule } from '../kernel/rate-limits.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Out-of-band secrets may live at most 10 minutes (ASVS 6.5.5, NIST SP 800-63B). */
 export const MAX_LOGIN_TOKEN_TTL_SECONDS = 600;
-
-/** A rate-limit rule as configured: `points` actions per `durationSeconds`. */
-export interface RateRule {
-  readonly points: number;
-  readonly durationSeconds: number;
-}
 
 export const SIGNUP_POLICIES = ['open', 'allowlist', 'closed'] as const;
 
@@ -466,9 +461,10 @@ export type VariableName = keyof typeof VARIABLES;
 /** Every variable linkid reads, with its documentation, in declaration order. */
 export const CONFIG_VARIABLES: Readonly<Record<VariableName, VariableDoc>> = VARIABLES;
 
-export type RateLimitName = Extract<VariableName, `RATE_LIMIT_${string}`>;
-
-const RATE_LIMIT_NAMES = Object.keys(VARIABLES).filter((name): name is RateLimitName => name.startsWith('RATE_LIMIT_'));
+/** The kernel's list of limits and the RATE_LIMIT_ variables above are the same names (checked by the compiler). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const limitsAreVariables: Same<RateLimitName, Extract<VariableName, `RATE_LIMIT_${string}`>> = true;
+void limitsAreVariables;
 
 const schema = z.object(
   Object.fromEntries(Object.entries(VARIABLES).map(([name, { schema }]) => [name, schema])) as {

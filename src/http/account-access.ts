@@ -1,6 +1,6 @@
 // Who is looking at the account page: the linkid session of this browser, read with oidc-provider's
 // public Session.get, and the account it is signed in to. Without one, the page sends the browser
-// through the ordinary sign-in of the account page's own client (src/account/account-client.ts)
+// through the ordinary sign-in of the account page's own client (src/oidc/account-client.ts)
 // and back. Rules:
 // - a session whose account is gone or disabled counts as none (the sign-in then refuses it);
 // - sensitive actions need a sign-in less than FRESH_SIGN_IN_MS old; an older one is asked for a
@@ -11,8 +11,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import { ACCOUNT_CALLBACK_PATH, ACCOUNT_CLIENT_ID, INTENT_PARAM } from '../account/account-client.js';
-import type { Clock } from '../clock.js';
+import { ACCOUNT_CALLBACK_PATH, ACCOUNT_CLIENT_ID, INTENT_PARAM } from '../oidc/account-client.js';
+import type { Clock } from '../kernel/clock.js';
 import type { User, UserStore } from '../store/port.js';
 
 /** How recent a sign-in must be for changing the address, recovery codes and deleting the account. */

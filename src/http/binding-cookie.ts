@@ -1,7 +1,7 @@
 // The browser-binding cookie: a random nonce set when the email form is submitted. A link only
 // signs in the browser that holds it, so a scanner or another device that opens the link cannot.
 import type { Context } from 'koa';
-import { BINDING_NONCE_PATTERN, newBindingNonce } from '../login/token-crypto.js';
+import { BINDING_NONCE_PATTERN, newBindingNonce } from '../kernel/token-crypto.js';
 
 const MAX_AGE_MS = 24 * 60 * 60 * 1000;
 

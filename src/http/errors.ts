@@ -1,9 +1,9 @@
 // Refusals and failures become a page (or JSON) with a reason code, the reader's words for it
 // (views/locales/, `reason.<code>.*`) and the request id. Nothing unexpected ever shows a stack trace.
 import type { Context, Middleware } from 'koa';
-import type { Audit } from '../observability/audit.js';
-import type { Logger } from '../observability/logger.js';
-import { REASONS, type Reason } from '../login/reasons.js';
+import type { Audit } from '../kernel/audit.js';
+import type { Logger } from '../kernel/ports.js';
+import { REASONS, type Reason } from '../kernel/reasons.js';
 import type { PageDeps } from './render.js';
 import { pageLocale, pageTranslator, renderPage } from './render.js';
 import type { LinkidState } from './state.js';

@@ -16,8 +16,8 @@
 // A refusal is 421 host_mismatch and never repeats the host it was sent.
 import type { TLSSocket } from 'node:tls';
 import type { Context, Middleware } from 'koa';
-import type { Audit } from '../observability/audit.js';
-import type { Logger } from '../observability/logger.js';
+import type { Audit } from '../kernel/audit.js';
+import type { Logger } from '../kernel/ports.js';
 import type { PageDeps } from './render.js';
 import { renderReason } from './errors.js';
 

@@ -4,10 +4,10 @@
 // an interaction speaks the language its authorization asked for (ui_locales), if we ship it.
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import { fromUiLocales, type Locale } from '../i18n/negotiate.js';
+import { fromUiLocales } from '../i18n/negotiate.js';
+import type { Locale } from '../kernel/locales.js';
 import { isCancelledResult } from '../oidc/sign-in-state.js';
-import type { Login } from '../login/steps/complete-sign-in.js';
-import type { Refusal } from '../login/steps/step-kit.js';
+import type { Login, Refusal } from '../kernel/decisions.js';
 import { ReasonError, renderReason } from './errors.js';
 import type { PageDeps } from './render.js';
 import { formsLeadTo } from './security-headers.js';

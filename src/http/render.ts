@@ -3,8 +3,9 @@
 // never imports src/http).
 import type { Context } from 'koa';
 import type { Catalog, Translate, Values } from '../i18n/catalog.js';
-import { fromAcceptLanguage, type Locale } from '../i18n/negotiate.js';
-import type { Templates } from '../templates.js';
+import { fromAcceptLanguage } from '../i18n/negotiate.js';
+import type { Locale } from '../kernel/locales.js';
+import type { Templates } from '../i18n/templates.js';
 import { pageNonce } from './security-headers.js';
 import type { LinkidState } from './state.js';
 

@@ -3,7 +3,7 @@
 // The id, IP and user agent also reach the audit trail, through the request context.
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../kernel/ports.js';
 import { runInRequestContext } from '../observability/request-context.js';
 
 const MAX_USER_AGENT_LENGTH = 512;

@@ -4,7 +4,7 @@
 // mail, guess a code nor cancel someone's sign-in. Server-to-server endpoints (the mail provider's
 // webhooks) authenticate otherwise and are left out.
 import type { Context, Middleware } from 'koa';
-import type { Audit } from '../observability/audit.js';
+import type { Audit } from '../kernel/audit.js';
 import type { PageDeps } from './render.js';
 import { renderReason } from './errors.js';
 

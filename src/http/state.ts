@@ -1,5 +1,5 @@
 // What our middleware puts on ctx.state, typed once; routes are built on Router<LinkidState>.
-import type { Locale } from '../i18n/negotiate.js';
+import type { Locale } from '../kernel/locales.js';
 import type { PageBrand } from './app-branding.js';
 
 export interface LinkidState {

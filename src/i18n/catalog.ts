@@ -5,8 +5,8 @@
 // shows a blank or a raw key (the locale tests render every page in every language).
 import fs from 'node:fs';
 import path from 'node:path';
-import { VIEWS_DIR } from '../templates.js';
-import { LOCALES, type Locale } from './negotiate.js';
+import { VIEWS_DIR } from './templates.js';
+import { LOCALES, type Locale } from '../kernel/locales.js';
 
 export type PluralForms = Readonly<Partial<Record<Intl.LDMLPluralRule, string>>>;
 export type Message = string | PluralForms;

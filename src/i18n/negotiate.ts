@@ -2,12 +2,7 @@
 // space-separated list in order of preference), else the browser's Accept-Language, else
 // DEFAULT_LOCALE. A tag matches a shipped language by itself or by its primary subtag (de-AT: de).
 import type { Context } from 'koa';
-
-/** The languages linkid ships, each a views/locales/<locale>.json. */
-export const LOCALES = ['en', 'de', 'fr', 'es'] as const;
-export type Locale = (typeof LOCALES)[number];
-
-export const isLocale = (value: unknown): value is Locale => typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
+import { isLocale, LOCALES, type Locale } from '../kernel/locales.js';
 
 /** The first tag of `tags` (BCP 47, case-insensitive) that names a shipped language. */
 function firstShipped(tags: readonly string[]): Locale | undefined {

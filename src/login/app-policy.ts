@@ -8,12 +8,11 @@
 // A stored value that does not parse (edited by hand, written by a newer version) must never turn
 // a sign-in into a 500, nor open an app wider than meant: each bad key is dropped and logged, and a
 // bad sign-up policy becomes "nobody may sign in to this app" until an operator fixes it.
-import type { AppEmailBranding } from '../mail/magic-link-email.js';
 import { z } from 'zod';
-import type { Logger } from '../observability/logger.js';
+import type { AppEmailBranding, Logger } from '../kernel/ports.js';
 import type { ClientRecord, ClientStore } from '../store/port.js';
 import { accentProblem, buttonTextFor, HEX_COLOUR } from './accent-colour.js';
-import { canonicalDomain } from './email-address.js';
+import { canonicalDomain } from '../kernel/email-address.js';
 import type { AppPolicy, SignupPolicy } from './policy.js';
 
 export const APP_SIGNUP_POLICIES = ['open', 'allowlist', 'closed'] as const;

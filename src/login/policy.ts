@@ -1,16 +1,15 @@
 // The one place that decides whether a step of the magic-link flow may go ahead. Each decision
-// is data ({ allow, reason }); routes turn reasons into pages through src/login/reasons.ts.
+// is data ({ allow, reason }); routes turn reasons into pages through src/kernel/reasons.ts.
 import type { LoginTokenRecord } from '../store/port.js';
-import type { Reason } from './reasons.js';
-import { equalDigests } from './token-crypto.js';
+import type { Reason } from '../kernel/reasons.js';
+import { equalDigests } from '../kernel/token-crypto.js';
+import type { Decision } from '../kernel/decisions.js';
 
 /**
  * The version of these rules, reported by /version and recorded with audit events: bump it by
  * hand in any change that makes a decision come out differently.
  */
 export const POLICY_VERSION = '3';
-
-export type Decision = { readonly allow: true } | { readonly allow: false; readonly reason: Reason; readonly retryAfterSeconds?: number };
 
 const allow: Decision = { allow: true };
 const deny = (reason: Reason): Decision => ({ allow: false, reason });

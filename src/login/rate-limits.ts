@@ -1,13 +1,9 @@
 // The rate limits of the sign-in flow, counted in the active store (so every instance counts
 // together) through the store's RateLimiter port. Email addresses are hashed into their keys: the
 // counters table needs no personal data.
-import type { RateLimitName, RateRule } from '../config/env.js';
+import type { LimitCheck, LimitName, RateLimitName, RateRule } from '../kernel/rate-limits.js';
 import type { RateLimiter, RateLimitOutcome, Store } from '../store/port.js';
-import type { Decision } from './policy.js';
-
-export type LimitName = RateLimitName | 'RESEND_COOLDOWN';
-
-export type LimitCheck = readonly [LimitName, string];
+import type { Decision } from '../kernel/decisions.js';
 
 export interface RateLimits {
   /** Spends one point of `name` for `key`; a refusal carries the seconds until it may be retried. */

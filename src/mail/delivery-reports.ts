@@ -2,8 +2,8 @@
 // bounce or spam complaint suppresses the address (mailing it again is pointless or harmful) and
 // marks the message suppressed; a soft bounce marks it failed. The webhook route only parses the
 // provider's JSON into a DeliveryReport.
-import type { Clock } from '../clock.js';
-import type { Audit } from '../observability/audit.js';
+import type { Clock } from '../kernel/clock.js';
+import type { Audit } from '../kernel/audit.js';
 import type { Store } from '../store/port.js';
 
 export interface DeliveryReport {

@@ -4,10 +4,10 @@
 // look as the sign-in email; every word from views/locales/<locale>.json, dates as that language
 // writes them; every link was built from ISSUER by the caller.
 import type { Catalog } from '../i18n/catalog.js';
-import type { Locale } from '../i18n/negotiate.js';
-import type { Templates } from '../templates.js';
+import type { Locale } from '../kernel/locales.js';
+import type { Templates } from '../i18n/templates.js';
 import type { EmailBranding } from './magic-link-email.js';
-import type { MailMessage } from './mail-transport.js';
+import type { MailMessage } from '../kernel/ports.js';
 import { describeUserAgent } from './user-agent.js';
 
 interface Common {

@@ -6,46 +6,9 @@
 // Its words come from views/locales/<locale>.json in the sign-in's language, dates written as
 // that language writes them.
 import type { Catalog } from '../i18n/catalog.js';
-import type { Locale } from '../i18n/negotiate.js';
-import type { Templates } from '../templates.js';
-import type { MailMessage } from './mail-transport.js';
+import type { Templates } from '../i18n/templates.js';
+import type { MailMessage, MagicLinkEmail, RefusedEmailData } from '../kernel/ports.js';
 import { describeUserAgent } from './user-agent.js';
-
-export interface RefusedEmailData {
-  readonly to: string;
-  readonly cancelLink: string;
-  readonly appName: string;
-  readonly expiresAt: number;
-  readonly ttlSeconds: number;
-  readonly ip: string;
-  readonly userAgent: string;
-  /** The language of the sign-in (of the page that asked for this email). */
-  readonly locale: Locale;
-  /** The address has an account, but this app's allowlist does not take it (the refused email says so). */
-  readonly notAllowedHere?: boolean;
-  /** The asking app's own look; each part left out falls back to the product's. */
-  readonly branding?: AppEmailBranding;
-}
-
-export interface AppEmailBranding {
-  /** https only (checked when the app is registered and when it is read). */
-  readonly logoUri?: string;
-  readonly accentColor?: string;
-  readonly accentText?: string;
-  readonly supportEmail?: string;
-  readonly policyUri?: string;
-  readonly tosUri?: string;
-}
-
-export interface MagicLinkEmailData extends RefusedEmailData {
-  readonly link: string;
-  readonly code: string;
-}
-
-export interface MagicLinkEmail {
-  render(data: MagicLinkEmailData): MailMessage;
-  renderRefused(data: RefusedEmailData): MailMessage;
-}
 
 export interface EmailBranding {
   readonly productName: string;

@@ -1,18 +1,8 @@
+import type { MailMessage } from '../kernel/ports.js';
 // The mail transport port. A transport delivers one rendered message now (Postmark, or the outbox in
 // development), or several in one request when the provider has a batch API; the send queue in
 // front of it makes delivery durable and retried. The sender address and message stream are the
 // transport's own configuration.
-export interface MailMessage {
-  readonly to: string;
-  readonly subject: string;
-  readonly text: string;
-  readonly html: string;
-  /** Groups messages in the provider's reports (Postmark's Tag). */
-  readonly tag?: string;
-  /** The request that caused the message, for tracing it through the provider. */
-  readonly requestId?: string | null;
-}
-
 export interface MailTransport {
   readonly kind: 'outbox' | 'postmark';
   /** Sends now; resolves with the provider's message id, or throws MailDeliveryError. */

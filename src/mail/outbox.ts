@@ -3,8 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Clock } from '../clock.js';
-import { ensurePrivateDir, writeNewPrivateFile } from '../private-files.js';
+import type { Clock } from '../kernel/clock.js';
+import { ensurePrivateDir, writeNewPrivateFile } from '../kernel/private-files.js';
 import type { MailTransport } from './mail-transport.js';
 
 export interface OutboxMessage {

@@ -4,7 +4,8 @@
 // Several ready messages go in one batch request (POST /email/batch), whose answer says per
 // message whether it was accepted, so one refused address does not hold back the others.
 import { Models, ServerClient } from 'postmark';
-import { MailConfigError, MailDeliveryError, type MailDeliveryResult, type MailMessage, type MailTransport } from './mail-transport.js';
+import { MailConfigError, MailDeliveryError, type MailDeliveryResult, type MailTransport } from './mail-transport.js';
+import type { MailMessage } from '../kernel/ports.js';
 
 export interface PostmarkOptions {
   readonly serverToken: string;

@@ -6,10 +6,10 @@
 // the link was built from ISSUER by the caller. Never a code: the notice is not a second copy of
 // the set, and a mail that held codes would hand them to anyone who reads the inbox.
 import type { Catalog } from '../i18n/catalog.js';
-import type { Locale } from '../i18n/negotiate.js';
-import type { Templates } from '../templates.js';
+import type { Locale } from '../kernel/locales.js';
+import type { Templates } from '../i18n/templates.js';
 import type { EmailBranding } from './magic-link-email.js';
-import type { MailMessage } from './mail-transport.js';
+import type { MailMessage } from '../kernel/ports.js';
 import { describeUserAgent } from './user-agent.js';
 
 export interface RecoveryCodesMadeData {

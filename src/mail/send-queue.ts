@@ -11,20 +11,12 @@
 // Retries back off exponentially with jitter and stop at the message's give-up time (a sign-in
 // mail is useless once its link has expired), with the failure recorded for the status page.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Clock } from '../clock.js';
-import type { Audit } from '../observability/audit.js';
-import type { Logger } from '../observability/logger.js';
+import type { Clock } from '../kernel/clock.js';
+import type { Audit } from '../kernel/audit.js';
+import type { Logger, MailMessage, MailQueue } from '../kernel/ports.js';
 import type { MailOutcome, QueuedMail, Store } from '../store/port.js';
-import { MailDeliveryError, type MailMessage, type MailTransport } from './mail-transport.js';
+import { MailDeliveryError, type MailTransport } from './mail-transport.js';
 import type { MessageSeal } from './sealed-message.js';
-
-export interface EnqueueContext {
-  readonly interactionUid?: string;
-  readonly bindingHash?: string;
-  readonly requestId?: string | null;
-  /** After this (epoch ms) the message is not worth sending any more. */
-  readonly giveUpAt: number;
-}
 
 export interface SendQueueOptions {
   readonly store: Store;
@@ -53,8 +45,7 @@ interface Ready {
   readonly message: MailMessage;
 }
 
-export interface SendQueue {
-  enqueue(message: MailMessage, context: EnqueueContext): Promise<string>;
+export interface SendQueue extends MailQueue {
   /** Sends every message that is due now (up to `concurrency` at once); resolves when none is left. */
   drain(): Promise<void>;
   start(): void;

@@ -1,6 +1,6 @@
 // Chooses the mail transport from configuration: Postmark when POSTMARK_SERVER_TOKEN is set, the
 // outbox in DATA_DIR otherwise. The server and the tests build it the same way.
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 import type { Config } from '../config/env.js';
 import type { MailTransport } from './mail-transport.js';
 import { createOutboxTransport } from './outbox.js';

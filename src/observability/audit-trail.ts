@@ -15,8 +15,8 @@
 // - only identifiers are stored: fields named like a secret are dropped as a second line behind
 //   the call sites, which never pass one.
 import type { AuditRecord, AuditStore } from '../store/port.js';
-import type { AuditEvent, AuditFields, AuditSink } from './audit.js';
-import type { Logger } from './logger.js';
+import type { AuditEvent, AuditFields, AuditSink } from '../kernel/audit.js';
+import type { Logger } from '../kernel/ports.js';
 import { currentRequest } from './request-context.js';
 import type { VersionsInForce } from './versions-in-force.js';
 
@@ -96,7 +96,7 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
 
   const writeQueued = async (): Promise<void> => {
     // After the response, not in a microtask: better-sqlite3 writes synchronously, and a
-    // microtask would still run before Koa sends the response (see src/login/off-request.ts).
+    // microtask would still run before Koa sends the response (see src/kernel/off-request.ts).
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (queued.length > 0) {
       const batch: AuditRecord[] = [];

@@ -1,8 +1,7 @@
 // Structured JSON logs with pino. Redaction is a second line of defence: code never passes raw
 // tokens, codes or secrets to the logger in the first place.
-import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
-
-export type Logger = PinoLogger;
+import { pino, type DestinationStream } from 'pino';
+import type { Logger } from '../kernel/ports.js';
 
 export const REDACTED_PATHS = [
   'token',

@@ -4,11 +4,11 @@
 // from the store when scraped. Every label value comes from a fixed set (a reason code, a limit
 // name, a route template): nothing an address, a token or a raw path could ever reach.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Clock } from '../clock.js';
-import { REASONS } from '../login/reasons.js';
+import type { Clock } from '../kernel/clock.js';
+import { REASONS } from '../kernel/reasons.js';
 import type { LoginTokenStore, MailQueueStore } from '../store/port.js';
-import type { AuditEvent, AuditFields, AuditSink } from './audit.js';
-import type { Logger } from './logger.js';
+import type { AuditEvent, AuditFields, AuditSink } from '../kernel/audit.js';
+import type { Logger } from '../kernel/ports.js';
 import type { Versions } from './versions.js';
 
 const EMAIL_OUTCOMES = ['queued', 'sent', 'delivered', 'bounced', 'failed', 'suppressed'] as const;

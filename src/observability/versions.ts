@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { POLICY_VERSION } from '../login/policy.js';
-import { VIEWS_DIR } from '../templates.js';
+import { VIEWS_DIR } from '../i18n/templates.js';
 
 export interface Versions {
   readonly version: string;

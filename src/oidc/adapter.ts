@@ -2,7 +2,7 @@
 // model name; clients come from the clients table (registered with the admin CLI), everything
 // else from the generic model store, under digests of their ids (see artefacts-at-rest.ts).
 import { errors, type Adapter } from 'oidc-provider';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 import type { OidcPayload, Store } from '../store/port.js';
 import { createArtefactsAtRest, type ArtefactsAtRest } from './artefacts-at-rest.js';
 import { toOidcClientMetadata } from './client-metadata.js';

@@ -5,8 +5,8 @@
 // linkid_backchannel_logout_total{outcome}) and a failure is logged with the app's id. Retries
 // live in this process: a restart drops the ones still waiting (logged as they are scheduled).
 import type Provider from 'oidc-provider';
-import type { Audit } from '../observability/audit.js';
-import type { Logger } from '../observability/logger.js';
+import type { Audit } from '../kernel/audit.js';
+import type { Logger } from '../kernel/ports.js';
 
 /** Waits before the 2nd, 3rd, ... post of one logout token; its length bounds the attempts. */
 export const DEFAULT_BACKCHANNEL_RETRY_DELAYS_MS: readonly number[] = [2_000, 10_000, 60_000, 300_000];

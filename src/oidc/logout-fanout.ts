@@ -9,9 +9,21 @@
 //   account alone, unless it registered that it needs a sid (backchannel_logout_session_required);
 // - apps without a back-channel URI are skipped; each app is told once per session.
 import type Provider from 'oidc-provider';
-import type { EndedSessions, OnSessionsEnded } from '../account/account-sessions.js';
-import type { Audit } from '../observability/audit.js';
+import type { Audit } from '../kernel/audit.js';
 import type { BackchannelClient, BackchannelDelivery } from './backchannel-delivery.js';
+
+/** An account's ended sessions, as back-channel logout needs them. */
+export interface EndedSessions {
+  readonly accountId: string;
+  readonly why: 'revoked' | 'disabled' | 'deleted';
+  /** Per app signed in through an ended session, the session id (`sid`) a logout token names. */
+  readonly sessions: readonly { readonly clientId: string; readonly sid: string | undefined }[];
+  /** Every app that held one of the ended grants (a refresh token can outlive its session). */
+  readonly clientIds: readonly string[];
+}
+
+/** Told after an account's sessions and grants have been ended; where back-channel logout is wired. */
+export type OnSessionsEnded = (ended: EndedSessions) => Promise<void>;
 
 type LogoutClient = BackchannelClient & { readonly backchannelLogoutSessionRequired?: boolean };
 

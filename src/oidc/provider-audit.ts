@@ -2,7 +2,7 @@
 // a logout. Taken from the provider's public events (no internals), so the trail covers a
 // sign-in to its end: the app got its tokens, or the person signed out.
 import type Provider from 'oidc-provider';
-import type { Audit } from '../observability/audit.js';
+import type { Audit } from '../kernel/audit.js';
 
 export function auditProviderEvents(provider: Provider, audit: Audit): void {
   provider.on('grant.success', (ctx) => {

@@ -2,11 +2,11 @@
 // overridden: adapter, keys, cookie keys, account lookup, interactions, error pages.
 import type { JWK } from 'jose';
 import Provider, { type Configuration } from 'oidc-provider';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 import type { Config } from '../config/env.js';
 import type { Secrets } from '../secrets/key-files.js';
 import type { Store } from '../store/port.js';
-import { accountClientMetadata, INTENT_PARAM } from '../account/account-client.js';
+import { accountClientMetadata, INTENT_PARAM } from './account-client.js';
 import { createFindAccount } from './account.js';
 import { createAdapterFactory } from './adapter.js';
 import { loginPromptWithAppAccess } from './app-access.js';
@@ -47,7 +47,7 @@ export function createProvider({ config, store, clock, secrets, renderPage }: Pr
     adapter: createAdapterFactory(store, clock, secrets.serverSecret),
     findAccount: createFindAccount(store),
     jwks: secrets.signingKeys,
-    // The account page's own client (src/account/account-client.ts); every other client is in the store.
+    // The account page's own client (src/oidc/account-client.ts); every other client is in the store.
     clients: [accountClientMetadata(config.issuer, config.productName)],
     cookies: {
       keys: secrets.cookieKeys,

@@ -4,13 +4,7 @@
 // browser resumes, and it lives exactly as long as the interaction: no renew, resend or code can
 // revive it, on any instance, for as long as anything could still finish it.
 import type Provider from 'oidc-provider';
-
-/**
- * pending: waits for a login; finishing: a link or code was accepted but the browser has not yet
- * gone back to the app (the login is stored in the interaction, not yet in a session), so it can
- * still be stopped; cancelled; gone: finished, expired or never there.
- */
-export type SignInState = 'pending' | 'finishing' | 'cancelled' | 'gone';
+import type { SignInStates } from '../kernel/ports.js';
 
 /** Marks our cancellation among interaction results (oidc-provider keeps extra result members). */
 const CANCELLED_MARK = 'sign_in_cancelled';
@@ -23,12 +17,6 @@ export const CANCELLED_RESULT = {
 
 export const isCancelledResult = (result: unknown): boolean =>
   typeof result === 'object' && result !== null && (result as { linkid?: unknown }).linkid === CANCELLED_MARK;
-
-export interface SignInStates {
-  stateOf(interactionUid: string): Promise<SignInState>;
-  /** Ends the sign-in for good; false when the interaction no longer exists. */
-  cancel(interactionUid: string): Promise<boolean>;
-}
 
 export function createSignInStates(provider: Provider): SignInStates {
   return {

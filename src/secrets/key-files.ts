@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
-import { ensurePrivateDir, writeNewPrivateFileSync } from '../private-files.js';
+import { ensurePrivateDir, writeNewPrivateFileSync } from '../kernel/private-files.js';
 
 export interface Secrets {
   /** Private JWKS handed to oidc-provider: an RS256, an ES256 and an EdDSA (Ed25519) key. */

@@ -1,4 +1,4 @@
-// Which address hashes (addressHash, src/login/email-address.ts) belong to an account, for
+// Which address hashes (addressHash, src/kernel/email-address.ts) belong to an account, for
 // AuditStore.forgetAddress in both stores. An event's own fields say whose address a hash is only
 // where it records a change of the account's address: `previousEmailHash` (the address it had)
 // or `undoneEmailHash` (the address an undo took away), next to `emailHash` (the one it then
@@ -15,7 +15,7 @@
 // names the address it gave the account (`email`), so with account.created the account's own
 // events name every address it held; events written before they did name hashes only, and for
 // them the mail queued in the same request names the address (the notice goes to the old one).
-import { addressHash } from '../login/email-address.js';
+import { addressHash } from '../kernel/email-address.js';
 import { addressKey } from './address-key.js';
 
 /** The fields of an event that hold an address hash. */

@@ -61,7 +61,7 @@ export interface UserQuery {
 }
 
 /**
- * Addresses passed to the stores are canonical (src/login/email-address.ts normalizeEmail). Stores
+ * Addresses passed to the stores are canonical (src/kernel/email-address.ts normalizeEmail). Stores
  * find rows by the address with ASCII case folded (src/store/address-key.ts) and nothing more.
  */
 export interface UserStore {

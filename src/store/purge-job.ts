@@ -2,8 +2,8 @@
 // keeps the store from growing. Each batch is its own short statement and the loop yields to the
 // event loop between batches, so a backlog never blocks requests.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { Clock } from '../clock.js';
-import type { Logger } from '../observability/logger.js';
+import type { Clock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/ports.js';
 import type { Store } from './port.js';
 
 export const PURGE_BATCH_SIZE = 500;

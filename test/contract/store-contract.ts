@@ -11,7 +11,7 @@ import {
   type QueuedMail,
   type Store,
 } from '../../src/store/port.js';
-import { addressHash } from '../../src/login/email-address.js';
+import { addressHash } from '../../src/kernel/email-address.js';
 
 export interface StoreFactory {
   open(): Promise<Store>;

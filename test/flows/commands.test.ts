@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256 } from '../../src/login/token-crypto.js';
+import { sha256 } from '../../src/kernel/token-crypto.js';
 import { openStore } from '../../src/store/open-store.js';
 import { TEST_MONGODB_URI, dropDatabase, dumpDatabase, newTestDatabaseUri } from '../support/test-databases.js';
 import { readCommit } from '../../src/observability/versions.js';

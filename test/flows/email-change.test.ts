@@ -5,7 +5,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { addressHash } from '../../src/login/email-address.js';
+import { addressHash } from '../../src/kernel/email-address.js';
 import { SQLITE_FILE_NAME } from '../../src/store/sqlite/index.js';
 import { openAccount } from '../support/account.js';
 import { Browser, type Page } from '../support/browser.js';

@@ -4,7 +4,7 @@
 // know the sign-in (the link opened elsewhere, "This wasn't me") speak the sign-in's language.
 import { describe, expect, it } from 'vitest';
 import { createCatalog } from '../../src/i18n/catalog.js';
-import { LOCALES, type Locale } from '../../src/i18n/negotiate.js';
+import { LOCALES, type Locale } from '../../src/kernel/locales.js';
 import { Browser, type Page } from '../support/browser.js';
 import { fakeClock } from '../support/fake-clock.js';
 import { latestSignInMail, type SignInMail } from '../support/outbox.js';

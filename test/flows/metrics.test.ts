@@ -4,7 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sha256 } from '../../src/login/token-crypto.js';
+import { sha256 } from '../../src/kernel/token-crypto.js';
 import { Browser } from '../support/browser.js';
 import { registerApp } from '../support/factories.js';
 import { startFakePostmark, type FakePostmark } from '../support/fake-postmark.js';

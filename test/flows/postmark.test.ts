@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sha256 } from '../../src/login/token-crypto.js';
+import { sha256 } from '../../src/kernel/token-crypto.js';
 import { Browser } from '../support/browser.js';
 import { fakeClock } from '../support/fake-clock.js';
 import { INACTIVE_RECIPIENT, INVALID_EMAIL, inactiveRecipient, serverError, startFakePostmark, type FakePostmark } from '../support/fake-postmark.js';

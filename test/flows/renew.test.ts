@@ -18,7 +18,7 @@ describe('used links', () => {
 
     // Someone (a scanner with cookies, or the user in another tab) used the link; the sign-in here
     // has not finished, so a fresh link for it is offered.
-    await linkid.store.loginTokens.consume((await import('../../src/login/token-crypto.js')).sha256(mail.token), Date.now());
+    await linkid.store.loginTokens.consume((await import('../../src/kernel/token-crypto.js')).sha256(mail.token), Date.now());
     const used = await browser.request(mail.link);
     expect(used.status).toBe(410);
     expect(reasonOf(used)).toBe('token_used');

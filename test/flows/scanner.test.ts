@@ -1,7 +1,7 @@
 // Mail scanners and link previews follow every link in an email; some press the button, some
 // send HEAD or OPTIONS. None of it may consume the link: the person can still use it afterwards.
 import { describe, expect, it } from 'vitest';
-import { sha256 } from '../../src/login/token-crypto.js';
+import { sha256 } from '../../src/kernel/token-crypto.js';
 import { Browser } from '../support/browser.js';
 import { confirmLink, reasonOf, requestLink } from '../support/sign-in.js';
 import { useLinkid, useSharedLinkid } from '../support/use-linkid.js';
@@ -15,7 +15,7 @@ describe('scanners and other browsers', () => {
     const { browser, mail } = await shared.pendingLink('scanned@example.com');
     for (let i = 0; i < 3; i += 1) expect((await new Browser('Scanner').request(mail.link)).status).toBe(200);
     expect((await fetch(mail.link, { method: 'HEAD' })).status).toBe(200);
-    const row = await shared.linkid.store.loginTokens.findByHash((await import('../../src/login/token-crypto.js')).sha256(mail.token));
+    const row = await shared.linkid.store.loginTokens.findByHash((await import('../../src/kernel/token-crypto.js')).sha256(mail.token));
     expect(row?.usedAt).toBeNull();
     const confirmed = await confirmLink(browser, mail);
     expect(confirmed.status).toBe(303);

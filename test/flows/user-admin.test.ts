@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { addressHash } from '../../src/login/email-address.js';
+import { addressHash } from '../../src/kernel/email-address.js';
 import { Browser, type Page } from '../support/browser.js';
 import { createUser } from '../support/factories.js';
 import type { RunningLinkid } from '../support/linkid.js';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { POLICY_VERSION } from '../../src/login/policy.js';
-import { VIEWS_DIR } from '../../src/templates.js';
+import { VIEWS_DIR } from '../../src/i18n/templates.js';
 import { readCommit, templatesDigest } from '../../src/observability/versions.js';
 import { Browser } from '../support/browser.js';
 import { scrape } from '../support/metrics.js';

@@ -1,5 +1,5 @@
 // A clock tests can move forward, so expiry is checked without sleeping.
-import type { Clock } from '../../src/clock.js';
+import type { Clock } from '../../src/kernel/clock.js';
 
 export interface FakeClock extends Clock {
   advance(ms: number): void;

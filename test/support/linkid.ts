@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createClientAdmin, type ClientView, type CreateClientInput, type UpdateClientInput } from '../../src/admin/clients.js';
-import { systemClock, type Clock } from '../../src/clock.js';
+import { systemClock, type Clock } from '../../src/kernel/clock.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { createApp, type App } from '../../src/http/app.js';
 import type { MailTransport } from '../../src/mail/mail-transport.js';

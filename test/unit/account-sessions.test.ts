@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAccountSessions, type EndedSessions } from '../../src/account/account-sessions.js';
+import { createAccountSessions } from '../../src/account/account-sessions.js';
+import type { EndedSessions } from '../../src/oidc/logout-fanout.js';
 import type { Store } from '../../src/store/port.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 

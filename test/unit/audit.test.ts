@@ -2,7 +2,8 @@
 // fails the request that produced the event.
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createAudit, type AuditEvent } from '../../src/observability/audit.js';
+import { createAudit } from '../../src/observability/audit.js';
+import type { AuditEvent } from '../../src/kernel/audit.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { runInRequestContext } from '../../src/observability/request-context.js';
 

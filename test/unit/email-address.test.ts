@@ -1,8 +1,8 @@
 // Addresses as people type them, and as attackers type them: one canonical form per mailbox, and
 // no look-alike that folds into someone else's address.
 import { describe, expect, it } from 'vitest';
-import { normalizeEmail, addressHash } from '../../src/login/email-address.js';
-import { sha256 } from '../../src/login/token-crypto.js';
+import { normalizeEmail, addressHash } from '../../src/kernel/email-address.js';
+import { sha256 } from '../../src/kernel/token-crypto.js';
 
 describe('normalizeEmail', () => {
   it.each([

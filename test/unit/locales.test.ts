@@ -5,9 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCatalog, loadMessages, placeholdersOf, type Message } from '../../src/i18n/catalog.js';
-import { LOCALES } from '../../src/i18n/negotiate.js';
-import { REASONS } from '../../src/login/reasons.js';
-import { VIEWS_DIR } from '../../src/templates.js';
+import { LOCALES } from '../../src/kernel/locales.js';
+import { REASONS } from '../../src/kernel/reasons.js';
+import { VIEWS_DIR } from '../../src/i18n/templates.js';
 
 const english = loadMessages('en');
 const texts = (message: Message): string[] => (typeof message === 'string' ? [message] : Object.values(message));

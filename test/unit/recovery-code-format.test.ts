@@ -2,8 +2,8 @@
 // four (60 random bits), read back whatever spaces, dashes, capitals and look-alike letters a
 // person types, and nothing that cannot be a code.
 import { describe, expect, it } from 'vitest';
-import { RECOVERY_CODE_LENGTH, formatRecoveryCode, newRecoveryCode, normalizeRecoveryCode } from '../../src/account/recovery-code-format.js';
-import { recoveryCodeHmac } from '../../src/login/token-crypto.js';
+import { RECOVERY_CODE_LENGTH, formatRecoveryCode, newRecoveryCode, normalizeRecoveryCode } from '../../src/kernel/recovery-code-format.js';
+import { recoveryCodeHmac } from '../../src/kernel/token-crypto.js';
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 

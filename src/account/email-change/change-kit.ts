@@ -2,15 +2,15 @@
 // its links (built from ISSUER, never from a request), finding a token by the raw value from a
 // link, and saying why a token cannot be used. A change token lives as long as a sign-in link
 // may (10 minutes); an undo token EMAIL_CHANGE_UNDO_DAYS.
-import type { Clock } from '../../clock.js';
+import type { Clock } from '../../kernel/clock.js';
 import { MAX_LOGIN_TOKEN_TTL_SECONDS } from '../../config/env.js';
-import type { OffRequest } from '../../login/off-request.js';
+import type { OffRequest } from '../../kernel/off-request.js';
 import type { RateLimits } from '../../login/rate-limits.js';
-import type { Reason } from '../../login/reasons.js';
-import { LINK_TOKEN_PATTERN, sha256 } from '../../login/token-crypto.js';
+import type { Reason } from '../../kernel/reasons.js';
+import { LINK_TOKEN_PATTERN, sha256, tokenId } from '../../kernel/token-crypto.js';
 import type { EmailChangeEmail } from '../../mail/email-change-email.js';
-import type { SendQueue } from '../../mail/send-queue.js';
-import type { Audit } from '../../observability/audit.js';
+import type { MailQueue } from '../../kernel/ports.js';
+import type { Audit } from '../../kernel/audit.js';
 import type { EmailChangeRecord, Store } from '../../store/port.js';
 import type { AccountSessions } from '../account-sessions.js';
 
@@ -34,7 +34,7 @@ export interface EmailChangeDeps {
   readonly audit: Audit;
   readonly limits: RateLimits;
   readonly offRequest: OffRequest;
-  readonly sendQueue: Pick<SendQueue, 'enqueue'>;
+  readonly sendQueue: MailQueue;
   readonly email: EmailChangeEmail;
   readonly issuer: string;
   readonly undoDays: number;
@@ -65,7 +65,7 @@ export function createChangeKit(deps: EmailChangeDeps) {
   };
   return {
     refuse,
-    tokenId: (token: EmailChangeRecord) => token.hash.slice(0, 12),
+    tokenId: (token: EmailChangeRecord) => tokenId(token.hash),
     /**
      * The live token of `kind` behind a raw link value, or why not. A value that names no such
      * token spends the IP's look-up budget (RATE_LIMIT_VERIFY_PER_IP), as sign-in links do.
@@ -76,7 +76,7 @@ export function createChangeKit(deps: EmailChangeDeps) {
         const limited = await deps.limits.consume('RATE_LIMIT_VERIFY_PER_IP', ip);
         return refuse(limited.allow ? { allow: false, reason: 'change_link_unknown' } : limited, { step });
       }
-      const about = { step, accountId: token.accountId, tokenId: token.hash.slice(0, 12) };
+      const about = { step, accountId: token.accountId, tokenId: tokenId(token.hash) };
       if (token.usedAt !== null) return refuse({ allow: false, reason: 'change_link_used' }, about);
       if (token.expiresAt <= deps.clock.now()) return refuse({ allow: false, reason: 'change_link_expired' }, about);
       return { allow: true, token };

@@ -7,9 +7,9 @@
 // - on success the old address gets a notice with an undo link (EMAIL_CHANGE_UNDO_DAYS, single
 //   use, only sha256 stored) and the trail records account.email_changed with the new address
 //   and the hashes of both, before the undo is stored: a failure there leaves no change unrecorded.
-import type { Locale } from '../../i18n/negotiate.js';
-import { addressHash } from '../../login/email-address.js';
-import { equalDigests, newLinkToken, sha256 } from '../../login/token-crypto.js';
+import type { Locale } from '../../kernel/locales.js';
+import { addressHash } from '../../kernel/email-address.js';
+import { equalDigests, newLinkToken, sha256, tokenId } from '../../kernel/token-crypto.js';
 import type { EmailChangeRecord, User } from '../../store/port.js';
 import { changeUrl, spentReason, type ChangeKit, type ChangeRefusal, type EmailChangeDeps, type TokenLookup } from './change-kit.js';
 
@@ -99,7 +99,7 @@ export function createConfirmChange(deps: EmailChangeDeps, kit: ChangeKit) {
         emailHash: addressHash(consumed.token.email),
         previousEmailHash: addressHash(user.email),
         tokenId: about.tokenId,
-        undoTokenId: undoHash.slice(0, 12),
+        undoTokenId: tokenId(undoHash),
       });
       await mailUndo(user, consumed.token, input, undo, undoHash);
       return { allow: true, email: consumed.token.email };

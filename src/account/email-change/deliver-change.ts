@@ -5,9 +5,9 @@
 //   that someone tried and nothing changed. The requester saw the same page either way;
 // - both emails are composed every time, so the work after the response looks alike;
 // - the token is stored before its mail is queued; every URL is built from ISSUER.
-import type { Locale } from '../../i18n/negotiate.js';
-import { addressHash } from '../../login/email-address.js';
-import { newLinkToken, sha256 } from '../../login/token-crypto.js';
+import type { Locale } from '../../kernel/locales.js';
+import { addressHash } from '../../kernel/email-address.js';
+import { newLinkToken, sha256 } from '../../kernel/token-crypto.js';
 import { CHANGE_TTL_SECONDS, changeUrl, type ChangeKit, type EmailChangeDeps } from './change-kit.js';
 
 export interface ChangeDelivery {

@@ -6,11 +6,11 @@
 //   IP+address, browser) are spent all or none, so a refused request spends nothing;
 // - the new address reaches this step canonical (normalizeEmail at the edge) and differs from
 //   the account's own.
-import type { Locale } from '../../i18n/negotiate.js';
-import { addressHash } from '../../login/email-address.js';
-import type { Decision } from '../../login/policy.js';
-import { sendLimits } from '../../login/steps/request-link.js';
-import { sha256 } from '../../login/token-crypto.js';
+import type { Locale } from '../../kernel/locales.js';
+import { addressHash } from '../../kernel/email-address.js';
+import type { Decision } from '../../kernel/decisions.js';
+import { sendLimits } from '../../kernel/rate-limits.js';
+import { sha256 } from '../../kernel/token-crypto.js';
 import type { User } from '../../store/port.js';
 import type { ChangeKit, EmailChangeDeps } from './change-kit.js';
 import type { DeliverChange } from './deliver-change.js';

@@ -7,7 +7,7 @@
 //   the undo of an earlier change, so undoing a later change cannot take that away), then the
 //   address is restored, then every session, grant and token of the account ends: whoever
 //   changed it is signed out everywhere, and every app has to ask again.
-import { addressHash } from '../../login/email-address.js';
+import { addressHash } from '../../kernel/email-address.js';
 import { spentReason, type ChangeKit, type EmailChangeDeps, type TokenLookup } from './change-kit.js';
 import type { ChangeOutcome } from './confirm-change.js';
 

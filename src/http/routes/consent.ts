@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import { FLOW_ROUTES, flowPath } from '../../login/flow-paths.js';
-import type { Audit } from '../../observability/audit.js';
+import type { Audit } from '../../kernel/audit.js';
 import type { UserStore } from '../../store/port.js';
 import { ReasonError } from '../errors.js';
 import { readBody, textField } from '../form-input.js';

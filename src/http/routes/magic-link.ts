@@ -8,7 +8,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import { FLOW_ROUTES, flowPath } from '../../login/flow-paths.js';
-import type { Reason } from '../../login/reasons.js';
+import type { Reason } from '../../kernel/reasons.js';
 import type { SignIn } from '../../login/sign-in.js';
 import type { BrandPage } from '../app-branding.js';
 import type { BindingCookie } from '../binding-cookie.js';

@@ -8,27 +8,13 @@
 // - the login names the method: acr and amr say "an emailed one-time secret".
 // No HTTP here: the route hands the login to oidc-provider.
 import { randomBytes } from 'node:crypto';
-import { EMAIL_LINK_ACR, EMAIL_LINK_AMR } from '../../oidc/sign-in-method.js';
+import { EMAIL_LINK_ACR, EMAIL_LINK_AMR } from '../../kernel/sign-in-method.js';
 import type { LoginTokenRecord } from '../../store/port.js';
 import { decideAccount, decideSignIn } from '../policy.js';
-import type { Refusal, SignInDeps } from './step-kit.js';
+import type { SignInDeps } from './step-kit.js';
+import type { Refusal, Login } from '../../kernel/decisions.js';
 
 export const newSubjectId = (): string => randomBytes(16).toString('base64url');
-
-/** The login oidc-provider records in the session (its interaction result's `login`). */
-export interface Login {
-  readonly [key: string]: unknown;
-  readonly accountId: string;
-  readonly acr: string;
-  readonly amr: string[];
-  readonly remember: boolean;
-  /**
-   * When the person authenticated (epoch seconds), from linkid's clock: oidc-provider records it
-   * as the session's loginTs (auth_time), and the account page judges a sign-in's freshness by it
-   * with the same clock.
-   */
-  readonly ts: number;
-}
 
 export function createCompleteSignIn(deps: Pick<SignInDeps, 'store' | 'clock' | 'audit' | 'signup' | 'apps'>) {
   const { users } = deps.store;

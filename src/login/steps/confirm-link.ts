@@ -8,7 +8,7 @@
 //   cannot work here).
 import type { LoginTokenRecord } from '../../store/port.js';
 import { decideConfirm } from '../policy.js';
-import { sha256 } from '../token-crypto.js';
+import { sha256 } from '../../kernel/token-crypto.js';
 import type { SignInDeps, StepKit, TokenOutcome } from './step-kit.js';
 
 export interface ConfirmInput {

@@ -12,10 +12,10 @@
 // - every URL in the email is built from ISSUER;
 // - the link lives as long as the app asks, never longer than the global cap.
 import { randomBytes } from 'node:crypto';
-import type { Locale } from '../../i18n/negotiate.js';
+import type { Locale } from '../../kernel/locales.js';
 import { flowUrl } from '../flow-paths.js';
 import { decideSignIn, linkTtlSeconds } from '../policy.js';
-import { codeHmac, newCode, newLinkToken, sha256 } from '../token-crypto.js';
+import { codeHmac, newCode, newLinkToken, sha256, tokenId } from '../../kernel/token-crypto.js';
 import type { SignInDeps } from './step-kit.js';
 
 const MAX_USER_AGENT_LENGTH = 512;
@@ -78,7 +78,7 @@ export function createDeliverLink(deps: SignInDeps) {
       deps.audit('login.refused', {
         reason: 'sign_in_cancelled',
         step: 'send',
-        tokenId: hash.slice(0, 12),
+        tokenId: tokenId(hash),
         interactionUid: request.interactionUid,
         email: request.email,
       });
@@ -90,7 +90,7 @@ export function createDeliverLink(deps: SignInDeps) {
       requestId: request.requestId,
       giveUpAt: expiresAt,
     });
-    const fields = { tokenId: hash.slice(0, 12), clientId: request.clientId, interactionUid: request.interactionUid, email: request.email };
+    const fields = { tokenId: tokenId(hash), clientId: request.clientId, interactionUid: request.interactionUid, email: request.email };
     if (signup.allow) deps.audit('login.link_sent', fields);
     else deps.audit('login.refused', { reason: signup.reason, step: 'send', ...fields });
   };

@@ -4,7 +4,7 @@
 // - a message not yet in the queue (still being prepared after the response) reads "queued", as
 //   every message does first.
 import type { MailStatus } from '../../store/port.js';
-import { sha256 } from '../token-crypto.js';
+import { sha256 } from '../../kernel/token-crypto.js';
 import type { SignInDeps } from './step-kit.js';
 
 export function createDeliveryStatus(deps: Pick<SignInDeps, 'store'>) {

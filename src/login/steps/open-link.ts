@@ -3,7 +3,7 @@
 //   spends the IP's look-up budget, a real link spends nothing;
 // - a used or expired link says which, and a cancelled sign-in says that instead.
 import { decideLinkOpen } from '../policy.js';
-import { equalDigests, sha256 } from '../token-crypto.js';
+import { equalDigests, sha256 } from '../../kernel/token-crypto.js';
 import type { SignInDeps, StepKit, TokenOutcome } from './step-kit.js';
 
 export function createOpenLink(deps: SignInDeps, kit: StepKit) {

@@ -4,10 +4,11 @@
 // - never for a cancelled sign-in;
 // - no resend cooldown (the old link is proof enough of a real sign-in), but the per-address and
 //   per-IP send limits apply, spent all or none.
-import type { Locale } from '../../i18n/negotiate.js';
+import type { Locale } from '../../kernel/locales.js';
 import type { DeliverLink } from './deliver-link.js';
-import { sendLimits } from './request-link.js';
-import type { Refusal, SignInDeps, StepKit } from './step-kit.js';
+import { sendLimits } from '../../kernel/rate-limits.js';
+import type { SignInDeps, StepKit } from './step-kit.js';
+import type { Refusal } from '../../kernel/decisions.js';
 
 export interface RenewInput {
   readonly rawToken: string;

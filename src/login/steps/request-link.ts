@@ -5,11 +5,11 @@
 //   are spent all or none, so a refused request spends nothing and the per-address budget
 //   counts emails actually sent;
 // - a cancelled sign-in cannot send again (its interaction refuses before this step runs).
-import type { Locale } from '../../i18n/negotiate.js';
-import { addressHash } from '../email-address.js';
-import type { Decision } from '../policy.js';
-import type { LimitCheck } from '../rate-limits.js';
-import { sha256 } from '../token-crypto.js';
+import type { Locale } from '../../kernel/locales.js';
+import { addressHash } from '../../kernel/email-address.js';
+import type { Decision } from '../../kernel/decisions.js';
+import { sendLimits } from '../../kernel/rate-limits.js';
+import { sha256 } from '../../kernel/token-crypto.js';
 import type { DeliverLink } from './deliver-link.js';
 import type { SignInDeps } from './step-kit.js';
 
@@ -26,13 +26,6 @@ export interface LinkRequest {
   /** The language of the page the address was typed on; the email is written in it. */
   readonly locale: Locale;
 }
-
-/** The limits every email to `email` asked from `ip` spends. */
-export const sendLimits = (email: string, ip: string): LimitCheck[] => [
-  ['RATE_LIMIT_SEND_PER_IP', ip],
-  ['RATE_LIMIT_SEND_PER_EMAIL', addressHash(email)],
-  ['RATE_LIMIT_SEND_PER_IP_EMAIL', `${ip}|${addressHash(email)}`],
-];
 
 export function createRequestLink(deps: SignInDeps, deliverLink: DeliverLink) {
   return async function requestLink(request: LinkRequest): Promise<Decision> {

@@ -1,22 +1,20 @@
 // What every step of the sign-in shares: its dependencies, the shape of a refusal, finding a
 // login token by the raw value from a link, and the audit line every refusal writes.
-import type { Clock } from '../../clock.js';
-import type { MagicLinkEmail } from '../../mail/magic-link-email.js';
-import type { SendQueue } from '../../mail/send-queue.js';
-import type { Audit, AuditFields } from '../../observability/audit.js';
-import type { SignInStates } from '../../oidc/sign-in-state.js';
+import type { Clock } from '../../kernel/clock.js';
+import type { MagicLinkEmail, MailQueue, SignInStates } from '../../kernel/ports.js';
+import type { Audit, AuditFields } from '../../kernel/audit.js';
 import type { LoginTokenRecord, Store } from '../../store/port.js';
 import type { AppDirectory } from '../app-policy.js';
-import type { OffRequest } from '../off-request.js';
+import type { OffRequest } from '../../kernel/off-request.js';
 import type { SignupPolicy } from '../policy.js';
 import type { RateLimits } from '../rate-limits.js';
-import type { Reason } from '../reasons.js';
-import { LINK_TOKEN_PATTERN, sha256 } from '../token-crypto.js';
+import { LINK_TOKEN_PATTERN, sha256, tokenId as tokenIdOf } from '../../kernel/token-crypto.js';
+import type { Refusal } from '../../kernel/decisions.js';
 
 export interface SignInDeps {
   readonly store: Store;
   readonly clock: Clock;
-  readonly sendQueue: Pick<SendQueue, 'enqueue'>;
+  readonly sendQueue: MailQueue;
   readonly email: MagicLinkEmail;
   readonly audit: Audit;
   readonly limits: RateLimits;
@@ -31,14 +29,6 @@ export interface SignInDeps {
   readonly apps: AppDirectory;
   /** Where a sign-in stands (pending, cancelled, gone), and ending one for good. */
   readonly signInStates: SignInStates;
-}
-
-export interface Refusal {
-  readonly allow: false;
-  readonly reason: Reason;
-  readonly retryAfterSeconds?: number;
-  /** The app whose sign-in was refused, when the refusal knows it (its reason page wears that app's brand). */
-  readonly clientId?: string;
 }
 
 /** A step that ends with a login token (a link opened, confirmed, a code accepted), or a refusal. */
@@ -79,8 +69,8 @@ export function createStepKit(deps: SignInDeps): StepKit {
       const limited = await deps.limits.consume('RATE_LIMIT_VERIFY_PER_IP', ip);
       return refuse(limited.allow ? { allow: false, reason: 'token_unknown' } : limited, fields);
     },
-    tokenId: (token) => token?.hash.slice(0, 12),
-    about: (token) => ({ tokenId: token.hash.slice(0, 12), interactionUid: token.interactionUid, clientId: token.clientId, email: token.email }),
+    tokenId: (token) => token && tokenIdOf(token.hash),
+    about: (token) => ({ tokenId: tokenIdOf(token.hash), interactionUid: token.interactionUid, clientId: token.clientId, email: token.email }),
     async explainSpent(refusal, token) {
       if (!token || (refusal.reason !== 'token_used' && refusal.reason !== 'token_expired')) return refusal;
       const state = await deps.signInStates.stateOf(token.interactionUid);

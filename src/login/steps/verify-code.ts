@@ -7,8 +7,8 @@
 // - an attempt is reserved on every compared token before any comparison, so no token is ever
 //   compared more than codeMaxAttempts times, however many guesses arrive at once.
 import type { LoginTokenRecord } from '../../store/port.js';
-import { addressHash } from '../email-address.js';
-import { codeHmac, equalDigests, sha256 } from '../token-crypto.js';
+import { addressHash } from '../../kernel/email-address.js';
+import { codeHmac, equalDigests, sha256 } from '../../kernel/token-crypto.js';
 import type { SignInDeps, StepKit, TokenOutcome } from './step-kit.js';
 
 const CODE_PATTERN = /^\d{6}$/;

@@ -2,7 +2,7 @@
 // openid scope so every ID token says how and when the user signed in; oidc-provider would
 // otherwise mask them out unless the client asked through the claims parameter.
 import type { Configuration } from 'oidc-provider';
-import { EMAIL_LINK_ACR, RECOVERY_CODE_ACR } from '../sign-in-method.js';
+import { EMAIL_LINK_ACR, RECOVERY_CODE_ACR } from '../../kernel/sign-in-method.js';
 
 export function claimsConfiguration({ idTokenIncludeEmail }: { readonly idTokenIncludeEmail: boolean }): Configuration {
   return {

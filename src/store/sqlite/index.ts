@@ -3,7 +3,7 @@
 // small batches, so no delete holds the write lock for long.
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { ensurePrivateDir, ensurePrivateFile, restrictIfPresent } from '../../private-files.js';
+import { ensurePrivateDir, ensurePrivateFile, restrictIfPresent } from '../../kernel/private-files.js';
 import type { Store } from '../port.js';
 import { createSqliteAuditEvents } from './audit-events.js';
 import { createSqliteClients } from './clients.js';

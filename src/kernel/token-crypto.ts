@@ -15,7 +15,7 @@ export const codeHmac = (serverSecret: Buffer, tokenHash: string, code: string):
 /**
  * A recovery code is stored only as this HMAC, keyed with the server secret and bound to its
  * account: a copy of the database yields no code, and a digest of one account's code is no use
- * for another. `code` is the canonical form (src/account/recovery-code-format.ts).
+ * for another. `code` is the canonical form (src/kernel/recovery-code-format.ts).
  */
 export const recoveryCodeHmac = (serverSecret: Buffer, accountId: string, code: string): string =>
   createHmac('sha256', serverSecret).update(`recovery-code\0${accountId}\0${code}`).digest('hex');
@@ -30,3 +30,9 @@ export function equalDigests(a: string, b: string): boolean {
 export const LINK_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 /** Binding nonces are made like link tokens (32 random bytes, base64url). */
 export const BINDING_NONCE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * A short, non-secret handle of a stored token (its digest's first 12 hex digits) for the audit
+ * trail and logs: enough to tell tokens apart in a replay, nothing to redeem one with.
+ */
+export const tokenId = (hash: string): string => hash.slice(0, 12);

@@ -4,7 +4,7 @@
 // setImmediate, not a microtask: microtasks run before Koa writes the response, so work queued
 // with Promise.resolve().then() would still delay it (and its timing would tell addresses apart).
 // Failures are logged; idle() lets shutdown (and tests) wait for what is still running.
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from './ports.js';
 
 export interface OffRequest {
   run(name: string, task: () => Promise<void>): void;

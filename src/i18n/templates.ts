@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 
-export const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
+export const VIEWS_DIR = fileURLToPath(new URL('../../views', import.meta.url));
 
 export interface Templates {
   html(name: string, data: object): string;
