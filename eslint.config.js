@@ -22,8 +22,9 @@ export const LAYERS = [
   ['observability'],
   ['oidc'],
   ['account'],
+  ['admin'],
   ['services.ts'],
-  ['http', 'admin'],
+  ['http', 'cli'],
   ['cluster'],
   ['main.ts'],
 ];

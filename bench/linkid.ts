@@ -73,7 +73,7 @@ export async function startLinkid(options: { name: string; cpus: string | undefi
     env,
     signingKeysFile: path.join(dataDir, 'keys', 'signing-keys.json'),
     createClient(name) {
-      const out = runNode([path.join(ROOT, 'dist/admin/cli.js'), 'client', 'create', '--name', name, '--redirect-uri', REDIRECT_URI], env);
+      const out = runNode([path.join(ROOT, 'dist/cli/linkid-admin.js'), 'client', 'create', '--name', name, '--redirect-uri', REDIRECT_URI], env);
       const client = JSON.parse(out) as { client_id: string; client_secret: string };
       return { id: client.client_id, secret: client.client_secret, redirectUri: REDIRECT_URI };
     },

@@ -7,6 +7,8 @@ import http from 'node:http';
 import { systemClock } from '../kernel/clock.js';
 import type { Config } from '../config/env.js';
 import { createApp } from '../http/app.js';
+import { pageRenderer } from '../http/render.js';
+import { createServices } from '../services.js';
 import type { Logger } from '../kernel/ports.js';
 import { startPurgeJob } from '../store/purge-job.js';
 import { listen } from './listen.js';
@@ -19,9 +21,10 @@ export async function serve(config: Config, logger: Logger, role: Role): Promise
   const worker = role === 'worker';
   const { transport, secrets, store } = await startChecks(config, { checkMail: !worker });
   const metricsLink = worker ? linkMetricsToPrimary() : undefined;
-  const linkid = createApp(config, { store, transport, clock: systemClock, logger, secrets, scrapeMetrics: metricsLink?.scrape });
-  metricsLink?.answerWith(linkid.metricsRegistry);
-  const { app, sendQueue } = linkid;
+  const linkid = createServices(config, { store, transport, clock: systemClock, logger, secrets, renderPages: pageRenderer });
+  const { app, metricsApp } = createApp(linkid, { scrapeMetrics: metricsLink?.scrape });
+  metricsLink?.answerWith(linkid.metrics.registry);
+  const { sendQueue } = linkid;
   sendQueue.start();
   const stopPurge = worker ? () => undefined : startPurgeJob(store, systemClock, logger, config.purgeIntervalSeconds * 1000);
 
@@ -29,7 +32,7 @@ export async function serve(config: Config, logger: Logger, role: Role): Promise
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
   // METRICS_PORT: /metrics on a port of its own, to be reached from the cluster's network only.
-  const metricsServer = worker || config.metrics.port === undefined ? undefined : http.createServer(linkid.metricsApp.callback());
+  const metricsServer = worker || config.metrics.port === undefined ? undefined : http.createServer(metricsApp.callback());
 
   let stopping = false;
   const shutdown = (signal: string) => {

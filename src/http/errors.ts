@@ -4,7 +4,7 @@ import type { Context, Middleware } from 'koa';
 import type { Audit } from '../kernel/audit.js';
 import type { Logger } from '../kernel/ports.js';
 import { REASONS, type Reason } from '../kernel/reasons.js';
-import type { PageDeps } from './render.js';
+import type { PageDeps } from '../i18n/pages.js';
 import { pageLocale, pageTranslator, renderPage } from './render.js';
 import type { LinkidState } from './state.js';
 

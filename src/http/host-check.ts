@@ -18,7 +18,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Context, Middleware } from 'koa';
 import type { Audit } from '../kernel/audit.js';
 import type { Logger } from '../kernel/ports.js';
-import type { PageDeps } from './render.js';
+import type { PageDeps } from '../i18n/pages.js';
 import { renderReason } from './errors.js';
 
 const HOST_FREE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);

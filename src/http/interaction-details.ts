@@ -9,7 +9,7 @@ import type { Locale } from '../kernel/locales.js';
 import { isCancelledResult } from '../oidc/sign-in-state.js';
 import type { Login, Refusal } from '../kernel/decisions.js';
 import { ReasonError, renderReason } from './errors.js';
-import type { PageDeps } from './render.js';
+import type { PageDeps } from '../i18n/pages.js';
 import { formsLeadTo } from './security-headers.js';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;

@@ -2,21 +2,12 @@
 // of the reader's language. oidc-provider's own pages get the same renderer handed in (src/oidc
 // never imports src/http).
 import type { Context } from 'koa';
-import type { Catalog, Translate, Values } from '../i18n/catalog.js';
+import type { Translate, Values } from '../i18n/catalog.js';
 import { fromAcceptLanguage } from '../i18n/negotiate.js';
 import type { Locale } from '../kernel/locales.js';
-import type { Templates } from '../i18n/templates.js';
+import type { PageDeps } from '../i18n/pages.js';
 import { pageNonce } from './security-headers.js';
 import type { LinkidState } from './state.js';
-
-export interface PageDeps {
-  readonly templates: Templates;
-  readonly catalog: Catalog;
-  readonly defaultLocale: Locale;
-  readonly productName: string;
-  /** The app version, shown in every page's footer next to the request id. */
-  readonly version?: string;
-}
 
 export type PageRenderer = (ctx: Context, view: string, data: Record<string, unknown>) => void;
 

@@ -5,7 +5,7 @@
 // webhooks) authenticate otherwise and are left out.
 import type { Context, Middleware } from 'koa';
 import type { Audit } from '../kernel/audit.js';
-import type { PageDeps } from './render.js';
+import type { PageDeps } from '../i18n/pages.js';
 import { renderReason } from './errors.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

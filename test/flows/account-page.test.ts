@@ -171,7 +171,7 @@ describe('the account page', () => {
     expect(owner.url).toBe(`${linkid.issuer}/account`);
     expect(owner.body).toContain('grace@example.com');
     const code = new URL(callback.location!).searchParams.get('code')!;
-    expect(await linkid.app.provider.AuthorizationCode.find(code)).toBeUndefined();
+    expect(await linkid.services.provider.AuthorizationCode.find(code)).toBeUndefined();
   });
 
   it("asks a sign-in older than 10 minutes for a fresh link before a sensitive page, and the fresh one counts on linkid's own clock", async () => {

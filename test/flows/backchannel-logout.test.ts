@@ -155,10 +155,10 @@ describe('ending sessions from outside a browser', () => {
     const receiver = await logoutReceiver();
     const { client, rp, browser, tokens, sub } = await signedInWithLogoutReceiver(linkid, receiver, 'everywhere@example.com');
 
-    await linkid.app.accountSessions.endAll('someone-else', 'revoked');
+    await linkid.services.accountSessions.endAll('someone-else', 'revoked');
     expect(receiver.received).toHaveLength(0);
 
-    const revoked = await linkid.app.accountSessions.endAll(sub, 'revoked');
+    const revoked = await linkid.services.accountSessions.endAll(sub, 'revoked');
     expect(revoked).toMatchObject({ sessions: 1, grants: 1, refresh_tokens: 1 });
     expect(receiver.received).toHaveLength(1);
     const claims = await verifyLogoutToken(linkid.issuer, receiver.received[0]!.token, client.client_id);

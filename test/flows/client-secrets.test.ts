@@ -48,7 +48,7 @@ describe('client secrets in a running server', () => {
 
   it('lets oidc-provider reuse one Client for an unchanged registration, and build a new one after a rotation', async () => {
     const { linkid, rp } = await setup();
-    const { provider } = linkid.app;
+    const { provider } = linkid.services;
     const first = await provider.Client.find(rp.client.client_id);
     expect(first).toBeDefined();
     expect(await provider.Client.find(rp.client.client_id)).toBe(first);

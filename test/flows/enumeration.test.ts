@@ -44,9 +44,9 @@ async function walk(linkid: RunningLinkid, rp: RelyingParty, email: string): Pro
   const form = await browser.follow((await rp.authorizationUrl()).url);
   const check = await browser.submit(form, /\/login$/, { email });
   seen.form = normalize(check, email);
-  await linkid.app.idle();
+  await linkid.services.idle();
   seen.whileQueued = await deliveryStatus(browser, check);
-  await linkid.app.sendQueue.drain();
+  await linkid.services.sendQueue.drain();
   seen.onceSent = await deliveryStatus(browser, check);
   seen.resendAtOnce = normalize(await browser.submit(check, /\/login$/), email);
 
@@ -138,7 +138,7 @@ describe('no enumeration after the form', () => {
     });
     const page = await submitEmail(new Browser(), rp, 'timing@example.com');
     expect(page.status).toBe(200);
-    await linkid.app.idle();
+    await linkid.services.idle();
     expect(order).toEqual(['response sent', 'account lookup']);
   });
 

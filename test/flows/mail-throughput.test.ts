@@ -33,14 +33,14 @@ const message = (n: number) => ({ to: `person${n}@example.com`, subject: `Sign i
 
 async function enqueue(linkid: RunningLinkid, count: number) {
   const giveUpAt = linkid.clock.now() + 600_000;
-  for (let n = 0; n < count; n += 1) await linkid.app.sendQueue.enqueue(message(n), { giveUpAt });
+  for (let n = 0; n < count; n += 1) await linkid.services.sendQueue.enqueue(message(n), { giveUpAt });
 }
 
 describe('sending at the provider pace', () => {
   it('keeps MAIL_CONCURRENCY requests in flight to a slow provider, and never more', async () => {
     const linkid = await start({ MAIL_CONCURRENCY: '4', MAIL_BATCH_SIZE: '1' });
     await enqueue(linkid, 12);
-    await linkid.app.sendQueue.drain();
+    await linkid.services.sendQueue.drain();
     expect(postmark.emails()).toHaveLength(12);
     expect(postmark.batches()).toHaveLength(0);
     expect(postmark.maxInFlight()).toBe(4);
@@ -49,7 +49,7 @@ describe('sending at the provider pace', () => {
   it('sends 16 at once by default', async () => {
     const linkid = await start({ MAIL_BATCH_SIZE: '1' });
     await enqueue(linkid, 40);
-    await linkid.app.sendQueue.drain();
+    await linkid.services.sendQueue.drain();
     expect(postmark.emails()).toHaveLength(40);
     expect(postmark.maxInFlight()).toBe(16);
   });
@@ -57,7 +57,7 @@ describe('sending at the provider pace', () => {
   it('sends a backlog in batches of MAIL_BATCH_SIZE, MAIL_CONCURRENCY requests at once', async () => {
     const linkid = await start({ MAIL_CONCURRENCY: '3', MAIL_BATCH_SIZE: '5' });
     await enqueue(linkid, 40);
-    await linkid.app.sendQueue.drain();
+    await linkid.services.sendQueue.drain();
     const sizes = postmark.batches().map((request) => (request.body as unknown[]).length);
     expect(sizes).toEqual(Array.from({ length: 8 }, () => 5));
     expect(postmark.maxInFlight()).toBe(3);
@@ -69,7 +69,7 @@ describe('sending at the provider pace', () => {
   it('takes up to 50 ready messages in one request by default', async () => {
     const linkid = await start({});
     await enqueue(linkid, 120);
-    await linkid.app.sendQueue.drain();
+    await linkid.services.sendQueue.drain();
     expect(postmark.batches().map((request) => (request.body as unknown[]).length)).toEqual([50, 50, 20]);
     expect(postmark.emails().filter((email) => email.path === '/email')).toHaveLength(0);
     expect(postmark.maxInFlight()).toBe(3);
@@ -82,7 +82,7 @@ describe('sending at the provider pace', () => {
     const a = await start(env);
     const b = await start(env, { dataDir: a.dataDir, keepData: true });
     await enqueue(a, 30);
-    await Promise.all([a.app.sendQueue.drain(), b.app.sendQueue.drain()]);
+    await Promise.all([a.services.sendQueue.drain(), b.services.sendQueue.drain()]);
     const recipients = postmark.emails().map((request) => request.body.To);
     expect(recipients).toHaveLength(30);
     expect(new Set(recipients).size).toBe(30);

@@ -51,7 +51,7 @@ describe('/metrics', () => {
     expect(after.value('linkid_login_tokens_pending')).toBe(1);
     expect(after.value('linkid_mail_queue_depth')).toBe(0);
     expect(after.value('linkid_mail_queue_oldest_seconds')).toBe(0);
-    expect(after.value('linkid_build_info', { version: linkid.app.versions.version, schema: linkid.store.schemaVersion })).toBe(1);
+    expect(after.value('linkid_build_info', { version: linkid.services.versions.version, schema: linkid.store.schemaVersion })).toBe(1);
     expect(after.value('process_cpu_user_seconds_total')).toBeGreaterThan(0);
 
     // Requests are timed by route template or oidc-provider's route name, never by raw path.
@@ -133,7 +133,7 @@ describe('/metrics', () => {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       expect((await request(base, '/metrics', {})).status).toBe(401);
       const metrics = await scrape(base, TOKEN);
-      expect(metrics.value('linkid_build_info', { version: linkid.app.versions.version })).toBe(1);
+      expect(metrics.value('linkid_build_info', { version: linkid.services.versions.version })).toBe(1);
       expect((await request(base, '/healthz', {})).status).toBe(404);
       // Its own requests are timed too.
       expect((await scrape(base, TOKEN)).value('linkid_http_request_duration_seconds_count', { route: '/metrics', method: 'GET', status: '200' })).toBe(1);

@@ -166,7 +166,7 @@ describe('several messages ready at once', () => {
     const addresses = ['one@example.com', 'gone@example.com', 'two@example.com', 'typo@example.com', 'three@example.com'];
     const asked = [];
     for (const email of addresses) asked.push({ email, ...(await ask(rp, email)) });
-    await linkid.app.idle();
+    await linkid.services.idle();
     expect(postmark.emails()).toHaveLength(0);
 
     await linkid.settle();
@@ -237,7 +237,7 @@ describe('a restart in the middle of the queue', () => {
   it('loses nothing and sends nothing twice', async () => {
     const first = await setup({ startWorker: false, keepData: true });
     for (const email of ['one@example.com', 'two@example.com', 'three@example.com']) await ask(first.rp, email);
-    await first.linkid.app.idle();
+    await first.linkid.services.idle();
     expect(postmark.emails()).toHaveLength(0);
     await first.linkid.close();
     running.splice(running.indexOf(first.linkid), 1);

@@ -169,7 +169,7 @@ describe('a disabled account walks the same states as any other until its link i
     const browser = new Browser();
     const form = await browser.follow((await rp.authorizationUrl()).url);
     const check = await browser.submit(form, /\/login$/, { email });
-    await linkid.app.sendQueue.drain();
+    await linkid.services.sendQueue.drain();
     const mail = await latestSignInMail(linkid, email);
     const opened = await browser.request(mail.link);
     const confirmed = await browser.submit(opened, /\/verify$/, {}, 'http');
@@ -238,7 +238,7 @@ describe('linkid-admin user delete', () => {
     const { linkid, rp } = shared;
     const held = await signedIn(linkid, rp, 'dave@example.com');
     await adminJson(linkid, 'user', 'disable', 'dave@example.com');
-    await linkid.app.idle();
+    await linkid.services.idle();
     expect((await linkid.store.audit.search({ email: 'dave@example.com' }, linkid.clock.now())).length).toBeGreaterThan(3);
 
     const deleted = await admin(linkid, 'user', 'delete', 'dave@example.com');

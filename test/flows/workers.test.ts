@@ -47,7 +47,7 @@ async function startCluster(env: Record<string, string> = {}): Promise<LinkidPro
 
 /** `linkid-admin client create`, against the running cluster's store. */
 async function registerApp(linkid: LinkidProcess): Promise<RelyingParty> {
-  const args = ['dist/admin/cli.js', 'client', 'create', '--name', 'Notes', '--first-party', '--redirect-uri', 'http://localhost:4000/callback'];
+  const args = ['dist/cli/linkid-admin.js', 'client', 'create', '--name', 'Notes', '--first-party', '--redirect-uri', 'http://localhost:4000/callback'];
   const { stdout } = await run('node', args, { cwd: root, env: { ...process.env, DATA_DIR: linkid.dataDir } });
   return RelyingParty.discover(linkid.issuer, JSON.parse(stdout) as ClientView);
 }

@@ -22,7 +22,7 @@ export async function createUser(linkid: RunningLinkid, email: string) {
 
 /** A set of recovery codes for `userId`, made as the account page makes one (so its notice is mailed to the account). */
 export async function makeRecoveryCodes(linkid: RunningLinkid, userId: string): Promise<string[]> {
-  const made = await linkid.app.recoveryCodes.generate(userId, { locale: 'en', ip: '127.0.0.1', userAgent: 'linkid-test-browser' });
+  const made = await linkid.services.recoveryCodes.generate(userId, { locale: 'en', ip: '127.0.0.1', userAgent: 'linkid-test-browser' });
   if (!made.allow) throw new Error(`no recovery codes made: ${made.reason}`);
   return [...made.codes];
 }

@@ -1,5 +1,5 @@
 // Compiles src/ once per test run, with the same `npm run build` that `npm ci` (prepare) runs, so
-// tests that start the shipped entry points (dist/main.js, dist/admin/cli.js as `linkid-admin`)
+// tests that start the shipped entry points (dist/main.js, dist/cli/linkid-admin.js as `linkid-admin`)
 // run the code under test, not the last build. tsc is incremental: an unchanged tree costs little.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';

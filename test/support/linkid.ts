@@ -8,10 +8,11 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { createClientAdmin, type ClientView, type CreateClientInput, type UpdateClientInput } from '../../src/admin/clients.js';
+import type { ClientView, CreateClientInput, UpdateClientInput } from '../../src/admin/clients.js';
 import { systemClock, type Clock } from '../../src/kernel/clock.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { createApp, type App } from '../../src/http/app.js';
+import { pageRenderer } from '../../src/http/render.js';
 import type { MailTransport } from '../../src/mail/mail-transport.js';
 import { createTransport } from '../../src/mail/transport-from-config.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -19,6 +20,7 @@ import { loadOrCreateSecrets } from '../../src/secrets/key-files.js';
 import type { Store } from '../../src/store/port.js';
 import { openStore } from '../../src/store/open-store.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import { createServices, type Services } from '../../src/services.js';
 import { TEST_MONGODB_URI, databaseUri, dropDatabase } from './test-databases.js';
 
 export { TEST_MONGODB_URI };
@@ -31,6 +33,9 @@ export interface BuiltLinkid {
   readonly store: Store;
   /** The clock linkid runs on (the test's fake one, if it gave one). */
   readonly clock: Clock;
+  /** Every service, built by src/services.ts as the server builds them. */
+  readonly services: Services;
+  /** The HTTP application over them (src/http/app.ts). */
   readonly app: App;
   /** Every log line written so far, as text. */
   readonly logs: string[];
@@ -122,7 +127,7 @@ export async function buildLinkid(options: StartOptions & { readonly port?: numb
   // As src/main.ts: Postmark when configured (tests point POSTMARK_API_URL at a local fake).
   const outbox = createTransport(config, clock, { timeoutMs: 2_000 });
   const transport = options.transport ? options.transport(outbox) : outbox;
-  const app = createApp(config, {
+  const services = createServices(config, {
     store,
     transport,
     clock,
@@ -130,29 +135,26 @@ export async function buildLinkid(options: StartOptions & { readonly port?: numb
     secrets,
     sendQueueOptions: options.sendQueueOptions,
     backchannelRetryDelaysMs: options.backchannelRetryDelaysMs,
+    renderPages: pageRenderer,
   });
-  if (options.startWorker !== false) app.sendQueue.start();
-  const admin = createClientAdmin({
-    store,
-    clock,
-    serverSecret: secrets.serverSecret,
-    validateMetadata: (metadata) => app.provider.Client.validate(metadata as never),
-    maxLinkTtlSeconds: config.loginTokenTtlSeconds,
-  });
+  const app = createApp(services);
+  if (options.startWorker !== false) services.sendQueue.start();
+  const admin = services.admin.clients;
   return {
     issuer: config.issuer,
     config,
     dataDir,
     store,
     clock,
+    services,
     app,
     logs,
-    settle: () => app.settle(),
+    settle: () => services.settle(),
     createClient: (input) => admin.create({ name: 'Test App', redirectUris: ['http://localhost:4000/callback'], ...input }),
     updateClient: (clientId, input) => admin.update(clientId, input),
     async close() {
-      app.backchannel.stop();
-      await app.sendQueue.stop();
+      services.backchannel.stop();
+      await services.sendQueue.stop();
       await store.close();
       if (config.mongodbUri && !options.keepData) await dropDatabase(config.mongodbUri);
       if (!options.keepData) fs.rmSync(dataDir, { recursive: true, force: true });

@@ -23,7 +23,8 @@ import type { AccountAccess, AccountVisit } from '../account-access.js';
 import { ReasonError } from '../errors.js';
 import { readBody, textField } from '../form-input.js';
 import { clientNameOf } from '../interaction-details.js';
-import { renderPage, type PageDeps } from '../render.js';
+import { renderPage } from '../render.js';
+import type { PageDeps } from '../../i18n/pages.js';
 import type { LinkidState } from '../state.js';
 
 export const ACCOUNT_DATA_ROUTES = {

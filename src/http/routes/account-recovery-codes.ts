@@ -12,7 +12,8 @@ import type { RecoveryCodes } from '../../account/recovery-codes.js';
 import type { Store } from '../../store/port.js';
 import type { AccountAccess } from '../account-access.js';
 import { renderReason } from '../errors.js';
-import { pageLocale, pageTranslator, renderPage, type PageDeps } from '../render.js';
+import { pageLocale, pageTranslator, renderPage } from '../render.js';
+import type { PageDeps } from '../../i18n/pages.js';
 import type { LinkidState } from '../state.js';
 
 const PATH = '/account/recovery-codes';

@@ -18,7 +18,8 @@ import type { AccountAccess } from '../account-access.js';
 import { ReasonError } from '../errors.js';
 import { readBody, textField } from '../form-input.js';
 import { clientNameOf } from '../interaction-details.js';
-import { pageLocale, pageTranslator, renderPage, type PageDeps } from '../render.js';
+import { pageLocale, pageTranslator, renderPage } from '../render.js';
+import type { PageDeps } from '../../i18n/pages.js';
 import type { LinkidState } from '../state.js';
 import { SCOPES_IN_WORDS } from './consent.js';
 

@@ -9,7 +9,8 @@ import type { UserStore } from '../../store/port.js';
 import { ReasonError } from '../errors.js';
 import { readBody, textField } from '../form-input.js';
 import { clientNameOf, finishInteraction, loadInteraction, type InteractionDetails } from '../interaction-details.js';
-import { renderPage, type PageDeps } from '../render.js';
+import { renderPage } from '../render.js';
+import type { PageDeps } from '../../i18n/pages.js';
 import type { LinkidState } from '../state.js';
 
 /** Scopes the consent page can put in words (`consent.scope.<scope>` in views/locales/). */

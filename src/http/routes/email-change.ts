@@ -14,7 +14,8 @@ import type { AccountAccess } from '../account-access.js';
 import type { BindingCookie } from '../binding-cookie.js';
 import { renderReason } from '../errors.js';
 import { readBody, readQuery, textField } from '../form-input.js';
-import { pageLocale, pageTranslator, renderPage, type PageDeps } from '../render.js';
+import { pageLocale, pageTranslator, renderPage } from '../render.js';
+import type { PageDeps } from '../../i18n/pages.js';
 import type { LinkidState } from '../state.js';
 
 export interface EmailChangeRouteDeps {

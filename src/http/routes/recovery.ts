@@ -16,7 +16,8 @@ import type { BrandPage } from '../app-branding.js';
 import { renderReason } from '../errors.js';
 import { readBody, textField } from '../form-input.js';
 import { clientNameOf, finishSignIn, loadInteraction, type InteractionDetails } from '../interaction-details.js';
-import { pageTranslator, renderPage, type PageDeps } from '../render.js';
+import { pageTranslator, renderPage } from '../render.js';
+import type { PageDeps } from '../../i18n/pages.js';
 import type { LinkidState } from '../state.js';
 
 export interface RecoveryRouteDeps {

@@ -4,31 +4,23 @@
 // the server uses (safe while it runs). Results go to stdout as JSON only: one document, or JSON
 // lines for lists that can grow (accounts, suppressions, audit events). Errors are one line on stderr and a non-zero exit; the
 // commands' own audit events are JSON log lines on stderr, and stored in the trail. The shebang
-// survives tsc, so dist/admin/cli.js is the executable npm links as `linkid-admin`.
+// survives tsc, so dist/cli/linkid-admin.js is the executable npm links as `linkid-admin`.
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { AdminError } from '../admin/admin-error.js';
+import type { AuditAdmin } from '../admin/audit.js';
+import { oidcMetadataFromFlags } from '../admin/client-oidc-options.js';
+import type { ClientAdmin } from '../admin/clients.js';
+import type { SuppressionAdmin } from '../admin/suppressions.js';
+import type { UserAdmin } from '../admin/users.js';
+import { ConfigError, loadConfig } from '../config/env.js';
 import { systemClock } from '../kernel/clock.js';
-import { ConfigError, loadConfig, type Config } from '../config/env.js';
-import { createAudit } from '../observability/audit.js';
-import type { Audit } from '../kernel/audit.js';
-import { createAuditTrail } from '../observability/audit-trail.js';
+import { createTransport } from '../mail/transport-from-config.js';
 import { createLogger } from '../observability/logger.js';
-import { versionsInForce } from '../observability/versions-in-force.js';
-import { createProvider } from '../oidc/provider.js';
-import { loadOrCreateSecrets, type Secrets } from '../secrets/key-files.js';
+import { loadOrCreateSecrets } from '../secrets/key-files.js';
+import { createServices } from '../services.js';
 import { openStore } from '../store/open-store.js';
-import { StoreConnectionError, type Store } from '../store/port.js';
-import { createAccountSessions } from '../account/account-sessions.js';
-import type { OnSessionsEnded } from '../oidc/logout-fanout.js';
-import { createBackchannelDelivery } from '../oidc/backchannel-delivery.js';
-import { notifyAppsOfEndedSessions } from '../oidc/logout-fanout.js';
-import type { Logger } from '../kernel/ports.js';
-import { AdminError } from './admin-error.js';
-import { createAuditAdmin, type AuditAdmin } from './audit.js';
-import { oidcMetadataFromFlags } from './client-oidc-options.js';
-import { createClientAdmin, type ClientAdmin } from './clients.js';
-import { createSuppressionAdmin, type SuppressionAdmin } from './suppressions.js';
-import { createUserAdmin, type UserAdmin } from './users.js';
+import { StoreConnectionError } from '../store/port.js';
 
 const USAGE = `usage:
   linkid-admin client create --name NAME --redirect-uri URI [--redirect-uri URI2] [--post-logout-redirect-uri URI] [--public] [--first-party] [APP OPTIONS] [OIDC OPTIONS]
@@ -56,10 +48,10 @@ class UsageError extends Error {}
 type Output = { readonly document: unknown } | { readonly lines: readonly unknown[] | AsyncIterable<unknown> };
 
 interface Admins {
-  clients(): ClientAdmin;
-  users(): UserAdmin;
-  suppressions(): SuppressionAdmin;
-  audit(): AuditAdmin;
+  readonly clients: ClientAdmin;
+  readonly users: UserAdmin;
+  readonly suppressions: SuppressionAdmin;
+  readonly audit: AuditAdmin;
 }
 
 const OPTIONS = {
@@ -139,14 +131,14 @@ async function run(admins: Admins, argv: string[]): Promise<Output> {
   if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
   switch (resource) {
     case 'client':
-      return { document: await runClient(admins.clients(), command, id, values) };
+      return { document: await runClient(admins.clients, command, id, values) };
     case 'user':
-      return runUser(admins.users(), command, id, values);
+      return runUser(admins.users, command, id, values);
     case 'suppression':
-      return runSuppression(admins.suppressions(), command, id, values);
+      return runSuppression(admins.suppressions, command, id, values);
     case 'audit':
       if (id) throw new UsageError(`unexpected argument: ${id}`);
-      return runAudit(admins.audit(), command, values);
+      return runAudit(admins.audit, command, values);
     default:
       throw new UsageError(resource ? `unknown resource: ${resource}` : 'missing command');
   }
@@ -289,69 +281,26 @@ async function runAudit(admin: AuditAdmin, command: string | undefined, values: 
   }
 }
 
-/** The CLI serves no pages; the provider validates client metadata and signs logout tokens. */
-const cliProvider = (config: Config, store: Store, secrets: Secrets) =>
-  createProvider({ config, store, clock: systemClock, secrets, renderPage: () => undefined });
-
-function clientAdmin(config: Config, store: Store, secrets: Secrets, audit: Audit): ClientAdmin {
-  const provider = cliProvider(config, store, secrets);
-  return createClientAdmin({
-    store,
-    clock: systemClock,
-    serverSecret: secrets.serverSecret,
-    validateMetadata: (metadata) => provider.Client.validate(metadata as never),
-    maxLinkTtlSeconds: config.loginTokenTtlSeconds,
-    audit,
-  });
-}
-
-/**
- * The apps of the sessions a user command ended hear of it by back-channel logout, as from the
- * server, but with one attempt each: this process ends with the command, so there is nowhere to
- * keep retries; a failed post is logged and audited as `failed` (linkid_backchannel_logout_total
- * counts the server's only).
- */
-function logoutFromCli(config: Config, store: Store, secrets: Secrets, audit: Audit, logger: Logger): OnSessionsEnded {
-  const provider = cliProvider(config, store, secrets);
-  return notifyAppsOfEndedSessions({ provider, delivery: createBackchannelDelivery({ provider, audit, logger, retryDelaysMs: [] }), audit });
-}
-
 async function main(): Promise<number> {
   const config = loadConfig();
   const secrets = await loadOrCreateSecrets(config);
   const store = await openStore(config);
   // stdout carries only results, so the audit log lines of these commands go to stderr.
   const logger = createLogger(config.logLevel, pino.destination({ fd: 2, sync: true }));
-  for (const notice of secrets.notices) logger.warn({ keys: true }, notice);
-  const trail = createAuditTrail({
-    store: store.audit,
+  // The server's services, on the same store. The CLI sends no mail (a transport that is never
+  // started) and renders no page; the apps of sessions a user command ends hear of it by
+  // back-channel logout with one attempt each, since this process ends with the command (a failed
+  // post is logged and audited as `failed`).
+  const services = createServices(config, {
+    store,
+    transport: createTransport(config, systemClock),
+    clock: systemClock,
     logger,
-    retentionDays: config.auditRetentionDays,
-    versions: versionsInForce,
-    now: () => systemClock.now(),
+    secrets,
+    backchannelRetryDelaysMs: [],
   });
-  const audit = createAudit(logger, [trail.sink]);
   try {
-    const output = await run(
-      {
-        clients: () => clientAdmin(config, store, secrets, audit),
-        users: () =>
-          createUserAdmin({
-            store,
-            clock: systemClock,
-            audit,
-            sessions: createAccountSessions({
-              store,
-              now: () => systemClock.now(),
-              logger,
-              onSessionsEnded: logoutFromCli(config, store, secrets, audit, logger),
-            }),
-          }),
-        suppressions: () => createSuppressionAdmin({ store, audit }),
-        audit: () => createAuditAdmin({ store, clock: systemClock }),
-      },
-      process.argv.slice(2),
-    );
+    const output = await run(services.admin, process.argv.slice(2));
     if ('lines' in output) {
       // A line as soon as it is read: a long list streams instead of waiting for its end.
       for await (const line of output.lines) process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -360,7 +309,7 @@ async function main(): Promise<number> {
     }
     return 0;
   } finally {
-    await trail.idle();
+    await services.idle();
     await store.close();
   }
 }

@@ -1,0 +1,214 @@
+// The composition root: every service of linkid, built once from the configuration and a store.
+// The server (src/cluster/serve.ts, then src/http/app.ts mounts routes on these), the admin CLI
+// (src/cli/linkid-admin.ts) and the tests (test/support/linkid.ts) all build them here; they differ
+// only in the dependencies they hand in: the clock, the mail transport, the store, where logs go,
+// how often a back-channel logout is retried, and whether the engine's own pages can be rendered.
+// Nothing here listens or starts a timer: the edges start what they run (the send queue, the
+// purge job).
+import type Provider from 'oidc-provider';
+import type { Config } from './config/env.js';
+import { createAccountDeletion } from './account/delete-account.js';
+import { createAccountSessions } from './account/account-sessions.js';
+import { createEmailChange } from './account/email-change.js';
+import { createRecoveryCodes } from './account/recovery-codes.js';
+import { createAuditAdmin } from './admin/audit.js';
+import { createClientAdmin } from './admin/clients.js';
+import { createSuppressionAdmin } from './admin/suppressions.js';
+import { createUserAdmin } from './admin/users.js';
+import { createCatalog } from './i18n/catalog.js';
+import type { PageDeps } from './i18n/pages.js';
+import { createTemplates, type Templates } from './i18n/templates.js';
+import type { Clock } from './kernel/clock.js';
+import { createOffRequest } from './kernel/off-request.js';
+import type { Logger } from './kernel/ports.js';
+import { RATE_LIMIT_NAMES } from './kernel/rate-limits.js';
+import { createAppDirectory } from './login/app-policy.js';
+import { createRateLimits } from './login/rate-limits.js';
+import { createSignIn } from './login/sign-in.js';
+import { createDeliveryReports } from './mail/delivery-reports.js';
+import { createEmailChangeEmail } from './mail/email-change-email.js';
+import { createMagicLinkEmail } from './mail/magic-link-email.js';
+import type { MailTransport } from './mail/mail-transport.js';
+import { createMessageSeal } from './mail/sealed-message.js';
+import { createSecurityNoticeEmail } from './mail/security-notice-email.js';
+import { createSendQueue, type SendQueueOptions } from './mail/send-queue.js';
+import { createAudit } from './observability/audit.js';
+import { createAuditTrail } from './observability/audit-trail.js';
+import { createMetrics } from './observability/metrics.js';
+import { readVersions } from './observability/versions.js';
+import { versionsInForce } from './observability/versions-in-force.js';
+import { accountApp } from './oidc/account-client.js';
+import { createBackchannelDelivery } from './oidc/backchannel-delivery.js';
+import type { RenderPage } from './oidc/configuration/pages.js';
+import { notifyAppsOfEndedSessions } from './oidc/logout-fanout.js';
+import { createProvider } from './oidc/provider.js';
+import { auditProviderEvents } from './oidc/provider-audit.js';
+import { createSignInStates } from './oidc/sign-in-state.js';
+import type { Secrets } from './secrets/key-files.js';
+import type { Store } from './store/port.js';
+
+export interface ServiceDeps {
+  readonly store: Store;
+  readonly transport: MailTransport;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly secrets: Secrets;
+  readonly templates?: Templates;
+  /** Send-queue tuning for tests; production uses the defaults. */
+  readonly sendQueueOptions?: Pick<SendQueueOptions, 'baseDelayMs' | 'maxDelayMs' | 'leaseMs'>;
+  /**
+   * Waits between back-channel logout retries. The CLI gives none (one attempt: its process ends
+   * with the command, so there is nowhere to keep retries); tests give short ones.
+   */
+  readonly backchannelRetryDelaysMs?: readonly number[];
+  /** The renderer of oidc-provider's own pages (errors, logout), made from the pages' set-up; a server has one (src/http/render.ts), the CLI none. */
+  readonly renderPages?: (pages: PageDeps) => RenderPage;
+}
+
+export function createServices(config: Config, deps: ServiceDeps) {
+  const { store, clock, logger, secrets } = deps;
+  const now = () => clock.now();
+  const versions = readVersions(store.schemaVersion);
+  const pages: PageDeps = {
+    templates: deps.templates ?? createTemplates(),
+    catalog: createCatalog(),
+    defaultLocale: config.defaultLocale,
+    productName: config.productName,
+    version: versions.version,
+  };
+
+  // What makes failures visible: every audit event goes to the log, the metrics and the stored trail.
+  const metrics = createMetrics({
+    versions,
+    mailQueue: store.mailQueue,
+    loginTokens: store.loginTokens,
+    clock,
+    logger,
+    limitNames: [...RATE_LIMIT_NAMES, 'RESEND_COOLDOWN'],
+  });
+  const auditTrail = createAuditTrail({ store: store.audit, logger, retentionDays: config.auditRetentionDays, versions: versionsInForce, now });
+  const audit = createAudit(logger, [metrics.sink, auditTrail.sink], now);
+
+  // The engine, and how the apps hear that an account's sessions ended.
+  const provider: Provider = createProvider({ config, store, clock, secrets, renderPage: deps.renderPages?.(pages) ?? (() => undefined) });
+  auditProviderEvents(provider, audit);
+  for (const notice of secrets.notices) logger.warn({ keys: true }, notice);
+  const backchannel = createBackchannelDelivery({ provider, audit, logger, retryDelaysMs: deps.backchannelRetryDelaysMs });
+  const accountSessions = createAccountSessions({
+    store,
+    now,
+    logger,
+    onSessionsEnded: notifyAppsOfEndedSessions({ provider, delivery: backchannel, audit }),
+  });
+
+  // Mail: a durable queue in front of the transport, and the emails it carries.
+  const sendQueue = createSendQueue({
+    store,
+    transport: deps.transport,
+    seal: createMessageSeal(secrets.serverSecret),
+    clock,
+    logger,
+    audit,
+    concurrency: config.mailConcurrency,
+    batchSize: config.mailBatchSize,
+    ...deps.sendQueueOptions,
+  });
+  const emailBranding = { productName: config.productName, logoUrl: config.logoUrl, supportEmail: config.supportEmail };
+  const recordDeliveryReport = createDeliveryReports({ store, clock, audit });
+
+  // The sign-in, and what an account can do with itself.
+  const offRequest = createOffRequest(logger);
+  const apps = createAppDirectory(store.clients, logger, [accountApp(config.productName)]);
+  const limits = createRateLimits(store, config.rateLimits, config.resendCooldownSeconds);
+  const signIn = createSignIn({
+    store,
+    clock,
+    audit,
+    sendQueue,
+    email: createMagicLinkEmail(pages.templates, pages.catalog, emailBranding),
+    limits,
+    offRequest,
+    serverSecret: secrets.serverSecret,
+    issuer: config.issuer,
+    ttlSeconds: config.loginTokenTtlSeconds,
+    codeMaxAttempts: config.codeMaxAttempts,
+    signup: config.signup,
+    apps,
+    signInStates: createSignInStates(provider),
+  });
+  const emailChange = createEmailChange({
+    store,
+    clock,
+    audit,
+    limits,
+    offRequest,
+    sendQueue,
+    email: createEmailChangeEmail(pages.templates, pages.catalog, emailBranding),
+    issuer: config.issuer,
+    undoDays: config.emailChangeUndoDays,
+    accountSessions,
+  });
+  const recoveryCodes = createRecoveryCodes({
+    store,
+    clock,
+    audit,
+    limits,
+    serverSecret: secrets.serverSecret,
+    signup: config.signup,
+    apps,
+    sendQueue,
+    notices: createSecurityNoticeEmail(pages.templates, pages.catalog, emailBranding),
+    issuer: config.issuer,
+  });
+  const deleteAccount = createAccountDeletion({ store, clock, audit, sessions: accountSessions });
+
+  // What an administrator does (the CLI today): clients, accounts, suppressions, the audit trail.
+  const admin = {
+    clients: createClientAdmin({
+      store,
+      clock,
+      serverSecret: secrets.serverSecret,
+      validateMetadata: (metadata) => provider.Client.validate(metadata as never),
+      maxLinkTtlSeconds: config.loginTokenTtlSeconds,
+      audit,
+    }),
+    users: createUserAdmin({ store, clock, audit, sessions: accountSessions }),
+    suppressions: createSuppressionAdmin({ store, audit }),
+    audit: createAuditAdmin({ store, clock }),
+  };
+
+  return {
+    config,
+    store,
+    clock,
+    logger,
+    versions,
+    pages,
+    metrics,
+    audit,
+    provider,
+    backchannel,
+    accountSessions,
+    sendQueue,
+    recordDeliveryReport,
+    apps,
+    signIn,
+    emailChange,
+    recoveryCodes,
+    deleteAccount,
+    admin,
+    /** Resolves when no sign-in email is still being prepared and every audit event is stored. */
+    async idle(): Promise<void> {
+      await offRequest.idle();
+      await auditTrail.idle();
+    },
+    /** idle(), then sends everything due and stores its audit events (for shutdown and tests). */
+    async settle(): Promise<void> {
+      await offRequest.idle();
+      await sendQueue.drain();
+      await auditTrail.idle();
+    },
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
