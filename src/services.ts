@@ -154,8 +154,6 @@ export function createServices(config: Config, deps: ServiceDeps) {
     audit,
     limits,
     serverSecret: secrets.serverSecret,
-    signup: config.signup,
-    apps,
     sendQueue,
     notices: createSecurityNoticeEmail(pages.templates, pages.catalog, emailBranding),
     issuer: config.issuer,

@@ -73,7 +73,7 @@ export function createApp(services: Services, options: AppOptions = {}): App {
     resendCooldownSeconds: config.resendCooldownSeconds,
     brandPage,
   });
-  recoveryRoutes(router, { provider, pages, recoveryCodes, brandPage });
+  recoveryRoutes(router, { provider, pages, signIn, brandPage });
   consentRoutes(router, { provider, pages, users: store.users, audit });
   magicLinkRoutes(router, { provider, pages, signIn, bindingCookie, issuerOrigin, brandPage });
   const accountAccess = createAccountAccess({ provider, users: store.users, clock, issuer: config.issuer, https });

@@ -60,8 +60,8 @@ export async function finishInteraction(
   ctx.redirect(returnTo);
 }
 
-/** Hands an accepted sign-in to oidc-provider (303 to resume the authorization), or shows why not. */
-export async function finishSignIn(
+/** Hands a finished sign-in's login to oidc-provider (303 to resume the authorization), or shows why not. */
+export async function resumeWithLogin(
   ctx: Context,
   deps: { readonly provider: Provider; readonly pages: PageDeps },
   outcome: { readonly allow: true; readonly login: Login } | Refusal,

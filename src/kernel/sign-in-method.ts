@@ -3,7 +3,7 @@
 export const EMAIL_LINK_ACR = 'urn:linkid:acr:email-link';
 export const EMAIL_LINK_AMR = ['email', 'otp'];
 
-// A recovery code (src/account/recovery-codes.ts) proves something else: not the inbox, but a
+// A recovery code (src/login/steps/redeem-recovery-code.ts) proves something else: not the inbox, but a
 // pre-issued single-use secret the person kept (NIST SP 800-63B calls it a look-up secret). Its
 // own acr lets an app that wants proof of the inbox refuse it. amr is "otp" alone: RFC 8176
 // defines "otp" as a one-time password, which a single-use recovery code is; it names no value for
@@ -11,3 +11,17 @@ export const EMAIL_LINK_AMR = ['email', 'otp'];
 // such as "rec" would mean nothing to an app reading the RFC 8176 registry.
 export const RECOVERY_CODE_ACR = 'urn:linkid:acr:recovery-code';
 export const RECOVERY_CODE_AMR = ['otp'];
+
+/**
+ * Every way into an account, with what its login says of it. A link and its code come in the same
+ * email, so they prove the same thing; the cross-device approval and the device grant will be rows
+ * here when they land. `via` in the audit trail and the `method` label of
+ * linkid_signin_completed_total are these names.
+ */
+export const SIGN_IN_METHODS = {
+  link: { acr: EMAIL_LINK_ACR, amr: EMAIL_LINK_AMR },
+  code: { acr: EMAIL_LINK_ACR, amr: EMAIL_LINK_AMR },
+  recovery: { acr: RECOVERY_CODE_ACR, amr: RECOVERY_CODE_AMR },
+} as const satisfies Record<string, { readonly acr: string; readonly amr: readonly string[] }>;
+
+export type SignInMethod = keyof typeof SIGN_IN_METHODS;

@@ -6,13 +6,14 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Clock } from '../kernel/clock.js';
 import { REASONS } from '../kernel/reasons.js';
+import { SIGN_IN_METHODS, type SignInMethod } from '../kernel/sign-in-method.js';
 import type { LoginTokenStore, MailQueueStore } from '../store/port.js';
 import type { AuditEvent, AuditFields, AuditSink } from '../kernel/audit.js';
 import type { Logger } from '../kernel/ports.js';
 import type { Versions } from './versions.js';
 
 const EMAIL_OUTCOMES = ['queued', 'sent', 'delivered', 'bounced', 'failed', 'suppressed'] as const;
-const METHODS = ['link', 'code', 'recovery'] as const;
+const METHODS = Object.keys(SIGN_IN_METHODS) as SignInMethod[];
 const BACKCHANNEL_OUTCOMES = ['delivered', 'retrying', 'failed'] as const;
 const BINDINGS = ['present', 'missing'] as const;
 const LIMIT_PATTERN = /^(RATE_LIMIT_[A-Z_]+|RESEND_COOLDOWN)$/;

@@ -306,7 +306,7 @@ export interface SuppressionStore {
 
 /**
  * An account's recovery codes (the way back in for someone who lost their inbox), kept only as
- * HMACs with the server secret (src/account/recovery-codes.ts); the store never sees a code.
+ * HMACs with the server secret (src/account/recovery-codes.ts makes them, src/login/steps/redeem-recovery-code.ts redeems them); the store never sees a code.
  * One set per account: generating again voids the old one.
  */
 export interface RecoveryCodeStore {

@@ -2,7 +2,7 @@
 // the same admin code `linkid-admin client create` runs) and an account that already exists, so
 // suites say "an app" or "a member" in one line instead of copying the set-up between files.
 import type { CreateClientInput } from '../../src/admin/clients.js';
-import { newSubjectId } from '../../src/login/steps/complete-sign-in.js';
+import { newSubjectId } from '../../src/login/steps/finish-sign-in.js';
 import type { RunningLinkid } from './linkid.js';
 import { RelyingParty } from './relying-party.js';
 

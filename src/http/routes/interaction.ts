@@ -17,7 +17,7 @@ import type { BrandPage } from '../app-branding.js';
 import type { BindingCookie } from '../binding-cookie.js';
 import { renderReason } from '../errors.js';
 import { readBody, textField } from '../form-input.js';
-import { clientNameOf, finishInteraction, finishSignIn, loadInteraction, type InteractionDetails } from '../interaction-details.js';
+import { clientNameOf, finishInteraction, resumeWithLogin, loadInteraction, type InteractionDetails } from '../interaction-details.js';
 import { pageLocale, pageTranslator, renderPage } from '../render.js';
 import type { LinkidState } from '../state.js';
 import { ACCOUNT_CLIENT_ID, INTENT_PARAM } from '../../oidc/account-client.js';
@@ -154,7 +154,7 @@ export function interactionRoutes(router: Router<LinkidState>, deps: Interaction
       await renderCheckEmail(ctx, details, app, normalizeEmail(form.email) ?? '', result.reason);
       return;
     }
-    await finishSignIn(ctx, deps, await signIn.completeSignIn(result.token, 'code'));
+    await resumeWithLogin(ctx, deps, await signIn.finishSignIn(result.token, 'code'));
   });
 
   // What happened to the email, for the check-your-email page: only this interaction's browser asks.

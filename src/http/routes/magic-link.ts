@@ -14,7 +14,7 @@ import type { BrandPage } from '../app-branding.js';
 import type { BindingCookie } from '../binding-cookie.js';
 import { renderReason } from '../errors.js';
 import { readBody, readQuery, textField } from '../form-input.js';
-import { clientNameOf, findInteraction, finishSignIn, signInLocale } from '../interaction-details.js';
+import { clientNameOf, findInteraction, resumeWithLogin, signInLocale } from '../interaction-details.js';
 import { pageLocale, renderPage } from '../render.js';
 import type { PageDeps } from '../../i18n/pages.js';
 import { isSameOrigin } from '../same-origin.js';
@@ -141,6 +141,6 @@ export function magicLinkRoutes(router: Router<LinkidState>, deps: MagicLinkRout
       refuseLink(ctx, result.reason, input.rawToken, result.retryAfterSeconds);
       return;
     }
-    await finishSignIn(ctx, deps, await signIn.completeSignIn(result.token, 'link'));
+    await resumeWithLogin(ctx, deps, await signIn.finishSignIn(result.token, 'link'));
   });
 }

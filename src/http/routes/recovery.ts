@@ -1,6 +1,6 @@
 // "Lost access to your email?": the recovery-code form inside a sign-in. GET shows it, POST hands
-// the address and code to the recovery-code service (src/account/recovery-codes.ts); a right pair
-// finishes the login as a confirmed link does. It lives under /interaction/:uid because that is
+// the address and code to the sign-in's redeemRecoveryCode step; a right pair finishes the sign-in
+// as a confirmed link does. It lives under /interaction/:uid because that is
 // where oidc-provider's interaction cookie is sent. Malformed input is answered on the form
 // itself (it says nothing about any account); every other refusal is the same reason page for
 // every address.
@@ -8,14 +8,14 @@ import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
-import type { RecoveryCodes } from '../../account/recovery-codes.js';
 import { normalizeEmail } from '../../kernel/email-address.js';
 import { FLOW_ROUTES, flowPath } from '../../login/flow-paths.js';
+import type { SignIn } from '../../login/sign-in.js';
 import { REASONS, type Reason } from '../../kernel/reasons.js';
 import type { BrandPage } from '../app-branding.js';
 import { renderReason } from '../errors.js';
 import { readBody, textField } from '../form-input.js';
-import { clientNameOf, finishSignIn, loadInteraction, type InteractionDetails } from '../interaction-details.js';
+import { clientNameOf, loadInteraction, resumeWithLogin, type InteractionDetails } from '../interaction-details.js';
 import { pageTranslator, renderPage } from '../render.js';
 import type { PageDeps } from '../../i18n/pages.js';
 import type { LinkidState } from '../state.js';
@@ -23,7 +23,7 @@ import type { LinkidState } from '../state.js';
 export interface RecoveryRouteDeps {
   readonly provider: Provider;
   readonly pages: PageDeps;
-  readonly recoveryCodes: RecoveryCodes;
+  readonly signIn: Pick<SignIn, 'redeemRecoveryCode' | 'finishSignIn'>;
   readonly brandPage: BrandPage;
 }
 
@@ -74,7 +74,7 @@ export function recoveryRoutes(router: Router<LinkidState>, deps: RecoveryRouteD
       return;
     }
     const clientId = String(details.params.client_id);
-    const redeemed = await deps.recoveryCodes.redeem({ email, code: form.code, ip: ctx.ip, interactionUid: details.uid, clientId });
+    const redeemed = await deps.signIn.redeemRecoveryCode({ email, code: form.code, ip: ctx.ip, interactionUid: details.uid, clientId });
     if (!redeemed.allow) {
       if (redeemed.reason === 'recovery_malformed') {
         await renderForm(ctx, details, email, redeemed.reason);
@@ -84,6 +84,10 @@ export function recoveryRoutes(router: Router<LinkidState>, deps: RecoveryRouteD
       renderReason(ctx, pages, redeemed.reason, { retryAfterSeconds: redeemed.retryAfterSeconds, link });
       return;
     }
-    await finishSignIn(ctx, deps, await deps.recoveryCodes.loginFor(redeemed.user, { clientId, interactionUid: details.uid }));
+    await resumeWithLogin(
+      ctx,
+      deps,
+      await deps.signIn.finishSignIn({ email: redeemed.user.email, clientId, interactionUid: details.uid, user: redeemed.user }, 'recovery'),
+    );
   });
 }

@@ -28,7 +28,7 @@ export function createCancelSignIn(deps: SignInDeps, kit: StepKit) {
 
   return {
     openCancel,
-    async cancelSignIn(rawToken: string, ip: string): Promise<TokenOutcome> {
+    cancelSignIn: async (rawToken: string, ip: string): Promise<TokenOutcome> => {
       const opened = await openCancel(rawToken, ip);
       if (!opened.allow) return opened;
       const { token } = opened;

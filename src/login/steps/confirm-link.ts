@@ -34,7 +34,7 @@ export function createConfirmLink(deps: SignInDeps, kit: StepKit) {
   };
 
   return {
-    async confirmLink(input: ConfirmInput): Promise<TokenOutcome> {
+    confirmLink: async (input: ConfirmInput): Promise<TokenOutcome> => {
       const token = await kit.findToken(input.rawToken);
       if (!token) return kit.unknownToken(input.ip, { step: 'confirm' });
       const limited = await deps.limits.consume('RATE_LIMIT_VERIFY_PER_TOKEN', token.hash);
@@ -54,7 +54,7 @@ export function createConfirmLink(deps: SignInDeps, kit: StepKit) {
     },
 
     /** The confirm reached without this browser's interaction: why the link cannot work here. */
-    async explainConfirm(input: ConfirmInput): Promise<TokenOutcome> {
+    explainConfirm: async (input: ConfirmInput): Promise<TokenOutcome> => {
       const token = await kit.findToken(input.rawToken);
       return token ? decide(input, token) : kit.unknownToken(input.ip, { step: 'confirm' });
     },
