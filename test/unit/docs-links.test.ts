@@ -1,7 +1,7 @@
 // Every relative link between README.md, CONTRIBUTING.md and docs/*.md names a file that exists,
 // and every #anchor names a heading of its target as GitHub slugs it. A section moved from one
 // file to another breaks the links to it; this test says which. Web and mail links are not
-// followed, and nothing inside a fenced code block is a link.
+// followed, and nothing inside a fenced code block is a link. README's map links every docs/ file.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -77,6 +77,12 @@ describe('links between the docs', () => {
   it('name files that exist and headings those files have', () => {
     expect(docs().length).toBeGreaterThan(1);
     expect(brokenLinks(root, docs())).toEqual([]);
+  });
+
+  it('are one step from README: its map of the docs links every file in docs/', () => {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const listed = new Set([...readme.matchAll(/\]\((docs\/[^)#\s]+\.md)(?:#[^)\s]*)?\)/g)].map(([, file]) => file));
+    expect(docs().filter((file) => file.startsWith('docs/') && !listed.has(file))).toEqual([]);
   });
 
   it('reports a missing file, a missing heading and a missing heading of the same file, and nothing in code', () => {
