@@ -1,8 +1,8 @@
 // `npm run bench:profile -- SCENARIO [--server linkid|bare|bare-store] [--seconds N]`: one server under one
 // scenario's load with `node --cpu-prof`, then the places its main thread spent its busy time
 // (idle left out), by function and by module, and the server's CPU per operation. The profile
-// stays in bench/profiles/ for Chrome DevTools or speedscope. Where README's "Where the time
-// goes" comes from. Scenarios: discovery, jwks, introspection, refresh, sign-in.
+// stays in bench/profiles/ for Chrome DevTools or speedscope. Where docs/performance.md's "Where the
+// time goes" comes from. Scenarios: discovery, jwks, introspection, refresh, sign-in.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

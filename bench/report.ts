@@ -1,5 +1,5 @@
 // Turns the runs into what people read: medians over the repeats, linkid/bare ratios, a Markdown
-// table (the one README's "Performance" section shows), the targets each marked met or not
+// table (the one docs/performance.md shows), the targets each marked met or not
 // met, and results.json with every raw repeat. Numbers never fail the bench; only a scenario that
 // could not run does.
 import type { Figure, ScenarioResult } from './scenario.ts';

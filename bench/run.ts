@@ -1,6 +1,6 @@
 // `npm run bench [-- --quick] [-- --out FILE] [-- --only a,b] [-- --rss 10000,50000]`: linkid, the
 // bare oidc-provider it wraps, and a Koa "hello", measured side by side in one run on loopback. See
-// README "Performance". Prints a table and the issue's targets, writes bench/results.json
+// docs/performance.md. Prints a table and the issue's targets, writes bench/results.json
 // (--quick: bench/results-quick.json, ignored by git); exits non-zero only if a scenario fails.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -1,11 +1,11 @@
-// Renders the configuration documentation from the documented schema in env.ts: README.md's table
-// and config/linkid.env.example. Pure functions, so the unit test can compare the committed files
-// with what they should be; `npm run docs:config` (write-env-docs.ts) writes them.
+// Renders the configuration documentation from the documented schema in env.ts: the table in
+// docs/configuration.md and config/linkid.env.example. Pure functions, so the unit test can compare
+// the committed files with what they should be; `npm run docs:config` (write-env-docs.ts) writes them.
 import { CONFIG_SECTIONS, CONFIG_VARIABLES, type SectionName, type VariableDoc } from './env.js';
 
-/** README.md's table lives between these two lines; the rest of README is written by hand. */
-export const README_START = '<!-- config:start -->';
-export const README_END = '<!-- config:end -->';
+/** docs/configuration.md's table lives between these two lines; the rest of that file is written by hand. */
+export const TABLE_START = '<!-- config:start -->';
+export const TABLE_END = '<!-- config:end -->';
 
 const WIDTH = 100;
 const SOURCE_NOTE = 'Generated from src/config/env.ts by `npm run docs:config`: change the descriptions there.';
@@ -52,7 +52,7 @@ function defaultCell(doc: VariableDoc): string {
   return shown || 'unset';
 }
 
-/** The lines between README's markers: the table, then the sections' notes as paragraphs below it. */
+/** The lines between the markers: the table, then the sections' notes as paragraphs below it. */
 export function renderConfigTable(): string {
   const rows = sections().flatMap(({ entries }) => entries.map(([name, doc]) => `| \`${name}\` | ${cell(defaultCell(doc))} | ${cell(doc.meaning)} |`));
   const notes = sections().flatMap(({ name }) => {
@@ -92,25 +92,25 @@ export function renderEnvExample(): string {
   return `${[...header, ...body].join('\n')}\n`;
 }
 
-function markerLines(readme: string): { start: number; end: number; lines: string[] } {
-  const lines = readme.split('\n');
-  const start = lines.indexOf(README_START);
-  const end = lines.indexOf(README_END);
+function markerLines(doc: string): { start: number; end: number; lines: string[] } {
+  const lines = doc.split('\n');
+  const start = lines.indexOf(TABLE_START);
+  const end = lines.indexOf(TABLE_END);
   const once = (marker: string) => lines.filter((line) => line === marker).length === 1;
-  if (!once(README_START) || !once(README_END) || end < start) {
-    throw new Error(`README.md must hold ${README_START} and then ${README_END}, each once on a line of its own`);
+  if (!once(TABLE_START) || !once(TABLE_END) || end < start) {
+    throw new Error(`docs/configuration.md must hold ${TABLE_START} and then ${TABLE_END}, each once on a line of its own`);
   }
   return { start, end, lines };
 }
 
-/** What README.md holds between its markers now. */
-export function configTableIn(readme: string): string {
-  const { start, end, lines } = markerLines(readme);
+/** What docs/configuration.md holds between its markers now. */
+export function configTableIn(doc: string): string {
+  const { start, end, lines } = markerLines(doc);
   return lines.slice(start + 1, end).join('\n');
 }
 
-/** README.md with the text between its markers replaced by `table`; everything else unchanged. */
-export function withConfigTable(readme: string, table: string): string {
-  const { start, end, lines } = markerLines(readme);
+/** docs/configuration.md with the text between its markers replaced by `table`; everything else unchanged. */
+export function withConfigTable(doc: string, table: string): string {
+  const { start, end, lines } = markerLines(doc);
   return [...lines.slice(0, start + 1), table, ...lines.slice(end)].join('\n');
 }

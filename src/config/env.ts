@@ -1,6 +1,6 @@
 // Parses the environment once into a frozen, typed Config. The only module that reads
 // process.env; everything else receives Config explicitly. A bad value stops the start with one
-// line that names the variable. Every variable is also described here, once: README.md's table
+// line that names the variable. Every variable is also described here, once: docs/configuration.md's table
 // and config/linkid.env.example are generated from CONFIG_VARIABLES (`npm run docs:config`).
 import os from 'node:os';
 import path from 'node:path';
@@ -181,10 +181,10 @@ const domainList = z
     error: 'must be comma-separated domains such as example.com,example.org',
   });
 
-/** A part of the documentation; README's table and the example file list variables by section. */
+/** A part of the documentation; docs/configuration.md's table and the example file list variables by section. */
 export interface ConfigSection {
   readonly title: string;
-  /** Markdown said once for the whole section: below README's table, above the section in the example file. */
+  /** Markdown said once for the whole section: below the configuration table, above the section in the example file. */
   readonly note?: string;
 }
 
@@ -223,7 +223,7 @@ export interface VariableDoc {
   readonly default?: string;
   /** Markdown: the default in words when it is computed, or a gloss after the value such as "(14 days)". */
   readonly defaultText?: string;
-  /** A typical value, shown in the example file only (README's cells stay short). */
+  /** A typical value, shown in the example file only (the configuration table's cells stay short). */
   readonly example?: string;
 }
 

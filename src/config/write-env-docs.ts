@@ -1,4 +1,4 @@
-// `npm run docs:config`: rewrites README.md's configuration table (between its markers) and the
+// `npm run docs:config`: rewrites docs/configuration.md's table (between its markers) and the
 // whole of config/linkid.env.example from the documented schema in env.ts. test/unit/config-docs
 // fails until this has been run after a change to a variable.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { renderConfigTable, renderEnvExample, withConfigTable } from './env-docs
 // This file runs as dist/config/write-env-docs.js; the repository is two levels up.
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-const readmePath = `${root}README.md`;
-writeFileSync(readmePath, withConfigTable(readFileSync(readmePath, 'utf8'), renderConfigTable()));
+const docPath = `${root}docs/configuration.md`;
+writeFileSync(docPath, withConfigTable(readFileSync(docPath, 'utf8'), renderConfigTable()));
 writeFileSync(`${root}config/linkid.env.example`, renderEnvExample());
-console.log('wrote README.md (configuration table) and config/linkid.env.example');
+console.log('wrote docs/configuration.md (configuration table) and config/linkid.env.example');

@@ -1,8 +1,8 @@
 // The monitoring that ships with linkid holds to what linkid exports: promtool accepts the alert
 // rules and passes their unit tests; every metric (and label) the rules and the Grafana dashboard
 // query is one /metrics exports; docker-compose provisions Prometheus and Grafana with both; and
-// README's Metrics section lists every linkid_* metric. Without promtool the rules' check is
-// reported as skipped with a line saying why, never passed silently.
+// the Metrics section of docs/audit-and-metrics.md lists every linkid_* metric. Without promtool
+// the rules' check is reported as skipped with a line saying why, never passed silently.
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -110,11 +110,14 @@ describe('the rules and the dashboard', () => {
     for (const panel of dashboard.panels.filter((candidate) => candidate.datasource)) expect(panel.datasource.uid).toBe(datasource.uid);
   });
 
-  it("are backed by README's Metrics section, which lists every linkid_* metric and no other", async () => {
+  it('are backed by the Metrics section of docs/audit-and-metrics.md, which lists every linkid_* metric and no other', async () => {
     const { linkid } = await setup();
     const exported = new Set([...(await scrape(linkid.issuer)).text.matchAll(/^# TYPE (linkid_[a-z0-9_]+) /gm)].map(([, name]) => name));
-    const readme = read('README.md');
-    const section = readme.slice(readme.indexOf('## Metrics'), readme.indexOf('\n## ', readme.indexOf('## Metrics') + 1));
+    const doc = read('docs/audit-and-metrics.md');
+    const start = doc.indexOf('\n## Metrics\n');
+    expect(start, 'docs/audit-and-metrics.md has a "## Metrics" section').toBeGreaterThanOrEqual(0);
+    const end = doc.indexOf('\n## ', start + 1);
+    const section = doc.slice(start, end === -1 ? undefined : end);
     // Rows "only with `WORKERS` above 1" are a cluster primary's own, checked in workers.test.ts.
     const rows = [...section.matchAll(/^\| `(linkid_[a-z0-9_]+)[^\n]*/gm)].filter(([row]) => !row.includes('only with `WORKERS` above 1'));
     const listed = new Set(rows.map(([, name]) => name));

@@ -175,10 +175,10 @@ describe('WORKERS=2', () => {
     expect(await workersOf(linkid, browser.requestIds)).toEqual(new Set([survivor!.worker, 3]));
     const metrics = parseMetrics((await getOnce(linkid, '/metrics')).body);
     expect(metrics.value('linkid_worker_restarts_total')).toBe(1);
-    // README's Metrics section names both, as exported only with WORKERS above 1.
-    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    // The Metrics section of docs/audit-and-metrics.md names both, as exported only with WORKERS above 1.
+    const doc = fs.readFileSync(path.join(root, 'docs/audit-and-metrics.md'), 'utf8');
     for (const name of ['linkid_workers', 'linkid_worker_restarts_total'])
-      expect(readme).toMatch(new RegExp(`^\\| \`${name}\` .*only with \`WORKERS\` above 1`, 'm'));
+      expect(doc).toMatch(new RegExp(`^\\| \`${name}\` .*only with \`WORKERS\` above 1`, 'm'));
     expect(metrics.value('linkid_workers')).toBe(2);
   });
 });

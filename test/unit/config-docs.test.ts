@@ -1,4 +1,4 @@
-// The configuration is described once, in src/config/env.ts; README.md's table and
+// The configuration is described once, in src/config/env.ts; docs/configuration.md's table and
 // config/linkid.env.example are generated from it. These tests fail when a copy has drifted
 // (fix: `npm run docs:config`) or when a variable's documentation is missing or untrue.
 import { readFileSync } from 'node:fs';
@@ -47,15 +47,15 @@ describe('configuration documentation', () => {
     expect(loadConfig(envFile(example))).toEqual(loadConfig({}));
   });
 
-  it("has README.md's table as the schema renders it", () => {
-    expect(configTableIn(read('README.md')), `README.md's configuration table is ${RUN}`).toBe(renderConfigTable());
+  it("has docs/configuration.md's table as the schema renders it", () => {
+    expect(configTableIn(read('docs/configuration.md')), `docs/configuration.md's table is ${RUN}`).toBe(renderConfigTable());
   });
 
   it('has config/linkid.env.example as the schema renders it', () => {
     expect(read('config/linkid.env.example'), `config/linkid.env.example is ${RUN}`).toBe(renderEnvExample());
   });
 
-  it('puts a README row for every variable and the rate-limit syntax below the table, not inside it', () => {
+  it('puts a table row for every variable and the rate-limit syntax below the table, not inside it', () => {
     const lines = renderConfigTable().split('\n');
     const rows = lines.filter((line) => line.startsWith('| `'));
     expect(rows.map((row) => row.split('`')[1])).toEqual(
@@ -71,9 +71,9 @@ describe('configuration documentation', () => {
     expect(lines.findIndex((line) => line.startsWith('Rate limits are `POINTS/DURATION`'))).toBeGreaterThan(first + table.length);
   });
 
-  it('rewrites only what lies between the markers, and refuses a README without them', () => {
-    const readme = 'intro\n<!-- config:start -->\nold table\n<!-- config:end -->\noutro\n';
-    expect(withConfigTable(readme, 'new table')).toBe('intro\n<!-- config:start -->\nnew table\n<!-- config:end -->\noutro\n');
+  it('rewrites only what lies between the markers, and refuses a file without them', () => {
+    const doc = 'intro\n<!-- config:start -->\nold table\n<!-- config:end -->\noutro\n';
+    expect(withConfigTable(doc, 'new table')).toBe('intro\n<!-- config:start -->\nnew table\n<!-- config:end -->\noutro\n');
     expect(() => withConfigTable('no markers here', 'x')).toThrow(/config:start/);
     expect(() => withConfigTable('<!-- config:end -->\n<!-- config:start -->', 'x')).toThrow(/config:start/);
   });
