@@ -1,8 +1,16 @@
 // What one account holds at oidc-provider (its sessions: the browsers signed in; its grants: the
-// apps it allowed; and the codes and tokens issued under them), summed up and ended all at once.
-// `linkid-admin user revoke-sessions|disable|delete` end them; the account page's "sign out
-// everywhere" is meant to call the same endAll. Rules:
+// apps it allowed; the codes and tokens issued under them; and sign-ins that finished but whose
+// browser has not yet gone back to the app), summed up and ended all at once. endAll is the one
+// way an account-wide end goes: "Sign out everywhere", the undo of a change of address, deletion,
+// and `linkid-admin user revoke-sessions|disable|delete` (docs/SECURITY.md lists them). Rules:
+// - the account's "ended at" mark (User.signInsEndedAt) is set first: a session made afterwards
+//   from a sign-in that finished before it is refused (login/policy.ts sessionStands), so nothing
+//   started before the end can resume into the account, even one that races with the sweep below;
 // - rows are found by the account id the store keeps with each artefact, never by bearer values;
+//   an interaction holding a finished login is kept with its account (oidc/held-sign-ins.ts) and
+//   destroyed, so resuming it finds nothing;
+// - the address-level ends (an undo, deletion, an administrator's disable or delete) also remove the sign-in links and codes of the addresses they name, unused ones
+//   included, so no email sent before the end still signs anyone in;
 // - sessions go first, so no browser starts a new grant through single sign-on meanwhile; then
 //   grants, so a token that a refresh racing with this writes after its kind was swept names a
 //   grant that is gone, and userinfo, introspection and refresh refuse it; then codes and tokens;
@@ -20,6 +28,13 @@ export interface Revoked {
   readonly authorization_codes: number;
   readonly access_tokens: number;
   readonly refresh_tokens: number;
+  /** Sign-ins that had finished but were not yet taken up by their browser. */
+  readonly held_sign_ins: number;
+}
+
+export interface EndOptions {
+  /** The addresses whose sign-in links and codes go too (an address-level end). */
+  readonly addresses?: readonly string[];
 }
 
 /** What an account holds right now: browsers signed in and apps with a grant. */
@@ -62,8 +77,9 @@ export function createAccountSessions({ store, now, logger, onSessionsEnded }: A
       return { sessions: sessions.length, clientIds: clientIdsOf(grants) };
     },
 
-    /** Ends every session, grant, code and token of the account, then tells onSessionsEnded. */
-    async endAll(accountId: string, why: EndedSessions['why']): Promise<Revoked> {
+    /** Ends every session, grant, code, token and held sign-in of the account, then tells onSessionsEnded. */
+    async endAll(accountId: string, why: EndedSessions['why'], options: EndOptions = {}): Promise<Revoked> {
+      await store.users.endSignIns(accountId, now());
       const [sessions, grants] = await Promise.all([
         store.oidc.listByAccount('Session', accountId, now()),
         store.oidc.listByAccount('Grant', accountId, now()),
@@ -76,8 +92,10 @@ export function createAccountSessions({ store, now, logger, onSessionsEnded }: A
         authorization_codes: await destroy('AuthorizationCode'),
         access_tokens: await destroy('AccessToken'),
         refresh_tokens: await destroy('RefreshToken'),
+        held_sign_ins: await destroy('Interaction'),
       };
       for (const model of UNUSED_ACCOUNT_MODELS) await destroy(model);
+      for (const address of options.addresses ?? []) await store.loginTokens.deleteByEmail(address);
       if (onSessionsEnded) {
         const ended: EndedSessions = { accountId, why, sessions: sessions.flatMap((session) => signedInApps(session.payload)), clientIds: clientIdsOf(grants) };
         try {

@@ -122,7 +122,7 @@ export function createUserAdmin({ store, clock, audit, sessions }: UserAdminDeps
       if (user.disabledAt === null && !(await store.users.setDisabled(user.id, disabledAt)))
         throw new AdminError('not_found', `no account with sub ${user.id}`);
       // Ended again even when it was disabled already: whatever a race left behind goes too.
-      const revoked = await sessions.endAll(user.id, 'disabled');
+      const revoked = await sessions.endAll(user.id, 'disabled', { addresses: [user.email] });
       audit('user.disabled', { ...about(user), alreadyDisabled: user.disabledAt !== null, ...revoked });
       return { ...view({ ...user, disabledAt }), revoked };
     },

@@ -2,7 +2,8 @@
 // public Session.get, and the account it is signed in to. Without one, the page sends the browser
 // through the ordinary sign-in of the account page's own client (src/oidc/account-client.ts)
 // and back. Rules:
-// - a session whose account is gone or disabled counts as none (the sign-in then refuses it);
+// - a session whose account is gone or disabled, or whose sign-in was ended after it was made,
+//   counts as none (login/policy.ts sessionStands; the sign-in then refuses or replaces it);
 // - sensitive actions need a sign-in less than FRESH_SIGN_IN_MS old; an older one is asked for a
 //   fresh link (prompt=login, the address filled in), never a password or a second factor;
 // - where the browser returns to is one of the account page's own paths, kept in a signed,
@@ -14,6 +15,7 @@ import type Provider from 'oidc-provider';
 import { ACCOUNT_CALLBACK_PATH, ACCOUNT_CLIENT_ID, INTENT_PARAM } from '../oidc/account-client.js';
 import type { Clock } from '../kernel/clock.js';
 import type { User, UserStore } from '../store/port.js';
+import { sessionStands } from '../login/policy.js';
 
 /** How recent a sign-in must be for changing the address, recovery codes and deleting the account. */
 export const FRESH_SIGN_IN_MS = 10 * 60 * 1000;
@@ -64,7 +66,7 @@ export function createAccountAccess(deps: AccountAccessDeps): AccountAccess {
     const session = await deps.provider.Session.get(ctx);
     if (!session.accountId || typeof session.loginTs !== 'number') return undefined;
     const user = await deps.users.findById(session.accountId);
-    if (!user || user.disabledAt !== null) return undefined;
+    if (!user || !sessionStands(user, session.loginTs)) return undefined;
     const signedInAt = session.loginTs * 1000;
     return { user, sessionUid: session.uid, signedInAt, fresh: deps.clock.now() - signedInAt < FRESH_SIGN_IN_MS };
   };

@@ -1,6 +1,6 @@
 // The one place that decides whether a step of the magic-link flow may go ahead. Each decision
 // is data ({ allow, reason }); routes turn reasons into pages through src/kernel/reasons.ts.
-import type { LoginTokenRecord } from '../store/port.js';
+import type { LoginTokenRecord, User } from '../store/port.js';
 import type { Reason } from '../kernel/reasons.js';
 import { equalDigests } from '../kernel/token-crypto.js';
 import type { Decision } from '../kernel/decisions.js';
@@ -9,7 +9,7 @@ import type { Decision } from '../kernel/decisions.js';
  * The version of these rules, reported by /version and recorded with audit events: bump it by
  * hand in any change that makes a decision come out differently.
  */
-export const POLICY_VERSION = '3';
+export const POLICY_VERSION = '4';
 
 const allow: Decision = { allow: true };
 const deny = (reason: Reason): Decision => ({ allow: false, reason });
@@ -81,6 +81,19 @@ export function decideSignup(policy: SignupPolicy, email: string, hasAccount: bo
  */
 export function decideAccount(user: { readonly disabledAt: number | null } | undefined): Decision {
   return user !== undefined && user.disabledAt !== null ? deny('account_disabled') : allow;
+}
+
+/**
+ * Whether a browser's session (or a finished sign-in about to become one) still stands for its
+ * account: not once the account is gone or disabled, nor when everything the account had was
+ * ended after that sign-in (User.signInsEndedAt). `loginTs` is the sign-in's time in epoch seconds,
+ * as oidc-provider keeps it; the mark is compared at that precision, so a sign-in made in the
+ * second the mark was set stands (the same browser signing in again at once is not turned away).
+ * A sign-in held at its last redirect while the owner ended everything is what this refuses.
+ */
+export function sessionStands(user: Pick<User, 'disabledAt' | 'signInsEndedAt'> | undefined, loginTs: number): boolean {
+  if (!user || user.disabledAt !== null) return false;
+  return user.signInsEndedAt === null || loginTs >= Math.floor(user.signInsEndedAt / 1000);
 }
 
 /**

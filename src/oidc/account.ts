@@ -1,10 +1,14 @@
 // oidc-provider's account lookup: the subject is our random user id, and the only claims we
-// hold are the address the user proved they control. A disabled or deleted account is not found:
+// hold are the address the user proved they control. A browser session whose sign-in was ended
+// after it was made (sign out everywhere, an undo, an administrator's revoke: User.signInsEndedAt)
+// is signed out here, including one made just now from a sign-in held at its last redirect while
+// the owner ended everything. A disabled or deleted account is not found:
 // oidc-provider then refuses its access tokens at userinfo (invalid_token), its refresh tokens
 // and codes at the token endpoint (invalid_grant), and a browser session signed in to it is
 // signed out here (see below). Introspection does not ask (it checks the grant only), so
 // disabling also revokes (src/account/account-sessions.ts).
 import type { FindAccount } from 'oidc-provider';
+import { sessionStands } from '../login/policy.js';
 import type { Store } from '../store/port.js';
 
 /** What the browser session remembers of its login; without it the session is signed out. */
@@ -24,10 +28,12 @@ function signOut(session: object): void {
 export function createFindAccount(store: Store): FindAccount {
   return async (ctx, sub, token) => {
     const user = await store.users.findById(sub);
-    if (!user || user.disabledAt !== null) {
-      // Without a token, the caller is the session's own look-up.
-      const session = token === undefined ? ctx.oidc?.session : undefined;
-      if (session?.accountId === sub) signOut(session);
+    // Without a token, the caller is the session's own look-up.
+    const session = token === undefined ? ctx.oidc?.session : undefined;
+    const ownSession = session?.accountId === sub ? session : undefined;
+    const stands = ownSession ? sessionStands(user, ownSession.loginTs ?? 0) : user !== undefined && user.disabledAt === null;
+    if (!user || !stands) {
+      if (ownSession) signOut(ownSession);
       return undefined;
     }
     return {

@@ -6,7 +6,10 @@ import type { Clock } from '../kernel/clock.js';
 import type { OidcPayload, Store } from '../store/port.js';
 import { createArtefactsAtRest, type ArtefactsAtRest } from './artefacts-at-rest.js';
 import { toOidcClientMetadata } from './client-metadata.js';
+import { withHeldAccount, withoutHeldAccount } from './held-sign-ins.js';
 import { withDevice } from './session-device.js';
+
+const mapDefined = <T, U>(value: T | undefined, map: (value: T) => U): U | undefined => (value === undefined ? undefined : map(value));
 
 function clientAdapter(store: Store, serverSecret: Buffer): Adapter {
   const readOnly = async () => {
@@ -54,11 +57,12 @@ async function refuseReplay(model: string, key: string, store: Store, atRest: Ar
 
 function modelAdapter(model: string, store: Store, clock: Clock, atRest: ArtefactsAtRest): Adapter {
   const models = store.oidc;
-  const restored = (stored: OidcPayload | undefined, id?: string) => stored && atRest.fromRest(model, stored, id);
+  const opened = (stored: OidcPayload | undefined, id?: string) => stored && atRest.fromRest(model, stored, id);
+  const restored = model === 'Interaction' ? (stored: OidcPayload | undefined, id?: string) => mapDefined(opened(stored, id), withoutHeldAccount) : opened;
   return {
     async upsert(id, payload, expiresIn) {
       const expiresAt = expiresIn ? clock.now() + expiresIn * 1000 : null;
-      const saved = model === 'Session' ? withDevice(payload, clock.now()) : payload;
+      const saved = model === 'Session' ? withDevice(payload, clock.now()) : model === 'Interaction' ? withHeldAccount(payload) : payload;
       await models.upsert(model, atRest.key(id), atRest.toRest(model, id, saved), expiresAt);
     },
     find: async (id) => restored(await models.find(model, atRest.key(id), clock.now()), id),

@@ -49,6 +49,11 @@ export interface User {
   readonly lastLoginAt: number | null;
   /** When an administrator disabled the account (it cannot sign in, its tokens stop working); null while enabled. */
   readonly disabledAt: number | null;
+  /**
+   * When everything the account had was last ended (sign out everywhere, an undo, an administrator's
+   * revoke, ...): a sign-in finished before this does not become, or stay, a session. Null: never.
+   */
+  readonly signInsEndedAt: number | null;
 }
 
 /** One page of accounts, ordered by address (as stored, ASCII case folded). */
@@ -73,6 +78,11 @@ export interface UserStore {
   list(query: UserQuery): Promise<User[]>;
   /** Disables (a time) or enables (null) an account; false when there is no such account. */
   setDisabled(id: string, disabledAt: number | null): Promise<boolean>;
+  /**
+   * Marks every sign-in of the account finished before `at` as ended (signInsEndedAt). The mark only
+   * moves forward: an earlier `at` leaves a later mark. False when there is no such account.
+   */
+  endSignIns(id: string, at: number): Promise<boolean>;
   /** Removes the account; false when there was none. */
   delete(id: string): Promise<boolean>;
   /**

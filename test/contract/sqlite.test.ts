@@ -30,8 +30,9 @@ describe('SQLite migration for user administration', () => {
       // The file as the version before this migration left it, with a session and an account in it.
       const db = new Database(path.join(before, 'linkid.sqlite'));
       const version = db.pragma('user_version', { simple: true }) as number;
-      // Migrations after it (the change-email tokens, the recovery codes) are undone too, and run again after it.
-      db.exec(`DROP TABLE email_change_tokens;
+      // Migrations after it (the change-email tokens, the recovery codes, the ended-at mark) are undone too, and run again after it.
+      db.exec(`ALTER TABLE users DROP COLUMN sign_ins_ended_at;
+        DROP TABLE email_change_tokens;
         DROP TABLE recovery_codes;
         DROP INDEX oidc_models_account_id;
         ALTER TABLE oidc_models DROP COLUMN account_id;
@@ -39,13 +40,13 @@ describe('SQLite migration for user administration', () => {
         INSERT INTO oidc_models (model, id, payload, uid, expires_at) VALUES ('Session', 'key-1', '{"uid":"u1","accountId":"sub-1"}', 'u1', NULL);
         INSERT INTO oidc_models (model, id, payload, expires_at) VALUES ('Interaction', 'key-2', '{"accountId":{"not":"an id"}}', NULL);
         INSERT INTO users (id, email, email_key, created_at) VALUES ('sub-1', 'ann@example.com', 'ann@example.com', 1);`);
-      db.pragma(`user_version = ${version - 3}`);
+      db.pragma(`user_version = ${version - 4}`);
       db.close();
 
       const store = openSqliteStore(before);
       expect(store.schemaVersion).toBe(`sqlite:${version}`);
       expect(await store.oidc.listByAccount('Session', 'sub-1', 2)).toEqual([{ id: 'key-1', payload: { uid: 'u1', accountId: 'sub-1' } }]);
-      expect(await store.users.findById('sub-1')).toMatchObject({ email: 'ann@example.com', disabledAt: null });
+      expect(await store.users.findById('sub-1')).toMatchObject({ email: 'ann@example.com', disabledAt: null, signInsEndedAt: null });
       expect(await store.oidc.destroyByAccount('Session', 'sub-1')).toBe(1);
       await store.close();
     } finally {

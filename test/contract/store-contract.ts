@@ -317,6 +317,20 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.users.setDisabled('nobody', T0)).toBe(false);
       });
 
+      it('marks its sign-ins ended at a time that only moves forward, and survives an enable', async () => {
+        const { user } = await store.users.findOrCreate('e@example.com', 'u-e', T0);
+        expect(user.signInsEndedAt).toBeNull();
+        expect(await store.users.endSignIns('u-e', T0 + 9)).toBe(true);
+        expect((await store.users.findById('u-e'))?.signInsEndedAt).toBe(T0 + 9);
+        expect(await store.users.endSignIns('u-e', T0 + 3)).toBe(true);
+        expect((await store.users.findByEmail('e@example.com'))?.signInsEndedAt).toBe(T0 + 9);
+        await store.users.setDisabled('u-e', T0 + 10);
+        await store.users.setDisabled('u-e', null);
+        expect(await store.users.endSignIns('u-e', T0 + 12)).toBe(true);
+        expect((await store.users.findById('u-e'))?.signInsEndedAt).toBe(T0 + 12);
+        expect(await store.users.endSignIns('nobody', T0)).toBe(false);
+      });
+
       it('deletes an account once; its address can sign up again as a new account', async () => {
         await store.users.findOrCreate('gone@example.com', 'u-gone', T0);
         expect(await store.users.delete('u-gone')).toBe(true);

@@ -218,7 +218,7 @@ describe('linkid-admin user revoke-sessions', () => {
     expect(revoked.code, revoked.stderr).toBe(0);
     expect(JSON.parse(revoked.stdout)).toEqual({
       sub: held.sub,
-      revoked: { sessions: 1, grants: 1, authorization_codes: expect.any(Number), access_tokens: 1, refresh_tokens: 1 },
+      revoked: { sessions: 1, grants: 1, authorization_codes: expect.any(Number), access_tokens: 1, refresh_tokens: 1, held_sign_ins: 0 },
     });
     expect(auditLines(revoked.stderr)).toEqual([
       expect.objectContaining({ event: 'user.sessions_revoked', accountId: held.sub, emailHash: addressHash('rita@example.com') }),

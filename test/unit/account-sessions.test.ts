@@ -49,7 +49,14 @@ describe('account sessions', () => {
     });
     expect(await sessions.activity('ann')).toEqual({ sessions: 2, clientIds: ['mobile', 'notes'] });
 
-    expect(await sessions.endAll('ann', 'revoked')).toEqual({ sessions: 2, grants: 2, authorization_codes: 1, access_tokens: 1, refresh_tokens: 1 });
+    expect(await sessions.endAll('ann', 'revoked')).toEqual({
+      sessions: 2,
+      grants: 2,
+      authorization_codes: 1,
+      access_tokens: 1,
+      refresh_tokens: 1,
+      held_sign_ins: 0,
+    });
     expect(told).toEqual([
       {
         accountId: 'ann',

@@ -37,7 +37,7 @@ export function createUndoChange(deps: EmailChangeDeps, kit: ChangeKit) {
       const restored = await deps.store.users.changeEmail(token.accountId, token.email);
       if (restored === 'taken') return kit.refuse({ allow: false, reason: 'email_taken' }, about);
       if (restored === 'unknown') return kit.refuse({ allow: false, reason: 'change_link_unknown' }, about);
-      const revoked = await deps.accountSessions.endAll(token.accountId, 'revoked');
+      const revoked = await deps.accountSessions.endAll(token.accountId, 'revoked', { addresses: [token.email, token.otherEmail] });
       // Recovery codes made meanwhile would let whoever changed the address straight back in
       // without the inbox; the owner makes a new set once signed in again.
       const recoveryCodesVoided = await deps.store.recoveryCodes.deleteForAccount(token.accountId);

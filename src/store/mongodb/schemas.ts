@@ -36,6 +36,7 @@ export interface UserDoc {
   createdAt: Date;
   lastLoginAt: Date | null;
   disabledAt?: Date | null;
+  signInsEndedAt?: Date | null;
 }
 
 export const userSchema = new Schema<UserDoc>(
@@ -46,6 +47,7 @@ export const userSchema = new Schema<UserDoc>(
     createdAt: { type: Date, required: true },
     lastLoginAt: { type: Date, default: null },
     disabledAt: { type: Date, default: null },
+    signInsEndedAt: { type: Date, default: null },
   },
   { versionKey: false },
 );

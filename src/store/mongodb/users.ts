@@ -13,6 +13,8 @@ const toUser = (doc: UserDoc): User => ({
   lastLoginAt: doc.lastLoginAt ? doc.lastLoginAt.getTime() : null,
   // Documents written before accounts could be disabled have no disabledAt.
   disabledAt: doc.disabledAt ? doc.disabledAt.getTime() : null,
+  // Likewise signInsEndedAt, before sign-ins could be ended.
+  signInsEndedAt: doc.signInsEndedAt ? doc.signInsEndedAt.getTime() : null,
 });
 
 /** What an operator typed, matched as text: every regular-expression character escaped. */
@@ -60,6 +62,11 @@ export function createMongoUsers(users: Model<UserDoc>): UserStore {
     },
     async setDisabled(id, disabledAt) {
       const result = await users.updateOne({ _id: id }, { $set: { disabledAt: disabledAt === null ? null : new Date(disabledAt) } });
+      return result.matchedCount === 1;
+    },
+    async endSignIns(id, at) {
+      // $max: one atomic write that never moves the mark back (a missing field counts as lower).
+      const result = await users.updateOne({ _id: id }, { $max: { signInsEndedAt: new Date(at) } });
       return result.matchedCount === 1;
     },
     async delete(id) {

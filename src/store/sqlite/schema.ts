@@ -175,6 +175,11 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (account_id, digest)
   ) WITHOUT ROWID;
   `,
+  // Ending everything an account had (src/account/account-sessions.ts endAll): a sign-in that
+  // finished before this moment does not become a session, even if its browser resumes it later.
+  `
+  ALTER TABLE users ADD COLUMN sign_ins_ended_at INTEGER;
+  `,
 ];
 
 /**

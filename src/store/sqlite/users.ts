@@ -11,6 +11,7 @@ interface Row {
   created_at: number;
   last_login_at: number | null;
   disabled_at: number | null;
+  sign_ins_ended_at: number | null;
 }
 
 const toUser = (row: Row): User => ({
@@ -19,6 +20,7 @@ const toUser = (row: Row): User => ({
   createdAt: row.created_at,
   lastLoginAt: row.last_login_at,
   disabledAt: row.disabled_at,
+  signInsEndedAt: row.sign_ins_ended_at,
 });
 
 export function createSqliteUsers(db: Database): UserStore {
@@ -33,6 +35,7 @@ export function createSqliteUsers(db: Database): UserStore {
     'SELECT * FROM users WHERE email_key > @after AND instr(email_key, @needle) > 0 ORDER BY email_key LIMIT @limit',
   );
   const setDisabled = db.prepare('UPDATE users SET disabled_at = @disabledAt WHERE id = @id');
+  const endSignIns = db.prepare('UPDATE users SET sign_ins_ended_at = max(coalesce(sign_ins_ended_at, 0), @at) WHERE id = @id');
   const remove = db.prepare('DELETE FROM users WHERE id = ?');
   const changeEmail = db.prepare('UPDATE users SET email = @email, email_key = @emailKey WHERE id = @id');
 
@@ -62,6 +65,9 @@ export function createSqliteUsers(db: Database): UserStore {
     },
     async setDisabled(id, disabledAt) {
       return setDisabled.run({ id, disabledAt }).changes === 1;
+    },
+    async endSignIns(id, at) {
+      return endSignIns.run({ id, at }).changes === 1;
     },
     async delete(id) {
       return remove.run(id).changes === 1;

@@ -1,0 +1,131 @@
+// A sign-in that finished but whose browser has not yet gone back to the app keeps its login in
+// its oidc-provider interaction. When the owner ends everything (sign out everywhere, an undo, an
+// administrator's revoke or disable), such a held sign-in must end too: resuming it afterwards
+// signs nobody in and hands the app no code. Probed as an attacker would, at the HTTP level: the
+// holder stops at the 303 that would resume the authorization, waits for the owner, then follows it.
+import { describe, expect, it } from 'vitest';
+import { openAccount } from '../support/account.js';
+import { linkidAdmin } from '../support/admin-cli.js';
+import { Browser, formOn, type Page } from '../support/browser.js';
+import { askToChange, latestChangeMail, pressLink } from '../support/email-change.js';
+import { createUser, makeRecoveryCodes } from '../support/factories.js';
+import { fakeClock } from '../support/fake-clock.js';
+import type { RunningLinkid } from '../support/linkid.js';
+import type { RelyingParty } from '../support/relying-party.js';
+import { confirmLink, requestLink } from '../support/sign-in.js';
+import { useLinkid } from '../support/use-linkid.js';
+
+/** Signs in as `email` by link up to the 303 that resumes the authorization, and stops there. */
+async function holdAtLastRedirect(linkid: RunningLinkid, rp: RelyingParty, email: string): Promise<{ browser: Browser; resume: string }> {
+  const browser = new Browser();
+  const { mail } = await requestLink(browser, linkid, await rp.authorizationUrl(), email);
+  const confirmed = await confirmLink(browser, mail);
+  expect(confirmed.status, confirmed.body).toBe(303);
+  expect(confirmed.location).toMatch(/\/auth\/[^/]+$/);
+  return { browser, resume: confirmed.location! };
+}
+
+/** Follows the held redirect: where it leads, stopping before the app's redirect URI. */
+const resume = (browser: Browser, rp: RelyingParty, url: string): Promise<Page> => browser.follow(url, rp.redirectUri);
+
+/** The held sign-in reached the app with a code, or did not; and the holder's browser is signed in to the account page, or not. */
+async function outcome(linkid: RunningLinkid, rp: RelyingParty, browser: Browser, resumed: Page) {
+  const reachedApp = resumed.location?.startsWith(rp.redirectUri) === true && new URL(resumed.location).searchParams.has('code');
+  const account = await browser.follow(`${linkid.issuer}/account`);
+  return { reachedApp, signedIn: account.url === `${linkid.issuer}/account` && account.status === 200 };
+}
+
+describe('a sign-in held at its last redirect', () => {
+  const suite = useLinkid();
+
+  it('resumes into the app when nothing ended it (the baseline the other cases differ from)', async () => {
+    const { linkid, rp } = await suite.setup();
+    await createUser(linkid, 'ada@example.com');
+    const held = await holdAtLastRedirect(linkid, rp, 'ada@example.com');
+    expect(await outcome(linkid, rp, held.browser, await resume(held.browser, rp, held.resume))).toEqual({ reachedApp: true, signedIn: true });
+  });
+
+  it('ends with "Sign out everywhere" on the account page: resuming it signs nobody in', async () => {
+    const { linkid, rp } = await suite.setup();
+    await createUser(linkid, 'ada@example.com');
+    const held = await holdAtLastRedirect(linkid, rp, 'ada@example.com');
+
+    const owner = new Browser();
+    const account = await openAccount(owner, linkid, 'ada@example.com');
+    const signedOut = await owner.submit(account, /\/account\/sign-out-everywhere$/);
+    expect(signedOut.status, signedOut.body).toBeLessThan(500);
+
+    expect(await outcome(linkid, rp, held.browser, await resume(held.browser, rp, held.resume))).toEqual({ reachedApp: false, signedIn: false });
+  });
+
+  it('ends for an intruder holding a recovery-code sign-in when the owner voids the codes and signs out everywhere', async () => {
+    const { linkid, rp } = await suite.setup();
+    const user = await createUser(linkid, 'ada@example.com');
+    const [code] = await makeRecoveryCodes(linkid, user.id);
+    const intruder = new Browser();
+    const emailForm = await intruder.follow((await rp.authorizationUrl()).url);
+    const form = await intruder.follow(new URL(/<a href="([^"]+)">Lost access to your email\?/.exec(emailForm.body)![1]!, linkid.issuer).href);
+    const { action } = formOn(form, /\/recover$/);
+    const redeemed = await intruder.request(action, { form: { ...formOn(form, /\/recover$/).hidden, email: 'ada@example.com', code: code! } });
+    expect(redeemed.status, redeemed.body).toBe(303);
+
+    const owner = new Browser();
+    const page = await openAccount(owner, linkid, 'ada@example.com', '/account/recovery-codes');
+    await owner.submit(page, /\/account\/recovery-codes\/void$/);
+    await owner.submit(await owner.follow(`${linkid.issuer}/account`), /\/account\/sign-out-everywhere$/);
+
+    // Resumed from the recovery form's 303, and from the authorization it leads to.
+    const resumed = await resume(intruder, rp, redeemed.location!);
+    expect(await outcome(linkid, rp, intruder, resumed)).toEqual({ reachedApp: false, signedIn: false });
+  });
+
+  it("ends when the owner undoes a hijacker's change of address: the hijacker's held sign-in opens nothing", async () => {
+    const { linkid, rp } = await suite.setup();
+    await createUser(linkid, 'victim@example.com');
+    const hijacker = new Browser();
+    await openAccount(hijacker, linkid, 'victim@example.com', '/account/email');
+    expect((await askToChange(hijacker, linkid, 'evil@example.com')).status).toBe(200);
+    expect((await pressLink(hijacker, await latestChangeMail(linkid, 'evil@example.com', 'confirm'))).status).toBe(200);
+    const held = await holdAtLastRedirect(linkid, rp, 'evil@example.com');
+
+    const undo = await pressLink(new Browser(), await latestChangeMail(linkid, 'victim@example.com', 'undo'));
+    expect(undo.status, undo.body).toBe(200);
+
+    expect(await outcome(linkid, rp, held.browser, await resume(held.browser, rp, held.resume))).toEqual({ reachedApp: false, signedIn: false });
+    // And the account page's own fresh-sign-in check does not count it either.
+    expect((await held.browser.follow(`${linkid.issuer}/account/delete`)).url).not.toBe(`${linkid.issuer}/account/delete`);
+  });
+
+  it('ends with linkid-admin user revoke-sessions', async () => {
+    const { linkid, rp } = await suite.setup();
+    await createUser(linkid, 'ada@example.com');
+    const held = await holdAtLastRedirect(linkid, rp, 'ada@example.com');
+    await linkidAdmin(linkid, ['user', 'revoke-sessions', 'ada@example.com']);
+    expect(await outcome(linkid, rp, held.browser, await resume(held.browser, rp, held.resume))).toEqual({ reachedApp: false, signedIn: false });
+  });
+
+  it('ends with user disable, and stays ended after user enable', async () => {
+    const { linkid, rp } = await suite.setup();
+    await createUser(linkid, 'ada@example.com');
+    const held = await holdAtLastRedirect(linkid, rp, 'ada@example.com');
+    await linkid.services.admin.users.disable('ada@example.com');
+    await linkid.services.admin.users.enable('ada@example.com');
+    expect(await outcome(linkid, rp, held.browser, await resume(held.browser, rp, held.resume))).toEqual({ reachedApp: false, signedIn: false });
+  });
+
+  it('is refused by the ended-at mark alone, when its interaction escaped the sweep (a sign-in finishing while everything was ended)', async () => {
+    const clock = fakeClock();
+    const { linkid, rp } = await suite.setup({ clock });
+    const user = await createUser(linkid, 'ada@example.com');
+    const held = await holdAtLastRedirect(linkid, rp, 'ada@example.com');
+    clock.advance(2_000);
+    // Only the mark: the interaction holding the login is left in place.
+    await linkid.store.users.endSignIns(user.id, clock.now());
+    expect(await outcome(linkid, rp, held.browser, await resume(held.browser, rp, held.resume))).toEqual({ reachedApp: false, signedIn: false });
+
+    // A sign-in made after the mark is a session like any other.
+    clock.advance(2_000);
+    const again = await holdAtLastRedirect(linkid, rp, 'ada@example.com');
+    expect(await outcome(linkid, rp, again.browser, await resume(again.browser, rp, again.resume))).toEqual({ reachedApp: true, signedIn: true });
+  });
+});
