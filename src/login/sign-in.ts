@@ -39,6 +39,18 @@ export interface StepEntry {
   readonly wayIn?: SignInMethod;
 }
 
+/** What a confirm may refuse with, whether it consumes (confirmLink) or only explains (explainConfirm). */
+const CONFIRM_REFUSALS: readonly Reason[] = [
+  'token_unknown',
+  'token_used',
+  'token_expired',
+  'sign_in_cancelled',
+  'origin_mismatch',
+  'interaction_mismatch',
+  'browser_mismatch',
+  'rate_limited',
+];
+
 /** The walk, in order. Steps that stand beside it (renew, cancel, the status poll) follow it. */
 export const SIGN_IN_MAP: readonly StepEntry[] = [
   // 1. The email form, and the resend button: the same answer for every address.
@@ -65,16 +77,7 @@ export const SIGN_IN_MAP: readonly StepEntry[] = [
     file: 'confirm-link',
     route: 'confirmLink',
     onward: 'finishSignIn',
-    refusals: [
-      'token_unknown',
-      'token_used',
-      'token_expired',
-      'sign_in_cancelled',
-      'origin_mismatch',
-      'interaction_mismatch',
-      'browser_mismatch',
-      'rate_limited',
-    ],
+    refusals: CONFIRM_REFUSALS,
     wayIn: 'link',
   },
   // 3c. Or the 6-digit code from the same email, typed in the window that started the sign-in.
@@ -111,16 +114,7 @@ export const SIGN_IN_MAP: readonly StepEntry[] = [
     file: 'confirm-link',
     route: 'confirmLink',
     onward: 'the other-browser page',
-    refusals: [
-      'token_unknown',
-      'token_used',
-      'token_expired',
-      'sign_in_cancelled',
-      'origin_mismatch',
-      'interaction_mismatch',
-      'browser_mismatch',
-      'rate_limited',
-    ],
+    refusals: CONFIRM_REFUSALS,
   },
   // a fresh link for a used or expired one,
   {
