@@ -4,9 +4,10 @@
 //   never stored anyway); the audit events are given as the trail holds them, which is already
 //   identifiers only (src/observability/audit-trail.ts), minus the interaction id, which an
 //   interaction cookie carries;
-// - the audit events are the account's own (by account id) and those of its current address that
-//   name no account (a sign-in asked for before the account existed, its mail): never an event of
-//   another account, whatever address it was about;
+// - the audit events are the account's own (by account id), and those that name no account but
+//   belong to a sign-in or request one of its own events names (the email asked for before the
+//   account existed, its mail): never an event of another account, whatever address it was about.
+//   Its address alone ties no event to it: another account may have held that address before;
 // - recent means the last AUDIT_WINDOW_DAYS, at most AUDIT_EVENTS_MAX events (the newest), and the
 //   document says so, and whether more were left out.
 import type { AuditRecord, Store, User } from '../store/port.js';
@@ -92,15 +93,28 @@ function exportEvent(record: AuditRecord): AuditEventExport {
  */
 const aboutAnotherAddress = (record: AuditRecord) => record.fields.step === 'email-change-send' || record.fields.tag === 'email-change';
 
-/** The account's events and its address's account-less ones in the window, newest kept, oldest first. */
+/**
+ * The account-less events of its address that belong to the account's own sign-ins and requests:
+ * one of its own events names their interaction or request. Any other event of the address (a
+ * sign-in of an account that held it before) is not the account's.
+ */
+function ofOwnSignIns(own: readonly AuditRecord[], byAddress: readonly AuditRecord[]): AuditRecord[] {
+  const interactions = new Set(own.flatMap((record) => record.interactionUid ?? []));
+  const requests = new Set(own.flatMap((record) => record.requestId ?? []));
+  return byAddress.filter(
+    (record) =>
+      record.accountId === null &&
+      ((record.interactionUid !== null && interactions.has(record.interactionUid)) || (record.requestId !== null && requests.has(record.requestId))),
+  );
+}
+
+/** The account's events and the account-less ones of its own sign-ins, in the window, newest kept, oldest first. */
 async function recentEvents(store: Pick<Store, 'audit'>, user: User, since: number, now: number) {
   const [byAccount, byAddress] = await Promise.all([
     store.audit.search({ accountId: user.id, since, limit: AUDIT_READ_LIMIT }, now),
     store.audit.search({ email: user.email, since, limit: AUDIT_READ_LIMIT }, now),
   ]);
-  const merged = [...byAccount, ...byAddress.filter((record) => record.accountId === null)]
-    .filter((record) => !aboutAnotherAddress(record))
-    .sort((a, b) => a.at - b.at);
+  const merged = [...byAccount, ...ofOwnSignIns(byAccount, byAddress)].filter((record) => !aboutAnotherAddress(record)).sort((a, b) => a.at - b.at);
   return {
     events: merged.slice(-AUDIT_EVENTS_MAX),
     truncated: merged.length > AUDIT_EVENTS_MAX || byAccount.length === AUDIT_READ_LIMIT || byAddress.length === AUDIT_READ_LIMIT,

@@ -1,6 +1,7 @@
 // What the account page shows of an account at oidc-provider: the browsers signed in (its
 // sessions) and the apps it allowed (its grants, with the scopes granted). Read by the account id
 // each stored artefact carries, never by a bearer value; no HTTP here.
+import { appsSignedIn } from '../oidc/session-apps.js';
 import { deviceOf } from '../oidc/session-device.js';
 import type { OidcPayload, Store } from '../store/port.js';
 
@@ -13,7 +14,7 @@ export interface SignedInBrowser {
   readonly signedInAt: number | undefined;
   /** When it last signed in to linkid or to an app through it (epoch ms). */
   readonly lastSeenAt: number | undefined;
-  /** The apps signed in through this browser's session. */
+  /** The apps that finished a sign-in through this browser's session (not those it only passed through). */
   readonly clientIds: readonly string[];
 }
 
@@ -35,13 +36,14 @@ const seconds = (value: unknown): number | undefined => (typeof value === 'numbe
 function browserOf(payload: OidcPayload): SignedInBrowser | undefined {
   if (typeof payload.uid !== 'string') return undefined;
   const device = deviceOf(payload);
-  const authorizations = payload.authorizations && typeof payload.authorizations === 'object' ? Object.keys(payload.authorizations) : [];
   return {
     uid: payload.uid,
     userAgent: device?.userAgent,
     signedInAt: seconds(payload.loginTs),
     lastSeenAt: device?.seenAt ?? seconds(payload.loginTs),
-    clientIds: authorizations.sort(),
+    clientIds: appsSignedIn(payload)
+      .map((app) => app.clientId)
+      .sort(),
   };
 }
 

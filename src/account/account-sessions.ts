@@ -20,6 +20,7 @@
 import type { Logger } from '../kernel/ports.js';
 import type { OidcPayload, Store } from '../store/port.js';
 import type { EndedSessions, OnSessionsEnded } from '../oidc/logout-fanout.js';
+import { appsSignedIn } from '../oidc/session-apps.js';
 
 /** How many of each kind were ended. */
 export interface Revoked {
@@ -55,14 +56,9 @@ const UNUSED_ACCOUNT_MODELS = ['DeviceCode', 'BackchannelAuthenticationRequest']
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
-/** The (app, sid) pairs of one stored Session: its `authorizations`, kept in clear. */
+/** The (app, sid) pairs of one stored Session: the apps that finished a sign-in through it, not those it only passed through. */
 function signedInApps(session: OidcPayload): EndedSessions['sessions'] {
-  const authorizations = session.authorizations;
-  if (!authorizations || typeof authorizations !== 'object') return [];
-  return Object.entries(authorizations as Record<string, { sid?: unknown } | undefined>).map(([clientId, authorization]) => ({
-    clientId,
-    sid: text(authorization?.sid),
-  }));
+  return appsSignedIn(session);
 }
 
 export function createAccountSessions({ store, now, logger, onSessionsEnded }: AccountSessionsDeps) {

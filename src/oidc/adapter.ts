@@ -7,6 +7,7 @@ import type { OidcPayload, Store } from '../store/port.js';
 import { createArtefactsAtRest, type ArtefactsAtRest } from './artefacts-at-rest.js';
 import { toOidcClientMetadata } from './client-metadata.js';
 import { withHeldAccount, withoutHeldAccount } from './held-sign-ins.js';
+import { withoutVisits } from './session-apps.js';
 import { withDevice } from './session-device.js';
 
 const mapDefined = <T, U>(value: T | undefined, map: (value: T) => U): U | undefined => (value === undefined ? undefined : map(value));
@@ -55,10 +56,20 @@ async function refuseReplay(model: string, key: string, store: Store, atRest: Ar
   throw new errors.InvalidGrant(REPLAY_LABELS[model] ?? 'grant already used');
 }
 
+/**
+ * What oidc-provider reads back of some models: an interaction without its held account
+ * (held-sign-ins.ts), a session without the entries of apps it only passed through (session-apps.ts).
+ */
+const READ_BACK: Readonly<Record<string, ((payload: OidcPayload) => OidcPayload) | undefined>> = {
+  Interaction: withoutHeldAccount,
+  Session: withoutVisits,
+};
+
 function modelAdapter(model: string, store: Store, clock: Clock, atRest: ArtefactsAtRest): Adapter {
   const models = store.oidc;
   const opened = (stored: OidcPayload | undefined, id?: string) => stored && atRest.fromRest(model, stored, id);
-  const restored = model === 'Interaction' ? (stored: OidcPayload | undefined, id?: string) => mapDefined(opened(stored, id), withoutHeldAccount) : opened;
+  const readBack = READ_BACK[model];
+  const restored = readBack ? (stored: OidcPayload | undefined, id?: string) => mapDefined(opened(stored, id), readBack) : opened;
   return {
     async upsert(id, payload, expiresIn) {
       const expiresAt = expiresIn ? clock.now() + expiresIn * 1000 : null;

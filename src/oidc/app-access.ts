@@ -3,7 +3,9 @@
 // would otherwise reach an allowlisted app through single sign-on without ever meeting the
 // sign-in steps that apply it. This adds one check to oidc-provider's login prompt: an existing
 // session whose account the app does not accept asks for a fresh sign-in (the email form of that
-// app; `prompt=none` gets login_required), as if there were no session.
+// app), as if there were no session. `prompt=none` gets the very answer a browser without a
+// session gets (oidc-provider's own `no_session` error and description), so a silent request
+// cannot tell an app that someone it refuses is signed in.
 import { interactionPolicy } from 'oidc-provider';
 import { readApp } from '../login/app-policy.js';
 import { decideSignIn, type SignupPolicy } from '../login/policy.js';
@@ -11,7 +13,10 @@ import type { Store } from '../store/port.js';
 
 export function loginPromptWithAppAccess(store: Pick<Store, 'clients' | 'users'>, globalSignup: SignupPolicy): interactionPolicy.DefaultPolicy {
   const policy = interactionPolicy.base();
-  const check = new interactionPolicy.Check('app_refuses_account', 'the signed-in account may not use this app', 'login_required', async (ctx) => {
+  const login = policy.get('login');
+  const noSession = login?.checks.get('no_session');
+  if (!login || !noSession?.error) throw new Error("oidc-provider's login prompt has no no_session check to answer like");
+  const check = new interactionPolicy.Check('app_refuses_account', noSession.description, noSession.error, async (ctx) => {
     const { session, client, result } = ctx.oidc;
     // A sign-in that just finished was decided by the sign-in steps themselves.
     if (!session?.accountId || !client || result?.login) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
@@ -21,6 +26,6 @@ export function loginPromptWithAppAccess(store: Pick<Store, 'clients' | 'users'>
     if (!user) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
     return decideSignIn(globalSignup, app.policy, user.email, true).allow ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT;
   });
-  policy.get('login')?.checks.add(check);
+  login.checks.add(check);
   return policy;
 }

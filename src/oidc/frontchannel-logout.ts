@@ -4,6 +4,7 @@
 // confirm and the redirect loads each of those URIs in a hidden iframe, with `iss` and the app's
 // `sid`, so the apps can clear their own cookies in this browser. The CSP lets frames reach only
 // those origins. Apps that did not register one are not framed; the redirect itself is unchanged.
+// The session read here holds only the apps that finished a sign-in through it (session-apps.ts).
 import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Store } from '../store/port.js';

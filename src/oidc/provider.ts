@@ -15,6 +15,7 @@ import { featuresConfiguration, ID_TOKEN_SIGNING_ALGS, type IdTokenSigningAlg } 
 import { outboundConfiguration } from './configuration/outbound.js';
 import { flowPath } from '../login/flow-paths.js';
 import { pagesConfiguration, type RenderPage } from './configuration/pages.js';
+import { loadExistingGrant } from './session-apps.js';
 import { ttlConfiguration } from './configuration/ttl.js';
 
 export interface ProviderDeps {
@@ -46,6 +47,8 @@ export function createProvider({ config, store, clock, secrets, renderPage }: Pr
     features: { ...features.features, ...pageConfig.features } as Configuration['features'],
     adapter: createAdapterFactory(store, clock, secrets.serverSecret),
     findAccount: createFindAccount(store),
+    // Finds a session's grant without leaving an entry for an app only passed through (session-apps.ts).
+    loadExistingGrant,
     jwks: secrets.signingKeys,
     // The account page's own client (src/oidc/account-client.ts); every other client is in the store.
     clients: [accountClientMetadata(config.issuer, config.productName)],

@@ -10,6 +10,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { SQLITE_FILE_NAME } from '../../src/store/sqlite/index.js';
 import { openAccount, signInOnForm } from '../support/account.js';
 import { Browser, type Page } from '../support/browser.js';
+import { askToChange, latestChangeMail, pressLink } from '../support/email-change.js';
 import { createUser } from '../support/factories.js';
 import { fakeClock } from '../support/fake-clock.js';
 import type { RunningLinkid } from '../support/linkid.js';
@@ -27,7 +28,13 @@ interface AccountData {
   account: { sub: string; email: string; created_at: string; last_login_at: string | null };
   apps: { client_id: string; name: string; scopes: string[]; granted_at: string | null }[];
   sessions: { this_browser: boolean; user_agent: string | null; signed_in_at: string | null; last_active_at: string | null; apps: string[] }[];
-  audit_events: { window_days: number; since: string; max_events: number; truncated: boolean; events: { event: string; at: string }[] };
+  audit_events: {
+    window_days: number;
+    since: string;
+    max_events: number;
+    truncated: boolean;
+    events: { event: string; at: string; request_id: string | null; user_agent: string | null }[];
+  };
 }
 
 /** Every cookie value a browser holds for linkid, on any path. */
@@ -125,6 +132,38 @@ describe('download my data', () => {
     for (const secret of secrets) expect(download.body, `a secret (${secret.slice(0, 4)}...) is in the download`).not.toContain(secret);
     expect(download.body).not.toContain('bob@example.com');
     expect(download.body).not.toContain(other.tokens.claims()!.sub);
+  });
+
+  it('holds no event of the account that had its address before: a new account at a given-up address sees only its own', async () => {
+    const { linkid, rp } = await suite.setup();
+    // The first holder of ada@example.com signs in, then moves the account to another address.
+    const before = new Browser(FIREFOX_ON_WINDOWS);
+    const earlier = await signIn(before, linkid, rp, 'ada@example.com');
+    expect((await askToChange(before, linkid, 'ada@elsewhere.example')).status).toBe(200);
+    const moved = await pressLink(before, await latestChangeMail(linkid, 'ada@elsewhere.example', 'confirm'));
+    expect(moved.status, moved.body).toBe(200);
+    // Someone else signs up with the address it gave up.
+    const after = new Browser(CHROME_ON_MAC);
+    const later = await signIn(after, linkid, rp, 'ada@example.com');
+    expect(later.tokens.claims()!.sub).not.toBe(earlier.tokens.claims()!.sub);
+    await linkid.settle();
+
+    const data = JSON.parse((await after.request(`${linkid.issuer}/account/data`)).body) as AccountData;
+
+    expect(data.account.sub).toBe(later.tokens.claims()!.sub);
+    const { events } = data.audit_events;
+    const earlierRequests = new Set(
+      (await linkid.store.audit.search({ accountId: earlier.tokens.claims()!.sub }, linkid.clock.now())).map((event) => event.requestId),
+    );
+    expect(events.filter((event) => event.user_agent === FIREFOX_ON_WINDOWS)).toEqual([]);
+    expect(events.filter((event) => earlierRequests.has(event.request_id))).toEqual([]);
+    // Its own sign-in is all there, the email asked for before the account existed included.
+    for (const own of ['login.requested', 'mail.sent', 'account.created', 'login.completed']) {
+      expect(
+        events.filter((event) => event.event === own),
+        own,
+      ).toHaveLength(1);
+    }
   });
 
   it('sends a browser without a session to the sign-in first, then back to the download', async () => {

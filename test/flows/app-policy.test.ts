@@ -114,6 +114,29 @@ describe('sign-up policy per app', () => {
     expect(userinfo.email).toBe('staff@corp.example');
   });
 
+  it('prompt=none at an allowlisted app answers a session of an account it refuses exactly as no session', async () => {
+    const linkid = await start({ env: { SIGNUP: 'open' } });
+    const forum = await registerApp(linkid, { name: 'Forum', consent: 'skip' });
+    const intranet = await registerApp(linkid, { name: 'Intranet', consent: 'skip', signup: 'allowlist', signupDomains: 'corp.example' });
+    const outsider = new Browser();
+    await signIn(outsider, linkid, forum, 'member@mail.example');
+
+    /** What the app sees come back to its redirect URI, but for its own state. */
+    const silently = async (browser: Browser) => {
+      const attempt = await intranet.authorizationUrl({ prompt: 'none' });
+      const answer = await browser.follow(attempt.url, intranet.redirectUri);
+      const params = new URL(answer.location!).searchParams;
+      expect(params.get('state')).toBe(attempt.state);
+      params.delete('state');
+      return { status: answer.status, redirect: `${answer.location!.split('?')[0]}?${params.toString()}` };
+    };
+    const withSession = await silently(outsider);
+    const withNone = await silently(new Browser());
+
+    expect(withSession).toEqual(withNone);
+    expect(new URL(withNone.redirect).searchParams.get('error')).toBe('login_required');
+  });
+
   it('a stored sign-up setting that cannot be read admits nobody to that app, logs it, and never fails the page', async () => {
     const linkid = await start({ env: { SIGNUP: 'open' } });
     const client = await linkid.createClient({ name: 'Broken', consent: 'skip' });

@@ -1,6 +1,7 @@
 // Ending an account's sessions, grants and tokens on a real SQLite store, and what the
 // onSessionsEnded hook (where back-channel logout is to be wired) is told: the apps and session
-// ids of the ended sessions, read before they go; a failing hook undoes nothing.
+// ids of the ended sessions, read before they go (not an app a session only passed through, whose
+// entry has no grant); a failing hook undoes nothing.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +27,12 @@ afterEach(async () => {
 async function someoneSignedIn(accountId: string) {
   const later = NOW + 60_000;
   await store.oidc.upsert('Session', `${accountId}-s1`, { uid: 'u1', accountId, authorizations: { notes: { sid: 'sid-1', grantId: 'g1' } } }, later);
-  await store.oidc.upsert('Session', `${accountId}-s2`, { uid: 'u2', accountId, authorizations: { notes: { sid: 'sid-2' }, wiki: { sid: 'sid-3' } } }, later);
+  await store.oidc.upsert(
+    'Session',
+    `${accountId}-s2`,
+    { uid: 'u2', accountId, authorizations: { notes: { sid: 'sid-2', grantId: 'g1' }, wiki: { sid: 'sid-3', grantId: 'g3' }, board: {} } },
+    later,
+  );
   await store.oidc.upsert('Grant', `${accountId}-g1`, { accountId, clientId: 'notes' }, later);
   await store.oidc.upsert('Grant', `${accountId}-g2`, { accountId, clientId: 'mobile' }, later);
   await store.oidc.upsert('AccessToken', `${accountId}-at`, { accountId, grantId: 'g1' }, later);
