@@ -44,6 +44,7 @@ import { notifyAppsOfEndedSessions } from './oidc/logout-fanout.js';
 import { createProvider } from './oidc/provider.js';
 import { auditProviderEvents } from './oidc/provider-audit.js';
 import { createSignInStates } from './oidc/sign-in-state.js';
+import { createTokenPolicy } from './oidc/token-policy.js';
 import type { Secrets } from './secrets/key-files.js';
 import type { Store } from './store/port.js';
 
@@ -90,7 +91,9 @@ export function createServices(config: Config, deps: ServiceDeps) {
   const audit = createAudit(logger, [metrics.sink, auditTrail.sink], now);
 
   // The engine, and how the apps hear that an account's sessions ended.
-  const provider: Provider = createProvider({ config, store, clock, secrets, renderPage: deps.renderPages?.(pages) ?? (() => undefined) });
+  const apps = createAppDirectory(store.clients, logger, [accountApp(config.productName)]);
+  const tokenPolicy = createTokenPolicy({ users: store.users, apps, signup: config.signup, audit });
+  const provider: Provider = createProvider({ config, store, clock, secrets, renderPage: deps.renderPages?.(pages) ?? (() => undefined), tokenPolicy });
   auditProviderEvents(provider, audit);
   for (const notice of secrets.notices) logger.warn({ keys: true }, notice);
   const backchannel = createBackchannelDelivery({ provider, audit, logger, retryDelaysMs: deps.backchannelRetryDelaysMs });
@@ -118,7 +121,6 @@ export function createServices(config: Config, deps: ServiceDeps) {
 
   // The sign-in, and what an account can do with itself.
   const offRequest = createOffRequest(logger);
-  const apps = createAppDirectory(store.clients, logger, [accountApp(config.productName)]);
   const limits = createRateLimits(store, config.rateLimits, config.resendCooldownSeconds);
   const signIn = createSignIn({
     store,

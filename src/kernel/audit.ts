@@ -18,6 +18,11 @@ export type AuditEvent =
   | 'account.created'
   /** The token endpoint issued tokens to a client (`grantType`). */
   | 'tokens.issued'
+  /**
+   * A code, refresh or access token was refused at use because the account no longer fits what
+   * admitted it (`reason`: signup_closed, account_disabled, invalid_scope; `kind`, `clientId`).
+   */
+  | 'tokens.refused'
   /** RP-initiated logout ended a session, or sessions were ended for an account (`reason`). */
   | 'logout'
   /** A back-channel logout token posted to an app: `outcome` delivered, retrying or failed. */

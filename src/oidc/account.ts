@@ -10,6 +10,7 @@
 import type { FindAccount } from 'oidc-provider';
 import { sessionStands } from '../login/policy.js';
 import type { Store } from '../store/port.js';
+import type { TokenPolicy } from './token-policy.js';
 
 /** What the browser session remembers of its login; without it the session is signed out. */
 const LOGIN_MEMBERS = ['accountId', 'loginTs', 'acr', 'amr', 'authorizations'];
@@ -25,16 +26,24 @@ function signOut(session: object): void {
   Reflect.set(session, 'touched', true);
 }
 
-export function createFindAccount(store: Store): FindAccount {
+/** `tokenPolicy`: whether a token still fits its app's policy (token-policy.ts). */
+export function createFindAccount(store: Store, tokenPolicy: TokenPolicy): FindAccount {
   return async (ctx, sub, token) => {
     const user = await store.users.findById(sub);
-    // Without a token, the caller is the session's own look-up.
-    const session = token === undefined ? ctx.oidc?.session : undefined;
-    const ownSession = session?.accountId === sub ? session : undefined;
-    const stands = ownSession ? sessionStands(user, ownSession.loginTs ?? 0) : user !== undefined && user.disabledAt === null;
-    if (!user || !stands) {
-      if (ownSession) signOut(ownSession);
-      return undefined;
+    if (token !== undefined) {
+      // A code, refresh or access token in use: the app's policy must still admit the account.
+      const fits = await tokenPolicy(ctx.oidc.provider, { kind: token.kind, clientId: token.clientId, accountId: sub, scopes: token.scopes }, user);
+      if (!fits || !user) return undefined;
+    } else {
+      // Without a token, the caller is the session's own look-up (or one the engine makes for a
+      // session it holds): a session that no longer stands is signed out on the spot.
+      const session = ctx.oidc?.session;
+      const ownSession = session?.accountId === sub ? session : undefined;
+      const stands = ownSession ? sessionStands(user, ownSession.loginTs ?? 0) : user !== undefined && user.disabledAt === null;
+      if (!user || !stands) {
+        if (ownSession) signOut(ownSession);
+        return undefined;
+      }
     }
     return {
       accountId: user.id,

@@ -17,6 +17,7 @@ import { flowPath } from '../login/flow-paths.js';
 import { pagesConfiguration, type RenderPage } from './configuration/pages.js';
 import { loadExistingGrant } from './session-apps.js';
 import { ttlConfiguration } from './configuration/ttl.js';
+import type { TokenPolicy } from './token-policy.js';
 
 export interface ProviderDeps {
   readonly config: Config;
@@ -25,6 +26,8 @@ export interface ProviderDeps {
   readonly secrets: Secrets;
   /** Renders oidc-provider's own pages (errors, logout) with our views. */
   readonly renderPage: RenderPage;
+  /** Whether a token still fits its app's policy when it is used (token-policy.ts). */
+  readonly tokenPolicy: TokenPolicy;
 }
 
 /** The ID token algorithms a key in the set can sign with (a key's own alg, else its type's). */
@@ -34,10 +37,10 @@ function signingAlgsOf(keys: readonly JWK[]): IdTokenSigningAlg[] {
   return ID_TOKEN_SIGNING_ALGS.filter((alg) => keys.some((key) => (key.use === undefined || key.use === 'sig') && algOf(key) === alg));
 }
 
-export function createProvider({ config, store, clock, secrets, renderPage }: ProviderDeps): Provider {
+export function createProvider({ config, store, clock, secrets, renderPage, tokenPolicy }: ProviderDeps): Provider {
   const pageConfig = pagesConfiguration(renderPage);
   const https = config.issuer.startsWith('https:');
-  const features = featuresConfiguration(signingAlgsOf(secrets.signingKeys.keys));
+  const features = featuresConfiguration(signingAlgsOf(secrets.signingKeys.keys), (ctx, token) => tokenPolicy(ctx.oidc.provider, token));
   const configuration: Configuration = {
     ...claimsConfiguration(config),
     ...ttlConfiguration(config),
@@ -46,7 +49,7 @@ export function createProvider({ config, store, clock, secrets, renderPage }: Pr
     ...pageConfig,
     features: { ...features.features, ...pageConfig.features } as Configuration['features'],
     adapter: createAdapterFactory(store, clock, secrets.serverSecret),
-    findAccount: createFindAccount(store),
+    findAccount: createFindAccount(store, tokenPolicy),
     // Finds a session's grant without leaving an entry for an app only passed through (session-apps.ts).
     loadExistingGrant,
     jwks: secrets.signingKeys,

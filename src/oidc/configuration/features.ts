@@ -12,8 +12,14 @@ export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post',
 export const ID_TOKEN_SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
 export type IdTokenSigningAlg = (typeof ID_TOKEN_SIGNING_ALGS)[number];
 
-/** `algs`: the ID token algorithms linkid has a key for, so discovery advertises exactly what works. */
-export const featuresConfiguration = (algs: readonly IdTokenSigningAlg[]): Configuration => ({
+/** Whether a token may still be used by its app (src/oidc/token-policy.ts). */
+type StillFits = (ctx: KoaContextWithOIDC, token: { kind: string; clientId?: string; accountId?: string; scopes?: ReadonlySet<string> }) => Promise<boolean>;
+
+/**
+ * `algs`: the ID token algorithms linkid has a key for, so discovery advertises exactly what works.
+ * `stillFits`: introspection answers `active: false` for a token its app's policy no longer admits.
+ */
+export const featuresConfiguration = (algs: readonly IdTokenSigningAlg[], stillFits: StillFits): Configuration => ({
   responseTypes: ['code'],
   pkce: { required: () => true },
   clientAuthMethods: [...CLIENT_AUTH_METHODS],
@@ -23,7 +29,7 @@ export const featuresConfiguration = (algs: readonly IdTokenSigningAlg[]): Confi
     // A client may introspect and revoke only tokens issued to itself: linkid has no separate
     // resource servers that would need to look into other clients' tokens.
     revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
-    introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+    introspection: { enabled: true, allowedPolicy: async (ctx, client, token) => token.clientId === client.clientId && (await stillFits(ctx, token)) },
     rpInitiatedLogout: { enabled: true },
     // OpenID Connect Back-Channel Logout 1.0: a logout posts a logout token to each app of the
     // session that registered a backchannel_logout_uri (src/oidc/backchannel-delivery.ts retries).
