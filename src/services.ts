@@ -159,6 +159,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
     sendQueue,
     notices: createSecurityNoticeEmail(pages.templates, pages.catalog, emailBranding),
     issuer: config.issuer,
+    accountSessions,
   });
   const deleteAccount = createAccountDeletion({ store, clock, audit, sessions: accountSessions });
 

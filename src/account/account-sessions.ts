@@ -1,15 +1,17 @@
 // What one account holds at oidc-provider (its sessions: the browsers signed in; its grants: the
 // apps it allowed; the codes and tokens issued under them; and sign-ins that finished but whose
 // browser has not yet gone back to the app), summed up and ended all at once. endAll is the one
-// way an account-wide end goes: "Sign out everywhere", the undo of a change of address, deletion,
-// and `linkid-admin user revoke-sessions|disable|delete` (docs/SECURITY.md lists them). Rules:
+// way an account-wide end goes: "Sign out everywhere", "Void these codes", a confirmed change of
+// address and its undo, deletion, and `linkid-admin user revoke-sessions|disable|delete`
+// (docs/SECURITY.md lists them). Rules:
 // - the account's "ended at" mark (User.signInsEndedAt) is set first: a session made afterwards
 //   from a sign-in that finished before it is refused (login/policy.ts sessionStands), so nothing
 //   started before the end can resume into the account, even one that races with the sweep below;
 // - rows are found by the account id the store keeps with each artefact, never by bearer values;
 //   an interaction holding a finished login is kept with its account (oidc/held-sign-ins.ts) and
 //   destroyed, so resuming it finds nothing;
-// - the address-level ends (an undo, deletion, an administrator's disable or delete) also remove the sign-in links and codes of the addresses they name, unused ones
+// - the address-level ends (a change of address, its undo, deletion, an administrator's disable
+//   or delete) also remove the sign-in links and codes of the addresses they name, unused ones
 //   included, so no email sent before the end still signs anyone in;
 // - sessions go first, so no browser starts a new grant through single sign-on meanwhile; then
 //   grants, so a token that a refresh racing with this writes after its kind was swept names a

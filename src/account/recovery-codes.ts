@@ -15,10 +15,12 @@
 //   POST. A refused request (rate_limited) makes no set, queues no notice and, all or none,
 //   spends nothing; the old set keeps working;
 // - voiding the set (the owner, told by a notice that someone else made one) is one deletion in
-//   the store, and nothing else: no limit is checked or spent, so someone who spent the account's
-//   generation budget cannot keep the owner from it, and the budget is not given back, so void
-//   and make again cannot mail the inbox past the limit. It mails nothing: it only takes a way in
-//   away. Voiding an account without a set voids nothing and is not an error;
+//   the store, then the end of everything the account had (endAll: sessions, this browser's
+//   included, grants, tokens and sign-ins held at their last redirect), since whoever made the
+//   codes may have used one already. No limit is checked or spent, so someone who spent the
+//   account's generation budget cannot keep the owner from it, and the budget is not given back,
+//   so void and make again cannot mail the inbox past the limit. It mails nothing: it only takes
+//   ways in away. Voiding an account without a set voids nothing and is not an error;
 // - audited: recovery.codes_generated and recovery.codes_voided; never a code, nor a digest of
 //   one. The notice is mail.queued (tag security-notice), as every email is.
 import type { Audit } from '../kernel/audit.js';
@@ -30,6 +32,7 @@ import { formatRecoveryCode, newRecoveryCode } from '../kernel/recovery-code-for
 import { recoveryCodeHmac } from '../kernel/token-crypto.js';
 import type { RateLimits } from '../login/rate-limits.js';
 import type { SecurityNoticeEmail } from '../mail/security-notice-email.js';
+import type { AccountSessions } from './account-sessions.js';
 import type { Store } from '../store/port.js';
 
 export const RECOVERY_CODES_PER_SET = 10;
@@ -43,6 +46,8 @@ export interface RecoveryCodeDeps {
   readonly sendQueue: MailQueue;
   readonly notices: Pick<SecurityNoticeEmail, 'renderRecoveryCodesMade'>;
   readonly issuer: string;
+  /** Voiding the set ends everything the account had (src/account/account-sessions.ts). */
+  readonly accountSessions: Pick<AccountSessions, 'endAll'>;
 }
 
 /** Who made a set: what the notice to the account's inbox says about it. */
@@ -111,7 +116,10 @@ export function createRecoveryCodes(deps: RecoveryCodeDeps) {
      */
     async voidSet(accountId: string): Promise<number> {
       const voided = await store.recoveryCodes.deleteForAccount(accountId);
-      audit('recovery.codes_voided', { accountId, voided });
+      // Whoever made codes may have used one already: what it let in ends too, as with "Sign out
+      // everywhere" (this browser included).
+      const revoked = await deps.accountSessions.endAll(accountId, 'revoked');
+      audit('recovery.codes_voided', { accountId, voided, ...revoked });
       return voided;
     },
 

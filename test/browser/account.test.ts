@@ -53,6 +53,12 @@ describe.skipIf(chromiumMissing)('the account page in Chromium', () => {
   async function signedInAccountPage(email: string) {
     const context = await browser.newContext();
     const page = await context.newPage();
+    await signInHere(page, email);
+    return { context, page };
+  }
+
+  /** Signs `page`'s browser in to the account page as `email`, by the emailed link. */
+  async function signInHere(page: Page, email: string) {
     await page.goto(`${linkid.issuer}/account`);
     await page.getByLabel('Email address').fill(email);
     await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
@@ -60,7 +66,6 @@ describe.skipIf(chromiumMissing)('the account page in Chromium', () => {
     await page.goto((await latestSignInMail(linkid, email)).link);
     await page.getByRole('button', { name: /Sign in to linkid/ }).click();
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
-    return { context, page };
   }
 
   /** What Tab reaches, in order, from the top of the page: each control's role and name. */
@@ -166,6 +171,9 @@ describe.skipIf(chromiumMissing)('the account page in Chromium', () => {
     expect(await page.getByRole('button', { name: 'Void these codes' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Make 10 new codes' }).waitFor();
     await shot(page, 'account-recovery-codes-voided');
+    // Voiding signed every browser out, this one too.
+    await page.getByText('Every browser was signed out, this one too').waitFor();
+    await signInHere(page, 'kim@example.com');
 
     for (const [scheme, viewport] of [
       ['light', undefined],
@@ -192,7 +200,8 @@ describe.skipIf(chromiumMissing)('the account page in Chromium', () => {
     await page.getByRole('button', { name: 'Change my address' }).click();
     await page.getByRole('heading', { name: 'Your address was changed' }).waitFor();
     await shot(page, 'account-email-changed');
-    await page.goto(`${linkid.issuer}/account`);
+    // The change signed every browser out: this one signs in again with the new address.
+    await signInHere(page, 'kim@new.example');
     expect(await page.locator('main').textContent()).toContain('kim@new.example');
     await context.close();
   });

@@ -65,14 +65,15 @@ describe('a sign-in held at its last redirect', () => {
     const intruder = new Browser();
     const emailForm = await intruder.follow((await rp.authorizationUrl()).url);
     const form = await intruder.follow(new URL(/<a href="([^"]+)">Lost access to your email\?/.exec(emailForm.body)![1]!, linkid.issuer).href);
-    const { action } = formOn(form, /\/recover$/);
-    const redeemed = await intruder.request(action, { form: { ...formOn(form, /\/recover$/).hidden, email: 'ada@example.com', code: code! } });
+    const { action, hidden } = formOn(form, /\/recover$/);
+    const redeemed = await intruder.request(action, { form: { ...hidden, email: 'ada@example.com', code: code! } });
     expect(redeemed.status, redeemed.body).toBe(303);
 
     const owner = new Browser();
     const page = await openAccount(owner, linkid, 'ada@example.com', '/account/recovery-codes');
     await owner.submit(page, /\/account\/recovery-codes\/void$/);
-    await owner.submit(await owner.follow(`${linkid.issuer}/account`), /\/account\/sign-out-everywhere$/);
+    // Voiding signed the owner out too: signed in again, they sign out everywhere as well.
+    await owner.submit(await openAccount(owner, linkid, 'ada@example.com'), /\/account\/sign-out-everywhere$/);
 
     // Resumed from the recovery form's 303, and from the authorization it leads to.
     const resumed = await resume(intruder, rp, redeemed.location!);
@@ -94,6 +95,40 @@ describe('a sign-in held at its last redirect', () => {
     expect(await outcome(linkid, rp, held.browser, await resume(held.browser, rp, held.resume))).toEqual({ reachedApp: false, signedIn: false });
     // And the account page's own fresh-sign-in check does not count it either.
     expect((await held.browser.follow(`${linkid.issuer}/account/delete`)).url).not.toBe(`${linkid.issuer}/account/delete`);
+  });
+
+  it('ends with "Void these codes" alone: the intruder who redeemed one of them and held the redirect gets nothing', async () => {
+    const { linkid, rp } = await suite.setup();
+    const user = await createUser(linkid, 'ada@example.com');
+    const [code] = await makeRecoveryCodes(linkid, user.id);
+    const intruder = new Browser();
+    const emailForm = await intruder.follow((await rp.authorizationUrl()).url);
+    const form = await intruder.follow(new URL(/<a href="([^"]+)">Lost access to your email\?/.exec(emailForm.body)![1]!, linkid.issuer).href);
+    const { action, hidden } = formOn(form, /\/recover$/);
+    const redeemed = await intruder.request(action, { form: { ...hidden, email: 'ada@example.com', code: code! } });
+    expect(redeemed.status, redeemed.body).toBe(303);
+
+    const owner = new Browser();
+    await owner.submit(await openAccount(owner, linkid, 'ada@example.com', '/account/recovery-codes'), /\/account\/recovery-codes\/void$/);
+    expect(await outcome(linkid, rp, intruder, await resume(intruder, rp, redeemed.location!))).toEqual({ reachedApp: false, signedIn: false });
+  });
+
+  it('ends with a confirmed change of address, and no link mailed to the old address before it signs in', async () => {
+    const { linkid, rp } = await suite.setup();
+    const user = await createUser(linkid, 'old@example.com');
+    const held = await holdAtLastRedirect(linkid, rp, 'old@example.com');
+    const waiting = await requestLink(new Browser(), linkid, await rp.authorizationUrl(), 'old@example.com');
+
+    const owner = new Browser();
+    await openAccount(owner, linkid, 'old@example.com', '/account/email');
+    expect((await askToChange(owner, linkid, 'new@example.com')).status).toBe(200);
+    expect((await pressLink(owner, await latestChangeMail(linkid, 'new@example.com', 'confirm'))).status).toBe(200);
+
+    expect(await outcome(linkid, rp, held.browser, await resume(held.browser, rp, held.resume))).toEqual({ reachedApp: false, signedIn: false });
+    // The owner's own browser was signed out too, and the link mailed before the change is gone.
+    expect((await owner.follow(`${linkid.issuer}/account`)).url).toMatch(/\/interaction\/[^/]+$/);
+    expect((await new Browser().request(waiting.mail.link)).status).toBe(404);
+    expect((await linkid.store.users.findById(user.id))?.email).toBe('new@example.com');
   });
 
   it('ends with linkid-admin user revoke-sessions', async () => {

@@ -102,6 +102,11 @@ export function createConfirmChange(deps: EmailChangeDeps, kit: ChangeKit) {
         undoTokenId: tokenId(undoHash),
       });
       await mailUndo(user, consumed.token, input, undo, undoHash);
+      // Everything started under the old address ends, this browser's session included: whoever
+      // else held a session, a token or a finished sign-in of the account keeps none of it, and no
+      // link mailed to the old address before now signs in. The person signs in again with the
+      // new address.
+      await deps.accountSessions.endAll(user.id, 'revoked', { addresses: [user.email] });
       return { allow: true, email: consumed.token.email };
     },
   };
