@@ -3,8 +3,10 @@
 // person types it) or by its sub. Rules:
 // - disable first marks the account, then ends what it holds: from the mark on, sign-in is
 //   refused (account_disabled) and oidc-provider no longer finds the account (src/oidc/account.ts),
-//   so nothing issued in between outlives it; enable only lifts the mark, and what was ended stays
-//   ended: the person signs in again;
+//   so nothing issued in between outlives it, and voids its recovery codes (a compromised
+//   account's intruder may hold some); enable only lifts the mark, and what was ended stays ended:
+//   the person signs in again and makes new codes;
+// - revoke-sessions is "Sign out everywhere": it keeps the recovery codes, the owner's backup;
 // - delete is src/account/delete-account.ts, the same deletion the account page does (it disables
 //   first, ends everything, removes the account, its recovery codes, its sign-in tokens and its address from the audit
 //   trail; the events stay, with the account id);
@@ -123,7 +125,10 @@ export function createUserAdmin({ store, clock, audit, sessions }: UserAdminDeps
         throw new AdminError('not_found', `no account with sub ${user.id}`);
       // Ended again even when it was disabled already: whatever a race left behind goes too.
       const revoked = await sessions.endAll(user.id, 'disabled', { addresses: [user.email] });
-      audit('user.disabled', { ...about(user), alreadyDisabled: user.disabledAt !== null, ...revoked });
+      // Disabling answers a compromised account: a recovery code its intruder made or kept must not
+      // outlive it, or `enable` would hand the intruder the account back.
+      const recoveryCodesVoided = await store.recoveryCodes.deleteForAccount(user.id);
+      audit('user.disabled', { ...about(user), alreadyDisabled: user.disabledAt !== null, ...revoked, recoveryCodesVoided });
       return { ...view({ ...user, disabledAt }), revoked };
     },
 

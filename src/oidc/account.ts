@@ -32,7 +32,18 @@ export function createFindAccount(store: Store, tokenPolicy: TokenPolicy): FindA
     const user = await store.users.findById(sub);
     if (token !== undefined) {
       // A code, refresh or access token in use: the app's policy must still admit the account.
-      const fits = await tokenPolicy(ctx.oidc.provider, { kind: token.kind, clientId: token.clientId, accountId: sub, scopes: token.scopes }, user);
+      const fits = await tokenPolicy(
+        ctx.oidc.provider,
+        {
+          kind: token.kind,
+          clientId: token.clientId,
+          accountId: sub,
+          scopes: token.scopes,
+          grantId: token.grantId,
+          authTime: 'authTime' in token ? token.authTime : undefined,
+        },
+        user,
+      );
       if (!fits || !user) return undefined;
     } else {
       // Without a token, the caller is the session's own look-up (or one the engine makes for a

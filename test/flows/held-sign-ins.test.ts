@@ -12,7 +12,7 @@ import { createUser, makeRecoveryCodes } from '../support/factories.js';
 import { fakeClock } from '../support/fake-clock.js';
 import type { RunningLinkid } from '../support/linkid.js';
 import type { RelyingParty } from '../support/relying-party.js';
-import { confirmLink, requestLink } from '../support/sign-in.js';
+import { confirmLink, reasonOf, requestLink } from '../support/sign-in.js';
 import { useLinkid } from '../support/use-linkid.js';
 
 /** Signs in as `email` by link up to the 303 that resumes the authorization, and stops there. */
@@ -129,6 +129,45 @@ describe('a sign-in held at its last redirect', () => {
     expect((await owner.follow(`${linkid.issuer}/account`)).url).toMatch(/\/interaction\/[^/]+$/);
     expect((await new Browser().request(waiting.mail.link)).status).toBe(404);
     expect((await linkid.store.users.findById(user.id))?.email).toBe('new@example.com');
+  });
+
+  it('refuses a link or code mailed before "Sign out everywhere", pressed or typed after it (token_expired)', async () => {
+    const clock = fakeClock();
+    const { linkid, rp } = await suite.setup({ clock, env: { RATE_LIMIT_SEND_PER_IP_EMAIL: '20/10m', RATE_LIMIT_SEND_PER_EMAIL: '20/1h' } });
+    await createUser(linkid, 'ada@example.com');
+    const byLink = new Browser();
+    const linkMail = (await requestLink(byLink, linkid, await rp.authorizationUrl(), 'ada@example.com')).mail;
+    const byCode = new Browser();
+    const { page: codeForm, mail: codeMail } = await requestLink(byCode, linkid, await rp.authorizationUrl(), 'ada@example.com');
+    clock.advance(1_000);
+
+    const owner = new Browser();
+    await owner.submit(await openAccount(owner, linkid, 'ada@example.com'), /\/account\/sign-out-everywhere$/);
+    clock.advance(1_000);
+
+    const confirmed = await confirmLink(byLink, linkMail);
+    expect(confirmed.status).toBe(410);
+    expect(reasonOf(confirmed)).toBe('token_expired');
+    const typed = await byCode.submit(codeForm, /\/code$/, { code: codeMail.code }, 'http');
+    expect(reasonOf(typed)).toBe('token_expired');
+    for (const browser of [byLink, byCode]) expect((await browser.follow(`${linkid.issuer}/account`)).url).toMatch(/\/interaction\/[^/]+$/);
+    // A link asked for after the end signs in as usual.
+    const fresh = await holdAtLastRedirect(linkid, rp, 'ada@example.com');
+    expect(await outcome(linkid, rp, fresh.browser, await resume(fresh.browser, rp, fresh.resume))).toEqual({ reachedApp: true, signedIn: true });
+  });
+
+  it('voids the recovery codes with user disable, so enable does not hand an intruder holding one the account back', async () => {
+    const { linkid } = await suite.setup();
+    const user = await createUser(linkid, 'ada@example.com');
+    const codes = await makeRecoveryCodes(linkid, user.id);
+    await linkid.services.admin.users.disable('ada@example.com');
+    await linkid.services.admin.users.enable('ada@example.com');
+    expect(await linkid.store.recoveryCodes.countUnused(user.id)).toBe(0);
+    const intruder = new Browser();
+    const form = await intruder.follow(`${linkid.issuer}/account/recover`);
+    const { action, hidden } = formOn(form, /\/recover$/);
+    const refused = await intruder.request(action, { form: { ...hidden, email: 'ada@example.com', code: codes[0]! } });
+    expect(reasonOf(refused)).toBe('recovery_invalid');
   });
 
   it('ends with linkid-admin user revoke-sessions', async () => {

@@ -5,6 +5,9 @@
 //   mail was sent, or the recovery code was made);
 // - an account an administrator disabled is refused here, after the secret was accepted and never
 //   before, so up to this point it walks the same states as any other address;
+// - a link or code made before everything the account had was last ended (User.signInsEndedAt:
+//   sign out everywhere, a void, a change of address, an administrator's revoke) is refused as
+//   expired: an end ends the sign-ins already under way too, not only the sessions;
 // - the account is found, or created race-free with a random, stable subject id that is never
 //   derived from the address (so an address change or a leaked id reveals nothing); a recovery
 //   code names an account that exists, and never creates one;
@@ -27,6 +30,8 @@ export interface ProvenSignIn {
   readonly interactionUid: string;
   /** The account, when the way in found it already (a recovery code names one). */
   readonly user?: User;
+  /** When the secret proven was made (a link's and its code's token, epoch ms). */
+  readonly createdAt?: number;
 }
 
 export type FinishOutcome = { readonly allow: true; readonly login: Login } | Refusal;
@@ -50,6 +55,8 @@ export function createFinishSignIn(deps: Pick<SignInDeps, 'store' | 'clock' | 'a
     if (!signup.allow) return refuse(signup);
     const account = decideAccount(existing);
     if (!account.allow) return refuse(account);
+    const ended = existing?.signInsEndedAt ?? null;
+    if (ended !== null && proven.createdAt !== undefined && proven.createdAt < ended) return refuse({ allow: false, reason: 'token_expired' });
     const { user, created } = existing ? { user: existing, created: false } : await users.findOrCreate(email, newSubjectId(), now);
     if (created) deps.audit('account.created', { accountId: user.id, ...about });
     await users.recordLogin(user.id, now);

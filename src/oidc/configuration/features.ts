@@ -13,7 +13,10 @@ export const ID_TOKEN_SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
 export type IdTokenSigningAlg = (typeof ID_TOKEN_SIGNING_ALGS)[number];
 
 /** Whether a token may still be used by its app (src/oidc/token-policy.ts). */
-type StillFits = (ctx: KoaContextWithOIDC, token: { kind: string; clientId?: string; accountId?: string; scopes?: ReadonlySet<string> }) => Promise<boolean>;
+type StillFits = (
+  ctx: KoaContextWithOIDC,
+  token: { kind: string; clientId?: string; accountId?: string; scopes?: ReadonlySet<string>; grantId?: string; authTime?: number },
+) => Promise<boolean>;
 
 /**
  * `algs`: the ID token algorithms linkid has a key for, so discovery advertises exactly what works.
