@@ -3,7 +3,8 @@
 // token) and the bare provider's development login form (authorize, login form, consent, code,
 // token). Any unexpected answer throws: a sign-in that does not complete fails the bench.
 import { createHash, randomBytes } from 'node:crypto';
-import { Browser, formOn, postForm, type Reply } from './http-client.ts';
+import { formOn, type Browser, type Page } from '../test/support/browser.ts';
+import { newBrowser, postForm } from './http-client.ts';
 import type { Client } from './linkid.ts';
 import type { Mailbox } from './mailbox.ts';
 
@@ -21,7 +22,7 @@ export interface Tokens {
   readonly id_token: string;
 }
 
-function expectStatus(reply: Reply & { url?: string }, status: number, what: string): void {
+function expectStatus(reply: Page, status: number, what: string): void {
   if (reply.status !== status) throw new Error(`${what}: expected ${status}, got ${reply.status} ${reply.location ?? ''}\n${reply.body.slice(0, 800)}`);
 }
 
@@ -53,7 +54,7 @@ export interface OpenInteraction {
 }
 
 export async function openInteraction(target: Target, scope = 'openid email', prompt?: string): Promise<OpenInteraction> {
-  const browser = new Browser();
+  const browser = newBrowser();
   const request = authorization(target, scope, prompt);
   const page = await browser.follow(request.url);
   expectStatus(page, 200, `${target.kind} login page`);
@@ -62,7 +63,7 @@ export async function openInteraction(target: Target, scope = 'openid email', pr
 }
 
 /** The login form POST: linkid's email form, or bare's login form. Returns the reply. */
-export async function submitLogin(target: Target, open: OpenInteraction, email: string): Promise<Reply> {
+export async function submitLogin(target: Target, open: OpenInteraction, email: string): Promise<Page> {
   const fields: Record<string, string> = target.kind === 'linkid' ? { email } : { prompt: 'login', login: email, password: 'bench' };
   const reply = await open.browser.request(open.action, { form: { ...open.hidden, ...fields } });
   if (target.kind === 'linkid') {
@@ -73,7 +74,7 @@ export async function submitLogin(target: Target, open: OpenInteraction, email: 
 }
 
 /** From the reply that finishes the login to the app's redirect URI, allowing consent on the way. */
-async function toApp(target: Target, browser: Browser, from: Reply): Promise<string> {
+async function toApp(target: Target, browser: Browser, from: Page): Promise<string> {
   expectStatus(from, 303, `${target.kind} login finished`);
   const stopAt = target.client.redirectUri;
   let page = await browser.follow(from.location as string, stopAt);
@@ -82,7 +83,7 @@ async function toApp(target: Target, browser: Browser, from: Reply): Promise<str
     const fields: Record<string, string> = target.kind === 'linkid' ? { decision: 'allow' } : {};
     const reply = await browser.request(consent.action, { form: { ...consent.hidden, ...fields } });
     expectStatus(reply, 303, `${target.kind} consent`);
-    page = reply.location?.startsWith(stopAt) ? { ...reply, url: consent.action } : await browser.follow(reply.location as string, stopAt);
+    page = reply.location?.startsWith(stopAt) ? reply : await browser.follow(reply.location as string, stopAt);
   }
   if (!page.location?.startsWith(stopAt))
     throw new Error(`${target.kind}: sign-in did not reach the app (${page.status} ${page.url}):\n${page.body.slice(0, 800)}`);
@@ -111,12 +112,12 @@ export async function signIn(target: Target, email: string, options: { scope?: s
     const mail = await target.mailbox.waitFor(email);
     const confirm = await open.browser.request(mail.link);
     expectStatus(confirm, 200, 'linkid confirm page');
-    const form = formOn({ ...confirm, url: mail.link }, /\/verify$/);
+    const form = formOn(confirm, /\/verify$/);
     finished = await open.browser.request(form.action, { form: form.hidden });
   }
   return redeem(target, await toApp(target, open.browser, finished), open.verifier);
 }
 
-export function refresh(target: Target, refreshToken: string): Promise<Reply> {
+export function refresh(target: Target, refreshToken: string): Promise<Page> {
   return postForm(`${target.url}/token`, { grant_type: 'refresh_token', refresh_token: refreshToken }, target.client);
 }

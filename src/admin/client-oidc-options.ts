@@ -3,9 +3,8 @@
 // keys for private_key_jwt), how its ID tokens are signed, and where logout reaches it. Checked
 // here with reasons a person can act on, before oidc-provider's own validation sees the client.
 import fs from 'node:fs';
+import { isLoopbackHost } from '../kernel/loopback.js';
 import { CLIENT_AUTH_METHODS, ID_TOKEN_SIGNING_ALGS } from '../oidc/configuration/features.js';
-
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** Members only a private JWK has: a client's jwks must never hold its private key. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth', 'priv'];
@@ -25,7 +24,7 @@ function webUriProblem(value: unknown): string | undefined {
   const url = typeof value === 'string' ? URL.parse(value) : null;
   if (!url || !/^https?:$/.test(url.protocol)) return 'must be an absolute https URL';
   if (url.hash || String(value).includes('#')) return 'must not contain a fragment';
-  if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) return 'must use https (http is allowed only for localhost)';
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) return 'must use https (http is allowed only for localhost)';
   return undefined;
 }
 

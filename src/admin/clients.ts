@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../kernel/clock.js';
+import { isLoopbackHost } from '../kernel/loopback.js';
 import { buttonTextFor, HEX_COLOUR } from '../login/accent-colour.js';
 import { APP_SCOPES, APP_SIGNUP_POLICIES, appSettingsSchema, canonicalDomains } from '../login/app-policy.js';
 import type { Audit } from '../kernel/audit.js';
@@ -20,15 +21,13 @@ export function newClientId(): string {
   }
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-
 /** https anywhere; http only on loopback; a private-use scheme (RFC 8252 reverse domain) for public native apps. */
 function redirectUriProblem(value: string, isPublic: boolean): string | undefined {
   const url = URL.parse(value);
   if (!url) return 'is not an absolute URI';
   if (url.hash || value.includes('#')) return 'must not contain a fragment';
   if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:') return LOOPBACK.has(url.hostname) ? undefined : 'must use https (http is allowed only for localhost)';
+  if (url.protocol === 'http:') return isLoopbackHost(url.hostname) ? undefined : 'must use https (http is allowed only for localhost)';
   if (isPublic && /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol)) return undefined;
   return 'must use https, or a reverse-domain scheme such as com.example.app: for a public native app';
 }

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { LOCALES, type Locale } from '../kernel/locales.js';
+import { isLoopbackHost } from '../kernel/loopback.js';
 import { canonicalDomain } from '../kernel/email-address.js';
 import { RATE_LIMIT_NAMES, type RateLimitName, type RateRule } from '../kernel/rate-limits.js';
 
@@ -114,15 +115,13 @@ const workerCount = z
   .transform((value) => (value === 'auto' ? os.availableParallelism() : Number(value)))
   .pipe(z.number().min(1, { error: 'must be at least 1' }).max(1024, { error: 'must be at most 1024' }));
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
 const issuerUrl = z.string().transform((value, ctx) => {
   const url = URL.parse(value);
   const problem = !url
     ? 'must be an absolute URL such as https://id.example.com'
     : url.protocol !== 'https:' && url.protocol !== 'http:'
       ? 'must use https'
-      : url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)
+      : url.protocol === 'http:' && !isLoopbackHost(url.hostname)
         ? 'must use https unless the host is localhost or a loopback address'
         : url.search || url.hash || value.includes('?') || value.includes('#')
           ? 'must not have a query or fragment'
@@ -507,7 +506,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (values.METRICS_PORT === values.PORT) throw new ConfigError('METRICS_PORT', 'must differ from PORT (unset it to serve /metrics on PORT)');
   const issuer = values.ISSUER ?? `http://localhost:${values.PORT}`;
-  if (values.OUTBOUND_ALLOW_LOOPBACK && !LOOPBACK_HOSTS.has(new URL(issuer).hostname)) {
+  if (values.OUTBOUND_ALLOW_LOOPBACK && !isLoopbackHost(new URL(issuer).hostname)) {
     throw new ConfigError('OUTBOUND_ALLOW_LOOPBACK', 'is for tests and local development only: it needs an ISSUER on localhost or a loopback address');
   }
   checkMailTransport(values.MAIL_TRANSPORT, Boolean(values.POSTMARK_SERVER_TOKEN), issuer);

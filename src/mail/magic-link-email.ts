@@ -4,54 +4,31 @@
 // code (only the owner of the mailbox ever reads which of the two was sent). The app that asked may
 // bring its own logo, accent colour, support address and privacy and terms links.
 // Its words come from views/locales/<locale>.json in the sign-in's language, dates written as
-// that language writes them.
+// that language writes them (email-kit.ts sets that up).
 import type { Catalog } from '../i18n/catalog.js';
 import type { Templates } from '../i18n/templates.js';
 import type { MailMessage, MagicLinkEmail, RefusedEmailData } from '../kernel/ports.js';
-import { describeUserAgent } from './user-agent.js';
-
-export interface EmailBranding {
-  readonly productName: string;
-  readonly logoUrl?: string;
-  readonly supportEmail?: string;
-}
+import { createEmailKit, type EmailBranding } from './email-kit.js';
 
 export function createMagicLinkEmail(templates: Templates, catalog: Catalog, branding: EmailBranding): MagicLinkEmail {
-  const compose = (data: RefusedEmailData, template: 'magic-link' | 'signin-refused', subjectKey: string): MailMessage => {
-    const plain = catalog.translator(data.locale);
-    // Every message of the email fills its placeholders from these.
-    const t = catalog.translator(data.locale, {
-      app: data.appName,
-      product: branding.productName,
-      email: data.to,
-      count: Math.round(data.ttlSeconds / 60),
-      expiresAt: catalog.formatDateTime(data.locale, data.expiresAt),
-      browser: describeUserAgent(data.userAgent, plain),
-      ip: data.ip,
-      support: data.branding?.supportEmail ?? branding.supportEmail ?? '',
-    });
-    const view = {
-      ...data,
-      t,
-      lang: data.locale,
-      refusedIntroKey: data.notAllowedHere ? 'email.refusedIntroNotAllowed' : 'email.refusedIntro',
-      logoUrl: data.branding?.logoUri ?? branding.logoUrl,
-      logoAlt: data.branding?.logoUri ? data.appName : branding.productName,
-      supportEmail: data.branding?.supportEmail ?? branding.supportEmail,
-      productName: branding.productName,
-      accentColor: data.branding?.accentColor,
-      accentText: data.branding?.accentText,
-      policyUri: data.branding?.policyUri,
-      tosUri: data.branding?.tosUri,
-    };
-    return {
-      to: data.to,
-      subject: t(subjectKey),
-      text: templates.text(`email/${template}-text`, view),
-      html: templates.html(`email/${template}-html`, view),
+  const kit = createEmailKit(templates, catalog, branding);
+  const compose = (data: RefusedEmailData, template: 'magic-link' | 'signin-refused', subjectKey: string): MailMessage =>
+    kit.render(data, {
+      template,
+      subjectKey,
       tag: 'sign-in',
-    };
-  };
+      values: { app: data.appName, count: Math.round(data.ttlSeconds / 60), expiresAt: kit.when(data.locale, data.expiresAt) },
+      view: {
+        ...data,
+        refusedIntroKey: data.notAllowedHere ? 'email.refusedIntroNotAllowed' : 'email.refusedIntro',
+        logoAlt: data.branding?.logoUri ? data.appName : branding.productName,
+        accentColor: data.branding?.accentColor,
+        accentText: data.branding?.accentText,
+        policyUri: data.branding?.policyUri,
+        tosUri: data.branding?.tosUri,
+      },
+      brand: { logoUrl: data.branding?.logoUri, supportEmail: data.branding?.supportEmail },
+    });
   return {
     render: (data) => compose(data, 'magic-link', 'email.subject'),
     renderRefused: (data) => compose(data, 'signin-refused', 'email.refusedSubject'),

@@ -113,9 +113,14 @@ export interface EmailChangeRecord {
   readonly usedAt: number | null;
 }
 
-export type EmailChangeConsumeOutcome =
-  | { readonly consumed: true; readonly token: EmailChangeRecord }
-  | { readonly consumed: false; readonly reason: 'token_unknown' | 'token_used' | 'token_expired' };
+/**
+ * What consuming a single-use token answers, for every kind of it (login tokens, email-change
+ * tokens): the token as consumed, or why not.
+ */
+export type ConsumeOnceOutcome<Token> =
+  { readonly consumed: true; readonly token: Token } | { readonly consumed: false; readonly reason: 'token_unknown' | 'token_used' | 'token_expired' };
+
+export type EmailChangeConsumeOutcome = ConsumeOnceOutcome<EmailChangeRecord>;
 
 export interface EmailChangeStore {
   insert(token: EmailChangeRecord): Promise<void>;
@@ -152,9 +157,7 @@ export interface LoginTokenRecord {
   readonly codeAttempts: number;
 }
 
-export type ConsumeOutcome =
-  | { readonly consumed: true; readonly token: LoginTokenRecord }
-  | { readonly consumed: false; readonly reason: 'token_unknown' | 'token_used' | 'token_expired' };
+export type ConsumeOutcome = ConsumeOnceOutcome<LoginTokenRecord>;
 
 export interface LoginTokenStore {
   insert(token: LoginTokenRecord): Promise<void>;

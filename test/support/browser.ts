@@ -1,6 +1,10 @@
-// A cookie-keeping HTTP client that behaves like a browser for server-rendered pages: it keeps
-// cookies with their paths (tough-cookie), follows redirects by hand, and sends Origin and
-// Sec-Fetch-Site on form posts the way a browser does for a same-origin form.
+// A cookie-keeping HTTP client that behaves like a browser for server-rendered pages, the one the
+// tests and the bench both drive linkid with: it keeps cookies with their paths (tough-cookie;
+// oidc-provider scopes its interaction cookie to /interaction/:uid), follows redirects by hand,
+// and sends Origin and Sec-Fetch-Site on form posts the way a browser does for a same-origin
+// form. How a request travels is a Transport: fetch unless told otherwise (the bench brings
+// node:http over kept-alive connections, bench/http-client.ts). The bench runs this file with
+// node's type stripping, so it imports no other file of the project.
 import { CookieJar } from 'tough-cookie';
 
 export interface Page {
@@ -11,33 +15,57 @@ export interface Page {
   readonly headers: Headers;
 }
 
+export interface BrowserRequest {
+  readonly method?: string;
+  readonly form?: Record<string, string>;
+  readonly headers?: Record<string, string>;
+  /** A server-side API call (token endpoints): no Origin or Sec-Fetch-Site, JSON accepted. */
+  readonly api?: boolean;
+}
+
+/** Sends one request as given (no redirects followed) and answers with the whole body. */
+export type Transport = (
+  url: string,
+  request: { readonly method: string; readonly headers: Headers; readonly body: string | undefined },
+) => Promise<{ readonly status: number; readonly headers: Headers; readonly body: string }>;
+
+const viaFetch: Transport = async (url, { method, headers, body }) => {
+  const response = await fetch(url, { method, headers, body, redirect: 'manual' });
+  return { status: response.status, headers: response.headers, body: await response.text() };
+};
+
 export class Browser {
   readonly jar = new CookieJar();
+  private readonly userAgent: string;
+  private readonly transport: Transport;
 
-  constructor(private readonly userAgent = 'linkid-test-browser') {}
+  constructor(userAgent = 'linkid-test-browser', transport: Transport = viaFetch) {
+    this.userAgent = userAgent;
+    this.transport = transport;
+  }
 
-  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Page> {
+  async request(url: string, init: BrowserRequest = {}): Promise<Page> {
     const headers = new Headers(init.headers);
     headers.set('user-agent', this.userAgent);
-    headers.set('accept', 'text/html');
-    const cookie = await this.jar.getCookieString(url);
+    headers.set('accept', init.api ? 'application/json' : 'text/html');
+    const cookie = this.jar.getCookieStringSync(url);
     if (cookie) headers.set('cookie', cookie);
     let body: string | undefined;
     if (init.form) {
       body = new URLSearchParams(init.form).toString();
       headers.set('content-type', 'application/x-www-form-urlencoded');
-      if (!headers.has('origin')) headers.set('origin', new URL(url).origin);
-      if (!headers.has('sec-fetch-site')) headers.set('sec-fetch-site', 'same-origin');
+      if (!init.api && !headers.has('origin')) headers.set('origin', new URL(url).origin);
+      if (!init.api && !headers.has('sec-fetch-site')) headers.set('sec-fetch-site', 'same-origin');
     }
-    const response = await fetch(url, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
-    for (const setCookie of response.headers.getSetCookie()) await this.jar.setCookie(setCookie, url);
-    const location = response.headers.get('location') ?? undefined;
+    const answer = await this.transport(url, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body });
+    for (const setCookie of answer.headers.getSetCookie()) this.jar.setCookieSync(setCookie, url);
+    const location = answer.headers.get('location') ?? undefined;
     return {
-      status: response.status,
+      status: answer.status,
       url,
       location: location && new URL(location, url).href,
-      body: await response.text(),
-      headers: response.headers,
+      body: answer.body,
+      headers: answer.headers,
     };
   }
 
@@ -73,12 +101,13 @@ const decode = (value: string) =>
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>');
 
-export function formOn(page: Page, actionPattern: RegExp): Form {
+/** The first form on a page whose action matches: its absolute action and its hidden fields. */
+export function formOn(page: Pick<Page, 'status' | 'url' | 'body'>, actionPattern: RegExp): Form {
   for (const match of page.body.matchAll(/<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/g)) {
-    const action = decode(match[1]!);
+    const action = decode(match[1] ?? '');
     if (!actionPattern.test(action)) continue;
     const hidden: Record<string, string> = {};
-    for (const input of match[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) hidden[input[1]!] = decode(input[2]!);
+    for (const input of (match[2] ?? '').matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) hidden[input[1] ?? ''] = decode(input[2] ?? '');
     return { action: new URL(action, page.url).href, hidden };
   }
   throw new Error(`no form matching ${actionPattern} on ${page.url} (status ${page.status}):\n${page.body.slice(0, 2000)}`);

@@ -4,8 +4,7 @@
 // with a loopback ISSUER) lets a request whose URL names a loopback host literally go out without
 // that dispatcher; every other address keeps the protection.
 import type { Configuration } from 'oidc-provider';
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+import { isLoopbackHost } from '../../kernel/loopback.js';
 
 const urlOf = (input: string | URL | Request): URL | undefined =>
   URL.parse(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url) ?? undefined;
@@ -14,7 +13,7 @@ export function outboundConfiguration({ outboundAllowLoopback }: { readonly outb
   return {
     fetch: (input, init) => {
       const url = urlOf(input);
-      if (outboundAllowLoopback && url && LOOPBACK_HOSTS.has(url.hostname) && init) {
+      if (outboundAllowLoopback && url && isLoopbackHost(url.hostname) && init) {
         // Without oidc-provider's SSRF-guarding dispatcher: the default one connects to loopback.
         return globalThis.fetch(input, { ...init, dispatcher: undefined });
       }

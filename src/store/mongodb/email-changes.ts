@@ -1,8 +1,9 @@
-// The change-email flow's tokens in MongoDB. Consume is one findOneAndUpdate guarded by
-// usedAt: null and expiresAt > now, so of any number of concurrent consumes exactly one gets the
-// document back.
+// The change-email flow's tokens in MongoDB. Consume is consumeOnce's one findOneAndUpdate
+// guarded by usedAt: null and expiresAt > now, so of any number of concurrent consumes exactly
+// one wins.
 import type { Model } from 'mongoose';
 import type { EmailChangeRecord, EmailChangeStore } from '../port.js';
+import { consumeOnce } from './consume-once.js';
 import type { EmailChangeDoc } from './schemas.js';
 
 const toRecord = (doc: EmailChangeDoc): EmailChangeRecord => ({
@@ -32,14 +33,7 @@ export function createMongoEmailChanges(tokens: Model<EmailChangeDoc>): EmailCha
       return doc ? toRecord(doc) : undefined;
     },
     async consume(hash, now) {
-      const consumed = await tokens
-        .findOneAndUpdate({ hash, usedAt: null, expiresAt: { $gt: new Date(now) } }, { $set: { usedAt: new Date(now) } }, { returnDocument: 'after' })
-        .lean();
-      if (consumed) return { consumed: true, token: toRecord(consumed) };
-      const doc = await tokens.findOne({ hash }).lean();
-      if (!doc) return { consumed: false, reason: 'token_unknown' };
-      if (doc.usedAt) return { consumed: false, reason: 'token_used' };
-      return { consumed: false, reason: 'token_expired' };
+      return consumeOnce(tokens, hash, now, toRecord);
     },
     async voidAfterUndo(accountId, undoCreatedAt, now) {
       const result = await tokens.updateMany(

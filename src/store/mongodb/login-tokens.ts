@@ -1,7 +1,8 @@
-// Magic-link tokens in MongoDB. Consume is one findOneAndUpdate guarded by usedAt: null and
-// expiresAt > now, so of any number of concurrent confirms exactly one gets the document back.
+// Magic-link tokens in MongoDB. Consume is consumeOnce's one findOneAndUpdate guarded by
+// usedAt: null and expiresAt > now, so of any number of concurrent confirms exactly one wins.
 import type { Model } from 'mongoose';
 import type { LoginTokenRecord, LoginTokenStore } from '../port.js';
+import { consumeOnce } from './consume-once.js';
 import type { LoginTokenDoc } from './schemas.js';
 
 const toRecord = (doc: LoginTokenDoc): LoginTokenRecord => ({
@@ -58,14 +59,7 @@ export function createMongoLoginTokens(tokens: Model<LoginTokenDoc>): LoginToken
       return doc ? toRecord(doc) : undefined;
     },
     async consume(hash, now) {
-      const consumed = await tokens
-        .findOneAndUpdate({ hash, usedAt: null, expiresAt: { $gt: new Date(now) } }, { $set: { usedAt: new Date(now) } }, { returnDocument: 'after' })
-        .lean();
-      if (consumed) return { consumed: true, token: toRecord(consumed) };
-      const doc = await tokens.findOne({ hash }).lean();
-      if (!doc) return { consumed: false, reason: 'token_unknown' };
-      if (doc.usedAt) return { consumed: false, reason: 'token_used' };
-      return { consumed: false, reason: 'token_expired' };
+      return consumeOnce(tokens, hash, now, toRecord);
     },
   };
 }

@@ -1,7 +1,8 @@
-// The change-email flow's tokens by hash. Consume is one UPDATE guarded by used_at IS NULL and
-// expiry, so of any number of concurrent confirms (or undos) exactly one sees changes === 1.
+// The change-email flow's tokens by hash. Consume is prepareConsumeOnce's one UPDATE guarded by
+// used_at IS NULL and expiry, so of any number of concurrent confirms (or undos) exactly one wins.
 import type { Database } from 'better-sqlite3';
 import type { EmailChangeRecord, EmailChangeStore } from '../port.js';
+import { prepareConsumeOnce } from './consume-once.js';
 
 interface Row {
   hash: string;
@@ -32,7 +33,7 @@ export function createSqliteEmailChanges(db: Database): EmailChangeStore {
     INSERT INTO email_change_tokens (hash, kind, account_id, email, other_email, binding_hash, created_at, expires_at, used_at)
     VALUES (@hash, @kind, @accountId, @email, @otherEmail, @bindingHash, @createdAt, @expiresAt, @usedAt)`);
   const byHash = db.prepare<[string], Row>('SELECT * FROM email_change_tokens WHERE hash = ?');
-  const consume = db.prepare('UPDATE email_change_tokens SET used_at = @now WHERE hash = @hash AND used_at IS NULL AND expires_at > @now');
+  const consume = prepareConsumeOnce(db, 'email_change_tokens', toRecord);
   const voidAfterUndo = db.prepare(`
     UPDATE email_change_tokens SET used_at = @now
     WHERE account_id = @accountId AND used_at IS NULL AND expires_at > @now
@@ -48,12 +49,7 @@ export function createSqliteEmailChanges(db: Database): EmailChangeStore {
       return row && toRecord(row);
     },
     async consume(hash, now) {
-      const won = consume.run({ hash, now }).changes === 1;
-      const row = byHash.get(hash);
-      if (won && row) return { consumed: true, token: toRecord(row) };
-      if (!row) return { consumed: false, reason: 'token_unknown' };
-      if (row.used_at !== null) return { consumed: false, reason: 'token_used' };
-      return { consumed: false, reason: 'token_expired' };
+      return consume(hash, now);
     },
     async voidAfterUndo(accountId, undoCreatedAt, now) {
       return voidAfterUndo.run({ accountId, undoCreatedAt, now }).changes;

@@ -1,7 +1,8 @@
-// Magic-link tokens by hash. Consume is one UPDATE guarded by used_at IS NULL and expiry, so of
-// any number of concurrent confirms exactly one sees changes === 1.
+// Magic-link tokens by hash. Consume is prepareConsumeOnce's one UPDATE guarded by used_at IS NULL
+// and expiry, so of any number of concurrent confirms exactly one wins.
 import type { Database } from 'better-sqlite3';
 import type { LoginTokenRecord, LoginTokenStore } from '../port.js';
+import { prepareConsumeOnce } from './consume-once.js';
 
 interface Row {
   hash: string;
@@ -40,9 +41,7 @@ export function createSqliteLoginTokens(db: Database): LoginTokenStore {
     VALUES (@hash, @email, @interactionUid, @clientId, @bindingHash, @codeHmac, @ip, @userAgent,
       @createdAt, @expiresAt, @usedAt, @codeAttempts)`);
   const byHash = db.prepare<[string], Row>('SELECT * FROM login_tokens WHERE hash = ?');
-  const consume = db.prepare(`
-    UPDATE login_tokens SET used_at = @now
-    WHERE hash = @hash AND used_at IS NULL AND expires_at > @now`);
+  const consume = prepareConsumeOnce(db, 'login_tokens', toRecord);
   const pending = db.prepare<{ interactionUid: string; now: number }, Row>(`
     SELECT * FROM login_tokens
     WHERE interaction_uid = @interactionUid AND used_at IS NULL AND expires_at > @now
@@ -76,12 +75,7 @@ export function createSqliteLoginTokens(db: Database): LoginTokenStore {
       return row && toRecord(row);
     },
     async consume(hash, now) {
-      const won = consume.run({ hash, now }).changes === 1;
-      const row = byHash.get(hash);
-      if (won && row) return { consumed: true, token: toRecord(row) };
-      if (!row) return { consumed: false, reason: 'token_unknown' };
-      if (row.used_at !== null) return { consumed: false, reason: 'token_used' };
-      return { consumed: false, reason: 'token_expired' };
+      return consume(hash, now);
     },
   };
 }
