@@ -66,9 +66,8 @@ export function createTokenPolicy(deps: TokenPolicyDeps): TokenPolicy {
 
   /** Whether `token` may still be used; `user`, when the caller already read the account. */
   return async (provider, token, user) => {
-    const account = user ?? (token.accountId === undefined ? undefined : await deps.users.findById(token.accountId));
     if (token.accountId === undefined) return true;
-    const reason = await refusal(provider, token, account);
+    const reason = await refusal(provider, token, user ?? (await deps.users.findById(token.accountId)));
     if (reason === undefined) return true;
     deps.audit('tokens.refused', { reason, kind: token.kind, accountId: token.accountId, clientId: token.clientId });
     if ((reason === 'signup_closed' || reason === 'invalid_scope') && token.grantId !== undefined) await revokeGrant(provider, token.grantId);
