@@ -25,6 +25,22 @@ async function holdAtLastRedirect(linkid: RunningLinkid, rp: RelyingParty, email
   return { browser, resume: confirmed.location! };
 }
 
+/**
+ * An intruder with one of the account's recovery codes (made for it here) redeems it from an app's
+ * "Lost access to your email?" and stops at the 303 that would resume the authorization.
+ */
+async function holdRecoverySignIn(linkid: RunningLinkid, rp: RelyingParty, email: string): Promise<{ intruder: Browser; redeemed: Page }> {
+  const user = await createUser(linkid, email);
+  const [code] = await makeRecoveryCodes(linkid, user.id);
+  const intruder = new Browser();
+  const emailForm = await intruder.follow((await rp.authorizationUrl()).url);
+  const form = await intruder.follow(new URL(/<a href="([^"]+)">Lost access to your email\?/.exec(emailForm.body)![1]!, linkid.issuer).href);
+  const { action, hidden } = formOn(form, /\/recover$/);
+  const redeemed = await intruder.request(action, { form: { ...hidden, email, code: code! } });
+  expect(redeemed.status, redeemed.body).toBe(303);
+  return { intruder, redeemed };
+}
+
 /** Follows the held redirect: where it leads, stopping before the app's redirect URI. */
 const resume = (browser: Browser, rp: RelyingParty, url: string): Promise<Page> => browser.follow(url, rp.redirectUri);
 
@@ -60,14 +76,7 @@ describe('a sign-in held at its last redirect', () => {
 
   it('ends for an intruder holding a recovery-code sign-in when the owner voids the codes and signs out everywhere', async () => {
     const { linkid, rp } = await suite.setup();
-    const user = await createUser(linkid, 'ada@example.com');
-    const [code] = await makeRecoveryCodes(linkid, user.id);
-    const intruder = new Browser();
-    const emailForm = await intruder.follow((await rp.authorizationUrl()).url);
-    const form = await intruder.follow(new URL(/<a href="([^"]+)">Lost access to your email\?/.exec(emailForm.body)![1]!, linkid.issuer).href);
-    const { action, hidden } = formOn(form, /\/recover$/);
-    const redeemed = await intruder.request(action, { form: { ...hidden, email: 'ada@example.com', code: code! } });
-    expect(redeemed.status, redeemed.body).toBe(303);
+    const { intruder, redeemed } = await holdRecoverySignIn(linkid, rp, 'ada@example.com');
 
     const owner = new Browser();
     const page = await openAccount(owner, linkid, 'ada@example.com', '/account/recovery-codes');
@@ -99,14 +108,7 @@ describe('a sign-in held at its last redirect', () => {
 
   it('ends with "Void these codes" alone: the intruder who redeemed one of them and held the redirect gets nothing', async () => {
     const { linkid, rp } = await suite.setup();
-    const user = await createUser(linkid, 'ada@example.com');
-    const [code] = await makeRecoveryCodes(linkid, user.id);
-    const intruder = new Browser();
-    const emailForm = await intruder.follow((await rp.authorizationUrl()).url);
-    const form = await intruder.follow(new URL(/<a href="([^"]+)">Lost access to your email\?/.exec(emailForm.body)![1]!, linkid.issuer).href);
-    const { action, hidden } = formOn(form, /\/recover$/);
-    const redeemed = await intruder.request(action, { form: { ...hidden, email: 'ada@example.com', code: code! } });
-    expect(redeemed.status, redeemed.body).toBe(303);
+    const { intruder, redeemed } = await holdRecoverySignIn(linkid, rp, 'ada@example.com');
 
     const owner = new Browser();
     await owner.submit(await openAccount(owner, linkid, 'ada@example.com', '/account/recovery-codes'), /\/account\/recovery-codes\/void$/);
@@ -137,6 +139,8 @@ describe('a sign-in held at its last redirect', () => {
     await createUser(linkid, 'ada@example.com');
     const byLink = new Browser();
     const linkMail = (await requestLink(byLink, linkid, await rp.authorizationUrl(), 'ada@example.com')).mail;
+    // The outbox tells the newest mail by its time: the second one must not share the first's.
+    clock.advance(1_000);
     const byCode = new Browser();
     const { page: codeForm, mail: codeMail } = await requestLink(byCode, linkid, await rp.authorizationUrl(), 'ada@example.com');
     clock.advance(1_000);
