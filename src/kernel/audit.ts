@@ -15,6 +15,20 @@ export type AuditEvent =
   | 'login.refused'
   | 'login.completed'
   | 'login.cancelled'
+  /**
+   * The link was opened in a browser that did not start the sign-in and the person asked to approve
+   * it from there (`tokenId`); approved with the right number, or refused (`reason`: a wrong
+   * number, "This wasn't me", or the usual spent-link reasons). Counted in
+   * linkid_cross_device_total{kind="approval"}.
+   */
+  | 'sign_in.approval_requested'
+  | 'sign_in.approved'
+  | 'sign_in.approval_refused'
+  /** A fresh one-time link for the same sign-in was made for the QR code on the other-browser page. */
+  | 'sign_in.qr_issued'
+  /** RFC 8628: a signed-in person approved or denied a device's user code (`clientId`, `accountId`). */
+  | 'device.authorized'
+  | 'device.denied'
   | 'account.created'
   /** The token endpoint issued tokens to a client (`grantType`). */
   | 'tokens.issued'

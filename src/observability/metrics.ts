@@ -16,6 +16,15 @@ const EMAIL_OUTCOMES = ['queued', 'sent', 'delivered', 'bounced', 'failed', 'sup
 const METHODS = Object.keys(SIGN_IN_METHODS) as SignInMethod[];
 const BACKCHANNEL_OUTCOMES = ['delivered', 'retrying', 'failed'] as const;
 const BINDINGS = ['present', 'missing'] as const;
+/** linkid_cross_device_total: each event that counts, as its kind and outcome. */
+const CROSS_DEVICE_EVENTS: Readonly<Partial<Record<AuditEvent, { kind: string; outcome: string }>>> = {
+  'sign_in.approval_requested': { kind: 'approval', outcome: 'requested' },
+  'sign_in.approved': { kind: 'approval', outcome: 'approved' },
+  'sign_in.approval_refused': { kind: 'approval', outcome: 'refused' },
+  'sign_in.qr_issued': { kind: 'qr', outcome: 'issued' },
+  'device.authorized': { kind: 'device', outcome: 'authorized' },
+  'device.denied': { kind: 'device', outcome: 'denied' },
+};
 const LIMIT_PATTERN = /^(RATE_LIMIT_[A-Z_]+|RESEND_COOLDOWN)$/;
 
 /** The audit events that count a sign-in email, by the outcome they count. */
@@ -72,6 +81,11 @@ function instruments(registers: Registry[]) {
     backchannel: counter('linkid_backchannel_logout_total', 'Back-channel logout tokens posted to apps, by outcome (retrying: failed, will be posted again)', [
       'outcome',
     ]),
+    crossDevice: counter(
+      'linkid_cross_device_total',
+      'Sign-ins finished from another device: approvals with number matching, QR links, device codes (RFC 8628)',
+      ['kind', 'outcome'],
+    ),
     clickToVerify: histogram(
       'linkid_click_to_verify_seconds',
       'From the sign-in email being queued to its link confirmed or code accepted',
@@ -127,10 +141,13 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   for (const reason of reasons) m.refusals.inc({ reason }, 0);
   for (const limit of deps.limitNames) m.rateLimited.inc({ limit }, 0);
   for (const outcome of BACKCHANNEL_OUTCOMES) m.backchannel.inc({ outcome }, 0);
+  for (const labels of Object.values(CROSS_DEVICE_EVENTS)) m.crossDevice.inc(labels, 0);
 
   const sink: AuditSink = (event, fields) => {
     const outcome = EMAIL_EVENTS[event];
     if (outcome) m.emails.inc({ outcome });
+    const crossDevice = CROSS_DEVICE_EVENTS[event];
+    if (crossDevice) m.crossDevice.inc(crossDevice);
     if (event === 'login.requested') m.requests.inc();
     else if (event === 'login.link_opened') m.opens.inc({ binding: oneOf(BINDINGS, fields.binding) });
     else if (event === 'login.completed') m.completed.inc({ method: oneOf(METHODS, fields.via) });
