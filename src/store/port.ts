@@ -155,6 +155,14 @@ export interface LoginTokenRecord {
   readonly usedAt: number | null;
   /** Code attempts made so far (each reserved before the code is compared). */
   readonly codeAttempts: number;
+  /**
+   * Approval from another browser (login/steps/approve-elsewhere.ts): when someone who opened the
+   * link elsewhere first asked to approve it, when the right number consumed it there, and when
+   * the browser that started the sign-in finished it. Null until each happens.
+   */
+  readonly approvalRequestedAt: number | null;
+  readonly approvedAt: number | null;
+  readonly approvalFinishedAt: number | null;
 }
 
 export type ConsumeOutcome = ConsumeOnceOutcome<LoginTokenRecord>;
@@ -167,6 +175,17 @@ export interface LoginTokenStore {
   consume(hash: string, now: number): Promise<ConsumeOutcome>;
   /** Unused, unexpired tokens of one interaction, newest first (at most 10). */
   listPending(interactionUid: string, now: number): Promise<LoginTokenRecord[]>;
+  /**
+   * Marks an unused, unexpired token as asked to be approved from another browser; a second ask
+   * keeps the first time. Returns the token as it now stands (whatever its state), or undefined.
+   */
+  requestApproval(hash: string, now: number): Promise<LoginTokenRecord | undefined>;
+  /** consume, for a token asked to be approved, that also sets approvedAt: exactly one of any number of approvals wins. */
+  approve(hash: string, now: number): Promise<ConsumeOutcome>;
+  /** The tokens of one interaction someone asked to approve, newest first (at most 10), whatever their state. */
+  listApprovals(interactionUid: string): Promise<LoginTokenRecord[]>;
+  /** Sets approvalFinishedAt on an approved, unexpired token where it is null, atomically: true for the one winner. */
+  claimApproval(hash: string, now: number): Promise<boolean>;
   /**
    * Takes one code attempt if the token is unused, unexpired and has made fewer than
    * `maxAttempts`; atomic, so concurrent guesses can never exceed the limit.

@@ -46,6 +46,9 @@ export function loginToken(overrides: Partial<LoginTokenRecord> = {}): LoginToke
     expiresAt: T0 + 600_000,
     usedAt: null,
     codeAttempts: 0,
+    approvalRequestedAt: null,
+    approvedAt: null,
+    approvalFinishedAt: null,
     ...overrides,
   };
 }
@@ -431,6 +434,82 @@ export function storeContract(name: string, factory: StoreFactory): void {
 
       it('says token_unknown for a hash it never saw', async () => {
         expect(await store.loginTokens.consume(hex(), T0)).toEqual({ consumed: false, reason: 'token_unknown' });
+      });
+
+      describe('approval from another browser', () => {
+        it('marks a pending token once (a second ask keeps the first time), and never a used or expired one', async () => {
+          const token = loginToken();
+          const used = loginToken();
+          const expired = loginToken({ expiresAt: T0 + 10 });
+          for (const each of [token, used, expired]) await store.loginTokens.insert(each);
+          await store.loginTokens.consume(used.hash, T0 + 1);
+          expect(await store.loginTokens.requestApproval(token.hash, T0 + 5)).toEqual({ ...token, approvalRequestedAt: T0 + 5 });
+          expect((await store.loginTokens.requestApproval(token.hash, T0 + 9))?.approvalRequestedAt).toBe(T0 + 5);
+          expect((await store.loginTokens.requestApproval(used.hash, T0 + 5))?.approvalRequestedAt).toBeNull();
+          expect((await store.loginTokens.requestApproval(expired.hash, T0 + 10))?.approvalRequestedAt).toBeNull();
+          expect(await store.loginTokens.requestApproval(hex(), T0)).toBeUndefined();
+        });
+
+        it('approves only a token asked to be approved, once, consuming it', async () => {
+          const asked = loginToken();
+          const notAsked = loginToken();
+          for (const each of [asked, notAsked]) await store.loginTokens.insert(each);
+          await store.loginTokens.requestApproval(asked.hash, T0 + 1);
+          expect(await store.loginTokens.approve(notAsked.hash, T0 + 2)).toMatchObject({ consumed: false });
+          expect((await store.loginTokens.findByHash(notAsked.hash))?.usedAt).toBeNull();
+          expect(await store.loginTokens.approve(asked.hash, T0 + 2)).toEqual({
+            consumed: true,
+            token: { ...asked, approvalRequestedAt: T0 + 1, usedAt: T0 + 2, approvedAt: T0 + 2 },
+          });
+          expect(await store.loginTokens.approve(asked.hash, T0 + 3)).toEqual({ consumed: false, reason: 'token_used' });
+          // A token consumed some other way (its code, a confirm) is not approved.
+          const coded = loginToken();
+          await store.loginTokens.insert(coded);
+          await store.loginTokens.requestApproval(coded.hash, T0 + 1);
+          await store.loginTokens.consume(coded.hash, T0 + 2);
+          expect(await store.loginTokens.approve(coded.hash, T0 + 3)).toEqual({ consumed: false, reason: 'token_used' });
+          expect((await store.loginTokens.findByHash(coded.hash))?.approvedAt).toBeNull();
+        });
+
+        it('gives exactly one of many concurrent approvals the token', async () => {
+          const token = loginToken();
+          await store.loginTokens.insert(token);
+          await store.loginTokens.requestApproval(token.hash, T0 + 1);
+          const outcomes = await Promise.all(Array.from({ length: 10 }, () => store.loginTokens.approve(token.hash, T0 + 2)));
+          expect(outcomes.filter((outcome) => outcome.consumed)).toHaveLength(1);
+        });
+
+        it("lists one interaction's asked tokens, newest first, whatever their state", async () => {
+          const uid = id();
+          const older = loginToken({ interactionUid: uid, createdAt: T0 });
+          const newer = loginToken({ interactionUid: uid, createdAt: T0 + 10 });
+          const notAsked = loginToken({ interactionUid: uid, createdAt: T0 + 20 });
+          for (const each of [older, newer, notAsked, loginToken()]) await store.loginTokens.insert(each);
+          await store.loginTokens.requestApproval(older.hash, T0 + 30);
+          await store.loginTokens.requestApproval(newer.hash, T0 + 30);
+          await store.loginTokens.approve(older.hash, T0 + 31);
+          expect((await store.loginTokens.listApprovals(uid)).map((token) => [token.hash, token.approvedAt])).toEqual([
+            [newer.hash, null],
+            [older.hash, T0 + 31],
+          ]);
+          expect(await store.loginTokens.listApprovals(id())).toEqual([]);
+        });
+
+        it('lets the starting browser claim an approved token once, and not after it expires', async () => {
+          const token = loginToken();
+          const late = loginToken({ expiresAt: T0 + 100 });
+          const unapproved = loginToken();
+          for (const each of [token, late, unapproved]) {
+            await store.loginTokens.insert(each);
+            await store.loginTokens.requestApproval(each.hash, T0 + 1);
+          }
+          for (const each of [token, late]) await store.loginTokens.approve(each.hash, T0 + 2);
+          expect(await store.loginTokens.claimApproval(unapproved.hash, T0 + 3)).toBe(false);
+          expect(await store.loginTokens.claimApproval(late.hash, T0 + 100)).toBe(false);
+          const claims = await Promise.all(Array.from({ length: 5 }, () => store.loginTokens.claimApproval(token.hash, T0 + 3)));
+          expect(claims.filter(Boolean)).toHaveLength(1);
+          expect((await store.loginTokens.findByHash(token.hash))?.approvalFinishedAt).toBe(T0 + 3);
+        });
       });
 
       it('lists the pending tokens of an interaction, newest first, skipping used and expired ones', async () => {

@@ -58,6 +58,9 @@ export function createDeliverLink(deps: SignInDeps) {
       expiresAt,
       usedAt: null,
       codeAttempts: 0,
+      approvalRequestedAt: null,
+      approvedAt: null,
+      approvalFinishedAt: null,
     });
     const common = {
       to: request.email,

@@ -56,7 +56,7 @@ export const READINESS_TIMEOUT_MS = 900;
 const RATE_LIMIT_INDEXES: IndexDefinition[] = [indexDefinition({ expire: -1 }, { expireAfterSeconds: 0 }), indexDefinition({ key: 1 }, { unique: true })];
 
 /** MongoDB has no migrations: bump this by hand when a collection's shape or indexes change. */
-const MONGODB_SCHEMA_VERSION = 3;
+const MONGODB_SCHEMA_VERSION = 4;
 
 export interface MongoStoreOptions {
   /** How long to wait for a server before giving up, at start and on each operation. */

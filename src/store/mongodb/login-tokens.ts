@@ -18,7 +18,12 @@ const toRecord = (doc: LoginTokenDoc): LoginTokenRecord => ({
   expiresAt: doc.expiresAt.getTime(),
   usedAt: doc.usedAt ? doc.usedAt.getTime() : null,
   codeAttempts: doc.codeAttempts ?? 0,
+  approvalRequestedAt: doc.approvalRequestedAt ? doc.approvalRequestedAt.getTime() : null,
+  approvedAt: doc.approvedAt ? doc.approvedAt.getTime() : null,
+  approvalFinishedAt: doc.approvalFinishedAt ? doc.approvalFinishedAt.getTime() : null,
 });
+
+const dateOrNull = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 
 /** listPending's query, which its index { interactionUid, createdAt, _id } answers in order; exported for the explain() test. */
 export const pendingQuery = (interactionUid: string, now: number) => ({
@@ -33,7 +38,10 @@ export function createMongoLoginTokens(tokens: Model<LoginTokenDoc>): LoginToken
         ...token,
         createdAt: new Date(token.createdAt),
         expiresAt: new Date(token.expiresAt),
-        usedAt: token.usedAt === null ? null : new Date(token.usedAt),
+        usedAt: dateOrNull(token.usedAt),
+        approvalRequestedAt: dateOrNull(token.approvalRequestedAt),
+        approvedAt: dateOrNull(token.approvedAt),
+        approvalFinishedAt: dateOrNull(token.approvalFinishedAt),
       });
     },
     async listPending(interactionUid, now) {
@@ -60,6 +68,32 @@ export function createMongoLoginTokens(tokens: Model<LoginTokenDoc>): LoginToken
     },
     async consume(hash, now) {
       return consumeOnce(tokens, hash, now, toRecord);
+    },
+    async requestApproval(hash, now) {
+      const at = new Date(now);
+      await tokens.updateOne({ hash, approvalRequestedAt: null, usedAt: null, expiresAt: { $gt: at } }, { $set: { approvalRequestedAt: at } });
+      const doc = await tokens.findOne({ hash }).lean();
+      return doc ? toRecord(doc) : undefined;
+    },
+    async approve(hash, now) {
+      return consumeOnce(tokens, hash, now, toRecord, { filter: { approvalRequestedAt: { $ne: null } }, set: ['approvedAt'] });
+    },
+    async listApprovals(interactionUid) {
+      // The { interactionUid, createdAt, _id } index narrows to one sign-in's few tokens.
+      const docs = await tokens
+        .find({ interactionUid, approvalRequestedAt: { $ne: null } })
+        .sort({ createdAt: -1, _id: -1 })
+        .limit(10)
+        .lean();
+      return docs.map(toRecord);
+    },
+    async claimApproval(hash, now) {
+      const at = new Date(now);
+      const result = await tokens.updateOne(
+        { hash, approvedAt: { $ne: null }, approvalFinishedAt: null, expiresAt: { $gt: at } },
+        { $set: { approvalFinishedAt: at } },
+      );
+      return result.modifiedCount === 1;
     },
   };
 }

@@ -66,6 +66,9 @@ export interface LoginTokenDoc {
   expiresAt: Date;
   usedAt: Date | null;
   codeAttempts: number;
+  approvalRequestedAt: Date | null;
+  approvedAt: Date | null;
+  approvalFinishedAt: Date | null;
 }
 
 export const loginTokenSchema = new Schema<LoginTokenDoc>(
@@ -82,6 +85,9 @@ export const loginTokenSchema = new Schema<LoginTokenDoc>(
     expiresAt: { type: Date, required: true },
     usedAt: { type: Date, default: null },
     codeAttempts: { type: Number, default: 0 },
+    approvalRequestedAt: { type: Date, default: null },
+    approvedAt: { type: Date, default: null },
+    approvalFinishedAt: { type: Date, default: null },
   },
   { versionKey: false },
 );

@@ -17,6 +17,9 @@ interface Row {
   expires_at: number;
   used_at: number | null;
   code_attempts: number;
+  approval_requested_at: number | null;
+  approved_at: number | null;
+  approval_finished_at: number | null;
 }
 
 const toRecord = (row: Row): LoginTokenRecord => ({
@@ -32,16 +35,31 @@ const toRecord = (row: Row): LoginTokenRecord => ({
   expiresAt: row.expires_at,
   usedAt: row.used_at,
   codeAttempts: row.code_attempts,
+  approvalRequestedAt: row.approval_requested_at,
+  approvedAt: row.approved_at,
+  approvalFinishedAt: row.approval_finished_at,
 });
 
 export function createSqliteLoginTokens(db: Database): LoginTokenStore {
   const insert = db.prepare(`
     INSERT INTO login_tokens (hash, email, interaction_uid, client_id, binding_hash, code_hmac, ip,
-      user_agent, created_at, expires_at, used_at, code_attempts)
+      user_agent, created_at, expires_at, used_at, code_attempts, approval_requested_at, approved_at,
+      approval_finished_at)
     VALUES (@hash, @email, @interactionUid, @clientId, @bindingHash, @codeHmac, @ip, @userAgent,
-      @createdAt, @expiresAt, @usedAt, @codeAttempts)`);
+      @createdAt, @expiresAt, @usedAt, @codeAttempts, @approvalRequestedAt, @approvedAt,
+      @approvalFinishedAt)`);
   const byHash = db.prepare<[string], Row>('SELECT * FROM login_tokens WHERE hash = ?');
   const consume = prepareConsumeOnce(db, 'login_tokens', toRecord);
+  const approve = prepareConsumeOnce(db, 'login_tokens', toRecord, { where: 'approval_requested_at IS NOT NULL', set: 'approved_at = @now' });
+  const requestApproval = db.prepare(`
+    UPDATE login_tokens SET approval_requested_at = @now
+    WHERE hash = @hash AND approval_requested_at IS NULL AND used_at IS NULL AND expires_at > @now`);
+  const approvals = db.prepare<[string], Row>(`
+    SELECT * FROM login_tokens WHERE interaction_uid = ? AND approval_requested_at IS NOT NULL
+    ORDER BY created_at DESC, rowid DESC LIMIT 10`);
+  const claimApproval = db.prepare(`
+    UPDATE login_tokens SET approval_finished_at = @now
+    WHERE hash = @hash AND approved_at IS NOT NULL AND approval_finished_at IS NULL AND expires_at > @now`);
   const pending = db.prepare<{ interactionUid: string; now: number }, Row>(`
     SELECT * FROM login_tokens
     WHERE interaction_uid = @interactionUid AND used_at IS NULL AND expires_at > @now
@@ -76,6 +94,20 @@ export function createSqliteLoginTokens(db: Database): LoginTokenStore {
     },
     async consume(hash, now) {
       return consume(hash, now);
+    },
+    async requestApproval(hash, now) {
+      requestApproval.run({ hash, now });
+      const row = byHash.get(hash);
+      return row && toRecord(row);
+    },
+    async approve(hash, now) {
+      return approve(hash, now);
+    },
+    async listApprovals(interactionUid) {
+      return approvals.all(interactionUid).map(toRecord);
+    },
+    async claimApproval(hash, now) {
+      return claimApproval.run({ hash, now }).changes === 1;
     },
   };
 }

@@ -180,6 +180,12 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE users ADD COLUMN sign_ins_ended_at INTEGER;
   `,
+  // Approval from another browser with number matching (src/login/steps/approve-elsewhere.ts).
+  `
+  ALTER TABLE login_tokens ADD COLUMN approval_requested_at INTEGER;
+  ALTER TABLE login_tokens ADD COLUMN approved_at INTEGER;
+  ALTER TABLE login_tokens ADD COLUMN approval_finished_at INTEGER;
+  `,
 ];
 
 /**
