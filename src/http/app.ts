@@ -25,6 +25,7 @@ import { emailChangeRoutes } from './routes/email-change.js';
 import { healthRoutes } from './routes/health.js';
 import { interactionRoutes } from './routes/interaction.js';
 import { magicLinkRoutes } from './routes/magic-link.js';
+import { otherBrowserRoutes } from './routes/other-browser.js';
 import { recoveryRoutes } from './routes/recovery.js';
 import { versionRoute } from './routes/version.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -75,7 +76,8 @@ export function createApp(services: Services, options: AppOptions = {}): App {
   });
   recoveryRoutes(router, { provider, pages, signIn, brandPage });
   consentRoutes(router, { provider, pages, users: store.users, audit });
-  magicLinkRoutes(router, { provider, pages, signIn, bindingCookie, issuerOrigin, brandPage });
+  magicLinkRoutes(router, { provider, pages, signIn, bindingCookie, issuer: config.issuer, issuerOrigin, clock, brandPage });
+  otherBrowserRoutes(router, { provider, pages, signIn, issuer: config.issuer, issuerOrigin, clock, brandPage });
   const accountAccess = createAccountAccess({ provider, users: store.users, clock, issuer: config.issuer, https });
   const links = [
     { href: '/account/email', label: 'account.changeEmail' },

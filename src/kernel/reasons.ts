@@ -22,6 +22,10 @@ export const REASONS = {
   /** What was typed is not shaped like a recovery code at all (refused before any limit or look-up). */
   recovery_malformed: { status: 400 },
   origin_mismatch: { status: 403 },
+  /** Approving from another browser: the number pressed is not the one the starting window shows (the sign-in ends). */
+  approval_mismatch: { status: 403 },
+  /** Approving from another browser: the answer's form value or number is missing, forged or not one of those offered. */
+  approval_invalid: { status: 400 },
   interaction_mismatch: { status: 400 },
   interaction_expired: { status: 410 },
   sign_in_cancelled: { status: 410 },

@@ -12,15 +12,21 @@ export const EMAIL_LINK_AMR = ['email', 'otp'];
 export const RECOVERY_CODE_ACR = 'urn:linkid:acr:recovery-code';
 export const RECOVERY_CODE_AMR = ['otp'];
 
+// Approving from another browser (src/login/steps/approve-elsewhere.ts) proves the inbox (the
+// link was opened) over a second channel: the person read the number off the starting window and
+// pressed it where the link opened. RFC 8176 "mca" (multiple-channel authentication) says so.
+export const APPROVAL_AMR = ['email', 'otp', 'mca'];
+
 /**
  * Every way into an account, with what its login says of it. A link and its code come in the same
- * email, so they prove the same thing; the cross-device approval and the device grant will be rows
- * here when they land. `via` in the audit trail and the `method` label of
+ * email, so they prove the same thing, and so does approving the link from another browser (which
+ * adds a channel). The device grant signs in through the same pages: no row of its own. `via` in the audit trail and the `method` label of
  * linkid_signin_completed_total are these names.
  */
 export const SIGN_IN_METHODS = {
   link: { acr: EMAIL_LINK_ACR, amr: EMAIL_LINK_AMR },
   code: { acr: EMAIL_LINK_ACR, amr: EMAIL_LINK_AMR },
+  approval: { acr: EMAIL_LINK_ACR, amr: APPROVAL_AMR },
   recovery: { acr: RECOVERY_CODE_ACR, amr: RECOVERY_CODE_AMR },
 } as const satisfies Record<string, { readonly acr: string; readonly amr: readonly string[] }>;
 

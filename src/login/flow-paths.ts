@@ -13,6 +13,10 @@ export const FLOW_ROUTES = {
   code: `${INTERACTION}/code`,
   /** GET: the delivery status the check-your-email page polls. */
   delivery: `${INTERACTION}/delivery`,
+  /** GET: whether the link was asked to be approved from another browser (the number to show), or approved; the check-your-email page polls it. */
+  approvalStatus: `${INTERACTION}/approval`,
+  /** POST: "Continue" once approved from another browser (the page's script presses it, or the person). */
+  finishApproval: `${INTERACTION}/approved`,
   /** POST: the confirm button behind the emailed link. */
   confirmLink: `${INTERACTION}/verify`,
   consent: `${INTERACTION}/consent`,
@@ -23,6 +27,12 @@ export const FLOW_ROUTES = {
   openLink: '/login/link',
   /** POST: a fresh link for the sign-in a used or expired link belonged to. */
   renewLink: '/login/link/renew',
+  /** POST, from a link opened in another browser: "approve from here", which shows three numbers. */
+  askApproval: '/login/link/approve',
+  /** POST: the number pressed (or "This wasn't me"), one attempt. */
+  answerApproval: '/login/link/approve/answer',
+  /** POST, from a link opened in another browser: a fresh one-time link for the same sign-in, as a QR code. */
+  qrLink: '/login/link/qr',
   /** GET shows, POST ends: "This wasn't me" from the email (`?token=`). */
   cancel: '/login/cancel',
 } as const;

@@ -9,7 +9,7 @@ import type { Decision } from '../kernel/decisions.js';
  * The version of these rules, reported by /version and recorded with audit events: bump it by
  * hand in any change that makes a decision come out differently.
  */
-export const POLICY_VERSION = '4';
+export const POLICY_VERSION = '5';
 
 const allow: Decision = { allow: true };
 const deny = (reason: Reason): Decision => ({ allow: false, reason });

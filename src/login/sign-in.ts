@@ -7,11 +7,13 @@
 import type { Reason } from '../kernel/reasons.js';
 import type { SignInMethod } from '../kernel/sign-in-method.js';
 import type { FlowRoute } from './flow-paths.js';
+import { createApproveElsewhere } from './steps/approve-elsewhere.js';
 import { createCancelSignIn } from './steps/cancel-sign-in.js';
 import { createConfirmLink } from './steps/confirm-link.js';
 import { createDeliverLink } from './steps/deliver-link.js';
 import { createDeliveryStatus } from './steps/delivery-status.js';
 import { createFinishSignIn } from './steps/finish-sign-in.js';
+import { createIssueQrLink } from './steps/issue-qr-link.js';
 import { createOpenLink } from './steps/open-link.js';
 import { createRedeemRecoveryCode } from './steps/redeem-recovery-code.js';
 import { createRenewLink } from './steps/renew-link.js';
@@ -51,6 +53,9 @@ const CONFIRM_REFUSALS: readonly Reason[] = [
   'rate_limited',
 ];
 
+/** What a link that can no longer be approved or turned into a QR link says. */
+const LINK_CLOSED_REFUSALS: readonly Reason[] = ['token_unknown', 'token_used', 'token_expired', 'sign_in_cancelled'];
+
 /** The walk, in order. Steps that stand beside it (renew, cancel, the status poll) follow it. */
 export const SIGN_IN_MAP: readonly StepEntry[] = [
   // 1. The email form, and the resend button: the same answer for every address.
@@ -89,7 +94,32 @@ export const SIGN_IN_MAP: readonly StepEntry[] = [
     refusals: ['browser_mismatch', 'code_invalid', 'code_expired', 'code_locked', 'token_used', 'rate_limited'],
     wayIn: 'code',
   },
-  // 3d. Or, for someone who lost their inbox, the address and one recovery code.
+  // 3d. Or, opened in a browser that did not start the sign-in: "approve from here" shows three numbers,
+  {
+    step: 'askApproval',
+    file: 'approve-elsewhere',
+    route: 'askApproval',
+    onward: "three numbers, one of them the starting window's",
+    refusals: [...LINK_CLOSED_REFUSALS, 'origin_mismatch', 'interaction_expired', 'rate_limited'],
+  },
+  // and the number pressed there consumes the link; "This wasn't me" or a wrong one ends the sign-in,
+  {
+    step: 'answerApproval',
+    file: 'approve-elsewhere',
+    route: 'answerApproval',
+    onward: 'the approved page; the starting window finishes',
+    refusals: [...LINK_CLOSED_REFUSALS, 'origin_mismatch', 'interaction_expired', 'approval_invalid', 'approval_mismatch', 'code_locked', 'rate_limited'],
+  },
+  // then the starting window, which polls approvalStatus, finishes it with "Continue".
+  {
+    step: 'finishApproval',
+    file: 'approve-elsewhere',
+    route: 'finishApproval',
+    onward: 'finishSignIn',
+    refusals: ['browser_mismatch', 'sign_in_cancelled', 'token_used', 'token_expired'],
+    wayIn: 'approval',
+  },
+  // 3e. Or, for someone who lost their inbox, the address and one recovery code.
   {
     step: 'redeemRecoveryCode',
     file: 'redeem-recovery-code',
@@ -108,6 +138,15 @@ export const SIGN_IN_MAP: readonly StepEntry[] = [
   },
   // Beside the walk: what the check-your-email page polls,
   { step: 'deliveryStatus', file: 'delivery-status', route: 'delivery', onward: 'queued, sent, delivered, bounced or failed', refusals: [] },
+  { step: 'approvalStatus', file: 'approve-elsewhere', route: 'approvalStatus', onward: 'none, the number to show, approved or ended', refusals: [] },
+  // a fresh one-time link, as a QR code, for the browser that started (a link opened elsewhere),
+  {
+    step: 'issueQrLink',
+    file: 'issue-qr-link',
+    route: 'qrLink',
+    onward: 'the QR code and its link',
+    refusals: [...LINK_CLOSED_REFUSALS, 'origin_mismatch', 'interaction_expired', 'rate_limited'],
+  },
   // why a confirm reached without this browser's interaction cannot work here,
   {
     step: 'explainConfirm',
@@ -146,15 +185,21 @@ export function createSignIn(deps: SignInDeps) {
   const deliverLink = createDeliverLink(deps);
   const { confirmLink, explainConfirm } = createConfirmLink(deps, kit);
   const { openCancel, cancelSignIn } = createCancelSignIn(deps, kit);
+  const { askApproval, answerApproval, approvalStatus, finishApproval } = createApproveElsewhere(deps, kit);
   return {
     requestLink: createRequestLink(deps, deliverLink),
     deliverLink,
     openLink: createOpenLink(deps, kit),
     confirmLink,
     verifyCode: createVerifyCode(deps, kit),
+    askApproval,
+    answerApproval,
+    finishApproval,
     redeemRecoveryCode: createRedeemRecoveryCode(deps),
     finishSignIn: createFinishSignIn(deps),
     deliveryStatus: createDeliveryStatus(deps),
+    approvalStatus,
+    issueQrLink: createIssueQrLink(deps, kit),
     explainConfirm,
     renewLink: createRenewLink(deps, kit, deliverLink),
     openCancel,

@@ -2,7 +2,7 @@
 // send HEAD or OPTIONS. None of it may consume the link: the person can still use it afterwards.
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/kernel/token-crypto.js';
-import { Browser } from '../support/browser.js';
+import { Browser, formOn } from '../support/browser.js';
 import { confirmLink, reasonOf, requestLink } from '../support/sign-in.js';
 import { useLinkid, useSharedLinkid } from '../support/use-linkid.js';
 
@@ -24,8 +24,12 @@ describe('scanners and other browsers', () => {
   it('a POST without the browser cookies (a scanner pressing the button) consumes nothing', async () => {
     const { browser, mail } = await shared.pendingLink('pressed@example.com');
     const scanner = new Browser('Scanner');
+    // The scanner gets the other-browser page: its buttons ask for approval or a QR code, never
+    // the confirm. Posted to the confirm path the owner's browser would use, it consumes nothing.
     const page = await scanner.request(mail.link);
-    const posted = await scanner.submit(page, /\/verify$/, {}, 'http');
+    expect(page.body).not.toMatch(/\/verify"/);
+    const confirmPage = await browser.request(mail.link);
+    const posted = await scanner.request(formOn(confirmPage, /\/verify$/).action, { form: { token: mail.token } });
     expect(posted.status).toBe(403);
     expect(reasonOf(posted.body)).toBe('browser_mismatch');
     expect(posted.body).toContain('browser where you started');

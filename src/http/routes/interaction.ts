@@ -15,7 +15,7 @@ import type { Translate } from '../../i18n/catalog.js';
 import type { MailStatus } from '../../store/port.js';
 import type { BrandPage } from '../app-branding.js';
 import type { BindingCookie } from '../binding-cookie.js';
-import { renderReason } from '../errors.js';
+import { ReasonError, renderReason } from '../errors.js';
 import { readBody, textField } from '../form-input.js';
 import { clientNameOf, finishInteraction, resumeWithLogin, loadInteraction, type InteractionDetails } from '../interaction-details.js';
 import { pageLocale, pageTranslator, renderPage } from '../render.js';
@@ -69,6 +69,8 @@ export function interactionRoutes(router: Router<LinkidState>, deps: Interaction
       restartUrl: flowPath('interaction', details.uid),
       cooldownSeconds: deps.resendCooldownSeconds,
       deliveryUrl: flowPath('delivery', details.uid),
+      approvalUrl: flowPath('approvalStatus', details.uid),
+      continueAction: flowPath('finishApproval', details.uid),
       error: error && `${t(`reason.${error}.title`)}. ${t(`reason.${error}.next`)}`,
     });
     if (error) ctx.status = REASONS[error].status;
@@ -155,6 +157,38 @@ export function interactionRoutes(router: Router<LinkidState>, deps: Interaction
       return;
     }
     await resumeWithLogin(ctx, deps, await signIn.finishSignIn(result.token, 'code'));
+  });
+
+  // Approved from another browser? The check-your-email page polls this to show its number, and
+  // presses "Continue" once approved. Only the browser that started the sign-in gets an answer.
+  router.get(FLOW_ROUTES.approvalStatus, async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    // A sign-in ended (a wrong number, "This wasn't me") is an answer the page shows, not an error.
+    const details = await loadInteraction(provider, ctx).catch((error: unknown) => {
+      if (error instanceof ReasonError && error.reason === 'sign_in_cancelled') return undefined;
+      throw error;
+    });
+    ctx.body = details ? await signIn.approvalStatus(details.uid, deps.bindingCookie.read(ctx)) : { state: 'ended' };
+  });
+
+  // "Continue": pressed by the page's script once approved, or by hand (it works without JavaScript).
+  router.post(FLOW_ROUTES.finishApproval, async (ctx) => {
+    const details = await loadLoginInteraction(ctx);
+    if (!details) return;
+    await deps.brandPage(ctx, details.params.client_id);
+    const result = await signIn.finishApproval(details.uid, deps.bindingCookie.read(ctx));
+    if ('state' in result) {
+      renderPage(ctx, pages, 'approval-waiting', {
+        number: result.state === 'asked' ? result.number : undefined,
+        continueAction: flowPath('finishApproval', details.uid),
+      });
+      return;
+    }
+    if (!result.allow) {
+      renderReason(ctx, pages, result.reason, { retryAfterSeconds: result.retryAfterSeconds });
+      return;
+    }
+    await resumeWithLogin(ctx, deps, await signIn.finishSignIn(result.token, 'approval'));
   });
 
   // What happened to the email, for the check-your-email page: only this interaction's browser asks.

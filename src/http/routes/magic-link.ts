@@ -1,34 +1,26 @@
 // The links in the email. GET (and HEAD) only show a page: mail scanners follow links, so opening
-// one must change nothing. The sign-in link's button POSTs to a path under the interaction,
+// one must change nothing. In a browser that did not start the sign-in the link shows what it can
+// do from there (other-browser.ts); in the one that did, the sign-in link's button POSTs to a path under the interaction,
 // because oidc-provider scopes its interaction cookie to /interaction/:uid; a used or expired link
 // offers one button that mails a fresh link for the same sign-in. "This wasn't me" shows a page,
 // and its button ends the sign-in.
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
-import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import { FLOW_ROUTES, flowPath } from '../../login/flow-paths.js';
 import type { Reason } from '../../kernel/reasons.js';
-import type { SignIn } from '../../login/sign-in.js';
-import type { BrandPage } from '../app-branding.js';
 import type { BindingCookie } from '../binding-cookie.js';
 import { renderReason } from '../errors.js';
 import { readBody, readQuery, textField } from '../form-input.js';
 import { clientNameOf, findInteraction, resumeWithLogin, signInLocale } from '../interaction-details.js';
 import { pageLocale, renderPage } from '../render.js';
-import type { PageDeps } from '../../i18n/pages.js';
 import { isSameOrigin } from '../same-origin.js';
 import { formsLeadTo } from '../security-headers.js';
 import type { LinkidState } from '../state.js';
+import { renderOtherBrowser, type OtherBrowserDeps } from './other-browser.js';
 
-export interface MagicLinkRouteDeps {
-  readonly provider: Provider;
-  readonly pages: PageDeps;
-  readonly signIn: SignIn;
+export interface MagicLinkRouteDeps extends OtherBrowserDeps {
   readonly bindingCookie: BindingCookie;
-  readonly issuerOrigin: string;
-  /** Dresses a page in the brand of the app whose sign-in it belongs to. */
-  readonly brandPage: BrandPage;
 }
 
 const RENEWABLE: ReadonlySet<Reason> = new Set(['token_used', 'token_expired']);
@@ -60,6 +52,10 @@ export function magicLinkRoutes(router: Router<LinkidState>, deps: MagicLinkRout
     await deps.brandPage(ctx, result.allow ? result.token.clientId : result.clientId);
     if (!result.allow) {
       refuseLink(ctx, result.reason, token, result.retryAfterSeconds);
+      return;
+    }
+    if (!result.sameBrowser) {
+      await renderOtherBrowser(ctx, deps, result.token, token);
       return;
     }
     formsLeadTo(ctx, result.token.clientId);

@@ -5,9 +5,9 @@
 //   finished or renewed, including one whose link or code was accepted but whose browser has not
 //   yet gone back to the app; a sign-in already cancelled says so;
 // - cancelling writes the cancellation into the interaction itself first, then spends every
-//   pending token of the sign-in, so no renew, resend or code can revive it, on any instance (a
-//   resend being prepared at that moment sees the cancellation after storing its token, and
-//   withdraws it: deliver-link.ts).
+//   pending token of the sign-in (kit.endSignIn), so no renew, resend or code can revive it, on
+//   any instance (a resend being prepared at that moment sees the cancellation after storing its
+//   token, and withdraws it: deliver-link.ts).
 import { decideLinkOpen } from '../policy.js';
 import type { SignInDeps, StepKit, TokenOutcome } from './step-kit.js';
 
@@ -32,11 +32,7 @@ export function createCancelSignIn(deps: SignInDeps, kit: StepKit) {
       const opened = await openCancel(rawToken, ip);
       if (!opened.allow) return opened;
       const { token } = opened;
-      await deps.signInStates.cancel(token.interactionUid);
-      const now = deps.clock.now();
-      for (const pending of await deps.store.loginTokens.listPending(token.interactionUid, now)) {
-        await deps.store.loginTokens.consume(pending.hash, now);
-      }
+      await kit.endSignIn(token.interactionUid);
       deps.audit('login.cancelled', { ...kit.about(token), ip });
       return { allow: true, token };
     },

@@ -1,6 +1,6 @@
-// Where every way in ends: a link confirmed, a code accepted, a recovery code redeemed (and the
-// cross-device approval and the device grant, when they land) each call finishSignIn with the
-// address, the sign-in and the method. Rules:
+// Where every way in ends: a link confirmed, a code accepted, a link approved from another
+// browser, a recovery code redeemed each call finishSignIn with the address, the sign-in and the
+// method. Rules:
 // - the sign-up policy, the app's own included, is checked again (it may have changed since the
 //   mail was sent, or the recovery code was made);
 // - an account an administrator disabled is refused here, after the secret was accepted and never
@@ -37,7 +37,7 @@ export interface ProvenSignIn {
 export type FinishOutcome = { readonly allow: true; readonly login: Login } | Refusal;
 
 /** The step a refusal here is recorded under, as each way in has always recorded it. */
-const REFUSED_AT: Readonly<Record<SignInMethod, string>> = { link: 'complete', code: 'complete', recovery: 'recovery' };
+const REFUSED_AT: Readonly<Record<SignInMethod, string>> = { link: 'complete', code: 'complete', approval: 'complete', recovery: 'recovery' };
 
 export function createFinishSignIn(deps: Pick<SignInDeps, 'store' | 'clock' | 'audit' | 'signup' | 'apps'>) {
   const { users } = deps.store;

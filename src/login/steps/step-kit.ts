@@ -55,6 +55,12 @@ export interface StepKit {
    * offers nothing (a renewal would revive what the owner of the address ended).
    */
   explainSpent(refusal: Refusal, token: LoginTokenRecord | undefined): Promise<Refusal>;
+  /**
+   * Ends a sign-in for good ("This wasn't me", a wrong number on the other device): the
+   * cancellation is written into the interaction first, then every pending token of it is spent,
+   * so no renew, resend, code or approval can revive it, on any instance.
+   */
+  endSignIn(interactionUid: string): Promise<void>;
 }
 
 export function createStepKit(deps: SignInDeps): StepKit {
@@ -71,6 +77,13 @@ export function createStepKit(deps: SignInDeps): StepKit {
     },
     tokenId: (token) => token && tokenIdOf(token.hash),
     about: (token) => ({ tokenId: tokenIdOf(token.hash), interactionUid: token.interactionUid, clientId: token.clientId, email: token.email }),
+    async endSignIn(interactionUid) {
+      await deps.signInStates.cancel(interactionUid);
+      const now = deps.clock.now();
+      for (const pending of await deps.store.loginTokens.listPending(interactionUid, now)) {
+        await deps.store.loginTokens.consume(pending.hash, now);
+      }
+    },
     async explainSpent(refusal, token) {
       if (!token || (refusal.reason !== 'token_used' && refusal.reason !== 'token_expired')) return refusal;
       const state = await deps.signInStates.stateOf(token.interactionUid);

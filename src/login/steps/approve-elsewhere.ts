@@ -1,0 +1,179 @@
+// The link opened in a browser that did not start the sign-in (the mail read on a phone, the
+// sign-in begun on a laptop): approve it from there, with number matching. Rules:
+// - opening the link changes nothing (open-link.ts); asking to approve is a POST, and marks the
+//   token as asked (once): only then does the starting window show its number;
+// - the three numbers are derived from the token's hash with the server secret, so every reload
+//   shows the same three (asking again never narrows them down) and nothing about them is stored;
+// - the answer needs the page's own form value (an HMAC of the token's hash and when approval was
+//   asked: a value no one can make without having asked), a same-origin POST, the link's per-token
+//   budget, and passes the limits a code does: per IP, and the address's failure lock;
+// - one attempt: a wrong number or "This wasn't me" ends the sign-in, as cancel does, and a wrong
+//   number counts as a failed code for the address;
+// - the right number consumes the token atomically (of any number of racing approvals exactly one
+//   wins) and marks it approved; only the browser that holds the binding cookie finishes it
+//   (finishApproval), once, and not after the owner cancelled the sign-in.
+import { createHmac } from 'node:crypto';
+import { addressHash } from '../../kernel/email-address.js';
+import type { Refusal } from '../../kernel/decisions.js';
+import { equalDigests, sha256 } from '../../kernel/token-crypto.js';
+import type { LoginTokenRecord } from '../../store/port.js';
+import { decideLinkOpen } from '../policy.js';
+import type { SignInDeps, StepKit, TokenOutcome } from './step-kit.js';
+
+/** What the approving browser is shown: three two-digit numbers, and the form value its answer carries. */
+export type AskOutcome = { readonly allow: true; readonly token: LoginTokenRecord; readonly choices: readonly number[]; readonly formValue: string } | Refusal;
+
+export interface ApprovalAnswer {
+  readonly rawToken: string;
+  readonly formValue: string;
+  /** A number as pressed, or `deny` for "This wasn't me". */
+  readonly choice: string;
+  readonly sameOrigin: boolean;
+  readonly ip: string;
+}
+
+/** What the starting window sees when it asks (it polls): nothing asked, its number, or approved. */
+export type ApprovalStatus =
+  { readonly state: 'none' } | { readonly state: 'asked'; readonly number: number } | { readonly state: 'approved' } | { readonly state: 'ended' };
+
+export const DENY_CHOICE = 'deny';
+/** Why a sign-in no longer waiting for a login cannot take an approval or a QR link. */
+export const CLOSED_BECAUSE = { finishing: 'token_used', cancelled: 'sign_in_cancelled', gone: 'interaction_expired' } as const;
+const NUMBER_PATTERN = /^[1-9]\d$/;
+const FORM_VALUE_PATTERN = /^[a-f0-9]{64}$/;
+
+/** The three numbers for a token and which of them is right: the same every time for the same token. */
+export function approvalNumbers(serverSecret: Buffer, tokenHash: string): { readonly choices: readonly number[]; readonly right: number } {
+  const digest = createHmac('sha256', serverSecret).update(`approval-numbers\0${tokenHash}`).digest();
+  const choices: number[] = [];
+  // 32 bytes give three distinct numbers from 10 to 99 with overwhelming likelihood; the modulo
+  // bias (256 over 90) is small, and the numbers guard against a guess, not a search.
+  for (const byte of digest.subarray(0, 31)) {
+    const candidate = 10 + (byte % 90);
+    if (!choices.includes(candidate)) choices.push(candidate);
+    if (choices.length === 3) break;
+  }
+  for (let filler = 10; choices.length < 3; filler += 1) if (!choices.includes(filler)) choices.push(filler);
+  return { choices, right: choices[(digest[31] ?? 0) % 3] ?? choices[0] ?? 10 };
+}
+
+const formValueOf = (serverSecret: Buffer, token: LoginTokenRecord): string | undefined =>
+  token.approvalRequestedAt === null
+    ? undefined
+    : createHmac('sha256', serverSecret).update(`approval-form\0${token.hash}\0${token.approvalRequestedAt}`).digest('hex');
+
+export function createApproveElsewhere(deps: SignInDeps, kit: StepKit) {
+  const { limits, store } = deps;
+  const numbers = (token: LoginTokenRecord) => approvalNumbers(deps.serverSecret, token.hash);
+
+  /** The approvals of one sign-in this browser started (the binding cookie), newest first. */
+  const ownApprovals = async (interactionUid: string, bindingNonce: string | undefined) => {
+    if (!bindingNonce) return [];
+    const bindingHash = sha256(bindingNonce);
+    return (await store.loginTokens.listApprovals(interactionUid)).filter((token) => equalDigests(token.bindingHash, bindingHash));
+  };
+
+  /** A link that is used, expired, or whose sign-in was ended or is gone, cannot be approved. */
+  const stillOpen = async (token: LoginTokenRecord, step: string): Promise<Refusal | undefined> => {
+    const fields = { step, ...kit.about(token) };
+    const link = decideLinkOpen(token, deps.clock.now());
+    if (!link.allow) return kit.refuse(await kit.explainSpent(link, token), fields);
+    const state = await deps.signInStates.stateOf(token.interactionUid);
+    return state === 'pending' ? undefined : kit.refuse({ allow: false, reason: CLOSED_BECAUSE[state] }, fields);
+  };
+
+  const refuseApproval = (refusal: Refusal, token: LoginTokenRecord, reason: string = refusal.reason): Refusal => {
+    deps.audit('sign_in.approval_refused', { ...kit.about(token), reason });
+    return refusal;
+  };
+
+  return {
+    /** "Approve the sign-in from here" (POST, from the page the link opened): the three numbers. */
+    askApproval: async (rawToken: string, sameOrigin: boolean, ip: string): Promise<AskOutcome> => {
+      const token = await kit.findToken(rawToken);
+      if (!token) return kit.unknownToken(ip, { step: 'approval' });
+      if (!sameOrigin) return kit.refuse({ allow: false, reason: 'origin_mismatch' }, { step: 'approval', ...kit.about(token) });
+      const limited = await limits.consume('RATE_LIMIT_VERIFY_PER_TOKEN', token.hash);
+      if (!limited.allow) return kit.refuse(limited, { step: 'approval', limit: 'RATE_LIMIT_VERIFY_PER_TOKEN', ...kit.about(token) });
+      const closed = await stillOpen(token, 'approval');
+      if (closed) return closed;
+      const asked = await store.loginTokens.requestApproval(token.hash, deps.clock.now());
+      const formValue = asked && formValueOf(deps.serverSecret, asked);
+      // Used or expired between the look-up and the mark.
+      if (!asked || !formValue)
+        return kit.refuse(await kit.explainSpent({ allow: false, reason: 'token_used' }, token), { step: 'approval', ...kit.about(token) });
+      if (asked.approvalRequestedAt === deps.clock.now()) deps.audit('sign_in.approval_requested', { ...kit.about(asked), ip });
+      return { allow: true, token: asked, choices: numbers(asked).choices, formValue };
+    },
+
+    /** A number pressed, or "This wasn't me": one attempt. */
+    answerApproval: async (answer: ApprovalAnswer): Promise<TokenOutcome> => {
+      const token = await kit.findToken(answer.rawToken);
+      if (!token) return kit.unknownToken(answer.ip, { step: 'approval' });
+      const fields = { step: 'approval', ...kit.about(token) };
+      // Every refusal of an answer to a real link is an approval refused, counted as one.
+      const refuse = (refusal: Refusal, extra: Record<string, unknown> = {}) => refuseApproval(kit.refuse(refusal, { ...fields, ...extra }), token);
+      if (!answer.sameOrigin) return refuse({ allow: false, reason: 'origin_mismatch' });
+      const limited = await limits.consume('RATE_LIMIT_VERIFY_PER_TOKEN', token.hash);
+      if (!limited.allow) return refuse(limited, { limit: 'RATE_LIMIT_VERIFY_PER_TOKEN' });
+      const closed = await stillOpen(token, 'approval');
+      if (closed) return refuseApproval(closed, token);
+      const expected = formValueOf(deps.serverSecret, token);
+      const { choices, right } = numbers(token);
+      const pressed = answer.choice === DENY_CHOICE ? DENY_CHOICE : NUMBER_PATTERN.test(answer.choice) ? Number(answer.choice) : undefined;
+      const formOk = expected !== undefined && FORM_VALUE_PATTERN.test(answer.formValue) && equalDigests(answer.formValue, expected);
+      if (!formOk || pressed === undefined || (pressed !== DENY_CHOICE && !choices.includes(pressed)))
+        return refuse({ allow: false, reason: 'approval_invalid' });
+      if (pressed === DENY_CHOICE) {
+        await kit.endSignIn(token.interactionUid);
+        deps.audit('login.cancelled', { ...kit.about(token), ip: answer.ip, via: 'approval' });
+        return refuseApproval({ allow: false, reason: 'sign_in_cancelled' }, token, 'approval_denied');
+      }
+      const perIp = await limits.consume('RATE_LIMIT_CODE_PER_IP', answer.ip);
+      if (!perIp.allow) return refuse(perIp, { limit: 'RATE_LIMIT_CODE_PER_IP' });
+      if (!(await limits.peek('RATE_LIMIT_CODE_FAILURES_PER_EMAIL', addressHash(token.email))).allow) return refuse({ allow: false, reason: 'code_locked' });
+      if (pressed !== right) {
+        await limits.consume('RATE_LIMIT_CODE_FAILURES_PER_EMAIL', addressHash(token.email));
+        await kit.endSignIn(token.interactionUid);
+        return refuse({ allow: false, reason: 'approval_mismatch' });
+      }
+      const outcome = await store.loginTokens.approve(token.hash, deps.clock.now());
+      if (!outcome.consumed) return refuseApproval(kit.refuse(await kit.explainSpent({ allow: false, reason: outcome.reason }, token), fields), token);
+      deps.audit('sign_in.approved', { ...kit.about(outcome.token), ip: answer.ip });
+      deps.audit('login.confirmed', { ...kit.about(outcome.token), via: 'approval', sinceQueuedMs: deps.clock.now() - outcome.token.createdAt });
+      return { allow: true, token: outcome.token };
+    },
+
+    /** What the starting window shows: read only, and only for the browser that started the sign-in. */
+    approvalStatus: async (interactionUid: string, bindingNonce: string | undefined): Promise<ApprovalStatus> => {
+      const [latest] = await ownApprovals(interactionUid, bindingNonce);
+      if (!latest) return { state: 'none' };
+      if ((await deps.signInStates.stateOf(interactionUid)) === 'cancelled') return { state: 'ended' };
+      if (latest.approvedAt !== null) return latest.approvalFinishedAt === null ? { state: 'approved' } : { state: 'none' };
+      if (decideLinkOpen(latest, deps.clock.now()).allow) return { state: 'asked', number: numbers(latest).right };
+      return { state: 'none' };
+    },
+
+    /**
+     * "Continue" in the starting window (pressed by its script once approved, or by hand): the
+     * approved token, once, for finishSignIn; or where the approval stands.
+     */
+    finishApproval: async (interactionUid: string, bindingNonce: string | undefined): Promise<TokenOutcome | ApprovalStatus> => {
+      const step = { step: 'approval_finish', interactionUid };
+      if (!bindingNonce) return kit.refuse({ allow: false, reason: 'browser_mismatch' }, step);
+      const own = await ownApprovals(interactionUid, bindingNonce);
+      const approved = own.find((token) => token.approvedAt !== null && token.approvalFinishedAt === null);
+      if (!approved) {
+        const pending = own.find((token) => token.approvedAt === null && decideLinkOpen(token, deps.clock.now()).allow);
+        return pending ? { state: 'asked', number: numbers(pending).right } : { state: 'none' };
+      }
+      if ((await deps.signInStates.stateOf(interactionUid)) === 'cancelled')
+        return kit.refuse({ allow: false, reason: 'sign_in_cancelled' }, { ...step, ...kit.about(approved) });
+      if (!(await store.loginTokens.claimApproval(approved.hash, deps.clock.now()))) {
+        const reason = approved.expiresAt <= deps.clock.now() ? 'token_expired' : 'token_used';
+        return kit.refuse({ allow: false, reason }, { ...step, ...kit.about(approved) });
+      }
+      return { allow: true, token: approved };
+    },
+  };
+}
