@@ -235,6 +235,34 @@ describe('approving from another browser', () => {
   });
 });
 
+describe('in-app browsers', () => {
+  const shared = useSharedLinkid();
+  const INSTAGRAM_ANDROID =
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/AP2A.240805.005; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/127.0.6533.103 Mobile Safari/537.36 Instagram 343.0.0.42.93 Android (34/14; 420dpi; 1080x2400; Google/google; Pixel 8; shiba; shiba; en_US; 628183364)';
+
+  it('say in plain words what happened, offer "copy link" and the way out, next to approval', async () => {
+    const { linkid, rp } = shared;
+    const { mail } = await startOnLaptop(linkid, rp, 'inapp@example.com');
+    const inApp = await new Browser(INSTAGRAM_ANDROID).request(mail.link);
+    expect(inApp.body).toContain('This link opened inside Instagram, not in your browser');
+    expect(inApp.body).toContain('Open in browser');
+    expect(inApp.body).toContain('id="copy-link"');
+    expect(inApp.body).toContain(`value="${mail.link}"`);
+    expect(inApp.body).toMatch(/action="\/login\/link\/approve"/);
+    const desktop = await new Browser(LAPTOP_UA).request(mail.link);
+    expect(desktop.body).not.toContain('copy-link');
+    expect(desktop.body).not.toContain('opened inside');
+  });
+
+  it('speak the sign-in language: German words for a German page', async () => {
+    const { linkid, rp } = shared;
+    const { mail } = await startOnLaptop(linkid, rp, 'inapp-de@example.com');
+    const inApp = await new Browser(INSTAGRAM_ANDROID).request(mail.link, { headers: { 'accept-language': 'de' } });
+    expect(inApp.body).toContain('Dieser Link wurde in Instagram geöffnet');
+    expect(inApp.body).toContain('Anmeldung auf dem anderen Gerät bestätigen');
+  });
+});
+
 describe('a QR code of a fresh link, for the browser that started', () => {
   const shared = useSharedLinkid();
 

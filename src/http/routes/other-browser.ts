@@ -17,6 +17,7 @@ import type { LoginTokenRecord } from '../../store/port.js';
 import type { BrandPage } from '../app-branding.js';
 import { renderReason } from '../errors.js';
 import { readBody, textField } from '../form-input.js';
+import { detectInAppBrowser } from '../in-app-browser.js';
 import { clientNameOf, signInLocale } from '../interaction-details.js';
 import { pageLocale, pageTranslator, renderPage } from '../render.js';
 import { isSameOrigin } from '../same-origin.js';
@@ -55,6 +56,8 @@ export async function renderOtherBrowser(ctx: Context, deps: OtherBrowserDeps, t
     approveAction: FLOW_ROUTES.askApproval,
     qrAction: FLOW_ROUTES.qrLink,
     cancelUrl: `${FLOW_ROUTES.cancel}?token=${encodeURIComponent(rawToken)}`,
+    // An app's own browser (a web view) is told so, with its way out and "copy link".
+    inApp: detectInAppBrowser(ctx.get('user-agent')),
     // The link as the email gave it, for "copy link" in an in-app browser.
     link: flowUrl(deps.issuer, 'openLink', rawToken),
   });
