@@ -142,13 +142,13 @@ describe.each(LOCALES)('every page in %s', (locale) => {
     expect(mail.message.html).toContain(`<html lang="${locale}">`);
     expect(mail.message.text).toContain(t('email.neverShare'));
 
-    // The link opened in another browser: the confirm page, and the refusal that sends the person back.
+    // The link opened in another browser: what it can do there, and the numbers to approve with.
     const elsewhere = new Browser();
-    const confirm = await elsewhere.request(mail.link);
-    expectPageIn(confirm, locale, t('confirm.heading', { app }), t('confirm.button', { app }), t('confirm.notYou'));
-    const mismatch = await elsewhere.submit(confirm, /\/verify$/, {}, 'http');
-    expect(mismatch.status).toBe(403);
-    expectPageIn(mismatch, locale, t('reason.browser_mismatch.title'), t('reason.browser_mismatch.next'), `${t('error.reasonLabel')} `);
+    const other = await elsewhere.request(mail.link);
+    expectPageIn(other, locale, t('otherBrowser.heading'), t('otherBrowser.approveButton'), t('otherBrowser.qrButton'), t('otherBrowser.codeHint'));
+    const numbers = await elsewhere.submit(other, /\/login\/link\/approve$/);
+    expectPageIn(numbers, locale, t('approve.heading'), t('approve.intro', { app }), t('approve.notMe'));
+    expectPageIn(check, locale, t('checkEmail.continue'));
 
     const wrong = await browser.submit(check, /\/code$/, { code: mail.code === '000000' ? '111111' : '000000' });
     expectPageIn(wrong, locale, `${t('reason.code_invalid.title')}. ${t('reason.code_invalid.next')}`);
