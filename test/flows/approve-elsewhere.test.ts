@@ -9,6 +9,7 @@ import { Browser, formOn, type Page } from '../support/browser.js';
 import type { RunningLinkid } from '../support/linkid.js';
 import { latestSignInMail, type SignInMail } from '../support/outbox.js';
 import type { RelyingParty } from '../support/relying-party.js';
+import { fakeClock } from '../support/fake-clock.js';
 import { confirmLink, finishAtApp, reasonOf, requestLink, signIn } from '../support/sign-in.js';
 import { useLinkid, useSharedLinkid } from '../support/use-linkid.js';
 
@@ -31,10 +32,10 @@ async function statusOf(laptop: Browser, checkEmail: Page): Promise<{ state: str
   return JSON.parse(answer.body) as { state: string; number?: number };
 }
 
-/** The three numbers a numbers page offers. */
-const numbersOn = (page: Page): number[] => [...page.body.matchAll(/name="choice" value="(\d+)"/g)].map((match) => Number(match[1]));
+/** A two-digit number other than `number`. */
+const otherThan = (number: number | undefined): number => (number === 42 ? 43 : 42);
 
-/** The link opened on the phone, then "approve": the numbers page. */
+/** The link opened on the phone, then "approve": the page to type the number in. */
 async function askOnPhone(mail: SignInMail, phone = new Browser(PHONE_UA)) {
   const opened = await phone.request(mail.link);
   expect(opened.status, opened.body).toBe(200);
@@ -43,7 +44,9 @@ async function askOnPhone(mail: SignInMail, phone = new Browser(PHONE_UA)) {
   return { phone, opened, numbers };
 }
 
-const press = (phone: Browser, numbers: Page, choice: string | number) => phone.submit(numbers, /\/approve\/answer$/, { choice: String(choice) });
+/** Types `choice` and presses Approve, or presses "This wasn't me" for `deny`. */
+const press = (phone: Browser, numbers: Page, choice: string | number) =>
+  phone.submit(numbers, /\/approve\/answer$/, choice === 'deny' ? { choice: 'deny' } : { number: String(choice), choice: 'approve' });
 
 const tokenOf = (linkid: RunningLinkid, mail: SignInMail) => linkid.store.loginTokens.findByHash(sha256(mail.token));
 
@@ -66,17 +69,18 @@ describe('approving from another browser', () => {
     expect(opened.body).toMatch(/action="\/login\/link\/qr"/);
     expect(opened.body).toContain('6-digit code');
 
-    const offered = numbersOn(numbers);
-    expect(offered).toHaveLength(3);
-    expect(new Set(offered).size).toBe(3);
-    for (const number of offered) expect(number).toBeGreaterThanOrEqual(10);
+    // A field to type the number in (a blind guess is 1 in 90), not buttons to pick from.
+    expect(numbers.body).toMatch(/<input id="number" name="number"[^>]*inputmode="numeric"/);
     expect(numbers.body).toContain('name="choice" value="deny"');
 
     const asked = await statusOf(laptop, page);
     expect(asked.state).toBe('asked');
-    expect(offered).toContain(asked.number);
-    // Asking again (a reload) offers the same three: no narrowing down by elimination.
-    expect(numbersOn(await askOnPhone(mail, phone).then((again) => again.numbers))).toEqual(offered);
+    expect(asked.number).toBeGreaterThanOrEqual(10);
+    expect(asked.number).toBeLessThanOrEqual(99);
+    // Asking again (a reload) keeps the first ask: the same form, the same number.
+    const again = await askOnPhone(mail, phone);
+    expect(formOn(again.numbers, /\/approve\/answer$/).hidden).toEqual(formOn(numbers, /\/approve\/answer$/).hidden);
+    expect(await statusOf(laptop, page)).toEqual(asked);
 
     const approved = await press(phone, numbers, asked.number!);
     expect(approved.status, approved.body).toBe(200);
@@ -92,9 +96,11 @@ describe('approving from another browser', () => {
     // Spent: the link, a second approval, and a second Continue.
     expect(reasonOf(await phone.request(mail.link))).toBe('token_used');
     expect(reasonOf(await press(phone, numbers, asked.number!))).toBe('token_used');
-    const events = (await linkid.store.audit.search({ email: 'ada@example.com' }, linkid.clock.now())).map((event) => event.event);
+    await linkid.settle();
+    const trail = await linkid.store.audit.search({ email: 'ada@example.com' }, linkid.clock.now());
+    const events = trail.map((event) => event.event);
     expect(events).toEqual(expect.arrayContaining(['sign_in.approval_requested', 'sign_in.approved', 'login.completed']));
-    const completed = (await linkid.store.audit.search({ email: 'ada@example.com' }, linkid.clock.now())).find((event) => event.event === 'login.completed');
+    const completed = trail.find((event) => event.event === 'login.completed');
     expect(completed?.fields).toMatchObject({ via: 'approval' });
   });
 
@@ -103,7 +109,7 @@ describe('approving from another browser', () => {
     const { laptop, page, mail } = await startOnLaptop(linkid, rp, 'wrong@example.com');
     const { phone, numbers } = await askOnPhone(mail);
     const { number } = await statusOf(laptop, page);
-    const wrong = numbersOn(numbers).find((candidate) => candidate !== number)!;
+    const wrong = otherThan(number);
 
     const refused = await press(phone, numbers, wrong);
     expect(refused.status).toBe(403);
@@ -115,6 +121,7 @@ describe('approving from another browser', () => {
     const coded = await laptop.submit(page, /\/code$/, { code: mail.code }, 'http');
     expect(coded.status).not.toBe(303);
     expect((await tokenOf(linkid, mail))?.approvedAt).toBeNull();
+    await linkid.settle();
     const events = await linkid.store.audit.search({ email: 'wrong@example.com' }, linkid.clock.now());
     expect(events.find((event) => event.event === 'sign_in.approval_refused')?.reason).toBe('approval_mismatch');
   });
@@ -128,6 +135,7 @@ describe('approving from another browser', () => {
     expect(denied.body).toContain('Sign-in cancelled');
     expect((await press(phone, numbers, 'deny')).body).toContain('Sign-in cancelled');
     expect(await statusOf(laptop, page)).toEqual({ state: 'ended' });
+    await linkid.settle();
     const events = await linkid.store.audit.search({ email: 'notme@example.com' }, linkid.clock.now());
     expect(events.find((event) => event.event === 'sign_in.approval_refused')?.reason).toBe('approval_denied');
   });
@@ -138,25 +146,28 @@ describe('approving from another browser', () => {
     const { phone, numbers } = await askOnPhone(mail);
     const { number } = await statusOf(laptop, page);
     const form = formOn(numbers, /\/approve\/answer$/);
-    const answers = await Promise.all(Array.from({ length: 8 }, () => phone.request(form.action, { form: { ...form.hidden, choice: String(number) } })));
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => phone.request(form.action, { form: { ...form.hidden, number: String(number), choice: 'approve' } })),
+    );
     expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
     expect(answers.filter((answer) => answer.status !== 200).map(reasonOf)).toEqual(Array(7).fill('token_used'));
   });
 
-  it('refuses a forged form value or a number it never offered (400), and the sign-in still works', async () => {
+  it('refuses a forged form value or an answer that is not two digits (400), changing nothing', async () => {
     const { linkid, rp } = await setup();
     const { laptop, page, mail } = await startOnLaptop(linkid, rp, 'forged@example.com');
     const { phone, numbers } = await askOnPhone(mail);
     const form = formOn(numbers, /\/approve\/answer$/);
     const { number } = await statusOf(laptop, page);
-    const notOffered = [...Array(90).keys()].map((n) => n + 10).find((n) => !numbersOn(numbers).includes(n))!;
+    const right = { number: String(number), choice: 'approve' };
     const forged: Record<string, string>[] = [
-      { ...form.hidden, form: 'f'.repeat(64), choice: String(number) },
-      { ...form.hidden, form: '', choice: String(number) },
-      { ...form.hidden, choice: String(notOffered) },
-      { ...form.hidden, choice: '7' },
-      { ...form.hidden, choice: 'yes' },
-      { token: form.hidden.token ?? '', choice: String(number) },
+      { ...form.hidden, ...right, form: 'f'.repeat(64) },
+      { ...form.hidden, ...right, form: '' },
+      { ...form.hidden, choice: 'approve', number: '7' },
+      { ...form.hidden, choice: 'approve', number: '123' },
+      { ...form.hidden, choice: 'approve', number: 'yes' },
+      { ...form.hidden, choice: 'approve' },
+      { token: form.hidden.token ?? '', ...right },
     ];
     for (const fields of forged) {
       const refused = await phone.request(form.action, { form: fields });
@@ -165,7 +176,9 @@ describe('approving from another browser', () => {
     }
     // An answer with no ask behind it: the form value cannot be made without asking.
     const other = await startOnLaptop(linkid, rp, 'unasked@example.com');
-    const unasked = await new Browser().request(form.action, { form: { token: other.mail.token, form: form.hidden.form ?? '', choice: '42' } });
+    const unasked = await new Browser().request(form.action, {
+      form: { token: other.mail.token, form: form.hidden.form ?? '', number: '42', choice: 'approve' },
+    });
     expect(reasonOf(unasked)).toBe('approval_invalid');
     expect((await tokenOf(linkid, other.mail))?.usedAt).toBeNull();
 
@@ -206,13 +219,34 @@ describe('approving from another browser', () => {
     expect((await tokenOf(linkid, mail))?.usedAt).toBeNull();
   });
 
+  it("an expired link cannot be approved, and an approval left past the link's life cannot finish", async () => {
+    const clock = fakeClock();
+    const { linkid, rp } = await setup({ clock });
+    const late = await startOnLaptop(linkid, rp, 'late@example.com');
+    const asked = await askOnPhone(late.mail);
+    clock.advance(10 * 60 * 1000 + 1);
+    const refused = await press(asked.phone, asked.numbers, (await statusOf(late.laptop, late.page)).number ?? 10);
+    expect(refused.status).toBe(410);
+    expect(reasonOf(refused)).toBe('token_expired');
+
+    clock.advance(60_000);
+    const slow = await startOnLaptop(linkid, rp, 'slow@example.com');
+    const again = await askOnPhone(slow.mail);
+    const { number } = await statusOf(slow.laptop, slow.page);
+    expect((await press(again.phone, again.numbers, number!)).status).toBe(200);
+    clock.advance(10 * 60 * 1000 + 1);
+    const finish = await slow.laptop.submit(slow.page, /\/approved$/, {}, 'http');
+    expect(finish.status).toBe(410);
+    expect(reasonOf(finish)).toBe('token_expired');
+  });
+
   it('an approval for a sign-in cancelled from the email gets sign_in_cancelled, before and after asking', async () => {
     const { linkid, rp } = await setup();
     const { mail } = await startOnLaptop(linkid, rp, 'cancelled@example.com');
     const { phone, numbers } = await askOnPhone(mail);
     const cancel = await phone.request(/(http\S+\/login\/cancel\?token=[\w-]{43})/.exec(mail.message.text)![1]!);
     await phone.submit(cancel, /\/login\/cancel$/);
-    expect(reasonOf(await press(phone, numbers, numbersOn(numbers)[0]!))).toBe('sign_in_cancelled');
+    expect(reasonOf(await press(phone, numbers, 42))).toBe('sign_in_cancelled');
     expect(reasonOf(await phone.request(mail.link))).toBe('sign_in_cancelled');
     // The ask itself, posted from a page opened before the cancel.
     expect(reasonOf(await phone.request(formOn(numbers, /\/approve\/answer$/).action.replace(/\/answer$/, ''), { form: { token: mail.token } }))).toBe(

@@ -36,7 +36,7 @@ export interface OtherBrowserDeps {
 
 const tokenField = textField(256);
 const tokenForm = z.object({ token: tokenField });
-const answerForm = z.object({ token: tokenField, form: textField(128), choice: textField(16) });
+const answerForm = z.object({ token: tokenField, form: textField(128), number: textField(16), choice: textField(16) });
 
 /** Pages that know the sign-in but not its interaction cookie speak the authorization's ui_locales, if any. */
 async function speakSignInLanguage(provider: Provider, ctx: Context, interactionUid: string): Promise<void> {
@@ -79,7 +79,6 @@ export function otherBrowserRoutes(router: Router<LinkidState>, deps: OtherBrows
       appName: await clientNameOf(deps.provider, asked.token.clientId),
       token,
       form: asked.formValue,
-      choices: asked.choices,
       deny: DENY_CHOICE,
       action: FLOW_ROUTES.answerApproval,
     });
@@ -90,6 +89,7 @@ export function otherBrowserRoutes(router: Router<LinkidState>, deps: OtherBrows
     const answered = await signIn.answerApproval({
       rawToken: form.token,
       formValue: form.form,
+      number: form.number,
       choice: form.choice,
       sameOrigin: isSameOrigin(ctx, deps.issuerOrigin),
       ip: ctx.ip,

@@ -2,13 +2,17 @@
 // sign-in begun on a laptop): approve it from there, with number matching. Rules:
 // - opening the link changes nothing (open-link.ts); asking to approve is a POST, and marks the
 //   token as asked (once): only then does the starting window show its number;
-// - the three numbers are derived from the token's hash with the server secret, so every reload
-//   shows the same three (asking again never narrows them down) and nothing about them is stored;
+// - the number is typed where the link opened, not picked among buttons: a blind guess is right
+//   one time in 90, not one in 3, and a mail scanner that presses buttons cannot answer at all
+//   (picking among three is what Microsoft Authenticator moved away from for the same reason);
+// - the number is derived from the token's hash with the server secret: the same on every reload,
+//   and nothing about it is stored;
 // - the answer needs the page's own form value (an HMAC of the token's hash and when approval was
 //   asked: a value no one can make without having asked), a same-origin POST, the link's per-token
-//   budget, and passes the limits a code does: per IP, and the address's failure lock;
-// - one attempt: a wrong number or "This wasn't me" ends the sign-in, as cancel does, and a wrong
-//   number counts as a failed code for the address;
+//   budget, and passes the limits a code does: the address's failure lock (checked first, so a
+//   locked address spends nothing more), and per IP;
+// - an answer that is not two digits changes nothing; a wrong number or "This wasn't me" ends the
+//   sign-in, as cancel does (one attempt), and a wrong number counts as a failed code for the address;
 // - the right number consumes the token atomically (of any number of racing approvals exactly one
 //   wins) and marks it approved; only the browser that holds the binding cookie finishes it
 //   (finishApproval), once, and not after the owner cancelled the sign-in.
@@ -20,13 +24,15 @@ import type { LoginTokenRecord } from '../../store/port.js';
 import { decideLinkOpen } from '../policy.js';
 import type { SignInDeps, StepKit, TokenOutcome } from './step-kit.js';
 
-/** What the approving browser is shown: three two-digit numbers, and the form value its answer carries. */
-export type AskOutcome = { readonly allow: true; readonly token: LoginTokenRecord; readonly choices: readonly number[]; readonly formValue: string } | Refusal;
+/** What the approving browser is shown: the form value its answer carries. */
+export type AskOutcome = { readonly allow: true; readonly token: LoginTokenRecord; readonly formValue: string } | Refusal;
 
 export interface ApprovalAnswer {
   readonly rawToken: string;
   readonly formValue: string;
-  /** A number as pressed, or `deny` for "This wasn't me". */
+  /** The number as typed, two digits (spaces allowed around them). */
+  readonly number: string;
+  /** `deny` for "This wasn't me"; anything else is an approval with `number`. */
   readonly choice: string;
   readonly sameOrigin: boolean;
   readonly ip: string;
@@ -39,22 +45,13 @@ export type ApprovalStatus =
 export const DENY_CHOICE = 'deny';
 /** Why a sign-in no longer waiting for a login cannot take an approval or a QR link. */
 export const CLOSED_BECAUSE = { finishing: 'token_used', cancelled: 'sign_in_cancelled', gone: 'interaction_expired' } as const;
-const NUMBER_PATTERN = /^[1-9]\d$/;
+const NUMBER_PATTERN = /^\d{2}$/;
 const FORM_VALUE_PATTERN = /^[a-f0-9]{64}$/;
 
-/** The three numbers for a token and which of them is right: the same every time for the same token. */
-export function approvalNumbers(serverSecret: Buffer, tokenHash: string): { readonly choices: readonly number[]; readonly right: number } {
-  const digest = createHmac('sha256', serverSecret).update(`approval-numbers\0${tokenHash}`).digest();
-  const choices: number[] = [];
-  // 32 bytes give three distinct numbers from 10 to 99 with overwhelming likelihood; the modulo
-  // bias (256 over 90) is small, and the numbers guard against a guess, not a search.
-  for (const byte of digest.subarray(0, 31)) {
-    const candidate = 10 + (byte % 90);
-    if (!choices.includes(candidate)) choices.push(candidate);
-    if (choices.length === 3) break;
-  }
-  for (let filler = 10; choices.length < 3; filler += 1) if (!choices.includes(filler)) choices.push(filler);
-  return { choices, right: choices[(digest[31] ?? 0) % 3] ?? choices[0] ?? 10 };
+/** The number the starting window shows for a token, 10 to 99: the same every time for the same token. */
+export function approvalNumber(serverSecret: Buffer, tokenHash: string): number {
+  const digest = createHmac('sha256', serverSecret).update(`approval-number\0${tokenHash}`).digest();
+  return 10 + (digest.readUInt32BE(0) % 90);
 }
 
 const formValueOf = (serverSecret: Buffer, token: LoginTokenRecord): string | undefined =>
@@ -64,7 +61,7 @@ const formValueOf = (serverSecret: Buffer, token: LoginTokenRecord): string | un
 
 export function createApproveElsewhere(deps: SignInDeps, kit: StepKit) {
   const { limits, store } = deps;
-  const numbers = (token: LoginTokenRecord) => approvalNumbers(deps.serverSecret, token.hash);
+  const numberOf = (token: LoginTokenRecord) => approvalNumber(deps.serverSecret, token.hash);
 
   /** The approvals of one sign-in this browser started (the binding cookie), newest first. */
   const ownApprovals = async (interactionUid: string, bindingNonce: string | undefined) => {
@@ -88,7 +85,7 @@ export function createApproveElsewhere(deps: SignInDeps, kit: StepKit) {
   };
 
   return {
-    /** "Approve the sign-in from here" (POST, from the page the link opened): the three numbers. */
+    /** "Approve the sign-in from here" (POST, from the page the link opened): the form to type the number in. */
     askApproval: async (rawToken: string, sameOrigin: boolean, ip: string): Promise<AskOutcome> => {
       const token = await kit.findToken(rawToken);
       if (!token) return kit.unknownToken(ip, { step: 'approval' });
@@ -97,16 +94,18 @@ export function createApproveElsewhere(deps: SignInDeps, kit: StepKit) {
       if (!limited.allow) return kit.refuse(limited, { step: 'approval', limit: 'RATE_LIMIT_VERIFY_PER_TOKEN', ...kit.about(token) });
       const closed = await stillOpen(token, 'approval');
       if (closed) return closed;
-      const asked = await store.loginTokens.requestApproval(token.hash, deps.clock.now());
+      const now = deps.clock.now();
+      const asked = await store.loginTokens.requestApproval(token.hash, now);
       const formValue = asked && formValueOf(deps.serverSecret, asked);
       // Used or expired between the look-up and the mark.
       if (!asked || !formValue)
         return kit.refuse(await kit.explainSpent({ allow: false, reason: 'token_used' }, token), { step: 'approval', ...kit.about(token) });
-      if (asked.approvalRequestedAt === deps.clock.now()) deps.audit('sign_in.approval_requested', { ...kit.about(asked), ip });
-      return { allow: true, token: asked, choices: numbers(asked).choices, formValue };
+      // The store keeps the first ask's time: when it is this one's, this ask marked it.
+      if (asked.approvalRequestedAt === now) deps.audit('sign_in.approval_requested', { ...kit.about(asked), ip });
+      return { allow: true, token: asked, formValue };
     },
 
-    /** A number pressed, or "This wasn't me": one attempt. */
+    /** The number typed, or "This wasn't me": one attempt. */
     answerApproval: async (answer: ApprovalAnswer): Promise<TokenOutcome> => {
       const token = await kit.findToken(answer.rawToken);
       if (!token) return kit.unknownToken(answer.ip, { step: 'approval' });
@@ -119,20 +118,19 @@ export function createApproveElsewhere(deps: SignInDeps, kit: StepKit) {
       const closed = await stillOpen(token, 'approval');
       if (closed) return refuseApproval(closed, token);
       const expected = formValueOf(deps.serverSecret, token);
-      const { choices, right } = numbers(token);
-      const pressed = answer.choice === DENY_CHOICE ? DENY_CHOICE : NUMBER_PATTERN.test(answer.choice) ? Number(answer.choice) : undefined;
+      const typed = answer.number.trim();
+      const pressed = answer.choice === DENY_CHOICE ? DENY_CHOICE : NUMBER_PATTERN.test(typed) ? Number(typed) : undefined;
       const formOk = expected !== undefined && FORM_VALUE_PATTERN.test(answer.formValue) && equalDigests(answer.formValue, expected);
-      if (!formOk || pressed === undefined || (pressed !== DENY_CHOICE && !choices.includes(pressed)))
-        return refuse({ allow: false, reason: 'approval_invalid' });
+      if (!formOk || pressed === undefined) return refuse({ allow: false, reason: 'approval_invalid' });
       if (pressed === DENY_CHOICE) {
         await kit.endSignIn(token.interactionUid);
         deps.audit('login.cancelled', { ...kit.about(token), ip: answer.ip, via: 'approval' });
         return refuseApproval({ allow: false, reason: 'sign_in_cancelled' }, token, 'approval_denied');
       }
+      if (!(await limits.peek('RATE_LIMIT_CODE_FAILURES_PER_EMAIL', addressHash(token.email))).allow) return refuse({ allow: false, reason: 'code_locked' });
       const perIp = await limits.consume('RATE_LIMIT_CODE_PER_IP', answer.ip);
       if (!perIp.allow) return refuse(perIp, { limit: 'RATE_LIMIT_CODE_PER_IP' });
-      if (!(await limits.peek('RATE_LIMIT_CODE_FAILURES_PER_EMAIL', addressHash(token.email))).allow) return refuse({ allow: false, reason: 'code_locked' });
-      if (pressed !== right) {
+      if (pressed !== numberOf(token)) {
         await limits.consume('RATE_LIMIT_CODE_FAILURES_PER_EMAIL', addressHash(token.email));
         await kit.endSignIn(token.interactionUid);
         return refuse({ allow: false, reason: 'approval_mismatch' });
@@ -150,7 +148,7 @@ export function createApproveElsewhere(deps: SignInDeps, kit: StepKit) {
       if (!latest) return { state: 'none' };
       if ((await deps.signInStates.stateOf(interactionUid)) === 'cancelled') return { state: 'ended' };
       if (latest.approvedAt !== null) return latest.approvalFinishedAt === null ? { state: 'approved' } : { state: 'none' };
-      if (decideLinkOpen(latest, deps.clock.now()).allow) return { state: 'asked', number: numbers(latest).right };
+      if (decideLinkOpen(latest, deps.clock.now()).allow) return { state: 'asked', number: numberOf(latest) };
       return { state: 'none' };
     },
 
@@ -165,7 +163,7 @@ export function createApproveElsewhere(deps: SignInDeps, kit: StepKit) {
       const approved = own.find((token) => token.approvedAt !== null && token.approvalFinishedAt === null);
       if (!approved) {
         const pending = own.find((token) => token.approvedAt === null && decideLinkOpen(token, deps.clock.now()).allow);
-        return pending ? { state: 'asked', number: numbers(pending).right } : { state: 'none' };
+        return pending ? { state: 'asked', number: numberOf(pending) } : { state: 'none' };
       }
       if ((await deps.signInStates.stateOf(interactionUid)) === 'cancelled')
         return kit.refuse({ allow: false, reason: 'sign_in_cancelled' }, { ...step, ...kit.about(approved) });

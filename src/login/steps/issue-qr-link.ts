@@ -6,7 +6,9 @@
 //   time and expiry: it never outlives the first link, and whatever ended that one (sign out
 //   everywhere, a change of address) ends it too;
 // - its code is random and shown to no one: a QR link is confirmed, never typed;
-// - each one spends the first link's per-token budget.
+// - each one spends the sign-in's budget (RATE_LIMIT_VERIFY_PER_TOKEN, keyed by the sign-in, not
+//   by the link posted): a QR link made from a QR link draws on the same budget, so holding one
+//   link buys a bounded number of them, not a chain.
 import { codeHmac, newCode, newLinkToken, sha256 } from '../../kernel/token-crypto.js';
 import type { Refusal } from '../../kernel/decisions.js';
 import type { LoginTokenRecord } from '../../store/port.js';
@@ -22,7 +24,7 @@ export function createIssueQrLink(deps: SignInDeps, kit: StepKit) {
     if (!token) return kit.unknownToken(ip, { step: 'qr' });
     const fields = { step: 'qr', ...kit.about(token) };
     if (!sameOrigin) return kit.refuse({ allow: false, reason: 'origin_mismatch' }, fields);
-    const limited = await deps.limits.consume('RATE_LIMIT_VERIFY_PER_TOKEN', token.hash);
+    const limited = await deps.limits.consume('RATE_LIMIT_VERIFY_PER_TOKEN', `qr:${token.interactionUid}`);
     if (!limited.allow) return kit.refuse(limited, { ...fields, limit: 'RATE_LIMIT_VERIFY_PER_TOKEN' });
     const link = decideLinkOpen(token, deps.clock.now());
     if (!link.allow) return kit.refuse(await kit.explainSpent(link, token), fields);

@@ -80,8 +80,13 @@ export function createStepKit(deps: SignInDeps): StepKit {
     async endSignIn(interactionUid) {
       await deps.signInStates.cancel(interactionUid);
       const now = deps.clock.now();
-      for (const pending of await deps.store.loginTokens.listPending(interactionUid, now)) {
-        await deps.store.loginTokens.consume(pending.hash, now);
+      // listPending answers ten at a time; what is spent drops out of the next answer.
+      for (
+        let batch = await deps.store.loginTokens.listPending(interactionUid, now);
+        batch.length > 0;
+        batch = await deps.store.loginTokens.listPending(interactionUid, now)
+      ) {
+        for (const pending of batch) await deps.store.loginTokens.consume(pending.hash, now);
       }
     },
     async explainSpent(refusal, token) {
