@@ -23,6 +23,8 @@ export function ttlConfiguration({ sessionIdleSeconds, sessionAbsoluteSeconds }:
         const absoluteLeft = loginTs + sessionAbsoluteSeconds - Math.floor(Date.now() / 1000);
         return Math.max(1, Math.min(sessionIdleSeconds, absoluteLeft));
       },
+      // RFC 8628: how long a device's user code may wait to be typed in and approved.
+      DeviceCode: 10 * MINUTE,
       Grant: sessionAbsoluteSeconds,
       RefreshToken: sessionAbsoluteSeconds,
     },
