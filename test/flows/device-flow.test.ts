@@ -271,7 +271,11 @@ describe('codes typed at /device', () => {
       }
     }
     // The complete URI shows the code in a form to post, and looks nothing up (no app named).
+    // The form's one-time value lives in a session of its own, kept an hour, not the SSO lifetime.
     const complete = await new Browser('Scanner').request(other.verification_uri_complete!);
+    const [formSession] = complete.headers.getSetCookie().filter((cookie) => /^linkid-session=/.test(cookie));
+    const expires = Date.parse(/expires=([^;]+)/i.exec(formSession ?? '')?.[1] ?? '');
+    expect(expires - Date.now()).toBeLessThanOrEqual(60 * MINUTE);
     expect(complete.body).toContain(`value="${other.user_code}"`);
     expect(complete.body).not.toContain('Living-room TV');
     expect(JSON.stringify(await storedCode(linkid, device.user_code))).toBe(before);

@@ -19,6 +19,9 @@ export function ttlConfiguration({ sessionIdleSeconds, sessionAbsoluteSeconds }:
       Interaction: HOUR,
       // Recomputed each time the session is saved (every sign-in and every app it signs in to).
       Session: (_ctx, session) => {
+        // A session nobody signed in to holds only a form's one-time value (oidc-provider makes
+        // one for every GET of /device, a scanner's included): an hour, not the SSO lifetime.
+        if (!session.accountId) return Math.min(HOUR, sessionIdleSeconds);
         const loginTs = typeof session.loginTs === 'number' ? session.loginTs : Math.floor(Date.now() / 1000);
         const absoluteLeft = loginTs + sessionAbsoluteSeconds - Math.floor(Date.now() / 1000);
         return Math.max(1, Math.min(sessionIdleSeconds, absoluteLeft));
