@@ -39,7 +39,7 @@ import { readVersions } from './observability/versions.js';
 import { versionsInForce } from './observability/versions-in-force.js';
 import { accountApp } from './oidc/account-client.js';
 import { createBackchannelDelivery } from './oidc/backchannel-delivery.js';
-import type { RenderPage } from './oidc/configuration/pages.js';
+import type { RenderPage, RenderReason } from './oidc/configuration/pages.js';
 import { notifyAppsOfEndedSessions } from './oidc/logout-fanout.js';
 import { createProvider } from './oidc/provider.js';
 import { auditProviderEvents } from './oidc/provider-audit.js';
@@ -64,6 +64,8 @@ export interface ServiceDeps {
   readonly backchannelRetryDelaysMs?: readonly number[];
   /** The renderer of oidc-provider's own pages (errors, logout), made from the pages' set-up; a server has one (src/http/render.ts), the CLI none. */
   readonly renderPages?: (pages: PageDeps) => RenderPage;
+  /** The renderer of the reason pages the engine's device flow refuses with (src/http/errors.ts); the CLI has none. */
+  readonly renderReasons?: (pages: PageDeps) => RenderReason;
 }
 
 export function createServices(config: Config, deps: ServiceDeps) {
@@ -93,7 +95,18 @@ export function createServices(config: Config, deps: ServiceDeps) {
   // The engine, and how the apps hear that an account's sessions ended.
   const apps = createAppDirectory(store.clients, logger, [accountApp(config.productName)]);
   const tokenPolicy = createTokenPolicy({ users: store.users, apps, signup: config.signup, audit });
-  const provider: Provider = createProvider({ config, store, clock, secrets, renderPage: deps.renderPages?.(pages) ?? (() => undefined), tokenPolicy });
+  const limits = createRateLimits(store, config.rateLimits, config.resendCooldownSeconds);
+  const provider: Provider = createProvider({
+    config,
+    store,
+    clock,
+    secrets,
+    renderPage: deps.renderPages?.(pages) ?? (() => undefined),
+    renderReason: deps.renderReasons?.(pages) ?? (() => undefined),
+    audit,
+    countDeviceCodeGuess: (ip) => limits.consume('RATE_LIMIT_DEVICE_CODE_PER_IP', ip),
+    tokenPolicy,
+  });
   auditProviderEvents(provider, audit);
   for (const notice of secrets.notices) logger.warn({ keys: true }, notice);
   const backchannel = createBackchannelDelivery({ provider, audit, logger, retryDelaysMs: deps.backchannelRetryDelaysMs });
@@ -121,7 +134,6 @@ export function createServices(config: Config, deps: ServiceDeps) {
 
   // The sign-in, and what an account can do with itself.
   const offRequest = createOffRequest(logger);
-  const limits = createRateLimits(store, config.rateLimits, config.resendCooldownSeconds);
   const signIn = createSignIn({
     store,
     clock,
@@ -193,6 +205,8 @@ export function createServices(config: Config, deps: ServiceDeps) {
     sendQueue,
     recordDeliveryReport,
     apps,
+    /** The rate limits, counted in the store (the device flow's guess budget is checked before oidc-provider looks a code up). */
+    limits,
     signIn,
     emailChange,
     recoveryCodes,

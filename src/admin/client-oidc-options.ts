@@ -4,7 +4,11 @@
 // here with reasons a person can act on, before oidc-provider's own validation sees the client.
 import fs from 'node:fs';
 import { isLoopbackHost } from '../kernel/loopback.js';
+import { DEVICE_CODE_GRANT } from '../oidc/client-metadata.js';
 import { CLIENT_AUTH_METHODS, ID_TOKEN_SIGNING_ALGS } from '../oidc/configuration/features.js';
+
+/** The grants an app may be given (src/oidc/client-metadata.ts grantTypesOf decides which it has). */
+const APP_GRANT_TYPES = ['authorization_code', DEVICE_CODE_GRANT, 'refresh_token'] as const;
 
 /** Members only a private JWK has: a client's jwks must never hold its private key. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth', 'priv'];
@@ -64,6 +68,10 @@ export function oidcOptionProblems(metadata: Readonly<Record<string, unknown>>, 
   const alg = metadata.id_token_signed_response_alg;
   if (alg !== undefined && !ID_TOKEN_SIGNING_ALGS.includes(alg as never)) {
     problems.push(`--id-token-signed-response-alg must be one of ${ID_TOKEN_SIGNING_ALGS.join(', ')}`);
+  }
+  const grantTypes = metadata.grant_types;
+  if (grantTypes !== undefined && (!Array.isArray(grantTypes) || grantTypes.some((grant) => !APP_GRANT_TYPES.includes(grant as never)))) {
+    problems.push(`grant_types must list only ${APP_GRANT_TYPES.join(', ')} (--device-flow sets them)`);
   }
   if (metadata.backchannel_logout_session_required !== undefined && typeof metadata.backchannel_logout_session_required !== 'boolean') {
     problems.push('backchannel_logout_session_required must be true or false');

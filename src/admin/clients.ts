@@ -8,7 +8,7 @@ import { isLoopbackHost } from '../kernel/loopback.js';
 import { buttonTextFor, HEX_COLOUR } from '../login/accent-colour.js';
 import { APP_SCOPES, APP_SIGNUP_POLICIES, appSettingsSchema, canonicalDomains } from '../login/app-policy.js';
 import type { Audit } from '../kernel/audit.js';
-import { deriveClientSecret, newSecretSalt, toOidcClientMetadata } from '../oidc/client-metadata.js';
+import { DEVICE_CODE_GRANT, deriveClientSecret, grantTypesOf, newSecretSalt, toOidcClientMetadata, usesDeviceFlow } from '../oidc/client-metadata.js';
 import type { ClientChanges, ClientRecord, Store } from '../store/port.js';
 import { AdminError } from './admin-error.js';
 import { oidcOptionProblems } from './client-oidc-options.js';
@@ -120,21 +120,26 @@ function firstPartyOf(options: AppOptions & { firstParty?: boolean | undefined }
 
 const name = z.string().trim().min(1, { error: '--name is required' }).max(100, { error: '--name is too long' });
 const redirectUris = z.array(z.string()).min(1, { error: 'at least one --redirect-uri is required' });
+/** An app made with --device-flow only (a TV, a command-line tool) has no browser to redirect to. */
+const NEEDS_A_GRANT = 'at least one --redirect-uri is required (or --device-flow, for an app on a device without a browser)';
 /** Keys to set in a client's metadata or settings; a null value removes the key. */
 const jsonChanges = z.record(z.string(), z.unknown()).default({});
 
 export const createClientInput = z
   .object({
     name,
-    redirectUris,
+    redirectUris: z.array(z.string()).default([]),
     postLogoutRedirectUris: z.array(z.string()).default([]),
     isPublic: z.boolean().default(false),
+    /** RFC 8628: the app may use the device authorization grant. */
+    deviceFlow: z.boolean().default(false),
     firstParty: z.boolean().optional(),
     metadata: jsonChanges,
     settings: jsonChanges,
     ...appOptions,
   })
   .superRefine((input, ctx) => {
+    if (input.redirectUris.length === 0 && !input.deviceFlow) ctx.addIssue({ code: 'custom', message: NEEDS_A_GRANT });
     addUriIssues(ctx, '--redirect-uri', input.redirectUris, input.isPublic);
     addUriIssues(ctx, '--post-logout-redirect-uri', input.postLogoutRedirectUris, input.isPublic);
   });
@@ -145,10 +150,26 @@ export const updateClientInput = z.object({
   redirectUris: redirectUris.optional(),
   postLogoutRedirectUris: z.array(z.string()).optional(),
   firstParty: z.boolean().optional(),
+  deviceFlow: z.boolean().optional(),
   metadata: jsonChanges,
   settings: jsonChanges,
   ...appOptions,
 });
+
+/**
+ * The app's grants are standard metadata (`grant_types`), stored only for an app that uses the
+ * device flow (src/oidc/client-metadata.ts grantTypesOf: the authorization code with a redirect
+ * URI, the device grant, refresh tokens): null removes it, undefined leaves it as it is.
+ */
+function grantTypesChange(deviceFlow: boolean | undefined, redirectUris: readonly string[], current: ClientRecord | undefined): string[] | null | undefined {
+  const device = deviceFlow ?? (current ? usesDeviceFlow(current) : false);
+  if (redirectUris.length === 0 && !device) {
+    throw new AdminError('invalid_argument', '--no-device-flow would leave the app no way to sign in: it has no redirect URI (give --redirect-uri too)');
+  }
+  if (!device) return current && usesDeviceFlow(current) ? null : undefined;
+  const grantTypes = grantTypesOf({ redirectUris, metadata: { grant_types: [DEVICE_CODE_GRANT] } });
+  return current && JSON.stringify(current.metadata.grant_types) === JSON.stringify(grantTypes) ? undefined : grantTypes;
+}
 
 export type CreateClientInput = z.input<typeof createClientInput>;
 export type UpdateClientInput = z.input<typeof updateClientInput>;
@@ -268,7 +289,11 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       if (!parsed.success) throw invalid(parsed.error);
       const input = parsed.data;
       const firstParty = firstPartyOf(input) ?? false;
-      const { metadata, settings } = withAppOptions({ metadata: {}, settings: {} }, input);
+      const grantTypes = grantTypesChange(input.deviceFlow, input.redirectUris, undefined);
+      const { metadata, settings } = withAppOptions(
+        { metadata: {}, settings: {} },
+        { ...input, metadata: { ...input.metadata, ...(grantTypes ? { grant_types: grantTypes } : {}) } },
+      );
       const now = clock.now();
       const client: ClientRecord = {
         clientId: newClientId(),
@@ -292,6 +317,7 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
         redirectUris: client.redirectUris,
         isPublic: client.isPublic,
         firstParty: client.firstParty,
+        ...(usesDeviceFlow(client) ? { deviceFlow: true } : {}),
         via: 'admin-cli',
       });
       return view(client, true);
@@ -312,15 +338,18 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       if (!parsed.success) throw invalid(parsed.error);
       const input = parsed.data;
       const current = await mustFind(clientId);
+      const grantTypes = grantTypesChange(input.deviceFlow, input.redirectUris ?? current.redirectUris, current);
       const uriProblems = createClientInput.safeParse({
         name: current.name,
         redirectUris: input.redirectUris ?? current.redirectUris,
         postLogoutRedirectUris: input.postLogoutRedirectUris ?? current.postLogoutRedirectUris,
         isPublic: current.isPublic,
+        // Whether the app is left with a grant at all was grantTypesChange's to say.
+        deviceFlow: true,
       });
       if (!uriProblems.success) throw invalid(uriProblems.error);
       const firstParty = firstPartyOf(input);
-      const app = withAppOptions(current, input);
+      const app = withAppOptions(current, { ...input, metadata: { ...input.metadata, ...(grantTypes === undefined ? {} : { grant_types: grantTypes }) } });
       const changes: ClientChanges = {
         ...(input.name === undefined ? {} : { name: input.name }),
         ...(input.redirectUris === undefined ? {} : { redirectUris: input.redirectUris }),

@@ -23,8 +23,9 @@ import { openStore } from '../store/open-store.js';
 import { StoreConnectionError } from '../store/port.js';
 
 const USAGE = `usage:
-  linkid-admin client create --name NAME --redirect-uri URI [--redirect-uri URI2] [--post-logout-redirect-uri URI] [--public] [--first-party] [APP OPTIONS] [OIDC OPTIONS]
-  linkid-admin client update CLIENT_ID [--name NAME] [--redirect-uri URI ...] [--post-logout-redirect-uri URI ...] [--first-party | --no-first-party] [APP OPTIONS] [OIDC OPTIONS]
+  linkid-admin client create --name NAME --redirect-uri URI [--redirect-uri URI2] [--post-logout-redirect-uri URI] [--public] [--first-party] [--device-flow] [APP OPTIONS] [OIDC OPTIONS]
+  linkid-admin client create --name NAME --device-flow [--public] [APP OPTIONS] [OIDC OPTIONS]   (an app on a device without a browser: RFC 8628, no redirect URI)
+  linkid-admin client update CLIENT_ID [--name NAME] [--redirect-uri URI ...] [--post-logout-redirect-uri URI ...] [--first-party | --no-first-party] [--device-flow | --no-device-flow] [APP OPTIONS] [OIDC OPTIONS]
     APP OPTIONS: [--signup open|allowlist|closed|inherit] [--signup-domains D1,D2] [--link-ttl SECONDS]
       [--consent required|skip] [--scope S ...] [--logo-uri URL] [--accent-color #rrggbb] [--support-email EMAIL]
       [--policy-uri URL] [--tos-uri URL]   (on update, an empty value removes a branding option)
@@ -61,6 +62,8 @@ const OPTIONS = {
   public: { type: 'boolean' },
   'first-party': { type: 'boolean' },
   'no-first-party': { type: 'boolean' },
+  'device-flow': { type: 'boolean' },
+  'no-device-flow': { type: 'boolean' },
   'email-contains': { type: 'string' },
   limit: { type: 'string' },
   after: { type: 'string' },
@@ -166,23 +169,28 @@ async function runClient(admin: ClientAdmin, command: string | undefined, id: st
   switch (command) {
     case 'create':
       if (id) throw new UsageError(`unexpected argument: ${id}`);
+      if (values['no-device-flow'])
+        throw new UsageError('--no-device-flow is for client update (an app is made without the device flow unless --device-flow is given)');
       return admin.create({
         name: values.name ?? '',
         redirectUris: values['redirect-uri'] ?? [],
         postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
         isPublic: values.public ?? false,
         firstParty: values['first-party'],
+        deviceFlow: values['device-flow'] ?? false,
         ...appOptionsOf(values),
         metadata: oidcMetadata(values),
       });
     case 'update': {
       if (values['first-party'] && values['no-first-party']) throw new UsageError('--first-party and --no-first-party contradict each other');
       if (values.public) throw new UsageError('--public cannot be changed: register a new client instead');
+      if (values['device-flow'] && values['no-device-flow']) throw new UsageError('--device-flow and --no-device-flow contradict each other');
       return admin.update(needsId(), {
         name: values.name,
         redirectUris: values['redirect-uri'],
         postLogoutRedirectUris: values['post-logout-redirect-uri'],
         firstParty: values['first-party'] ? true : values['no-first-party'] ? false : undefined,
+        deviceFlow: values['device-flow'] ? true : values['no-device-flow'] ? false : undefined,
         ...appOptionsOf(values),
         metadata: oidcMetadata(values),
       });

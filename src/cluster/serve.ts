@@ -7,6 +7,7 @@ import http from 'node:http';
 import { systemClock } from '../kernel/clock.js';
 import type { Config } from '../config/env.js';
 import { createApp } from '../http/app.js';
+import { reasonRenderer } from '../http/errors.js';
 import { pageRenderer } from '../http/render.js';
 import { createServices } from '../services.js';
 import type { Logger } from '../kernel/ports.js';
@@ -21,7 +22,7 @@ export async function serve(config: Config, logger: Logger, role: Role): Promise
   const worker = role === 'worker';
   const { transport, secrets, store } = await startChecks(config, { checkMail: !worker });
   const metricsLink = worker ? linkMetricsToPrimary() : undefined;
-  const linkid = createServices(config, { store, transport, clock: systemClock, logger, secrets, renderPages: pageRenderer });
+  const linkid = createServices(config, { store, transport, clock: systemClock, logger, secrets, renderPages: pageRenderer, renderReasons: reasonRenderer });
   const { app, metricsApp } = createApp(linkid, { scrapeMetrics: metricsLink?.scrape });
   metricsLink?.answerWith(linkid.metrics.registry);
   const { sendQueue } = linkid;

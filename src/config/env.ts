@@ -373,6 +373,10 @@ const VARIABLES = {
     '3/1h',
     "new sets of recovery codes made for one account on the account page (each mails the account's address a notice; a refused request makes no set and counts nothing; voiding a set is never limited)",
   ),
+  RATE_LIMIT_DEVICE_CODE_PER_IP: rateLimit(
+    '10/10m',
+    'device user codes typed on `/device` from one IP address that name no device (RFC 8628 guesses; a malformed, expired or used code is refused without counting, and once the budget is spent every code from that IP is refused)',
+  ),
 
   MAIL_TRANSPORT: variable('mail', z.enum(MAIL_TRANSPORTS, { error: `must be one of ${MAIL_TRANSPORTS.join(', ')}` }), {
     defaultText: '`postmark` if `POSTMARK_SERVER_TOKEN` is set, else `outbox`',

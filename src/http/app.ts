@@ -21,6 +21,7 @@ import { accountRoutes } from './routes/account.js';
 import { accountDataRoutes } from './routes/account-data.js';
 import { accountRecoveryCodeRoutes } from './routes/account-recovery-codes.js';
 import { consentRoutes } from './routes/consent.js';
+import { deviceFlowEdge, DEVICE_POLL_INTERVAL_SECONDS } from './routes/device.js';
 import { emailChangeRoutes } from './routes/email-change.js';
 import { healthRoutes } from './routes/health.js';
 import { interactionRoutes } from './routes/interaction.js';
@@ -107,6 +108,17 @@ export function createApp(services: Services, options: AppOptions = {}): App {
   // ones above only so that a refusal carries a request id and the usual headers, and is timed.
   provider.use(hostCheck({ issuer: config.issuer, pages, logger, audit }));
   provider.use(errorPages(pages, logger, (error) => store.isUnavailable(error), audit));
+  // RFC 8628's /device and the token endpoint's slow_down (routes/device.ts), ahead of oidc-provider's own handling.
+  provider.use(
+    deviceFlowEdge({
+      pages,
+      audit,
+      limits: services.limits,
+      polls: store.createRateLimiter({ keyPrefix: 'rl_device_poll', points: 1, durationSeconds: DEVICE_POLL_INTERVAL_SECONDS }),
+      issuerOrigin,
+      cookieName: (type) => provider.cookieName(type),
+    }),
+  );
   provider.use(frontchannelLogout({ provider, issuer: config.issuer, clients: store.clients, renderPage: pageRenderer(pages) }));
   provider.use(ownRoutes(router));
 

@@ -5,6 +5,7 @@ import type { Audit } from '../kernel/audit.js';
 import type { Logger } from '../kernel/ports.js';
 import { REASONS, type Reason } from '../kernel/reasons.js';
 import type { PageDeps } from '../i18n/pages.js';
+import type { RenderReason } from '../oidc/configuration/pages.js';
 import { pageLocale, pageTranslator, renderPage } from './render.js';
 import type { LinkidState } from './state.js';
 
@@ -60,6 +61,12 @@ export function renderReason(ctx: Context, deps: PageDeps, reason: Reason, optio
   renderPage(ctx, deps, 'error', { heading: title, message: t(`reason.${reason}.message`), next, reason, action: options.action, link: options.link });
   ctx.status = info.status;
 }
+
+/** renderReason for oidc-provider's device pages, which src/oidc renders without importing src/http. */
+export const reasonRenderer =
+  (deps: PageDeps): RenderReason =>
+  (ctx, reason, options = {}) =>
+    renderReason(ctx, deps, reason, { retryAfterSeconds: options.retryAfterSeconds, link: options.link });
 
 /** Client errors thrown by middleware (body parsing: malformed, too large, wrong type). */
 const BAD_INPUT_STATUSES = new Set([400, 413, 415]);

@@ -16,6 +16,7 @@ export const RATE_LIMIT_NAMES = [
   'RATE_LIMIT_RECOVERY_PER_EMAIL',
   'RATE_LIMIT_RECOVERY_PER_IP',
   'RATE_LIMIT_RECOVERY_CODES_PER_ACCOUNT',
+  'RATE_LIMIT_DEVICE_CODE_PER_IP',
 ] as const;
 
 export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];

@@ -49,6 +49,14 @@ export const REASONS = {
   store_unavailable: { status: 503 },
   server_error: { status: 500 },
   host_mismatch: { status: 421 },
+  /** RFC 8628, on /device: a user code that names no device's sign-in (counted per IP, RATE_LIMIT_DEVICE_CODE_PER_IP). */
+  device_code_unknown: { status: 404 },
+  /** What was typed is not shaped like a user code at all (refused before any limit). */
+  device_code_malformed: { status: 400 },
+  /** The device's code lived its 10 minutes; the device has to start again. */
+  device_code_expired: { status: 410 },
+  /** The code was already typed in, approved or denied: each works once. */
+  device_code_used: { status: 410 },
 } as const satisfies Record<string, ReasonInfo>;
 
 export type Reason = keyof typeof REASONS;

@@ -65,14 +65,36 @@ const READ_BACK: Readonly<Record<string, ((payload: OidcPayload) => OidcPayload)
   Session: withoutVisits,
 };
 
+/**
+ * A device code (RFC 8628) stays readable this long after it expires, so the device polling for it
+ * hears `expired_token` and the person typing its user code `device_code_expired`, rather than
+ * both being told it never existed (and the person's typing counted as a guess).
+ */
+const DEVICE_CODE_GRACE_MS = 10 * 60 * 1000;
+
+/**
+ * Whether a device code has expired is this adapter's clock's to say (every other artefact simply
+ * stops being found): one past its `exp` comes back with `exp` set to its `iat`, which oidc-provider
+ * reads as expired whatever its own clock says.
+ */
+const expiredBy =
+  (now: number) =>
+  (payload: OidcPayload): OidcPayload =>
+    typeof payload.exp === 'number' && payload.exp * 1000 <= now ? { ...payload, exp: typeof payload.iat === 'number' ? payload.iat : 1 } : payload;
+
 function modelAdapter(model: string, store: Store, clock: Clock, atRest: ArtefactsAtRest): Adapter {
   const models = store.oidc;
   const opened = (stored: OidcPayload | undefined, id?: string) => stored && atRest.fromRest(model, stored, id);
   const readBack = READ_BACK[model];
-  const restored = readBack ? (stored: OidcPayload | undefined, id?: string) => mapDefined(opened(stored, id), readBack) : opened;
+  const deviceCode = model === 'DeviceCode';
+  const restored = (stored: OidcPayload | undefined, id?: string) => {
+    const payload = opened(stored, id);
+    if (payload && deviceCode) return expiredBy(clock.now())(payload);
+    return readBack ? mapDefined(payload, readBack) : payload;
+  };
   return {
     async upsert(id, payload, expiresIn) {
-      const expiresAt = expiresIn ? clock.now() + expiresIn * 1000 : null;
+      const expiresAt = expiresIn ? clock.now() + expiresIn * 1000 + (deviceCode ? DEVICE_CODE_GRACE_MS : 0) : null;
       const saved = model === 'Session' ? withDevice(payload, clock.now()) : model === 'Interaction' ? withHeldAccount(payload) : payload;
       await models.upsert(model, atRest.key(id), atRest.toRest(model, id, saved), expiresAt);
     },

@@ -6,6 +6,21 @@ import type { ClientRecord } from '../store/port.js';
 
 export const newSecretSalt = (): string => randomBytes(16).toString('base64url');
 
+/** RFC 8628's grant type: an app registered with --device-flow may use the device authorization grant. */
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/** Whether the app may use the device authorization grant (its stored `grant_types` names it). */
+export const usesDeviceFlow = (client: Pick<ClientRecord, 'metadata'>): boolean =>
+  Array.isArray(client.metadata.grant_types) && client.metadata.grant_types.includes(DEVICE_CODE_GRANT);
+
+/**
+ * The grants an app may use: the authorization code when it has somewhere to send one (a redirect
+ * URI), the device grant when it was registered for it, and refresh tokens for either.
+ */
+export function grantTypesOf(client: Pick<ClientRecord, 'metadata' | 'redirectUris'>): string[] {
+  return [...(client.redirectUris.length > 0 ? ['authorization_code'] : []), ...(usesDeviceFlow(client) ? [DEVICE_CODE_GRANT] : []), 'refresh_token'];
+}
+
 /**
  * Derived secrets per server secret, by client id, with the salt each was derived from. oidc-provider
  * looks a client up several times per request (client authentication, the token's own client), and
@@ -44,8 +59,8 @@ export function toOidcClientMetadata(client: ClientRecord, serverSecret: Buffer)
     client_name: client.name,
     redirect_uris: [...client.redirectUris],
     post_logout_redirect_uris: [...client.postLogoutRedirectUris],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
+    grant_types: grantTypesOf(client),
+    response_types: client.redirectUris.length > 0 ? ['code'] : [],
     require_auth_time: true,
   };
   if (client.isPublic || !client.secretSalt) return { ...base, token_endpoint_auth_method: 'none' };

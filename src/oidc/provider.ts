@@ -2,7 +2,9 @@
 // overridden: adapter, keys, cookie keys, account lookup, interactions, error pages.
 import type { JWK } from 'jose';
 import Provider, { type Configuration } from 'oidc-provider';
+import type { Audit } from '../kernel/audit.js';
 import type { Clock } from '../kernel/clock.js';
+import type { Decision } from '../kernel/decisions.js';
 import type { Config } from '../config/env.js';
 import type { Secrets } from '../secrets/key-files.js';
 import type { Store } from '../store/port.js';
@@ -11,10 +13,12 @@ import { createFindAccount } from './account.js';
 import { createAdapterFactory } from './adapter.js';
 import { loginPromptWithAppAccess } from './app-access.js';
 import { claimsConfiguration } from './configuration/claims.js';
+import { deviceFlowConfiguration } from './configuration/device-flow.js';
+import { withDeviceApproval } from './device-approval.js';
 import { featuresConfiguration, ID_TOKEN_SIGNING_ALGS, type IdTokenSigningAlg } from './configuration/features.js';
 import { outboundConfiguration } from './configuration/outbound.js';
 import { flowPath } from '../login/flow-paths.js';
-import { pagesConfiguration, type RenderPage } from './configuration/pages.js';
+import { pagesConfiguration, type RenderPage, type RenderReason } from './configuration/pages.js';
 import { loadExistingGrant } from './session-apps.js';
 import { ttlConfiguration } from './configuration/ttl.js';
 import type { TokenPolicy } from './token-policy.js';
@@ -26,6 +30,12 @@ export interface ProviderDeps {
   readonly secrets: Secrets;
   /** Renders oidc-provider's own pages (errors, logout) with our views. */
   readonly renderPage: RenderPage;
+  /** Renders a reason page for the device flow's refusals (src/http/errors.ts). */
+  readonly renderReason: RenderReason;
+  /** Where the device flow's approvals and denials are recorded. */
+  readonly audit: Audit;
+  /** Spends one of an IP's guesses at device user codes (RATE_LIMIT_DEVICE_CODE_PER_IP). */
+  readonly countDeviceCodeGuess: (ip: string) => Promise<Decision>;
   /** Whether a token still fits its app's policy when it is used (token-policy.ts). */
   readonly tokenPolicy: TokenPolicy;
 }
@@ -37,7 +47,7 @@ function signingAlgsOf(keys: readonly JWK[]): IdTokenSigningAlg[] {
   return ID_TOKEN_SIGNING_ALGS.filter((alg) => keys.some((key) => (key.use === undefined || key.use === 'sig') && algOf(key) === alg));
 }
 
-export function createProvider({ config, store, clock, secrets, renderPage, tokenPolicy }: ProviderDeps): Provider {
+export function createProvider({ config, store, clock, secrets, renderPage, renderReason, audit, countDeviceCodeGuess, tokenPolicy }: ProviderDeps): Provider {
   const pageConfig = pagesConfiguration(renderPage);
   const https = config.issuer.startsWith('https:');
   const features = featuresConfiguration(signingAlgsOf(secrets.signingKeys.keys), (ctx, token) => tokenPolicy(ctx.oidc.provider, token));
@@ -47,7 +57,11 @@ export function createProvider({ config, store, clock, secrets, renderPage, toke
     ...features,
     ...outboundConfiguration(config),
     ...pageConfig,
-    features: { ...features.features, ...pageConfig.features } as Configuration['features'],
+    features: {
+      ...features.features,
+      ...pageConfig.features,
+      deviceFlow: deviceFlowConfiguration({ renderPage, renderReason, audit, countGuess: countDeviceCodeGuess }),
+    } as Configuration['features'],
     adapter: createAdapterFactory(store, clock, secrets.serverSecret),
     findAccount: createFindAccount(store, tokenPolicy),
     // Finds a session's grant without leaving an entry for an app only passed through (session-apps.ts).
@@ -68,7 +82,7 @@ export function createProvider({ config, store, clock, secrets, renderPage, toke
     extraParams: [INTENT_PARAM],
     interactions: {
       url: async (_ctx, interaction) => flowPath('interaction', interaction.uid),
-      policy: loginPromptWithAppAccess(store, config.signup),
+      policy: withDeviceApproval(loginPromptWithAppAccess(store, config.signup)),
     },
   };
   const provider = new Provider(config.issuer, configuration);

@@ -12,6 +12,7 @@ import type { ClientView, CreateClientInput, UpdateClientInput } from '../../src
 import { systemClock, type Clock } from '../../src/kernel/clock.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { createApp, type App } from '../../src/http/app.js';
+import { reasonRenderer } from '../../src/http/errors.js';
 import { pageRenderer } from '../../src/http/render.js';
 import type { MailTransport } from '../../src/mail/mail-transport.js';
 import { createTransport } from '../../src/mail/transport-from-config.js';
@@ -136,6 +137,7 @@ export async function buildLinkid(options: StartOptions & { readonly port?: numb
     sendQueueOptions: options.sendQueueOptions,
     backchannelRetryDelaysMs: options.backchannelRetryDelaysMs,
     renderPages: pageRenderer,
+    renderReasons: reasonRenderer,
   });
   const app = createApp(services);
   if (options.startWorker !== false) services.sendQueue.start();

@@ -55,11 +55,19 @@ describe('link decisions', () => {
 describe('session lifetime', () => {
   it('is the idle time, but never past the absolute limit since login', () => {
     const { ttl } = ttlConfiguration({ sessionIdleSeconds: 3600, sessionAbsoluteSeconds: 86_400 });
-    const session = ttl!.Session as (ctx: unknown, session: { loginTs?: number }) => number;
+    const session = ttl!.Session as (ctx: unknown, session: { loginTs?: number; accountId?: string }) => number;
     const nowSeconds = Math.floor(Date.now() / 1000);
-    expect(session({}, { loginTs: nowSeconds })).toBe(3600);
-    expect(session({}, { loginTs: nowSeconds - 86_400 + 600 })).toBeLessThanOrEqual(600);
-    expect(session({}, { loginTs: nowSeconds - 86_400 + 600 })).toBeGreaterThan(590);
-    expect(session({}, { loginTs: nowSeconds - 2 * 86_400 })).toBe(1);
+    const accountId = 'a-signed-in-account';
+    expect(session({}, { accountId, loginTs: nowSeconds })).toBe(3600);
+    expect(session({}, { accountId, loginTs: nowSeconds - 86_400 + 600 })).toBeLessThanOrEqual(600);
+    expect(session({}, { accountId, loginTs: nowSeconds - 86_400 + 600 })).toBeGreaterThan(590);
+    expect(session({}, { accountId, loginTs: nowSeconds - 2 * 86_400 })).toBe(1);
+  });
+
+  it('is an hour for a session nobody signed in to (the /device form), however long the idle time', () => {
+    const { ttl } = ttlConfiguration({ sessionIdleSeconds: 14 * 86_400, sessionAbsoluteSeconds: 30 * 86_400 });
+    const session = ttl!.Session as (ctx: unknown, session: { loginTs?: number; accountId?: string }) => number;
+    expect(session({}, {})).toBe(3600);
+    expect(session({}, { accountId: 'someone' })).toBe(14 * 86_400);
   });
 });

@@ -23,6 +23,7 @@ import type { LinkidState } from '../state.js';
 import { ACCOUNT_CLIENT_ID, INTENT_PARAM } from '../../oidc/account-client.js';
 import { ACCOUNT_ROUTES } from './account.js';
 import { grantConsent, renderConsent, type ConsentDeps } from './consent.js';
+import { renderDeviceApproval } from './device.js';
 
 export interface InteractionRouteDeps extends ConsentDeps {
   readonly signIn: SignIn;
@@ -102,6 +103,11 @@ export function interactionRoutes(router: Router<LinkidState>, deps: Interaction
       return;
     }
     if (details.prompt.name === 'consent') {
+      // A device's sign-in is always approved by the person, with its code in view (routes/device.ts).
+      if (typeof details.deviceCode === 'string') {
+        await renderDeviceApproval(ctx, deps, details, details.deviceCode);
+        return;
+      }
       if (app && !consentNeeded(app.policy)) {
         await grantConsent(provider, ctx, details, deps.audit);
         return;

@@ -3,9 +3,17 @@
 import type { Context } from 'koa';
 import type { Configuration } from 'oidc-provider';
 import { fromUiLocales } from '../../i18n/negotiate.js';
+import type { Reason } from '../../kernel/reasons.js';
 
 /** Renders one of our views as the response (src/http's renderer, handed in). */
 export type RenderPage = (ctx: Context, view: string, data: Record<string, unknown>) => void;
+
+/** Renders a refusal's reason page, with its status (src/http/errors.ts renderReason, handed in). */
+export type RenderReason = (
+  ctx: Context,
+  reason: Reason,
+  options?: { readonly retryAfterSeconds?: number | undefined; readonly link?: { readonly url: string; readonly label: string } | undefined },
+) => void;
 
 /** Errors with words of their own (`oidcError.<error>` in views/locales/); others read `oidcError.other`. */
 const ERRORS_IN_WORDS: ReadonlySet<string> = new Set([

@@ -19,10 +19,15 @@ export function ttlConfiguration({ sessionIdleSeconds, sessionAbsoluteSeconds }:
       Interaction: HOUR,
       // Recomputed each time the session is saved (every sign-in and every app it signs in to).
       Session: (_ctx, session) => {
+        // A session nobody signed in to holds only a form's one-time value (oidc-provider makes
+        // one for every GET of /device, a scanner's included): an hour, not the SSO lifetime.
+        if (!session.accountId) return Math.min(HOUR, sessionIdleSeconds);
         const loginTs = typeof session.loginTs === 'number' ? session.loginTs : Math.floor(Date.now() / 1000);
         const absoluteLeft = loginTs + sessionAbsoluteSeconds - Math.floor(Date.now() / 1000);
         return Math.max(1, Math.min(sessionIdleSeconds, absoluteLeft));
       },
+      // RFC 8628: how long a device's user code may wait to be typed in and approved.
+      DeviceCode: 10 * MINUTE,
       Grant: sessionAbsoluteSeconds,
       RefreshToken: sessionAbsoluteSeconds,
     },
