@@ -1,8 +1,9 @@
 // Pages of one app's sign-in wear that app's brand: its name, logo, accent colour, support
 // address and privacy and terms links. A route that knows which app a page belongs to calls
 // brandPage once; the layout (views/layout.eta) draws what it finds on ctx.state.brand, so
-// reason pages rendered by the error handler wear it too. A logo on another origin is allowed by
-// the CSP of that page only (security-headers.ts reads ctx.state.imageOrigin).
+// reason pages rendered by the error handler wear it too (and offer "Back to {app}", errors.ts).
+// A logo on another origin is allowed by the CSP of that page only (security-headers.ts reads
+// ctx.state.imageOrigin).
 import type { Context } from 'koa';
 import type { App, AppDirectory } from '../login/app-policy.js';
 
@@ -26,6 +27,7 @@ export function createPageBranding(apps: AppDirectory): BrandPage {
     const { branding } = app;
     const brand: PageBrand = { ...branding };
     ctx.state.brand = brand;
+    if (app.homeUri) ctx.state.appHome = app.homeUri;
     if (branding.logoUri) ctx.state.imageOrigin = new URL(branding.logoUri).origin;
     return app;
   };

@@ -35,12 +35,53 @@ export interface ReasonLink {
   readonly url: string;
   /** A message key (views/locales/). */
   readonly label: string;
+  /** Its placeholders ("Back to {app}"). */
+  readonly params?: Readonly<Record<string, string>>;
 }
 
+/**
+ * A page has one main action, a button (`action`) or a link (`link`), and its words agree with it.
+ * A route that knows the situation better than the reason code alone gives both the action and,
+ * when the reason's usual next step would say otherwise, the words (`next`).
+ */
 export interface ReasonOptions {
   readonly retryAfterSeconds?: number;
   readonly action?: ReasonAction;
   readonly link?: ReasonLink;
+  /** A message key for the next step, instead of `reason.<code>.next`. */
+  readonly next?: string;
+}
+
+/**
+ * Reasons whose words send the person back to the app: their main action, when the route gives
+ * none, is "Back to {app}" (the app's client_uri, else its first redirect URI's origin), shown
+ * when the page knows the app and it has a web address. docs/configuration.md lists every page's
+ * main action; test/flows/reason-pages.test.ts presses each.
+ */
+const BACK_TO_APP: ReadonlySet<Reason> = new Set<Reason>([
+  'token_used',
+  'token_expired',
+  'interaction_expired',
+  'sign_in_cancelled',
+  'approval_mismatch',
+  'signup_closed',
+  'account_disabled',
+  'browser_mismatch',
+]);
+
+/** Reasons that pass by themselves: "Try again" reloads the page, when the request was one a reload repeats (a GET). */
+const TRY_AGAIN_HERE: ReadonlySet<Reason> = new Set<Reason>(['rate_limited', 'store_unavailable', 'server_error']);
+
+/** The page's one main action: the route's, else the reason's usual one where the page knows enough for it. */
+function mainAction(ctx: Context, reason: Reason, options: ReasonOptions): Pick<ReasonOptions, 'action' | 'link'> {
+  if (options.action) return { action: options.action };
+  if (options.link) return { link: options.link };
+  const state = ctx.state as Partial<LinkidState>;
+  if (BACK_TO_APP.has(reason) && state.appHome && state.brand) {
+    return { link: { url: state.appHome, label: 'error.backToApp', params: { app: state.brand.name } } };
+  }
+  if (TRY_AGAIN_HERE.has(reason) && ctx.method === 'GET') return { link: { url: ctx.originalUrl, label: 'error.tryAgain' } };
+  return {};
 }
 
 export function renderReason(ctx: Context, deps: PageDeps, reason: Reason, options: ReasonOptions = {}): void {
@@ -57,8 +98,8 @@ export function renderReason(ctx: Context, deps: PageDeps, reason: Reason, optio
     ctx.body = { error: reason, error_description: title, request_id: requestId, ...(retryAfter ? { retry_after: retryAfter } : {}) };
     return;
   }
-  const next = reason === 'rate_limited' && retryAfter ? t('error.waitSeconds', { count: retryAfter }) : t(`reason.${reason}.next`);
-  renderPage(ctx, deps, 'error', { heading: title, message: t(`reason.${reason}.message`), next, reason, action: options.action, link: options.link });
+  const next = reason === 'rate_limited' && retryAfter ? t('error.waitSeconds', { count: retryAfter }) : t(options.next ?? `reason.${reason}.next`);
+  renderPage(ctx, deps, 'error', { heading: title, message: t(`reason.${reason}.message`), next, reason, ...mainAction(ctx, reason, options) });
   ctx.status = info.status;
 }
 

@@ -22,7 +22,9 @@ export async function findInteraction(provider: Provider, ctx: Context): Promise
     const locale = fromUiLocales(details.params.ui_locales);
     if (locale) ctx.state.locale = locale;
     if (isCancelledResult(details.result)) {
-      throw new ReasonError('sign_in_cancelled', { link: { url: details.returnTo, label: 'error.returnToApp' } });
+      // Back to the app through the authorization, so the app hears access_denied.
+      const app = await clientNameOf(provider, details.params.client_id);
+      throw new ReasonError('sign_in_cancelled', { link: { url: details.returnTo, label: 'error.backToApp', params: { app } } });
     }
     return details;
   } catch (error) {

@@ -11,6 +11,8 @@ export interface LinkidState {
   formClientId?: string;
   /** The app this page belongs to, as its layout draws it (app-branding.ts). */
   brand?: PageBrand;
+  /** Where that app's "Back to {app}" leads (app-policy.ts appHomeOf), when it has a web address. */
+  appHome?: string;
   /** The origin of that app's logo, the one image source its CSP adds (security-headers.ts). */
   imageOrigin?: string;
   /** oidc-provider's server_error event saw the store unreachable: answer 503, not 500. */

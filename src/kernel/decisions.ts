@@ -11,6 +11,11 @@ export interface Refusal {
   readonly retryAfterSeconds?: number;
   /** The app whose sign-in was refused, when the refusal knows it (its reason page wears that app's brand). */
   readonly clientId?: string;
+  /**
+   * A used or expired link whose sign-in has finished or ended (its interaction is gone or has a
+   * result): no new link can help, so its page offers the way back to the app instead.
+   */
+  readonly signInOver?: boolean;
 }
 
 /** The login oidc-provider records in the session (its interaction result's `login`). */

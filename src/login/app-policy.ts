@@ -78,9 +78,28 @@ export interface App {
   readonly clientId: string;
   readonly policy: AppPolicy;
   readonly branding: AppBranding;
+  /** Where "Back to {app}" leads on its reason pages (appHomeOf); none for an app without a web address. */
+  readonly homeUri?: string;
 }
 
 const httpsUrl = (value: unknown): string | undefined => (typeof value === 'string' && URL.parse(value)?.protocol === 'https:' ? value : undefined);
+
+const webUrl = (value: unknown): URL | undefined => {
+  const url = typeof value === 'string' ? URL.parse(value) : null;
+  return url && (url.protocol === 'https:' || url.protocol === 'http:') ? url : undefined;
+};
+
+/**
+ * The app's own address, for "Back to {app}": its `client_uri` (standard metadata) if it has a web
+ * one, else the origin of its first web redirect URI. A native app (a reverse-domain scheme) or a
+ * device-flow app has neither.
+ */
+export function appHomeOf(client: Pick<ClientRecord, 'metadata' | 'redirectUris'> | undefined): string | undefined {
+  const clientUri = webUrl(client?.metadata.client_uri);
+  if (clientUri) return clientUri.href;
+  const redirect = client?.redirectUris.map(webUrl).find((url) => url !== undefined);
+  return redirect ? `${redirect.origin}/` : undefined;
+}
 
 /** Reading never trusts the store: any value may be missing, of another type, or out of range. */
 const readSchema = appSettingsSchema(Number.MAX_SAFE_INTEGER).shape;
@@ -129,6 +148,7 @@ export function readApp(clientId: string, client: ClientRecord | undefined): { a
       policyUri: httpsUrl(metadata.policy_uri),
       tosUri: httpsUrl(metadata.tos_uri),
     },
+    homeUri: appHomeOf(client),
   };
   return { app, problems };
 }

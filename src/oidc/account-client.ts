@@ -43,5 +43,7 @@ export function accountApp(productName: string): App {
     clientId: ACCOUNT_CLIENT_ID,
     policy: { consent: 'skip', signup: { policy: 'closed', allowedDomains: [] } },
     branding: { name: productName },
+    // Its reason pages lead back to the account page, which starts a fresh sign-in when needed.
+    homeUri: '/account',
   };
 }

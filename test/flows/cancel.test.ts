@@ -62,7 +62,7 @@ describe('"This wasn\'t me"', () => {
   it('sends the app access_denied from the way back offered to the browser that asked', async () => {
     const { rp, started, page } = await cancelledSignIn();
     const cancelledPage = await started.request(formOn(page, /\/code$/).action.replace(/\/code$/, ''));
-    const back = /<a href="([^"]+)">Return to the app<\/a>/.exec(cancelledPage.body)?.[1];
+    const back = /<a href="([^"]+)">Back to [^<]+<\/a>/.exec(cancelledPage.body)?.[1];
     expect(back).toBeDefined();
     const landed = await started.follow(back!.replace(/&amp;/g, '&'), rp.redirectUri);
     const callback = new URL(landed.location!);

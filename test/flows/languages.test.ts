@@ -178,7 +178,7 @@ describe.each(LOCALES)('every page in %s', (locale) => {
     const cancel = await owner.request(cancelLinkOf(renewed));
     expectPageIn(cancel, locale, t('cancel.heading'), t('cancel.button'), t('cancel.safe'));
     expectPageIn(await owner.submit(cancel, /\/login\/cancel$/), locale, t('cancelled.heading'), t('cancelled.status'), t('cancelled.more'));
-    expectPageIn(await browser.submit(waiting, /\/login$/), locale, t('reason.sign_in_cancelled.title'), t('error.returnToApp'));
+    expectPageIn(await browser.submit(waiting, /\/login$/), locale, t('reason.sign_in_cancelled.title'), t('error.backToApp', { app }));
 
     expectPageIn(await browser.request(`${linkid.issuer}/no/such/page`), locale, t('reason.not_found.title'), t('reason.not_found.next'));
     const authorize = new URL(rp.config.serverMetadata().authorization_endpoint!);

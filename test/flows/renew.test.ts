@@ -33,12 +33,17 @@ describe('used links', () => {
     await rp.redeem(callback, attempt);
   });
 
-  it('a renew for a finished sign-in mails nothing', async () => {
+  it('a link of a finished sign-in says so and offers the way back to the app, and a renew for it mails nothing', async () => {
     const { linkid, rp } = await setup();
     const browser = new Browser();
     const { mail } = await signIn(browser, linkid, rp, 'finished@example.com');
     const used = await browser.request(mail.link);
-    const renewed = await browser.submit(used, /\/login\/link\/renew$/);
+    expect(reasonOf(used)).toBe('token_used');
+    expect(used.body).toContain('Its sign-in is already over');
+    expect(used.body).toContain('>Back to Notes</a>');
+    expect(used.body).not.toContain('/login/link/renew');
+    // A renew posted anyway (a page kept open from before the sign-in finished) mails nothing.
+    const renewed = await browser.request(`${linkid.issuer}/login/link/renew`, { form: { token: mail.token } });
     expect(renewed.status).toBe(410);
     expect(reasonOf(renewed)).toBe('interaction_expired');
     expect(await mailsTo(linkid, 'finished@example.com')).toHaveLength(1);

@@ -59,7 +59,7 @@ async function guardCodePage(ctx: Context, deps: DeviceFlowEdgeDeps, next: () =>
   const budget = await deps.limits.peek('RATE_LIMIT_DEVICE_CODE_PER_IP', ctx.ip);
   if (!budget.allow) {
     deps.audit('login.refused', { reason: 'rate_limited', step: 'device', limit: 'RATE_LIMIT_DEVICE_CODE_PER_IP' });
-    return renderReason(ctx, deps.pages, 'rate_limited', { retryAfterSeconds: budget.retryAfterSeconds });
+    return renderReason(ctx, deps.pages, 'rate_limited', { retryAfterSeconds: budget.retryAfterSeconds, link: { url: DEVICE_PATH, label: 'device.tryAgain' } });
   }
   return next();
 }

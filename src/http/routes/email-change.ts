@@ -7,12 +7,13 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { EMAIL_CHANGE_ROUTES, CHANGE_TTL_SECONDS } from '../../account/email-change/change-kit.js';
 import type { EmailChange } from '../../account/email-change.js';
+import type { Refusal } from '../../kernel/decisions.js';
 import { normalizeEmail } from '../../kernel/email-address.js';
 import { REASONS } from '../../kernel/reasons.js';
 import type { User } from '../../store/port.js';
 import type { AccountAccess } from '../account-access.js';
 import type { BindingCookie } from '../binding-cookie.js';
-import { renderReason } from '../errors.js';
+import { renderReason, type ReasonOptions } from '../errors.js';
 import { readBody, readQuery, textField } from '../form-input.js';
 import { pageLocale, pageTranslator, renderPage } from '../render.js';
 import type { PageDeps } from '../../i18n/pages.js';
@@ -32,6 +33,17 @@ const emailForm = z.object({ email: textField(1024) });
 const tokenField = textField(256);
 const tokenQuery = z.object({ token: tokenField });
 const tokenForm = z.object({ token: tokenField });
+
+/**
+ * A refused change's one main action: after a wait, the same step again (`retry`); in another
+ * browser, none (the link works in the one that asked); else back to the account page, where a
+ * change starts again.
+ */
+function refusalOptions(refusal: Pick<Refusal, 'reason' | 'retryAfterSeconds'>, retry: string): ReasonOptions {
+  if (refusal.reason === 'rate_limited') return { retryAfterSeconds: refusal.retryAfterSeconds, link: { url: retry, label: 'error.tryAgain' } };
+  if (refusal.reason === 'change_browser_mismatch' || refusal.reason === 'account_disabled') return {};
+  return { link: { url: '/account', label: 'emailChange.backToAccount' } };
+}
 
 export function emailChangeRoutes(router: Router<LinkidState>, deps: EmailChangeRouteDeps): void {
   const { pages, emailChange } = deps;
@@ -72,7 +84,7 @@ export function emailChangeRoutes(router: Router<LinkidState>, deps: EmailChange
       locale: pageLocale(ctx, pages),
     });
     if (!decision.allow) {
-      renderReason(ctx, pages, decision.reason, { retryAfterSeconds: decision.retryAfterSeconds });
+      renderReason(ctx, pages, decision.reason, refusalOptions(decision, EMAIL_CHANGE_ROUTES.form));
       return;
     }
     renderPage(ctx, pages, 'email-change-sent', { email: newEmail, minutes: CHANGE_TTL_SECONDS / 60, accountUrl: '/account' });
@@ -82,15 +94,16 @@ export function emailChangeRoutes(router: Router<LinkidState>, deps: EmailChange
     const { token } = readQuery(ctx, tokenQuery);
     const result = await emailChange.openConfirm(token, deps.bindingCookie.read(ctx), ctx.ip);
     if (!result.allow) {
-      renderReason(ctx, pages, result.reason, { retryAfterSeconds: result.retryAfterSeconds });
+      renderReason(ctx, pages, result.reason, refusalOptions(result, ctx.originalUrl));
       return;
     }
     renderPage(ctx, pages, 'email-change-confirm', { email: result.token.email, token, action: EMAIL_CHANGE_ROUTES.confirm });
   });
 
   router.post(EMAIL_CHANGE_ROUTES.confirm, async (ctx) => {
+    const { token } = readBody(ctx, tokenForm);
     const result = await emailChange.confirmChange({
-      rawToken: readBody(ctx, tokenForm).token,
+      rawToken: token,
       bindingNonce: deps.bindingCookie.read(ctx),
       ip: ctx.ip,
       userAgent: ctx.get('user-agent'),
@@ -98,7 +111,7 @@ export function emailChangeRoutes(router: Router<LinkidState>, deps: EmailChange
       locale: pageLocale(ctx, pages),
     });
     if (!result.allow) {
-      renderReason(ctx, pages, result.reason, { retryAfterSeconds: result.retryAfterSeconds });
+      renderReason(ctx, pages, result.reason, refusalOptions(result, `${EMAIL_CHANGE_ROUTES.confirm}?token=${encodeURIComponent(token)}`));
       return;
     }
     renderPage(ctx, pages, 'email-changed', { email: result.email, days: deps.undoDays, accountUrl: '/account' });
@@ -108,7 +121,7 @@ export function emailChangeRoutes(router: Router<LinkidState>, deps: EmailChange
     const { token } = readQuery(ctx, tokenQuery);
     const result = await emailChange.openUndo(token, ctx.ip);
     if (!result.allow) {
-      renderReason(ctx, pages, result.reason, { retryAfterSeconds: result.retryAfterSeconds });
+      renderReason(ctx, pages, result.reason, refusalOptions(result, ctx.originalUrl));
       return;
     }
     renderPage(ctx, pages, 'email-change-undo', {
@@ -120,9 +133,10 @@ export function emailChangeRoutes(router: Router<LinkidState>, deps: EmailChange
   });
 
   router.post(EMAIL_CHANGE_ROUTES.undo, async (ctx) => {
-    const result = await emailChange.undoChange(readBody(ctx, tokenForm).token, ctx.ip);
+    const { token } = readBody(ctx, tokenForm);
+    const result = await emailChange.undoChange(token, ctx.ip);
     if (!result.allow) {
-      renderReason(ctx, pages, result.reason, { retryAfterSeconds: result.retryAfterSeconds });
+      renderReason(ctx, pages, result.reason, refusalOptions(result, `${EMAIL_CHANGE_ROUTES.undo}?token=${encodeURIComponent(token)}`));
       return;
     }
     renderPage(ctx, pages, 'email-change-undone', { email: result.email, accountUrl: '/account' });

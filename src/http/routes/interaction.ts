@@ -144,7 +144,9 @@ export function interactionRoutes(router: Router<LinkidState>, deps: Interaction
       locale: pageLocale(ctx, pages),
     });
     if (!decision.allow) {
-      renderReason(ctx, pages, decision.reason, { retryAfterSeconds: decision.retryAfterSeconds });
+      // After the wait the page states, the form again (a limit is the only refusal here that passes).
+      const retry = decision.reason === 'rate_limited' ? { url: flowPath('interaction', details.uid), label: 'error.tryAgain' } : undefined;
+      renderReason(ctx, pages, decision.reason, { retryAfterSeconds: decision.retryAfterSeconds, link: retry });
       return;
     }
     await renderCheckEmail(ctx, details, app, email, undefined, clientName);

@@ -2,15 +2,17 @@
 // one must change nothing. In a browser that did not start the sign-in the link shows what it can
 // do from there (other-browser.ts); in the one that did, the sign-in link's button POSTs to a path under the interaction,
 // because oidc-provider scopes its interaction cookie to /interaction/:uid; a used or expired link
-// offers one button that mails a fresh link for the same sign-in. "This wasn't me" shows a page,
-// and its button ends the sign-in.
+// offers one button that mails a fresh link for the same sign-in while it still waits, and the way
+// back to the app once it has finished (link-refusals.ts). "This wasn't me" shows a page, and its
+// button ends the sign-in.
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { FLOW_ROUTES, flowPath } from '../../login/flow-paths.js';
-import type { Reason } from '../../kernel/reasons.js';
+import type { Refusal } from '../../kernel/decisions.js';
 import type { BindingCookie } from '../binding-cookie.js';
 import { renderReason } from '../errors.js';
+import { linkRefusalOptions } from '../link-refusals.js';
 import { readBody, readQuery, textField } from '../form-input.js';
 import { clientNameOf, findInteraction, resumeWithLogin, signInLocale } from '../interaction-details.js';
 import { pageLocale, renderPage } from '../render.js';
@@ -23,7 +25,6 @@ export interface MagicLinkRouteDeps extends OtherBrowserDeps {
   readonly bindingCookie: BindingCookie;
 }
 
-const RENEWABLE: ReadonlySet<Reason> = new Set(['token_used', 'token_expired']);
 /** Tokens are 43 characters; anything up to this length reaches the step, which says token_unknown. */
 const tokenField = textField(256);
 const tokenQuery = z.object({ token: tokenField });
@@ -38,20 +39,14 @@ export function magicLinkRoutes(router: Router<LinkidState>, deps: MagicLinkRout
     if (locale) ctx.state.locale = locale;
   };
 
-  const refuseLink = (ctx: Context, reason: Reason, rawToken: string, retryAfterSeconds?: number) => {
-    const renewable = RENEWABLE.has(reason) && rawToken !== '';
-    renderReason(ctx, pages, reason, {
-      retryAfterSeconds,
-      action: renewable ? { url: FLOW_ROUTES.renewLink, label: 'error.renewLink', fields: { token: rawToken } } : undefined,
-    });
-  };
+  const refuseLink = (ctx: Context, refusal: Refusal, rawToken: string) => renderReason(ctx, pages, refusal.reason, linkRefusalOptions(refusal, rawToken));
 
   router.get(FLOW_ROUTES.openLink, async (ctx) => {
     const { token } = readQuery(ctx, tokenQuery);
     const result = await signIn.openLink(token, ctx.ip, deps.bindingCookie.read(ctx));
     await deps.brandPage(ctx, result.allow ? result.token.clientId : result.clientId);
     if (!result.allow) {
-      refuseLink(ctx, result.reason, token, result.retryAfterSeconds);
+      refuseLink(ctx, result, token);
       return;
     }
     if (!result.sameBrowser) {
@@ -79,7 +74,7 @@ export function magicLinkRoutes(router: Router<LinkidState>, deps: MagicLinkRout
     const decision = await signIn.renewLink({ rawToken: token, ip: ctx.ip, requestId: ctx.state.requestId, clientName, locale });
     await deps.brandPage(ctx, decision.clientId);
     if (!decision.allow) {
-      renderReason(ctx, pages, decision.reason, { retryAfterSeconds: decision.retryAfterSeconds });
+      renderReason(ctx, pages, decision.reason, linkRefusalOptions(decision, token, 'renew'));
       return;
     }
     renderPage(ctx, pages, 'link-renewed', {});
@@ -90,7 +85,7 @@ export function magicLinkRoutes(router: Router<LinkidState>, deps: MagicLinkRout
     const result = await signIn.openCancel(token, ctx.ip);
     await deps.brandPage(ctx, result.allow ? result.token.clientId : result.clientId);
     if (!result.allow) {
-      renderReason(ctx, pages, result.reason, { retryAfterSeconds: result.retryAfterSeconds });
+      renderReason(ctx, pages, result.reason, linkRefusalOptions(result, token, 'cancel'));
       return;
     }
     await speakSignInLanguage(ctx, result.token.interactionUid);
@@ -102,11 +97,12 @@ export function magicLinkRoutes(router: Router<LinkidState>, deps: MagicLinkRout
   });
 
   router.post(FLOW_ROUTES.cancel, async (ctx) => {
-    const result = await signIn.cancelSignIn(readBody(ctx, tokenForm).token, ctx.ip);
+    const { token } = readBody(ctx, tokenForm);
+    const result = await signIn.cancelSignIn(token, ctx.ip);
     await deps.brandPage(ctx, result.allow ? result.token.clientId : result.clientId);
     // Pressing it twice (or in two tabs) ends in the same place.
     if (!result.allow && result.reason !== 'sign_in_cancelled') {
-      renderReason(ctx, pages, result.reason, { retryAfterSeconds: result.retryAfterSeconds });
+      renderReason(ctx, pages, result.reason, linkRefusalOptions(result, token, 'cancel'));
       return;
     }
     if (result.allow) await speakSignInLanguage(ctx, result.token.interactionUid);
@@ -128,13 +124,14 @@ export function magicLinkRoutes(router: Router<LinkidState>, deps: MagicLinkRout
       await speakSignInLanguage(ctx, input.interactionUid);
       const explained = await signIn.explainConfirm(input);
       await deps.brandPage(ctx, explained.allow ? explained.token.clientId : explained.clientId);
-      renderReason(ctx, pages, explained.allow ? 'interaction_expired' : explained.reason);
+      if (explained.allow) renderReason(ctx, pages, 'interaction_expired');
+      else refuseLink(ctx, explained, input.rawToken);
       return;
     }
     await deps.brandPage(ctx, details.params.client_id);
     const result = await signIn.confirmLink(input);
     if (!result.allow) {
-      refuseLink(ctx, result.reason, input.rawToken, result.retryAfterSeconds);
+      refuseLink(ctx, result, input.rawToken);
       return;
     }
     await resumeWithLogin(ctx, deps, await signIn.finishSignIn(result.token, 'link'));

@@ -16,6 +16,7 @@ import { DENY_CHOICE } from '../../login/steps/approve-elsewhere.js';
 import type { LoginTokenRecord } from '../../store/port.js';
 import type { BrandPage } from '../app-branding.js';
 import { renderReason } from '../errors.js';
+import { linkRefusalOptions } from '../link-refusals.js';
 import { readBody, textField } from '../form-input.js';
 import { detectInAppBrowser } from '../in-app-browser.js';
 import { clientNameOf, signInLocale } from '../interaction-details.js';
@@ -71,7 +72,7 @@ export function otherBrowserRoutes(router: Router<LinkidState>, deps: OtherBrows
     const asked = await signIn.askApproval(token, isSameOrigin(ctx, deps.issuerOrigin), ctx.ip);
     await deps.brandPage(ctx, asked.allow ? asked.token.clientId : asked.clientId);
     if (!asked.allow) {
-      renderReason(ctx, pages, asked.reason, { retryAfterSeconds: asked.retryAfterSeconds });
+      renderReason(ctx, pages, asked.reason, linkRefusalOptions(asked, token));
       return;
     }
     await speakSignInLanguage(deps.provider, ctx, asked.token.interactionUid);
@@ -105,7 +106,7 @@ export function otherBrowserRoutes(router: Router<LinkidState>, deps: OtherBrows
       renderPage(ctx, pages, 'cancelled', {});
       return;
     }
-    renderReason(ctx, pages, answered.reason, { retryAfterSeconds: answered.retryAfterSeconds });
+    renderReason(ctx, pages, answered.reason, linkRefusalOptions(answered, form.token));
   });
 
   router.post(FLOW_ROUTES.qrLink, async (ctx) => {
@@ -113,7 +114,7 @@ export function otherBrowserRoutes(router: Router<LinkidState>, deps: OtherBrows
     const issued = await signIn.issueQrLink(token, isSameOrigin(ctx, deps.issuerOrigin), ctx.ip);
     await deps.brandPage(ctx, issued.allow ? issued.token.clientId : issued.clientId);
     if (!issued.allow) {
-      renderReason(ctx, pages, issued.reason, { retryAfterSeconds: issued.retryAfterSeconds });
+      renderReason(ctx, pages, issued.reason, linkRefusalOptions(issued, token));
       return;
     }
     await speakSignInLanguage(deps.provider, ctx, issued.token.interactionUid);

@@ -76,7 +76,7 @@ export function createApproveElsewhere(deps: SignInDeps, kit: StepKit) {
     const link = decideLinkOpen(token, deps.clock.now());
     if (!link.allow) return kit.refuse(await kit.explainSpent(link, token), fields);
     const state = await deps.signInStates.stateOf(token.interactionUid);
-    return state === 'pending' ? undefined : kit.refuse({ allow: false, reason: CLOSED_BECAUSE[state] }, fields);
+    return state === 'pending' ? undefined : kit.refuse({ allow: false, reason: CLOSED_BECAUSE[state], signInOver: true }, fields);
   };
 
   const refuseApproval = (refusal: Refusal, token: LoginTokenRecord, reason: string = refusal.reason): Refusal => {

@@ -21,7 +21,7 @@ export function createCancelSignIn(deps: SignInDeps, kit: StepKit) {
     if (state === 'gone') {
       // Nothing left to end: say what happened to the link (most likely it signed someone in).
       const link = decideLinkOpen(token, deps.clock.now());
-      return kit.refuse(link.allow ? { allow: false, reason: 'interaction_expired' } : link, fields);
+      return kit.refuse(link.allow ? { allow: false, reason: 'interaction_expired' } : { ...link, signInOver: true }, fields);
     }
     return { allow: true, token };
   };

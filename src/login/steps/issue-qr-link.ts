@@ -29,7 +29,7 @@ export function createIssueQrLink(deps: SignInDeps, kit: StepKit) {
     const link = decideLinkOpen(token, deps.clock.now());
     if (!link.allow) return kit.refuse(await kit.explainSpent(link, token), fields);
     const state = await deps.signInStates.stateOf(token.interactionUid);
-    if (state !== 'pending') return kit.refuse({ allow: false, reason: CLOSED_BECAUSE[state] }, fields);
+    if (state !== 'pending') return kit.refuse({ allow: false, reason: CLOSED_BECAUSE[state], signInOver: true }, fields);
 
     const fresh = newLinkToken();
     const hash = sha256(fresh);

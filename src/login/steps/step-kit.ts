@@ -52,7 +52,8 @@ export interface StepKit {
   about(token: LoginTokenRecord): AuditFields;
   /**
    * A used or expired link says so, unless its sign-in was cancelled: then it says that, and
-   * offers nothing (a renewal would revive what the owner of the address ended).
+   * offers nothing (a renewal would revive what the owner of the address ended). One whose sign-in
+   * no longer waits for a login (finished, or gone) is marked `signInOver`: a renewal could only fail.
    */
   explainSpent(refusal: Refusal, token: LoginTokenRecord | undefined): Promise<Refusal>;
   /**
@@ -92,7 +93,8 @@ export function createStepKit(deps: SignInDeps): StepKit {
     async explainSpent(refusal, token) {
       if (!token || (refusal.reason !== 'token_used' && refusal.reason !== 'token_expired')) return refusal;
       const state = await deps.signInStates.stateOf(token.interactionUid);
-      return state === 'cancelled' ? { allow: false, reason: 'sign_in_cancelled' } : refusal;
+      if (state === 'cancelled') return { allow: false, reason: 'sign_in_cancelled' };
+      return state === 'pending' ? refusal : { ...refusal, signInOver: true };
     },
   };
 }

@@ -47,7 +47,9 @@ const prefilled = (ctx: Context): string => (ctx.state as Record<symbol, string 
 /** The one-time value oidc-provider put in the form it handed us, for our own form to carry. */
 const xsrfOf = (form: string): string => /name="xsrf" value="([^"]*)"/.exec(form)?.[1] ?? '';
 
-const tryAgain = { url: DEVICE_PATH, label: 'device.tryAgain' };
+/** Every refusal at /device offers the code form again: the same code retyped, after a wait, or a new one from the device. */
+const TRY_AGAIN_LABEL: Partial<Record<Reason, string>> = { device_code_expired: 'device.typeNewCode', device_code_used: 'device.typeNewCode' };
+const tryAgain = (reason: Reason) => ({ url: DEVICE_PATH, label: TRY_AGAIN_LABEL[reason] ?? 'device.tryAgain' });
 
 /** oidc-provider's re-render errors (not exported), by name. */
 const REFUSAL_OF: Readonly<Record<string, Reason>> = {
@@ -59,7 +61,7 @@ const REFUSAL_OF: Readonly<Record<string, Reason>> = {
 export function deviceFlowConfiguration({ renderPage, renderReason, audit, countGuess }: DeviceFlowDeps): NonNullable<Configuration['features']>['deviceFlow'] {
   const refuse = (ctx: KoaContextWithOIDC, reason: Reason, options: { retryAfterSeconds?: number; limit?: string } = {}) => {
     audit('login.refused', { reason, step: 'device', clientId: ctx.oidc.deviceCode?.clientId, ...(options.limit ? { limit: options.limit } : {}) });
-    renderReason(ctx, reason, { retryAfterSeconds: options.retryAfterSeconds, link: reason === 'rate_limited' ? undefined : tryAgain });
+    renderReason(ctx, reason, { retryAfterSeconds: options.retryAfterSeconds, link: tryAgain(reason) });
   };
 
   /** A typed code that oidc-provider found no device for. */
