@@ -36,7 +36,8 @@ describe("the layout's own palette", () => {
 
   it.each(Object.entries(SCHEMES))('%s: text, muted text, link ink and danger read at 4.5:1 on the card and the page; the accent at 3:1', (scheme, colours) => {
     const backgrounds = scheme === 'light' ? LIGHT_BACKGROUNDS : DARK_BACKGROUNDS;
-    for (const text of ['--text', '--muted', '--accent-ink', '--danger']) expect(lowest(colours[text]!, backgrounds), `${scheme} ${text}`).toBeGreaterThanOrEqual(4.5);
+    for (const text of ['--text', '--muted', '--accent-ink', '--danger'])
+      expect(lowest(colours[text]!, backgrounds), `${scheme} ${text}`).toBeGreaterThanOrEqual(4.5);
     expect(lowest(colours['--accent']!, backgrounds)).toBeGreaterThanOrEqual(3);
     expect(contrast(colours['--accent-text']!, colours['--accent']!), 'button text').toBeGreaterThanOrEqual(4.5);
     expect(contrast(colours['--danger-text']!, colours['--danger']!), 'danger button text').toBeGreaterThanOrEqual(4.5);
