@@ -27,7 +27,10 @@ const imgSrc = (page: Page) => /img-src ([^;]+)/.exec(page.headers.get('content-
 
 function expectAurora(page: Page) {
   expect(page.body).toContain('<img class="logo" src="https://cdn.aurora.example/logo.png" alt="Aurora"');
-  expect(page.body).toContain(':root{--accent:#0969da;--accent-text:#ffffff}');
+  // Its accent as fill, and as text where it reads at 4.5:1 (light); a lighter ink of its hue on the dark page.
+  expect(page.body).toContain(
+    ':root{--accent:#0969da;--accent-text:#ffffff;--accent-ink:#0969da}\n@media (prefers-color-scheme:dark){:root{--accent-ink:#1b80f6}}',
+  );
   expect(page.body).toContain('Questions? Write to help@aurora.example.');
   expect(page.body).toContain('<a href="https://aurora.example/privacy">Privacy policy</a>');
   expect(page.body).toContain('<a href="https://aurora.example/terms">Terms of service</a>');
@@ -37,7 +40,9 @@ function expectAurora(page: Page) {
 
 function expectBasalt(page: Page) {
   expect(page.body).not.toContain('class="logo"');
-  expect(page.body).toContain(':root{--accent:#d93025;--accent-text:#ffffff}');
+  expect(page.body).toContain(
+    ':root{--accent:#d93025;--accent-text:#ffffff;--accent-ink:#d62f25}\n@media (prefers-color-scheme:dark){:root{--accent-ink:#e05248}}',
+  );
   expect(page.body).toContain('Questions? Write to desk@basalt.example.');
   expect(page.body).not.toContain('Privacy policy');
   expect(imgSrc(page)).toBe("'self' data:");

@@ -26,7 +26,7 @@ const masked = (page: Page, address: string) =>
   `${page.status}\n${page.body
     .replaceAll(address, 'ADDRESS')
     .replace(/nonce="[^"]+"/g, 'nonce="N"')
-    .replace(/<code>[^<]+<\/code><\/footer>/, '<code>ID</code></footer>')}`;
+    .replace(/request id <code>[^<]+<\/code>/, 'request id <code>ID</code>')}`;
 
 /** Signs `email` in on the account page of a fresh browser and changes the address to `newEmail`, all the way. */
 async function changeAddress(linkid: RunningLinkid, browser: Browser, email: string, newEmail: string): Promise<Page> {

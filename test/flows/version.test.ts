@@ -1,5 +1,6 @@
-// One source of truth for versions: /version, the page footer and linkid_build_info say the same,
-// and the template digest moves when an email template or its wording does.
+// One source of truth for versions: /version, the "for support" line of error pages and
+// linkid_build_info say the same, and the template digest moves when an email template or its
+// wording does. A page where nothing went wrong shows neither the version nor the request id.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,7 @@ const { setup } = useLinkid();
 const packageVersion = (JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string }).version;
 
 describe('GET /version', () => {
-  it('answers the app, commit, schema, policy and template versions, as the footer and linkid_build_info do', async () => {
+  it('answers the app, commit, schema, policy and template versions, as error pages and linkid_build_info do', async () => {
     const { linkid, rp } = await setup();
     const response = await fetch(`${linkid.issuer}/version`);
     expect(response.status).toBe(200);
@@ -29,9 +30,21 @@ describe('GET /version', () => {
     });
     expect(versions.schema).toMatch(/^(sqlite|mongodb):\d+$/);
 
-    const page = await new Browser().follow((await rp.authorizationUrl()).url);
+    const browser = new Browser();
+    const page = await browser.follow((await rp.authorizationUrl()).url);
+    expect(page.status).toBe(200);
     const requestId = page.headers.get('x-request-id')!;
-    expect(page.body).toContain(`<footer class="muted">linkid ${packageVersion} · request id <code>${requestId}</code></footer>`);
+    expect(requestId).toMatch(/\S/);
+    expect(page.body).toContain('<footer class="muted">linkid</footer>');
+    expect(page.body).not.toContain(requestId);
+    expect(page.body).not.toContain(packageVersion);
+
+    const refused = await browser.request(`${linkid.issuer}/interaction/long-gone`);
+    expect(refused.status).toBe(410);
+    const refusedId = refused.headers.get('x-request-id')!;
+    expect(refused.body).toContain(
+      `<p class="support">For support: <code>interaction_expired</code> · request id <code>${refusedId}</code> · <span class="build">linkid ${packageVersion}</span></p>`,
+    );
 
     const metrics = await scrape(linkid.issuer);
     expect(metrics.value('linkid_build_info', { version: versions.version!, commit: versions.commit!, schema: versions.schema! })).toBe(1);

@@ -50,7 +50,7 @@ export async function signIn(browser: Browser, linkid: RunningLinkid, rp: Relyin
 }
 
 /** The reason code on a refusal page (or in its body, for responses read with fetch). */
-export const reasonOf = (page: Page | string) => /Reason: <code>([a-z_]+)<\/code>/.exec(typeof page === 'string' ? page : page.body)?.[1];
+export const reasonOf = (page: Page | string) => /<p class="support">[^<]*<code>([a-z_]+)<\/code>/.exec(typeof page === 'string' ? page : page.body)?.[1];
 
 /** A page with what differs per request (nonces, request id, interaction) masked, to compare two answers byte for byte. */
 export const maskedPage = (page: Page) =>
