@@ -498,7 +498,7 @@ const VARIABLES = {
   MAIL_BATCH_SIZE: variable('mail', integer(1, 500), {
     default: '50',
     meaning:
-      "most emails one send takes from the queue when several are ready, sent as one Postmark batch request (Postmark's limit is 500); 1 sends each email alone",
+      "most emails one send takes from the queue when several are ready, sent as one Postmark batch request (Postmark's limit is 500); 1 sends each email alone. SMTP has no batch: each email is its own message on a pooled connection",
   }),
   MAIL_FROM: variable('mail', z.string().regex(/^[^\r\n]+@[^\r\n]+$/, { error: 'must be an address such as "linkid <no-reply@example.com>"' }), {
     defaultText: '`$PRODUCT_NAME <no-reply@ISSUER host>`',
@@ -613,7 +613,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('OUTBOUND_ALLOW_LOOPBACK', 'is for tests and local development only: it needs an ISSUER on localhost or a loopback address');
   }
   const mailTransport = chooseMailTransport(values.MAIL_TRANSPORT, { postmark: Boolean(values.POSTMARK_SERVER_TOKEN), smtp: Boolean(values.SMTP_URL) }, issuer);
-  if (values.SMTP_FROM && !values.SMTP_URL) throw new ConfigError('SMTP_FROM', 'is set but SMTP_URL is not: it is the envelope sender of mail sent through SMTP');
+  if (values.SMTP_FROM && !values.SMTP_URL)
+    throw new ConfigError('SMTP_FROM', 'is set but SMTP_URL is not: it is the envelope sender of mail sent through SMTP');
   const mailFrom = values.MAIL_FROM ?? `${values.PRODUCT_NAME} <no-reply@${new URL(issuer).hostname}>`;
   const dataDir = path.resolve(values.DATA_DIR);
   return Object.freeze({

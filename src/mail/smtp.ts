@@ -96,7 +96,9 @@ export function createSmtpTransport(options: SmtpOptions): MailTransport & { clo
         // The relay down at start is not a configuration error: the queue retries sends. One that
         // answers but refuses the credentials or the TLS the URL asks for will refuse every message.
         if (failure.code === 'EAUTH' || failure.code === 'ETLS' || failure.code === 'ENOAUTH') {
-          throw new MailConfigError(`SMTP_URL: ${smtp.describe} refused the connection linkid needs (${describeFailure(failure, smtp.password)})${hint(failure.code)}`);
+          throw new MailConfigError(
+            `SMTP_URL: ${smtp.describe} refused the connection linkid needs (${describeFailure(failure, smtp.password)})${hint(failure.code)}`,
+          );
         }
       }
     },

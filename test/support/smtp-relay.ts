@@ -45,10 +45,10 @@ function launch(dir: string, port: number, auth?: { user: string; password: stri
   const args = [SCRIPT, dir, '--port', String(port), ...(auth ? ['--user', auth.user, '--password', auth.password] : [])];
   const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {
     let stdout = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       const match = /listening (\d+)/.exec(stdout);
       if (match) resolve({ child, port: Number(match[1]) });
