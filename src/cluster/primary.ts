@@ -52,6 +52,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
       workers: config.workers,
       store: store.kind,
       mail: transport.kind,
+      mailVia: transport.describe,
       dataDir: config.dataDir,
       versions,
     },

@@ -51,6 +51,7 @@ export async function serve(config: Config, logger: Logger, role: Role): Promise
       void linkid
         .settle()
         .then(() => sendQueue.stop())
+        .then(() => transport.close?.())
         // Back-channel logout retries still waiting are dropped (and were logged when scheduled).
         .then(() => linkid.backchannel.stop())
         .then(() => store.close())
@@ -74,6 +75,7 @@ export async function serve(config: Config, logger: Logger, role: Role): Promise
         workers: 1,
         store: store.kind,
         mail: transport.kind,
+        mailVia: transport.describe,
         dataDir: config.dataDir,
         versions: linkid.versions,
       },

@@ -17,7 +17,31 @@ export const MAX_LOGIN_TOKEN_TTL_SECONDS = 600;
 
 export const SIGNUP_POLICIES = ['open', 'allowlist', 'closed'] as const;
 
-export const MAIL_TRANSPORTS = ['postmark', 'outbox'] as const;
+export const MAIL_TRANSPORTS = ['postmark', 'smtp', 'outbox'] as const;
+
+export type MailTransportName = (typeof MAIL_TRANSPORTS)[number];
+
+/**
+ * How the connection to the SMTP relay is protected: `implicit` (smtps://, TLS from the first
+ * byte), `starttls` (smtp://, upgraded with STARTTLS before anything is sent, and refused if the
+ * relay does not offer it) or `none` (smtp:// with `?tls=none`: plain text, said in the URL on purpose).
+ */
+export const SMTP_TLS_MODES = ['implicit', 'starttls', 'none'] as const;
+
+/** An SMTP relay, read from SMTP_URL and SMTP_FROM. */
+export interface SmtpSettings {
+  /** A host name or IP address (an IPv6 address without its brackets). */
+  readonly host: string;
+  readonly port: number;
+  readonly tls: (typeof SMTP_TLS_MODES)[number];
+  /** Both set, or neither (no AUTH). */
+  readonly user: string | undefined;
+  readonly password: string | undefined;
+  /** The envelope sender (MAIL FROM, where bounces go): SMTP_FROM, or the address of MAIL_FROM. */
+  readonly envelopeFrom: string;
+  /** Where mail goes and how, never the user name or password: `smtp://smtp.example.com:587 (STARTTLS)`. */
+  readonly describe: string;
+}
 
 export interface Config {
   readonly port: number;
@@ -56,6 +80,10 @@ export interface Config {
   /** SSO session lifetimes in seconds: since the last sign-in activity, and at most since login. */
   readonly sessionIdleSeconds: number;
   readonly sessionAbsoluteSeconds: number;
+  /** Where mail goes: exactly one transport, chosen at start (MAIL_TRANSPORT, or the one configured). */
+  readonly mailTransport: MailTransportName;
+  /** Set exactly when mailTransport is smtp. */
+  readonly smtp: SmtpSettings | undefined;
   /** Set: mail goes through Postmark; unset: to the outbox in dataDir. */
   readonly postmark:
     | {
@@ -180,6 +208,50 @@ const domainList = z
     error: 'must be comma-separated domains such as example.com,example.org',
   });
 
+const SMTP_URL_EXAMPLE = 'smtp://user:password@smtp.example.com:587';
+
+/** The user name and password, percent-decoded; undefined when the URL has neither, a problem when it is malformed. */
+function smtpCredentials(url: URL): { user?: string; password?: string } | string {
+  if (!url.username && !url.password) return {};
+  if (!url.username) return 'has a password but no user name';
+  try {
+    return { user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+  } catch {
+    return 'has a user name or password that is not percent-encoded correctly (write %40 for @, %3A for :, %2F for /)';
+  }
+}
+
+/** Why an SMTP_URL cannot be used, in words that never repeat the URL (it may carry a password). */
+function smtpUrlProblem(url: URL | null, value: string): string | undefined {
+  if (!url || (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')) return `must be an smtp:// or smtps:// URL such as ${SMTP_URL_EXAMPLE}`;
+  if (!url.hostname) return 'must name a host';
+  if ((url.pathname !== '' && url.pathname !== '/') || url.hash || value.includes('#')) return 'must not have a path or fragment';
+  const keys = [...url.searchParams.keys()];
+  if (keys.some((key) => key !== 'tls') || keys.length > 1) return 'accepts only the query parameter tls (tls=none on smtp://)';
+  const tls = url.searchParams.get('tls');
+  if (tls !== null && url.protocol === 'smtps:') return 'is smtps://, which is always TLS: tls= applies to smtp:// only';
+  if (tls !== null && tls !== 'starttls' && tls !== 'none') return 'has tls= with a value other than starttls (the default) or none';
+  return undefined;
+}
+
+// SMTP_URL: where the relay is, how the connection is protected, and the credentials. Every
+// problem is said without the value, since the value may carry a password.
+const smtpUrl = z.string().transform((value, ctx) => {
+  const url = URL.parse(value);
+  const problem = smtpUrlProblem(url, value);
+  const credentials = url && !problem ? smtpCredentials(url) : undefined;
+  if (problem || !url || typeof credentials !== 'object') {
+    ctx.addIssue({ code: 'custom', message: problem ?? (typeof credentials === 'string' ? credentials : 'is invalid') });
+    return z.NEVER;
+  }
+  const implicit = url.protocol === 'smtps:';
+  const tls: SmtpSettings['tls'] = implicit ? 'implicit' : url.searchParams.get('tls') === 'none' ? 'none' : 'starttls';
+  const port = url.port ? Number(url.port) : implicit ? 465 : 587;
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const how = { implicit: 'TLS', starttls: 'STARTTLS required', none: 'no TLS' }[tls];
+  return { host, port, tls, ...credentials, describe: `${url.protocol}//${url.hostname}:${port} (${how})` };
+});
+
 /** A part of the documentation; docs/configuration.md's table and the example file list variables by section. */
 export interface ConfigSection {
   readonly title: string;
@@ -199,7 +271,13 @@ const SECTIONS = {
       'Rate limits are `POINTS/DURATION` with `s`, `m`, `h` or `d`. They are counted in the store (SQLite or MongoDB), ' +
       'so every instance of a cluster counts together. A refusal is a 429 page with `Retry-After` and the reason `rate_limited`.',
   },
-  mail: { title: 'Mail and Postmark' },
+  mail: {
+    title: 'Mail: Postmark or SMTP',
+    note:
+      'Exactly one transport sends mail, chosen at start and named in the `linkid listening` log line (`mail`, and `mailVia` for SMTP): ' +
+      '`POSTMARK_SERVER_TOKEN` and `SMTP_URL` together are a configuration error. Either way mail goes through the same durable queue, ' +
+      'with the same retries and delivery states (see "Sending mail through SMTP" in the README for what SMTP does and does not tell).',
+  },
   branding: { title: 'Branding' },
   mongodb: { title: 'MongoDB' },
   keys: { title: 'Keys' },
@@ -379,13 +457,13 @@ const VARIABLES = {
   ),
 
   MAIL_TRANSPORT: variable('mail', z.enum(MAIL_TRANSPORTS, { error: `must be one of ${MAIL_TRANSPORTS.join(', ')}` }), {
-    defaultText: '`postmark` if `POSTMARK_SERVER_TOKEN` is set, else `outbox`',
+    defaultText: '`postmark` if `POSTMARK_SERVER_TOKEN` is set, `smtp` if `SMTP_URL` is set, else `outbox`',
     meaning:
-      'where sign-in mail goes: `postmark`, or `outbox` (one JSON file per message in `DATA_DIR/outbox/`, live links included). ' +
-      'With an `https` `ISSUER` and no token, start refuses unless `MAIL_TRANSPORT=outbox` is set on purpose',
+      'where sign-in mail goes: `postmark`, `smtp`, or `outbox` (one JSON file per message in `DATA_DIR/outbox/`, live links included). ' +
+      'With an `https` `ISSUER` and neither `POSTMARK_SERVER_TOKEN` nor `SMTP_URL`, start refuses unless `MAIL_TRANSPORT=outbox` is set on purpose',
   }),
   POSTMARK_SERVER_TOKEN: variable('mail', z.string().regex(/^[A-Za-z0-9-]{8,}$/, { error: 'must be a Postmark server API token' }), {
-    meaning: 'set: send mail through Postmark (see "Run with Postmark"); unset: the outbox in `DATA_DIR/outbox/`',
+    meaning: 'set: send mail through Postmark (see "Run with Postmark"); not together with `SMTP_URL`',
   }),
   POSTMARK_MESSAGE_STREAM: variable('mail', z.string().regex(/^[a-z0-9-]{1,30}$/, { error: 'must be a message stream id such as outbound' }), {
     default: 'outbound',
@@ -399,6 +477,19 @@ const VARIABLES = {
   POSTMARK_WEBHOOK_AUTH: variable('mail', z.string().regex(/^[^:\s]+:\S{16,}$/, { error: 'must be user:password with a password of at least 16 characters' }), {
     meaning: "`user:password` (password 16+ characters) that Postmark's webhooks must send as basic auth; unset disables `/webhooks/postmark`",
   }),
+  SMTP_URL: variable('mail', smtpUrl, {
+    example: 'smtp://linkid:app-password@smtp.example.com:587',
+    meaning:
+      'set: send mail through this SMTP relay, over pooled connections (at most 5 per process). `smtp://` (port 587 by default) must be upgraded with STARTTLS ' +
+      'before anything is sent; `smtps://` (port 465 by default) is TLS from the first byte; `smtp://...?tls=none` sends in plain text, only for a relay on the same host ' +
+      'or a network you trust. The certificate is verified (a private CA: `NODE_EXTRA_CA_CERTS`). User name and password are percent-encoded in the URL ' +
+      'and never logged. A 4xx answer is retried, a 5xx fails the message',
+  }),
+  SMTP_FROM: variable('mail', z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, { error: 'must be an email address such as bounces@example.com' }), {
+    defaultText: 'the address of `MAIL_FROM`',
+    meaning:
+      'envelope sender (`MAIL FROM`) of mail sent through `SMTP_URL`: where a bounce that comes after the relay took the message goes. linkid never reads that mailbox',
+  }),
   MAIL_CONCURRENCY: variable('mail', integer(1, 256), {
     default: '16',
     meaning:
@@ -407,7 +498,7 @@ const VARIABLES = {
   MAIL_BATCH_SIZE: variable('mail', integer(1, 500), {
     default: '50',
     meaning:
-      "most emails one send takes from the queue when several are ready, sent as one Postmark batch request (Postmark's limit is 500); 1 sends each email alone",
+      "most emails one send takes from the queue when several are ready, sent as one Postmark batch request (Postmark's limit is 500); 1 sends each email alone. SMTP has no batch: each email is its own message on a pooled connection",
   }),
   MAIL_FROM: variable('mail', z.string().regex(/^[^\r\n]+@[^\r\n]+$/, { error: 'must be an address such as "linkid <no-reply@example.com>"' }), {
     defaultText: '`$PRODUCT_NAME <no-reply@ISSUER host>`',
@@ -482,16 +573,24 @@ export const CONFIG_VARIABLE_NAMES: readonly string[] = Object.freeze(Object.key
  * The outbox writes live sign-in links to plain files: fine on a developer's machine, a leak on a
  * server. An https issuer is a server, so there the outbox must be asked for by name.
  */
-function checkMailTransport(chosen: (typeof MAIL_TRANSPORTS)[number] | undefined, hasToken: boolean, issuer: string): void {
-  if (chosen === 'postmark' && !hasToken) throw new ConfigError('POSTMARK_SERVER_TOKEN', 'is required when MAIL_TRANSPORT=postmark');
-  if (chosen === 'outbox' && hasToken) throw new ConfigError('MAIL_TRANSPORT', 'is outbox but POSTMARK_SERVER_TOKEN is set: unset one of them');
-  if (!chosen && !hasToken && issuer.startsWith('https:')) {
+function chooseMailTransport(chosen: MailTransportName | undefined, has: { postmark: boolean; smtp: boolean }, issuer: string): MailTransportName {
+  // Exactly one transport: two configured is a mistake to say, not a precedence to guess.
+  if (has.postmark && has.smtp) throw new ConfigError('SMTP_URL', 'is set and so is POSTMARK_SERVER_TOKEN: mail goes through one transport, unset one of them');
+  if (chosen === 'postmark' && !has.postmark) throw new ConfigError('POSTMARK_SERVER_TOKEN', 'is required when MAIL_TRANSPORT=postmark');
+  if (chosen === 'smtp' && !has.smtp) throw new ConfigError('SMTP_URL', 'is required when MAIL_TRANSPORT=smtp');
+  if (chosen === 'outbox' && has.postmark) throw new ConfigError('MAIL_TRANSPORT', 'is outbox but POSTMARK_SERVER_TOKEN is set: unset one of them');
+  if (chosen === 'outbox' && has.smtp) throw new ConfigError('MAIL_TRANSPORT', 'is outbox but SMTP_URL is set: unset one of them');
+  if (!chosen && !has.postmark && !has.smtp && issuer.startsWith('https:')) {
     throw new ConfigError(
       'MAIL_TRANSPORT',
-      'ISSUER is https but no mail provider is configured: set POSTMARK_SERVER_TOKEN, or MAIL_TRANSPORT=outbox to write live sign-in links to DATA_DIR/outbox on purpose',
+      'ISSUER is https but no mail provider is configured: set POSTMARK_SERVER_TOKEN or SMTP_URL, or MAIL_TRANSPORT=outbox to write live sign-in links to DATA_DIR/outbox on purpose',
     );
   }
+  return chosen ?? (has.postmark ? 'postmark' : has.smtp ? 'smtp' : 'outbox');
 }
+
+/** The address in a From value: `anna@example.com` in `Anna <anna@example.com>`, or the value itself. */
+const addressOf = (from: string): string => /<([^<>\s]+@[^<>\s]+)>\s*$/.exec(from)?.[1] ?? from.trim();
 
 /** Reads the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -513,7 +612,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (values.OUTBOUND_ALLOW_LOOPBACK && !isLoopbackHost(new URL(issuer).hostname)) {
     throw new ConfigError('OUTBOUND_ALLOW_LOOPBACK', 'is for tests and local development only: it needs an ISSUER on localhost or a loopback address');
   }
-  checkMailTransport(values.MAIL_TRANSPORT, Boolean(values.POSTMARK_SERVER_TOKEN), issuer);
+  const mailTransport = chooseMailTransport(values.MAIL_TRANSPORT, { postmark: Boolean(values.POSTMARK_SERVER_TOKEN), smtp: Boolean(values.SMTP_URL) }, issuer);
+  if (values.SMTP_FROM && !values.SMTP_URL)
+    throw new ConfigError('SMTP_FROM', 'is set but SMTP_URL is not: it is the envelope sender of mail sent through SMTP');
+  const mailFrom = values.MAIL_FROM ?? `${values.PRODUCT_NAME} <no-reply@${new URL(issuer).hostname}>`;
   const dataDir = path.resolve(values.DATA_DIR);
   return Object.freeze({
     port: values.PORT,
@@ -524,7 +626,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginTokenTtlSeconds: values.LOGIN_TOKEN_TTL_SECONDS,
     mailConcurrency: values.MAIL_CONCURRENCY,
     mailBatchSize: values.MAIL_BATCH_SIZE,
-    mailFrom: values.MAIL_FROM ?? `${values.PRODUCT_NAME} <no-reply@${new URL(issuer).hostname}>`,
+    mailFrom,
     productName: values.PRODUCT_NAME,
     defaultLocale: values.DEFAULT_LOCALE,
     trustProxy: values.TRUST_PROXY,
@@ -539,6 +641,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signup: Object.freeze({ policy: values.SIGNUP, allowedDomains: Object.freeze(values.SIGNUP_ALLOWED_DOMAINS ?? []) }),
     sessionIdleSeconds: values.SESSION_IDLE_TTL_SECONDS,
     sessionAbsoluteSeconds: values.SESSION_ABSOLUTE_TTL_SECONDS,
+    mailTransport,
+    smtp: values.SMTP_URL
+      ? Object.freeze({
+          host: values.SMTP_URL.host,
+          port: values.SMTP_URL.port,
+          tls: values.SMTP_URL.tls,
+          user: values.SMTP_URL.user,
+          password: values.SMTP_URL.password,
+          envelopeFrom: values.SMTP_FROM ?? addressOf(mailFrom),
+          describe: values.SMTP_URL.describe,
+        })
+      : undefined,
     postmark: values.POSTMARK_SERVER_TOKEN
       ? Object.freeze({
           serverToken: values.POSTMARK_SERVER_TOKEN,

@@ -1,10 +1,13 @@
+import type { MailTransportName } from '../config/env.js';
 import type { MailMessage } from '../kernel/ports.js';
-// The mail transport port. A transport delivers one rendered message now (Postmark, or the outbox in
-// development), or several in one request when the provider has a batch API; the send queue in
+// The mail transport port. A transport delivers one rendered message now (Postmark, an SMTP relay,
+// or the outbox in development), or several in one request when the provider has a batch API; the send queue in
 // front of it makes delivery durable and retried. The sender address and message stream are the
 // transport's own configuration.
 export interface MailTransport {
-  readonly kind: 'outbox' | 'postmark';
+  readonly kind: MailTransportName;
+  /** Where it sends, for the start log line, without credentials (an SMTP relay's URL and TLS). */
+  readonly describe?: string;
   /** Sends now; resolves with the provider's message id, or throws MailDeliveryError. */
   deliver(message: MailMessage): Promise<{ providerMessageId: string }>;
   /**
@@ -15,6 +18,8 @@ export interface MailTransport {
   deliverBatch?(messages: readonly MailMessage[]): Promise<MailDeliveryResult[]>;
   /** Checks the configuration once at start (for example that the API token is accepted). */
   check?(): Promise<void>;
+  /** Closes what it keeps open (an SMTP transport's pooled connections). */
+  close?(): void;
 }
 
 export type MailDeliveryResult = { readonly providerMessageId: string } | MailDeliveryError;

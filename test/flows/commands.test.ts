@@ -421,7 +421,7 @@ describe('npm start', () => {
     }).catch((error: { code: number; stderr: string }) => error)) as { code: number; stderr: string };
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe(
-      'Invalid configuration: MAIL_TRANSPORT: ISSUER is https but no mail provider is configured: set POSTMARK_SERVER_TOKEN, or MAIL_TRANSPORT=outbox to write live sign-in links to DATA_DIR/outbox on purpose',
+      'Invalid configuration: MAIL_TRANSPORT: ISSUER is https but no mail provider is configured: set POSTMARK_SERVER_TOKEN or SMTP_URL, or MAIL_TRANSPORT=outbox to write live sign-in links to DATA_DIR/outbox on purpose',
     );
   });
 

@@ -125,7 +125,7 @@ export async function buildLinkid(options: StartOptions & { readonly port?: numb
   const secrets = await loadOrCreateSecrets(config);
   const opened = options.sqliteBusyTimeoutMs === undefined ? await openStore(config) : openSqliteStore(dataDir, { busyTimeoutMs: options.sqliteBusyTimeoutMs });
   const store = options.wrapStore ? options.wrapStore(opened) : opened;
-  // As src/main.ts: Postmark when configured (tests point POSTMARK_API_URL at a local fake).
+  // As src/main.ts: Postmark or SMTP when configured (tests point POSTMARK_API_URL at a local fake, SMTP_URL at a local relay).
   const outbox = createTransport(config, clock, { timeoutMs: 2_000 });
   const transport = options.transport ? options.transport(outbox) : outbox;
   const services = createServices(config, {
@@ -157,6 +157,7 @@ export async function buildLinkid(options: StartOptions & { readonly port?: numb
     async close() {
       services.backchannel.stop();
       await services.sendQueue.stop();
+      outbox.close?.();
       await store.close();
       if (config.mongodbUri && !options.keepData) await dropDatabase(config.mongodbUri);
       if (!options.keepData) fs.rmSync(dataDir, { recursive: true, force: true });

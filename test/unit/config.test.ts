@@ -117,7 +117,7 @@ describe('mail transport', () => {
     expect(() => loadConfig({ ISSUER: 'https://id.example.com' })).toThrow(
       new ConfigError(
         'MAIL_TRANSPORT',
-        'ISSUER is https but no mail provider is configured: set POSTMARK_SERVER_TOKEN, or MAIL_TRANSPORT=outbox to write live sign-in links to DATA_DIR/outbox on purpose',
+        'ISSUER is https but no mail provider is configured: set POSTMARK_SERVER_TOKEN or SMTP_URL, or MAIL_TRANSPORT=outbox to write live sign-in links to DATA_DIR/outbox on purpose',
       ),
     );
     expect(loadConfig({ ISSUER: 'https://id.example.com', MAIL_TRANSPORT: 'outbox' }).postmark).toBeUndefined();
@@ -126,9 +126,13 @@ describe('mail transport', () => {
   });
 
   it.each([
-    [{ MAIL_TRANSPORT: 'smtp' }, 'MAIL_TRANSPORT', 'one of postmark, outbox'],
+    [{ MAIL_TRANSPORT: 'sendmail' }, 'MAIL_TRANSPORT', 'one of postmark, smtp, outbox'],
     [{ MAIL_TRANSPORT: 'postmark' }, 'POSTMARK_SERVER_TOKEN', 'required when MAIL_TRANSPORT=postmark'],
+    [{ MAIL_TRANSPORT: 'smtp' }, 'SMTP_URL', 'required when MAIL_TRANSPORT=smtp'],
     [{ MAIL_TRANSPORT: 'outbox', POSTMARK_SERVER_TOKEN: token }, 'MAIL_TRANSPORT', 'POSTMARK_SERVER_TOKEN is set'],
+    [{ MAIL_TRANSPORT: 'outbox', SMTP_URL: 'smtp://relay.example.com' }, 'MAIL_TRANSPORT', 'SMTP_URL is set'],
+    [{ POSTMARK_SERVER_TOKEN: token, SMTP_URL: `smtp://u:${token}@relay.example.com` }, 'SMTP_URL', 'POSTMARK_SERVER_TOKEN: mail goes through one transport'],
+    [{ SMTP_FROM: 'bounces@example.com' }, 'SMTP_FROM', 'SMTP_URL is not'],
   ])('%o fails naming %s', (env, variable, words) => {
     let error: unknown;
     try {
@@ -141,6 +145,69 @@ describe('mail transport', () => {
     expect((error as Error).message).toContain(words);
     expect((error as Error).message).not.toContain(token);
     expect((error as Error).message).not.toContain('\n');
+  });
+});
+
+describe('SMTP_URL and SMTP_FROM', () => {
+  const smtp = (env: Record<string, string>) => loadConfig(env).smtp;
+
+  it('chooses SMTP when SMTP_URL is set, with STARTTLS required on smtp:// and TLS from the start on smtps://', () => {
+    const config = loadConfig({ ISSUER: 'https://id.example.com', SMTP_URL: 'smtp://relay.example.com', MAIL_FROM: 'Acme ID <id@acme.example>' });
+    expect(config.mailTransport).toBe('smtp');
+    expect(config.postmark).toBeUndefined();
+    expect(config.smtp).toEqual({
+      host: 'relay.example.com',
+      port: 587,
+      tls: 'starttls',
+      envelopeFrom: 'id@acme.example',
+      describe: 'smtp://relay.example.com:587 (STARTTLS required)',
+    });
+    expect(smtp({ SMTP_URL: 'smtps://relay.example.com' })).toMatchObject({ port: 465, tls: 'implicit', describe: 'smtps://relay.example.com:465 (TLS)' });
+    expect(smtp({ SMTP_URL: 'smtp://relay.example.com:2525?tls=starttls' })).toMatchObject({ port: 2525, tls: 'starttls' });
+    expect(smtp({ SMTP_URL: 'smtp://[::1]:25?tls=none' })).toMatchObject({ host: '::1', port: 25, tls: 'none', describe: 'smtp://[::1]:25 (no TLS)' });
+    expect(loadConfig({}).mailTransport).toBe('outbox');
+    expect(loadConfig({}).smtp).toBeUndefined();
+    expect(loadConfig({ MAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://relay.example.com' }).mailTransport).toBe('smtp');
+  });
+
+  it('reads percent-encoded credentials, and keeps them out of the description', () => {
+    const settings = smtp({ SMTP_URL: 'smtps://ann%40example.com:p%40ss%3Aw%2Frd@relay.example.com:465' });
+    expect(settings).toMatchObject({ user: 'ann@example.com', password: 'p@ss:w/rd' });
+    expect(settings?.describe).toBe('smtps://relay.example.com:465 (TLS)');
+  });
+
+  it('sends bounces to SMTP_FROM, or to the address of MAIL_FROM', () => {
+    expect(smtp({ SMTP_URL: 'smtp://relay.example.com', SMTP_FROM: 'bounces@example.com' })?.envelopeFrom).toBe('bounces@example.com');
+    expect(smtp({ SMTP_URL: 'smtp://relay.example.com', MAIL_FROM: 'id@example.com' })?.envelopeFrom).toBe('id@example.com');
+    expect(smtp({ SMTP_URL: 'smtp://relay.example.com', PORT: '8080' })?.envelopeFrom).toBe('no-reply@localhost');
+  });
+
+  const secret = 'Sup3r-Secret-Passw0rd';
+  it.each([
+    [`http://u:${secret}@relay.example.com`, 'smtp:// or smtps://'],
+    [`smtp://u:${secret}@relay.example.com/path`, 'path'],
+    [`smtp://u:${secret}@relay.example.com?tls=maybe`, 'tls='],
+    [`smtps://u:${secret}@relay.example.com?tls=none`, 'always TLS'],
+    [`smtp://u:${secret}@relay.example.com?secure=false`, 'only the query parameter tls'],
+    [`smtp://:${secret}@relay.example.com`, 'no user name'],
+    [`smtp://u:${secret}%zz@relay.example.com`, 'percent-encoded'],
+    [`not a url ${secret}`, 'smtp:// or smtps://'],
+  ])('SMTP_URL=%s fails in one line that never repeats the password', (value, words) => {
+    let error: unknown;
+    try {
+      loadConfig({ SMTP_URL: value });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe('SMTP_URL');
+    expect((error as Error).message).toContain(words);
+    expect((error as Error).message).not.toContain(secret);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('refuses an SMTP_FROM that is not an address', () => {
+    expect(() => loadConfig({ SMTP_URL: 'smtp://relay.example.com', SMTP_FROM: 'Bounces <b@example.com>' })).toThrow(/SMTP_FROM: must be an email address/);
   });
 });
 
