@@ -24,6 +24,7 @@ import { consentRoutes } from './routes/consent.js';
 import { deviceFlowEdge, DEVICE_POLL_INTERVAL_SECONDS } from './routes/device.js';
 import { emailChangeRoutes } from './routes/email-change.js';
 import { healthRoutes } from './routes/health.js';
+import { homeRoutes } from './routes/home.js';
 import { interactionRoutes } from './routes/interaction.js';
 import { magicLinkRoutes } from './routes/magic-link.js';
 import { otherBrowserRoutes } from './routes/other-browser.js';
@@ -87,6 +88,7 @@ export function createApp(services: Services, options: AppOptions = {}): App {
     { href: '/account/delete', label: 'account.deleteAccount' },
   ];
   accountRoutes(router, { provider, pages, store, access: accountAccess, accountSessions, clock, audit, links });
+  homeRoutes(router, { pages, access: accountAccess });
   emailChangeRoutes(router, { pages, access: accountAccess, emailChange: services.emailChange, bindingCookie, undoDays: config.emailChangeUndoDays });
   accountRecoveryCodeRoutes(router, { pages, access: accountAccess, recoveryCodes, store, issuer: config.issuer });
   accountDataRoutes(router, {
