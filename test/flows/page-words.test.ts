@@ -1,0 +1,51 @@
+// Words on pages that must not contradict themselves or what happened, in every language: the
+// consent page's "recognise you" line promises nothing about the address the next line shares;
+// and the delivery status reads "label: detail" with no ellipsis before the colon.
+import { describe, expect, it } from 'vitest';
+import { createCatalog } from '../../src/i18n/catalog.js';
+import { LOCALES } from '../../src/kernel/locales.js';
+import { Browser } from '../support/browser.js';
+import { registerApp } from '../support/factories.js';
+import { confirmLink, requestLink } from '../support/sign-in.js';
+import { useSharedLinkid } from '../support/use-linkid.js';
+
+const catalog = createCatalog();
+const asHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const DELIVERY_STATES = ['queued', 'sent', 'delivered', 'failed', 'suppressed'] as const;
+
+describe('words on the sign-in pages', () => {
+  const shared = useSharedLinkid();
+
+  it.each(LOCALES)('consent in %s: the line about recognising you says nothing of the address the next line shares', async (locale) => {
+    const { linkid } = shared;
+    const wiki = await registerApp(linkid, { name: 'Wiki', firstParty: false });
+    const browser = new Browser();
+    const { mail } = await requestLink(browser, linkid, await wiki.authorizationUrl({ scope: 'openid email' }), `consent-${locale}@example.com`);
+    const confirmed = await confirmLink(browser, mail);
+    const english = await browser.follow(confirmed.location!, wiki.redirectUri);
+    expect(english.body).toContain('name="decision"');
+
+    const page = await browser.request(english.url, { headers: { 'accept-language': locale } });
+
+    const t = catalog.translator(locale);
+    expect(page.headers.get('content-language')).toBe(locale);
+    const items = [.../<ul class="scopes">([\s\S]*?)<\/ul>/.exec(page.body)![1]!.matchAll(/<li>([^<]*)<\/li>/g)].map((match) => match[1]);
+    expect(items).toEqual([asHtml(t('consent.scope.openid')), asHtml(t('consent.scope.email'))]);
+    expect(t('consent.scope.openid')).not.toMatch(/e-?mail|correo/i);
+  });
+
+  it.each(LOCALES)('delivery status in %s: "label: detail" with no ellipsis before the colon', async (locale) => {
+    const { linkid } = shared;
+    const t = catalog.translator(locale);
+    for (const state of DELIVERY_STATES) expect(`${t(`delivery.${state}.label`)}: ${t(`delivery.${state}.detail`)}`).not.toMatch(/(…|\.\.\.)\s*:/);
+
+    const browser = new Browser();
+    const { page: check } = await requestLink(browser, linkid, await shared.rp.authorizationUrl(), `delivery-${locale}@example.com`);
+    const deliveryUrl = new URL(/data-url="([^"]+)"/.exec(check.body)?.[1] ?? '', linkid.issuer).href;
+    const answer = await browser.request(deliveryUrl, { api: true, headers: { 'accept-language': locale } });
+    const status = JSON.parse(answer.body) as { status: (typeof DELIVERY_STATES)[number]; label: string; detail: string };
+    expect(status.label).toBe(t(`delivery.${status.status}.label`));
+    // What the page's script shows.
+    expect(`${status.label}: ${status.detail}`).not.toMatch(/(…|\.\.\.)\s*:/);
+  });
+});
