@@ -85,7 +85,7 @@ export function createApp(services: Services, options: AppOptions = {}): App {
     { href: '/account/email', label: 'account.changeEmail' },
     { href: '/account/recovery-codes', label: 'account.recoveryCodes' },
     { href: '/account/data', label: 'account.downloadData' },
-    { href: '/account/delete', label: 'account.deleteAccount' },
+    { href: '/account/delete', label: 'account.deleteAccount', danger: true },
   ];
   accountRoutes(router, { provider, pages, store, access: accountAccess, accountSessions, clock, audit, links });
   homeRoutes(router, { pages, access: accountAccess });

@@ -1,13 +1,14 @@
 // Words on pages that must not contradict themselves or what happened, in every language: the
 // consent page's "recognise you" line promises nothing about the address the next line shares;
-// and the delivery status reads "label: detail" with no ellipsis before the colon.
+// the delivery status reads "label: detail" with no ellipsis before the colon; and "Delete my
+// account" is marked as the destructive link it is.
 import { describe, expect, it } from 'vitest';
 import { createCatalog } from '../../src/i18n/catalog.js';
 import { LOCALES } from '../../src/kernel/locales.js';
 import { Browser } from '../support/browser.js';
 import { registerApp } from '../support/factories.js';
-import { confirmLink, requestLink } from '../support/sign-in.js';
-import { useSharedLinkid } from '../support/use-linkid.js';
+import { confirmLink, requestLink, signIn } from '../support/sign-in.js';
+import { useLinkid, useSharedLinkid } from '../support/use-linkid.js';
 
 const catalog = createCatalog();
 const asHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -47,5 +48,20 @@ describe('words on the sign-in pages', () => {
     expect(status.label).toBe(t(`delivery.${status.status}.label`));
     // What the page's script shows.
     expect(`${status.label}: ${status.detail}`).not.toMatch(/(…|\.\.\.)\s*:/);
+  });
+});
+
+describe('words on the account pages', () => {
+  const suite = useLinkid();
+
+  it('marks "Delete my account", and only it, as destructive', async () => {
+    const { linkid, rp } = await suite.setup();
+    const browser = new Browser();
+    await signIn(browser, linkid, rp, 'ada@example.com');
+
+    const page = await browser.follow(`${linkid.issuer}/account`);
+
+    expect(page.body).toContain('<li><a href="/account/delete" class="danger">Delete my account</a></li>');
+    expect(page.body.match(/class="danger"/g)).toHaveLength(1);
   });
 });

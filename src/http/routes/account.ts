@@ -42,8 +42,8 @@ export interface AccountRouteDeps {
   readonly accountSessions: Pick<AccountSessions, 'endAll' | 'removeApp'>;
   readonly clock: Clock;
   readonly audit: Audit;
-  /** The sections other account flows add (change email, recovery codes, your data), as links. */
-  readonly links?: readonly { readonly href: string; readonly label: string }[];
+  /** The sections other account flows add (change email, recovery codes, your data), as links; `danger` marks one that destroys (deleting the account). */
+  readonly links?: readonly { readonly href: string; readonly label: string; readonly danger?: boolean }[];
 }
 
 const removeAppForm = z.object({ client_id: textField(200) });
