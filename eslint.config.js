@@ -26,6 +26,7 @@ export const LAYERS = [
   ['services.ts'],
   ['http', 'cli'],
   ['cluster'],
+  ['node-check.ts'],
   ['main.ts'],
 ];
 

@@ -1,13 +1,15 @@
-// Starts linkid: load config, then either serve in this process (WORKERS=1, or a cluster worker)
-// or be the primary of a cluster of WORKERS processes (src/cluster/). A bad configuration, an
-// unreachable store or a refused mail token stops the start with one line on stderr and a
-// non-zero exit, whichever process finds it.
-import cluster from 'node:cluster';
-import { loadConfig } from './config/env.js';
-import { reportStartFailure } from './cluster/start-failure.js';
-import { createLogger } from './observability/logger.js';
+// Starts linkid: check the Node.js version, load config, then either serve in this process
+// (WORKERS=1, or a cluster worker) or be the primary of a cluster of WORKERS processes
+// (src/cluster/). A Node.js too old, a bad configuration, an unreachable store or a refused mail
+// token stops the start with one line on stderr and a non-zero exit, whichever process finds it.
+// Only the version check is imported statically: everything else, the native SQLite addon among
+// it, loads after the check has passed, so an old Node.js stops before anything is loaded or made.
+import { nodeVersionRefusal } from './node-check.js';
 
 async function main(): Promise<void> {
+  const { default: cluster } = await import('node:cluster');
+  const { loadConfig } = await import('./config/env.js');
+  const { createLogger } = await import('./observability/logger.js');
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   if (cluster.isPrimary && config.workers > 1) {
@@ -20,4 +22,15 @@ async function main(): Promise<void> {
   return serve(config, logger, 'alone');
 }
 
-main().catch(reportStartFailure);
+async function reportFailure(error: unknown): Promise<void> {
+  const { reportStartFailure } = await import('./cluster/start-failure.js');
+  reportStartFailure(error);
+}
+
+const refusal = nodeVersionRefusal(process.versions.node);
+if (refusal === undefined) {
+  void main().catch(reportFailure);
+} else {
+  process.stderr.write(`${refusal}\n`);
+  process.exitCode = 1;
+}

@@ -2,7 +2,8 @@
 // sign-in, so it is a step of the sign-in (src/login/steps/redeem-recovery-code.ts). Rules:
 // - a set is 10 fresh single-use codes of 60 random bits (src/kernel/recovery-code-format.ts),
 //   shown once and stored only as HMACs with the server secret, bound to the account; a new set
-//   voids the old one;
+//   voids the old one, and the page and the notice say so only when the old one still had unused
+//   codes (a first set, or one used up or voided, replaces nothing that worked);
 // - a new set mails the account's address a notice (when, from which browser, what to do if it
 //   was not them), queued after the set is stored and before its codes are shown: whoever got
 //   hold of a signed-in browser cannot hold a way back in that the inbox never hears of, and a
@@ -62,8 +63,11 @@ export interface MadeBy {
 /** How long the notice is retried: the set it tells of works until replaced, so a late notice is still worth reading. */
 const NOTICE_GIVE_UP_MS = 7 * 86_400_000;
 
-/** A new set, as shown to the person once, or why none was made (rate_limited). */
-export type GenerateOutcome = { readonly allow: true; readonly codes: readonly string[] } | Refusal;
+/**
+ * A new set, as shown to the person once, and how many unused codes of the set before it stopped
+ * working (0 for a first set); or why none was made (rate_limited).
+ */
+export type GenerateOutcome = { readonly allow: true; readonly codes: readonly string[]; readonly replaced: number } | Refusal;
 
 export function createRecoveryCodes(deps: RecoveryCodeDeps) {
   const { store, audit } = deps;
@@ -84,12 +88,15 @@ export function createRecoveryCodes(deps: RecoveryCodeDeps) {
         return { allow: false, reason: limited.reason, retryAfterSeconds: limited.retryAfterSeconds };
       }
       const now = deps.clock.now();
+      // For the words only ("your earlier codes no longer work"): the replacement below is what voids them.
+      const replaced = await store.recoveryCodes.countUnused(accountId);
       const notice = deps.notices.renderRecoveryCodesMade({
         to: user.email,
         locale: by.locale,
         ip: by.ip,
         userAgent: by.userAgent,
         madeAt: now,
+        replacesEarlier: replaced > 0,
         accountUrl: `${deps.issuer}/account`,
       });
       const codes = Array.from({ length: RECOVERY_CODES_PER_SET }, newRecoveryCode);
@@ -106,7 +113,7 @@ export function createRecoveryCodes(deps: RecoveryCodeDeps) {
         throw error;
       }
       audit('recovery.codes_generated', { accountId, count: codes.length });
-      return { allow: true, codes: codes.map(formatRecoveryCode) };
+      return { allow: true, codes: codes.map(formatRecoveryCode), replaced };
     },
 
     /**

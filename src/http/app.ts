@@ -24,6 +24,7 @@ import { consentRoutes } from './routes/consent.js';
 import { deviceFlowEdge, DEVICE_POLL_INTERVAL_SECONDS } from './routes/device.js';
 import { emailChangeRoutes } from './routes/email-change.js';
 import { healthRoutes } from './routes/health.js';
+import { homeRoutes } from './routes/home.js';
 import { interactionRoutes } from './routes/interaction.js';
 import { magicLinkRoutes } from './routes/magic-link.js';
 import { otherBrowserRoutes } from './routes/other-browser.js';
@@ -84,9 +85,10 @@ export function createApp(services: Services, options: AppOptions = {}): App {
     { href: '/account/email', label: 'account.changeEmail' },
     { href: '/account/recovery-codes', label: 'account.recoveryCodes' },
     { href: '/account/data', label: 'account.downloadData' },
-    { href: '/account/delete', label: 'account.deleteAccount' },
+    { href: '/account/delete', label: 'account.deleteAccount', danger: true },
   ];
   accountRoutes(router, { provider, pages, store, access: accountAccess, accountSessions, clock, audit, links });
+  homeRoutes(router, { pages, access: accountAccess });
   emailChangeRoutes(router, { pages, access: accountAccess, emailChange: services.emailChange, bindingCookie, undoDays: config.emailChangeUndoDays });
   accountRecoveryCodeRoutes(router, { pages, access: accountAccess, recoveryCodes, store, issuer: config.issuer });
   accountDataRoutes(router, {

@@ -14,6 +14,8 @@ import { createEmailKit, type EmailBranding, type EmailRecipient } from './email
 /** The recipient's ip and userAgent: who made the set, named as the change-of-address notices name them. */
 export interface RecoveryCodesMadeData extends EmailRecipient {
   readonly madeAt: number;
+  /** The account had unused codes, which this set voided: the notice says they no longer work. */
+  readonly replacesEarlier: boolean;
   /** The account page, on ISSUER. */
   readonly accountUrl: string;
 }
@@ -33,7 +35,7 @@ export function createSecurityNoticeEmail(templates: Templates, catalog: Catalog
         subjectKey: 'account.recoveryCodes.mail.subject',
         tag: SECURITY_NOTICE_TAG,
         values: { madeAt: kit.when(data.locale, data.madeAt) },
-        view: { accountUrl: data.accountUrl },
+        view: { accountUrl: data.accountUrl, replacesEarlier: data.replacesEarlier },
       }),
   };
 }

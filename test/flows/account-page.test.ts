@@ -3,6 +3,7 @@
 // and the apps with access; "remove access" and "sign out everywhere" end what they say, at the
 // token level an app sees (refresh and userinfo refused).
 import { describe, expect, it } from 'vitest';
+import { createCatalog } from '../../src/i18n/catalog.js';
 import { openAccount, signInOnForm } from '../support/account.js';
 import { Browser } from '../support/browser.js';
 import { createUser, registerApp } from '../support/factories.js';
@@ -30,13 +31,43 @@ describe('the account page', () => {
     expect(page.status, page.body).toBe(200);
     expect(page.url).toBe(`${linkid.issuer}/account`);
     expect(page.body).toContain('<strong>ada@example.com</strong>');
-    expect(page.body).toMatch(/Account created \w+ \d+, \d{4}/);
+    expect(page.body).toMatch(/Account created <time datetime="[^"]+" data-local>\w+ \d+, \d{4} at \d+:\d\d\s[AP]M UTC<\/time>\./);
     expect(page.body).toContain('Chrome on macOS');
     expect(page.body).toContain('this browser');
     expect(page.body).toMatch(/<strong>Notes<\/strong>/);
     expect(page.body).toContain('See your email address');
     expect(page.headers.get('cache-control')).toBe('no-store');
     expect((await mailsTo(linkid, 'ada@example.com')).length).toBe(mailsBefore);
+  });
+
+  it("writes every time in UTC, saying so, inside a <time> that the page's nonced script rewrites in the reader's zone", async () => {
+    const { linkid, rp } = await suite.setup();
+    const browser = new Browser(CHROME_ON_MAC);
+    await signIn(browser, linkid, rp, 'ada@example.com', offline);
+    const user = (await linkid.store.users.findByEmail('ada@example.com'))!;
+
+    const page = await browser.request(`${linkid.issuer}/account`, { headers: { 'accept-language': 'de' } });
+
+    expect(page.status, page.body).toBe(200);
+    const created = new Date(user.createdAt);
+    const text = createCatalog().formatDateTime('de', user.createdAt);
+    expect(text).toMatch(/^\d+\. \p{L}+ \d{4} um \d\d:\d\d UTC$/u);
+    expect(page.body).toContain(`Konto erstellt am <time datetime="${created.toISOString()}" data-local>${text}</time>.`);
+    // Created, signed in, and the app granted: each a <time> in UTC.
+    const times = [...page.body.matchAll(/<time datetime="([^"]+)" data-local>([^<]+)<\/time>/g)];
+    expect(times.length).toBe(3);
+    expect(page.body).toMatch(/Angemeldet am <time [^>]+>[^<]+ UTC<\/time>/);
+    expect(page.body).toMatch(/seit <time [^>]+>[^<]+ UTC<\/time>/);
+    for (const [, iso, shown] of times) {
+      expect(new Date(iso!).toISOString()).toBe(iso);
+      expect(shown).toBe(createCatalog().formatDateTime('de', Date.parse(iso!)));
+    }
+    const nonce = /script-src 'nonce-([^']+)'/.exec(page.headers.get('content-security-policy') ?? '')?.[1];
+    expect(nonce).toBeTruthy();
+    const script = /<script nonce="([^"]+)">([\s\S]*?)<\/script>/.exec(page.body);
+    expect(script?.[1]).toBe(nonce);
+    expect(script?.[2]).toContain("querySelectorAll('time[data-local]')");
+    expect(script?.[2]).toContain('Intl.DateTimeFormat');
   });
 
   it('asks a browser without a session for a magic link, then comes back to the account page', async () => {

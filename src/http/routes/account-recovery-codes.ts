@@ -74,6 +74,7 @@ export function accountRecoveryCodeRoutes(router: Router<LinkidState>, deps: Rec
     const { codes } = made;
     renderPage(ctx, deps.pages, 'account-recovery-codes', {
       codes,
+      replacedEarlier: made.replaced > 0,
       download: `data:text/plain;charset=utf-8,${encodeURIComponent(codesFile(ctx, deps, visit.user.email, codes))}`,
       fileName: `${deps.pages.productName}-recovery-codes.txt`,
       accountUrl: '/account',

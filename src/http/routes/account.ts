@@ -18,7 +18,7 @@ import type { AccountAccess } from '../account-access.js';
 import { ReasonError } from '../errors.js';
 import { readBody, textField } from '../form-input.js';
 import { clientNameOf } from '../interaction-details.js';
-import { pageLocale, pageTranslator, renderPage } from '../render.js';
+import { pageTime, pageTranslator, renderPage } from '../render.js';
 import type { PageDeps } from '../../i18n/pages.js';
 import type { LinkidState } from '../state.js';
 import { SCOPES_IN_WORDS } from './consent.js';
@@ -42,8 +42,8 @@ export interface AccountRouteDeps {
   readonly accountSessions: Pick<AccountSessions, 'endAll' | 'removeApp'>;
   readonly clock: Clock;
   readonly audit: Audit;
-  /** The sections other account flows add (change email, recovery codes, your data), as links. */
-  readonly links?: readonly { readonly href: string; readonly label: string }[];
+  /** The sections other account flows add (change email, recovery codes, your data), as links; `danger` marks one that destroys (deleting the account). */
+  readonly links?: readonly { readonly href: string; readonly label: string; readonly danger?: boolean }[];
 }
 
 const removeAppForm = z.object({ client_id: textField(200) });
@@ -53,9 +53,8 @@ export function accountRoutes(router: Router<LinkidState>, deps: AccountRouteDep
   const hidden = new Set([ACCOUNT_CLIENT_ID]);
 
   const renderAccount = async (ctx: Context, visit: NonNullable<Awaited<ReturnType<AccountAccess['current']>>>) => {
-    const locale = pageLocale(ctx, pages);
     const t = pageTranslator(ctx, pages);
-    const when = (epochMs: number | undefined) => (epochMs === undefined ? undefined : pages.catalog.formatDateTime(locale, epochMs));
+    const when = (epochMs: number | undefined) => (epochMs === undefined ? undefined : pageTime(ctx, pages, epochMs));
     const overview = await accountOverview(deps.store, visit.user.id, deps.clock.now(), hidden);
     const names = new Map<string, string>();
     for (const clientId of new Set([...overview.apps.map((app) => app.clientId), ...overview.browsers.flatMap((browser) => browser.clientIds)])) {
@@ -68,7 +67,8 @@ export function accountRoutes(router: Router<LinkidState>, deps: AccountRouteDep
         device: browser.userAgent ? describeUserAgent(browser.userAgent, t) : t('account.browsers.unknown'),
         current: browser.uid === visit.sessionUid,
         signedInAt: when(browser.signedInAt),
-        lastSeenAt: when(browser.lastSeenAt),
+        // Only when it says something more than the sign-in's time.
+        lastSeenAt: when(browser.lastSeenAt)?.text === when(browser.signedInAt)?.text ? undefined : when(browser.lastSeenAt),
         apps: browser.clientIds.map((clientId) => names.get(clientId) ?? clientId),
       })),
       apps: overview.apps.map((app) => ({
