@@ -26,6 +26,8 @@ describe('the page at /', () => {
     expect(page.body).toContain('linkid signs you in to apps with a link sent to your email address, with no password.');
     expect(accountLinks(page)).toEqual([['/account', 'Sign in to manage your account']]);
     expect(page.body).not.toContain('You are signed in');
+    // Looking for a session makes none.
+    expect(page.headers.getSetCookie()).toEqual([]);
   });
 
   it('offers a signed-in browser its account page, naming neither the account nor its apps', async () => {
