@@ -2,16 +2,14 @@
 // `npx linkid-admin audit ...` run as a subprocess against the same DATA_DIR. A sign-in's story
 // comes back in order with the time between steps; the request id on a page finds its events,
 // including the mail it queued; and nothing in the stored trail is a token, code or cookie.
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { SQLITE_FILE_NAME } from '../../src/store/sqlite/index.js';
 import { linkidAdminResult } from '../support/admin-cli.js';
 import { Browser, formOn } from '../support/browser.js';
 import { fakeClock } from '../support/fake-clock.js';
 import type { RunningLinkid } from '../support/linkid.js';
 import { oidc } from '../support/relying-party.js';
 import { confirmLink, finishAtApp, requestLink, signIn } from '../support/sign-in.js';
+import { storedRecords } from '../support/stored-records.js';
 import { useLinkid } from '../support/use-linkid.js';
 
 const { setup } = useLinkid();
@@ -222,12 +220,14 @@ describe('audit trail', () => {
     await cancelled.submit(await cancelled.request(cancelUrl), /\/login\/cancel$/);
     await linkid.settle();
     browsers.push(byLink, byCode, cancelled);
-    const db = new Database(path.join(linkid.dataDir, SQLITE_FILE_NAME), { readonly: true });
-    const rows = db.prepare('SELECT * FROM audit_events').all() as Record<string, unknown>[];
-    db.close();
+    // The trail as stored (every field, in the store's own spelling), and as the store reads it.
+    const rows = (await storedRecords(linkid)).audit_events ?? [];
+    const trail = await linkid.store.audit.search({}, linkid.clock.now());
+    expect(rows).toHaveLength(trail.length);
+    const events = trail.map((record) => record.event);
     // oidc-provider's interaction cookie carries the interaction id, which the trail names on
     // purpose (an identifier that opens nothing: the cookie's signature is what counts).
-    const interactions = new Set(rows.map((row) => row.interaction_uid));
+    const interactions = new Set(trail.map((record) => record.interactionUid));
     for (const browser of browsers) {
       for (const cookie of await browser.jar.getCookies(linkid.issuer, { allPaths: true })) {
         if (cookie.value.length >= 8 && !interactions.has(cookie.value)) secrets.push(cookie.value);
@@ -236,7 +236,6 @@ describe('audit trail', () => {
     if (rp.client.client_secret) secrets.push(rp.client.client_secret);
 
     const dump = JSON.stringify(rows);
-    const events = rows.map((row) => row.event);
     for (const expected of ['login.confirmed', 'login.completed', 'login.code_attempt', 'login.refused', 'login.cancelled', 'mail.sent']) {
       expect(events).toContain(expected);
     }
