@@ -13,6 +13,7 @@ import type { RunningLinkid } from '../support/linkid.js';
 import { mailsTo } from '../support/outbox.js';
 import { oidc } from '../support/relying-party.js';
 import { reasonOf, signIn } from '../support/sign-in.js';
+import { unavailableError } from '../support/store-faults.js';
 import { storedRecords } from '../support/stored-records.js';
 import { useLinkid } from '../support/use-linkid.js';
 
@@ -454,7 +455,7 @@ describe('changing the address of an account', () => {
         emailChanges: {
           ...store.emailChanges,
           insert: async (token) => {
-            if (failUndo && token.kind === 'undo') throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+            if (failUndo && token.kind === 'undo') throw unavailableError(store);
             return store.emailChanges.insert(token);
           },
         },
