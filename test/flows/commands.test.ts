@@ -464,7 +464,7 @@ describe('npm start: versions and metrics as an operator sees them', () => {
     const token = 'operator-scrape-token-0123456789';
     const child = spawn('node', ['dist/main.js'], {
       cwd: root,
-      env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info', METRICS_PORT: String(metricsPort), METRICS_TOKEN: token },
+      env: commandEnv({ PORT: String(port), LOG_LEVEL: 'info', METRICS_PORT: String(metricsPort), METRICS_TOKEN: token }),
     });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
