@@ -84,7 +84,7 @@ describe('audit trail', () => {
     const since = new Date(clock.now() - 1_000).toISOString();
     const exported = await admin(linkid, 'audit', 'export', '--since', since);
     expect(exported.lines.map((line) => line.event)).toEqual(['login.link_opened', 'login.confirmed', 'account.created', 'login.completed', 'consent.granted']);
-  });
+  }, 120_000); // one child process per command, one after another: about 1.7 s each on an idle 2-core machine, seconds more on MongoDB
 
   it('tells a refused and a cancelled sign-in too, with reasons and code attempts, searchable by reason and client', async () => {
     const clock = fakeClock();
@@ -142,7 +142,7 @@ describe('audit trail', () => {
     expect(events.lines[0]).toMatchObject({ fields: { name: 'Wiki', redirectUris: ['https://wiki.example.com/cb'], via: 'admin-cli' } });
     expect(events.stdout).not.toContain(client.client_secret);
     expect(events.stdout).not.toContain(rotated.client_secret);
-  });
+  }, 120_000); // one child process per command, one after another: about 1.7 s each on an idle 2-core machine, seconds more on MongoDB
 
   it('finds the refusal behind an error page by the request id on that page', async () => {
     const { linkid } = await setup();
@@ -171,7 +171,7 @@ describe('audit trail', () => {
     }
     const replay = await admin(linkid, 'audit', 'replay', '--interaction', '-nothing-here');
     expect(replay.stderr).toMatch(/no audit events for interaction -nothing-here/);
-  });
+  }, 120_000); // one child process per command, one after another: about 1.7 s each on an idle 2-core machine, seconds more on MongoDB
 
   it('refuses bad input with one line on stderr and a non-zero exit', async () => {
     const { linkid } = await setup();
@@ -192,7 +192,7 @@ describe('audit trail', () => {
       expect(ours, args.join(' ')).toHaveLength(1);
       expect(result.stderr, args.join(' ')).toMatch(message);
     }
-  });
+  }, 120_000); // one child process per command, one after another: about 1.7 s each on an idle 2-core machine, seconds more on MongoDB
 
   it('never stores a token, code, cookie or client secret', async () => {
     const { linkid, rp } = await setup();
