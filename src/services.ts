@@ -212,6 +212,8 @@ export function createServices(config: Config, deps: ServiceDeps) {
     recoveryCodes,
     deleteAccount,
     admin,
+    /** Work a request leaves running; the HTTP edge tells it when each response has been written. */
+    offRequest,
     /** Resolves when no sign-in email is still being prepared and every audit event is stored. */
     async idle(): Promise<void> {
       await offRequest.idle();

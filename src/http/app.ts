@@ -17,6 +17,7 @@ import { hostCheck } from './host-check.js';
 import { httpMetrics, metricsApp, metricsRoute, type ScrapeMetrics } from './metrics-routes.js';
 import { pageRenderer } from './render.js';
 import { requestLog } from './request-log.js';
+import { workAfterResponse } from './response-written.js';
 import { accountRoutes } from './routes/account.js';
 import { accountDataRoutes } from './routes/account-data.js';
 import { accountRecoveryCodeRoutes } from './routes/account-recovery-codes.js';
@@ -104,6 +105,8 @@ export function createApp(services: Services, options: AppOptions = {}): App {
   webhookRoutes(router, { recordDeliveryReport: services.recordDeliveryReport, webhookAuth: config.postmark?.webhookAuth });
 
   provider.use(requestLog(logger));
+  // Before anything that awaits after the route: what a request leaves running waits for its response.
+  provider.use(workAfterResponse(services.offRequest));
   provider.use(httpMetrics(metrics));
   provider.use(securityHeaders({ https, findClient: (clientId) => provider.Client.find(clientId) }));
   // Before every route, oidc-provider's included (provider.use inserts ahead of them); after the

@@ -2,7 +2,8 @@
 // uses it, or starts a throwaway one with mongodb-memory-server). Each test gets its own database,
 // dropped afterwards. Then what only a real server can show: the hot queries' winning plans use
 // their indexes (no collection scan, no in-memory sort), and start-up upgrades indexes an older
-// linkid left behind. Without MONGODB_URI this suite is reported as skipped, with the reason printed.
+// linkid left behind. Without MONGODB_URI this suite is reported as skipped, with the reason printed;
+// on a server without a query planner (a wire-protocol emulator) so is the plans test.
 import mongoose from 'mongoose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openMongoStore } from '../../src/store/mongodb/index.js';
@@ -73,7 +74,26 @@ if (!uri) {
       expect(stages.map((s) => s.stage)).not.toContain('SORT');
     }
 
-    it('answers every hot query from an index, in index order', async () => {
+    /**
+     * Why the server cannot show a winning plan, if it cannot: a wire-protocol emulator has no
+     * query planner and answers `explain` with CommandNotFound (59). Any other error is a failure.
+     */
+    async function withoutPlanner(): Promise<string | undefined> {
+      try {
+        await db().command({ explain: { find: 'mail_queue', filter: {} }, verbosity: 'queryPlanner' });
+        return undefined;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 59) throw error;
+        return 'index use NOT PROVEN here: this server has no query planner (explain: no such command, an emulator?); a real mongod (the CI workflow) runs this test';
+      }
+    }
+
+    it('answers every hot query from an index, in index order', async (context) => {
+      const reason = await withoutPlanner();
+      if (reason) {
+        console.warn(`[contract] ${reason}`);
+        context.skip(reason);
+      }
       store = await openMongoStore(databaseUri, { serverSelectionTimeoutMs: 10_000 });
       // Enough documents that a collection scan and an index scan are both real candidates.
       for (let i = 0; i < 50; i += 1) {

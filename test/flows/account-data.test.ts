@@ -4,10 +4,7 @@
 // old, refuses a cross-site post and a wrong confirmation, and otherwise removes the account for
 // good: its tokens die, its app hears of it by back-channel logout, its audit events stay without
 // the address, and the address signs up again as a new account.
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
-import { SQLITE_FILE_NAME } from '../../src/store/sqlite/index.js';
 import { openAccount, signInOnForm } from '../support/account.js';
 import { Browser, type Page } from '../support/browser.js';
 import { askToChange, latestChangeMail, pressLink } from '../support/email-change.js';
@@ -17,6 +14,7 @@ import type { RunningLinkid } from '../support/linkid.js';
 import { useLogoutReceivers, verifyLogoutToken } from '../support/logout-receiver.js';
 import { RelyingParty, oidc } from '../support/relying-party.js';
 import { reasonOf, requestLink, signIn } from '../support/sign-in.js';
+import { holding, storedRecords } from '../support/stored-records.js';
 import { useLinkid } from '../support/use-linkid.js';
 
 const CHROME_ON_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
@@ -51,23 +49,6 @@ async function appWithBackchannel(linkid: RunningLinkid, uri: string): Promise<R
     metadata: { backchannel_logout_uri: uri, backchannel_logout_session_required: true },
   });
   return RelyingParty.discover(linkid.issuer, client);
-}
-
-/** Every row of every table of linkid's SQLite file whose JSON holds `text`, by table. */
-function tablesHolding(linkid: RunningLinkid, text: string): string[] {
-  const db = new Database(path.join(linkid.dataDir, SQLITE_FILE_NAME), { readonly: true });
-  try {
-    const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all();
-    return tables
-      .filter(({ name }) =>
-        JSON.stringify(db.prepare(`SELECT * FROM "${name}"`).all())
-          .toLowerCase()
-          .includes(text),
-      )
-      .map(({ name }) => name);
-  } finally {
-    db.close();
-  }
 }
 
 const isIso = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -267,7 +248,7 @@ describe('delete my account', () => {
     expect(events.find((event) => event.event === 'user.deleted')?.fields).toMatchObject({ via: 'account-page', by: 'self', sessions: 1 });
     expect(await linkid.store.audit.search({ email: 'ada@example.com' }, linkid.clock.now())).toEqual([]);
     // What still names the address: the send queue's finished messages, until they are purged.
-    expect(tablesHolding(linkid, 'ada@example.com')).toEqual(['mail_queue']);
+    expect(holding(await storedRecords(linkid), 'ada@example.com')).toEqual(['mail_queue']);
 
     const again = await signIn(new Browser(), linkid, app, 'ada@example.com');
     expect(again.tokens.claims()!.sub).not.toBe(sub);

@@ -15,6 +15,7 @@ import { fakeClock } from '../support/fake-clock.js';
 import type { RunningLinkid } from '../support/linkid.js';
 import { mailsTo, settledOutbox } from '../support/outbox.js';
 import { maskedPage, reasonOf } from '../support/sign-in.js';
+import { unavailableError } from '../support/store-faults.js';
 import { useLinkid } from '../support/use-linkid.js';
 
 describe('recovery codes on the account page', () => {
@@ -473,12 +474,12 @@ describe('voiding recovery codes on the account page', () => {
 
   /** A store whose mail queue runs `around` for every security notice it is handed. */
   const aroundNotices =
-    (around: (enqueue: () => Promise<void>) => Promise<void>) =>
+    (around: (enqueue: () => Promise<void>, store: Store) => Promise<void>) =>
     (store: Store): Store => ({
       ...store,
       mailQueue: {
         ...store.mailQueue,
-        enqueue: (mail) => (mail.tag === 'security-notice' ? around(() => store.mailQueue.enqueue(mail)) : store.mailQueue.enqueue(mail)),
+        enqueue: (mail) => (mail.tag === 'security-notice' ? around(() => store.mailQueue.enqueue(mail), store) : store.mailQueue.enqueue(mail)),
       },
     });
 
@@ -518,8 +519,8 @@ describe('voiding recovery codes on the account page', () => {
     let failing = false;
     const { linkid } = await suite.setup({
       env: GENEROUS,
-      wrapStore: aroundNotices(async (enqueue) => {
-        if (failing) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+      wrapStore: aroundNotices(async (enqueue, store) => {
+        if (failing) throw unavailableError(store);
         await enqueue();
       }),
     });

@@ -2,29 +2,21 @@
 // `npx linkid-admin audit ...` run as a subprocess against the same DATA_DIR. A sign-in's story
 // comes back in order with the time between steps; the request id on a page finds its events,
 // including the mail it queued; and nothing in the stored trail is a token, code or cookie.
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { SQLITE_FILE_NAME } from '../../src/store/sqlite/index.js';
+import { linkidAdminResult } from '../support/admin-cli.js';
 import { Browser, formOn } from '../support/browser.js';
 import { fakeClock } from '../support/fake-clock.js';
+import type { RunningLinkid } from '../support/linkid.js';
 import { oidc } from '../support/relying-party.js';
 import { confirmLink, finishAtApp, requestLink, signIn } from '../support/sign-in.js';
+import { storedRecords } from '../support/stored-records.js';
 import { useLinkid } from '../support/use-linkid.js';
 
-const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, '../..');
 const { setup } = useLinkid();
 
-/** `npx linkid-admin ...` on `dataDir`: exit code, stdout as JSON lines, stderr. */
-async function admin(dataDir: string, ...args: string[]) {
-  const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', npm_config_update_notifier: 'false' };
-  const { code, stdout, stderr } = await run('npx', ['linkid-admin', ...args], { cwd: root, env }).then(
-    (done) => ({ code: 0, ...done }),
-    (error: unknown) => error as { code: number; stdout: string; stderr: string },
-  );
+/** `npx linkid-admin ...` on linkid's DATA_DIR (and database): exit code, stdout as JSON lines, stderr. */
+async function admin(linkid: RunningLinkid, ...args: string[]) {
+  const { code, stdout, stderr } = await linkidAdminResult(linkid, args);
   // JSON lines for the audit commands; client commands print one indented document instead.
   return { code, lines: args[0] === 'audit' ? parseLines(stdout) : [], stdout, stderr };
 }
@@ -53,7 +45,7 @@ describe('audit trail', () => {
     await finishAtApp(browser, rp, await confirmLink(browser, mail));
     await linkid.settle();
 
-    const replay = await admin(linkid.dataDir, 'audit', 'replay', '--interaction', uid);
+    const replay = await admin(linkid, 'audit', 'replay', '--interaction', uid);
     expect(replay.code, replay.stderr).toBe(0);
     expect(replay.lines.map((line) => [line.event, line.after])).toEqual([
       ['login.requested', '+0ms'],
@@ -78,21 +70,21 @@ describe('audit trail', () => {
     expect(new Date(String(completed!.time)).getTime() - new Date(String(requested!.time)).getTime()).toBe(3_500);
 
     // The id on the "check your email" page finds that request's events, the mail it queued included.
-    const found = await admin(linkid.dataDir, 'audit', 'search', '--request-id', requestId);
+    const found = await admin(linkid, 'audit', 'search', '--request-id', requestId);
     expect(found.code, found.stderr).toBe(0);
     expect(found.lines.map((line) => line.event)).toEqual(['login.requested', 'mail.queued', 'login.link_sent', 'mail.sent']);
-    const byRequest = await admin(linkid.dataDir, 'audit', 'replay', '--request-id', requestId);
+    const byRequest = await admin(linkid, 'audit', 'replay', '--request-id', requestId);
     expect(byRequest.lines).toEqual(replay.lines);
 
-    const byAddress = await admin(linkid.dataDir, 'audit', 'search', '--email', '  Story@EXAMPLE.com');
+    const byAddress = await admin(linkid, 'audit', 'search', '--email', '  Story@EXAMPLE.com');
     expect(byAddress.lines).toHaveLength(9);
-    const byAccount = await admin(linkid.dataDir, 'audit', 'search', '--account', String(completed!.accountId));
+    const byAccount = await admin(linkid, 'audit', 'search', '--account', String(completed!.accountId));
     expect(byAccount.lines.map((line) => line.event)).toEqual(['account.created', 'login.completed', 'consent.granted']);
 
     const since = new Date(clock.now() - 1_000).toISOString();
-    const exported = await admin(linkid.dataDir, 'audit', 'export', '--since', since);
+    const exported = await admin(linkid, 'audit', 'export', '--since', since);
     expect(exported.lines.map((line) => line.event)).toEqual(['login.link_opened', 'login.confirmed', 'account.created', 'login.completed', 'consent.granted']);
-  });
+  }, 120_000); // one child process per command, one after another: about 1.7 s each on an idle 2-core machine, seconds more on MongoDB
 
   it('tells a refused and a cancelled sign-in too, with reasons and code attempts, searchable by reason and client', async () => {
     const clock = fakeClock();
@@ -108,16 +100,16 @@ describe('audit trail', () => {
     await owner.submit(await owner.request(cancelUrl), /\/login\/cancel$/);
     await linkid.settle();
 
-    const replay = await admin(linkid.dataDir, 'audit', 'replay', '--interaction', uid);
+    const replay = await admin(linkid, 'audit', 'replay', '--interaction', uid);
     expect(replay.lines.map((line) => line.event).slice(4)).toEqual(['login.code_attempt', 'login.refused', 'login.cancelled']);
     const [attempt, refused, cancelled] = replay.lines.slice(4);
     expect(attempt).toMatchObject({ after: '+700ms', email: 'guess@example.com', fields: { outcome: 'wrong', attemptsLeft: 4 } });
     expect(refused).toMatchObject({ reason: 'code_invalid', fields: { step: 'code' } });
     expect(cancelled).toMatchObject({ userAgent: 'Owner', email: 'guess@example.com' });
 
-    const byReason = await admin(linkid.dataDir, 'audit', 'search', '--reason', 'code_invalid');
+    const byReason = await admin(linkid, 'audit', 'search', '--reason', 'code_invalid');
     expect(byReason.lines.map((line) => line.interactionUid)).toEqual([uid]);
-    const byClient = await admin(linkid.dataDir, 'audit', 'search', '--client', rp.client.client_id, '--until', new Date(clock.now()).toISOString());
+    const byClient = await admin(linkid, 'audit', 'search', '--client', rp.client.client_id, '--until', new Date(clock.now()).toISOString());
     // The app's registration is in its trail too: the tests register apps through the services the
     // CLI uses (src/services.ts), audited alike.
     expect(byClient.lines.map((line) => line.event)).toEqual(['client.registered', 'login.requested', 'login.link_sent']);
@@ -131,10 +123,8 @@ describe('audit trail', () => {
     await browser.submit(await browser.follow(logout.href), /\/session\/end\/confirm$/, { logout: 'yes' });
     await linkid.settle();
 
-    const [completed] = (await admin(linkid.dataDir, 'audit', 'search', '--email', 'leaving@example.com')).lines.filter(
-      (line) => line.event === 'login.completed',
-    );
-    const byAccount = await admin(linkid.dataDir, 'audit', 'search', '--account', String(completed!.accountId));
+    const [completed] = (await admin(linkid, 'audit', 'search', '--email', 'leaving@example.com')).lines.filter((line) => line.event === 'login.completed');
+    const byAccount = await admin(linkid, 'audit', 'search', '--account', String(completed!.accountId));
     const [issued, loggedOut] = byAccount.lines.filter((line) => line.event === 'tokens.issued' || line.event === 'logout');
     expect(issued).toMatchObject({ clientId: rp.client.client_id, fields: { grantType: 'authorization_code' } });
     expect(loggedOut).toMatchObject({ event: 'logout', accountId: completed!.accountId });
@@ -142,17 +132,17 @@ describe('audit trail', () => {
 
   it('records client changes made with linkid-admin, without the secret', async () => {
     const { linkid } = await setup();
-    const created = await admin(linkid.dataDir, 'client', 'create', '--name', 'Wiki', '--redirect-uri', 'https://wiki.example.com/cb');
+    const created = await admin(linkid, 'client', 'create', '--name', 'Wiki', '--redirect-uri', 'https://wiki.example.com/cb');
     const client = JSON.parse(created.stdout) as { client_id: string; client_secret: string };
-    const rotated = JSON.parse((await admin(linkid.dataDir, 'client', 'rotate-secret', client.client_id)).stdout) as { client_secret: string };
-    await admin(linkid.dataDir, 'client', 'delete', client.client_id);
+    const rotated = JSON.parse((await admin(linkid, 'client', 'rotate-secret', client.client_id)).stdout) as { client_secret: string };
+    await admin(linkid, 'client', 'delete', client.client_id);
 
-    const events = await admin(linkid.dataDir, 'audit', 'search', '--client', client.client_id);
+    const events = await admin(linkid, 'audit', 'search', '--client', client.client_id);
     expect(events.lines.map((line) => line.event)).toEqual(['client.registered', 'client.secret_rotated', 'client.deleted']);
     expect(events.lines[0]).toMatchObject({ fields: { name: 'Wiki', redirectUris: ['https://wiki.example.com/cb'], via: 'admin-cli' } });
     expect(events.stdout).not.toContain(client.client_secret);
     expect(events.stdout).not.toContain(rotated.client_secret);
-  });
+  }, 120_000); // one child process per command, one after another: about 1.7 s each on an idle 2-core machine, seconds more on MongoDB
 
   it('finds the refusal behind an error page by the request id on that page', async () => {
     const { linkid } = await setup();
@@ -160,7 +150,7 @@ describe('audit trail', () => {
     expect(page.status).toBe(410);
     const requestId = page.headers.get('x-request-id') ?? '';
     await linkid.settle();
-    const found = await admin(linkid.dataDir, 'audit', 'search', '--request-id', requestId);
+    const found = await admin(linkid, 'audit', 'search', '--request-id', requestId);
     expect(found.code, found.stderr).toBe(0);
     expect(found.lines.map((line) => [line.event, line.reason ?? line.fields?.reason])).toEqual([['login.refused', 'interaction_expired']]);
   });
@@ -172,16 +162,16 @@ describe('audit trail', () => {
       ['audit', 'search', '--account', '--Xdouble'],
       ['audit', 'search', '--client', '-c1', '--request-id', '-r1'],
     ]) {
-      const result = await admin(linkid.dataDir, ...args);
+      const result = await admin(linkid, ...args);
       expect({ args, code: result.code, stderr: result.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('npm ')) }).toEqual({
         args,
         code: 0,
         stderr: [],
       });
     }
-    const replay = await admin(linkid.dataDir, 'audit', 'replay', '--interaction', '-nothing-here');
+    const replay = await admin(linkid, 'audit', 'replay', '--interaction', '-nothing-here');
     expect(replay.stderr).toMatch(/no audit events for interaction -nothing-here/);
-  });
+  }, 120_000); // one child process per command, one after another: about 1.7 s each on an idle 2-core machine, seconds more on MongoDB
 
   it('refuses bad input with one line on stderr and a non-zero exit', async () => {
     const { linkid } = await setup();
@@ -194,7 +184,7 @@ describe('audit trail', () => {
       [['audit', 'replay'], /needs either --interaction or --request-id/],
       [['audit', 'replay', '--interaction', 'nope'], /no audit events for interaction nope/],
     ] as const) {
-      const result = await admin(linkid.dataDir, ...args);
+      const result = await admin(linkid, ...args);
       expect(result.code, args.join(' ')).not.toBe(0);
       expect(result.stdout, args.join(' ')).toBe('');
       // npm's own warnings (about the caller's npm config) are not the command's.
@@ -202,7 +192,7 @@ describe('audit trail', () => {
       expect(ours, args.join(' ')).toHaveLength(1);
       expect(result.stderr, args.join(' ')).toMatch(message);
     }
-  });
+  }, 120_000); // one child process per command, one after another: about 1.7 s each on an idle 2-core machine, seconds more on MongoDB
 
   it('never stores a token, code, cookie or client secret', async () => {
     const { linkid, rp } = await setup();
@@ -230,12 +220,14 @@ describe('audit trail', () => {
     await cancelled.submit(await cancelled.request(cancelUrl), /\/login\/cancel$/);
     await linkid.settle();
     browsers.push(byLink, byCode, cancelled);
-    const db = new Database(path.join(linkid.dataDir, SQLITE_FILE_NAME), { readonly: true });
-    const rows = db.prepare('SELECT * FROM audit_events').all() as Record<string, unknown>[];
-    db.close();
+    // The trail as stored (every field, in the store's own spelling), and as the store reads it.
+    const rows = (await storedRecords(linkid)).audit_events ?? [];
+    const trail = await linkid.store.audit.search({}, linkid.clock.now());
+    expect(rows).toHaveLength(trail.length);
+    const events = trail.map((record) => record.event);
     // oidc-provider's interaction cookie carries the interaction id, which the trail names on
     // purpose (an identifier that opens nothing: the cookie's signature is what counts).
-    const interactions = new Set(rows.map((row) => row.interaction_uid));
+    const interactions = new Set(trail.map((record) => record.interactionUid));
     for (const browser of browsers) {
       for (const cookie of await browser.jar.getCookies(linkid.issuer, { allPaths: true })) {
         if (cookie.value.length >= 8 && !interactions.has(cookie.value)) secrets.push(cookie.value);
@@ -244,7 +236,6 @@ describe('audit trail', () => {
     if (rp.client.client_secret) secrets.push(rp.client.client_secret);
 
     const dump = JSON.stringify(rows);
-    const events = rows.map((row) => row.event);
     for (const expected of ['login.confirmed', 'login.completed', 'login.code_attempt', 'login.refused', 'login.cancelled', 'mail.sent']) {
       expect(events).toContain(expected);
     }

@@ -106,7 +106,7 @@ describe('npx linkid-admin client', () => {
     expect(stored.includes(Buffer.from(rotated.client_id))).toBe(true);
     expect(stored.includes(Buffer.from(rotated.client_secret))).toBe(false);
     expect(stored.includes(Buffer.from(client.client_secret))).toBe(false);
-  });
+  }, 120_000); // one child process per command, one after another: about 1.7 s each on an idle 2-core machine, seconds more on MongoDB
 
   it('updates a client: given fields replace the stored ones, the rest stay, the secret is not shown', async () => {
     const created = JSON.parse(
@@ -164,7 +164,7 @@ describe('npx linkid-admin client', () => {
       expect(result.stderr, args.join(' ')).toMatch(message);
     }
     await admin('client', 'delete', created.client_id);
-  });
+  }, 120_000); // one child process per command, one after another: about 1.7 s each on an idle 2-core machine, seconds more on MongoDB
 
   it('sets per-app policy and branding on create and update, and refuses bad values with one line on stderr', async () => {
     // prettier-ignore
@@ -215,7 +215,7 @@ describe('npx linkid-admin client', () => {
       expect(lines, args.join(' ')).toEqual([expect.stringMatching(message)]);
     }
     await admin('client', 'delete', client.client_id);
-  });
+  }, 120_000); // one child process per command, one after another: about 1.7 s each on an idle 2-core machine, seconds more on MongoDB
 
   it('takes the OpenID Connect options: auth method, keys, ID token algorithm, logout URIs, and says which method a client uses', async () => {
     const jwks = JSON.stringify({
@@ -267,7 +267,7 @@ describe('npx linkid-admin client', () => {
     expect(byUri.jwks).toBeUndefined();
     expect(byUri.client_secret).toBeUndefined();
     await admin('client', 'delete', client.client_id);
-  });
+  }, 120_000); // one child process per command, one after another: about 1.7 s each on an idle 2-core machine, seconds more on MongoDB
 
   it('refuses bad input with one line on stderr and a non-zero exit', async () => {
     const cases: [string[], RegExp][] = [
@@ -317,7 +317,7 @@ describe('npx linkid-admin client', () => {
       expect(result.stderr, args.join(' ')).toMatch(message);
       expect(result.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
     }
-  }, 120_000); // one child process per case, one after another: about 1.7 s each on an idle 2-core machine
+  }, 120_000); // one child process per command, one after another: about 1.7 s each on an idle 2-core machine, seconds more on MongoDB
 });
 
 describe('npx linkid-admin suppression', () => {
@@ -384,7 +384,7 @@ describe('npx linkid-admin suppression', () => {
     }
     // Nothing was lifted by any of them.
     expect(jsonLines((await admin('suppression', 'list')).stdout)).toEqual([expect.objectContaining({ email: 'annoyed@example.com' })]);
-  });
+  }, 120_000); // one child process per command, one after another: about 1.7 s each on an idle 2-core machine, seconds more on MongoDB
 });
 
 describe('npm run --silent admin --', () => {
@@ -464,7 +464,7 @@ describe('npm start: versions and metrics as an operator sees them', () => {
     const token = 'operator-scrape-token-0123456789';
     const child = spawn('node', ['dist/main.js'], {
       cwd: root,
-      env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info', METRICS_PORT: String(metricsPort), METRICS_TOKEN: token },
+      env: commandEnv({ PORT: String(port), LOG_LEVEL: 'info', METRICS_PORT: String(metricsPort), METRICS_TOKEN: token }),
     });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

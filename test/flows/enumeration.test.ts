@@ -142,6 +142,38 @@ describe('no enumeration after the form', () => {
     expect(order).toEqual(['response sent', 'account lookup']);
   });
 
+  it('answers the form before anything that depends on the address runs, also on a store that takes its time', async () => {
+    // A networked store (MongoDB) answers a few milliseconds later than SQLite. The page's
+    // security headers look its app up in the store after the route has run; the address's
+    // work must still wait for the response, not merely for the next turn of the event loop.
+    const order: string[] = [];
+    const slow = (store: Store): Store => ({
+      ...store,
+      clients: {
+        ...store.clients,
+        find: async (clientId) => {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          return store.clients.find(clientId);
+        },
+      },
+      users: {
+        ...store.users,
+        findByEmail: (email) => {
+          order.push('account lookup');
+          return store.users.findByEmail(email);
+        },
+      },
+    });
+    const { linkid, rp } = await setup({ env: { SIGNUP: 'closed' }, wrapStore: slow });
+    linkid.server.prependListener('request', (request, response) => {
+      if (request.method === 'POST') response.on('finish', () => order.push('response sent'));
+    });
+    const page = await submitEmail(new Browser(), rp, 'timing@example.com');
+    expect(page.status).toBe(200);
+    await linkid.services.idle();
+    expect(order).toEqual(['response sent', 'account lookup']);
+  });
+
   it('the check-your-email page promises the same thing for every address', async () => {
     const { rp } = await setup({ env: { SIGNUP: 'closed' } });
     const page = await submitEmail(new Browser(), rp, 'anyone@example.com');

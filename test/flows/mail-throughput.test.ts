@@ -1,9 +1,11 @@
-// Mail at the provider's pace: a provider that takes 150 ms per request must not cap an instance
-// at about 6 sign-ins per second. Up to MAIL_CONCURRENCY requests are in flight per process, each
-// carrying one message or, when several are ready, a batch of up to MAIL_BATCH_SIZE, all claimed
-// from the durable queue, so two instances sharing one store never send one twice. The fake
-// Postmark answers after 150 ms and counts how many requests it was answering at once (counted,
-// never timed).
+// Mail at the provider's pace: a provider that takes half a second per request must not cap an
+// instance at two sign-ins per second. Up to MAIL_CONCURRENCY requests are in flight per process,
+// each carrying one message or, when several are ready, a batch of up to MAIL_BATCH_SIZE, all
+// claimed from the durable queue, so two instances sharing one store never send one twice. The fake
+// Postmark answers after 500 ms and counts how many requests it was answering at once (counted,
+// never timed). The wait must outlast MAIL_CONCURRENCY claims made one after another: each is a
+// store round trip, instant on SQLite but milliseconds on a networked store, more on a busy machine
+// (150 ms saw only 13 of 16 in flight against the MongoDB emulator under load).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakePostmark, type FakePostmark } from '../support/fake-postmark.js';
 import { startLinkid, type RunningLinkid, type StartOptions } from '../support/linkid.js';
@@ -12,7 +14,7 @@ let postmark: FakePostmark;
 const running: RunningLinkid[] = [];
 
 beforeEach(async () => {
-  postmark = await startFakePostmark(undefined, { delayMs: 150 });
+  postmark = await startFakePostmark(undefined, { delayMs: 500 });
 });
 afterEach(async () => {
   await Promise.all(running.splice(0).map((linkid) => linkid.close()));
@@ -58,9 +60,15 @@ describe('sending at the provider pace', () => {
     const linkid = await start({ MAIL_CONCURRENCY: '3', MAIL_BATCH_SIZE: '5' });
     await enqueue(linkid, 40);
     await linkid.services.sendQueue.drain();
+    // The exact shape is not promised: on a networked store the three claim loops interleave, so a
+    // claim may find fewer than five ready ([5,5,5,5,5,5,5,4] and one sent alone, say). What is:
+    // no request carries more than five, most of the backlog goes in batches, each message once.
     const sizes = postmark.batches().map((request) => (request.body as unknown[]).length);
-    expect(sizes).toEqual(Array.from({ length: 8 }, () => 5));
-    expect(postmark.maxInFlight()).toBe(3);
+    expect(Math.max(...sizes)).toBe(5);
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBeGreaterThan(20);
+    // Several at once, never more than MAIL_CONCURRENCY (a slow claim may end after a request did).
+    expect(postmark.maxInFlight()).toBeGreaterThan(1);
+    expect(postmark.maxInFlight()).toBeLessThanOrEqual(3);
     const recipients = postmark.emails().map((email) => email.body.To);
     expect(new Set(recipients)).toEqual(new Set(Array.from({ length: 40 }, (_, n) => message(n).to)));
     expect(recipients).toHaveLength(40);
@@ -70,9 +78,15 @@ describe('sending at the provider pace', () => {
     const linkid = await start({});
     await enqueue(linkid, 120);
     await linkid.services.sendQueue.drain();
-    expect(postmark.batches().map((request) => (request.body as unknown[]).length)).toEqual([50, 50, 20]);
-    expect(postmark.emails().filter((email) => email.path === '/email')).toHaveLength(0);
-    expect(postmark.maxInFlight()).toBe(3);
+    // [50, 50, 20] when a claim is instant (SQLite). A claim of 50 on a networked store is 50 round
+    // trips, which can outlast the provider's wait: the first request is then answered before the
+    // third claim ends, and a sender back for more can share the rest with another.
+    const sizes = postmark.batches().map((request) => (request.body as unknown[]).length);
+    expect(Math.max(...sizes)).toBe(50);
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBeGreaterThan(100);
+    const recipients = postmark.emails().map((email) => email.body.To);
+    expect(new Set(recipients).size).toBe(120);
+    expect(recipients).toHaveLength(120);
     expect(await linkid.store.mailQueue.queued()).toMatchObject({ count: 0 });
   });
 

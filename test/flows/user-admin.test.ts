@@ -318,7 +318,7 @@ describe('linkid-admin user list, show and bad input', () => {
       expect(result.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
     }
     expect(await linkid.store.users.findByEmail('kept@example.com')).toMatchObject({ disabledAt: null });
-  }, 120_000); // one child process per case, one after another: about 1.7 s each on an idle 2-core machine
+  }, 120_000); // one child process per command, one after another: about 1.7 s each on an idle 2-core machine, seconds more on MongoDB
 
   it('audits every change with the account id and a hash of the address, never the address', async () => {
     const { linkid } = shared;
@@ -338,5 +338,5 @@ describe('linkid-admin user list, show and bad input', () => {
     const stored = await linkid.store.audit.search({ accountId: user.id }, linkid.clock.now());
     expect(stored.map((event) => event.event)).toEqual(commands.map(([, event]) => event));
     expect(JSON.stringify(stored)).not.toContain('hashed@example.com');
-  });
+  }, 120_000); // one child process per command, one after another: about 1.7 s each on an idle 2-core machine, seconds more on MongoDB
 });

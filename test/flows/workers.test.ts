@@ -15,7 +15,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientView } from '../../src/admin/clients.js';
-import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import { openStore } from '../../src/store/open-store.js';
 import { Browser, formOn, type Page } from '../support/browser.js';
 import { startFakePostmark, type FakePostmark } from '../support/fake-postmark.js';
 import { eventually, freePort, spawnLinkid, type LinkidProcess } from '../support/linkid-process.js';
@@ -23,6 +23,7 @@ import { parseMetrics, scrape } from '../support/metrics.js';
 import { parseSignInMail, readOutbox } from '../support/outbox.js';
 import { oidc, RelyingParty } from '../support/relying-party.js';
 import { confirmLink, finishAtApp, submitEmail } from '../support/sign-in.js';
+import { TEST_MONGODB_URI, dropDatabase, newTestDatabaseUri } from '../support/test-databases.js';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -45,10 +46,10 @@ async function startCluster(env: Record<string, string> = {}): Promise<LinkidPro
   return linkid;
 }
 
-/** `linkid-admin client create`, against the running cluster's store. */
+/** `linkid-admin client create`, against the running cluster's store (DATA_DIR, or its database). */
 async function registerApp(linkid: LinkidProcess): Promise<RelyingParty> {
   const args = ['dist/cli/linkid-admin.js', 'client', 'create', '--name', 'Notes', '--first-party', '--redirect-uri', 'http://localhost:4000/callback'];
-  const { stdout } = await run('node', args, { cwd: root, env: { ...process.env, DATA_DIR: linkid.dataDir } });
+  const { stdout } = await run('node', args, { cwd: root, env: { ...process.env, ...linkid.storeEnv } });
   return RelyingParty.discover(linkid.issuer, JSON.parse(stdout) as ClientView);
 }
 
@@ -93,7 +94,11 @@ describe('WORKERS=2', () => {
   });
 
   it('says at start that two workers serve, each with its own process', async () => {
-    expect(linkid.logs().find((line) => line.msg === 'linkid listening')).toMatchObject({ workers: 2, port: linkid.port, store: 'sqlite' });
+    expect(linkid.logs().find((line) => line.msg === 'linkid listening')).toMatchObject({
+      workers: 2,
+      port: linkid.port,
+      store: linkid.mongodbUri ? 'mongodb' : 'sqlite',
+    });
     const workers = linkid.logs().filter((line) => line.msg === 'worker listening');
     expect(new Set(workers.map((line) => line.pid)).size).toBe(2);
     expect(workers.map((line) => line.pid)).not.toContain(linkid.child.pid);
@@ -151,7 +156,7 @@ describe('WORKERS=2', () => {
     // Counted once, not once per worker: what every worker reads alike.
     expect(first.metrics.value('linkid_build_info')).toBe(1);
     expect(first.metrics.value('linkid_workers')).toBe(2);
-    const store = openSqliteStore(linkid.dataDir);
+    const store = await openStore({ dataDir: linkid.dataDir, mongodbUri: linkid.mongodbUri });
     try {
       expect(first.metrics.value('linkid_login_tokens_pending')).toBe(await store.loginTokens.countPending(Date.now()));
     } finally {
@@ -261,18 +266,23 @@ describe('WORKERS=2 refusing to start', () => {
   let postmark: FakePostmark | undefined;
   let blocker: net.Server | undefined;
   const dataDirs: string[] = [];
+  const databases: string[] = [];
   afterEach(async () => {
     await postmark?.close();
     blocker?.close();
     for (const dir of dataDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+    for (const uri of databases.splice(0)) await dropDatabase(uri);
   });
 
   const start = async (env: Record<string, string>) => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-workers-refused-'));
     dataDirs.push(dataDir);
+    // Under test:mongo, a database of its own (test:mongo's MONGODB_URI names only the server).
+    const mongodbUri = TEST_MONGODB_URI ? newTestDatabaseUri('linkid_refused') : undefined;
+    if (mongodbUri) databases.push(mongodbUri);
     const result = (await run('node', ['dist/main.js'], {
       cwd: root,
-      env: { ...process.env, DATA_DIR: dataDir, PORT: String(await freePort()), WORKERS: '2', ...env },
+      env: { ...process.env, DATA_DIR: dataDir, ...(mongodbUri ? { MONGODB_URI: mongodbUri } : {}), PORT: String(await freePort()), WORKERS: '2', ...env },
       timeout: 20_000,
     }).catch((error: { code: number; stdout: string; stderr: string }) => error)) as { code: number; stdout: string; stderr: string };
     return { ...result, lines: result.stderr.trim().split('\n'), dataDir };

@@ -8,18 +8,38 @@ import type { RunningLinkid } from './linkid.js';
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
 
+/**
+ * The command's environment. MONGODB_URI must be linkid's own: the one test:mongo sets names the
+ * server only, so a command given it would work in database `test`, not in the test's.
+ */
+const commandEnv = (linkid: RunningLinkid, env: Record<string, string>): NodeJS.ProcessEnv => ({
+  ...process.env,
+  DATA_DIR: linkid.dataDir,
+  ...(linkid.config.mongodbUri ? { MONGODB_URI: linkid.config.mongodbUri } : {}),
+  LOG_LEVEL: 'silent',
+  npm_config_update_notifier: 'false',
+  ...env,
+});
+
 /** Runs the command and returns its stdout (a failing command rejects with its stderr). */
 export async function linkidAdmin(linkid: RunningLinkid, args: readonly string[], env: Record<string, string> = {}): Promise<string> {
-  const { stdout } = await run('npx', ['linkid-admin', ...args], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATA_DIR: linkid.dataDir,
-      ...(linkid.config.mongodbUri ? { MONGODB_URI: linkid.config.mongodbUri } : {}),
-      LOG_LEVEL: 'silent',
-      npm_config_update_notifier: 'false',
-      ...env,
-    },
-  });
+  const { stdout } = await run('npx', ['linkid-admin', ...args], { cwd: root, env: commandEnv(linkid, env) });
   return stdout;
+}
+
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the command and returns its exit code, stdout and stderr, whether it succeeded or not. */
+export async function linkidAdminResult(linkid: RunningLinkid, args: readonly string[]): Promise<CommandResult> {
+  try {
+    const { stdout, stderr } = await run('npx', ['linkid-admin', ...args], { cwd: root, env: commandEnv(linkid, {}) });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as CommandResult;
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
 }

@@ -1,11 +1,13 @@
 // linkid as `npm start` runs it: `node dist/main.js` in a child process with its own DATA_DIR and
-// port, its JSON log lines collected as they come. For what only a real process shows: WORKERS
-// (a cluster of processes), signals, exit codes and the one line a refused start writes.
+// port (and, under `npm run test:mongo`, its own database, dropped by cleanUp), its JSON log lines
+// collected as they come. For what only a real process shows: WORKERS (a cluster of processes),
+// signals, exit codes and the one line a refused start writes.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { TEST_MONGODB_URI, dropDatabase, newTestDatabaseUri } from './test-databases.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -21,6 +23,10 @@ export interface LinkidProcess {
   readonly issuer: string;
   readonly port: number;
   readonly dataDir: string;
+  /** Its own database under test:mongo; undefined on SQLite. Commands run next to it need this one. */
+  readonly mongodbUri: string | undefined;
+  /** The environment that points a command (linkid-admin) at this process's store. */
+  readonly storeEnv: Record<string, string>;
   readonly child: ChildProcessWithoutNullStreams;
   /** Every log line written so far (the primary's and every worker's: they share stdout). */
   logs(): LogLine[];
@@ -29,7 +35,7 @@ export interface LinkidProcess {
   logLine(match: (line: LogLine) => boolean): Promise<LogLine>;
   /** Resolves with the exit code (null if killed by a signal). */
   readonly exited: Promise<number | null>;
-  /** SIGKILLs it if still running and removes DATA_DIR. */
+  /** SIGKILLs it if still running and removes DATA_DIR (and drops its database). */
   cleanUp(): Promise<void>;
 }
 
@@ -54,9 +60,12 @@ export async function eventually<T>(probe: () => T | undefined | false | Promise
 export async function spawnLinkid(env: Record<string, string>, options: { dataDir?: string; port?: number } = {}): Promise<LinkidProcess> {
   const port = options.port ?? (await freePort());
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-process-'));
+  // test:mongo's MONGODB_URI names the server only (database `test`): never hand that on.
+  const mongodbUri = TEST_MONGODB_URI ? newTestDatabaseUri('linkid_process') : undefined;
+  const storeEnv: Record<string, string> = { DATA_DIR: dataDir, ...(mongodbUri ? { MONGODB_URI: mongodbUri } : {}) };
   const child = spawn('node', ['dist/main.js'], {
     cwd: root,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, ...storeEnv, PORT: String(port), LOG_LEVEL: 'info', ...env },
   });
   const lines: LogLine[] = [];
   let partial = '';
@@ -76,6 +85,8 @@ export async function spawnLinkid(env: Record<string, string>, options: { dataDi
     issuer: `http://localhost:${port}`,
     port,
     dataDir,
+    mongodbUri,
+    storeEnv,
     child,
     logs: () => lines,
     stderr: () => stderr,
@@ -90,6 +101,7 @@ export async function spawnLinkid(env: Record<string, string>, options: { dataDi
       if (running) child.kill('SIGKILL');
       await exited;
       fs.rmSync(dataDir, { recursive: true, force: true });
+      if (mongodbUri) await dropDatabase(mongodbUri);
     },
   };
 }

@@ -31,18 +31,24 @@ export async function dropDatabase(uri: string): Promise<void> {
   }
 }
 
-/** Every document of every collection in the database, as extended JSON text, collection by collection. */
-export async function dumpDatabase(uri: string): Promise<Record<string, string>> {
+/** Every document of every collection in the database, as canonical extended JSON values, collection by collection. */
+export async function databaseDocuments(uri: string): Promise<Record<string, Record<string, unknown>[]>> {
   const connection = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 10_000 }).asPromise();
   try {
     const db = connection.db!;
-    const dump: Record<string, string> = {};
+    const dump: Record<string, Record<string, unknown>[]> = {};
     for (const { name } of await db.listCollections({}, { nameOnly: true }).toArray()) {
       const documents = await db.collection(name).find().toArray();
-      dump[name] = mongoose.mongo.BSON.EJSON.stringify(documents, { relaxed: false });
+      dump[name] = documents.map((document) => mongoose.mongo.BSON.EJSON.serialize(document, { relaxed: false }));
     }
     return dump;
   } finally {
     await connection.close();
   }
+}
+
+/** Every document of every collection in the database, as extended JSON text, collection by collection. */
+export async function dumpDatabase(uri: string): Promise<Record<string, string>> {
+  const documents = await databaseDocuments(uri);
+  return Object.fromEntries(Object.entries(documents).map(([name, list]) => [name, JSON.stringify(list)]));
 }
