@@ -132,6 +132,12 @@ export function createApproveElsewhere(deps: SignInDeps, kit: StepKit) {
       if (!perIp.allow) return refuse(perIp, { limit: 'RATE_LIMIT_CODE_PER_IP' });
       if (pressed !== numberOf(token)) {
         await limits.consume('RATE_LIMIT_CODE_FAILURES_PER_EMAIL', addressHash(token.email));
+        // A wrong number spends the link as a right one would, in the same one conditional write:
+        // of a right and a wrong answer racing, the first to land decides, and the other is told
+        // the link is used (on a networked store, a wrong one read before a right one landed must
+        // not end a sign-in the right one already approved).
+        const spent = await store.loginTokens.consume(token.hash, deps.clock.now());
+        if (!spent.consumed) return refuseApproval(kit.refuse(await kit.explainSpent({ allow: false, reason: spent.reason }, token), fields), token);
         await kit.endSignIn(token.interactionUid);
         return refuse({ allow: false, reason: 'approval_mismatch' });
       }
@@ -171,6 +177,9 @@ export function createApproveElsewhere(deps: SignInDeps, kit: StepKit) {
         const reason = approved.expiresAt <= deps.clock.now() ? 'token_expired' : 'token_used';
         return kit.refuse({ allow: false, reason }, { ...step, ...kit.about(approved) });
       }
+      // Ended while it was being claimed ("This wasn't me" from the email): the end wins.
+      if ((await deps.signInStates.stateOf(interactionUid)) === 'cancelled')
+        return kit.refuse({ allow: false, reason: 'sign_in_cancelled' }, { ...step, ...kit.about(approved) });
       return { allow: true, token: approved };
     },
   };
