@@ -349,17 +349,13 @@ const VARIABLES = {
       "let linkid's own outgoing requests (a client's `jwks_uri`, back-channel logout tokens) reach loopback addresses, for tests and local development only; " +
       'start refuses it unless `ISSUER` is itself on loopback. Other special-use addresses stay refused',
   }),
-  DYNAMIC_REGISTRATION: variable(
-    'listen',
-    z.enum(DYNAMIC_REGISTRATION_MODES, { error: `must be one of ${DYNAMIC_REGISTRATION_MODES.join(', ')}` }),
-    {
-      default: 'off',
-      meaning:
-        'RFC 7591 dynamic client registration at `/reg` (and RFC 7592 management of a registration with its registration access token): ' +
-        '`off` (no endpoint), `initial-token` (a registration needs an initial access token from `linkid-admin registration-token create`), ' +
-        '`open` (anyone may register; for tests and local development only: start refuses it unless `ISSUER` is on loopback). See docs/registration.md',
-    },
-  ),
+  DYNAMIC_REGISTRATION: variable('listen', z.enum(DYNAMIC_REGISTRATION_MODES, { error: `must be one of ${DYNAMIC_REGISTRATION_MODES.join(', ')}` }), {
+    default: 'off',
+    meaning:
+      'RFC 7591 dynamic client registration at `/reg` (and RFC 7592 management of a registration with its registration access token): ' +
+      '`off` (no endpoint), `initial-token` (a registration needs an initial access token from `linkid-admin registration-token create`), ' +
+      '`open` (anyone may register; for tests and local development only: start refuses it unless `ISSUER` is on loopback). See docs/registration.md',
+  }),
   DATA_DIR: variable('listen', z.string().min(1, { error: 'must not be empty' }), {
     default: './data',
     meaning: 'SQLite file, generated keys (`keys/`), mail outbox (`outbox/`); created on first start',
@@ -629,7 +625,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('OUTBOUND_ALLOW_LOOPBACK', 'is for tests and local development only: it needs an ISSUER on localhost or a loopback address');
   }
   if (values.DYNAMIC_REGISTRATION === 'open' && !isLoopbackHost(new URL(issuer).hostname)) {
-    throw new ConfigError('DYNAMIC_REGISTRATION', 'open lets anyone register an app and is for tests and local development only: it needs an ISSUER on localhost or a loopback address (use initial-token)');
+    throw new ConfigError(
+      'DYNAMIC_REGISTRATION',
+      'open lets anyone register an app and is for tests and local development only: it needs an ISSUER on localhost or a loopback address (use initial-token)',
+    );
   }
   const mailTransport = chooseMailTransport(values.MAIL_TRANSPORT, { postmark: Boolean(values.POSTMARK_SERVER_TOKEN), smtp: Boolean(values.SMTP_URL) }, issuer);
   if (values.SMTP_FROM && !values.SMTP_URL)

@@ -40,10 +40,10 @@ export function createSqliteRegistrationTokens(db: Database): RegistrationTokenS
       insert.run(token);
     },
     async findLive(digest, now) {
-      return (row => row && toRecord(row))(findLive.get({ digest, now }));
+      return ((row) => row && toRecord(row))(findLive.get({ digest, now }));
     },
     async spend(digest, now) {
-      return (row => row && toRecord(row))(spend.get({ digest, now }));
+      return ((row) => row && toRecord(row))(spend.get({ digest, now }));
     },
     async list() {
       return list.all().map(toRecord);
