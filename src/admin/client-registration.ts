@@ -95,7 +95,7 @@ function asRegistrationError(error: unknown): unknown {
   const description = error.message.replace(/--[a-z-]+/g, (flag) => NAME_OF_FLAG[flag] ?? flag);
   if (error.code !== 'invalid_argument') return invalid(description);
   return /^(post_logout_)?redirect_uris\b/.test(description) || /; (post_logout_)?redirect_uris\b/.test(description)
-    ? new errors.InvalidRedirectUri(description)
+    ? new errors.CustomOIDCProviderError('invalid_redirect_uri', description)
     : invalid(description);
 }
 

@@ -56,7 +56,7 @@ const decided = new WeakMap<object, { clientId?: string; secretSalt?: string }>(
 
 function requestBody(ctx: KoaContextWithOIDC | undefined): Record<string, unknown> {
   const body = ctx?.oidc.body;
-  return body && typeof body === 'object' && !Array.isArray(body) ? (body) : {};
+  return body && typeof body === 'object' && !Array.isArray(body) ? body : {};
 }
 
 export interface RegistrationDeps {
