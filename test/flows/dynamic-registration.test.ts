@@ -102,7 +102,7 @@ describe('dynamic client registration with an initial access token', () => {
     // Nothing it handed out is kept in clear: not the initial token, the client secret or the registration access token.
     const records = await storedRecords(linkid);
     const logs = linkid.logs.join('\n');
-    for (const secret of [made.token, String(metadata.client_secret), String(metadata.registration_access_token)]) {
+    for (const secret of [made.token, String(metadata.client_secret), metadata.registration_access_token as string]) {
       expect(holding(records, secret), 'stored').toEqual([]);
       expect(logs.includes(secret), 'logged').toBe(false);
     }
