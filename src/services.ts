@@ -12,7 +12,9 @@ import { createAccountSessions } from './account/account-sessions.js';
 import { createEmailChange } from './account/email-change.js';
 import { createRecoveryCodes } from './account/recovery-codes.js';
 import { createAuditAdmin } from './admin/audit.js';
-import { createClientAdmin } from './admin/clients.js';
+import { createClientRegistration } from './admin/client-registration.js';
+import { createClientAdmin, newClientId } from './admin/clients.js';
+import { createRegistrationTokenAdmin } from './admin/registration-tokens.js';
 import { createSuppressionAdmin } from './admin/suppressions.js';
 import { createUserAdmin } from './admin/users.js';
 import { createCatalog } from './i18n/catalog.js';
@@ -106,6 +108,15 @@ export function createServices(config: Config, deps: ServiceDeps) {
     audit,
     countDeviceCodeGuess: (ip) => limits.consume('RATE_LIMIT_DEVICE_CODE_PER_IP', ip),
     tokenPolicy,
+    // Dynamic registration stores clients by the admin's own rules (admin.registration, below).
+    registration: {
+      newClientId,
+      registrar: {
+        register: (request) => admin.registration.register(request),
+        update: (clientId, metadata) => admin.registration.update(clientId, metadata),
+        remove: (clientId) => admin.registration.remove(clientId),
+      },
+    },
   });
   auditProviderEvents(provider, audit);
   for (const notice of secrets.notices) logger.warn({ keys: true }, notice);
@@ -176,15 +187,20 @@ export function createServices(config: Config, deps: ServiceDeps) {
   const deleteAccount = createAccountDeletion({ store, clock, audit, sessions: accountSessions });
 
   // What an administrator does (the CLI today): clients, accounts, suppressions, the audit trail.
+  const clients = createClientAdmin({
+    store,
+    clock,
+    serverSecret: secrets.serverSecret,
+    validateMetadata: (metadata) => provider.Client.validate(metadata as never),
+    maxLinkTtlSeconds: config.loginTokenTtlSeconds,
+    audit,
+  });
   const admin = {
-    clients: createClientAdmin({
-      store,
-      clock,
-      serverSecret: secrets.serverSecret,
-      validateMetadata: (metadata) => provider.Client.validate(metadata as never),
-      maxLinkTtlSeconds: config.loginTokenTtlSeconds,
-      audit,
-    }),
+    clients,
+    /** RFC 7591/7592: what oidc-provider's registration endpoints store, by the clients' rules (DYNAMIC_REGISTRATION). */
+    registration: createClientRegistration(clients, store),
+    /** Initial access tokens for dynamic registration: create (shown once), list, revoke. */
+    registrationTokens: createRegistrationTokenAdmin({ store, clock, serverSecret: secrets.serverSecret, audit }),
     users: createUserAdmin({ store, clock, audit, sessions: accountSessions }),
     suppressions: createSuppressionAdmin({ store, audit }),
     audit: createAuditAdmin({ store, clock }),

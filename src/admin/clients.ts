@@ -210,9 +210,30 @@ export interface ClientView {
   accent_text?: string;
   /** linkid's own per-app settings (policy, branding). */
   settings: Record<string, unknown>;
+  /** Present (true) when the app registered itself by RFC 7591 dynamic registration; `settings.registration` says with which initial token. */
+  dynamically_registered?: true;
   created_at: string;
   updated_at: string;
 }
+
+/**
+ * Who or what asks for a change, and what only they decide. The admin CLI is the default; dynamic
+ * registration (src/admin/client-registration.ts) gives the client id and secret salt oidc-provider
+ * already answered with, marks the app as registered that way, and spends its initial access token
+ * in `beforeStore`, after every check has passed and just before the client is stored.
+ */
+export interface ClientOrigin {
+  /** Audit fields that say where the change came from (`via`, and whatever else identifies it). */
+  readonly audit: Readonly<Record<string, unknown>>;
+  readonly clientId?: string;
+  readonly secretSalt?: string;
+  /** linkid settings only this origin sets (merged over those the options give). */
+  readonly settings?: Readonly<Record<string, unknown>>;
+  /** Runs once the client has passed every check; what it returns is added to the audit event; throwing stores nothing. */
+  readonly beforeStore?: () => Promise<Record<string, unknown>>;
+}
+
+const ADMIN_CLI: ClientOrigin = { audit: { via: 'admin-cli' } };
 
 export interface ClientAdminDeps {
   readonly store: Store;
@@ -262,6 +283,7 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
         ? { accent_text: buttonTextFor(client.settings.accent_color) }
         : {}),
       settings: { ...client.settings },
+      ...(client.settings.registration ? { dynamically_registered: true } : {}),
       created_at: new Date(client.createdAt).toISOString(),
       updated_at: new Date(client.updatedAt).toISOString(),
     };
@@ -284,7 +306,7 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
   };
 
   return {
-    async create(raw: CreateClientInput): Promise<ClientView> {
+    async create(raw: CreateClientInput, origin: ClientOrigin = ADMIN_CLI): Promise<ClientView> {
       const parsed = createClientInput.safeParse(raw);
       if (!parsed.success) throw invalid(parsed.error);
       const input = parsed.data;
@@ -296,20 +318,21 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       );
       const now = clock.now();
       const client: ClientRecord = {
-        clientId: newClientId(),
+        clientId: origin.clientId ?? newClientId(),
         name: input.name,
         redirectUris: input.redirectUris,
         postLogoutRedirectUris: input.postLogoutRedirectUris,
         isPublic: input.isPublic,
         firstParty,
-        secretSalt: input.isPublic ? null : newSecretSalt(),
+        secretSalt: input.isPublic ? null : (origin.secretSalt ?? newSecretSalt()),
         metadata,
-        settings,
+        settings: origin.settings ? { ...settings, ...origin.settings } : settings,
         createdAt: now,
         updatedAt: now,
       };
       checkOidcOptions(client.metadata, client.isPublic);
       await validate(client);
+      const admitted = (await origin.beforeStore?.()) ?? {};
       await store.clients.create(client);
       audit('client.registered', {
         clientId: client.clientId,
@@ -318,7 +341,8 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
         isPublic: client.isPublic,
         firstParty: client.firstParty,
         ...(usesDeviceFlow(client) ? { deviceFlow: true } : {}),
-        via: 'admin-cli',
+        ...origin.audit,
+        ...admitted,
       });
       return view(client, true);
     },
@@ -327,13 +351,13 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       return (await store.clients.list()).map((client) => view(client, false));
     },
 
-    async delete(clientId: string): Promise<{ deleted: string }> {
+    async delete(clientId: string, origin: ClientOrigin = ADMIN_CLI): Promise<{ deleted: string }> {
       if (!(await store.clients.delete(clientId))) throw new AdminError('not_found', `no client with id ${clientId}`);
-      audit('client.deleted', { clientId, via: 'admin-cli' });
+      audit('client.deleted', { clientId, ...origin.audit });
       return { deleted: clientId };
     },
 
-    async update(clientId: string, raw: UpdateClientInput): Promise<ClientView> {
+    async update(clientId: string, raw: UpdateClientInput, origin: ClientOrigin = ADMIN_CLI): Promise<ClientView> {
       const parsed = updateClientInput.safeParse(raw);
       if (!parsed.success) throw invalid(parsed.error);
       const input = parsed.data;
@@ -364,7 +388,7 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       checkOidcOptions(updated.metadata, updated.isPublic);
       await validate(updated);
       if (!(await store.clients.update(clientId, changes, now))) throw new AdminError('not_found', `no client with id ${clientId}`);
-      audit('client.updated', { clientId, changed: Object.keys(changes), via: 'admin-cli' });
+      audit('client.updated', { clientId, changed: Object.keys(changes), ...origin.audit });
       // A client moving from keys (private_key_jwt) to a secret method gets its secret shown once, here.
       const nowUsesSecret = usesSecret(updated, toOidcClientMetadata(updated, serverSecret));
       return view(updated, nowUsesSecret && !usesSecret(current, toOidcClientMetadata(current, serverSecret)));

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npx linkid-admin client ...|user ...|suppression ...|audit ...` (package.json `bin`): manages
-// clients, accounts and the mail suppression list, and reads the audit trail, in the same store
+// `npx linkid-admin client ...|user ...|suppression ...|audit ...|registration-token ...` (package.json
+// `bin`): manages clients, accounts, the mail suppression list and dynamic registration's initial
+// access tokens, and reads the audit trail, in the same store
 // the server uses (safe while it runs). Results go to stdout as JSON only: one document, or JSON
 // lines for lists that can grow (accounts, suppressions, audit events). Errors are one line on stderr and a non-zero exit; the
 // commands' own audit events are JSON log lines on stderr, and stored in the trail. The shebang
@@ -11,6 +12,7 @@ import { AdminError } from '../admin/admin-error.js';
 import type { AuditAdmin } from '../admin/audit.js';
 import { oidcMetadataFromFlags } from '../admin/client-oidc-options.js';
 import type { ClientAdmin } from '../admin/clients.js';
+import type { RegistrationTokenAdmin } from '../admin/registration-tokens.js';
 import type { SuppressionAdmin } from '../admin/suppressions.js';
 import type { UserAdmin } from '../admin/users.js';
 import { ConfigError, loadConfig } from '../config/env.js';
@@ -42,7 +44,10 @@ const USAGE = `usage:
   linkid-admin suppression lift EMAIL
   linkid-admin audit search (--request-id ID | --email EMAIL | --account SUB | --client CLIENT_ID | --reason REASON) [--since ISO] [--until ISO]
   linkid-admin audit replay (--interaction ID | --request-id ID)
-  linkid-admin audit export --since ISO [--until ISO]`;
+  linkid-admin audit export --since ISO [--until ISO]
+  linkid-admin registration-token create [--expires-in 1d] [--uses N]   (an initial access token for DYNAMIC_REGISTRATION=initial-token, shown once)
+  linkid-admin registration-token list
+  linkid-admin registration-token revoke TOKEN_ID`;
 
 class UsageError extends Error {}
 
@@ -53,6 +58,7 @@ interface Admins {
   readonly users: UserAdmin;
   readonly suppressions: SuppressionAdmin;
   readonly audit: AuditAdmin;
+  readonly registrationTokens: RegistrationTokenAdmin;
 }
 
 const OPTIONS = {
@@ -93,6 +99,8 @@ const OPTIONS = {
   reason: { type: 'string' },
   since: { type: 'string' },
   until: { type: 'string' },
+  'expires-in': { type: 'string' },
+  uses: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -142,6 +150,8 @@ async function run(admins: Admins, argv: string[]): Promise<Output> {
     case 'audit':
       if (id) throw new UsageError(`unexpected argument: ${id}`);
       return runAudit(admins.audit, command, values);
+    case 'registration-token':
+      return { document: await runRegistrationToken(admins.registrationTokens, command, id, values) };
     default:
       throw new UsageError(resource ? `unknown resource: ${resource}` : 'missing command');
   }
@@ -286,6 +296,27 @@ async function runAudit(admin: AuditAdmin, command: string | undefined, values: 
       return { lines: await admin.replay({ interactionUid: values.interaction, requestId: values['request-id'] }) };
     default:
       return { lines: await admin.export({ since, until }) };
+  }
+}
+
+async function runRegistrationToken(admin: RegistrationTokenAdmin, command: string | undefined, id: string | undefined, values: Values): Promise<unknown> {
+  const allowed: readonly string[] = command === 'create' ? ['expires-in', 'uses'] : [];
+  const option = Object.keys(values).find((name) => name !== 'help' && !allowed.includes(name));
+  if (option) throw new UsageError(`--${option} is not an option of registration-token ${command ?? ''}`.trimEnd());
+  if (command !== 'revoke' && id) throw new UsageError(`unexpected argument: ${id}`);
+  switch (command) {
+    case 'create':
+      return admin.create({
+        ...(values['expires-in'] === undefined ? {} : { expiresIn: values['expires-in'] }),
+        ...(values.uses === undefined ? {} : { uses: values.uses }),
+      });
+    case 'list':
+      return admin.list();
+    case 'revoke':
+      if (!id) throw new UsageError('registration-token revoke needs a TOKEN_ID');
+      return admin.revoke(id);
+    default:
+      throw new UsageError(command ? `unknown command: registration-token ${command}` : 'missing command');
   }
 }
 

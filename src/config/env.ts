@@ -11,6 +11,9 @@ import { canonicalDomain } from '../kernel/email-address.js';
 import { RATE_LIMIT_NAMES, type RateLimitName, type RateRule } from '../kernel/rate-limits.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** DYNAMIC_REGISTRATION: how RFC 7591 registration is admitted (src/oidc/registration.ts). */
+export const DYNAMIC_REGISTRATION_MODES = ['off', 'initial-token', 'open'] as const;
+export type DynamicRegistrationMode = (typeof DYNAMIC_REGISTRATION_MODES)[number];
 
 /** Out-of-band secrets may live at most 10 minutes (ASVS 6.5.5, NIST SP 800-63B). */
 export const MAX_LOGIN_TOKEN_TTL_SECONDS = 600;
@@ -63,6 +66,8 @@ export interface Config {
   readonly trustProxy: boolean;
   /** oidc-provider's outgoing requests (jwks_uri, back-channel logout) may reach loopback (tests, local development). */
   readonly outboundAllowLoopback: boolean;
+  /** RFC 7591/7592 dynamic client registration: off, with an initial access token, or open (loopback ISSUER only). */
+  readonly dynamicRegistration: DynamicRegistrationMode;
   /** The ID token carries email and email_verified when the email scope is granted (false: OpenID Connect §5.4 strictly). */
   readonly idTokenIncludeEmail: boolean;
   readonly purgeIntervalSeconds: number;
@@ -344,6 +349,13 @@ const VARIABLES = {
       "let linkid's own outgoing requests (a client's `jwks_uri`, back-channel logout tokens) reach loopback addresses, for tests and local development only; " +
       'start refuses it unless `ISSUER` is itself on loopback. Other special-use addresses stay refused',
   }),
+  DYNAMIC_REGISTRATION: variable('listen', z.enum(DYNAMIC_REGISTRATION_MODES, { error: `must be one of ${DYNAMIC_REGISTRATION_MODES.join(', ')}` }), {
+    default: 'off',
+    meaning:
+      'RFC 7591 dynamic client registration at `/reg` (and RFC 7592 management of a registration with its registration access token): ' +
+      '`off` (no endpoint), `initial-token` (a registration needs an initial access token from `linkid-admin registration-token create`), ' +
+      '`open` (anyone may register; for tests and local development only: start refuses it unless `ISSUER` is on loopback). See docs/registration.md',
+  }),
   DATA_DIR: variable('listen', z.string().min(1, { error: 'must not be empty' }), {
     default: './data',
     meaning: 'SQLite file, generated keys (`keys/`), mail outbox (`outbox/`); created on first start',
@@ -612,6 +624,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (values.OUTBOUND_ALLOW_LOOPBACK && !isLoopbackHost(new URL(issuer).hostname)) {
     throw new ConfigError('OUTBOUND_ALLOW_LOOPBACK', 'is for tests and local development only: it needs an ISSUER on localhost or a loopback address');
   }
+  if (values.DYNAMIC_REGISTRATION === 'open' && !isLoopbackHost(new URL(issuer).hostname)) {
+    throw new ConfigError(
+      'DYNAMIC_REGISTRATION',
+      'open lets anyone register an app and is for tests and local development only: it needs an ISSUER on localhost or a loopback address (use initial-token)',
+    );
+  }
   const mailTransport = chooseMailTransport(values.MAIL_TRANSPORT, { postmark: Boolean(values.POSTMARK_SERVER_TOKEN), smtp: Boolean(values.SMTP_URL) }, issuer);
   if (values.SMTP_FROM && !values.SMTP_URL)
     throw new ConfigError('SMTP_FROM', 'is set but SMTP_URL is not: it is the envelope sender of mail sent through SMTP');
@@ -631,6 +649,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultLocale: values.DEFAULT_LOCALE,
     trustProxy: values.TRUST_PROXY,
     outboundAllowLoopback: values.OUTBOUND_ALLOW_LOOPBACK,
+    dynamicRegistration: values.DYNAMIC_REGISTRATION,
     idTokenIncludeEmail: values.ID_TOKEN_INCLUDE_EMAIL,
     purgeIntervalSeconds: values.PURGE_INTERVAL_SECONDS,
     auditRetentionDays: values.AUDIT_RETENTION_DAYS,

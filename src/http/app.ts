@@ -35,6 +35,7 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { requireSameOrigin } from './same-origin.js';
 import { securityHeaders } from './security-headers.js';
 import type { LinkidState } from './state.js';
+import { refuseOversizedRegistration } from '../oidc/registration.js';
 
 export interface AppOptions {
   /** A cluster worker answers /metrics with the whole cluster's, gathered by its primary (src/cluster/). */
@@ -125,6 +126,8 @@ export function createApp(services: Services, options: AppOptions = {}): App {
     }),
   );
   provider.use(frontchannelLogout({ provider, issuer: config.issuer, clients: store.clients, renderPage: pageRenderer(pages) }));
+  // RFC 7591/7592: an oversized registration body is 413 before oidc-provider reads it.
+  provider.use(refuseOversizedRegistration);
   provider.use(ownRoutes(router));
 
   provider.on('server_error', (ctx, error) => {

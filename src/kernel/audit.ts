@@ -50,11 +50,14 @@ export type AuditEvent =
   | 'mail.delivered'
   | 'mail.bounced'
   | 'suppression.lifted'
-  /** Client changes made with linkid-admin (never with the secret). */
+  /** Client changes made with linkid-admin, or by dynamic registration (`via: 'registration'`, `initialTokenId`), never with the secret. */
   | 'client.registered'
   | 'client.updated'
   | 'client.secret_rotated'
   | 'client.deleted'
+  /** An initial access token for dynamic registration was made or revoked (`tokenId`, never the token). */
+  | 'registration_token.created'
+  | 'registration_token.revoked'
   /**
    * Account changes made with linkid-admin: the account id and a hash of the address, never the
    * address; `user.deleted` also when the person deleted it on the account page (`by: 'self'`).

@@ -1,5 +1,6 @@
 // The bridge between oidc-provider's adapter interface and the Store port. One adapter per
-// model name; clients come from the clients table (registered with the admin CLI), everything
+// model name; clients come from the clients table (registered with the admin CLI or by dynamic
+// registration, registration.ts), initial access tokens from their own table, everything
 // else from the generic model store, under digests of their ids (see artefacts-at-rest.ts).
 import { errors, type Adapter } from 'oidc-provider';
 import type { Clock } from '../kernel/clock.js';
@@ -7,6 +8,7 @@ import type { OidcPayload, Store } from '../store/port.js';
 import { createArtefactsAtRest, type ArtefactsAtRest } from './artefacts-at-rest.js';
 import { toOidcClientMetadata } from './client-metadata.js';
 import { withHeldAccount, withoutHeldAccount } from './held-sign-ins.js';
+import { initialAccessTokenAdapter, registeringClientAdapter, type RegistrationDeps } from './registration.js';
 import { withoutVisits } from './session-apps.js';
 import { withDevice } from './session-device.js';
 
@@ -111,7 +113,18 @@ function modelAdapter(model: string, store: Store, clock: Clock, atRest: Artefac
   };
 }
 
-export function createAdapterFactory(store: Store, clock: Clock, serverSecret: Buffer) {
+/**
+ * `registration`: with dynamic registration on, registered clients are stored through its
+ * registrar and initial access tokens are linkid's own (registration.ts).
+ */
+export function createAdapterFactory(store: Store, clock: Clock, serverSecret: Buffer, registration?: Pick<RegistrationDeps, 'registrar' | 'newClientId'>) {
   const atRest = createArtefactsAtRest(serverSecret);
-  return (name: string): Adapter => (name === 'Client' ? clientAdapter(store, serverSecret) : modelAdapter(name, store, clock, atRest));
+  return (name: string): Adapter => {
+    if (name === 'Client') {
+      const clients = clientAdapter(store, serverSecret);
+      return registration ? registeringClientAdapter(clients, { store, clock, serverSecret, ...registration }) : clients;
+    }
+    if (name === 'InitialAccessToken' && registration) return initialAccessTokenAdapter({ store, clock, serverSecret });
+    return modelAdapter(name, store, clock, atRest);
+  };
 }

@@ -18,6 +18,7 @@ import { withDeviceApproval } from './device-approval.js';
 import { featuresConfiguration, ID_TOKEN_SIGNING_ALGS, type IdTokenSigningAlg } from './configuration/features.js';
 import { outboundConfiguration } from './configuration/outbound.js';
 import { flowPath } from '../login/flow-paths.js';
+import { registrationConfiguration, type RegistrationDeps } from './registration.js';
 import { pagesConfiguration, type RenderPage, type RenderReason } from './configuration/pages.js';
 import { loadExistingGrant } from './session-apps.js';
 import { ttlConfiguration } from './configuration/ttl.js';
@@ -38,6 +39,8 @@ export interface ProviderDeps {
   readonly countDeviceCodeGuess: (ip: string) => Promise<Decision>;
   /** Whether a token still fits its app's policy when it is used (token-policy.ts). */
   readonly tokenPolicy: TokenPolicy;
+  /** Stores what dynamic registration asks for by linkid's client rules (DYNAMIC_REGISTRATION; registration.ts). */
+  readonly registration: Pick<RegistrationDeps, 'registrar' | 'newClientId'>;
 }
 
 /** The ID token algorithms a key in the set can sign with (a key's own alg, else its type's). */
@@ -47,7 +50,18 @@ function signingAlgsOf(keys: readonly JWK[]): IdTokenSigningAlg[] {
   return ID_TOKEN_SIGNING_ALGS.filter((alg) => keys.some((key) => (key.use === undefined || key.use === 'sig') && algOf(key) === alg));
 }
 
-export function createProvider({ config, store, clock, secrets, renderPage, renderReason, audit, countDeviceCodeGuess, tokenPolicy }: ProviderDeps): Provider {
+export function createProvider({
+  config,
+  store,
+  clock,
+  secrets,
+  renderPage,
+  renderReason,
+  audit,
+  countDeviceCodeGuess,
+  tokenPolicy,
+  registration,
+}: ProviderDeps): Provider {
   const pageConfig = pagesConfiguration(renderPage);
   const https = config.issuer.startsWith('https:');
   const features = featuresConfiguration(signingAlgsOf(secrets.signingKeys.keys), (ctx, token) => tokenPolicy(ctx.oidc.provider, token));
@@ -61,8 +75,9 @@ export function createProvider({ config, store, clock, secrets, renderPage, rend
       ...features.features,
       ...pageConfig.features,
       deviceFlow: deviceFlowConfiguration({ renderPage, renderReason, audit, countGuess: countDeviceCodeGuess }),
+      ...registrationConfiguration(config.dynamicRegistration, { store, serverSecret: secrets.serverSecret, newClientId: registration.newClientId }),
     } as Configuration['features'],
-    adapter: createAdapterFactory(store, clock, secrets.serverSecret),
+    adapter: createAdapterFactory(store, clock, secrets.serverSecret, config.dynamicRegistration === 'off' ? undefined : registration),
     findAccount: createFindAccount(store, tokenPolicy),
     // Finds a session's grant without leaving an entry for an app only passed through (session-apps.ts).
     loadExistingGrant,

@@ -238,6 +238,40 @@ export interface ClientStore {
   update(clientId: string, changes: ClientChanges, now: number): Promise<boolean>;
 }
 
+/**
+ * An initial access token for RFC 7591 dynamic registration (src/admin/registration-tokens.ts).
+ * The token itself is never stored: `digest` is an HMAC of it under a key derived from the server
+ * secret, so a copy of the database cannot register anything.
+ */
+export interface RegistrationTokenRecord {
+  /** A short public id to list and revoke it by; not a secret. */
+  readonly id: string;
+  readonly digest: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  /** How many registrations it admits in all. */
+  readonly uses: number;
+  /** How many it has admitted so far. */
+  readonly used: number;
+  readonly revokedAt: number | null;
+}
+
+export interface RegistrationTokenStore {
+  insert(token: RegistrationTokenRecord): Promise<void>;
+  /** The live token with this digest: not expired, not revoked, with a use left. */
+  findLive(digest: string, now: number): Promise<RegistrationTokenRecord | undefined>;
+  /**
+   * Spends one use of a live token in one conditional write and returns it as it is after that;
+   * undefined when there was none to spend. Of any number of concurrent spends of a token with N
+   * uses left, exactly N succeed.
+   */
+  spend(digest: string, now: number): Promise<RegistrationTokenRecord | undefined>;
+  /** Every stored token (expired ones until they are purged), newest first. */
+  list(): Promise<RegistrationTokenRecord[]>;
+  /** Returns false when there was no such token, or it was already revoked. */
+  revoke(id: string, now: number): Promise<boolean>;
+}
+
 /** A rate-limit rule, kept in the active store so every instance counts together. */
 export interface RateLimitRule {
   /** Namespaces the counters: one prefix per rule. */
@@ -433,6 +467,8 @@ export interface Store {
   readonly emailChanges: EmailChangeStore;
   readonly clients: ClientStore;
   readonly recoveryCodes: RecoveryCodeStore;
+  /** Initial access tokens for dynamic client registration; purgeExpired drops expired ones. */
+  readonly registrationTokens: RegistrationTokenStore;
   /** A rate limiter counting in this store, so every instance of a cluster counts together. */
   createRateLimiter(rule: RateLimitRule): RateLimiter;
   /**

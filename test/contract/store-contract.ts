@@ -9,6 +9,7 @@ import {
   type EmailChangeRecord,
   type LoginTokenRecord,
   type QueuedMail,
+  type RegistrationTokenRecord,
   type Store,
 } from '../../src/store/port.js';
 import { addressHash } from '../../src/kernel/email-address.js';
@@ -992,6 +993,54 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const fresh = digests(10);
         await store.recoveryCodes.replaceSet('acct-void', fresh, T0 + 2);
         expect(await store.recoveryCodes.consume('acct-void', fresh[0]!, T0 + 3)).toBe(true);
+      });
+    });
+
+    describe('registration tokens', () => {
+      const token = (overrides: Partial<RegistrationTokenRecord> = {}): RegistrationTokenRecord => ({
+        id: id(),
+        digest: hex(),
+        createdAt: T0,
+        expiresAt: T0 + 60_000,
+        uses: 1,
+        used: 0,
+        revokedAt: null,
+        ...overrides,
+      });
+
+      it('finds a live token by digest only, and not once it has expired or been revoked', async () => {
+        const live = token();
+        await store.registrationTokens.insert(live);
+        expect(await store.registrationTokens.findLive(live.digest, T0)).toEqual(live);
+        expect(await store.registrationTokens.findLive(hex(), T0)).toBeUndefined();
+        expect(await store.registrationTokens.findLive(live.digest, live.expiresAt)).toBeUndefined();
+        expect(await store.registrationTokens.revoke(live.id, T0 + 1)).toBe(true);
+        expect(await store.registrationTokens.revoke(live.id, T0 + 2)).toBe(false);
+        expect(await store.registrationTokens.findLive(live.digest, T0 + 3)).toBeUndefined();
+        expect(await store.registrationTokens.spend(live.digest, T0 + 3)).toBeUndefined();
+        expect(await store.registrationTokens.revoke('nobody', T0)).toBe(false);
+      });
+
+      it('lets exactly 3 of 12 concurrent spends of a three-use token win, then finds it no more', async () => {
+        const three = token({ uses: 3 });
+        await store.registrationTokens.insert(three);
+        const spent = await Promise.all(Array.from({ length: 12 }, () => store.registrationTokens.spend(three.digest, T0)));
+        const won = spent.filter((record) => record !== undefined);
+        expect(won).toHaveLength(3);
+        expect(won.map((record) => record.used).sort()).toEqual([1, 2, 3]);
+        expect(await store.registrationTokens.findLive(three.digest, T0)).toBeUndefined();
+        expect((await store.registrationTokens.list()).find((record) => record.id === three.id)).toMatchObject({ uses: 3, used: 3 });
+      });
+
+      it('spends nothing of an expired token, lists newest first, and purges expired ones', async () => {
+        const older = token({ createdAt: T0 - 10, expiresAt: T0 - 1 });
+        const newer = token({ createdAt: T0 });
+        await store.registrationTokens.insert(older);
+        await store.registrationTokens.insert(newer);
+        expect(await store.registrationTokens.spend(older.digest, T0)).toBeUndefined();
+        expect((await store.registrationTokens.list()).map((record) => record.id)).toEqual([newer.id, older.id]);
+        while ((await store.purgeExpired(T0, 100)) > 0);
+        expect((await store.registrationTokens.list()).map((record) => record.id)).toEqual([newer.id]);
       });
     });
 

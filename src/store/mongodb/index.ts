@@ -16,12 +16,14 @@ import { createMongoLoginTokens } from './login-tokens.js';
 import { OIDC_MODEL_NAMES, createMongoOidcModels } from './oidc-models.js';
 import { createMongoMailQueue, createMongoSuppressions } from './mail-queue.js';
 import { createMongoRecoveryCodes } from './recovery-codes.js';
+import { createMongoRegistrationTokens } from './registration-tokens.js';
 import {
   clientSchema,
   emailChangeSchema,
   loginTokenSchema,
   mailSchema,
   recoveryCodeSetSchema,
+  registrationTokenSchema,
   suppressionSchema,
   userSchema,
   type ClientDoc,
@@ -29,6 +31,7 @@ import {
   type LoginTokenDoc,
   type MailDoc,
   type RecoveryCodeSetDoc,
+  type RegistrationTokenDoc,
   type SuppressionDoc,
   type UserDoc,
 } from './schemas.js';
@@ -56,7 +59,7 @@ export const READINESS_TIMEOUT_MS = 900;
 const RATE_LIMIT_INDEXES: IndexDefinition[] = [indexDefinition({ expire: -1 }, { expireAfterSeconds: 0 }), indexDefinition({ key: 1 }, { unique: true })];
 
 /** MongoDB has no migrations: bump this by hand when a collection's shape or indexes change. */
-const MONGODB_SCHEMA_VERSION = 4;
+const MONGODB_SCHEMA_VERSION = 5;
 
 export interface MongoStoreOptions {
   /** How long to wait for a server before giving up, at start and on each operation. */
@@ -101,6 +104,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   const suppressions = connection.model<SuppressionDoc>('Suppression', suppressionSchema, 'suppressed_addresses');
   const auditEvents = connection.model<AuditEventDoc>('AuditEvent', auditEventSchema, 'audit_events');
   const recoveryCodeSets = connection.model<RecoveryCodeSetDoc>('RecoveryCodeSet', recoveryCodeSetSchema, 'recovery_codes');
+  const registrationTokens = connection.model<RegistrationTokenDoc>('RegistrationToken', registrationTokenSchema, 'registration_tokens');
   const oidc = createMongoOidcModels(connection);
   try {
     // Every index is as the code declares it before the first request: changed definitions are
@@ -115,6 +119,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
       reconcileIndexes(nativeCollection(connection, RATE_LIMIT_COLLECTION), RATE_LIMIT_INDEXES),
       reconcileIndexes(nativeCollection(connection, 'audit_events'), declaredIndexes(auditEventSchema)),
       reconcileIndexes(nativeCollection(connection, 'recovery_codes'), declaredIndexes(recoveryCodeSetSchema)),
+      reconcileIndexes(nativeCollection(connection, 'registration_tokens'), declaredIndexes(registrationTokenSchema)),
       ...OIDC_MODEL_NAMES.map((name) => oidc.modelFor(name)),
     ]);
   } catch (error) {
@@ -125,7 +130,8 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   }
 
   // Every collection with a TTL on expiresAt; typed loosely because their documents differ.
-  const purgeable = () => [...oidc.models(), loginTokens, emailChanges, auditEvents] as unknown as mongoose.Model<{ _id: unknown; expiresAt?: Date }>[];
+  const purgeable = () =>
+    [...oidc.models(), loginTokens, emailChanges, auditEvents, registrationTokens] as unknown as mongoose.Model<{ _id: unknown; expiresAt?: Date }>[];
 
   return {
     kind: 'mongodb',
@@ -137,6 +143,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     emailChanges: createMongoEmailChanges(emailChanges),
     clients: createMongoClients(clients),
     recoveryCodes: createMongoRecoveryCodes(recoveryCodeSets),
+    registrationTokens: createMongoRegistrationTokens(registrationTokens),
     mailQueue: createMongoMailQueue(mails),
     suppressions: createMongoSuppressions(suppressions),
     createRateLimiter(rule) {

@@ -246,3 +246,29 @@ export const recoveryCodeSetSchema = new Schema<RecoveryCodeSetDoc>(
   },
   { versionKey: false },
 );
+
+/** Initial access tokens for dynamic client registration, by digest only (registration-tokens.ts). */
+export interface RegistrationTokenDoc {
+  _id: string;
+  digest: string;
+  createdAt: Date;
+  expiresAt: Date;
+  uses: number;
+  used: number;
+  revokedAt: Date | null;
+}
+
+export const registrationTokenSchema = new Schema<RegistrationTokenDoc>(
+  {
+    _id: { type: String, required: true },
+    digest: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+    uses: { type: Number, required: true },
+    used: { type: Number, required: true, default: 0 },
+    revokedAt: { type: Date, default: null },
+  },
+  { versionKey: false },
+);
+registrationTokenSchema.index({ digest: 1 }, { unique: true });
+registrationTokenSchema.index({ expiresAt: 1 }, ttl);

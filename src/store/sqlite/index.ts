@@ -13,6 +13,7 @@ import { createSqliteMailQueue, createSqliteSuppressions } from './mail-queue.js
 import { createSqliteOidcModels } from './oidc-models.js';
 import { createSqliteRateLimiters } from './rate-limiter.js';
 import { createSqliteRecoveryCodes } from './recovery-codes.js';
+import { createSqliteRegistrationTokens } from './registration-tokens.js';
 import { migrate } from './schema.js';
 import { createSqliteUsers } from './users.js';
 
@@ -56,6 +57,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     ['email_change_tokens', 'expires_at'],
     ['rate_limits', 'expire'],
     ['audit_events', 'expires_at'],
+    ['registration_tokens', 'expires_at'],
   ].map(([table, column]) =>
     db.prepare(`DELETE FROM ${table} WHERE rowid IN (
       SELECT rowid FROM ${table} WHERE ${column} IS NOT NULL AND ${column} <= @now LIMIT @limit)`),
@@ -72,6 +74,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     emailChanges: createSqliteEmailChanges(db),
     clients: createSqliteClients(db),
     recoveryCodes: createSqliteRecoveryCodes(db),
+    registrationTokens: createSqliteRegistrationTokens(db),
     mailQueue: createSqliteMailQueue(db),
     suppressions: createSqliteSuppressions(db),
     createRateLimiter: createSqliteRateLimiters(db),

@@ -186,6 +186,19 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE login_tokens ADD COLUMN approved_at INTEGER;
   ALTER TABLE login_tokens ADD COLUMN approval_finished_at INTEGER;
   `,
+  // Initial access tokens for dynamic client registration (src/admin/registration-tokens.ts), by digest only.
+  `
+  CREATE TABLE registration_tokens (
+    id          TEXT PRIMARY KEY,
+    digest      TEXT NOT NULL UNIQUE,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    uses        INTEGER NOT NULL CHECK (uses > 0),
+    used        INTEGER NOT NULL DEFAULT 0,
+    revoked_at  INTEGER
+  );
+  CREATE INDEX registration_tokens_expires_at ON registration_tokens (expires_at);
+  `,
 ];
 
 /**
