@@ -13,9 +13,10 @@ import type { AuditAdmin } from '../admin/audit.js';
 import { oidcMetadataFromFlags } from '../admin/client-oidc-options.js';
 import type { ClientAdmin } from '../admin/clients.js';
 import type { RegistrationTokenAdmin } from '../admin/registration-tokens.js';
+import { backupStore, migrateStore, migrationPlan, restoreStore } from '../admin/store-maintenance.js';
 import type { SuppressionAdmin } from '../admin/suppressions.js';
 import type { UserAdmin } from '../admin/users.js';
-import { ConfigError, loadConfig } from '../config/env.js';
+import { ConfigError, loadConfig, type Config } from '../config/env.js';
 import { systemClock } from '../kernel/clock.js';
 import { createTransport } from '../mail/transport-from-config.js';
 import { createLogger } from '../observability/logger.js';
@@ -47,7 +48,10 @@ const USAGE = `usage:
   linkid-admin audit export --since ISO [--until ISO]
   linkid-admin registration-token create [--expires-in 1d] [--uses N]   (an initial access token for DYNAMIC_REGISTRATION=initial-token, shown once)
   linkid-admin registration-token list
-  linkid-admin registration-token revoke TOKEN_ID`;
+  linkid-admin registration-token revoke TOKEN_ID
+  linkid-admin backup FILE            (SQLite: an online, consistent copy of the store; FILE must not exist)
+  linkid-admin restore FILE           (SQLite: refused while a server or command has the store open)
+  linkid-admin migrate [--dry-run]    (bring the store to this release's schema now, or only say what would change)`;
 
 class UsageError extends Error {}
 
@@ -320,8 +324,34 @@ async function runRegistrationToken(admin: RegistrationTokenAdmin, command: stri
   }
 }
 
+/** backup, restore and migrate work on the store itself, before (and instead of) opening it as a store. */
+const STORE_COMMANDS = new Set(['backup', 'restore', 'migrate']);
+
+async function runStoreCommand(config: Config, argv: readonly string[]): Promise<unknown> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: { 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command, file, ...extra] = positionals;
+  if (values.help) throw new UsageError('');
+  if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
+  if (command === 'migrate') {
+    if (file) throw new UsageError(`unexpected argument: ${file}`);
+    return values['dry-run'] ? migrationPlan(config) : migrateStore(config);
+  }
+  if (values['dry-run']) throw new UsageError(`--dry-run is an option of migrate, not of ${command}`);
+  if (!file) throw new UsageError(`${command} needs a FILE`);
+  return command === 'backup' ? backupStore(config, file) : restoreStore(config, file);
+}
+
 async function main(): Promise<number> {
   const config = loadConfig();
+  if (STORE_COMMANDS.has(process.argv[2] ?? '')) {
+    process.stdout.write(`${JSON.stringify(await runStoreCommand(config, process.argv.slice(2)), null, 2)}\n`);
+    return 0;
+  }
   const secrets = await loadOrCreateSecrets(config);
   const store = await openStore(config);
   // stdout carries only results, so the audit log lines of these commands go to stderr.

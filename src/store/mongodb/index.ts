@@ -11,9 +11,17 @@ import { auditEventSchema, createMongoAuditEvents, type AuditEventDoc } from './
 import { createMongoClients } from './clients.js';
 import { createMongoEmailChanges } from './email-changes.js';
 import { isMongoUnavailable } from './errors.js';
-import { declaredIndexes, indexDefinition, nativeCollection, reconcileIndexes, type IndexDefinition } from './indexes.js';
+import {
+  declaredIndexes,
+  indexDefinition,
+  nativeCollection,
+  planCollectionIndexes,
+  reconcileIndexes,
+  type IndexDefinition,
+  type IndexPlan,
+} from './indexes.js';
 import { createMongoLoginTokens } from './login-tokens.js';
-import { OIDC_MODEL_NAMES, createMongoOidcModels } from './oidc-models.js';
+import { OIDC_MODEL_NAMES, collectionFor, createMongoOidcModels } from './oidc-models.js';
 import { createMongoMailQueue, createMongoSuppressions } from './mail-queue.js';
 import { createMongoRecoveryCodes } from './recovery-codes.js';
 import { createMongoRegistrationTokens } from './registration-tokens.js';
@@ -22,6 +30,7 @@ import {
   emailChangeSchema,
   loginTokenSchema,
   mailSchema,
+  oidcSchema,
   recoveryCodeSetSchema,
   registrationTokenSchema,
   suppressionSchema,
@@ -57,6 +66,20 @@ export const READINESS_TIMEOUT_MS = 900;
 
 /** rate-limiter-flexible's collection: its indexes are created here (disableIndexesCreation). */
 const RATE_LIMIT_INDEXES: IndexDefinition[] = [indexDefinition({ expire: -1 }, { expireAfterSeconds: 0 }), indexDefinition({ key: 1 }, { unique: true })];
+
+/** linkid's collections besides oidc-provider's, each with the indexes the code declares for it. */
+const OWN_COLLECTIONS: readonly (readonly [string, IndexDefinition[]])[] = [
+  ['users', declaredIndexes(userSchema)],
+  ['login_tokens', declaredIndexes(loginTokenSchema)],
+  ['email_change_tokens', declaredIndexes(emailChangeSchema)],
+  ['clients', declaredIndexes(clientSchema)],
+  ['mail_queue', declaredIndexes(mailSchema)],
+  ['suppressed_addresses', declaredIndexes(suppressionSchema)],
+  [RATE_LIMIT_COLLECTION, RATE_LIMIT_INDEXES],
+  ['audit_events', declaredIndexes(auditEventSchema)],
+  ['recovery_codes', declaredIndexes(recoveryCodeSetSchema)],
+  ['registration_tokens', declaredIndexes(registrationTokenSchema)],
+];
 
 /** MongoDB has no migrations: bump this by hand when a collection's shape or indexes change. */
 const MONGODB_SCHEMA_VERSION = 5;
@@ -110,16 +133,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     // Every index is as the code declares it before the first request: changed definitions are
     // dropped and recreated, ones no longer declared are dropped (see indexes.ts).
     await Promise.all([
-      reconcileIndexes(nativeCollection(connection, 'users'), declaredIndexes(userSchema)),
-      reconcileIndexes(nativeCollection(connection, 'login_tokens'), declaredIndexes(loginTokenSchema)),
-      reconcileIndexes(nativeCollection(connection, 'email_change_tokens'), declaredIndexes(emailChangeSchema)),
-      reconcileIndexes(nativeCollection(connection, 'clients'), declaredIndexes(clientSchema)),
-      reconcileIndexes(nativeCollection(connection, 'mail_queue'), declaredIndexes(mailSchema)),
-      reconcileIndexes(nativeCollection(connection, 'suppressed_addresses'), declaredIndexes(suppressionSchema)),
-      reconcileIndexes(nativeCollection(connection, RATE_LIMIT_COLLECTION), RATE_LIMIT_INDEXES),
-      reconcileIndexes(nativeCollection(connection, 'audit_events'), declaredIndexes(auditEventSchema)),
-      reconcileIndexes(nativeCollection(connection, 'recovery_codes'), declaredIndexes(recoveryCodeSetSchema)),
-      reconcileIndexes(nativeCollection(connection, 'registration_tokens'), declaredIndexes(registrationTokenSchema)),
+      ...OWN_COLLECTIONS.map(([name, indexes]) => reconcileIndexes(nativeCollection(connection, name), indexes)),
       ...OIDC_MODEL_NAMES.map((name) => oidc.modelFor(name)),
     ]);
   } catch (error) {
@@ -192,4 +206,27 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
       await connection.close();
     },
   };
+}
+
+export interface MongoUpgradePlan {
+  readonly schemaVersion: string;
+  /** Collections whose indexes the next start changes, with what it drops and creates. */
+  readonly collections: readonly ({ readonly collection: string } & IndexPlan)[];
+}
+
+/** What the next start would change in the indexes, read without changing anything. */
+export async function planMongoUpgrade(uri: string, options: MongoStoreOptions = {}): Promise<MongoUpgradePlan> {
+  const connection = await connect(uri, options);
+  try {
+    const all = [...OWN_COLLECTIONS, ...OIDC_MODEL_NAMES.map((name) => [collectionFor(name), declaredIndexes(oidcSchema)] as const)];
+    const plans = await Promise.all(
+      all.map(async ([collection, indexes]) => ({ collection, ...(await planCollectionIndexes(nativeCollection(connection, collection), indexes)) })),
+    );
+    return { schemaVersion: `mongodb:${MONGODB_SCHEMA_VERSION}`, collections: plans.filter((plan) => plan.drop.length > 0 || plan.create.length > 0) };
+  } catch (error) {
+    if (isMongoUnavailable(error)) throw connectionError(uri, error);
+    throw error;
+  } finally {
+    await connection.close(true).catch(() => undefined);
+  }
 }

@@ -97,6 +97,11 @@ async function existingIndexes(collection: Collection): Promise<IndexDefinition[
   }
 }
 
+/** What reconcileIndexes would do to one collection, without doing it (`linkid-admin migrate --dry-run`). */
+export async function planCollectionIndexes(collection: Collection, declared: readonly IndexDefinition[]): Promise<IndexPlan> {
+  return planIndexes(declared, await existingIndexes(collection));
+}
+
 /**
  * Brings one collection's indexes to `declared`. Several instances may start at once: an index
  * another one already dropped is not an error, and creating an identical index is a no-op.

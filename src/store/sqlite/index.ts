@@ -16,6 +16,7 @@ import { createSqliteRecoveryCodes } from './recovery-codes.js';
 import { createSqliteRegistrationTokens } from './registration-tokens.js';
 import { migrate } from './schema.js';
 import { createSqliteUsers } from './users.js';
+import { holdShared } from './in-use-lock.js';
 
 export const SQLITE_FILE_NAME = 'linkid.sqlite';
 
@@ -25,6 +26,34 @@ const UNAVAILABLE_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTO
 export interface SqliteStoreOptions {
   /** How long a write waits for another writer's lock before failing with SQLITE_BUSY. */
   readonly busyTimeoutMs?: number;
+  /** How long opening waits for a restore in progress to finish (default 10 s). */
+  readonly restoreWaitMs?: number;
+}
+
+/** The store's file opened with the settings every opener uses, and its schema brought up to date. */
+function openMigrated(file: string, options: SqliteStoreOptions): Database.Database {
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    // Deleted rows are overwritten rather than left readable in free pages of the file.
+    db.pragma('secure_delete = ON');
+    // With WAL, NORMAL syncs the WAL at checkpoints rather than at every commit: a commit is still
+    // atomic and the database is never corrupted, but a power cut or kernel crash (not a crash of
+    // linkid: written pages are in the OS) can forget the last commits before it. What those can
+    // be: tokens, sessions and sign-ins issued just before (done again), limit points (not
+    // counted), a consumed code, link or refresh token usable once more together with the loss of
+    // what it was exchanged for, a mail marked sent that is sent again. FULL would add an fsync to
+    // every write of every request (about 5x the cost of a write here) against an event that also
+    // takes the server down; NORMAL is the setting SQLite documents for WAL.
+    db.pragma('synchronous = NORMAL');
+    db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 }
 
 export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {}): Store {
@@ -34,22 +63,15 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   // file before the first open makes all three private.
   ensurePrivateFile(file);
   for (const suffix of ['-wal', '-shm', '-journal']) restrictIfPresent(`${file}${suffix}`);
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  // Deleted rows are overwritten rather than left readable in free pages of the file.
-  db.pragma('secure_delete = ON');
-  // With WAL, NORMAL syncs the WAL at checkpoints rather than at every commit: a commit is still
-  // atomic and the database is never corrupted, but a power cut or kernel crash (not a crash of
-  // linkid: written pages are in the OS) can forget the last commits before it. What those can
-  // be: tokens, sessions and sign-ins issued just before (done again), limit points (not
-  // counted), a consumed code, link or refresh token usable once more together with the loss of
-  // what it was exchanged for, a mail marked sent that is sent again. FULL would add an fsync to
-  // every write of every request (about 5x the cost of a write here) against an event that also
-  // takes the server down; NORMAL is the setting SQLite documents for WAL.
-  db.pragma('synchronous = NORMAL');
-  db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
-  db.pragma('foreign_keys = ON');
-  migrate(db);
+  // Held until close: `linkid-admin restore` refuses while any process has the store open.
+  const inUse = holdShared(dataDir, options.restoreWaitMs);
+  let db: Database.Database;
+  try {
+    db = openMigrated(file, options);
+  } catch (error) {
+    inUse.release();
+    throw error;
+  }
 
   const purgeStatements = [
     ['oidc_models', 'expires_at'],
@@ -90,6 +112,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     },
     async close() {
       if (db.open) db.close();
+      inUse.release();
     },
   };
 }

@@ -1,6 +1,7 @@
 // Schema migrations for the SQLite store, applied in order and tracked in PRAGMA user_version.
 // Add a new entry at the end; never edit one that has shipped.
 import type { Database } from 'better-sqlite3';
+import { StoreConnectionError } from '../port.js';
 
 const MIGRATIONS: readonly string[] = [
   `
@@ -209,10 +210,40 @@ const MIGRATIONS: readonly string[] = [
 export function migrate(db: Database): void {
   db.transaction(() => {
     const current = db.pragma('user_version', { simple: true }) as number;
-    if (current > MIGRATIONS.length) {
-      throw new Error(`The database schema (version ${current}) is newer than this linkid (${MIGRATIONS.length}); upgrade linkid.`);
-    }
+    checkNotNewer(current);
     for (const migration of MIGRATIONS.slice(current)) db.exec(migration);
     if (current < MIGRATIONS.length) db.pragma(`user_version = ${MIGRATIONS.length}`);
   }).immediate();
+}
+
+/** The schema version this code brings a store to. */
+export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
+
+/** A store written by a newer linkid cannot be read by this one: said in one line, with what to do. */
+export function checkNotNewer(version: number): void {
+  if (version > MIGRATIONS.length) {
+    throw new StoreConnectionError(
+      `the SQLite store has schema version ${version}, newer than this linkid knows (${MIGRATIONS.length}): run the linkid release that wrote it (or a newer one), or restore a backup made before the upgrade`,
+      undefined,
+    );
+  }
+}
+
+export interface PendingMigration {
+  /** The version the store has once this migration ran. */
+  readonly version: number;
+  /** Each statement's first line: what it creates, alters or deletes. */
+  readonly statements: readonly string[];
+}
+
+/** What migrate() would run on a store at `version`, without running it. */
+export function pendingMigrations(version: number): PendingMigration[] {
+  checkNotNewer(version);
+  return MIGRATIONS.slice(version).map((sql, index) => ({
+    version: version + index + 1,
+    statements: sql
+      .split(';')
+      .map((statement) => statement.trim().split('\n')[0]?.trim() ?? '')
+      .filter((line) => line.length > 0),
+  }));
 }
