@@ -11,6 +11,7 @@ import { AdminError } from '../admin/admin-error.js';
 import type { AuditAdmin } from '../admin/audit.js';
 import { oidcMetadataFromFlags } from '../admin/client-oidc-options.js';
 import type { ClientAdmin } from '../admin/clients.js';
+import type { KeyAdmin } from '../admin/keys.js';
 import type { SuppressionAdmin } from '../admin/suppressions.js';
 import type { UserAdmin } from '../admin/users.js';
 import { ConfigError, loadConfig } from '../config/env.js';
@@ -42,7 +43,10 @@ const USAGE = `usage:
   linkid-admin suppression lift EMAIL
   linkid-admin audit search (--request-id ID | --email EMAIL | --account SUB | --client CLIENT_ID | --reason REASON) [--since ISO] [--until ISO]
   linkid-admin audit replay (--interaction ID | --request-id ID)
-  linkid-admin audit export --since ISO [--until ISO]`;
+  linkid-admin audit export --since ISO [--until ISO]
+  linkid-admin keys list
+  linkid-admin keys rotate [--alg RS256|ES256|EdDSA|all]   (published now, signing after KEY_PUBLISH_AHEAD_SECONDS)
+  linkid-admin keys retire KID   (stops signing now; stays in /jwks until its tokens have expired)`;
 
 class UsageError extends Error {}
 
@@ -53,6 +57,7 @@ interface Admins {
   readonly users: UserAdmin;
   readonly suppressions: SuppressionAdmin;
   readonly audit: AuditAdmin;
+  readonly keys: KeyAdmin;
 }
 
 const OPTIONS = {
@@ -93,6 +98,7 @@ const OPTIONS = {
   reason: { type: 'string' },
   since: { type: 'string' },
   until: { type: 'string' },
+  alg: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -142,6 +148,8 @@ async function run(admins: Admins, argv: string[]): Promise<Output> {
     case 'audit':
       if (id) throw new UsageError(`unexpected argument: ${id}`);
       return runAudit(admins.audit, command, values);
+    case 'keys':
+      return runKeys(admins.keys, command, id, values);
     default:
       throw new UsageError(resource ? `unknown resource: ${resource}` : 'missing command');
   }
@@ -286,6 +294,24 @@ async function runAudit(admin: AuditAdmin, command: string | undefined, values: 
       return { lines: await admin.replay({ interactionUid: values.interaction, requestId: values['request-id'] }) };
     default:
       return { lines: await admin.export({ since, until }) };
+  }
+}
+
+async function runKeys(admin: KeyAdmin, command: string | undefined, kid: string | undefined, values: Values): Promise<Output> {
+  const option = Object.keys(values).find((name) => name !== 'help' && !(command === 'rotate' && name === 'alg'));
+  if (option) throw new UsageError(`--${option} is not an option of keys ${command ?? ''}`.trimEnd());
+  if (command !== 'retire' && kid !== undefined) throw new UsageError(`unexpected argument: ${kid}`);
+  const actor = { via: 'admin-cli' } as const;
+  switch (command) {
+    case 'list':
+      return { lines: admin.list().keys };
+    case 'rotate':
+      return { document: await admin.rotate(values.alg, actor) };
+    case 'retire':
+      if (!kid) throw new UsageError('keys retire needs a KID (linkid-admin keys list shows them)');
+      return { document: await admin.retire(kid, actor) };
+    default:
+      throw new UsageError(command ? `unknown command: keys ${command}` : 'missing command');
   }
 }
 
