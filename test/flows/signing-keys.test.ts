@@ -181,5 +181,6 @@ describe('linkid-admin keys', () => {
     expect(managed.stderr.trim().split('\n')).toEqual([
       'error: the signing keys come from SIGNING_KEYS and are managed outside linkid: change that variable instead (see docs/operations.md#signing-keys)',
     ]);
-  });
+    // Five commands, each its own Node.js process: slower than one test's usual 30 seconds on a busy machine.
+  }, 120_000);
 });
