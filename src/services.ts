@@ -15,6 +15,7 @@ import { createAuditAdmin } from './admin/audit.js';
 import { createClientRegistration } from './admin/client-registration.js';
 import { createClientAdmin, newClientId } from './admin/clients.js';
 import { createRegistrationTokenAdmin } from './admin/registration-tokens.js';
+import { createKeyAdmin } from './admin/keys.js';
 import { createSuppressionAdmin } from './admin/suppressions.js';
 import { createUserAdmin } from './admin/users.js';
 import { createCatalog } from './i18n/catalog.js';
@@ -44,6 +45,7 @@ import { createBackchannelDelivery } from './oidc/backchannel-delivery.js';
 import type { RenderPage, RenderReason } from './oidc/configuration/pages.js';
 import { notifyAppsOfEndedSessions } from './oidc/logout-fanout.js';
 import { createProvider } from './oidc/provider.js';
+import { createSigningKeys } from './oidc/signing-keys.js';
 import { auditProviderEvents } from './oidc/provider-audit.js';
 import { createSignInStates } from './oidc/sign-in-state.js';
 import { createTokenPolicy } from './oidc/token-policy.js';
@@ -98,11 +100,22 @@ export function createServices(config: Config, deps: ServiceDeps) {
   const apps = createAppDirectory(store.clients, logger, [accountApp(config.productName)]);
   const tokenPolicy = createTokenPolicy({ users: store.users, apps, signup: config.signup, audit });
   const limits = createRateLimits(store, config.rateLimits, config.resendCooldownSeconds);
+  // The signing keys in force: the key ring in KEYS_DIR (or SIGNING_KEYS), kept current in the provider.
+  const keys = createSigningKeys({
+    ring: secrets.keyRing,
+    fixed: secrets.signingKeys,
+    clock,
+    publishAheadSeconds: config.signingKeyRotation.publishAheadSeconds,
+    rotationDays: config.signingKeyRotation.everyDays,
+    audit,
+    logger,
+  });
   const provider: Provider = createProvider({
     config,
     store,
     clock,
     secrets,
+    signingKeySet: keys.keySet(),
     renderPage: deps.renderPages?.(pages) ?? (() => undefined),
     renderReason: deps.renderReasons?.(pages) ?? (() => undefined),
     audit,
@@ -118,6 +131,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
       },
     },
   });
+  keys.attach(provider);
   auditProviderEvents(provider, audit);
   for (const notice of secrets.notices) logger.warn({ keys: true }, notice);
   const backchannel = createBackchannelDelivery({ provider, audit, logger, retryDelaysMs: deps.backchannelRetryDelaysMs });
@@ -204,6 +218,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
     users: createUserAdmin({ store, clock, audit, sessions: accountSessions }),
     suppressions: createSuppressionAdmin({ store, audit }),
     audit: createAuditAdmin({ store, clock }),
+    keys: createKeyAdmin(keys),
   };
 
   return {
@@ -216,6 +231,8 @@ export function createServices(config: Config, deps: ServiceDeps) {
     metrics,
     audit,
     provider,
+    /** The signing keys: list, rotate, retire (the CLI's `keys` group and the console), refresh and the schedule (the server). */
+    keys,
     backchannel,
     accountSessions,
     sendQueue,

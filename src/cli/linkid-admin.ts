@@ -14,6 +14,7 @@ import { oidcMetadataFromFlags } from '../admin/client-oidc-options.js';
 import type { ClientAdmin } from '../admin/clients.js';
 import type { RegistrationTokenAdmin } from '../admin/registration-tokens.js';
 import { backupStore, migrateStore, migrationPlan, restoreStore } from '../admin/store-maintenance.js';
+import type { KeyAdmin } from '../admin/keys.js';
 import type { SuppressionAdmin } from '../admin/suppressions.js';
 import type { UserAdmin } from '../admin/users.js';
 import { ConfigError, loadConfig, type Config } from '../config/env.js';
@@ -51,7 +52,10 @@ const USAGE = `usage:
   linkid-admin registration-token revoke TOKEN_ID
   linkid-admin backup FILE            (SQLite: an online, consistent copy of the store; FILE must not exist)
   linkid-admin restore FILE           (SQLite: refused while a server or command has the store open)
-  linkid-admin migrate [--dry-run]    (bring the store to this release's schema now, or only say what would change)`;
+  linkid-admin migrate [--dry-run]    (bring the store to this release's schema now, or only say what would change)
+  linkid-admin keys list
+  linkid-admin keys rotate [--alg RS256|ES256|EdDSA|all]   (published now, signing after KEY_PUBLISH_AHEAD_SECONDS)
+  linkid-admin keys retire KID   (stops signing now; stays in /jwks until its tokens have expired)`;
 
 class UsageError extends Error {}
 
@@ -63,6 +67,7 @@ interface Admins {
   readonly suppressions: SuppressionAdmin;
   readonly audit: AuditAdmin;
   readonly registrationTokens: RegistrationTokenAdmin;
+  readonly keys: KeyAdmin;
 }
 
 const OPTIONS = {
@@ -105,6 +110,7 @@ const OPTIONS = {
   until: { type: 'string' },
   'expires-in': { type: 'string' },
   uses: { type: 'string' },
+  alg: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -156,6 +162,8 @@ async function run(admins: Admins, argv: string[]): Promise<Output> {
       return runAudit(admins.audit, command, values);
     case 'registration-token':
       return { document: await runRegistrationToken(admins.registrationTokens, command, id, values) };
+    case 'keys':
+      return runKeys(admins.keys, command, id, values);
     default:
       throw new UsageError(resource ? `unknown resource: ${resource}` : 'missing command');
   }
@@ -344,6 +352,24 @@ async function runStoreCommand(config: Config, argv: readonly string[]): Promise
   if (values['dry-run']) throw new UsageError(`--dry-run is an option of migrate, not of ${command}`);
   if (!file) throw new UsageError(`${command} needs a FILE`);
   return command === 'backup' ? backupStore(config, file) : restoreStore(config, file);
+}
+
+async function runKeys(admin: KeyAdmin, command: string | undefined, kid: string | undefined, values: Values): Promise<Output> {
+  const option = Object.keys(values).find((name) => name !== 'help' && !(command === 'rotate' && name === 'alg'));
+  if (option) throw new UsageError(`--${option} is not an option of keys ${command ?? ''}`.trimEnd());
+  if (command !== 'retire' && kid !== undefined) throw new UsageError(`unexpected argument: ${kid}`);
+  const actor = { via: 'admin-cli' } as const;
+  switch (command) {
+    case 'list':
+      return { lines: admin.list().keys };
+    case 'rotate':
+      return { document: await admin.rotate(values.alg, actor) };
+    case 'retire':
+      if (!kid) throw new UsageError('keys retire needs a KID (linkid-admin keys list shows them)');
+      return { document: await admin.retire(kid, actor) };
+    default:
+      throw new UsageError(command ? `unknown command: keys ${command}` : 'missing command');
+  }
 }
 
 async function main(): Promise<number> {

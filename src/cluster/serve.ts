@@ -15,6 +15,7 @@ import { startPurgeJob } from '../store/purge-job.js';
 import { listen } from './listen.js';
 import { linkMetricsToPrimary } from './metrics.js';
 import { startChecks } from './start-checks.js';
+import { startSigningKeyTimer } from './signing-key-timer.js';
 
 export type Role = 'alone' | 'worker';
 
@@ -28,6 +29,7 @@ export async function serve(config: Config, logger: Logger, role: Role): Promise
   const { sendQueue } = linkid;
   sendQueue.start();
   const stopPurge = worker ? () => undefined : startPurgeJob(store, systemClock, logger, config.purgeIntervalSeconds * 1000);
+  const stopKeys = startSigningKeyTimer(linkid.keys, logger);
 
   const server = http.createServer(app.callback());
   server.headersTimeout = 20_000;
@@ -41,6 +43,7 @@ export async function serve(config: Config, logger: Logger, role: Role): Promise
     stopping = true;
     logger.info({ signal }, 'shutting down');
     stopPurge();
+    stopKeys();
     metricsServer?.close();
     // A keep-alive connection whose last request ends after the signal would hold the close
     // open until the client's idle timeout: close each as soon as it is idle.

@@ -113,6 +113,13 @@ export interface Config {
     readonly cookieKeys: string[] | undefined;
     readonly serverSecret: string | undefined;
   };
+  /** How managed signing keys change (src/oidc/signing-keys.ts). */
+  readonly signingKeyRotation: {
+    /** KEY_PUBLISH_AHEAD_SECONDS: a new key is published this long before it signs. */
+    readonly publishAheadSeconds: number;
+    /** SIGNING_KEY_ROTATION_DAYS: rotate when the newest key is this old; undefined: never by itself. */
+    readonly everyDays: number | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -547,7 +554,9 @@ const VARIABLES = {
     meaning: 'where key files are read, or created on first start; mount the same one in every instance of a cluster',
   }),
   SIGNING_KEYS: variable('keys', signingKeysJson, {
-    meaning: 'private JWKS (`{"keys":[...]}`) to sign with, instead of `KEYS_DIR/signing-keys.json`; the first key of each algorithm signs',
+    meaning:
+      'private JWKS (`{"keys":[...]}`) to sign with, instead of the key ring in `KEYS_DIR`; the first key of each algorithm signs. ' +
+      'Keys given here are managed outside linkid: `linkid-admin keys` refuses to change them',
   }),
   COOKIE_KEYS: variable(
     'keys',
@@ -560,6 +569,23 @@ const VARIABLES = {
   SERVER_SECRET: variable('keys', z.string().regex(/^[A-Za-z0-9_-]{43,}$/, { error: 'must be at least 32 random bytes, base64url-encoded (43+ characters)' }), {
     meaning: '32+ random bytes, base64url, instead of `KEYS_DIR/server-secret`',
   }),
+  KEY_PUBLISH_AHEAD_SECONDS: variable('keys', integer(0, 30 * 86_400), {
+    default: '3600',
+    defaultText: '(1 hour)',
+    meaning:
+      'a signing key made by `linkid-admin keys rotate` (or the schedule) is in `/jwks` this long before it signs, so apps that cache the JWKS ' +
+      'have it before the first token signed with it; the key it replaces signs until then',
+  }),
+  SIGNING_KEY_ROTATION_DAYS: variable(
+    'keys',
+    z.union([z.literal('off').transform(() => undefined), integer(1, 3650)], { error: 'must be off or a whole number of days (1-3650)' }),
+    {
+      default: 'off',
+      meaning:
+        'rotate the signing keys by themselves when the newest key of an algorithm is this many days old (1-3650), with the same publish-ahead delay, ' +
+        'exactly once across every worker and instance sharing `KEYS_DIR`; `off`: only `linkid-admin keys rotate` rotates. Not with `SIGNING_KEYS`',
+    },
+  ),
 } satisfies Record<string, Variable<z.ZodType>>;
 
 export type VariableName = keyof typeof VARIABLES;
@@ -615,6 +641,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const values = parsed.data;
   if (values.SIGNUP === 'allowlist' && !values.SIGNUP_ALLOWED_DOMAINS?.length) {
     throw new ConfigError('SIGNUP_ALLOWED_DOMAINS', 'must list at least one domain when SIGNUP=allowlist');
+  }
+  if (values.SIGNING_KEY_ROTATION_DAYS !== undefined && values.SIGNING_KEYS !== undefined) {
+    throw new ConfigError('SIGNING_KEY_ROTATION_DAYS', 'cannot rotate keys given by SIGNING_KEYS: they are managed outside linkid (unset one of them)');
+  }
+  if (values.SIGNING_KEY_ROTATION_DAYS !== undefined && values.SIGNING_KEY_ROTATION_DAYS * 86_400 <= values.KEY_PUBLISH_AHEAD_SECONDS) {
+    throw new ConfigError('SIGNING_KEY_ROTATION_DAYS', 'must be longer than KEY_PUBLISH_AHEAD_SECONDS, or every key would be replaced before it signs');
   }
   if (values.SESSION_IDLE_TTL_SECONDS > values.SESSION_ABSOLUTE_TTL_SECONDS) {
     throw new ConfigError('SESSION_IDLE_TTL_SECONDS', 'must not be longer than SESSION_ABSOLUTE_TTL_SECONDS');
@@ -689,6 +721,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       signingKeys: values.SIGNING_KEYS,
       cookieKeys: values.COOKIE_KEYS,
       serverSecret: values.SERVER_SECRET,
+    }),
+    signingKeyRotation: Object.freeze({
+      publishAheadSeconds: values.KEY_PUBLISH_AHEAD_SECONDS,
+      everyDays: values.SIGNING_KEY_ROTATION_DAYS,
     }),
   });
 }

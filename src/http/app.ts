@@ -114,6 +114,11 @@ export function createApp(services: Services, options: AppOptions = {}): App {
   // ones above only so that a refusal carries a request id and the usual headers, and is timed.
   provider.use(hostCheck({ issuer: config.issuer, pages, logger, audit }));
   provider.use(errorPages(pages, logger, (error) => store.isUnavailable(error), audit));
+  // The signing keys in force, before anything signs with them or publishes them (src/oidc/signing-keys.ts).
+  provider.use(async (_ctx, next) => {
+    services.keys.refresh();
+    await next();
+  });
   // RFC 8628's /device and the token endpoint's slow_down (routes/device.ts), ahead of oidc-provider's own handling.
   provider.use(
     deviceFlowEdge({

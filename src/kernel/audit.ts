@@ -59,6 +59,13 @@ export type AuditEvent =
   | 'registration_token.created'
   | 'registration_token.revoked'
   /**
+   * Signing keys changed (`via`: admin-cli, admin-console with the admin's `account`, or schedule):
+   * a rotation names the new keys' `kids` and when they sign; a retirement its `kid` and when it
+   * leaves /jwks. A kid is the key's public thumbprint, never key material.
+   */
+  | 'signing_key.rotated'
+  | 'signing_key.retired'
+  /**
    * Account changes made with linkid-admin: the account id and a hash of the address, never the
    * address; `user.deleted` also when the person deleted it on the account page (`by: 'self'`).
    */

@@ -29,6 +29,8 @@ export interface ProviderDeps {
   readonly store: Store;
   readonly clock: Clock;
   readonly secrets: Secrets;
+  /** The private JWKS to start with (src/oidc/signing-keys.ts keeps it current afterwards). */
+  readonly signingKeySet: { keys: JWK[] };
   /** Renders oidc-provider's own pages (errors, logout) with our views. */
   readonly renderPage: RenderPage;
   /** Renders a reason page for the device flow's refusals (src/http/errors.ts). */
@@ -55,6 +57,7 @@ export function createProvider({
   store,
   clock,
   secrets,
+  signingKeySet,
   renderPage,
   renderReason,
   audit,
@@ -64,7 +67,7 @@ export function createProvider({
 }: ProviderDeps): Provider {
   const pageConfig = pagesConfiguration(renderPage);
   const https = config.issuer.startsWith('https:');
-  const features = featuresConfiguration(signingAlgsOf(secrets.signingKeys.keys), (ctx, token) => tokenPolicy(ctx.oidc.provider, token));
+  const features = featuresConfiguration(signingAlgsOf(signingKeySet.keys), (ctx, token) => tokenPolicy(ctx.oidc.provider, token));
   const configuration: Configuration = {
     ...claimsConfiguration(config),
     ...ttlConfiguration(config),
@@ -81,7 +84,7 @@ export function createProvider({
     findAccount: createFindAccount(store, tokenPolicy),
     // Finds a session's grant without leaving an entry for an app only passed through (session-apps.ts).
     loadExistingGrant,
-    jwks: secrets.signingKeys,
+    jwks: signingKeySet,
     // The account page's own client (src/oidc/account-client.ts); every other client is in the store.
     clients: [accountClientMetadata(config.issuer, config.productName)],
     cookies: {

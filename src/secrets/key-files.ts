@@ -3,15 +3,24 @@
 // and reused afterwards, so tokens and sessions survive restarts. A file is created with link(2)
 // from a private temp file, so processes starting at once (the server and the admin CLI, or
 // several instances sharing one keys volume) agree on one value instead of overwriting each other.
+// Signing keys from files are then managed as a key ring (./key-ring.ts), which starts from
+// signing-keys.json: that file is created as before and never rewritten.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { ensurePrivateDir, writeNewPrivateFileSync } from '../kernel/private-files.js';
+import { openKeyRing, type KeyRing } from './key-ring.js';
+import { isKeyAlg, type KeyAlg, type RingKey } from './signing-key-lifecycle.js';
 
 export interface Secrets {
-  /** Private JWKS handed to oidc-provider: an RS256, an ES256 and an EdDSA (Ed25519) key. */
+  /**
+   * The signing keys linkid started from: SIGNING_KEYS, or signing-keys.json (with an Ed25519 key
+   * added from its own file). With a key ring, these are only its version 0.
+   */
   readonly signingKeys: { keys: JWK[] };
+  /** The managed signing keys (KEYS_DIR); none when SIGNING_KEYS gives them, managed outside linkid. */
+  readonly keyRing: KeyRing | undefined;
   /** What a person starting linkid should be told about its keys (a key generated, an algorithm missing). */
   readonly notices: readonly string[];
   /** Keys for oidc-provider's signed cookies, newest first. */
@@ -20,7 +29,7 @@ export interface Secrets {
   readonly serverSecret: Buffer;
 }
 
-async function generateSigningKey(alg: 'RS256' | 'ES256' | 'EdDSA'): Promise<JWK> {
+export async function generateSigningKey(alg: KeyAlg): Promise<JWK> {
   const { privateKey } = await generateKeyPair(alg, alg === 'EdDSA' ? { extractable: true, crv: 'Ed25519' } : { extractable: true, modulusLength: 2048 });
   const jwk = await exportJWK(privateKey);
   return { ...jwk, kid: await calculateJwkThumbprint(jwk), alg, use: 'sig' };
@@ -80,6 +89,32 @@ async function signingKeySet(keys: KeySources['keys'], file: (name: string) => s
   return { keys: [...set.keys, eddsa] };
 }
 
+const ALG_OF_TYPE: Readonly<Record<string, KeyAlg>> = { RSA: 'RS256', 'EC:P-256': 'ES256', 'OKP:Ed25519': 'EdDSA' };
+const algOf = (jwk: JWK): string => jwk.alg ?? ALG_OF_TYPE[jwk.kty === 'RSA' ? 'RSA' : `${jwk.kty}:${jwk.crv}`] ?? 'unknown';
+
+/**
+ * Version 0 of the key ring: the key files as earlier versions used them. The first key of each
+ * algorithm signs (as oidc-provider chose it); any other was kept only to verify, and leaves
+ * /jwks once its window after the file's last change has passed. A key is as old as its file.
+ */
+async function seedOf(set: { keys: JWK[] }, file: (name: string) => string): Promise<RingKey[]> {
+  const mtime = (name: string) => Math.floor(fs.statSync(file(name), { throwIfNoEntry: false })?.mtimeMs ?? 0);
+  const eddsaFile = file(KEY_FILES.eddsaKey);
+  const eddsaKid = fs.existsSync(eddsaFile) ? (JSON.parse(fs.readFileSync(eddsaFile, 'utf8')) as JWK).kid : undefined;
+  const seen = new Set<string>();
+  const seed: RingKey[] = [];
+  for (const jwk of set.keys) {
+    const alg = algOf(jwk);
+    const kid = jwk.kid ?? (await calculateJwkThumbprint(jwk));
+    const createdAt = mtime(kid === eddsaKid ? KEY_FILES.eddsaKey : KEY_FILES.signingKeys);
+    const first = isKeyAlg(alg) && !seen.has(alg);
+    seen.add(alg);
+    // signsFrom 0: it signed before the ring existed, whatever the clock of the process reading it says.
+    seed.push({ kid, alg, jwk, createdAt, signsFrom: 0, ...(first ? {} : { stopsAt: createdAt }) });
+  }
+  return seed;
+}
+
 export async function loadOrCreateSecrets({ keysDir, keys }: KeySources): Promise<Secrets> {
   const file = (name: string) => {
     ensurePrivateDir(keysDir);
@@ -93,6 +128,7 @@ export async function loadOrCreateSecrets({ keysDir, keys }: KeySources): Promis
   const secret = keys.serverSecret ?? (await readOrCreate(file(KEY_FILES.serverSecret), async () => randomBytes(32).toString('base64url')));
   return Object.freeze({
     signingKeys,
+    keyRing: keys.signingKeys ? undefined : openKeyRing(keysDir, await seedOf(signingKeys, file)),
     notices: Object.freeze(notices),
     cookieKeys: cookies,
     serverSecret: Buffer.from(secret.trim(), 'base64url'),

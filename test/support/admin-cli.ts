@@ -34,9 +34,9 @@ export interface CommandResult {
 }
 
 /** Runs the command and returns its exit code, stdout and stderr, whether it succeeded or not. */
-export async function linkidAdminResult(linkid: RunningLinkid, args: readonly string[]): Promise<CommandResult> {
+export async function linkidAdminResult(linkid: RunningLinkid, args: readonly string[], env: Record<string, string> = {}): Promise<CommandResult> {
   try {
-    const { stdout, stderr } = await run('npx', ['linkid-admin', ...args], { cwd: root, env: commandEnv(linkid, {}) });
+    const { stdout, stderr } = await run('npx', ['linkid-admin', ...args], { cwd: root, env: commandEnv(linkid, env) });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as CommandResult;

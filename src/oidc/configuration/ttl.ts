@@ -5,6 +5,19 @@ import type { Configuration } from 'oidc-provider';
 const MINUTE = 60;
 const HOUR = 60 * MINUTE;
 
+const ID_TOKEN_SECONDS = HOUR;
+const ACCESS_TOKEN_SECONDS = HOUR;
+/** oidc-provider signs a back-channel logout token for 120 seconds (lib/models/id_token.js). */
+const LOGOUT_TOKEN_SECONDS = 2 * MINUTE;
+
+/**
+ * The longest a JWT linkid signs may still be checked against its key after it was signed: ID
+ * tokens, logout tokens, and access tokens should they ever be JWTs. Userinfo and introspection
+ * JWTs carry no `exp` and are checked as they arrive. A signing key stays in /jwks at least this
+ * long after it last signed (src/oidc/signing-keys.ts); test/unit/ttl.test.ts holds it to the table below.
+ */
+export const LONGEST_SIGNED_JWT_SECONDS = Math.max(ID_TOKEN_SECONDS, ACCESS_TOKEN_SECONDS, LOGOUT_TOKEN_SECONDS);
+
 export interface SessionLifetimes {
   readonly sessionIdleSeconds: number;
   readonly sessionAbsoluteSeconds: number;
@@ -13,9 +26,9 @@ export interface SessionLifetimes {
 export function ttlConfiguration({ sessionIdleSeconds, sessionAbsoluteSeconds }: SessionLifetimes): Pick<Configuration, 'ttl'> {
   return {
     ttl: {
-      AccessToken: HOUR,
+      AccessToken: ACCESS_TOKEN_SECONDS,
       AuthorizationCode: MINUTE,
-      IdToken: HOUR,
+      IdToken: ID_TOKEN_SECONDS,
       Interaction: HOUR,
       // Recomputed each time the session is saved (every sign-in and every app it signs in to).
       Session: (_ctx, session) => {
