@@ -8,6 +8,7 @@ import { isLoopbackHost } from '../kernel/loopback.js';
 import { buttonTextFor, HEX_COLOUR } from '../login/accent-colour.js';
 import { APP_SCOPES, APP_SIGNUP_POLICIES, appSettingsSchema, canonicalDomains } from '../login/app-policy.js';
 import type { Audit } from '../kernel/audit.js';
+import { clientCredentialsScopes, isAdminApiClient } from '../oidc/client-credentials.js';
 import { DEVICE_CODE_GRANT, deriveClientSecret, grantTypesOf, newSecretSalt, toOidcClientMetadata, usesDeviceFlow } from '../oidc/client-metadata.js';
 import type { ClientChanges, ClientRecord, Store } from '../store/port.js';
 import { AdminError } from './admin-error.js';
@@ -118,6 +119,57 @@ function firstPartyOf(options: AppOptions & { firstParty?: boolean | undefined }
   return skip;
 }
 
+/** The OIDC options a service client may have: how it authenticates, and its keys for private_key_jwt. */
+const ADMIN_API_METADATA = ['token_endpoint_auth_method', 'jwks', 'jwks_uri'];
+
+/**
+ * A service client of the admin API signs nobody in and is shown no page: it takes none of the
+ * options of an app that does, and it must be able to keep a secret (or its own keys).
+ */
+function adminApiProblems(
+  input: AppOptions & Record<string, unknown> & { metadata: Record<string, unknown> },
+  lead = '--admin-api makes a service client that signs nobody in (client credentials only):',
+): string[] {
+  const given = (flag: string, value: unknown) => (value === undefined || value === false || (Array.isArray(value) && value.length === 0) ? [] : [flag]);
+  const refused = [
+    ...given('--redirect-uri', input.redirectUris),
+    ...given('--post-logout-redirect-uri', input.postLogoutRedirectUris),
+    ...given('--public', input.isPublic),
+    ...given('--device-flow', input.deviceFlow),
+    ...given('--first-party', input.firstParty),
+    ...Object.entries(APP_OPTION_FLAGS).flatMap(([option, flag]) => given(flag, input[option])),
+    ...Object.keys(input.metadata)
+      .filter((key) => !ADMIN_API_METADATA.includes(key))
+      .map((key) => FLAG_OF_METADATA[key] ?? key),
+    ...(Object.keys((input.settings as Record<string, unknown> | undefined) ?? {}).length > 0 ? ['settings'] : []),
+  ];
+  const problems = refused.map((flag) => `${lead} ${flag} cannot be used with it`);
+  if (input.metadata.token_endpoint_auth_method === 'none')
+    problems.push(`${lead} --token-endpoint-auth-method none cannot be used with it (it keeps a secret)`);
+  return problems;
+}
+
+/** The flag of each app option, to name it when a service client is given one. */
+const APP_OPTION_FLAGS: Readonly<Record<keyof typeof appOptions, string>> = {
+  signup: '--signup',
+  signupDomains: '--signup-domains',
+  linkTtlSeconds: '--link-ttl',
+  consent: '--consent',
+  scopes: '--scope',
+  logoUri: '--logo-uri',
+  accentColor: '--accent-color',
+  supportEmail: '--support-email',
+  policyUri: '--policy-uri',
+  tosUri: '--tos-uri',
+};
+
+const FLAG_OF_METADATA: Readonly<Record<string, string>> = {
+  id_token_signed_response_alg: '--id-token-signed-response-alg',
+  backchannel_logout_uri: '--backchannel-logout-uri',
+  backchannel_logout_session_required: '--backchannel-logout-session-required',
+  frontchannel_logout_uri: '--frontchannel-logout-uri',
+};
+
 const name = z.string().trim().min(1, { error: '--name is required' }).max(100, { error: '--name is too long' });
 const redirectUris = z.array(z.string()).min(1, { error: 'at least one --redirect-uri is required' });
 /** An app made with --device-flow only (a TV, a command-line tool) has no browser to redirect to. */
@@ -137,8 +189,14 @@ export const createClientInput = z
     metadata: jsonChanges,
     settings: jsonChanges,
     ...appOptions,
+    /** A service client of the admin API (client credentials, scope linkid:admin; src/oidc/client-credentials.ts). */
+    adminApi: z.boolean().default(false),
   })
   .superRefine((input, ctx) => {
+    if (input.adminApi) {
+      for (const message of adminApiProblems(input)) ctx.addIssue({ code: 'custom', message });
+      return;
+    }
     if (input.redirectUris.length === 0 && !input.deviceFlow) ctx.addIssue({ code: 'custom', message: NEEDS_A_GRANT });
     addUriIssues(ctx, '--redirect-uri', input.redirectUris, input.isPublic);
     addUriIssues(ctx, '--post-logout-redirect-uri', input.postLogoutRedirectUris, input.isPublic);
@@ -191,6 +249,15 @@ function checkOidcOptions(metadata: Readonly<Record<string, unknown>>, isPublic:
 /** A private_key_jwt client signs with its own keys: it has no secret to show. */
 const usesSecret = (client: ClientRecord, metadata: Record<string, unknown>) =>
   Boolean(client.secretSalt) && metadata.token_endpoint_auth_method !== 'private_key_jwt' && metadata.token_endpoint_auth_method !== 'none';
+
+/** A service client of the admin API keeps what makes it one: only its name and how it authenticates change. */
+function checkAdminApiUpdate(clientId: string, input: z.output<typeof updateClientInput>): void {
+  const problems = adminApiProblems(
+    { ...input, redirectUris: input.redirectUris ?? [], isPublic: false },
+    `client ${clientId} is a service client of the admin API (client credentials only):`,
+  );
+  if (problems.length > 0) throw new AdminError('invalid_argument', problems.join('; '));
+}
 
 const invalid = (error: z.ZodError) => new AdminError('invalid_argument', error.issues.map((issue) => issue.message).join('; '));
 
@@ -258,6 +325,7 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       token_endpoint_auth_method: String(metadata.token_endpoint_auth_method),
       first_party: client.firstParty,
       consent: client.firstParty ? 'skip' : 'required',
+      ...(isAdminApiClient(client) ? { admin_api: true, grant_types: grantTypesOf(client), scope: clientCredentialsScopes(client).join(' ') } : {}),
       ...(typeof client.settings.accent_color === 'string' && HEX_COLOUR.test(client.settings.accent_color)
         ? { accent_text: buttonTextFor(client.settings.accent_color) }
         : {}),
@@ -289,11 +357,14 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       if (!parsed.success) throw invalid(parsed.error);
       const input = parsed.data;
       const firstParty = firstPartyOf(input) ?? false;
-      const grantTypes = grantTypesChange(input.deviceFlow, input.redirectUris, undefined);
-      const { metadata, settings } = withAppOptions(
+      const grantTypes = input.adminApi ? undefined : grantTypesChange(input.deviceFlow, input.redirectUris, undefined);
+      const app = withAppOptions(
         { metadata: {}, settings: {} },
         { ...input, metadata: { ...input.metadata, ...(grantTypes ? { grant_types: grantTypes } : {}) } },
       );
+      const { metadata } = app;
+      // Its grant and scope follow from this mark (src/oidc/client-credentials.ts), never from metadata.
+      const settings = input.adminApi ? { ...app.settings, admin_api: true } : app.settings;
       const now = clock.now();
       const client: ClientRecord = {
         clientId: newClientId(),
@@ -318,6 +389,7 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
         isPublic: client.isPublic,
         firstParty: client.firstParty,
         ...(usesDeviceFlow(client) ? { deviceFlow: true } : {}),
+        ...(input.adminApi ? { adminApi: true } : {}),
         via: 'admin-cli',
       });
       return view(client, true);
@@ -338,14 +410,16 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       if (!parsed.success) throw invalid(parsed.error);
       const input = parsed.data;
       const current = await mustFind(clientId);
-      const grantTypes = grantTypesChange(input.deviceFlow, input.redirectUris ?? current.redirectUris, current);
+      if (isAdminApiClient(current)) checkAdminApiUpdate(clientId, input);
+      const grantTypes = isAdminApiClient(current) ? undefined : grantTypesChange(input.deviceFlow, input.redirectUris ?? current.redirectUris, current);
       const uriProblems = createClientInput.safeParse({
         name: current.name,
         redirectUris: input.redirectUris ?? current.redirectUris,
         postLogoutRedirectUris: input.postLogoutRedirectUris ?? current.postLogoutRedirectUris,
         isPublic: current.isPublic,
         // Whether the app is left with a grant at all was grantTypesChange's to say.
-        deviceFlow: true,
+        deviceFlow: !isAdminApiClient(current),
+        adminApi: isAdminApiClient(current),
       });
       if (!uriProblems.success) throw invalid(uriProblems.error);
       const firstParty = firstPartyOf(input);

@@ -8,13 +8,17 @@ const HOUR = 60 * MINUTE;
 export interface SessionLifetimes {
   readonly sessionIdleSeconds: number;
   readonly sessionAbsoluteSeconds: number;
+  /** ADMIN_API_TOKEN_TTL_SECONDS: client-credentials tokens are the admin API's (client-credentials.ts). */
+  readonly adminApiTokenTtlSeconds: number;
 }
 
-export function ttlConfiguration({ sessionIdleSeconds, sessionAbsoluteSeconds }: SessionLifetimes): Pick<Configuration, 'ttl'> {
+export function ttlConfiguration({ sessionIdleSeconds, sessionAbsoluteSeconds, adminApiTokenTtlSeconds }: SessionLifetimes): Pick<Configuration, 'ttl'> {
   return {
     ttl: {
       AccessToken: HOUR,
       AuthorizationCode: MINUTE,
+      // A service client asks for a token per run of its script: a leaked one is good for minutes.
+      ClientCredentials: adminApiTokenTtlSeconds,
       IdToken: HOUR,
       Interaction: HOUR,
       // Recomputed each time the session is saved (every sign-in and every app it signs in to).
