@@ -11,6 +11,7 @@ import { createAccountDeletion } from './account/delete-account.js';
 import { createAccountSessions } from './account/account-sessions.js';
 import { createEmailChange } from './account/email-change.js';
 import { createRecoveryCodes } from './account/recovery-codes.js';
+import { auditAs, CLI_ACTOR, type AdminActor } from './admin/admin-actor.js';
 import { createAuditAdmin } from './admin/audit.js';
 import { createClientAdmin } from './admin/clients.js';
 import { createSuppressionAdmin } from './admin/suppressions.js';
@@ -175,20 +176,25 @@ export function createServices(config: Config, deps: ServiceDeps) {
   });
   const deleteAccount = createAccountDeletion({ store, clock, audit, sessions: accountSessions });
 
-  // What an administrator does (the CLI today): clients, accounts, suppressions, the audit trail.
-  const admin = {
-    clients: createClientAdmin({
-      store,
-      clock,
-      serverSecret: secrets.serverSecret,
-      validateMetadata: (metadata) => provider.Client.validate(metadata as never),
-      maxLinkTtlSeconds: config.loginTokenTtlSeconds,
-      audit,
-    }),
-    users: createUserAdmin({ store, clock, audit, sessions: accountSessions }),
-    suppressions: createSuppressionAdmin({ store, audit }),
-    audit: createAuditAdmin({ store, clock }),
+  // What an administrator does (the CLI, the admin API): clients, accounts, suppressions, the audit
+  // trail. Built for whoever acts, so every change's audit event names them (admin/admin-actor.ts).
+  const adminAs = (actor: AdminActor) => {
+    const auditBy = auditAs(audit, actor);
+    return {
+      clients: createClientAdmin({
+        store,
+        clock,
+        serverSecret: secrets.serverSecret,
+        validateMetadata: (metadata) => provider.Client.validate(metadata as never),
+        maxLinkTtlSeconds: config.loginTokenTtlSeconds,
+        audit: auditBy,
+      }),
+      users: createUserAdmin({ store, clock, audit: auditBy, sessions: accountSessions }),
+      suppressions: createSuppressionAdmin({ store, audit: auditBy }),
+      audit: createAuditAdmin({ store, clock }),
+    };
   };
+  const admin = adminAs(CLI_ACTOR);
 
   return {
     config,
@@ -212,6 +218,8 @@ export function createServices(config: Config, deps: ServiceDeps) {
     recoveryCodes,
     deleteAccount,
     admin,
+    /** The administrator's operations for another actor than the CLI (the admin API's service client). */
+    adminAs,
     /** Work a request leaves running; the HTTP edge tells it when each response has been written. */
     offRequest,
     /** Resolves when no sign-in email is still being prepared and every audit event is stored. */

@@ -33,10 +33,10 @@ function redirectUriProblem(value: string, isPublic: boolean): string | undefine
   return 'must use https, or a reverse-domain scheme such as com.example.app: for a public native app';
 }
 
-function addUriIssues(ctx: z.RefinementCtx, flag: string, uris: readonly string[] | undefined, isPublic: boolean): void {
-  for (const uri of uris ?? []) {
+function addUriIssues(ctx: z.RefinementCtx, flag: string, field: string, uris: readonly string[] | undefined, isPublic: boolean): void {
+  for (const [index, uri] of (uris ?? []).entries()) {
     const problem = redirectUriProblem(uri, isPublic);
-    if (problem) ctx.addIssue({ code: 'custom', message: `${flag} ${uri} ${problem}` });
+    if (problem) ctx.addIssue({ code: 'custom', message: `${flag} ${uri} ${problem}`, path: [field, index] });
   }
 }
 
@@ -177,33 +177,42 @@ const NEEDS_A_GRANT = 'at least one --redirect-uri is required (or --device-flow
 /** Keys to set in a client's metadata or settings; a null value removes the key. */
 const jsonChanges = z.record(z.string(), z.unknown()).default({});
 
-export const createClientInput = z
-  .object({
-    name,
-    redirectUris: z.array(z.string()).default([]),
-    postLogoutRedirectUris: z.array(z.string()).default([]),
-    isPublic: z.boolean().default(false),
-    /** RFC 8628: the app may use the device authorization grant. */
-    deviceFlow: z.boolean().default(false),
-    firstParty: z.boolean().optional(),
-    metadata: jsonChanges,
-    settings: jsonChanges,
-    ...appOptions,
-    /** A service client of the admin API (client credentials, scope linkid:admin; src/oidc/client-credentials.ts). */
-    adminApi: z.boolean().default(false),
-  })
-  .superRefine((input, ctx) => {
-    if (input.adminApi) {
-      for (const message of adminApiProblems(input)) ctx.addIssue({ code: 'custom', message });
-      return;
-    }
-    if (input.redirectUris.length === 0 && !input.deviceFlow) ctx.addIssue({ code: 'custom', message: NEEDS_A_GRANT });
-    addUriIssues(ctx, '--redirect-uri', input.redirectUris, input.isPublic);
-    addUriIssues(ctx, '--post-logout-redirect-uri', input.postLogoutRedirectUris, input.isPublic);
-  });
+/** The fields of `client create`, as the command and the admin API take them (the API takes neither `settings` nor `adminApi`). */
+export const createClientFields = {
+  name,
+  redirectUris: z.array(z.string()).default([]),
+  postLogoutRedirectUris: z.array(z.string()).default([]),
+  isPublic: z.boolean().default(false),
+  /** RFC 8628: the app may use the device authorization grant. */
+  deviceFlow: z.boolean().default(false),
+  firstParty: z.boolean().optional(),
+  metadata: jsonChanges,
+  settings: jsonChanges,
+  ...appOptions,
+  /** A service client of the admin API (client credentials, scope linkid:admin; src/oidc/client-credentials.ts). */
+  adminApi: z.boolean().default(false),
+};
 
-/** Every field optional: what is given replaces the stored value; metadata and settings are merged by key. */
-export const updateClientInput = z.object({
+type NewClient = z.output<z.ZodObject<typeof createClientFields>>;
+
+/** The rules between the fields of a new client; each issue names its field. */
+export function checkNewClient(
+  input: Omit<NewClient, 'metadata' | 'settings' | 'adminApi'> & { metadata?: Record<string, unknown>; settings?: Record<string, unknown>; adminApi?: boolean },
+  ctx: z.RefinementCtx,
+): void {
+  if (input.adminApi) {
+    for (const message of adminApiProblems({ ...input, metadata: input.metadata ?? {} })) ctx.addIssue({ code: 'custom', message });
+    return;
+  }
+  if (input.redirectUris.length === 0 && !input.deviceFlow) ctx.addIssue({ code: 'custom', message: NEEDS_A_GRANT, path: ['redirectUris'] });
+  addUriIssues(ctx, '--redirect-uri', 'redirectUris', input.redirectUris, input.isPublic);
+  addUriIssues(ctx, '--post-logout-redirect-uri', 'postLogoutRedirectUris', input.postLogoutRedirectUris, input.isPublic);
+}
+
+export const createClientInput = z.object(createClientFields).superRefine(checkNewClient);
+
+/** The fields of `client update`, each optional: what is given replaces the stored value; metadata and settings are merged by key. */
+export const updateClientFields = {
   name: name.optional(),
   redirectUris: redirectUris.optional(),
   postLogoutRedirectUris: z.array(z.string()).optional(),
@@ -212,7 +221,9 @@ export const updateClientInput = z.object({
   metadata: jsonChanges,
   settings: jsonChanges,
   ...appOptions,
-});
+};
+
+export const updateClientInput = z.object(updateClientFields);
 
 /**
  * The app's grants are standard metadata (`grant_types`), stored only for an app that uses the
@@ -393,6 +404,10 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
         via: 'admin-cli',
       });
       return view(client, true);
+    },
+
+    async show(clientId: string): Promise<ClientView> {
+      return view(await mustFind(clientId), false);
     },
 
     async list(): Promise<ClientView[]> {
