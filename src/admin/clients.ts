@@ -1,4 +1,4 @@
-// Registering relying parties: create, list, delete, rotate the secret. Used by the admin CLI;
+// Registering relying parties: create, list, delete, rotate the secret. Used by the admin CLI and API;
 // no HTTP here. Every client is checked against oidc-provider's own metadata validation before
 // it is stored, so the server never meets a client it would refuse.
 import { randomBytes } from 'node:crypto';
