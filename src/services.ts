@@ -11,6 +11,7 @@ import { createAccountDeletion } from './account/delete-account.js';
 import { createAccountSessions } from './account/account-sessions.js';
 import { createEmailChange } from './account/email-change.js';
 import { createRecoveryCodes } from './account/recovery-codes.js';
+import { auditAs, CLI_ACTOR, type AdminActor } from './admin/admin-actor.js';
 import { createAuditAdmin } from './admin/audit.js';
 import { createClientRegistration } from './admin/client-registration.js';
 import { createClientAdmin, newClientId } from './admin/clients.js';
@@ -200,24 +201,36 @@ export function createServices(config: Config, deps: ServiceDeps) {
   });
   const deleteAccount = createAccountDeletion({ store, clock, audit, sessions: accountSessions });
 
-  // What an administrator does (the CLI today): clients, accounts, suppressions, the audit trail.
-  const clients = createClientAdmin({
-    store,
-    clock,
-    serverSecret: secrets.serverSecret,
-    validateMetadata: (metadata) => provider.Client.validate(metadata as never),
-    maxLinkTtlSeconds: config.loginTokenTtlSeconds,
-    audit,
-  });
+  // What an administrator does (the CLI, the admin API): clients, accounts, suppressions, the audit
+  // trail. Built for whoever acts, so every change's audit event names them (admin/admin-actor.ts).
+  const clientAdmin = (auditTo: typeof audit) =>
+    createClientAdmin({
+      store,
+      clock,
+      serverSecret: secrets.serverSecret,
+      validateMetadata: (metadata) => provider.Client.validate(metadata as never),
+      maxLinkTtlSeconds: config.loginTokenTtlSeconds,
+      audit: auditTo,
+    });
+  const adminAs = (actor: AdminActor) => {
+    const auditBy = auditAs(audit, actor);
+    return {
+      clients: clientAdmin(auditBy),
+      users: createUserAdmin({ store, clock, audit: auditBy, sessions: accountSessions }),
+      suppressions: createSuppressionAdmin({ store, audit: auditBy }),
+      audit: createAuditAdmin({ store, clock }),
+    };
+  };
   const admin = {
-    clients,
-    /** RFC 7591/7592: what oidc-provider's registration endpoints store, by the clients' rules (DYNAMIC_REGISTRATION). */
-    registration: createClientRegistration(clients, store),
+    ...adminAs(CLI_ACTOR),
+    /**
+     * RFC 7591/7592: what oidc-provider's registration endpoints store, by the clients' rules
+     * (DYNAMIC_REGISTRATION). Its events name their origin themselves (via: registration, the
+     * initial access token spent), so its clients audit what they are given.
+     */
+    registration: createClientRegistration(clientAdmin(audit), store),
     /** Initial access tokens for dynamic registration: create (shown once), list, revoke. */
     registrationTokens: createRegistrationTokenAdmin({ store, clock, serverSecret: secrets.serverSecret, audit }),
-    users: createUserAdmin({ store, clock, audit, sessions: accountSessions }),
-    suppressions: createSuppressionAdmin({ store, audit }),
-    audit: createAuditAdmin({ store, clock }),
     keys: createKeyAdmin(keys),
   };
 
@@ -245,6 +258,8 @@ export function createServices(config: Config, deps: ServiceDeps) {
     recoveryCodes,
     deleteAccount,
     admin,
+    /** The administrator's operations for another actor than the CLI (the admin API's service client). */
+    adminAs,
     /** Work a request leaves running; the HTTP edge tells it when each response has been written. */
     offRequest,
     /** Resolves when no sign-in email is still being prepared and every audit event is stored. */

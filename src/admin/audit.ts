@@ -52,6 +52,29 @@ function canonicalEmail(typed: string): string {
 const elapsed = (records: readonly AuditRecord[]) =>
   records.map((record, index) => `+${index === 0 ? 0 : record.at - (records[index - 1]?.at ?? record.at)}ms`);
 
+/** The identifiers a search looks for; at least one, or it would be an export. */
+function searchQuery(filters: AuditFilters): AuditQuery {
+  const query: AuditQuery = {
+    ...(filters.requestId === undefined ? {} : { requestId: filters.requestId }),
+    ...(filters.email === undefined ? {} : { email: canonicalEmail(filters.email) }),
+    ...(filters.accountId === undefined ? {} : { accountId: filters.accountId }),
+    ...(filters.clientId === undefined ? {} : { clientId: filters.clientId }),
+    ...(filters.reason === undefined ? {} : { reason: filters.reason }),
+  };
+  if (Object.keys(query).length === 0) throw new AdminError('invalid_argument', 'audit search needs --request-id, --email, --account, --client or --reason');
+  return query;
+}
+
+function readCursor(cursor: string): { at: number; skip: number } {
+  try {
+    const [at, skip] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
+    if (Number.isSafeInteger(at) && Number.isSafeInteger(skip) && (skip as number) > 0) return { at: at as number, skip: skip as number };
+  } catch {
+    // Refused below, as any other cursor that is not one this search gave.
+  }
+  throw new AdminError('invalid_argument', 'cursor is not one a search gave');
+}
+
 export function createAuditAdmin({ store, clock }: { readonly store: Store; readonly clock: Clock }) {
   const search = (query: AuditQuery) => store.audit.search(query, clock.now());
 
@@ -73,16 +96,26 @@ export function createAuditAdmin({ store, clock }: { readonly store: Store; read
 
   return {
     async search(filters: AuditFilters): Promise<AuditEventView[]> {
-      const query: AuditQuery = {
-        ...(filters.requestId === undefined ? {} : { requestId: filters.requestId }),
-        ...(filters.email === undefined ? {} : { email: canonicalEmail(filters.email) }),
-        ...(filters.accountId === undefined ? {} : { accountId: filters.accountId }),
-        ...(filters.clientId === undefined ? {} : { clientId: filters.clientId }),
-        ...(filters.reason === undefined ? {} : { reason: filters.reason }),
-      };
-      if (Object.keys(query).length === 0)
-        throw new AdminError('invalid_argument', 'audit search needs --request-id, --email, --account, --client or --reason');
-      return (await search({ ...query, ...timeRange(filters) })).map(toView);
+      return (await search({ ...searchQuery(filters), ...timeRange(filters) })).map(toView);
+    },
+
+    /**
+     * One page of a search, oldest first, and the cursor of the next page when there is more (the
+     * admin API: a page is never unbounded). The cursor is where the page ended: the time of its
+     * last event and how many events of that same millisecond it already gave.
+     */
+    async searchPage(filters: AuditFilters, page: { readonly limit: number; readonly cursor?: string }): Promise<{ events: AuditEventView[]; next?: string }> {
+      const query = searchQuery(filters);
+      const range = timeRange(filters);
+      const from = page.cursor === undefined ? undefined : readCursor(page.cursor);
+      const since = from === undefined ? range.since : Math.max(from.at, range.since ?? from.at);
+      const skip = from !== undefined && since === from.at ? from.skip : 0;
+      const fetched = await search({ ...query, ...range, ...(since === undefined ? {} : { since }), limit: skip + page.limit + 1 });
+      const events = fetched.slice(skip, skip + page.limit);
+      const last = events.at(-1);
+      if (!last || fetched.length <= skip + page.limit) return { events: events.map(toView) };
+      const sameTime = fetched.slice(0, skip + events.length).filter((record) => record.at === last.at).length;
+      return { events: events.map(toView), next: Buffer.from(JSON.stringify([last.at, sameTime])).toString('base64url') };
     },
 
     /** One sign-in's story, by its interaction or by a request that took part in it. */

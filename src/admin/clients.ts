@@ -1,4 +1,4 @@
-// Registering relying parties: create, list, delete, rotate the secret. Used by the admin CLI;
+// Registering relying parties: create, list, delete, rotate the secret. Used by the admin CLI and API;
 // no HTTP here. Every client is checked against oidc-provider's own metadata validation before
 // it is stored, so the server never meets a client it would refuse.
 import { randomBytes } from 'node:crypto';
@@ -8,6 +8,7 @@ import { isLoopbackHost } from '../kernel/loopback.js';
 import { buttonTextFor, HEX_COLOUR } from '../login/accent-colour.js';
 import { APP_SCOPES, APP_SIGNUP_POLICIES, appSettingsSchema, canonicalDomains } from '../login/app-policy.js';
 import type { Audit } from '../kernel/audit.js';
+import { clientCredentialsScopes, isAdminApiClient } from '../oidc/client-credentials.js';
 import { DEVICE_CODE_GRANT, deriveClientSecret, grantTypesOf, newSecretSalt, toOidcClientMetadata, usesDeviceFlow } from '../oidc/client-metadata.js';
 import type { ClientChanges, ClientRecord, Store } from '../store/port.js';
 import { AdminError } from './admin-error.js';
@@ -32,10 +33,10 @@ function redirectUriProblem(value: string, isPublic: boolean): string | undefine
   return 'must use https, or a reverse-domain scheme such as com.example.app: for a public native app';
 }
 
-function addUriIssues(ctx: z.RefinementCtx, flag: string, uris: readonly string[] | undefined, isPublic: boolean): void {
-  for (const uri of uris ?? []) {
+function addUriIssues(ctx: z.RefinementCtx, flag: string, field: string, uris: readonly string[] | undefined, isPublic: boolean): void {
+  for (const [index, uri] of (uris ?? []).entries()) {
     const problem = redirectUriProblem(uri, isPublic);
-    if (problem) ctx.addIssue({ code: 'custom', message: `${flag} ${uri} ${problem}` });
+    if (problem) ctx.addIssue({ code: 'custom', message: `${flag} ${uri} ${problem}`, path: [field, index] });
   }
 }
 
@@ -118,6 +119,57 @@ function firstPartyOf(options: AppOptions & { firstParty?: boolean | undefined }
   return skip;
 }
 
+/** The OIDC options a service client may have: how it authenticates, and its keys for private_key_jwt. */
+const ADMIN_API_METADATA = ['token_endpoint_auth_method', 'jwks', 'jwks_uri'];
+
+/**
+ * A service client of the admin API signs nobody in and is shown no page: it takes none of the
+ * options of an app that does, and it must be able to keep a secret (or its own keys).
+ */
+function adminApiProblems(
+  input: AppOptions & Record<string, unknown> & { metadata: Record<string, unknown> },
+  lead = '--admin-api makes a service client that signs nobody in (client credentials only):',
+): string[] {
+  const given = (flag: string, value: unknown) => (value === undefined || value === false || (Array.isArray(value) && value.length === 0) ? [] : [flag]);
+  const refused = [
+    ...given('--redirect-uri', input.redirectUris),
+    ...given('--post-logout-redirect-uri', input.postLogoutRedirectUris),
+    ...given('--public', input.isPublic),
+    ...given('--device-flow', input.deviceFlow),
+    ...given('--first-party', input.firstParty),
+    ...Object.entries(APP_OPTION_FLAGS).flatMap(([option, flag]) => given(flag, input[option])),
+    ...Object.keys(input.metadata)
+      .filter((key) => !ADMIN_API_METADATA.includes(key))
+      .map((key) => FLAG_OF_METADATA[key] ?? key),
+    ...(Object.keys((input.settings as Record<string, unknown> | undefined) ?? {}).length > 0 ? ['settings'] : []),
+  ];
+  const problems = refused.map((flag) => `${lead} ${flag} cannot be used with it`);
+  if (input.metadata.token_endpoint_auth_method === 'none')
+    problems.push(`${lead} --token-endpoint-auth-method none cannot be used with it (it keeps a secret)`);
+  return problems;
+}
+
+/** The flag of each app option, to name it when a service client is given one. */
+const APP_OPTION_FLAGS: Readonly<Record<keyof typeof appOptions, string>> = {
+  signup: '--signup',
+  signupDomains: '--signup-domains',
+  linkTtlSeconds: '--link-ttl',
+  consent: '--consent',
+  scopes: '--scope',
+  logoUri: '--logo-uri',
+  accentColor: '--accent-color',
+  supportEmail: '--support-email',
+  policyUri: '--policy-uri',
+  tosUri: '--tos-uri',
+};
+
+const FLAG_OF_METADATA: Readonly<Record<string, string>> = {
+  id_token_signed_response_alg: '--id-token-signed-response-alg',
+  backchannel_logout_uri: '--backchannel-logout-uri',
+  backchannel_logout_session_required: '--backchannel-logout-session-required',
+  frontchannel_logout_uri: '--frontchannel-logout-uri',
+};
+
 const name = z.string().trim().min(1, { error: '--name is required' }).max(100, { error: '--name is too long' });
 const redirectUris = z.array(z.string()).min(1, { error: 'at least one --redirect-uri is required' });
 /** An app made with --device-flow only (a TV, a command-line tool) has no browser to redirect to. */
@@ -125,27 +177,42 @@ const NEEDS_A_GRANT = 'at least one --redirect-uri is required (or --device-flow
 /** Keys to set in a client's metadata or settings; a null value removes the key. */
 const jsonChanges = z.record(z.string(), z.unknown()).default({});
 
-export const createClientInput = z
-  .object({
-    name,
-    redirectUris: z.array(z.string()).default([]),
-    postLogoutRedirectUris: z.array(z.string()).default([]),
-    isPublic: z.boolean().default(false),
-    /** RFC 8628: the app may use the device authorization grant. */
-    deviceFlow: z.boolean().default(false),
-    firstParty: z.boolean().optional(),
-    metadata: jsonChanges,
-    settings: jsonChanges,
-    ...appOptions,
-  })
-  .superRefine((input, ctx) => {
-    if (input.redirectUris.length === 0 && !input.deviceFlow) ctx.addIssue({ code: 'custom', message: NEEDS_A_GRANT });
-    addUriIssues(ctx, '--redirect-uri', input.redirectUris, input.isPublic);
-    addUriIssues(ctx, '--post-logout-redirect-uri', input.postLogoutRedirectUris, input.isPublic);
-  });
+/** The fields of `client create`, as the command and the admin API take them (the API takes neither `settings` nor `adminApi`). */
+export const createClientFields = {
+  name,
+  redirectUris: z.array(z.string()).default([]),
+  postLogoutRedirectUris: z.array(z.string()).default([]),
+  isPublic: z.boolean().default(false),
+  /** RFC 8628: the app may use the device authorization grant. */
+  deviceFlow: z.boolean().default(false),
+  firstParty: z.boolean().optional(),
+  metadata: jsonChanges,
+  settings: jsonChanges,
+  ...appOptions,
+  /** A service client of the admin API (client credentials, scope linkid:admin; src/oidc/client-credentials.ts). */
+  adminApi: z.boolean().default(false),
+};
 
-/** Every field optional: what is given replaces the stored value; metadata and settings are merged by key. */
-export const updateClientInput = z.object({
+type NewClient = z.output<z.ZodObject<typeof createClientFields>>;
+
+/** The rules between the fields of a new client; each issue names its field. */
+export function checkNewClient(
+  input: Omit<NewClient, 'metadata' | 'settings' | 'adminApi'> & { metadata?: Record<string, unknown>; settings?: Record<string, unknown>; adminApi?: boolean },
+  ctx: z.RefinementCtx,
+): void {
+  if (input.adminApi) {
+    for (const message of adminApiProblems({ ...input, metadata: input.metadata ?? {} })) ctx.addIssue({ code: 'custom', message });
+    return;
+  }
+  if (input.redirectUris.length === 0 && !input.deviceFlow) ctx.addIssue({ code: 'custom', message: NEEDS_A_GRANT, path: ['redirectUris'] });
+  addUriIssues(ctx, '--redirect-uri', 'redirectUris', input.redirectUris, input.isPublic);
+  addUriIssues(ctx, '--post-logout-redirect-uri', 'postLogoutRedirectUris', input.postLogoutRedirectUris, input.isPublic);
+}
+
+export const createClientInput = z.object(createClientFields).superRefine(checkNewClient);
+
+/** The fields of `client update`, each optional: what is given replaces the stored value; metadata and settings are merged by key. */
+export const updateClientFields = {
   name: name.optional(),
   redirectUris: redirectUris.optional(),
   postLogoutRedirectUris: z.array(z.string()).optional(),
@@ -154,7 +221,9 @@ export const updateClientInput = z.object({
   metadata: jsonChanges,
   settings: jsonChanges,
   ...appOptions,
-});
+};
+
+export const updateClientInput = z.object(updateClientFields);
 
 /**
  * The app's grants are standard metadata (`grant_types`), stored only for an app that uses the
@@ -191,6 +260,15 @@ function checkOidcOptions(metadata: Readonly<Record<string, unknown>>, isPublic:
 /** A private_key_jwt client signs with its own keys: it has no secret to show. */
 const usesSecret = (client: ClientRecord, metadata: Record<string, unknown>) =>
   Boolean(client.secretSalt) && metadata.token_endpoint_auth_method !== 'private_key_jwt' && metadata.token_endpoint_auth_method !== 'none';
+
+/** A service client of the admin API keeps what makes it one: only its name and how it authenticates change. */
+function checkAdminApiUpdate(clientId: string, input: z.output<typeof updateClientInput>): void {
+  const problems = adminApiProblems(
+    { ...input, redirectUris: input.redirectUris ?? [], isPublic: false },
+    `client ${clientId} is a service client of the admin API (client credentials only):`,
+  );
+  if (problems.length > 0) throw new AdminError('invalid_argument', problems.join('; '));
+}
 
 const invalid = (error: z.ZodError) => new AdminError('invalid_argument', error.issues.map((issue) => issue.message).join('; '));
 
@@ -279,6 +357,7 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       token_endpoint_auth_method: String(metadata.token_endpoint_auth_method),
       first_party: client.firstParty,
       consent: client.firstParty ? 'skip' : 'required',
+      ...(isAdminApiClient(client) ? { admin_api: true, grant_types: grantTypesOf(client), scope: clientCredentialsScopes(client).join(' ') } : {}),
       ...(typeof client.settings.accent_color === 'string' && HEX_COLOUR.test(client.settings.accent_color)
         ? { accent_text: buttonTextFor(client.settings.accent_color) }
         : {}),
@@ -311,11 +390,14 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       if (!parsed.success) throw invalid(parsed.error);
       const input = parsed.data;
       const firstParty = firstPartyOf(input) ?? false;
-      const grantTypes = grantTypesChange(input.deviceFlow, input.redirectUris, undefined);
-      const { metadata, settings } = withAppOptions(
+      const grantTypes = input.adminApi ? undefined : grantTypesChange(input.deviceFlow, input.redirectUris, undefined);
+      const app = withAppOptions(
         { metadata: {}, settings: {} },
         { ...input, metadata: { ...input.metadata, ...(grantTypes ? { grant_types: grantTypes } : {}) } },
       );
+      const { metadata } = app;
+      // Its grant and scope follow from this mark (src/oidc/client-credentials.ts), never from metadata.
+      const settings = input.adminApi ? { ...app.settings, admin_api: true } : app.settings;
       const now = clock.now();
       const client: ClientRecord = {
         clientId: origin.clientId ?? newClientId(),
@@ -341,10 +423,15 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
         isPublic: client.isPublic,
         firstParty: client.firstParty,
         ...(usesDeviceFlow(client) ? { deviceFlow: true } : {}),
+        ...(input.adminApi ? { adminApi: true } : {}),
         ...origin.audit,
         ...admitted,
       });
       return view(client, true);
+    },
+
+    async show(clientId: string): Promise<ClientView> {
+      return view(await mustFind(clientId), false);
     },
 
     async list(): Promise<ClientView[]> {
@@ -362,14 +449,16 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       if (!parsed.success) throw invalid(parsed.error);
       const input = parsed.data;
       const current = await mustFind(clientId);
-      const grantTypes = grantTypesChange(input.deviceFlow, input.redirectUris ?? current.redirectUris, current);
+      if (isAdminApiClient(current)) checkAdminApiUpdate(clientId, input);
+      const grantTypes = isAdminApiClient(current) ? undefined : grantTypesChange(input.deviceFlow, input.redirectUris ?? current.redirectUris, current);
       const uriProblems = createClientInput.safeParse({
         name: current.name,
         redirectUris: input.redirectUris ?? current.redirectUris,
         postLogoutRedirectUris: input.postLogoutRedirectUris ?? current.postLogoutRedirectUris,
         isPublic: current.isPublic,
         // Whether the app is left with a grant at all was grantTypesChange's to say.
-        deviceFlow: true,
+        deviceFlow: !isAdminApiClient(current),
+        adminApi: isAdminApiClient(current),
       });
       if (!uriProblems.success) throw invalid(uriProblems.error);
       const firstParty = firstPartyOf(input);

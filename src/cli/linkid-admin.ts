@@ -29,6 +29,7 @@ import { StoreConnectionError } from '../store/port.js';
 const USAGE = `usage:
   linkid-admin client create --name NAME --redirect-uri URI [--redirect-uri URI2] [--post-logout-redirect-uri URI] [--public] [--first-party] [--device-flow] [APP OPTIONS] [OIDC OPTIONS]
   linkid-admin client create --name NAME --device-flow [--public] [APP OPTIONS] [OIDC OPTIONS]   (an app on a device without a browser: RFC 8628, no redirect URI)
+  linkid-admin client create --name NAME --admin-api [--token-endpoint-auth-method METHOD]   (a service client of the admin API: client credentials, scope linkid:admin)
   linkid-admin client update CLIENT_ID [--name NAME] [--redirect-uri URI ...] [--post-logout-redirect-uri URI ...] [--first-party | --no-first-party] [--device-flow | --no-device-flow] [APP OPTIONS] [OIDC OPTIONS]
     APP OPTIONS: [--signup open|allowlist|closed|inherit] [--signup-domains D1,D2] [--link-ttl SECONDS]
       [--consent required|skip] [--scope S ...] [--logo-uri URL] [--accent-color #rrggbb] [--support-email EMAIL]
@@ -112,6 +113,7 @@ const OPTIONS = {
   uses: { type: 'string' },
   alg: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  'admin-api': { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
@@ -191,6 +193,7 @@ async function runClient(admin: ClientAdmin, command: string | undefined, id: st
   switch (command) {
     case 'create':
       if (id) throw new UsageError(`unexpected argument: ${id}`);
+      if (values['admin-api']) return admin.create({ name: values.name ?? '', adminApi: true, ...serviceClientOptions(values) });
       if (values['no-device-flow'])
         throw new UsageError('--no-device-flow is for client update (an app is made without the device flow unless --device-flow is given)');
       return admin.create({
@@ -204,6 +207,7 @@ async function runClient(admin: ClientAdmin, command: string | undefined, id: st
         metadata: oidcMetadata(values),
       });
     case 'update': {
+      if (values['admin-api']) throw new UsageError('--admin-api is for client create (a client cannot become, or stop being, a service client)');
       if (values['first-party'] && values['no-first-party']) throw new UsageError('--first-party and --no-first-party contradict each other');
       if (values.public) throw new UsageError('--public cannot be changed: register a new client instead');
       if (values['device-flow'] && values['no-device-flow']) throw new UsageError('--device-flow and --no-device-flow contradict each other');
@@ -227,6 +231,20 @@ async function runClient(admin: ClientAdmin, command: string | undefined, id: st
       throw new UsageError(command ? `unknown command: client ${command}` : 'missing command');
   }
 }
+
+/**
+ * `client create --admin-api`: every other flag given is handed on, so the one line that refuses it
+ * names it (a service client takes no redirect URI, is never public, ...).
+ */
+const serviceClientOptions = (values: Values) => ({
+  redirectUris: values['redirect-uri'],
+  postLogoutRedirectUris: values['post-logout-redirect-uri'],
+  isPublic: values.public,
+  firstParty: values['first-party'],
+  deviceFlow: values['device-flow'],
+  ...appOptionsOf(values),
+  metadata: oidcMetadata(values),
+});
 
 async function runUser(admin: UserAdmin, command: string | undefined, who: string | undefined, values: Values): Promise<Output> {
   const allowed: readonly string[] = command === 'list' ? ['email-contains', 'limit', 'after'] : [];

@@ -85,6 +85,8 @@ export interface Config {
   /** SSO session lifetimes in seconds: since the last sign-in activity, and at most since login. */
   readonly sessionIdleSeconds: number;
   readonly sessionAbsoluteSeconds: number;
+  /** Lifetime of an admin API access token (client credentials), in seconds. */
+  readonly adminApiTokenTtlSeconds: number;
   /** Where mail goes: exactly one transport, chosen at start (MAIL_TRANSPORT, or the one configured). */
   readonly mailTransport: MailTransportName;
   /** Set exactly when mailTransport is smtp. */
@@ -433,6 +435,13 @@ const VARIABLES = {
     defaultText: '(30 days)',
     meaning: 'the SSO session ends at the latest this long after the login; also the lifetime of grants and refresh tokens',
   }),
+  ADMIN_API_TOKEN_TTL_SECONDS: variable('sessions', integer(60, 3600), {
+    default: '600',
+    defaultText: '(10 minutes)',
+    meaning:
+      'lifetime of an admin API access token (client credentials, scope `linkid:admin`; 60-3600). Short on purpose: a script gets a fresh one per run ' +
+      'in one request, and a token that leaks (a log, a shell history) is soon worthless; deleting the service client ends its tokens at once',
+  }),
 
   EMAIL_CHANGE_UNDO_DAYS: variable('account', integer(1, 30), {
     default: '7',
@@ -692,6 +701,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signup: Object.freeze({ policy: values.SIGNUP, allowedDomains: Object.freeze(values.SIGNUP_ALLOWED_DOMAINS ?? []) }),
     sessionIdleSeconds: values.SESSION_IDLE_TTL_SECONDS,
     sessionAbsoluteSeconds: values.SESSION_ABSOLUTE_TTL_SECONDS,
+    adminApiTokenTtlSeconds: values.ADMIN_API_TOKEN_TTL_SECONDS,
     mailTransport,
     smtp: values.SMTP_URL
       ? Object.freeze({

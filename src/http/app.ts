@@ -19,6 +19,7 @@ import { pageRenderer } from './render.js';
 import { requestLog } from './request-log.js';
 import { workAfterResponse } from './response-written.js';
 import { accountRoutes } from './routes/account.js';
+import { createAdminApi, type AdminApi } from './routes/admin-api.js';
 import { accountDataRoutes } from './routes/account-data.js';
 import { accountRecoveryCodeRoutes } from './routes/account-recovery-codes.js';
 import { consentRoutes } from './routes/consent.js';
@@ -47,6 +48,8 @@ export interface App {
   readonly app: Provider;
   /** What METRICS_PORT serves (/metrics alone); serve.ts listens on it when that is set. */
   readonly metricsApp: Koa;
+  /** The admin API mounted on `app` (its router and OpenAPI document, for the tests that compare them). */
+  readonly adminApi: AdminApi;
 }
 
 export function createApp(services: Services, options: AppOptions = {}): App {
@@ -133,6 +136,9 @@ export function createApp(services: Services, options: AppOptions = {}): App {
   provider.use(frontchannelLogout({ provider, issuer: config.issuer, clients: store.clients, renderPage: pageRenderer(pages) }));
   // RFC 7591/7592: an oversized registration body is 413 before oidc-provider reads it.
   provider.use(refuseOversizedRegistration);
+  // The admin API answers all of /admin/api/ itself, JSON only, for bearer tokens only (routes/admin-api.ts).
+  const adminApi = createAdminApi(services);
+  provider.use(adminApi.middleware);
   provider.use(ownRoutes(router));
 
   provider.on('server_error', (ctx, error) => {
@@ -140,5 +146,5 @@ export function createApp(services: Services, options: AppOptions = {}): App {
     logger.error({ err: error, requestId: ctx.state.requestId, path: ctx.path }, 'oidc-provider server_error');
   });
 
-  return { app: provider, metricsApp: metricsApp(metrics, config.metrics.token) };
+  return { app: provider, metricsApp: metricsApp(metrics, config.metrics.token), adminApi };
 }

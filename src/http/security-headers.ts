@@ -47,7 +47,7 @@ async function formTargets(ctx: Context, findClient: SecurityHeaderOptions['find
 
 /**
  * Paths that answer JSON (oidc-provider's default routes, which provider.ts keeps, and our probes
- * and /version). No page is built there, so no nonce is made up front: they get a fixed policy
+ * and /version; and everything under /admin/api/). No page is built there, so no nonce is made up front: they get a fixed policy
  * that allows nothing. Should one render a page after all (a refused host, a 404), the nonce is
  * made when the page asks for it and the page gets the usual policy.
  */
@@ -95,7 +95,7 @@ export function pageNonce(ctx: Context): string {
 
 export function securityHeaders(options: SecurityHeaderOptions): Middleware {
   return async (ctx, next) => {
-    if (JSON_PATHS.has(ctx.path)) ctx.set('Content-Security-Policy', NOTHING_ALLOWED);
+    if (JSON_PATHS.has(ctx.path) || ctx.path.startsWith('/admin/api/')) ctx.set('Content-Security-Policy', NOTHING_ALLOWED);
     else ctx.state.nonce = newNonce(ctx);
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.set('X-Content-Type-Options', 'nosniff');

@@ -60,3 +60,26 @@ export const REASONS = {
 } as const satisfies Record<string, ReasonInfo>;
 
 export type Reason = keyof typeof REASONS;
+
+/**
+ * The admin API's own refusals (/admin/api/): JSON `{"error": code, "error_description": ...}`,
+ * never a page, so they have no words in views/locales/. Beside these it answers
+ * `invalid_request`, `not_found`, `store_unavailable` and `server_error` as above.
+ */
+export const ADMIN_API_REASONS = {
+  /** RFC 6750: no bearer token, or one that is malformed, unknown, expired, or whose service client is gone. */
+  invalid_token: { status: 401 },
+  /** RFC 6750: a live token without the scope linkid:admin (a person's access token to an app). */
+  insufficient_scope: { status: 403 },
+  /** A method the path does not answer (`Allow` lists those it does). */
+  method_not_allowed: { status: 405 },
+  /** A body larger than the API takes (16 KiB). */
+  body_too_large: { status: 413 },
+  /** A body that is not `application/json`. */
+  unsupported_media_type: { status: 415 },
+} as const satisfies Record<string, ReasonInfo>;
+
+export type AdminApiReason = keyof typeof ADMIN_API_REASONS | Extract<Reason, 'invalid_request' | 'not_found' | 'store_unavailable' | 'server_error'>;
+
+export const adminApiStatus = (reason: AdminApiReason): number =>
+  (reason in ADMIN_API_REASONS ? ADMIN_API_REASONS[reason as keyof typeof ADMIN_API_REASONS] : REASONS[reason as Reason]).status;

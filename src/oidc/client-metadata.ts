@@ -3,6 +3,8 @@
 // yields no usable secret, and rotating the salt rotates the secret.
 import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { ClientRecord } from '../store/port.js';
+import { APP_SCOPES } from '../login/app-policy.js';
+import { CLIENT_CREDENTIALS_GRANT, clientCredentialsScopes, isAdminApiClient } from './client-credentials.js';
 
 export const newSecretSalt = (): string => randomBytes(16).toString('base64url');
 
@@ -15,9 +17,11 @@ export const usesDeviceFlow = (client: Pick<ClientRecord, 'metadata'>): boolean 
 
 /**
  * The grants an app may use: the authorization code when it has somewhere to send one (a redirect
- * URI), the device grant when it was registered for it, and refresh tokens for either.
+ * URI), the device grant when it was registered for it, and refresh tokens for either. A service
+ * client of the admin API signs nobody in: client credentials only (client-credentials.ts).
  */
-export function grantTypesOf(client: Pick<ClientRecord, 'metadata' | 'redirectUris'>): string[] {
+export function grantTypesOf(client: Pick<ClientRecord, 'metadata' | 'redirectUris'> & Partial<Pick<ClientRecord, 'settings'>>): string[] {
+  if (isAdminApiClient(client)) return [CLIENT_CREDENTIALS_GRANT];
   return [...(client.redirectUris.length > 0 ? ['authorization_code'] : []), ...(usesDeviceFlow(client) ? [DEVICE_CODE_GRANT] : []), 'refresh_token'];
 }
 
@@ -62,6 +66,12 @@ export function toOidcClientMetadata(client: ClientRecord, serverSecret: Buffer)
     grant_types: grantTypesOf(client),
     response_types: client.redirectUris.length > 0 ? ['code'] : [],
     require_auth_time: true,
+    // What it may ask for: an app the scopes of apps (or fewer, with --scope), never linkid:admin.
+    scope: isAdminApiClient(client)
+      ? clientCredentialsScopes(client).join(' ')
+      : typeof client.metadata.scope === 'string'
+        ? client.metadata.scope
+        : APP_SCOPES.join(' '),
   };
   if (client.isPublic || !client.secretSalt) return { ...base, token_endpoint_auth_method: 'none' };
   // The method chosen with --token-endpoint-auth-method (client_secret_basic unless one was).

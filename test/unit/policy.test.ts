@@ -54,7 +54,7 @@ describe('link decisions', () => {
 
 describe('session lifetime', () => {
   it('is the idle time, but never past the absolute limit since login', () => {
-    const { ttl } = ttlConfiguration({ sessionIdleSeconds: 3600, sessionAbsoluteSeconds: 86_400 });
+    const { ttl } = ttlConfiguration({ sessionIdleSeconds: 3600, sessionAbsoluteSeconds: 86_400, adminApiTokenTtlSeconds: 600 });
     const session = ttl!.Session as (ctx: unknown, session: { loginTs?: number; accountId?: string }) => number;
     const nowSeconds = Math.floor(Date.now() / 1000);
     const accountId = 'a-signed-in-account';
@@ -65,7 +65,7 @@ describe('session lifetime', () => {
   });
 
   it('is an hour for a session nobody signed in to (the /device form), however long the idle time', () => {
-    const { ttl } = ttlConfiguration({ sessionIdleSeconds: 14 * 86_400, sessionAbsoluteSeconds: 30 * 86_400 });
+    const { ttl } = ttlConfiguration({ sessionIdleSeconds: 14 * 86_400, sessionAbsoluteSeconds: 30 * 86_400, adminApiTokenTtlSeconds: 600 });
     const session = ttl!.Session as (ctx: unknown, session: { loginTs?: number; accountId?: string }) => number;
     expect(session({}, {})).toBe(3600);
     expect(session({}, { accountId: 'someone' })).toBe(14 * 86_400);

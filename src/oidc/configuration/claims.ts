@@ -2,6 +2,7 @@
 // openid scope so every ID token says how and when the user signed in; oidc-provider would
 // otherwise mask them out unless the client asked through the claims parameter.
 import type { Configuration } from 'oidc-provider';
+import { CLIENT_CREDENTIALS_SCOPES } from '../client-credentials.js';
 import { EMAIL_LINK_ACR, RECOVERY_CODE_ACR } from '../../kernel/sign-in-method.js';
 
 export function claimsConfiguration({ idTokenIncludeEmail }: { readonly idTokenIncludeEmail: boolean }): Configuration {
@@ -10,7 +11,8 @@ export function claimsConfiguration({ idTokenIncludeEmail }: { readonly idTokenI
       openid: ['sub', 'acr', 'amr', 'auth_time'],
       email: ['email', 'email_verified'],
     },
-    scopes: ['openid', 'offline_access', 'email'],
+    // linkid:admin too, which only the admin API's service clients are ever given (../client-credentials.ts).
+    scopes: ['openid', 'offline_access', 'email', ...CLIENT_CREDENTIALS_SCOPES],
     acrValues: [EMAIL_LINK_ACR, RECOVERY_CODE_ACR],
     // ID_TOKEN_INCLUDE_EMAIL=true (the default): the ID token carries the claims of every scope
     // granted, email included, because many RP libraries read the profile from it and never call

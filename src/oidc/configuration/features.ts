@@ -37,6 +37,8 @@ export const featuresConfiguration = (algs: readonly IdTokenSigningAlg[], stillF
     // OpenID Connect Back-Channel Logout 1.0: a logout posts a logout token to each app of the
     // session that registered a backchannel_logout_uri (src/oidc/backchannel-delivery.ts retries).
     backchannelLogout: { enabled: true },
+    // RFC 6749 §4.4, for the admin API's service clients only (src/oidc/client-credentials.ts says who and for what).
+    clientCredentials: { enabled: true },
     registration: { enabled: false },
   },
   enabledJWA: {

@@ -21,13 +21,17 @@ export const LONGEST_SIGNED_JWT_SECONDS = Math.max(ID_TOKEN_SECONDS, ACCESS_TOKE
 export interface SessionLifetimes {
   readonly sessionIdleSeconds: number;
   readonly sessionAbsoluteSeconds: number;
+  /** ADMIN_API_TOKEN_TTL_SECONDS: client-credentials tokens are the admin API's (client-credentials.ts). */
+  readonly adminApiTokenTtlSeconds: number;
 }
 
-export function ttlConfiguration({ sessionIdleSeconds, sessionAbsoluteSeconds }: SessionLifetimes): Pick<Configuration, 'ttl'> {
+export function ttlConfiguration({ sessionIdleSeconds, sessionAbsoluteSeconds, adminApiTokenTtlSeconds }: SessionLifetimes): Pick<Configuration, 'ttl'> {
   return {
     ttl: {
       AccessToken: ACCESS_TOKEN_SECONDS,
       AuthorizationCode: MINUTE,
+      // A service client asks for a token per run of its script: a leaked one is good for minutes.
+      ClientCredentials: adminApiTokenTtlSeconds,
       IdToken: ID_TOKEN_SECONDS,
       Interaction: HOUR,
       // Recomputed each time the session is saved (every sign-in and every app it signs in to).

@@ -1,0 +1,28 @@
+// Who may use the client-credentials grant (RFC 6749 §4.4), and for what: the one place that says
+// so. Rules:
+// - only a service client made with `linkid-admin client create --admin-api` has the grant
+//   (grantTypesOf in client-metadata.ts gives it `client_credentials` and nothing else); every
+//   other client is refused it at the token endpoint;
+// - its registered `scope` is exactly what it may be given (`linkid:admin`): oidc-provider refuses
+//   any other of its scopes (invalid_scope) and drops words that are none of its scopes;
+// - every other client is registered with the scopes an app may ask for (APP_SCOPES) unless it
+//   names fewer, so an authorization request for `linkid:admin` is refused (invalid_scope) and no
+//   consent or grant ever carries it: it exists only on client-credentials tokens.
+// Issue 25 (resource servers) widens this: more kinds of client, more scopes, same place.
+import type { ClientRecord } from '../store/port.js';
+
+/** The scope of the admin API (/admin/api/). */
+export const ADMIN_API_SCOPE = 'linkid:admin';
+
+export const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
+
+/** Scopes only the client-credentials grant gives (oidc-provider must know them as its own, or it drops them). */
+export const CLIENT_CREDENTIALS_SCOPES = [ADMIN_API_SCOPE] as const;
+
+/** A service client of the admin API: made with `client create --admin-api` (kept in its settings). */
+export const isAdminApiClient = (client: Partial<Pick<ClientRecord, 'settings'>>): boolean => client.settings?.admin_api === true;
+
+/** The scopes `client` may be given by the client-credentials grant; none means no grant at all. */
+export function clientCredentialsScopes(client: Partial<Pick<ClientRecord, 'settings'>>): readonly string[] {
+  return isAdminApiClient(client) ? [ADMIN_API_SCOPE] : [];
+}
