@@ -10,6 +10,7 @@ import { APP_SCOPES, APP_SIGNUP_POLICIES, appSettingsSchema, canonicalDomains } 
 import type { Audit } from '../kernel/audit.js';
 import { DEVICE_CODE_GRANT, deriveClientSecret, grantTypesOf, newSecretSalt, toOidcClientMetadata, usesDeviceFlow } from '../oidc/client-metadata.js';
 import type { ClientChanges, ClientRecord, Store } from '../store/port.js';
+import { ADMIN_CLI, type AdminActor } from './admin-actor.js';
 import { AdminError } from './admin-error.js';
 import { oidcOptionProblems } from './client-oidc-options.js';
 
@@ -284,7 +285,7 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
   };
 
   return {
-    async create(raw: CreateClientInput): Promise<ClientView> {
+    async create(raw: CreateClientInput, actor: AdminActor = ADMIN_CLI): Promise<ClientView> {
       const parsed = createClientInput.safeParse(raw);
       if (!parsed.success) throw invalid(parsed.error);
       const input = parsed.data;
@@ -318,7 +319,7 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
         isPublic: client.isPublic,
         firstParty: client.firstParty,
         ...(usesDeviceFlow(client) ? { deviceFlow: true } : {}),
-        via: 'admin-cli',
+        ...actor,
       });
       return view(client, true);
     },
@@ -327,13 +328,18 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       return (await store.clients.list()).map((client) => view(client, false));
     },
 
-    async delete(clientId: string): Promise<{ deleted: string }> {
+    /** One client as `list` shows it (never its secret). */
+    async get(clientId: string): Promise<ClientView> {
+      return view(await mustFind(clientId), false);
+    },
+
+    async delete(clientId: string, actor: AdminActor = ADMIN_CLI): Promise<{ deleted: string }> {
       if (!(await store.clients.delete(clientId))) throw new AdminError('not_found', `no client with id ${clientId}`);
-      audit('client.deleted', { clientId, via: 'admin-cli' });
+      audit('client.deleted', { clientId, ...actor });
       return { deleted: clientId };
     },
 
-    async update(clientId: string, raw: UpdateClientInput): Promise<ClientView> {
+    async update(clientId: string, raw: UpdateClientInput, actor: AdminActor = ADMIN_CLI): Promise<ClientView> {
       const parsed = updateClientInput.safeParse(raw);
       if (!parsed.success) throw invalid(parsed.error);
       const input = parsed.data;
@@ -364,13 +370,13 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       checkOidcOptions(updated.metadata, updated.isPublic);
       await validate(updated);
       if (!(await store.clients.update(clientId, changes, now))) throw new AdminError('not_found', `no client with id ${clientId}`);
-      audit('client.updated', { clientId, changed: Object.keys(changes), via: 'admin-cli' });
+      audit('client.updated', { clientId, changed: Object.keys(changes), ...actor });
       // A client moving from keys (private_key_jwt) to a secret method gets its secret shown once, here.
       const nowUsesSecret = usesSecret(updated, toOidcClientMetadata(updated, serverSecret));
       return view(updated, nowUsesSecret && !usesSecret(current, toOidcClientMetadata(current, serverSecret)));
     },
 
-    async rotateSecret(clientId: string): Promise<ClientView> {
+    async rotateSecret(clientId: string, actor: AdminActor = ADMIN_CLI): Promise<ClientView> {
       const client = await mustFind(clientId);
       if (client.isPublic) throw new AdminError('invalid_argument', `client ${clientId} is public and has no secret`);
       if (!usesSecret(client, toOidcClientMetadata(client, serverSecret))) {
@@ -379,7 +385,7 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       const secretSalt = newSecretSalt();
       const now = clock.now();
       await store.clients.setSecretSalt(clientId, secretSalt, now);
-      audit('client.secret_rotated', { clientId, via: 'admin-cli' });
+      audit('client.secret_rotated', { clientId, ...actor });
       return view({ ...client, secretSalt, updatedAt: now }, true);
     },
   };
