@@ -93,7 +93,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
   const audit = createAudit(logger, [metrics.sink, auditTrail.sink], now);
 
   // The engine, and how the apps hear that an account's sessions ended.
-  const apps = createAppDirectory(store.clients, logger, [accountApp(config.productName)]);
+  const apps = createAppDirectory(store.clients, logger, [accountApp(config.productName, config.adminEmails)]);
   const tokenPolicy = createTokenPolicy({ users: store.users, apps, signup: config.signup, audit });
   const limits = createRateLimits(store, config.rateLimits, config.resendCooldownSeconds);
   const provider: Provider = createProvider({
