@@ -218,7 +218,8 @@ export function adminAppRoutes(router: Router<LinkidState>, kit: ConsoleKit): vo
     const data = {
       saved: options.saved ?? false,
       fields: APP_FIELDS.filter((field) => !(options.client && field.createOnly)),
-      values: options.values,
+      // Every field has a value, empty when there is none (never "undefined" in a field).
+      values: { ...Object.fromEntries(APP_FIELDS.map((field) => [field.name, field.kind === 'checkbox' ? false : ''])), ...options.values },
       client: options.client,
       action: options.client ? appPath(options.client.client_id) : '/admin/apps',
     };
