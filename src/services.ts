@@ -11,7 +11,7 @@ import { createAccountDeletion } from './account/delete-account.js';
 import { createAccountSessions } from './account/account-sessions.js';
 import { createEmailChange } from './account/email-change.js';
 import { createRecoveryCodes } from './account/recovery-codes.js';
-import { auditAs, CLI_ACTOR, type AdminActor } from './admin/admin-actor.js';
+import { auditAs, type AdminActor } from './admin/admin-actor.js';
 import { createAuditAdmin } from './admin/audit.js';
 import { createClientRegistration } from './admin/client-registration.js';
 import { createClientAdmin, newClientId } from './admin/clients.js';
@@ -98,7 +98,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
   const audit = createAudit(logger, [metrics.sink, auditTrail.sink], now);
 
   // The engine, and how the apps hear that an account's sessions ended.
-  const apps = createAppDirectory(store.clients, logger, [accountApp(config.productName)]);
+  const apps = createAppDirectory(store.clients, logger, [accountApp(config.productName, config.adminEmails)]);
   const tokenPolicy = createTokenPolicy({ users: store.users, apps, signup: config.signup, audit });
   const limits = createRateLimits(store, config.rateLimits, config.resendCooldownSeconds);
   // The signing keys in force: the key ring in KEYS_DIR (or SIGNING_KEYS), kept current in the provider.
@@ -212,17 +212,17 @@ export function createServices(config: Config, deps: ServiceDeps) {
       maxLinkTtlSeconds: config.loginTokenTtlSeconds,
       audit: auditTo,
     });
-  const adminAs = (actor: AdminActor) => {
-    const auditBy = auditAs(audit, actor);
-    return {
-      clients: clientAdmin(auditBy),
-      users: createUserAdmin({ store, clock, audit: auditBy, sessions: accountSessions }),
-      suppressions: createSuppressionAdmin({ store, audit: auditBy }),
-      audit: createAuditAdmin({ store, clock }),
-    };
-  };
+  const adminFor = (auditTo: typeof audit) => ({
+    clients: clientAdmin(auditTo),
+    users: createUserAdmin({ store, clock, audit: auditTo, sessions: accountSessions }),
+    suppressions: createSuppressionAdmin({ store, audit: auditTo }),
+    audit: createAuditAdmin({ store, clock }),
+  });
+  /** The operations for a caller that acts through all of them alike (the admin API's service client). */
+  const adminAs = (actor: AdminActor) => adminFor(auditAs(audit, actor));
+  // The CLI and the console: each change names its actor itself (the CLI by default).
   const admin = {
-    ...adminAs(CLI_ACTOR),
+    ...adminFor(audit),
     /**
      * RFC 7591/7592: what oidc-provider's registration endpoints store, by the clients' rules
      * (DYNAMIC_REGISTRATION). Its events name their origin themselves (via: registration, the

@@ -18,7 +18,7 @@ import type { Store, User } from '../store/port.js';
 import type { AccountSessions, Revoked } from './account-sessions.js';
 
 /** Who asked: an operator with the admin CLI, or the person on their account page. */
-export type DeletedVia = 'admin-cli' | 'account-page';
+export type DeletedVia = 'admin-cli' | 'admin-api' | 'admin-console' | 'account-page';
 
 export interface AccountDeleted {
   readonly deleted: string;
@@ -37,10 +37,11 @@ export interface AccountDeletionDeps {
 }
 
 /** Deletes `user`; undefined when its row was already gone (deleted by someone else meanwhile). */
-export type DeleteAccount = (user: User, via: DeletedVia) => Promise<AccountDeleted | undefined>;
+/** `actorAccountId`: the admin who deleted it from the admin console. */
+export type DeleteAccount = (user: User, via: DeletedVia, actorAccountId?: string) => Promise<AccountDeleted | undefined>;
 
 export function createAccountDeletion({ store, clock, audit, sessions }: AccountDeletionDeps): DeleteAccount {
-  return async (user, via) => {
+  return async (user, via, actorAccountId) => {
     if (user.disabledAt === null) await store.users.setDisabled(user.id, clock.now());
     const revoked = await sessions.endAll(user.id, 'deleted');
     // Its recovery codes go before the account: a failure between the two leaves no way back in.
@@ -55,6 +56,7 @@ export function createAccountDeletion({ store, clock, audit, sessions }: Account
       emailHash,
       via,
       by: via === 'account-page' ? 'self' : 'admin',
+      ...(actorAccountId === undefined ? {} : { actorAccountId }),
       ...revoked,
       auditEventsWithoutAddress,
       loginTokensRemoved,

@@ -11,6 +11,7 @@ import type { Audit } from '../kernel/audit.js';
 import { clientCredentialsScopes, isAdminApiClient } from '../oidc/client-credentials.js';
 import { DEVICE_CODE_GRANT, deriveClientSecret, grantTypesOf, newSecretSalt, toOidcClientMetadata, usesDeviceFlow } from '../oidc/client-metadata.js';
 import type { ClientChanges, ClientRecord, Store } from '../store/port.js';
+import { ADMIN_CLI, type AdminActor } from './admin-actor.js';
 import { AdminError } from './admin-error.js';
 import { oidcOptionProblems } from './client-oidc-options.js';
 
@@ -311,7 +312,7 @@ export interface ClientOrigin {
   readonly beforeStore?: () => Promise<Record<string, unknown>>;
 }
 
-const ADMIN_CLI: ClientOrigin = { audit: { via: 'admin-cli' } };
+const FROM_CLI: ClientOrigin = { audit: ADMIN_CLI };
 
 export interface ClientAdminDeps {
   readonly store: Store;
@@ -385,7 +386,7 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
   };
 
   return {
-    async create(raw: CreateClientInput, origin: ClientOrigin = ADMIN_CLI): Promise<ClientView> {
+    async create(raw: CreateClientInput, origin: ClientOrigin = FROM_CLI): Promise<ClientView> {
       const parsed = createClientInput.safeParse(raw);
       if (!parsed.success) throw invalid(parsed.error);
       const input = parsed.data;
@@ -430,21 +431,22 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       return view(client, true);
     },
 
-    async show(clientId: string): Promise<ClientView> {
-      return view(await mustFind(clientId), false);
-    },
-
     async list(): Promise<ClientView[]> {
       return (await store.clients.list()).map((client) => view(client, false));
     },
 
-    async delete(clientId: string, origin: ClientOrigin = ADMIN_CLI): Promise<{ deleted: string }> {
+    /** One client as `list` shows it (never its secret). */
+    async show(clientId: string): Promise<ClientView> {
+      return view(await mustFind(clientId), false);
+    },
+
+    async delete(clientId: string, origin: ClientOrigin = FROM_CLI): Promise<{ deleted: string }> {
       if (!(await store.clients.delete(clientId))) throw new AdminError('not_found', `no client with id ${clientId}`);
       audit('client.deleted', { clientId, ...origin.audit });
       return { deleted: clientId };
     },
 
-    async update(clientId: string, raw: UpdateClientInput, origin: ClientOrigin = ADMIN_CLI): Promise<ClientView> {
+    async update(clientId: string, raw: UpdateClientInput, origin: ClientOrigin = FROM_CLI): Promise<ClientView> {
       const parsed = updateClientInput.safeParse(raw);
       if (!parsed.success) throw invalid(parsed.error);
       const input = parsed.data;
@@ -483,7 +485,7 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       return view(updated, nowUsesSecret && !usesSecret(current, toOidcClientMetadata(current, serverSecret)));
     },
 
-    async rotateSecret(clientId: string): Promise<ClientView> {
+    async rotateSecret(clientId: string, actor: AdminActor = ADMIN_CLI): Promise<ClientView> {
       const client = await mustFind(clientId);
       if (client.isPublic) throw new AdminError('invalid_argument', `client ${clientId} is public and has no secret`);
       if (!usesSecret(client, toOidcClientMetadata(client, serverSecret))) {
@@ -492,7 +494,7 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       const secretSalt = newSecretSalt();
       const now = clock.now();
       await store.clients.setSecretSalt(clientId, secretSalt, now);
-      audit('client.secret_rotated', { clientId, via: 'admin-cli' });
+      audit('client.secret_rotated', { clientId, ...actor });
       return view({ ...client, secretSalt, updatedAt: now }, true);
     },
   };

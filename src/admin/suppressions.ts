@@ -6,6 +6,7 @@
 import { addressHash, normalizeEmail } from '../kernel/email-address.js';
 import type { Audit } from '../kernel/audit.js';
 import type { Store } from '../store/port.js';
+import { ADMIN_CLI, type AdminActor } from './admin-actor.js';
 import { AdminError } from './admin-error.js';
 
 export interface SuppressionView {
@@ -29,14 +30,14 @@ export function createSuppressionAdmin({ store, audit }: SuppressionAdminDeps) {
       }));
     },
 
-    async lift(typed: string): Promise<{ lifted: string; reason: string }> {
+    async lift(typed: string, actor: AdminActor = ADMIN_CLI): Promise<{ lifted: string; reason: string }> {
       const email = normalizeEmail(typed);
       // JSON-quoted, so whatever was typed (a line break included) stays on one line of stderr.
       if (!email) throw new AdminError('invalid_argument', `not an address linkid would mail: ${JSON.stringify(typed)}`);
       const reason = await store.suppressions.reasonFor(email);
       if (reason === undefined || !(await store.suppressions.lift(email))) throw new AdminError('not_found', `no suppression for ${email}`);
       // The same hash the rate limits key addresses by: events about one address can be matched up.
-      audit('suppression.lifted', { emailHash: addressHash(email), reason, via: 'admin-cli' });
+      audit('suppression.lifted', { emailHash: addressHash(email), reason, ...actor });
       return { lifted: email, reason };
     },
   };

@@ -17,6 +17,7 @@ import type { Clock } from '../kernel/clock.js';
 import { addressHash, normalizeEmail } from '../kernel/email-address.js';
 import type { Audit } from '../kernel/audit.js';
 import type { Store, User } from '../store/port.js';
+import { ADMIN_CLI, type AdminActor } from './admin-actor.js';
 import { AdminError } from './admin-error.js';
 
 export interface UserView {
@@ -91,7 +92,7 @@ export function createUserAdmin({ store, clock, audit, sessions }: UserAdminDeps
   };
 
   const deleteAccount = createAccountDeletion({ store, clock, audit, sessions });
-  const about = (user: User) => ({ accountId: user.id, emailHash: addressHash(user.email), via: 'admin-cli' });
+  const about = (user: User, actor: AdminActor) => ({ accountId: user.id, emailHash: addressHash(user.email), ...actor });
 
   return {
     /** Accounts ordered by address, read a page at a time as they are printed. */
@@ -118,7 +119,7 @@ export function createUserAdmin({ store, clock, audit, sessions }: UserAdminDeps
       return { ...view(user), sessions: activity.sessions, apps: [...activity.clientIds] };
     },
 
-    async disable(who: string): Promise<UserView & { revoked: Revoked }> {
+    async disable(who: string, actor: AdminActor = ADMIN_CLI): Promise<UserView & { revoked: Revoked }> {
       const user = await mustFind(who);
       const disabledAt = user.disabledAt ?? clock.now();
       if (user.disabledAt === null && !(await store.users.setDisabled(user.id, disabledAt)))
@@ -128,27 +129,27 @@ export function createUserAdmin({ store, clock, audit, sessions }: UserAdminDeps
       // Disabling answers a compromised account: a recovery code its intruder made or kept must not
       // outlive it, or `enable` would hand the intruder the account back.
       const recoveryCodesVoided = await store.recoveryCodes.deleteForAccount(user.id);
-      audit('user.disabled', { ...about(user), alreadyDisabled: user.disabledAt !== null, ...revoked, recoveryCodesVoided });
+      audit('user.disabled', { ...about(user, actor), alreadyDisabled: user.disabledAt !== null, ...revoked, recoveryCodesVoided });
       return { ...view({ ...user, disabledAt }), revoked };
     },
 
-    async enable(who: string): Promise<UserView> {
+    async enable(who: string, actor: AdminActor = ADMIN_CLI): Promise<UserView> {
       const user = await mustFind(who);
       if (user.disabledAt !== null && !(await store.users.setDisabled(user.id, null))) throw new AdminError('not_found', `no account with sub ${user.id}`);
-      audit('user.enabled', { ...about(user), wasDisabled: user.disabledAt !== null });
+      audit('user.enabled', { ...about(user, actor), wasDisabled: user.disabledAt !== null });
       return view({ ...user, disabledAt: null });
     },
 
-    async revokeSessions(who: string): Promise<{ sub: string; revoked: Revoked }> {
+    async revokeSessions(who: string, actor: AdminActor = ADMIN_CLI): Promise<{ sub: string; revoked: Revoked }> {
       const user = await mustFind(who);
       const revoked = await sessions.endAll(user.id, 'revoked');
-      audit('user.sessions_revoked', { ...about(user), ...revoked });
+      audit('user.sessions_revoked', { ...about(user, actor), ...revoked });
       return { sub: user.id, revoked };
     },
 
-    async delete(who: string): Promise<{ deleted: string; revoked: Revoked; audit_events_without_address: number }> {
+    async delete(who: string, actor: AdminActor = ADMIN_CLI): Promise<{ deleted: string; revoked: Revoked; audit_events_without_address: number }> {
       const user = await mustFind(who);
-      const deleted = await deleteAccount(user, 'admin-cli');
+      const deleted = await deleteAccount(user, actor.via, actor.actorAccountId);
       if (!deleted) throw new AdminError('not_found', `no account with sub ${user.id}`);
       return { deleted: deleted.deleted, revoked: deleted.revoked, audit_events_without_address: deleted.auditEventsWithoutAddress };
     },

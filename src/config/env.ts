@@ -7,7 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { LOCALES, type Locale } from '../kernel/locales.js';
 import { isLoopbackHost } from '../kernel/loopback.js';
-import { canonicalDomain } from '../kernel/email-address.js';
+import { canonicalDomain, normalizeEmail } from '../kernel/email-address.js';
 import { RATE_LIMIT_NAMES, type RateLimitName, type RateRule } from '../kernel/rate-limits.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -109,6 +109,14 @@ export interface Config {
   readonly keysDir: string;
   /** /metrics: the bearer token it requires, if any; the port it has to itself, if any. */
   readonly metrics: { readonly token: string | undefined; readonly port: number | undefined };
+  /** The addresses that may use the admin console at /admin (ADMIN_EMAILS), canonical as sign-in addresses are. */
+  readonly adminEmails: readonly string[];
+  /**
+   * Every variable as the admin console's About page shows it: the value in force, given or its
+   * documented default (a secret one masked, by the variable's `secret` rule), or undefined when
+   * it is unset and has no fixed default.
+   */
+  readonly inForce: Readonly<Record<string, string | undefined>>;
   /** Keys given directly in the environment take precedence over files in keysDir. */
   readonly keys: {
     readonly signingKeys: string | undefined;
@@ -222,6 +230,21 @@ const domainList = z
     error: 'must be comma-separated domains such as example.com,example.org',
   });
 
+// ADMIN_EMAILS: canonical as on the sign-in form, so Ada@Example.COM here is the account
+// ada@example.com signs in as.
+const addressList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((address) => address.trim())
+      .filter(Boolean)
+      .map((address) => normalizeEmail(address)),
+  )
+  .refine((addresses): addresses is string[] => addresses.every((address) => address !== undefined), {
+    error: 'must be comma-separated email addresses such as ada@example.com,grace@example.com',
+  });
+
 const SMTP_URL_EXAMPLE = 'smtp://user:password@smtp.example.com:587';
 
 /** The user name and password, percent-decoded; undefined when the URL has neither, a problem when it is malformed. */
@@ -279,6 +302,7 @@ const SECTIONS = {
   signUp: { title: 'Sign-up' },
   sessions: { title: 'Sessions' },
   account: { title: 'Account page' },
+  admin: { title: 'Admin console' },
   rateLimits: {
     title: 'Rate limits',
     note:
@@ -316,6 +340,23 @@ export interface VariableDoc {
   readonly defaultText?: string;
   /** A typical value, shown in the example file only (the configuration table's cells stay short). */
   readonly example?: string;
+  /**
+   * How much of the value is secret, so nothing that shows the configuration in force (the admin
+   * console's About page) shows it: `value` (a token, key or password: all of it) or
+   * `url-credentials` (a URL whose user name and password are secret, the rest not).
+   */
+  readonly secret?: SecretRule;
+}
+
+export type SecretRule = 'value' | 'url-credentials';
+
+const MASK = '••••••';
+
+/** A variable's value with its secret part masked, by the variable's own rule. */
+export function maskSecret(rule: SecretRule | undefined, value: string): string {
+  if (rule === 'value') return MASK;
+  if (rule === 'url-credentials') return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, `$1${MASK}@`);
+  return value;
 }
 
 interface Variable<S extends z.ZodType> extends VariableDoc {
@@ -382,6 +423,7 @@ const VARIABLES = {
     meaning: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`; logs are JSON lines on stdout',
   }),
   METRICS_TOKEN: variable('listen', z.string().regex(/^[\x21-\x7e]{16,}$/, { error: 'must be at least 16 printable characters without spaces' }), {
+    secret: 'value',
     meaning: 'set: `/metrics` answers only `Authorization: Bearer <token>` (401 otherwise); unset: anyone who reaches it may scrape it',
   }),
   METRICS_PORT: variable('listen', integer(1, 65535), {
@@ -449,6 +491,13 @@ const VARIABLES = {
       'days the undo link works that the old address gets when an account changes its address (1-30); it restores the old address and signs out every browser',
   }),
 
+  ADMIN_EMAILS: variable('admin', addressList, {
+    example: 'ada@example.com,grace@example.com',
+    meaning:
+      'comma-separated addresses that may use the admin console at `/admin` (see "Admin console"), signed in by the usual magic link; ' +
+      'unset: nobody. Removing an address takes effect on its next request. A listed address may make its account by signing in to `/admin`',
+  }),
+
   RATE_LIMIT_SEND_PER_EMAIL: rateLimit('5/1h', 'sign-in emails to one address'),
   RATE_LIMIT_SEND_PER_IP: rateLimit('30/1h', 'sign-in emails requested from one IP address'),
   RATE_LIMIT_SEND_PER_IP_EMAIL: rateLimit('3/10m', 'sign-in emails to one address from one IP address'),
@@ -491,6 +540,7 @@ const VARIABLES = {
       'With an `https` `ISSUER` and neither `POSTMARK_SERVER_TOKEN` nor `SMTP_URL`, start refuses unless `MAIL_TRANSPORT=outbox` is set on purpose',
   }),
   POSTMARK_SERVER_TOKEN: variable('mail', z.string().regex(/^[A-Za-z0-9-]{8,}$/, { error: 'must be a Postmark server API token' }), {
+    secret: 'value',
     meaning: 'set: send mail through Postmark (see "Run with Postmark"); not together with `SMTP_URL`',
   }),
   POSTMARK_MESSAGE_STREAM: variable('mail', z.string().regex(/^[a-z0-9-]{1,30}$/, { error: 'must be a message stream id such as outbound' }), {
@@ -503,10 +553,12 @@ const VARIABLES = {
     { defaultText: "Postmark's", meaning: 'another base URL for the Postmark API (tests, proxies)' },
   ),
   POSTMARK_WEBHOOK_AUTH: variable('mail', z.string().regex(/^[^:\s]+:\S{16,}$/, { error: 'must be user:password with a password of at least 16 characters' }), {
+    secret: 'value',
     meaning: "`user:password` (password 16+ characters) that Postmark's webhooks must send as basic auth; unset disables `/webhooks/postmark`",
   }),
   SMTP_URL: variable('mail', smtpUrl, {
     example: 'smtp://linkid:app-password@smtp.example.com:587',
+    secret: 'url-credentials',
     meaning:
       'set: send mail through this SMTP relay, over pooled connections (at most 5 per process). `smtp://` (port 587 by default) must be upgraded with STARTTLS ' +
       'before anything is sent; `smtps://` (port 465 by default) is TLS from the first byte; `smtp://...?tls=none` sends in plain text, only for a relay on the same host ' +
@@ -554,6 +606,7 @@ const VARIABLES = {
     z.string().regex(/^mongodb(\+srv)?:\/\/[^\s]+$/, { error: 'must be a MongoDB connection string (mongodb:// or mongodb+srv://)' }),
     {
       example: 'mongodb://db-1,db-2,db-3/linkid?replicaSet=rs0',
+      secret: 'url-credentials',
       meaning: 'set: store everything in MongoDB, required to run several instances (see "Run with MongoDB"); unset: SQLite in `DATA_DIR`',
     },
   ),
@@ -563,6 +616,7 @@ const VARIABLES = {
     meaning: 'where key files are read, or created on first start; mount the same one in every instance of a cluster',
   }),
   SIGNING_KEYS: variable('keys', signingKeysJson, {
+    secret: 'value',
     meaning:
       'private JWKS (`{"keys":[...]}`) to sign with, instead of the key ring in `KEYS_DIR`; the first key of each algorithm signs. ' +
       'Keys given here are managed outside linkid: `linkid-admin keys` refuses to change them',
@@ -573,9 +627,10 @@ const VARIABLES = {
       .string()
       .transform((value) => value.split(',').map((key) => key.trim()))
       .refine((keys) => keys.every((key) => key.length >= 32), { error: 'must be comma-separated keys of at least 32 characters each, newest first' }),
-    { meaning: 'comma-separated cookie keys, newest first, 32+ characters each, instead of `KEYS_DIR/cookie-keys.json`' },
+    { secret: 'value', meaning: 'comma-separated cookie keys, newest first, 32+ characters each, instead of `KEYS_DIR/cookie-keys.json`' },
   ),
   SERVER_SECRET: variable('keys', z.string().regex(/^[A-Za-z0-9_-]{43,}$/, { error: 'must be at least 32 random bytes, base64url-encoded (43+ characters)' }), {
+    secret: 'value',
     meaning: '32+ random bytes, base64url, instead of `KEYS_DIR/server-secret`',
   }),
   KEY_PUBLISH_AHEAD_SECONDS: variable('keys', integer(0, 30 * 86_400), {
@@ -727,6 +782,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mongodbUri: values.MONGODB_URI,
     keysDir: values.KEYS_DIR ? path.resolve(values.KEYS_DIR) : path.join(dataDir, 'keys'),
     metrics: Object.freeze({ token: values.METRICS_TOKEN, port: values.METRICS_PORT }),
+    adminEmails: Object.freeze(values.ADMIN_EMAILS ?? []),
+    inForce: Object.freeze(
+      Object.fromEntries(
+        (Object.entries(VARIABLES) as [string, VariableDoc][]).map(([name, doc]) => {
+          const value = present[name] ?? doc.default;
+          return [name, value === undefined ? undefined : maskSecret(doc.secret, String(value))];
+        }),
+      ),
+    ),
     keys: Object.freeze({
       signingKeys: values.SIGNING_KEYS,
       cookieKeys: values.COOKIE_KEYS,

@@ -1,18 +1,19 @@
-// Who is looking at the account page: the linkid session of this browser, read with oidc-provider's
-// public Session.get, and the account it is signed in to. Without one, the page sends the browser
-// through the ordinary sign-in of the account page's own client (src/oidc/account-client.ts)
-// and back. Rules:
+// Who is looking at one of linkid's own signed-in areas (the account page, the admin console): the
+// linkid session of this browser, read with oidc-provider's public Session.get, and the account it
+// is signed in to. Without one, the area sends the browser through the ordinary sign-in of
+// linkid's own first-party client (src/oidc/account-client.ts) and back. Each area has its own
+// callback, flow cookie and return paths; the mechanism is this one. Rules:
 // - a session whose account is gone or disabled, or whose sign-in was ended after it was made,
 //   counts as none (login/policy.ts sessionStands; the sign-in then refuses or replaces it);
 // - sensitive actions need a sign-in less than FRESH_SIGN_IN_MS old; an older one is asked for a
 //   fresh link (prompt=login, the address filled in), never a password or a second factor;
-// - where the browser returns to is one of the account page's own paths, kept in a signed,
-//   path-scoped cookie with the request's `state`; the code the sign-in hands back is destroyed
-//   unredeemed, so a callback URL pasted into another browser signs nobody in anywhere.
+// - where the browser returns to is one of the area's own paths, kept in a signed, path-scoped
+//   cookie with the request's `state`; the code the sign-in hands back is destroyed unredeemed,
+//   so a callback URL pasted into another browser signs nobody in anywhere.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import { ACCOUNT_CALLBACK_PATH, ACCOUNT_CLIENT_ID, INTENT_PARAM } from '../oidc/account-client.js';
+import { ACCOUNT_CALLBACK_PATH, ACCOUNT_CLIENT_ID, ADMIN_CALLBACK_PATH, INTENT_PARAM } from '../oidc/account-client.js';
 import type { Clock } from '../kernel/clock.js';
 import type { User, UserStore } from '../store/port.js';
 import { sessionStands } from '../login/policy.js';
@@ -21,8 +22,32 @@ import { sessionStands } from '../login/policy.js';
 export const FRESH_SIGN_IN_MS = 10 * 60 * 1000;
 /** How long a started sign-in may take to come back (a link lives at most 10 minutes). */
 const FLOW_COOKIE_MAX_AGE_MS = 30 * 60 * 1000;
-/** The account page's own paths, the only places a sign-in returns to. */
-const ACCOUNT_PATH = /^\/account(?:\/[a-z-]+)*$/;
+
+/** One signed-in area: where it lives, where its sign-in comes back, and the only paths it returns to. */
+export interface SignedInArea {
+  /** The area's root path (`/account`): the flow cookie's path and where a sign-in lands by default. */
+  readonly root: string;
+  readonly callbackPath: string;
+  /** The area's own paths; a return path that is not one of these lands on `root`. */
+  readonly returnPaths: RegExp;
+  /** The flow cookie's name, without the `__Secure-` prefix an https issuer gives it. */
+  readonly cookieName: string;
+}
+
+export const ACCOUNT_AREA: SignedInArea = {
+  root: '/account',
+  callbackPath: ACCOUNT_CALLBACK_PATH,
+  returnPaths: /^\/account(?:\/[a-z-]+)*$/,
+  cookieName: 'linkid-account-flow',
+};
+
+export const ADMIN_AREA: SignedInArea = {
+  root: '/admin',
+  callbackPath: ADMIN_CALLBACK_PATH,
+  // Console pages name apps and accounts by id (base64url), and searches carry a query.
+  returnPaths: /^\/admin(?:\/[A-Za-z0-9_-]+)*(?:\?[A-Za-z0-9_.~%&=+-]*)?$/,
+  cookieName: 'linkid-admin-flow',
+};
 
 export interface AccountVisit {
   readonly user: User;
@@ -58,9 +83,13 @@ export interface AccountAccess {
   callback(ctx: Context): Promise<void>;
 }
 
-export function createAccountAccess(deps: AccountAccessDeps): AccountAccess {
-  const cookieName = deps.https ? '__Secure-linkid-account-flow' : 'linkid-account-flow';
-  const cookieOptions = { httpOnly: true, sameSite: 'lax', secure: deps.https, path: '/account', signed: true, overwrite: true } as const;
+/** The account page's access (ACCOUNT_AREA); createSignedInAccess(deps, ADMIN_AREA) is the console's. */
+export const createAccountAccess = (deps: AccountAccessDeps): AccountAccess => createSignedInAccess(deps, ACCOUNT_AREA);
+
+export function createSignedInAccess(deps: AccountAccessDeps, area: SignedInArea): AccountAccess {
+  const cookieName = deps.https ? `__Secure-${area.cookieName}` : area.cookieName;
+  const cookieOptions = { httpOnly: true, sameSite: 'lax', secure: deps.https, path: area.root, signed: true, overwrite: true } as const;
+  const returnPath = (path: string | undefined) => (path && area.returnPaths.test(path) ? path : area.root);
 
   const current = async (ctx: Context): Promise<AccountVisit | undefined> => {
     const session = await deps.provider.Session.get(ctx);
@@ -75,12 +104,12 @@ export function createAccountAccess(deps: AccountAccessDeps): AccountAccess {
     const state = randomBytes(16).toString('base64url');
     const verifier = randomBytes(32).toString('base64url');
     if (deps.https) ctx.cookies.secure = true;
-    ctx.cookies.set(cookieName, `${state}.${ACCOUNT_PATH.test(returnTo) ? returnTo : '/account'}`, { ...cookieOptions, maxAge: FLOW_COOKIE_MAX_AGE_MS });
+    ctx.cookies.set(cookieName, `${state}.${returnPath(returnTo)}`, { ...cookieOptions, maxAge: FLOW_COOKIE_MAX_AGE_MS });
     const params = new URLSearchParams({
       client_id: ACCOUNT_CLIENT_ID,
       response_type: 'code',
       scope: 'openid',
-      redirect_uri: `${deps.issuer}${ACCOUNT_CALLBACK_PATH}`,
+      redirect_uri: `${deps.issuer}${area.callbackPath}`,
       state,
       // Required of every client; the code is never redeemed, so the verifier is not kept.
       code_challenge: createHash('sha256').update(verifier).digest('base64url'),
@@ -109,7 +138,7 @@ export function createAccountAccess(deps: AccountAccessDeps): AccountAccess {
       ctx.cookies.set(cookieName, null, cookieOptions);
       const matches = typeof query.state === 'string' && state !== undefined && state !== '' && query.state === state;
       ctx.status = 303;
-      ctx.redirect(matches && returnTo && ACCOUNT_PATH.test(returnTo) ? returnTo : '/account');
+      ctx.redirect(matches ? returnPath(returnTo) : area.root);
     },
   };
 }

@@ -9,6 +9,7 @@ import type Provider from 'oidc-provider';
 import { frontchannelLogout } from '../oidc/frontchannel-logout.js';
 import type { Services } from '../services.js';
 import { createAccountAccess } from './account-access.js';
+import { createAdminAccess } from './admin-access.js';
 import { createPageBranding } from './app-branding.js';
 import { createBindingCookie } from './binding-cookie.js';
 import { errorPages } from './errors.js';
@@ -21,6 +22,7 @@ import { workAfterResponse } from './response-written.js';
 import { accountRoutes } from './routes/account.js';
 import { createAdminApi, type AdminApi } from './routes/admin-api.js';
 import { accountDataRoutes } from './routes/account-data.js';
+import { adminConsoleRoutes } from './routes/admin-console.js';
 import { accountRecoveryCodeRoutes } from './routes/account-recovery-codes.js';
 import { consentRoutes } from './routes/consent.js';
 import { deviceFlowEdge, DEVICE_POLL_INTERVAL_SECONDS } from './routes/device.js';
@@ -105,6 +107,16 @@ export function createApp(services: Services, options: AppOptions = {}): App {
     clock,
     audit,
     auditRetentionDays: config.auditRetentionDays,
+  });
+  adminConsoleRoutes(router, {
+    provider,
+    pages,
+    store,
+    access: createAdminAccess({ provider, users: store.users, clock, issuer: config.issuer, https, adminEmails: config.adminEmails }),
+    admin: services.admin,
+    clock,
+    versions,
+    config,
   });
   webhookRoutes(router, { recordDeliveryReport: services.recordDeliveryReport, webhookAuth: config.postmark?.webhookAuth });
 

@@ -57,6 +57,10 @@ export const REASONS = {
   device_code_expired: { status: 410 },
   /** The code was already typed in, approved or denied: each works once. */
   device_code_used: { status: 410 },
+  /** The admin console (/admin): signed in, but the address is not one of ADMIN_EMAILS. */
+  admin_only: { status: 403 },
+  /** An admin console form field that is not what the form asks for (the page names the field). */
+  admin_invalid_field: { status: 400 },
 } as const satisfies Record<string, ReasonInfo>;
 
 export type Reason = keyof typeof REASONS;

@@ -49,6 +49,8 @@ export function decideConfirm(request: ConfirmRequest): Decision {
 export interface SignupPolicy {
   readonly policy: 'open' | 'allowlist' | 'closed';
   readonly allowedDomains: readonly string[];
+  /** Canonical addresses that may make an account whatever the policy (the admins, at linkid's own account client). */
+  readonly allowedAddresses?: readonly string[];
 }
 
 /** What one app asks of its sign-ins (src/login/app-policy.ts reads it from the client). */
@@ -70,7 +72,7 @@ const inDomains = (email: string, domains: readonly string[]) => {
  * sign-up policy says. A refusal here is never shown as such: the page looks the same either way.
  */
 export function decideSignup(policy: SignupPolicy, email: string, hasAccount: boolean): Decision {
-  if (hasAccount || policy.policy === 'open') return allow;
+  if (hasAccount || policy.policy === 'open' || policy.allowedAddresses?.includes(email)) return allow;
   if (policy.policy === 'allowlist' && inDomains(email, policy.allowedDomains)) return allow;
   return deny('signup_closed');
 }

@@ -343,8 +343,19 @@ export interface MailQueueStore {
   ): Promise<{ readonly sentAt: number | null } | undefined>;
   /** Messages waiting to be sent, and when the oldest of them was queued (gauges and alerts). */
   queued(): Promise<{ readonly count: number; readonly oldestCreatedAt: number | null }>;
+  /**
+   * The queue at a glance (the admin console's Mail page): how many messages are in each state,
+   * and the `recentLimit` that most recently failed or were suppressed (given up, refused, or
+   * bounced after sending), newest first.
+   */
+  summary(recentLimit: number): Promise<MailQueueSummary>;
   /** Removes finished messages older than `before`; returns how many. */
   purgeFinished(before: number, batchSize: number): Promise<number>;
+}
+
+export interface MailQueueSummary {
+  readonly counts: Readonly<Record<MailStatus, number>>;
+  readonly recentFailures: readonly QueuedMail[];
 }
 
 export type MailOutcome =

@@ -20,6 +20,8 @@ import { createUser } from '../support/factories.js';
 import { startLinkid, type RunningLinkid } from '../support/linkid.js';
 import { latestSignInMail } from '../support/outbox.js';
 import { RelyingParty } from '../support/relying-party.js';
+import { Browser as HttpBrowser } from '../support/browser.js';
+import { signIn } from '../support/sign-in.js';
 
 // The page's own globals, for the functions Playwright runs in it (tsconfig has no DOM types).
 interface PageNode {
@@ -78,6 +80,33 @@ async function freeze(page: Page): Promise<void> {
     },
     { fixedTime: FIXED_TIME },
   );
+}
+
+/**
+ * The admin console shows what changes per run as text: ids and secrets (random base64url, in
+ * both cases), request ids, ports, temporary directories, build digests, the milliseconds between
+ * steps and the fields of audit events. All written over with fixed text of the same kind.
+ */
+async function freezeConsole(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    for (const node of document.querySelectorAll('.details')) node.textContent = '{"outcome":"ok"}';
+    for (const node of document.querySelectorAll('dd.build code')) node.textContent = '0.0.0';
+    // About's PORT is the test server's.
+    let previous = '';
+    for (const node of document.querySelectorAll('td code')) {
+      if (previous === 'PORT') node.textContent = '3000';
+      previous = node.textContent ?? '';
+    }
+    const walker = document.createTreeWalker(document.body, 4);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      node.nodeValue = (node.nodeValue ?? '')
+        .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '0b9d3a52-6f1e-4c2a-9d7e-3f5a1c8e2b47')
+        .replace(/(?=[\w-]*[a-z])(?=[\w-]*[A-Z])[\w-]{20,}/g, 'Zk3vQ9pXr7Tn2Wb5Ly8Md1')
+        .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:3000')
+        .replace(/\/[\w/.-]*linkid-test-[\w-]+/g, '/tmp/linkid-test-data')
+        .replace(/\+\d+ms/g, '+12ms');
+    }
+  });
 }
 
 /** The PNG of `page` compared with its reference (or written as the reference under UPDATE_SCREENSHOTS=1); a failure names what differs. */
@@ -144,6 +173,7 @@ describe.skipIf(chromiumMissing)('how the pages look', () => {
   async function capture(page: Page, name: string): Promise<string[]> {
     const problems: string[] = [];
     await freeze(page);
+    if (name.startsWith('console-')) await freezeConsole(page);
     for (const [viewport, size] of Object.entries(VIEWPORTS)) {
       await page.setViewportSize(size);
       for (const colorScheme of SCHEMES) {
@@ -227,6 +257,78 @@ describe.skipIf(chromiumMissing)('how the pages look', () => {
       expect(await walkSignIn('branded', rp, 'Orchid')).toEqual([]);
     },
     WALK_TIMEOUT_MS,
+  );
+
+  it(
+    'the admin console: every page, an error summary and the 403 page',
+    async () => {
+      // A linkid of its own, so what the pages list does not depend on the tests before.
+      const consoleLinkid = await startLinkid({ env: { ADMIN_EMAILS: 'root@example.org' } });
+      const problems: string[] = [];
+      try {
+        const notes = await RelyingParty.discover(consoleLinkid.issuer, await consoleLinkid.createClient({ name: 'Notes', firstParty: true }));
+        await signIn(new HttpBrowser(USER_AGENT), consoleLinkid, notes, 'grace@example.com');
+        await consoleLinkid.store.suppressions.suppress('bounced@example.com', 'HardBounce', Date.parse('2026-11-23T09:11:00Z'));
+        const { context, page } = await person();
+        const issuer = consoleLinkid.issuer;
+        const at = async (path: string, heading: string | RegExp, name: string) => {
+          await page.goto(`${issuer}${path}`);
+          await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+          problems.push(...(await capture(page, name)));
+        };
+        await page.goto(`${issuer}/admin`);
+        await page.getByLabel('Email address').fill('root@example.org');
+        await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+        await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+        await page.goto((await latestSignInMail(consoleLinkid, 'root@example.org')).link);
+        await page.getByRole('button', { name: /Sign in to linkid/ }).click();
+        await page.getByRole('heading', { name: 'Registered apps' }).waitFor();
+
+        await at('/admin/apps/new', 'Register an app', 'console-app-new');
+        await page.getByLabel('Name').fill('Wiki');
+        await page.getByLabel('Redirect URIs', { exact: true }).fill('http://wiki.example.com/callback');
+        await page.getByRole('button', { name: 'Register the app' }).click();
+        await page.getByRole('heading', { name: 'This was not saved: please check' }).waitFor();
+        problems.push(...(await capture(page, 'console-app-invalid')));
+        await page.getByLabel('Redirect URIs', { exact: true }).fill(`${appUrl}/callback`);
+        await page.getByRole('button', { name: 'Register the app' }).click();
+        await page.getByRole('heading', { name: 'App registered' }).waitFor();
+        // Read before the capture writes fixed text over it.
+        const wiki = `/admin/apps/${(await page.locator('#client-id').textContent()) ?? ''}`;
+        problems.push(...(await capture(page, 'console-app-registered')));
+
+        await at('/admin/apps', 'Registered apps', 'console-apps');
+        await at(wiki, 'Edit Wiki', 'console-app-edit');
+        await at(`${wiki}/delete`, 'Delete Wiki?', 'console-app-delete');
+        await at('/admin/users?email=example', 'Users', 'console-users');
+        const grace = (await consoleLinkid.store.users.findByEmail('grace@example.com'))!;
+        await at(`/admin/users/${grace.id}`, 'grace@example.com', 'console-user');
+        await at(`/admin/users/${grace.id}/delete`, 'Delete grace@example.com?', 'console-user-delete');
+        await at('/admin/activity?email=grace%40example.com', 'Activity', 'console-activity');
+        const story = await page.locator('a[href*="/admin/activity/sign-in?interaction="]').first().getAttribute('href');
+        await at(story ?? '', 'One sign-in, step by step', 'console-sign-in-story');
+        await at('/admin/mail', 'Mail', 'console-mail');
+        await at('/admin/about', 'About this linkid', 'console-about');
+        await context.close();
+
+        // Someone signed in who is not an admin.
+        await createUser(consoleLinkid, 'lin@example.com');
+        const other = await person();
+        await other.page.goto(`${issuer}/admin`);
+        await other.page.getByLabel('Email address').fill('lin@example.com');
+        await other.page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+        await other.page.getByRole('heading', { name: 'Check your email' }).waitFor();
+        await other.page.goto((await latestSignInMail(consoleLinkid, 'lin@example.com')).link);
+        await other.page.getByRole('button', { name: /Sign in to linkid/ }).click();
+        await other.page.getByRole('heading', { name: 'For administrators only' }).waitFor();
+        problems.push(...(await capture(other.page, 'console-admin-only')));
+        await other.context.close();
+      } finally {
+        await consoleLinkid.close();
+      }
+      expect(problems).toEqual([]);
+    },
+    WALK_TIMEOUT_MS * 2,
   );
 
   it('draws branded link and secondary-button text at 4.5:1 on the card, light and dark', async () => {

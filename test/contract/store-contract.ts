@@ -1236,6 +1236,29 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.mailQueue.queued()).toEqual({ count: 2, oldestCreatedAt: T0 - 10 });
       });
 
+      it('sums the queue up by state, with the latest failures and bounces newest first', async () => {
+        expect(await store.mailQueue.summary(10)).toEqual({ counts: { queued: 0, sent: 0, delivered: 0, failed: 0, suppressed: 0 }, recentFailures: [] });
+        const [given, refused, bounced, delivered] = [1, 2, 3, 4].map((n) => queuedMail({ createdAt: T0 + n, nextAttemptAt: T0 + n }));
+        for (const mail of [given!, refused!, bounced!, delivered!]) await store.mailQueue.enqueue(mail);
+        await store.mailQueue.enqueue(queuedMail({ createdAt: T0 + 5, nextAttemptAt: T0 + 10 ** 9 }));
+        await store.mailQueue.claimBatch('w', T0 + 10, 1000, 4);
+        await store.mailQueue.complete(given!.id, 'w', { status: 'failed', error: 'gave up' }, T0 + 20);
+        await store.mailQueue.complete(refused!.id, 'w', { status: 'suppressed', error: 'suppressed' }, T0 + 30);
+        await store.mailQueue.complete(bounced!.id, 'w', { status: 'sent', providerMessageId: 'pm-summary-1' }, T0 + 11);
+        await store.mailQueue.complete(delivered!.id, 'w', { status: 'sent', providerMessageId: 'pm-summary-2' }, T0 + 12);
+        await store.mailQueue.recordDelivery('pm-summary-1', 'failed', 'HardBounce', T0 + 40);
+        await store.mailQueue.recordDelivery('pm-summary-2', 'delivered', null, T0 + 41);
+
+        const summary = await store.mailQueue.summary(10);
+        expect(summary.counts).toEqual({ queued: 1, sent: 0, delivered: 1, failed: 2, suppressed: 1 });
+        expect(summary.recentFailures.map((mail) => [mail.id, mail.status, mail.lastError])).toEqual([
+          [bounced!.id, 'failed', 'HardBounce'],
+          [refused!.id, 'suppressed', 'suppressed'],
+          [given!.id, 'failed', 'gave up'],
+        ]);
+        expect((await store.mailQueue.summary(1)).recentFailures.map((mail) => mail.id)).toEqual([bounced!.id]);
+      });
+
       it('finds the newest message of a sign-in for one browser', async () => {
         const uid = id();
         const binding = hex();

@@ -658,6 +658,34 @@ const ROWS: Record<Reason, readonly Case[]> = {
       action: { link: words('device.typeNewCode') },
     },
   ],
+  admin_only: [
+    {
+      situation: 'someone signed in whose address is not in ADMIN_EMAILS opens the admin console',
+      show: async () => {
+        const w = await world({ env: { ADMIN_EMAILS: 'root@example.org' } });
+        await createUser(w.linkid, 'ada@example.com');
+        const browser = new Browser();
+        return { browser, page: await openAccount(browser, w.linkid, 'ada@example.com', '/admin') };
+      },
+      action: { link: en['admin.toAccount'] },
+    },
+  ],
+  admin_invalid_field: [
+    {
+      situation: 'an admin console form sent with a field that is not right (shown on the form, the field named)',
+      show: async () => {
+        const w = await world({ env: { ADMIN_EMAILS: 'ada@example.com' } });
+        const browser = new Browser();
+        await openAccount(browser, w.linkid, 'ada@example.com', '/admin/apps/new');
+        return {
+          browser,
+          page: await browser.request(`${w.linkid.issuer}/admin/apps`, { form: { name: 'Wiki', redirect_uris: 'http://wiki.example.com/cb' } }),
+        };
+      },
+      inline: en['admin.problem.heading'],
+      action: { form: /\/admin\/apps$/, fields: { name: 'Wiki', redirect_uris: 'https://wiki.example.com/cb' } },
+    },
+  ],
 };
 
 // ---- the helpers the rows use ----------------------------------------------------------------

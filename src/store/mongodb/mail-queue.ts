@@ -3,7 +3,7 @@
 // same message; every completion is guarded by the lease owner.
 import type { Model } from 'mongoose';
 import { addressKey } from '../address-key.js';
-import type { MailQueueStore, QueuedMail, SuppressionStore } from '../port.js';
+import type { MailQueueStore, MailStatus, QueuedMail, SuppressionStore } from '../port.js';
 import type { MailDoc, SuppressionDoc } from './schemas.js';
 
 const toMail = (doc: MailDoc): QueuedMail => ({
@@ -114,6 +114,19 @@ export function createMongoMailQueue(mails: Model<MailDoc>): MailQueueStore {
         mails.findOne({ status: 'queued' }, { createdAt: 1 }).sort({ createdAt: 1 }).lean(),
       ]);
       return { count, oldestCreatedAt: oldest ? oldest.createdAt.getTime() : null };
+    },
+    async summary(recentLimit) {
+      const counts: Record<MailStatus, number> = { queued: 0, sent: 0, delivered: 0, failed: 0, suppressed: 0 };
+      const [groups, failures] = await Promise.all([
+        mails.aggregate<{ _id: MailStatus; count: number }>([{ $group: { _id: '$status', count: { $sum: 1 } } }]),
+        mails
+          .find({ status: { $in: ['failed', 'suppressed'] } })
+          .sort({ updatedAt: -1, _id: -1 })
+          .limit(Math.max(0, Math.trunc(recentLimit)))
+          .lean(),
+      ]);
+      for (const group of groups) counts[group._id] = group.count;
+      return { counts, recentFailures: failures.map(toMail) };
     },
     async purgeFinished(before, batchSize) {
       const finished = await mails

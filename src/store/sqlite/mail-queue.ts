@@ -85,6 +85,11 @@ export function createSqliteMailQueue(db: Database): MailQueueStore {
   const queued = db.prepare<[], { count: number; oldest: number | null }>(
     "SELECT COUNT(*) AS count, MIN(created_at) AS oldest FROM mail_queue WHERE status = 'queued'",
   );
+  const countByStatus = db.prepare<[], { status: MailStatus; count: number }>('SELECT status, COUNT(*) AS count FROM mail_queue GROUP BY status');
+  // Walks mail_queue_finished (updated_at, status != 'queued') newest first.
+  const recentFailures = db.prepare<{ limit: number }, Row>(`
+    SELECT * FROM mail_queue WHERE status != 'queued' AND status IN ('failed', 'suppressed')
+    ORDER BY updated_at DESC, rowid DESC LIMIT @limit`);
   const purge = db.prepare(`
     DELETE FROM mail_queue WHERE rowid IN (
       SELECT rowid FROM mail_queue WHERE status != 'queued' AND updated_at < @before LIMIT @limit)`);
@@ -126,6 +131,11 @@ export function createSqliteMailQueue(db: Database): MailQueueStore {
     async queued() {
       const row = queued.get();
       return { count: row?.count ?? 0, oldestCreatedAt: row?.oldest ?? null };
+    },
+    async summary(recentLimit) {
+      const counts: Record<MailStatus, number> = { queued: 0, sent: 0, delivered: 0, failed: 0, suppressed: 0 };
+      for (const row of countByStatus.all()) counts[row.status] = row.count;
+      return { counts, recentFailures: recentFailures.all({ limit: Math.max(0, Math.trunc(recentLimit)) }).map(toMail) };
     },
     async purgeFinished(before, batchSize) {
       return purge.run({ before, limit: batchSize }).changes;
