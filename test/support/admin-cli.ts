@@ -12,7 +12,10 @@ const root = path.resolve(import.meta.dirname, '../..');
  * The command's environment. MONGODB_URI must be linkid's own: the one test:mongo sets names the
  * server only, so a command given it would work in database `test`, not in the test's.
  */
-const commandEnv = (linkid: RunningLinkid, env: Record<string, string>): NodeJS.ProcessEnv => ({
+/** The store a command works in: a running linkid's, or a DATA_DIR no server has open (`config: {}`). */
+export type StoreOf = Pick<RunningLinkid, 'dataDir'> & { readonly config: { readonly mongodbUri?: string | undefined } };
+
+const commandEnv = (linkid: StoreOf, env: Record<string, string>): NodeJS.ProcessEnv => ({
   ...process.env,
   DATA_DIR: linkid.dataDir,
   ...(linkid.config.mongodbUri ? { MONGODB_URI: linkid.config.mongodbUri } : {}),
@@ -22,7 +25,7 @@ const commandEnv = (linkid: RunningLinkid, env: Record<string, string>): NodeJS.
 });
 
 /** Runs the command and returns its stdout (a failing command rejects with its stderr). */
-export async function linkidAdmin(linkid: RunningLinkid, args: readonly string[], env: Record<string, string> = {}): Promise<string> {
+export async function linkidAdmin(linkid: StoreOf, args: readonly string[], env: Record<string, string> = {}): Promise<string> {
   const { stdout } = await run('npx', ['linkid-admin', ...args], { cwd: root, env: commandEnv(linkid, env) });
   return stdout;
 }
@@ -34,7 +37,7 @@ export interface CommandResult {
 }
 
 /** Runs the command and returns its exit code, stdout and stderr, whether it succeeded or not. */
-export async function linkidAdminResult(linkid: RunningLinkid, args: readonly string[], env: Record<string, string> = {}): Promise<CommandResult> {
+export async function linkidAdminResult(linkid: StoreOf, args: readonly string[], env: Record<string, string> = {}): Promise<CommandResult> {
   try {
     const { stdout, stderr } = await run('npx', ['linkid-admin', ...args], { cwd: root, env: commandEnv(linkid, env) });
     return { code: 0, stdout, stderr };
