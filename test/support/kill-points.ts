@@ -54,8 +54,9 @@ const LOAD_LIMITS = {
 export const postmarkEnv = (postmark: FakePostmark): Record<string, string> => ({
   POSTMARK_SERVER_TOKEN: postmark.token,
   POSTMARK_API_URL: postmark.url,
-  // A claim left by a killed process is taken again after 2 s rather than a minute.
-  MAIL_LEASE_SECONDS: '2',
+  // A claim left by a killed process is taken again after 6 s rather than a minute: still well
+  // above the fake's slowest answer, so a loaded machine does not let a lease run out mid-send.
+  MAIL_LEASE_SECONDS: '6',
   ...LOAD_LIMITS,
 });
 
