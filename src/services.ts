@@ -153,6 +153,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
     audit,
     concurrency: config.mailConcurrency,
     batchSize: config.mailBatchSize,
+    leaseMs: config.mailLeaseSeconds * 1000,
     ...deps.sendQueueOptions,
   });
   const emailBranding = { productName: config.productName, logoUrl: config.logoUrl, supportEmail: config.supportEmail };
@@ -267,7 +268,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
       await offRequest.idle();
       await auditTrail.idle();
     },
-    /** idle(), then sends everything due and stores its audit events (for shutdown and tests). */
+    /** idle(), then sends everything due and stores its audit events (for tests; shutdown stops the queue within its grace). */
     async settle(): Promise<void> {
       await offRequest.idle();
       await sendQueue.drain();

@@ -18,8 +18,8 @@ import { createPrimaryMetrics } from './metrics.js';
 import { startChecks } from './start-checks.js';
 import { createSupervisor } from './supervisor.js';
 
-/** Longer than a worker's own 10-second limit, so the primary waits for workers rather than racing them. */
-const STOP_TIMEOUT_MS = 15_000;
+/** Beyond a worker's own SHUTDOWN_GRACE_SECONDS, so the primary waits for workers rather than racing them. */
+const STOP_MARGIN_MS = 5_000;
 
 export async function runPrimary(config: Config, logger: Logger): Promise<void> {
   const { store, transport } = await startChecks(config, { checkMail: true });
@@ -64,11 +64,12 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    const stopTimeoutMs = config.shutdownGraceSeconds * 1000 + STOP_MARGIN_MS;
     setTimeout(() => {
-      logger.error({ timeoutMs: STOP_TIMEOUT_MS }, 'workers did not stop in time');
+      logger.error({ timeoutMs: stopTimeoutMs }, 'workers did not stop in time');
       for (const worker of supervisor.listening()) worker.process.kill('SIGKILL');
       process.exit(1);
-    }, STOP_TIMEOUT_MS).unref();
+    }, stopTimeoutMs).unref();
     void supervisor
       .stop()
       .then(async (clean) => {

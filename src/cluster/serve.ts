@@ -48,12 +48,20 @@ export async function serve(config: Config, logger: Logger, role: Role): Promise
     // A keep-alive connection whose last request ends after the signal would hold the close
     // open until the client's idle timeout: close each as soon as it is idle.
     const closeIdle = setInterval(() => server.closeIdleConnections(), 100);
+    const graceMs = config.shutdownGraceSeconds * 1000;
+    // What is left of the grace a second before its end, for the queue to send what it holds.
+    const handBackAt = Date.now() + graceMs - Math.min(1000, graceMs / 4);
     server.close(() => {
       clearInterval(closeIdle);
-      // Emails accepted before the signal are still sent before the store closes.
+      // Emails accepted before the signal are still sent before the store closes, within the
+      // grace; those still waiting for the provider then go back to the queue for the next process.
       void linkid
-        .settle()
-        .then(() => sendQueue.stop())
+        .idle()
+        .then(() => {
+          void sendQueue.drain();
+          return sendQueue.stop({ handBackAfterMs: Math.max(0, handBackAt - Date.now()) });
+        })
+        .then(() => linkid.idle())
         .then(() => transport.close?.())
         // Back-channel logout retries still waiting are dropped (and were logged when scheduled).
         .then(() => linkid.backchannel.stop())
@@ -61,7 +69,10 @@ export async function serve(config: Config, logger: Logger, role: Role): Promise
         .finally(() => process.exit(0));
     });
     server.closeIdleConnections();
-    setTimeout(() => process.exit(1), 10_000).unref();
+    setTimeout(() => {
+      logger.error({ graceSeconds: config.shutdownGraceSeconds }, 'shutdown did not finish within SHUTDOWN_GRACE_SECONDS');
+      process.exit(1);
+    }, graceMs).unref();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -54,6 +54,10 @@ export interface Config {
   readonly mailConcurrency: number;
   /** The most emails one request to the provider carries when several are ready (MAIL_BATCH_SIZE). */
   readonly mailBatchSize: number;
+  /** How long a sender holds a claimed email before another may take it (MAIL_LEASE_SECONDS). */
+  readonly mailLeaseSeconds: number;
+  /** SIGTERM to exit: requests in hand finish, held mail claims go back to the queue (SHUTDOWN_GRACE_SECONDS). */
+  readonly shutdownGraceSeconds: number;
   /** The issuer identifier, without a trailing slash. Every URL we email is built from it. */
   readonly issuer: string;
   readonly dataDir: string;
@@ -437,6 +441,12 @@ const VARIABLES = {
       'processes serving requests on `PORT` (node:cluster), sharing the store, keys and rate limits; `auto`: one per core ' +
       '(`os.availableParallelism()`, which does not see a container\'s CPU quota: give a number there). See "Use every core"',
   }),
+  SHUTDOWN_GRACE_SECONDS: variable('listen', integer(1, 600), {
+    default: '10',
+    meaning:
+      'after SIGTERM or SIGINT, linkid stops accepting, finishes the requests in hand and sends the emails already accepted, and exits 0 within this many seconds: ' +
+      'a second before it, emails still waiting for the provider go back to the queue (sent at once by the next process), and a request still running then makes it exit 1',
+  }),
 
   LOGIN_TOKEN_TTL_SECONDS: variable('signIn', integer(60, MAX_LOGIN_TOKEN_TTL_SECONDS), {
     default: String(MAX_LOGIN_TOKEN_TTL_SECONDS),
@@ -579,6 +589,12 @@ const VARIABLES = {
     default: '50',
     meaning:
       "most emails one send takes from the queue when several are ready, sent as one Postmark batch request (Postmark's limit is 500); 1 sends each email alone. SMTP has no batch: each email is its own message on a pooled connection",
+  }),
+  MAIL_LEASE_SECONDS: variable('mail', integer(1, 3600), {
+    default: '60',
+    meaning:
+      'how long a sender holds an email it took from the durable queue; an email held by a process that died (SIGKILL, a crash) is sent by another once this runs out. ' +
+      "Keep it above the provider's request timeout (10 s), or a slow answer lets a second sender send the same email",
   }),
   MAIL_FROM: variable('mail', z.string().regex(/^[^\r\n]+@[^\r\n]+$/, { error: 'must be an address such as "linkid <no-reply@example.com>"' }), {
     defaultText: '`$PRODUCT_NAME <no-reply@ISSUER host>`',
@@ -740,6 +756,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginTokenTtlSeconds: values.LOGIN_TOKEN_TTL_SECONDS,
     mailConcurrency: values.MAIL_CONCURRENCY,
     mailBatchSize: values.MAIL_BATCH_SIZE,
+    mailLeaseSeconds: values.MAIL_LEASE_SECONDS,
+    shutdownGraceSeconds: values.SHUTDOWN_GRACE_SECONDS,
     mailFrom,
     productName: values.PRODUCT_NAME,
     defaultLocale: values.DEFAULT_LOCALE,

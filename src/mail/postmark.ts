@@ -23,9 +23,11 @@ const MAINTENANCE = 100;
 const RATE_LIMITED = 429;
 
 function clientOptions(apiUrl: string | undefined, timeoutMs: number) {
-  if (!apiUrl) return { timeout: timeoutMs };
+  // The client takes its timeout in seconds.
+  const timeout = timeoutMs / 1000;
+  if (!apiUrl) return { timeout };
   const url = new URL(apiUrl);
-  return { useHttps: url.protocol === 'https:', requestHost: `${url.host}${url.pathname.replace(/\/+$/, '')}`, timeout: timeoutMs };
+  return { useHttps: url.protocol === 'https:', requestHost: `${url.host}${url.pathname.replace(/\/+$/, '')}`, timeout };
 }
 
 function classify(error: unknown): MailDeliveryError {

@@ -10,6 +10,10 @@
 // bound), so a backlog fans out quickly, and an idle queue costs one empty claim per wake-up.
 // Retries back off exponentially with jitter and stop at the message's give-up time (a sign-in
 // mail is useless once its link has expired), with the failure recorded for the status page.
+// Stopping (SIGTERM) sends what is due within a grace period, then hands the claims still held
+// back to the queue (due now, lease released), so the next process sends them at once rather
+// than after the lease runs out; a message whose provider answer had not come back by then may
+// have reached the provider, and is sent again (at least once, never lost).
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Clock } from '../kernel/clock.js';
 import type { Audit } from '../kernel/audit.js';
@@ -49,7 +53,12 @@ export interface SendQueue extends MailQueue {
   /** Sends every message that is due now (up to `concurrency` at once); resolves when none is left. */
   drain(): Promise<void>;
   start(): void;
-  stop(): Promise<void>;
+  /**
+   * Stops the timer; resolves when no sender is left (drain() first sends what is due), or after
+   * `handBackAfterMs`: then no more is claimed, and every message still held goes back to the
+   * queue, due now, for the next process.
+   */
+  stop(options?: { readonly handBackAfterMs?: number }): Promise<void>;
 }
 
 /** Exponential backoff with equal jitter: between half and all of base * 2^(attempt-1). */
@@ -66,6 +75,10 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
   const maxDelayMs = options.maxDelayMs ?? 120_000;
   let timer: NodeJS.Timeout | undefined;
   let started = false;
+  /** Set when stop() handed the claims back: nothing more is claimed or recorded. */
+  let handedBack = false;
+  /** Messages this process holds a lease on now, by id. */
+  const held = new Map<string, QueuedMail>();
 
   const outcomeFor = async (mail: QueuedMail, error: unknown): Promise<MailOutcome> => {
     const reason = error instanceof Error ? error.message : String(error);
@@ -137,8 +150,10 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
    * batch when several are ready. Resolves with how many it claimed (0: nothing was due).
    */
   const sendClaimed = async (): Promise<number> => {
+    if (handedBack) return 0;
     const claimed = await store.mailQueue.claimBatch(owner, clock.now(), leaseMs, claimSize);
     if (claimed.length === 0) return 0;
+    for (const mail of claimed) held.set(mail.id, mail);
     // Another sender may take what this claim left, while this one waits for the provider.
     startSender();
     const ready: Ready[] = [];
@@ -149,7 +164,10 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
     }
     if (deliverBatch && ready.length > 1) outcomes.push(...(await deliverAll(ready, deliverBatch)));
     else for (const { mail, message } of ready) outcomes.push([mail, await deliverOne(mail, message)]);
+    // Handed back meanwhile: the queue has them again, whatever the provider answered.
+    if (handedBack) return 0;
     await Promise.all(outcomes.map(([mail, outcome]) => record(mail, outcome)));
+    for (const mail of claimed) held.delete(mail.id);
     return claimed.length;
   };
 
@@ -176,6 +194,18 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
   const drain = async (): Promise<void> => {
     startSender();
     if (active > 0) await new Promise<void>((resolve) => whenIdle.push(resolve));
+  };
+
+  /** Releases every lease this process holds, each message due now; its attempt stays counted. */
+  const handBack = async (): Promise<void> => {
+    handedBack = true;
+    const now = clock.now();
+    const mails = [...held.values()];
+    held.clear();
+    const released = await Promise.all(
+      mails.map((mail) => store.mailQueue.complete(mail.id, owner, { status: 'retry', nextAttemptAt: now, error: 'handed back at shutdown' }, now)),
+    );
+    logger.info({ handedBack: released.filter(Boolean).length }, 'mail claims handed back to the queue');
   };
 
   // Only a started worker sends on its own; drain() sends when asked.
@@ -222,10 +252,21 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
       timer.unref();
       kick();
     },
-    async stop() {
+    async stop({ handBackAfterMs } = {}) {
       started = false;
       if (timer) clearInterval(timer);
-      if (active > 0) await new Promise<void>((resolve) => whenIdle.push(resolve));
+      if (active === 0) return;
+      const idle = new Promise<boolean>((resolve) => whenIdle.push(() => resolve(true)));
+      if (handBackAfterMs === undefined) {
+        await idle;
+        return;
+      }
+      let graceTimer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<boolean>((resolve) => (graceTimer = setTimeout(() => resolve(false), handBackAfterMs)));
+      const finished = await Promise.race([idle, graceOver]);
+      clearTimeout(graceTimer);
+      if (finished) return;
+      await handBack();
     },
   };
 }

@@ -21,6 +21,11 @@ export interface RecordedEmail {
   readonly body: Record<string, unknown>;
   /** The MessageID it was given, or null when it was refused (or its request failed). */
   readonly messageId: string | null;
+  /** When its request arrived and when it was answered (Date.now()). */
+  readonly receivedAt: number;
+  readonly answeredAt: number;
+  /** False when the sender had hung up before the answer (a killed linkid): it never learnt the MessageID. */
+  readonly acknowledged: boolean;
 }
 
 export interface ScriptedResponse {
@@ -48,6 +53,8 @@ export interface FakePostmark {
   batches(): RecordedRequest[];
   /** The most send requests (single or batch) this server was answering at the same moment. */
   maxInFlight(): number;
+  /** Messages whose request arrived, answered or not yet (a slow server is holding the rest). */
+  received(): number;
   close(): Promise<void>;
 }
 
@@ -67,13 +74,20 @@ export async function startFakePostmark(token = 'fake-server-token-1234', option
   const refusals = new Map<string, Refusal>();
   let inFlight = 0;
   let maxInFlight = 0;
+  let received = 0;
   const scripted: ScriptedResponse[] = [];
 
   /** Records one message and decides its answer: refused per address, or accepted with an id. */
-  const take = (path: RecordedEmail['path'], headers: http.IncomingHttpHeaders, message: Record<string, unknown>, failed: boolean) => {
+  const take = (
+    path: RecordedEmail['path'],
+    headers: http.IncomingHttpHeaders,
+    message: Record<string, unknown>,
+    failed: boolean,
+    times: { receivedAt: number; acknowledged: boolean },
+  ) => {
     const refusal = refusals.get(String(message.To).toLowerCase());
     const messageId = failed || refusal ? null : randomUUID();
-    emails.push({ path, headers, body: message, messageId });
+    emails.push({ path, headers, body: message, messageId, ...times, answeredAt: Date.now() });
     if (refusal) return { To: message.To, ...refusal };
     return { To: message.To, SubmittedAt: new Date().toISOString(), MessageID: messageId, ErrorCode: 0, Message: 'OK' };
   };
@@ -105,11 +119,16 @@ export async function startFakePostmark(token = 'fake-server-token-1234', option
       if (single || batch) {
         inFlight += 1;
         maxInFlight = Math.max(maxInFlight, inFlight);
+        const receivedAt = Date.now();
+        const messages = (batch ? body : [body]) as Record<string, unknown>[];
+        received += messages.length;
+        let hungUp = false;
+        res.once('close', () => (hungUp = !res.writableFinished));
         const answer = () => {
           inFlight -= 1;
           const next = scripted.shift();
-          const messages = (batch ? body : [body]) as Record<string, unknown>[];
-          const results = messages.map((message) => take(single ? '/email' : '/email/batch', req.headers, message, next !== undefined));
+          const times = { receivedAt, acknowledged: !hungUp && !res.destroyed };
+          const results = messages.map((message) => take(single ? '/email' : '/email/batch', req.headers, message, next !== undefined, times));
           if (next) reply(next.status, next.body);
           else if (batch) reply(200, results);
           else if (results[0]?.ErrorCode) reply(422, { ErrorCode: results[0].ErrorCode, Message: results[0].Message });
@@ -133,6 +152,7 @@ export async function startFakePostmark(token = 'fake-server-token-1234', option
     emails: () => [...emails],
     batches: () => requests.filter((request) => request.method === 'POST' && request.path === '/email/batch'),
     maxInFlight: () => maxInFlight,
+    received: () => received,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -57,11 +57,18 @@ export async function eventually<T>(probe: () => T | undefined | false | Promise
   }
 }
 
-export async function spawnLinkid(env: Record<string, string>, options: { dataDir?: string; port?: number } = {}): Promise<LinkidProcess> {
-  const port = options.port ?? (await freePort());
-  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-process-'));
+export interface SpawnOptions {
+  readonly dataDir?: string;
+  readonly port?: number;
+  /** Start again where this one (killed or stopped) left off: its DATA_DIR, port (so its ISSUER) and database. */
+  readonly restartOf?: Pick<LinkidProcess, 'dataDir' | 'port' | 'mongodbUri'>;
+}
+
+export async function spawnLinkid(env: Record<string, string>, options: SpawnOptions = {}): Promise<LinkidProcess> {
+  const port = options.restartOf?.port ?? options.port ?? (await freePort());
+  const dataDir = options.restartOf?.dataDir ?? options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-process-'));
   // test:mongo's MONGODB_URI names the server only (database `test`): never hand that on.
-  const mongodbUri = TEST_MONGODB_URI ? newTestDatabaseUri('linkid_process') : undefined;
+  const mongodbUri = options.restartOf ? options.restartOf.mongodbUri : TEST_MONGODB_URI ? newTestDatabaseUri('linkid_process') : undefined;
   const storeEnv: Record<string, string> = { DATA_DIR: dataDir, ...(mongodbUri ? { MONGODB_URI: mongodbUri } : {}) };
   const child = spawn('node', ['dist/main.js'], {
     cwd: root,
