@@ -157,33 +157,29 @@ describe.skipIf(TEST_MONGODB_URI)('backup and restore of the SQLite store', () =
   });
 
   it('previews an upgrade with migrate --dry-run, changing nothing, and migrate then applies it', { timeout: 60_000 }, async () => {
-    const linkid = await start({ keepData: true });
-    const current = Number(linkid.store.schemaVersion.split(':')[1]);
-    await linkid.close();
-    // The store as the release before dynamic registration left it (the newest migration undone).
-    const db = new Database(storeFile(linkid.dataDir));
-    db.exec('DROP TABLE registration_tokens');
-    db.pragma(`user_version = ${current - 1}`);
-    db.close();
-    const before = digestOf(storeFile(linkid.dataDir));
+    // A store as an older release left it (test/fixtures/old-store; upgrade.test.ts signs in on it).
+    const fixture = path.resolve(import.meta.dirname, '../fixtures/old-store');
+    const old = (JSON.parse(fs.readFileSync(path.join(fixture, 'manifest.json'), 'utf8')) as { schemaVersion: string }).schemaVersion;
+    const dataDir = scratch();
+    fs.copyFileSync(path.join(fixture, 'linkid.sqlite'), storeFile(dataDir));
+    const where = { dataDir, config: {} };
+    const before = digestOf(storeFile(dataDir));
 
-    const plan = JSON.parse(await linkidAdmin(linkid, ['migrate', '--dry-run'])) as {
+    const plan = JSON.parse(await linkidAdmin(where, ['migrate', '--dry-run'])) as {
       current: string;
       target: string;
       migrations: { version: number; statements: string[] }[];
     };
-    expect(plan).toMatchObject({ store: 'sqlite', current: `sqlite:${current - 1}`, target: `sqlite:${current}` });
-    expect(plan.migrations).toEqual([
-      {
-        version: current,
-        statements: ['CREATE TABLE registration_tokens (', 'CREATE INDEX registration_tokens_expires_at ON registration_tokens (expires_at)'],
-      },
-    ]);
-    expect(digestOf(storeFile(linkid.dataDir))).toBe(before);
+    expect(plan).toMatchObject({ store: 'sqlite', current: old });
+    const [from, to] = [Number(old.split(':')[1]), Number(plan.target.split(':')[1])];
+    expect(plan.migrations.map((migration) => migration.version)).toEqual(Array.from({ length: to - from }, (_, i) => from + i + 1));
+    // Each step says what it does, a statement's first line each: here the recovery codes' table.
+    expect(plan.migrations.flatMap((migration) => migration.statements)).toContain('CREATE TABLE recovery_codes (');
+    expect(digestOf(storeFile(dataDir))).toBe(before);
 
-    expect(JSON.parse(await linkidAdmin(linkid, ['migrate']))).toEqual({ from: `sqlite:${current - 1}`, to: `sqlite:${current}` });
-    expect(JSON.parse(await linkidAdmin(linkid, ['migrate', '--dry-run']))).toMatchObject({ current: `sqlite:${current}`, migrations: [] });
-    fs.rmSync(linkid.dataDir, { recursive: true, force: true });
+    expect(JSON.parse(await linkidAdmin(where, ['migrate']))).toEqual({ from: old, to: plan.target });
+    expect(JSON.parse(await linkidAdmin(where, ['migrate', '--dry-run']))).toMatchObject({ current: plan.target, migrations: [] });
+    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 });
 
