@@ -37,7 +37,7 @@ const WINDOW_MS = (LONGEST_SIGNED_JWT_SECONDS + VERIFY_MARGIN_SECONDS) * 1000;
 const REREAD_MS = 10_000;
 
 /** Who changed the keys, for the audit trail: the CLI, the schedule, or an admin in the console (`account`). */
-export type KeyActor = { readonly via: 'admin-cli' | 'schedule' } | { readonly via: 'admin-console'; readonly account: string };
+export type KeyActor = { readonly via: 'admin-cli' | 'schedule' } | { readonly via: 'admin-console'; readonly actorAccountId: string };
 
 /** One key as `keys list` and the console show it: never a private part. */
 export interface KeyView {
