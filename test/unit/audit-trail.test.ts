@@ -19,6 +19,7 @@ const versions = () => ({ policy: 'p', templates: 't' });
 let dir: string;
 let store: Store;
 let logs: string[];
+let dropped: number;
 
 function trailOn(target: Store['audit']) {
   logs = [];
@@ -31,7 +32,16 @@ function trailOn(target: Store['audit']) {
       },
     }),
   );
-  const trail = createAuditTrail({ store: target, logger, retentionDays: 90, versions, now: () => T0 });
+  dropped = 0;
+  const trail = createAuditTrail({
+    store: target,
+    logger,
+    retentionDays: 90,
+    versions,
+    now: () => T0,
+    isUnavailable: (error) => store.failureKind(error) !== undefined,
+    dropped: (count) => (dropped += count),
+  });
   return { trail, audit: createAudit(logger, [trail.sink], () => T0) };
 }
 
