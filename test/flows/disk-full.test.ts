@@ -138,6 +138,7 @@ describe.skipIf(refusal)('a full disk under DATA_DIR', () => {
     expect((await fetch(`${running.issuer}/.well-known/openid-configuration`)).status).toBe(200);
     expect((await fetch(`${running.issuer}/jwks`)).status).toBe(200);
     expect((await oidc.tokenIntrospection(rp.config, signedIn.tokens.access_token)).active).toBe(true);
+    expect((await oidc.fetchUserInfo(rp.config, signedIn.tokens.access_token, signedIn.tokens.claims()!.sub)).email).toBe('before@example.com');
 
     // Nothing half-done: no mail went out for the refused address, and no temp file is left.
     expect(await mailsTo(running, 'full@example.com')).toHaveLength(0);
