@@ -28,7 +28,7 @@ export async function serve(config: Config, logger: Logger, role: Role): Promise
   metricsLink?.answerWith(linkid.metrics.registry);
   const { sendQueue } = linkid;
   sendQueue.start();
-  const stopPurge = worker ? () => undefined : startPurgeJob(store, systemClock, logger, config.purgeIntervalSeconds * 1000);
+  const stopPurge = worker ? () => undefined : startPurgeJob(linkid.store, systemClock, logger, config.purgeIntervalSeconds * 1000);
   const stopKeys = startSigningKeyTimer(linkid.keys, logger);
 
   const server = http.createServer(app.callback());
