@@ -359,7 +359,10 @@ const MASK = '••••••';
 /** A variable's value with its secret part masked, by the variable's own rule. */
 export function maskSecret(rule: SecretRule | undefined, value: string): string {
   if (rule === 'value') return MASK;
-  if (rule === 'url-credentials') return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, `$1${MASK}@`);
+  // Up to the last @: a user name or password written without percent-encoding (an address as the
+  // user name, an @ in the password) holds @ itself, and URL parsers split at the last one. Masking
+  // too much (an @ further on, in a query) hides only the host.
+  if (rule === 'url-credentials') return value.replace(/^([a-z][a-z0-9+.-]*:\/\/).*@/is, `$1${MASK}@`);
   return value;
 }
 
