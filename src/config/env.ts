@@ -563,7 +563,8 @@ const VARIABLES = {
   POSTMARK_API_URL: variable(
     'mail',
     z.string().refine((value) => /^https?:$/.test(URL.parse(value)?.protocol ?? ''), { error: 'must be an http(s) URL' }),
-    { defaultText: "Postmark's", meaning: 'another base URL for the Postmark API (tests, proxies)' },
+    // A proxy may take its credentials in the URL.
+    { defaultText: "Postmark's", secret: 'url-credentials', meaning: 'another base URL for the Postmark API (tests, proxies)' },
   ),
   POSTMARK_WEBHOOK_AUTH: variable('mail', z.string().regex(/^[^:\s]+:\S{16,}$/, { error: 'must be user:password with a password of at least 16 characters' }), {
     secret: 'value',

@@ -11,6 +11,7 @@ describe('secrets in the configuration in force', () => {
     }
     expect(CONFIG_VARIABLES.SMTP_URL.secret).toBe('url-credentials');
     expect(CONFIG_VARIABLES.MONGODB_URI.secret).toBe('url-credentials');
+    expect(CONFIG_VARIABLES.POSTMARK_API_URL.secret).toBe('url-credentials');
   });
 
   it("masks a URL's user name and password and keeps the rest", () => {
