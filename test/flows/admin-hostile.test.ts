@@ -9,7 +9,7 @@ import { systemClock } from '../../src/kernel/clock.js';
 import { createOutboxTransport } from '../../src/mail/outbox.js';
 import { openAccount } from '../support/account.js';
 import { Browser } from '../support/browser.js';
-import { createUser } from '../support/factories.js';
+import { createUser, registerApp } from '../support/factories.js';
 import { oidc, RelyingParty } from '../support/relying-party.js';
 import type { RunningLinkid } from '../support/linkid.js';
 import { reasonOf, signIn } from '../support/sign-in.js';
@@ -75,7 +75,14 @@ describe('the console against everyone who is not a fresh admin on our own page'
     const browser = new Browser();
     await openAccount(browser, linkid, 'grace@example.com', '/account');
     const gets = ['/admin', '/admin/apps', '/admin/apps/new', `/admin/apps/${app.client_id}`, `/admin/apps/${app.client_id}/delete`, '/admin/users?email=a'];
-    gets.push(`/admin/users/${grace.id}`, `/admin/users/${grace.id}/delete`, '/admin/activity?email=a', '/admin/activity/sign-in?request=x', '/admin/mail', '/admin/about');
+    gets.push(
+      `/admin/users/${grace.id}`,
+      `/admin/users/${grace.id}/delete`,
+      '/admin/activity?email=a',
+      '/admin/activity/sign-in?request=x',
+      '/admin/mail',
+      '/admin/about',
+    );
     for (const path of gets) {
       const page = await browser.request(`${linkid.issuer}${path}`);
       expect(page.status, path).toBe(403);
@@ -84,7 +91,9 @@ describe('the console against everyone who is not a fresh admin on our own page'
     const posts = ['/admin/apps', `/admin/apps/${app.client_id}`, `/admin/apps/${app.client_id}/secret`, `/admin/apps/${app.client_id}/delete`];
     posts.push(`/admin/users/${grace.id}/disable`, `/admin/users/${grace.id}/sign-out`, `/admin/users/${grace.id}/delete`, '/admin/mail/lift');
     for (const path of posts) {
-      const page = await browser.request(`${linkid.issuer}${path}`, { form: { name: 'Evil', redirect_uris: 'https://evil.example/cb', email: 'x@example.com' } });
+      const page = await browser.request(`${linkid.issuer}${path}`, {
+        form: { name: 'Evil', redirect_uris: 'https://evil.example/cb', email: 'x@example.com' },
+      });
       expect(page.status, path).toBe(403);
     }
     expect((await linkid.store.clients.list()).map((client) => client.name)).toEqual(['Kept']);
@@ -135,5 +144,22 @@ describe('the About page', () => {
     expect(page.status).toBe(200);
     expect(page.body).toContain('<code>SMTP_URL</code>');
     expect(page.body).not.toContain('smtp-password-0123');
+  });
+});
+
+describe('a key ring version with no key that signs', () => {
+  const { start } = useLinkid();
+
+  it('leaves the keys in force as they were, as a ring that cannot be read does, and sign-ins go on', async () => {
+    const linkid = await start();
+    await linkid.services.admin.keys.rotate(undefined, { via: 'admin-cli' });
+    const before = ((await (await fetch(`${linkid.issuer}/jwks`)).json()) as { keys: unknown[] }).keys;
+    // A hand-edited ring: well-formed JSON, no key.
+    fs.writeFileSync(path.join(linkid.config.keysDir, 'signing-key-ring', '00000002.json'), '{"version":2,"keys":[]}\n', { mode: 0o600 });
+    const after = ((await (await fetch(`${linkid.issuer}/jwks`)).json()) as { keys: unknown[] }).keys;
+    expect(after).toEqual(before);
+    const rp = await registerApp(linkid);
+    const { tokens } = await signIn(new Browser(), linkid, rp, 'grace@example.com');
+    expect(tokens.id_token).toBeTruthy();
   });
 });
