@@ -72,6 +72,7 @@ describe('the console against everyone who is not a fresh admin on our own page'
     const linkid = await start({ env: ENV });
     const app = await linkid.createClient({ name: 'Kept' });
     const grace = await createUser(linkid, 'grace@example.com');
+    const token = await linkid.services.admin.registrationTokens.create({});
     const browser = new Browser();
     await openAccount(browser, linkid, 'grace@example.com', '/account');
     const gets = ['/admin', '/admin/apps', '/admin/apps/new', `/admin/apps/${app.client_id}`, `/admin/apps/${app.client_id}/delete`, '/admin/users?email=a'];
@@ -82,6 +83,8 @@ describe('the console against everyone who is not a fresh admin on our own page'
       '/admin/activity/sign-in?request=x',
       '/admin/mail',
       '/admin/about',
+      '/admin/registration-tokens',
+      `/admin/registration-tokens/${token.id}/revoke`,
     );
     for (const path of gets) {
       const page = await browser.request(`${linkid.issuer}${path}`);
@@ -90,6 +93,7 @@ describe('the console against everyone who is not a fresh admin on our own page'
     }
     const posts = ['/admin/apps', `/admin/apps/${app.client_id}`, `/admin/apps/${app.client_id}/secret`, `/admin/apps/${app.client_id}/delete`];
     posts.push(`/admin/users/${grace.id}/disable`, `/admin/users/${grace.id}/sign-out`, `/admin/users/${grace.id}/delete`, '/admin/mail/lift');
+    posts.push('/admin/registration-tokens', `/admin/registration-tokens/${token.id}/revoke`);
     for (const path of posts) {
       const page = await browser.request(`${linkid.issuer}${path}`, {
         form: { name: 'Evil', redirect_uris: 'https://evil.example/cb', email: 'x@example.com' },
@@ -98,6 +102,7 @@ describe('the console against everyone who is not a fresh admin on our own page'
     }
     expect((await linkid.store.clients.list()).map((client) => client.name)).toEqual(['Kept']);
     expect((await linkid.store.users.findById(grace.id))?.disabledAt).toBeNull();
+    expect((await linkid.services.admin.registrationTokens.list()).map((entry) => [entry.id, entry.state])).toEqual([[token.id, 'live']]);
   });
 
   it("refuses an admin's change posted from elsewhere: another Origin, Origin null without Sec-Fetch-Site, a Referer alone, none", async () => {
