@@ -168,3 +168,20 @@ describe('a key ring version with no key that signs', () => {
     expect(tokens.id_token).toBeTruthy();
   });
 });
+
+describe('the About page over a key ring that cannot be read', () => {
+  const { start } = useLinkid();
+
+  it('still answers, without a 500, while the server goes on signing', async () => {
+    const linkid = await start({ env: ENV });
+    await linkid.services.admin.keys.rotate(undefined, { via: 'admin-cli' });
+    const browser = new Browser();
+    expect((await openAccount(browser, linkid, ADMIN, '/admin/about')).status).toBe(200);
+    fs.writeFileSync(path.join(linkid.config.keysDir, 'signing-key-ring', '00000002.json'), '{"version":2,"keys":[\n', { mode: 0o600 });
+    expect((await fetch(`${linkid.issuer}/jwks`)).status).toBe(200);
+    const page = await browser.request(`${linkid.issuer}/admin/about`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('The signing key ring in KEYS_DIR cannot be read');
+    expect(page.body).toContain('<code>SIGNING_KEY_ROTATION_DAYS</code>');
+  });
+});
