@@ -361,7 +361,10 @@ const MASK = '••••••';
 /** A variable's value with its secret part masked, by the variable's own rule. */
 export function maskSecret(rule: SecretRule | undefined, value: string): string {
   if (rule === 'value') return MASK;
-  if (rule === 'url-credentials') return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, `$1${MASK}@`);
+  // Up to the last @: a user name or password written without percent-encoding (an address as the
+  // user name, an @ in the password) holds @ itself, and URL parsers split at the last one. Masking
+  // too much (an @ further on, in a query) hides only the host.
+  if (rule === 'url-credentials') return value.replace(/^([a-z][a-z0-9+.-]*:\/\/).*@/is, `$1${MASK}@`);
   return value;
 }
 
@@ -569,7 +572,8 @@ const VARIABLES = {
   POSTMARK_API_URL: variable(
     'mail',
     z.string().refine((value) => /^https?:$/.test(URL.parse(value)?.protocol ?? ''), { error: 'must be an http(s) URL' }),
-    { defaultText: "Postmark's", meaning: 'another base URL for the Postmark API (tests, proxies)' },
+    // A proxy may take its credentials in the URL.
+    { defaultText: "Postmark's", secret: 'url-credentials', meaning: 'another base URL for the Postmark API (tests, proxies)' },
   ),
   POSTMARK_WEBHOOK_AUTH: variable('mail', z.string().regex(/^[^:\s]+:\S{16,}$/, { error: 'must be user:password with a password of at least 16 characters' }), {
     secret: 'value',

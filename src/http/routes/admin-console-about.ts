@@ -33,14 +33,18 @@ export function configurationInForce(inForce: Readonly<Record<string, string | u
     .filter((section) => section.variables.length > 0);
 }
 
-/** The signing keys as the page lists them, or `managedOutside` when SIGNING_KEYS gives them (linkid cannot list them). */
+/**
+ * The signing keys as the page lists them, or `managedOutside` when SIGNING_KEYS gives them (linkid
+ * cannot list them), or `unreadable` when the ring on disk cannot be read (the server goes on with
+ * the keys it had, src/oidc/signing-keys.ts, and logs why): the rest of the page still answers.
+ */
 function signingKeys(ctx: Context, kit: ConsoleKit) {
   let keys;
   try {
     keys = kit.admin.keys.list().keys;
   } catch (error) {
     if (error instanceof AdminError && error.code === 'invalid_argument') return { managedOutside: true, keys: [] };
-    throw error;
+    return { managedOutside: false, unreadable: true, keys: [] };
   }
   const at = (iso: string | null) => (iso === null ? undefined : kit.when(ctx, Date.parse(iso)));
   return {
