@@ -185,3 +185,23 @@ describe('the About page over a key ring that cannot be read', () => {
     expect(page.body).toContain('<code>SIGNING_KEY_ROTATION_DAYS</code>');
   });
 });
+
+describe('a leaked service secret, once rotated', () => {
+  const { start } = useLinkid();
+  const tokenOf = async (linkid: RunningLinkid, client: Awaited<ReturnType<RunningLinkid['services']['admin']['clients']['create']>>) =>
+    (await oidc.clientCredentialsGrant((await RelyingParty.discover(linkid.issuer, client)).config, { scope: 'linkid:admin' })).access_token;
+  const listApps = (linkid: RunningLinkid, token: string) => fetch(`${linkid.issuer}/admin/api/clients`, { headers: { authorization: `Bearer ${token}` } });
+
+  it('buys nothing: tokens got with the old secret end with it, tokens got with the new one work', async () => {
+    const linkid = await start();
+    const client = await linkid.services.admin.clients.create({ name: 'ops', adminApi: true });
+    const leaked = await tokenOf(linkid, client);
+    expect((await listApps(linkid, leaked)).status).toBe(200);
+
+    const rotated = await linkid.services.admin.clients.rotateSecret(client.client_id);
+    const refused = await listApps(linkid, leaked);
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error_description: string }).error_description).toMatch(/secret or keys changed/);
+    expect((await listApps(linkid, await tokenOf(linkid, rotated))).status).toBe(200);
+  });
+});
