@@ -205,3 +205,42 @@ describe('a leaked service secret, once rotated', () => {
     expect((await listApps(linkid, await tokenOf(linkid, rotated))).status).toBe(200);
   });
 });
+
+describe('what registration and the admin operations take as an app', () => {
+  const { start } = useLinkid();
+
+  it('refuses a registration body of undeclared length (411) before reading it', async () => {
+    const linkid = await start({ env: { DYNAMIC_REGISTRATION: 'initial-token' } });
+    const initial = await linkid.services.admin.registrationTokens.create({});
+    const body = JSON.stringify({ client_name: 'Big', redirect_uris: ['https://app.example.com/cb'], contacts: Array<string>(4000).fill('a@b.example') });
+    const response = await fetch(`${linkid.issuer}/reg`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${initial.token}` },
+      body: new Blob([body]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(411);
+    expect(await linkid.services.admin.clients.list()).toEqual([]);
+    // The token's one use is still there: a refusal spends nothing.
+    expect((await linkid.services.admin.registrationTokens.list())[0]).toMatchObject({ used: 0, state: 'live' });
+  });
+
+  it('refuses a name that reorders or hides text, and keeps an emoji joined by a zero-width joiner', async () => {
+    const linkid = await start({ env: { DYNAMIC_REGISTRATION: 'open' } });
+    for (const spoof of ['Bank\u202Eppa live', 'Notes\u2066x\u2069', 'Tab\tname', 'Line\u0085break']) {
+      await expect(linkid.services.admin.clients.create({ name: spoof, redirectUris: ['https://app.example.com/cb'] })).rejects.toThrow(/control characters/);
+      const registered = await fetch(`${linkid.issuer}/reg`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_name: spoof, redirect_uris: ['https://app.example.com/cb'] }),
+      });
+      expect(registered.status, JSON.stringify(spoof)).toBe(400);
+      expect(((await registered.json()) as { error: string }).error).toBe('invalid_client_metadata');
+    }
+    const family = await linkid.services.admin.clients.create({
+      name: 'Family \u{1F468}\u200D\u{1F469}\u200D\u{1F467} notes',
+      redirectUris: ['https://app.example.com/cb'],
+    });
+    expect(family.client_name).toBe('Family \u{1F468}\u200D\u{1F469}\u200D\u{1F467} notes');
+  });
+});
