@@ -321,7 +321,19 @@ interface Contents {
   readonly rows: Record<string, number>;
   readonly kib: Record<string, number>;
   readonly freeKiB: number;
+  /** Rows past their expiry still in the store: what the purge job has yet to delete (it runs every PURGE_INTERVAL_SECONDS). */
+  readonly expiredRows: number;
 }
+
+/** The tables the purge job deletes expired rows from, and their expiry column (ms since the epoch; src/store/sqlite/index.ts). */
+const EXPIRING = [
+  ['oidc_models', 'expires_at'],
+  ['login_tokens', 'expires_at'],
+  ['email_change_tokens', 'expires_at'],
+  ['rate_limits', 'expire'],
+  ['audit_events', 'expires_at'],
+  ['registration_tokens', 'expires_at'],
+] as const;
 
 /** Read from a read-only connection of our own (WAL: it does not block the server's writes). */
 function storeContents(file: string): Contents {
@@ -343,7 +355,13 @@ function storeContents(file: string): Contents {
     for (const { name, bytes } of sizes) kib[name] = Math.round(bytes / 1024);
     const pageSize = db.pragma('page_size', { simple: true }) as number;
     const free = db.pragma('freelist_count', { simple: true }) as number;
-    return { rows, kib, freeKiB: Math.round((pageSize * free) / 1024) };
+    const now = Date.now();
+    const expiredRows = EXPIRING.reduce(
+      (sum, [table, column]) =>
+        sum + (db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${column} IS NOT NULL AND ${column} <= ?`).get(now) as { n: number }).n,
+      0,
+    );
+    return { rows, kib, freeKiB: Math.round((pageSize * free) / 1024), expiredRows };
   } finally {
     db.close();
   }
@@ -359,7 +377,7 @@ function line(row: Row): string {
   }).join(', ');
   return (
     `min ${pad(String(row.minute), 3)}: rss ${row.rssMiB.toFixed(0)} MiB, heap ${row.heapUsedMiB.toFixed(0)} MiB, loop p99 ${row.eventLoopP99Ms.toFixed(1)} ms, ` +
-    `cpu ${row.serverCpuPercent.toFixed(0)}%, store ${row.storeMiB.toFixed(1)}+${row.walMiB.toFixed(1)} MiB, ${row.httpRequests} req (${row.http5xx} 5xx), ` +
+    `cpu ${row.serverCpuPercent.toFixed(0)}%, store ${row.storeMiB.toFixed(1)}+${row.walMiB.toFixed(1)} MiB (${row.store.expiredRows} expired rows), ${row.httpRequests} req (${row.http5xx} 5xx), ` +
     `mail queue ${row.mailQueueDepth} (wait p99 ${ms(row.mailWaitP99Ms)}), load ${row.loadAverage1m.toFixed(2)} | ${kinds}`
   );
 }
