@@ -170,7 +170,7 @@ let badCounter = 0;
 /** This minute's waits from the email form's answer to the link at the Postmark stand-in. */
 const mailWaits: number[] = [];
 
-/** The operations, each throwing on an answer it should not get. `undefined`: nothing to do yet (skipped). */
+/** The operations, each throwing on an answer it should not get; `skipped`: no recent sign-in to use yet. */
 function operations(target: Target, inbox: PostmarkInbox): Record<Kind, () => Promise<'done' | 'skipped'>> {
   const basic = { id: target.client.id, secret: target.client.secret };
   return {
