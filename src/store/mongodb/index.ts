@@ -150,7 +150,10 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
 
   // Every collection with a TTL on expiresAt; typed loosely because their documents differ.
   const purgeable = () =>
-    [...oidc.models(), loginTokens, emailChanges, auditEvents, registrationTokens, linkRequests] as unknown as mongoose.Model<{ _id: unknown; expiresAt?: Date }>[];
+    [...oidc.models(), loginTokens, emailChanges, auditEvents, registrationTokens, linkRequests] as unknown as mongoose.Model<{
+      _id: unknown;
+      expiresAt?: Date;
+    }>[];
 
   return {
     kind: 'mongodb',

@@ -51,24 +51,24 @@ export function createMongoMailQueue(mails: Model<MailDoc>): MailQueueStore {
     async enqueue(mail) {
       try {
         await mails.create({
-        _id: mail.id,
-        to: mail.to,
-        tag: mail.tag,
-        interactionUid: mail.interactionUid,
-        bindingHash: mail.bindingHash,
-        requestId: mail.requestId,
-        sealed: mail.sealed,
-        status: mail.status,
-        attempts: mail.attempts,
-        nextAttemptAt: new Date(mail.nextAttemptAt),
-        leaseOwner: null,
-        leaseUntil: mail.leaseUntil === null ? null : new Date(mail.leaseUntil),
-        giveUpAt: new Date(mail.giveUpAt),
-        lastError: mail.lastError,
-        providerMessageId: mail.providerMessageId,
-        createdAt: new Date(mail.createdAt),
-        updatedAt: new Date(mail.updatedAt),
-      });
+          _id: mail.id,
+          to: mail.to,
+          tag: mail.tag,
+          interactionUid: mail.interactionUid,
+          bindingHash: mail.bindingHash,
+          requestId: mail.requestId,
+          sealed: mail.sealed,
+          status: mail.status,
+          attempts: mail.attempts,
+          nextAttemptAt: new Date(mail.nextAttemptAt),
+          leaseOwner: null,
+          leaseUntil: mail.leaseUntil === null ? null : new Date(mail.leaseUntil),
+          giveUpAt: new Date(mail.giveUpAt),
+          lastError: mail.lastError,
+          providerMessageId: mail.providerMessageId,
+          createdAt: new Date(mail.createdAt),
+          updatedAt: new Date(mail.updatedAt),
+        });
         return true;
       } catch (error) {
         // Only _id is unique among a queued message's fields (providerMessageId is null until sent).
