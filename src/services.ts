@@ -41,6 +41,7 @@ import { createSendQueue, type SendQueueOptions } from './mail/send-queue.js';
 import { createAudit } from './observability/audit.js';
 import { createAuditTrail } from './observability/audit-trail.js';
 import { createMetrics } from './observability/metrics.js';
+import { createStoreHealth } from './observability/store-health.js';
 import { readVersions } from './observability/versions.js';
 import { versionsInForce } from './observability/versions-in-force.js';
 import { accountApp } from './oidc/account-client.js';
@@ -54,6 +55,8 @@ import { createSignInStates } from './oidc/sign-in-state.js';
 import { createTokenPolicy } from './oidc/token-policy.js';
 import type { Secrets } from './secrets/key-files.js';
 import type { Store } from './store/port.js';
+import { watchStore } from './store/watched-store.js';
+import { watchTransport } from './mail/watched-transport.js';
 
 export interface ServiceDeps {
   readonly store: Store;
@@ -76,7 +79,13 @@ export interface ServiceDeps {
 }
 
 export function createServices(config: Config, deps: ServiceDeps) {
-  const { store, clock, logger, secrets } = deps;
+  const { clock, logger, secrets } = deps;
+  // Whether the store takes writes: every store failure, wherever it happens, is told to one place
+  // and counted (linkid_store_errors_total); work for after a response is refused while writes fail.
+  const storeHealth = createStoreHealth({ store: deps.store, logger, count: (kind) => metrics.countStoreError(kind) });
+  const store = watchStore(deps.store, (kind, error) => storeHealth.failed(kind, error));
+  // The mail outbox writes to DATA_DIR too: its full disk is the store's (src/mail/watched-transport.ts).
+  const transport = watchTransport(deps.transport, (kind, error) => storeHealth.failed(kind, error));
   const now = () => clock.now();
   const versions = readVersions(store.schemaVersion);
   const pages: PageDeps = {
@@ -96,7 +105,15 @@ export function createServices(config: Config, deps: ServiceDeps) {
     logger,
     limitNames: [...RATE_LIMIT_NAMES, 'RESEND_COOLDOWN'],
   });
-  const auditTrail = createAuditTrail({ store: store.audit, logger, retentionDays: config.auditRetentionDays, versions: versionsInForce, now });
+  const auditTrail = createAuditTrail({
+    store: store.audit,
+    logger,
+    retentionDays: config.auditRetentionDays,
+    versions: versionsInForce,
+    now,
+    isUnavailable: (error) => store.failureKind(error) !== undefined,
+    dropped: (count) => metrics.countAuditDropped(count),
+  });
   const audit = createAudit(logger, [metrics.sink, auditTrail.sink], now);
 
   // The engine, and how the apps hear that an account's sessions ended.
@@ -148,7 +165,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
   // Mail: a durable queue in front of the transport, and the emails it carries.
   const sendQueue = createSendQueue({
     store,
-    transport: deps.transport,
+    transport,
     seal: createMessageSeal(secrets.serverSecret),
     clock,
     logger,
@@ -162,7 +179,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
   const recordDeliveryReport = createDeliveryReports({ store, clock, audit });
 
   // The sign-in, and what an account can do with itself.
-  const offRequest = createOffRequest(logger);
+  const offRequest = createOffRequest(logger, () => storeHealth.assertWritable());
   const signInDeps: SignInDeps = {
     store,
     clock,
@@ -243,6 +260,8 @@ export function createServices(config: Config, deps: ServiceDeps) {
   return {
     config,
     store,
+    /** Whether the store takes writes now (/readyz), told of every store failure. */
+    storeHealth,
     clock,
     logger,
     versions,

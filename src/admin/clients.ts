@@ -171,7 +171,17 @@ const FLAG_OF_METADATA: Readonly<Record<string, string>> = {
   frontchannel_logout_uri: '--frontchannel-logout-uri',
 };
 
-const name = z.string().trim().min(1, { error: '--name is required' }).max(100, { error: '--name is too long' });
+/**
+ * People read an app's name on the sign-in, consent and account pages: control characters and
+ * the invisible ones that reorder text (U+202E and the rest of Bidi_Control) could make it read as
+ * another app's. Other format characters stay (a zero-width joiner inside an emoji).
+ */
+const name = z
+  .string()
+  .trim()
+  .min(1, { error: '--name is required' })
+  .max(100, { error: '--name is too long' })
+  .refine((value) => !/[\p{Cc}\p{Bidi_Control}]/u.test(value), { error: '--name must not hold control characters or text-direction overrides' });
 const redirectUris = z.array(z.string()).min(1, { error: 'at least one --redirect-uri is required' });
 /** An app made with --device-flow only (a TV, a command-line tool) has no browser to redirect to. */
 const NEEDS_A_GRANT = 'at least one --redirect-uri is required (or --device-flow, for an app on a device without a browser)';

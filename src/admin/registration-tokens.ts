@@ -9,6 +9,7 @@ import type { Audit } from '../kernel/audit.js';
 import type { Clock } from '../kernel/clock.js';
 import { registrationTokenDigest } from '../oidc/registration.js';
 import type { RegistrationTokenRecord, Store } from '../store/port.js';
+import { ADMIN_CLI, type AdminActor } from './admin-actor.js';
 import { AdminError } from './admin-error.js';
 
 const DAY_SECONDS = 86_400;
@@ -96,7 +97,8 @@ export function createRegistrationTokenAdmin({ store, clock, serverSecret, audit
   });
 
   return {
-    async create(raw: CreateRegistrationTokenInput = {}): Promise<NewRegistrationToken> {
+    /** `actor`: who made it, for the audit event (the CLI unless the console says otherwise). */
+    async create(raw: CreateRegistrationTokenInput = {}, actor: AdminActor = ADMIN_CLI): Promise<NewRegistrationToken> {
       const parsed = createRegistrationTokenInput.safeParse(raw);
       if (!parsed.success) throw new AdminError('invalid_argument', parsed.error.issues.map((issue) => issue.message).join('; '));
       const now = clock.now();
@@ -111,7 +113,7 @@ export function createRegistrationTokenAdmin({ store, clock, serverSecret, audit
         revokedAt: null,
       };
       await store.registrationTokens.insert(record);
-      audit('registration_token.created', { tokenId: record.id, uses: record.uses, expiresAt: iso(record.expiresAt), via: 'admin-cli' });
+      audit('registration_token.created', { tokenId: record.id, uses: record.uses, expiresAt: iso(record.expiresAt), ...actor });
       return { ...view(record, now), token };
     },
 
@@ -120,9 +122,9 @@ export function createRegistrationTokenAdmin({ store, clock, serverSecret, audit
       return (await store.registrationTokens.list()).map((token) => view(token, now));
     },
 
-    async revoke(id: string): Promise<{ revoked: string }> {
+    async revoke(id: string, actor: AdminActor = ADMIN_CLI): Promise<{ revoked: string }> {
       if (!(await store.registrationTokens.revoke(id, clock.now()))) throw new AdminError('not_found', `no live registration token with id ${id}`);
-      audit('registration_token.revoked', { tokenId: id, via: 'admin-cli' });
+      audit('registration_token.revoked', { tokenId: id, ...actor });
       return { revoked: id };
     },
   };

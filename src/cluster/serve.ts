@@ -29,7 +29,7 @@ export async function serve(config: Config, logger: Logger, role: Role): Promise
   metricsLink?.answerWith(linkid.metrics.registry);
   const { sendQueue } = linkid;
   sendQueue.start();
-  const stopPurge = worker ? () => undefined : startPurgeJob(store, systemClock, logger, config.purgeIntervalSeconds * 1000);
+  const stopPurge = worker ? () => undefined : startPurgeJob(linkid.store, systemClock, logger, config.purgeIntervalSeconds * 1000);
   const stopKeys = startSigningKeyTimer(linkid.keys, logger);
   // Sign-in emails that a process killed after answering the form never queued: sent from here.
   const stopRecovery = startLinkRequestRecovery(() => linkid.linkRequests.recover(), logger, sweepEveryMs(config.linkRequestGraceSeconds * 1000));

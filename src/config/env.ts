@@ -77,6 +77,8 @@ export interface Config {
   /** The ID token carries email and email_verified when the email scope is granted (false: OpenID Connect §5.4 strictly). */
   readonly idTokenIncludeEmail: boolean;
   readonly purgeIntervalSeconds: number;
+  /** Free space (bytes) DATA_DIR's file system keeps: below it, SQLite's linkid refuses requests that write (503). */
+  readonly dataDirMinFreeBytes: number;
   /** Days an audit event is kept before it is purged. */
   readonly auditRetentionDays: number;
   /** Days the old address's undo link works after the account's address was changed. */
@@ -361,7 +363,10 @@ const MASK = '••••••';
 /** A variable's value with its secret part masked, by the variable's own rule. */
 export function maskSecret(rule: SecretRule | undefined, value: string): string {
   if (rule === 'value') return MASK;
-  if (rule === 'url-credentials') return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, `$1${MASK}@`);
+  // Up to the last @: a user name or password written without percent-encoding (an address as the
+  // user name, an @ in the password) holds @ itself, and URL parsers split at the last one. Masking
+  // too much (an @ further on, in a query) hides only the host.
+  if (rule === 'url-credentials') return value.replace(/^([a-z][a-z0-9+.-]*:\/\/).*@/is, `$1${MASK}@`);
   return value;
 }
 
@@ -415,6 +420,13 @@ const VARIABLES = {
   DATA_DIR: variable('listen', z.string().min(1, { error: 'must not be empty' }), {
     default: './data',
     meaning: 'SQLite file, generated keys (`keys/`), mail outbox (`outbox/`); created on first start',
+  }),
+  DATA_DIR_MIN_FREE_MB: variable('listen', integer(0, 1_048_576), {
+    default: '16',
+    meaning:
+      "with SQLite: when `DATA_DIR`'s file system has less free space than this (MiB), requests that would write answer 503 `store_unavailable` " +
+      'and `/readyz` says `full`, before SQLite fails half-way through a sign-in; work already accepted (queued mail, audit events) still has room. ' +
+      '0: only a disk that is completely full. See docs/operations.md, "When the disk fills"',
   }),
   PURGE_INTERVAL_SECONDS: variable('listen', integer(5, 86_400), {
     default: '60',
@@ -562,7 +574,8 @@ const VARIABLES = {
   POSTMARK_API_URL: variable(
     'mail',
     z.string().refine((value) => /^https?:$/.test(URL.parse(value)?.protocol ?? ''), { error: 'must be an http(s) URL' }),
-    { defaultText: "Postmark's", meaning: 'another base URL for the Postmark API (tests, proxies)' },
+    // A proxy may take its credentials in the URL.
+    { defaultText: "Postmark's", secret: 'url-credentials', meaning: 'another base URL for the Postmark API (tests, proxies)' },
   ),
   POSTMARK_WEBHOOK_AUTH: variable('mail', z.string().regex(/^[^:\s]+:\S{16,}$/, { error: 'must be user:password with a password of at least 16 characters' }), {
     secret: 'value',
@@ -775,6 +788,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dynamicRegistration: values.DYNAMIC_REGISTRATION,
     idTokenIncludeEmail: values.ID_TOKEN_INCLUDE_EMAIL,
     purgeIntervalSeconds: values.PURGE_INTERVAL_SECONDS,
+    dataDirMinFreeBytes: values.DATA_DIR_MIN_FREE_MB * 1024 * 1024,
     auditRetentionDays: values.AUDIT_RETENTION_DAYS,
     emailChangeUndoDays: values.EMAIL_CHANGE_UNDO_DAYS,
     rateLimits: Object.freeze(Object.fromEntries(RATE_LIMIT_NAMES.map((name) => [name, values[name]])) as Record<RateLimitName, RateRule>),

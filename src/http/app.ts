@@ -67,7 +67,7 @@ export function createApp(services: Services, options: AppOptions = {}): App {
     await next();
   });
   router.use(requireSameOrigin({ issuerOrigin, pages, audit, exempt: ['/webhooks/'] }));
-  healthRoutes(router, store);
+  healthRoutes(router, store, services.storeHealth);
   versionRoute(router, versions);
   if (config.metrics.port === undefined) metricsRoute(router, metrics, config.metrics.token, options.scrapeMetrics);
   const bindingCookie = createBindingCookie({ https });
@@ -128,7 +128,7 @@ export function createApp(services: Services, options: AppOptions = {}): App {
   // Before every route, oidc-provider's included (provider.use inserts ahead of them); after the
   // ones above only so that a refusal carries a request id and the usual headers, and is timed.
   provider.use(hostCheck({ issuer: config.issuer, pages, logger, audit }));
-  provider.use(errorPages(pages, logger, (error) => store.isUnavailable(error), audit));
+  provider.use(errorPages(pages, logger, (error) => store.failureKind(error) !== undefined, audit));
   // The signing keys in force, before anything signs with them or publishes them (src/oidc/signing-keys.ts).
   provider.use(async (_ctx, next) => {
     services.keys.refresh();
@@ -154,7 +154,7 @@ export function createApp(services: Services, options: AppOptions = {}): App {
   provider.use(ownRoutes(router));
 
   provider.on('server_error', (ctx, error) => {
-    if (store.isUnavailable(error)) ctx.state.storeUnavailable = true;
+    if (store.failureKind(error) !== undefined) ctx.state.storeUnavailable = true;
     logger.error({ err: error, requestId: ctx.state.requestId, path: ctx.path }, 'oidc-provider server_error');
   });
 

@@ -4,6 +4,7 @@ import type { Context, Middleware } from 'koa';
 import type { Audit } from '../kernel/audit.js';
 import type { Logger } from '../kernel/ports.js';
 import { REASONS, type Reason } from '../kernel/reasons.js';
+import { StoreUnavailableError } from '../kernel/store-failure.js';
 import type { PageDeps } from '../i18n/pages.js';
 import type { RenderReason } from '../oidc/configuration/pages.js';
 import { pageLocale, pageTranslator, renderPage } from './render.js';
@@ -114,7 +115,7 @@ const BAD_INPUT_STATUSES = new Set([400, 413, 415]);
 
 function reasonFor(error: unknown, isStoreUnavailable: (error: unknown) => boolean): Reason {
   if (error instanceof ReasonError) return error.reason;
-  if (isStoreUnavailable(error)) return 'store_unavailable';
+  if (error instanceof StoreUnavailableError || isStoreUnavailable(error)) return 'store_unavailable';
   return BAD_INPUT_STATUSES.has((error as { status?: number }).status ?? 0) ? 'invalid_request' : 'server_error';
 }
 
@@ -128,7 +129,10 @@ export function errorPages(deps: PageDeps, logger: Logger, isStoreUnavailable: (
       if (ctx.status === 500 && ctx.state.storeUnavailable) renderReason(ctx, deps, 'store_unavailable');
     } catch (error) {
       const reason = reasonFor(error, isStoreUnavailable);
-      if (reason === 'server_error' || reason === 'store_unavailable') {
+      if (error instanceof StoreUnavailableError) {
+        // Refused before anything was written: the store health logged the cause when it began.
+        logger.warn({ cause: error.kind, requestId: ctx.state.requestId, path: ctx.path }, 'request refused: the store takes no writes');
+      } else if (reason === 'server_error' || reason === 'store_unavailable') {
         logger.error({ err: error, requestId: ctx.state.requestId, path: ctx.path }, 'request error');
       } else {
         logger.info({ reason, requestId: ctx.state.requestId, path: ctx.path }, 'request refused');

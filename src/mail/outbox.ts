@@ -1,5 +1,6 @@
 // Development and test transport: one JSON file per message in DATA_DIR/outbox, written to a
-// temp name and renamed so a reader never sees half a message.
+// temp name and renamed so a reader never sees half a message; a write that fails (a full disk)
+// removes its temp file and fails the delivery, which the send queue retries.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -30,8 +31,15 @@ export function createOutboxTransport(dataDir: string, from: string, clock: Cloc
       const name = `${createdAt.replace(/[:.]/g, '-')}-${randomBytes(6).toString('hex')}.json`;
       const record: OutboxMessage = { to: message.to, from, subject: message.subject, text: message.text, html: message.html, createdAt };
       const temp = path.join(dir, `.${name}.tmp`);
-      await writeNewPrivateFile(temp, `${JSON.stringify(record, null, 2)}\n`);
-      await fs.rename(temp, path.join(dir, name));
+      try {
+        await writeNewPrivateFile(temp, `${JSON.stringify(record, null, 2)}\n`);
+        await fs.rename(temp, path.join(dir, name));
+      } catch (error) {
+        // A full or read-only disk: no half message is left behind, and the send queue, which
+        // still holds the message, tries it again (src/mail/watched-transport.ts tells linkid why).
+        await fs.rm(temp, { force: true }).catch(() => undefined);
+        throw error;
+      }
       return { providerMessageId: `outbox:${name}` };
     },
   };

@@ -13,7 +13,13 @@
 //   client and address of the first event about that message, so a page's request id finds the
 //   bounce too (the webhook's own request id stays in its fields);
 // - only identifiers are stored: fields named like a secret are dropped as a second line behind
-//   the call sites, which never pass one.
+//   the call sites, which never pass one;
+// - while the store cannot take writes (a full or read-only disk, the server gone), events are
+//   held in memory, in order, and tried again every RETRY_MS and with the next events: nothing
+//   is lost while it comes back. At most MAX_HELD are held; past that the oldest are dropped, and
+//   every dropped event (so too one the store refuses for itself) is logged by name and counted
+//   in linkid_audit_events_dropped_total. Events still held when the process ends are lost: the
+//   log line that started holding them says how many there were.
 import type { AuditRecord, AuditStore } from '../store/port.js';
 import type { AuditEvent, AuditFields, AuditSink } from '../kernel/audit.js';
 import type { Logger } from '../kernel/ports.js';
@@ -21,6 +27,9 @@ import { currentRequest } from './request-context.js';
 import type { VersionsInForce } from './versions-in-force.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Events held in memory while the store takes no writes: about 2 KiB each, so some 20 MiB at most. */
+export const MAX_HELD_AUDIT_EVENTS = 10_000;
+const RETRY_MS = 2_000;
 
 /** Fields stored in their own searchable columns rather than among the event's other fields. */
 const COLUMNS = ['requestId', 'interactionUid', 'clientId', 'accountId', 'email', 'reason', 'providerMessageId', 'ip', 'userAgent'] as const;
@@ -34,6 +43,10 @@ export interface AuditTrailOptions {
   readonly versions: () => VersionsInForce;
   /** For reads: expired events are invisible. */
   readonly now: () => number;
+  /** Whether a store error means it cannot take writes now (hold the events) rather than refusing these ones. */
+  readonly isUnavailable: (error: unknown) => boolean;
+  /** Counts events given up on (linkid_audit_events_dropped_total). */
+  readonly dropped: (count: number) => void;
 }
 
 export interface AuditTrail {
@@ -92,14 +105,51 @@ async function inheritFromMessage(record: AuditRecord, earlier: readonly AuditRe
 
 export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
   const queued: AuditRecord[] = [];
+  /** Built records the store could not take, oldest first; written before anything newer. */
+  let held: AuditRecord[] = [];
   let writing: Promise<void> | undefined;
+  let retry: NodeJS.Timeout | undefined;
+
+  const drop = (records: readonly AuditRecord[], error: unknown, message: string) => {
+    options.dropped(records.length);
+    options.logger.error({ err: error, count: records.length, events: [...new Set(records.map((record) => record.event))] }, message);
+  };
+
+  const hold = (batch: AuditRecord[], error: unknown) => {
+    if (held.length === 0 && batch.length > 0) {
+      options.logger.warn({ err: error, count: batch.length }, 'audit events held in memory until the store takes writes again');
+    }
+    held = batch;
+    if (held.length > MAX_HELD_AUDIT_EVENTS) drop(held.splice(0, held.length - MAX_HELD_AUDIT_EVENTS), error, 'audit events dropped: too many held');
+    retry ??= setTimeout(() => {
+      retry = undefined;
+      startWriting();
+    }, RETRY_MS).unref();
+  };
+
+  const store = async (batch: AuditRecord[], wasHeld: number): Promise<void> => {
+    try {
+      await options.store.append(batch);
+      if (wasHeld > 0) options.logger.info({ count: wasHeld }, 'held audit events stored');
+    } catch (error) {
+      if (options.isUnavailable(error)) return hold(batch, error);
+      // One event the store refuses must not take the other requests' events of its turn with
+      // it: they are written one by one. On MongoDB an ordered insertMany may have kept the
+      // events before the failure, which are then written twice: a duplicate, never a loss.
+      const lost: AuditRecord[] = [];
+      for (const record of batch) await options.store.append([record]).catch(() => lost.push(record));
+      if (lost.length > 0) drop(lost, error, 'audit events could not be stored');
+    }
+  };
 
   const writeQueued = async (): Promise<void> => {
     // After the response, not in a microtask: better-sqlite3 writes synchronously, and a
     // microtask would still run before Koa sends the response (see src/kernel/off-request.ts).
     await new Promise<void>((resolve) => setImmediate(resolve));
-    while (queued.length > 0) {
-      const batch: AuditRecord[] = [];
+    do {
+      const wasHeld = held.length;
+      const batch: AuditRecord[] = held;
+      held = [];
       for (const record of queued.splice(0)) {
         try {
           batch.push(await inheritFromMessage(record, batch, options));
@@ -109,22 +159,8 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
           batch.push(record);
         }
       }
-      try {
-        await options.store.append(batch);
-      } catch (error) {
-        // One event the store refuses must not take the other requests' events of its turn with
-        // it: they are written one by one. On MongoDB an ordered insertMany may have kept the
-        // events before the failure, which are then written twice: a duplicate, never a loss.
-        const lost: AuditRecord[] = [];
-        for (const record of batch) await options.store.append([record]).catch(() => lost.push(record));
-        if (lost.length > 0) {
-          options.logger.error(
-            { err: error, count: lost.length, events: [...new Set(lost.map((record) => record.event))] },
-            'audit events could not be stored',
-          );
-        }
-      }
-    }
+      if (batch.length > 0) await store(batch, wasHeld);
+    } while (queued.length > 0);
   };
   const startWriting = () => {
     if (writing) return;
@@ -140,6 +176,8 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
       startWriting();
     },
     async idle() {
+      // Held events get one more try now rather than at their timer, so a settle stores them if it can.
+      if (held.length > 0) startWriting();
       while (writing) await writing;
     },
   };

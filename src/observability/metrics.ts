@@ -7,6 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Clock } from '../kernel/clock.js';
 import { REASONS } from '../kernel/reasons.js';
 import { SIGN_IN_METHODS, type SignInMethod } from '../kernel/sign-in-method.js';
+import { STORE_FAILURE_KINDS, type StoreFailureKind } from '../kernel/store-failure.js';
 import type { LoginTokenStore, MailQueueStore } from '../store/port.js';
 import type { AuditEvent, AuditFields, AuditSink } from '../kernel/audit.js';
 import type { Logger } from '../kernel/ports.js';
@@ -65,6 +66,10 @@ export interface Metrics {
   /** Counts audit events; hand it to createAudit. */
   readonly sink: AuditSink;
   observeRequest(labels: { route: string; method: string; status: number }, seconds: number): void;
+  /** linkid_store_errors_total: one store operation failed, or one request was refused because the store cannot take writes. */
+  countStoreError(kind: StoreFailureKind): void;
+  /** linkid_audit_events_dropped_total: audit events given up on (src/observability/audit-trail.ts says when). */
+  countAuditDropped(count: number): void;
 }
 
 /** The counters and histograms the audit sink and the HTTP middleware feed. */
@@ -102,6 +107,12 @@ function instruments(registers: Registry[]) {
       [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
     ),
     http: httpRequestHistogram(registers),
+    storeErrors: counter(
+      'linkid_store_errors_total',
+      'Store operations that failed because the store could not serve (full, readonly, io, busy, unreachable), and requests refused because it cannot take writes',
+      ['kind'],
+    ),
+    auditDropped: counter('linkid_audit_events_dropped_total', 'Audit events that could not be stored and were given up on (logged with their names)'),
   };
 }
 
@@ -142,6 +153,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   for (const limit of deps.limitNames) m.rateLimited.inc({ limit }, 0);
   for (const outcome of BACKCHANNEL_OUTCOMES) m.backchannel.inc({ outcome }, 0);
   for (const labels of Object.values(CROSS_DEVICE_EVENTS)) m.crossDevice.inc(labels, 0);
+  for (const kind of STORE_FAILURE_KINDS) m.storeErrors.inc({ kind }, 0);
 
   const sink: AuditSink = (event, fields) => {
     const outcome = EMAIL_EVENTS[event];
@@ -165,6 +177,8 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     registry,
     sink,
     observeRequest: ({ route, method, status }, took) => m.http.observe({ route, method, status: String(status) }, took),
+    countStoreError: (kind) => m.storeErrors.inc({ kind: oneOf(STORE_FAILURE_KINDS, kind) }),
+    countAuditDropped: (count) => m.auditDropped.inc(count),
   };
 }
 

@@ -9,6 +9,7 @@
 //   names fewer, so an authorization request for `linkid:admin` is refused (invalid_scope) and no
 //   consent or grant ever carries it: it exists only on client-credentials tokens.
 // Issue 25 (resource servers) widens this: more kinds of client, more scopes, same place.
+import { createHash } from 'node:crypto';
 import type { ClientRecord } from '../store/port.js';
 
 /** The scope of the admin API (/admin/api/). */
@@ -25,4 +26,21 @@ export const isAdminApiClient = (client: Partial<Pick<ClientRecord, 'settings'>>
 /** The scopes `client` may be given by the client-credentials grant; none means no grant at all. */
 export function clientCredentialsScopes(client: Partial<Pick<ClientRecord, 'settings'>>): readonly string[] {
   return isAdminApiClient(client) ? [ADMIN_API_SCOPE] : [];
+}
+
+/**
+ * The claim that ties a client-credentials token to the credentials it was got with, so rotating
+ * a service client's secret (or changing how it authenticates: method, keys) ends the tokens a
+ * leaked secret already bought, not only the secret. Stored with the opaque token (oidc-provider's
+ * extraTokenClaims), compared by the admin API's bearer check.
+ */
+export const CREDENTIALS_CLAIM = 'linkid_credentials';
+
+/** A digest of what the client authenticates with: its secret's salt (never the secret), method and keys. */
+export function credentialsGeneration(client: Pick<ClientRecord, 'secretSalt' | 'metadata'>): string {
+  const { token_endpoint_auth_method: method, jwks, jwks_uri: jwksUri } = client.metadata;
+  return createHash('sha256')
+    .update(JSON.stringify([client.secretSalt ?? null, method ?? null, jwks ?? null, jwksUri ?? null]))
+    .digest('base64url')
+    .slice(0, 22);
 }

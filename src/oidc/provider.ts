@@ -11,6 +11,7 @@ import type { Store } from '../store/port.js';
 import { accountClientMetadata, INTENT_PARAM } from './account-client.js';
 import { createFindAccount } from './account.js';
 import { createAdapterFactory } from './adapter.js';
+import { CREDENTIALS_CLAIM, credentialsGeneration, isAdminApiClient } from './client-credentials.js';
 import { loginPromptWithAppAccess } from './app-access.js';
 import { claimsConfiguration } from './configuration/claims.js';
 import { deviceFlowConfiguration } from './configuration/device-flow.js';
@@ -82,6 +83,12 @@ export function createProvider({
     } as Configuration['features'],
     adapter: createAdapterFactory(store, clock, secrets.serverSecret, config.dynamicRegistration === 'off' ? undefined : registration),
     findAccount: createFindAccount(store, tokenPolicy),
+    // A service client's token carries a digest of the credentials it was got with (client-credentials.ts).
+    extraTokenClaims: async (_ctx, token) => {
+      if (token.kind !== 'ClientCredentials' || !token.clientId) return undefined;
+      const client = await store.clients.find(token.clientId);
+      return client && isAdminApiClient(client) ? { [CREDENTIALS_CLAIM]: credentialsGeneration(client) } : undefined;
+    },
     // Finds a session's grant without leaving an entry for an app only passed through (session-apps.ts).
     loadExistingGrant,
     jwks: signingKeySet,

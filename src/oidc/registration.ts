@@ -165,16 +165,26 @@ export function registrationConfiguration(
 export const REGISTRATION_BODY_LIMIT_BYTES = 32 * 1024;
 
 /**
- * Refuses a registration or an update whose declared body is larger than the limit with 413,
- * before oidc-provider reads it (its own reader refuses past 56 KiB with a plain 400).
+ * Refuses a registration or an update whose body is larger than the limit with 413, before
+ * oidc-provider reads it (its own reader refuses past 56 KiB with a plain 400). oidc-provider reads
+ * the raw stream itself, so the size must be declared: a body without Content-Length (chunked) is
+ * refused with 411, as RFC 9110 allows, rather than read past the limit.
  */
 export const refuseOversizedRegistration = async (ctx: Koa.Context, next: Koa.Next): Promise<void> => {
-  const declared = Number(ctx.get('content-length') || 0);
-  if (/^\/reg(\/|$)/.test(ctx.path) && (ctx.method === 'POST' || ctx.method === 'PUT') && declared > REGISTRATION_BODY_LIMIT_BYTES) {
-    ctx.status = 413;
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = { error: 'invalid_request', error_description: `the request body is larger than ${REGISTRATION_BODY_LIMIT_BYTES} bytes` };
-    return;
+  if (/^\/reg(\/|$)/.test(ctx.path) && (ctx.method === 'POST' || ctx.method === 'PUT')) {
+    const length = ctx.get('content-length');
+    const refusal =
+      length === ''
+        ? { status: 411, description: 'send the registration with a Content-Length header' }
+        : Number(length) > REGISTRATION_BODY_LIMIT_BYTES
+          ? { status: 413, description: `the request body is larger than ${REGISTRATION_BODY_LIMIT_BYTES} bytes` }
+          : undefined;
+    if (refusal) {
+      ctx.status = refusal.status;
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = { error: 'invalid_request', error_description: refusal.description };
+      return;
+    }
   }
   await next();
 };

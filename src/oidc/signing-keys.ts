@@ -37,7 +37,7 @@ const WINDOW_MS = (LONGEST_SIGNED_JWT_SECONDS + VERIFY_MARGIN_SECONDS) * 1000;
 const REREAD_MS = 10_000;
 
 /** Who changed the keys, for the audit trail: the CLI, the schedule, or an admin in the console (`account`). */
-export type KeyActor = { readonly via: 'admin-cli' | 'schedule' } | { readonly via: 'admin-console'; readonly account: string };
+export type KeyActor = { readonly via: 'admin-cli' | 'schedule' } | { readonly via: 'admin-console'; readonly actorAccountId: string };
 
 /** One key as `keys list` and the console show it: never a private part. */
 export interface KeyView {
@@ -81,6 +81,9 @@ const viewOf = (key: RingKey, now: number): KeyView => ({
   unpublished_at: iso(unpublishAt(key, WINDOW_MS)),
 });
 
+/** The algorithms `set` signs with (a key only published for verifying has `key_ops`). */
+const signingAlgs = (set: { keys: JWK[] }) => new Set(set.keys.filter((key) => !key.key_ops).map((key) => key.alg));
+
 /** What changes the set handed to the provider: which keys, and which of them sign. */
 const fingerprint = (set: { keys: JWK[] }) => set.keys.map((key) => `${key.kid}:${key.key_ops ? 'v' : 's'}`).join(',');
 
@@ -90,7 +93,7 @@ export function createSigningKeys({ ring, fixed, clock, publishAheadSeconds, rot
   let inForce: RingVersion | undefined = ring?.read();
   let stamp = ring?.stamp();
   let readAt = performance.now();
-  let applied = '';
+  let applied: { print: string; set: { keys: JWK[] } } = { print: '', set: { keys: [] } };
   let nextChange = Infinity;
 
   const keySet = (): { keys: JWK[] } => {
@@ -103,9 +106,14 @@ export function createSigningKeys({ ring, fixed, clock, publishAheadSeconds, rot
   const apply = () => {
     const set = keySet();
     const print = fingerprint(set);
-    if (!provider || print === applied) return;
+    if (!provider || print === applied.print) return;
+    // A ring edited by hand can be well-formed and still leave an algorithm nothing to sign with
+    // (every token endpoint answer would be a 500): it counts as a ring that cannot be read.
+    const signs = signingAlgs(set);
+    const lost = [...signingAlgs(applied.set)].filter((alg) => !signs.has(alg));
+    if (lost.length > 0) throw new Error(`the key ring has no key that signs ${lost.join(', ')}`);
     replaceSigningKeys(provider, set);
-    applied = print;
+    applied = { print, set };
     logger.info({ keys: true, signing: set.keys.filter((key) => !key.key_ops).map((key) => key.kid), published: set.keys.length }, 'signing keys in force');
   };
 
@@ -171,7 +179,8 @@ export function createSigningKeys({ ring, fixed, clock, publishAheadSeconds, rot
     /** Keeps `built`'s keys current from now on (refresh()). */
     attach(built: Provider): void {
       provider = built;
-      applied = fingerprint(keySet());
+      const set = keySet();
+      applied = { print: fingerprint(set), set };
     },
     refresh,
     /** Whether linkid manages the keys (false: SIGNING_KEYS gives them). */

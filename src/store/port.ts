@@ -1,6 +1,7 @@
 // The Store port: everything linkid keeps. SQLite implements it now, MongoDB next; both must
 // pass test/contract. Times are epoch milliseconds and every read takes `now` explicitly, so an
 // expired row is invisible even before the purge job removes it, and tests need no sleeping.
+import type { StoreFailureKind } from '../kernel/store-failure.js';
 
 /**
  * What oidc-provider hands its adapter: an opaque JSON object per model instance. The adapter
@@ -521,10 +522,17 @@ export interface Store {
   /** A rate limiter counting in this store, so every instance of a cluster counts together. */
   createRateLimiter(rule: RateLimitRule): RateLimiter;
   /**
-   * Whether an error means this store cannot be reached right now (answer 503, fail readiness)
-   * rather than a bug (500). Decided by the driver's codes and names, never by message text.
+   * Whether an error means this store cannot serve right now (answer 503, fail readiness) rather
+   * than a bug (500), and why: full, read-only, failing I/O, busy, unreachable. Undefined for any
+   * other error. Decided by the driver's codes and names, never by message text.
    */
-  isUnavailable(error: unknown): boolean;
+  failureKind(error: unknown): StoreFailureKind | undefined;
+  /**
+   * Whether writes can work now, asked without writing anything: a kind when they cannot (SQLite:
+   * DATA_DIR's file system has less free space than its reserve, or is read-only), undefined when
+   * nothing says so (MongoDB cannot tell without a write: its failed writes tell instead).
+   */
+  writeCheck(): StoreFailureKind | undefined;
   /** Deletes at most `batchSize` expired rows of each kind; returns how many went. */
   purgeExpired(now: number, batchSize: number): Promise<number>;
   /** Resolves when the store answers; rejects otherwise. */

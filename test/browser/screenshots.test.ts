@@ -91,6 +91,8 @@ async function freezeConsole(page: Page): Promise<void> {
   await page.evaluate(() => {
     for (const node of document.querySelectorAll('.details')) node.textContent = '{"outcome":"ok"}';
     for (const node of document.querySelectorAll('dd.build code')) node.textContent = '0.0.0';
+    // An initial access token's id: random, and shorter than the ids written over below.
+    for (const node of document.querySelectorAll('.token-id')) node.textContent = 'Xq3vT9pLr7Tn';
     // About's PORT is the test server's.
     let previous = '';
     for (const node of document.querySelectorAll('td code')) {
@@ -263,7 +265,7 @@ describe.skipIf(chromiumMissing)('how the pages look', () => {
     'the admin console: every page, an error summary and the 403 page',
     async () => {
       // A linkid of its own, so what the pages list does not depend on the tests before.
-      const consoleLinkid = await startLinkid({ env: { ADMIN_EMAILS: 'root@example.org' } });
+      const consoleLinkid = await startLinkid({ env: { ADMIN_EMAILS: 'root@example.org', DYNAMIC_REGISTRATION: 'initial-token' } });
       const problems: string[] = [];
       try {
         const notes = await RelyingParty.discover(consoleLinkid.issuer, await consoleLinkid.createClient({ name: 'Notes', firstParty: true }));
@@ -297,8 +299,19 @@ describe.skipIf(chromiumMissing)('how the pages look', () => {
         const wiki = `/admin/apps/${(await page.locator('#client-id').textContent()) ?? ''}`;
         problems.push(...(await capture(page, 'console-app-registered')));
 
+        // A service client of the admin API, listed with its mark and edited with its few fields.
+        const ops = await consoleLinkid.services.admin.clients.create({ name: 'ops', adminApi: true });
         await at('/admin/apps', 'Registered apps', 'console-apps');
         await at(wiki, 'Edit Wiki', 'console-app-edit');
+        await at(`/admin/apps/${ops.client_id}`, 'Edit ops', 'console-app-service');
+        await page.goto(`${issuer}/admin/registration-tokens`);
+        await page.getByLabel('Uses', { exact: true }).fill('5');
+        await page.getByRole('button', { name: 'Make the token' }).click();
+        await page.getByRole('heading', { name: 'Token made', level: 1 }).waitFor();
+        const tokenId = (await page.locator('#token-id').textContent()) ?? '';
+        problems.push(...(await capture(page, 'console-registration-token')));
+        await at('/admin/registration-tokens', 'Initial access tokens for dynamic registration', 'console-registration-tokens');
+        await at(`/admin/registration-tokens/${tokenId}/revoke`, 'Revoke this token?', 'console-registration-token-revoke');
         await at(`${wiki}/delete`, 'Delete Wiki?', 'console-app-delete');
         await at('/admin/users?email=example', 'Users', 'console-users');
         const grace = (await consoleLinkid.store.users.findByEmail('grace@example.com'))!;

@@ -3,8 +3,13 @@
 // 403 admin_only; a change needs a sign-in under 10 minutes old; a cross-site form and a bearer
 // token alone get nothing; a form that is not right is a 400 naming the field and the reason. Each
 // page renders, and each change does what the CLI's does, audited with the admin's account id.
+// The other parts of issue 24 reach the console too: About lists the signing keys of the ring,
+// Apps makes and revokes initial access tokens for dynamic registration, and registers service
+// clients of the admin API.
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openAccount } from '../support/account.js';
+import { linkidAdmin } from '../support/admin-cli.js';
 import { Browser, type Page } from '../support/browser.js';
 import { createUser } from '../support/factories.js';
 import { fakeClock } from '../support/fake-clock.js';
@@ -272,6 +277,204 @@ describe('the admin console', () => {
       expect(record?.fields, event).toMatchObject({ via: 'admin-console', actorAccountId: sub });
       expect(JSON.stringify(record)).not.toContain(secret);
     }
+  });
+
+  it('lists the signing keys of the ring on About, read-only, with a rotation made by the CLI, and says when SIGNING_KEYS manages them', async () => {
+    const linkid = await suite.start({ env: ENV });
+    const { browser } = await adminBrowser(linkid);
+    const before = linkid.services.admin.keys.list().keys;
+    expect(before.length).toBeGreaterThan(0);
+    const page = await browser.request(`${linkid.issuer}/admin/about`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<h2 id="keys-heading">Signing keys</h2>');
+    expect(page.body).toMatch(/<caption>Every signing key/);
+    for (const key of before) expect(page.body, key.kid).toContain(`<code class="kid">${key.kid}</code>`);
+    expect(page.body).toContain('<code>linkid-admin keys rotate</code>');
+    expect(page.body).toContain(`<time datetime="${before[0]!.created}" data-local>`);
+    // Read-only: no form on the page changes keys.
+    expect(page.body).not.toMatch(/<form[^>]*keys/);
+
+    // linkid-admin on the same store, as an operator runs it: the page shows the new key at once.
+    const printed = await linkidAdmin(linkid, ['keys', 'rotate', '--alg', 'ES256']);
+    const added = linkid.services.admin.keys.list().keys.find((key) => !before.some((old) => old.kid === key.kid));
+    expect(added, printed).toBeDefined();
+    expect(printed).toContain(added!.kid);
+    const after = await browser.request(`${linkid.issuer}/admin/about`);
+    expect(after.body).toContain(`<code class="kid">${added!.kid}</code>`);
+    expect(after.body).toContain('published, signs soon');
+    // The key it replaces stops signing when the new one starts: both times on the page.
+    expect(after.body.split(`<time datetime="${added!.signs_from}" data-local>`).length - 1).toBe(2);
+
+    const fixed = await suite.start({
+      env: { ...ENV, SIGNING_KEYS: fs.readFileSync(`${linkid.dataDir}/keys/signing-keys.json`, 'utf8') },
+    });
+    const other = await adminBrowser(fixed);
+    const managed = await other.browser.request(`${fixed.issuer}/admin/about`);
+    expect(managed.status).toBe(200);
+    expect(managed.body).toContain('The signing keys are managed outside linkid (SIGNING_KEYS)');
+    expect(managed.body).not.toContain('<code class="kid">');
+  }, 60_000);
+
+  it('makes an initial access token shown once, lists it without the token, and it registers an app by RFC 7591 until revoked', async () => {
+    const linkid = await suite.start({ env: { ...ENV, DYNAMIC_REGISTRATION: 'initial-token' } });
+    const { browser, sub } = await adminBrowser(linkid);
+    const apps = await browser.request(`${linkid.issuer}/admin/apps`);
+    expect(apps.body).toContain('href="/admin/registration-tokens"');
+    const empty = await browser.request(`${linkid.issuer}/admin/registration-tokens`);
+    expect(empty.status).toBe(200);
+    expect(empty.body).toContain('<code>DYNAMIC_REGISTRATION=initial-token</code>');
+    expect(empty.body).toContain('No token has been made yet.');
+
+    const made = await browser.submit(empty, /\/admin\/registration-tokens$/, { expires_in: '2h', uses: '2' });
+    expect(made.status, made.body).toBe(200);
+    expect(made.headers.get('cache-control')).toBe('no-store');
+    const token = /<code class="secret" id="registration-token">([^<]+)<\/code>/.exec(made.body)![1]!;
+    const id = /<code class="token-id" id="token-id">([^<]+)<\/code>/.exec(made.body)![1]!;
+    expect(token).toMatch(/^[\w-]{43}$/);
+    expect(made.body).toContain(`${linkid.issuer}/reg`);
+    const [stored] = await linkid.store.registrationTokens.list();
+    expect(stored).toMatchObject({ id, uses: 2, used: 0, expiresAt: stored!.createdAt + 2 * 3600_000 });
+    expect(JSON.stringify(stored)).not.toContain(token);
+
+    const listed = await browser.request(`${linkid.issuer}/admin/registration-tokens`);
+    expect(listed.body).toContain(`<code class="token-id">${id}</code>`);
+    expect(listed.body).toContain('0 of 2 used, 2 left');
+    expect(listed.body).toContain('>live<');
+    expect(listed.body).not.toContain(token);
+
+    const registered = await oidc.dynamicClientRegistration(
+      new URL(linkid.issuer),
+      { client_name: 'Self-registered', redirect_uris: ['http://localhost:8080/callback'] },
+      undefined,
+      { initialAccessToken: token, execute: [oidc.allowInsecureRequests] },
+    );
+    const clientId = registered.clientMetadata().client_id;
+    const appsAfter = await browser.request(`${linkid.issuer}/admin/apps`);
+    expect(appsAfter.body).toMatch(/Self-registered<\/a> <span class="badge">registered by RFC 7591<\/span>/);
+    const appPage = await browser.request(`${linkid.issuer}/admin/apps/${clientId}`);
+    expect(appPage.body).toContain('through dynamic registration (RFC 7591)');
+    expect((await browser.request(`${linkid.issuer}/admin/registration-tokens`)).body).toContain('1 of 2 used, 1 left');
+
+    const confirm = await browser.request(`${linkid.issuer}/admin/registration-tokens/${id}/revoke`);
+    expect(confirm.status).toBe(200);
+    expect(confirm.body).toContain('Revoke this token?');
+    expect((await linkid.store.registrationTokens.list())[0]?.revokedAt).toBeNull();
+    const revoked = await browser.submit(confirm, /\/revoke$/);
+    expect(revoked.url).toContain('/admin/registration-tokens?revoked=1');
+    expect(revoked.body).toContain('>revoked<');
+    expect(revoked.body).not.toContain(`/admin/registration-tokens/${id}/revoke`);
+    await expect(
+      oidc.dynamicClientRegistration(new URL(linkid.issuer), { client_name: 'Late', redirect_uris: ['http://localhost:8080/callback'] }, undefined, {
+        initialAccessToken: token,
+        execute: [oidc.allowInsecureRequests],
+      }),
+    ).rejects.toBeDefined();
+    expect((await linkid.store.clients.list()).map((client) => client.name)).toEqual(['Self-registered']);
+    // Revoking again: there is no live token by that id.
+    expect((await browser.request(`${linkid.issuer}/admin/registration-tokens/${id}/revoke`, { form: {} })).status).toBe(404);
+
+    for (const event of ['registration_token.created', 'registration_token.revoked']) {
+      const [record] = await eventsNamed(linkid, event);
+      expect(record?.fields, event).toMatchObject({ via: 'admin-console', actorAccountId: sub, tokenId: id });
+    }
+    const everything = JSON.stringify(await linkid.store.audit.search({}, linkid.clock.now()));
+    expect(everything).not.toContain(token);
+    expect(linkid.logs.join('')).not.toContain(token);
+  });
+
+  it('answers a token form that is not right with 400 naming the field, and says when dynamic registration is off', async () => {
+    const linkid = await suite.start({ env: ENV });
+    const { browser } = await adminBrowser(linkid);
+    const page = await browser.request(`${linkid.issuer}/admin/registration-tokens`);
+    expect(page.body).toContain('Dynamic registration is off');
+    expect(page.body).toContain('<code>DYNAMIC_REGISTRATION=off</code>');
+    const cases: [Record<string, string>, string][] = [
+      [{ expires_in: '1d', uses: '0' }, 'uses'],
+      [{ expires_in: '1d', uses: 'many' }, 'uses'],
+      [{ expires_in: '1d', uses: '1001' }, 'uses'],
+      [{ expires_in: 'soon', uses: '1' }, 'expires_in'],
+      [{ expires_in: '1y', uses: '1' }, 'expires_in'],
+      [{ expires_in: '10s', uses: '1' }, 'expires_in'],
+      [{ expires_in: '91d', uses: '1' }, 'expires_in'],
+      [{ expires_in: 'x'.repeat(30), uses: '1' }, 'expires_in'],
+    ];
+    for (const [form, field] of cases) {
+      const answer = await browser.request(`${linkid.issuer}/admin/registration-tokens`, { form });
+      expect(answer.status, `${JSON.stringify(form)}: ${answer.body.slice(0, 300)}`).toBe(400);
+      expect(problemsOf(answer), JSON.stringify(form)).toContain(field);
+      expect(answer.body).toContain('<code>admin_invalid_field</code>');
+      expect(answer.body).toMatch(new RegExp(`id="${field}"[^>]*aria-invalid="true"`));
+    }
+    const unknown = await browser.request(`${linkid.issuer}/admin/registration-tokens`, { form: { uses: '1', scope: 'all' } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toContain('scope');
+    expect(await linkid.store.registrationTokens.list()).toEqual([]);
+    // Empty fields: the CLI's defaults (one day, one use).
+    const defaults = await browser.request(`${linkid.issuer}/admin/registration-tokens`, { form: { expires_in: '', uses: '' } });
+    expect(defaults.status).toBe(200);
+    expect(await linkid.store.registrationTokens.list()).toMatchObject([{ uses: 1 }]);
+    for (const path of ['/admin/registration-tokens/nope/revoke', '/admin/registration-tokens/no!such/revoke']) {
+      expect((await browser.request(`${linkid.issuer}${path}`)).status, path).toBe(404);
+      expect((await browser.request(`${linkid.issuer}${path}`, { form: {} })).status, path).toBe(404);
+    }
+  });
+
+  it('registers a service client of the admin API that gets a client-credentials token with scope linkid:admin, and offers it only what may change', async () => {
+    const linkid = await suite.start({ env: ENV });
+    const { browser, sub } = await adminBrowser(linkid);
+    const form = await browser.request(`${linkid.issuer}/admin/apps/new`);
+    expect(form.body).toMatch(/<input type="checkbox" id="admin_api" name="admin_api"/);
+    expect(form.body).toContain('<code>--admin-api</code>');
+
+    // What a service client cannot have is refused by the CLI's rules, each on its field.
+    const refused = await browser.request(`${linkid.issuer}/admin/apps`, {
+      form: { ...editFields(form), name: 'ops', admin_api: 'on', redirect_uris: 'https://ops.example.com/cb', public: 'on' },
+    });
+    expect(refused.status, refused.body.slice(0, 500)).toBe(400);
+    expect(problemsOf(refused)).toEqual(expect.arrayContaining(['redirect_uris', 'public']));
+    expect(await linkid.store.clients.list()).toEqual([]);
+
+    // The form as a browser sends it, with the box ticked and no redirect URI.
+    const created = await browser.request(`${linkid.issuer}/admin/apps`, { form: { ...editFields(form), name: 'ops', admin_api: 'on' } });
+    expect(created.status, created.body.slice(0, 800)).toBe(200);
+    expect(created.body).toContain('client-credentials grant');
+    const clientId = /<code id="client-id">([^<]+)<\/code>/.exec(created.body)![1]!;
+    const secret = /<code class="secret" id="client-secret">([^<]+)<\/code>/.exec(created.body)![1]!;
+    const view = await linkid.services.admin.clients.show(clientId);
+    expect(view).toMatchObject({ admin_api: true, grant_types: ['client_credentials'], scope: 'linkid:admin', redirect_uris: [] });
+
+    const rp = await RelyingParty.discover(linkid.issuer, { ...view, client_secret: secret });
+    const tokens = await oidc.clientCredentialsGrant(rp.config, { scope: 'linkid:admin' });
+    expect(tokens.scope).toBe('linkid:admin');
+    const api = await fetch(`${linkid.issuer}/admin/api/clients`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(api.status).toBe(200);
+
+    const list = await browser.request(`${linkid.issuer}/admin/apps`);
+    expect(list.body).toMatch(/>ops<\/a> <span class="badge">admin API<\/span>/);
+    const edit = await browser.request(`${linkid.issuer}/admin/apps/${clientId}`);
+    expect(edit.body).toContain('Service client of the admin API');
+    for (const field of ['name', 'token_endpoint_auth_method', 'jwks_uri', 'jwks']) expect(edit.body, field).toMatch(new RegExp(`<label[^>]*for="${field}"`));
+    for (const field of ['redirect_uris', 'consent', 'scopes', 'device_flow', 'admin_api', 'logo_uri', 'signup'])
+      expect(edit.body, field).not.toMatch(new RegExp(`<label[^>]*for="${field}"`));
+    const saved = await browser.submit(edit, new RegExp(`/admin/apps/${clientId}$`), {
+      ...editFields(edit),
+      name: 'ops 2',
+      token_endpoint_auth_method: 'client_secret_post',
+    });
+    expect(saved.url).toContain('saved=1');
+    expect(await linkid.store.clients.find(clientId)).toMatchObject({ name: 'ops 2', metadata: { token_endpoint_auth_method: 'client_secret_post' } });
+    // A form sent by hand with what cannot change for it: refused on the field.
+    const crafted = await browser.request(`${linkid.issuer}/admin/apps/${clientId}`, {
+      form: { ...editFields(edit), redirect_uris: 'https://ops.example.com/cb' },
+    });
+    expect(crafted.status).toBe(400);
+    expect(problemsOf(crafted)).toContain('redirect_uris');
+    expect((await linkid.store.clients.find(clientId))?.redirectUris).toEqual([]);
+
+    const [registered] = await eventsNamed(linkid, 'client.registered');
+    expect(registered?.fields).toMatchObject({ adminApi: true, via: 'admin-console', actorAccountId: sub });
+    const [updated] = await eventsNamed(linkid, 'client.updated');
+    expect(updated?.fields).toMatchObject({ via: 'admin-console', actorAccountId: sub });
   });
 
   it('finds accounts by a part of the address, shows one, and disables, enables, signs out and deletes it, audited with the admin as actor', async () => {

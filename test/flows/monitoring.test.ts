@@ -31,7 +31,7 @@ describe.skipIf(!promtool)('promtool', () => {
   const run = promisify(execFile);
   it('accepts the alert rules and the Prometheus configuration', async () => {
     const rules = await run('promtool', ['check', 'rules', ALERTS], { cwd: root });
-    expect(rules.stdout).toContain('SUCCESS: 8 rules found');
+    expect(rules.stdout).toContain('SUCCESS: 9 rules found');
     await run('promtool', ['check', 'config', 'config/prometheus/prometheus.yml'], { cwd: root });
   });
 

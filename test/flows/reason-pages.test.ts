@@ -726,7 +726,7 @@ function storeFault() {
     },
     wrap: (store: Store): Store => ({
       ...store,
-      isUnavailable: (error: unknown) => error === unavailable || store.isUnavailable(error),
+      failureKind: (error: unknown) => (error === unavailable ? 'unreachable' : store.failureKind(error)),
       loginTokens: {
         ...store.loginTokens,
         findByHash: async (hash: string) => {

@@ -6,7 +6,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import { isMongoUnavailable } from '../../src/store/mongodb/errors.js';
+import { mongoFailureKind } from '../../src/store/mongodb/errors.js';
 import type { Store } from '../../src/store/port.js';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -241,7 +241,7 @@ describe('a replica-set election under way (MongoDB driver errors)', () => {
     elected = await startLinkid({
       wrapStore: (store): Store => ({
         ...store,
-        isUnavailable: isMongoUnavailable,
+        failureKind: mongoFailureKind,
         clients: { ...store.clients, find: failing(store.clients.find.bind(store.clients)) },
         oidc: { ...store.oidc, upsert: failing(store.oidc.upsert.bind(store.oidc)) },
       }),

@@ -7,11 +7,11 @@ import mongoose from 'mongoose';
 import type { Store } from '../../src/store/port.js';
 
 /** The error `store`'s own driver throws when it cannot reach its data; the store is asked to agree. */
-export function unavailableError(store: Pick<Store, 'kind' | 'isUnavailable'>): Error {
+export function unavailableError(store: Pick<Store, 'kind' | 'failureKind'>): Error {
   const error =
     store.kind === 'sqlite'
       ? new Database.SqliteError('database is locked', 'SQLITE_BUSY')
       : new mongoose.mongo.MongoNetworkError('connection 1 to 127.0.0.1:27017 closed');
-  if (!store.isUnavailable(error)) throw new Error(`the ${store.kind} store does not take ${error.name} for unavailable`);
+  if (store.failureKind(error) === undefined) throw new Error(`the ${store.kind} store does not take ${error.name} for unavailable`);
   return error;
 }

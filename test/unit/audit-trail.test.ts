@@ -6,9 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAudit } from '../../src/observability/audit.js';
-import { createAuditTrail } from '../../src/observability/audit-trail.js';
+import { createAuditTrail, MAX_HELD_AUDIT_EVENTS } from '../../src/observability/audit-trail.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { runInRequestContext } from '../../src/observability/request-context.js';
 import type { Store } from '../../src/store/port.js';
@@ -19,6 +20,7 @@ const versions = () => ({ policy: 'p', templates: 't' });
 let dir: string;
 let store: Store;
 let logs: string[];
+let dropped: number;
 
 function trailOn(target: Store['audit']) {
   logs = [];
@@ -31,7 +33,16 @@ function trailOn(target: Store['audit']) {
       },
     }),
   );
-  const trail = createAuditTrail({ store: target, logger, retentionDays: 90, versions, now: () => T0 });
+  dropped = 0;
+  const trail = createAuditTrail({
+    store: target,
+    logger,
+    retentionDays: 90,
+    versions,
+    now: () => T0,
+    isUnavailable: (error) => store.failureKind(error) !== undefined,
+    dropped: (count) => (dropped += count),
+  });
   return { trail, audit: createAudit(logger, [trail.sink], () => T0) };
 }
 
@@ -116,6 +127,33 @@ describe('a failure in one event of a turn', () => {
     expect((await store.audit.search({ interactionUid: 'i-d' }, T0)).map((event) => event.event)).toEqual(['login.requested', 'login.refused']);
     expect(logs.join('')).toContain('audit events could not be stored');
     expect(logs.join('')).toContain('"count":1');
+  });
+});
+
+describe('a store that takes no writes for a while (a full disk)', () => {
+  const full = () => new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
+
+  it('holds the events in memory, in order, and stores them all once it takes writes again', async () => {
+    let refusing = true;
+    const { trail, audit } = trailOn({ ...store.audit, append: (records) => (refusing ? Promise.reject(full()) : store.audit.append(records)) });
+    audit('login.requested', { interactionUid: 'i-f', n: 1 });
+    await trail.idle();
+    audit('login.refused', { interactionUid: 'i-f', reason: 'token_used' });
+    await trail.idle();
+    expect(logs.join('')).toContain('audit events held in memory until the store takes writes again');
+    refusing = false;
+    await trail.idle();
+    expect((await store.audit.search({ interactionUid: 'i-f' }, T0)).map((event) => event.event).sort()).toEqual(['login.refused', 'login.requested']);
+    expect(dropped).toBe(0);
+    expect(logs.join('')).toContain('held audit events stored');
+  });
+
+  it(`drops the oldest past ${MAX_HELD_AUDIT_EVENTS} held, and counts and logs them`, async () => {
+    const { trail, audit } = trailOn({ ...store.audit, append: () => Promise.reject(full()) });
+    for (let n = 0; n < MAX_HELD_AUDIT_EVENTS + 5; n += 1) audit('login.requested', { n });
+    await trail.idle();
+    expect(dropped).toBe(5);
+    expect(logs.join('')).toContain('audit events dropped: too many held');
   });
 });
 

@@ -11,12 +11,16 @@ describe('secrets in the configuration in force', () => {
     }
     expect(CONFIG_VARIABLES.SMTP_URL.secret).toBe('url-credentials');
     expect(CONFIG_VARIABLES.MONGODB_URI.secret).toBe('url-credentials');
+    expect(CONFIG_VARIABLES.POSTMARK_API_URL.secret).toBe('url-credentials');
   });
 
   it("masks a URL's user name and password and keeps the rest", () => {
     expect(maskSecret('url-credentials', 'smtp://linkid:app-password@smtp.example.com:587')).toBe('smtp://••••••@smtp.example.com:587');
     expect(maskSecret('url-credentials', 'mongodb://admin:p%40ss@db-1,db-2/linkid?replicaSet=rs0')).toBe('mongodb://••••••@db-1,db-2/linkid?replicaSet=rs0');
     expect(maskSecret('url-credentials', 'mongodb://db-1/linkid')).toBe('mongodb://db-1/linkid');
+    // Written without %40: the URL's user name and password reach the last @, and so does the mask.
+    expect(maskSecret('url-credentials', 'smtps://alerts@example.com:app-password@smtp.example.com')).toBe('smtps://••••••@smtp.example.com');
+    expect(maskSecret('url-credentials', 'smtp://linkid:p@ss:word@smtp.example.com:587')).toBe('smtp://••••••@smtp.example.com:587');
     expect(maskSecret('value', 'anything')).toBe('••••••');
     expect(maskSecret(undefined, 'plain')).toBe('plain');
   });

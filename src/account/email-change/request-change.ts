@@ -5,7 +5,8 @@
 // - the limits (per account, and the sign-in email limits of the new address: per IP, address,
 //   IP+address, browser) are spent all or none, so a refused request spends nothing;
 // - the new address reaches this step canonical (normalizeEmail at the edge) and differs from
-//   the account's own.
+//   the account's own;
+// - a store that takes no writes refuses before any limit is spent (the token is stored after the response).
 import type { Locale } from '../../kernel/locales.js';
 import { addressHash } from '../../kernel/email-address.js';
 import type { Decision } from '../../kernel/decisions.js';
@@ -28,6 +29,7 @@ export interface ChangeRequest {
 
 export function createRequestChange(deps: EmailChangeDeps, kit: ChangeKit, deliverChange: DeliverChange) {
   return async function requestChange(request: ChangeRequest): Promise<Decision> {
+    deps.offRequest.admit();
     const bindingHash = sha256(request.bindingNonce);
     const limited = await deps.limits.consumeAll([
       ['RATE_LIMIT_EMAIL_CHANGE_PER_ACCOUNT', request.user.id],

@@ -3,14 +3,16 @@
 // - the token is a client-credentials token oidc-provider issued and still holds (its own model's
 //   find, so a revoked or unknown one is refused), unexpired by linkid's clock, carrying the scope
 //   linkid:admin, whose client still exists and is still a service client of the admin API
-//   (deleting the client ends its tokens at once, not when they expire);
+//   (deleting the client ends its tokens at once, not when they expire), and whose credentials
+//   are still those the token was got with (rotating the secret ends them too: a leaked secret
+//   buys nothing once rotated);
 // - no token, a malformed one, or one that fails any of that: 401 invalid_token with
 //   `WWW-Authenticate: Bearer`; a live token of some other kind (a person's access token to an
 //   app): 403 insufficient_scope;
 // - cookies are never read: a browser's session is no way in, and so no cross-site request is one.
 import type Provider from 'oidc-provider';
 import type { Clock } from '../../kernel/clock.js';
-import { ADMIN_API_SCOPE, isAdminApiClient } from '../../oidc/client-credentials.js';
+import { ADMIN_API_SCOPE, CREDENTIALS_CLAIM, credentialsGeneration, isAdminApiClient } from '../../oidc/client-credentials.js';
 import type { ClientStore } from '../../store/port.js';
 import { ApiError } from './api-error.js';
 
@@ -66,6 +68,9 @@ export function createBearerCheck({ provider, clients, clock }: BearerTokenDeps)
     }
     const client = token.clientId === undefined ? undefined : await clients.find(token.clientId);
     if (!client || !isAdminApiClient(client)) throw refused('the service client of this access token no longer exists');
+    if (token.extra?.[CREDENTIALS_CLAIM] !== credentialsGeneration(client)) {
+      throw refused("the service client's secret or keys changed since this access token was issued: get a new one");
+    }
     if (!(token.scope ?? '').split(' ').includes(ADMIN_API_SCOPE)) {
       throw new ApiError('insufficient_scope', `the access token lacks the scope ${ADMIN_API_SCOPE}: ask for it at the token endpoint`, undefined, {
         'WWW-Authenticate': `Bearer ${REALM}, error="insufficient_scope", scope="${ADMIN_API_SCOPE}"`,

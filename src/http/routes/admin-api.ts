@@ -224,7 +224,7 @@ const routerPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 function asApiError(error: unknown, services: Services, ctx: Context): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof AdminError) return new ApiError(error.code === 'not_found' ? 'not_found' : 'invalid_request', error.message);
-  if (services.store.isUnavailable(error))
+  if (services.store.failureKind(error) !== undefined)
     return new ApiError('store_unavailable', 'the store cannot be reached; try again shortly', undefined, { 'Retry-After': '5' });
   services.logger.error({ err: error, requestId: ctx.state.requestId, path: ctx.path }, 'admin api request failed');
   return new ApiError('server_error', 'linkid failed unexpectedly; the request id finds it in the log');

@@ -3,6 +3,9 @@
 // (APP_FIELDS, in the CLI's order, each with its help text; a flag that takes several values is a
 // textarea, one per line). A secret is shown once, in the answer to the POST that made it, and
 // never again: no page shows a stored one, and every console answer is Cache-Control: no-store.
+// A service client of the admin API (`--admin-api`: client credentials, scope linkid:admin) is
+// registered by the same form with only what was filled in, so src/admin/clients.ts refuses, field
+// by field, whatever such a client cannot have; its edit form offers only what may change for it.
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
@@ -11,7 +14,7 @@ import { APP_SCOPES } from '../../login/app-policy.js';
 import { CLIENT_AUTH_METHODS, ID_TOKEN_SIGNING_ALGS } from '../../oidc/configuration/features.js';
 import type { AccountVisit } from '../account-access.js';
 import type { LinkidState } from '../state.js';
-import { notFound, notFoundPage, problemOf, readConsoleForm, type ConsoleKit, type FieldProblem } from './admin-console-kit.js';
+import { notFound, notFoundPage, problemsOf, readConsoleForm, type ConsoleKit, type FieldProblem } from './admin-console-kit.js';
 
 type FieldKind = 'text' | 'url' | 'email' | 'number' | 'textarea' | 'select' | 'checkbox';
 
@@ -30,6 +33,7 @@ export interface AppField {
 /** Every option of `client create`, as the form asks for it. Labels and help are `admin.app.<name>.label` / `.hint`. */
 export const APP_FIELDS: readonly AppField[] = [
   { name: 'name', kind: 'text', flag: '--name', required: true },
+  { name: 'admin_api', kind: 'checkbox', flag: '--admin-api', createOnly: true },
   { name: 'redirect_uris', kind: 'textarea', flag: '--redirect-uri' },
   { name: 'post_logout_redirect_uris', kind: 'textarea', flag: '--post-logout-redirect-uri' },
   { name: 'public', kind: 'checkbox', flag: '--public', createOnly: true },
@@ -53,6 +57,9 @@ export const APP_FIELDS: readonly AppField[] = [
   { name: 'frontchannel_logout_uri', kind: 'url', flag: '--frontchannel-logout-uri' },
 ];
 
+/** What a service client of the admin API may change (clients.ts checkAdminApiUpdate): its name and how it authenticates. */
+const SERVICE_CLIENT_FIELDS: ReadonlySet<string> = new Set(['name', 'token_endpoint_auth_method', 'jwks_uri', 'jwks']);
+
 const labelOf = (name: string) => `admin.app.${name}.label`;
 const LABELS = Object.fromEntries(APP_FIELDS.map((field) => [field.name, labelOf(field.name)]));
 /** AdminError messages name flags; the form names fields. */
@@ -61,6 +68,9 @@ Object.assign(FIELD_OF_FLAG, {
   '--no-device-flow': FIELD_OF_FLAG['--device-flow'],
   '--backchannel-logout-session-required': FIELD_OF_FLAG['--backchannel-logout-session-required'],
 });
+// A service client's refusals name --admin-api in their lead ("--admin-api makes a service client
+// ...: --redirect-uri cannot be used with it"): the field at fault is the other flag.
+delete FIELD_OF_FLAG['--admin-api'];
 
 const text = (max: number) =>
   z
@@ -83,6 +93,7 @@ const lines = (max: number) =>
 const appForm = z
   .object({
     name: text(100),
+    admin_api: z.literal('on').optional(),
     redirect_uris: lines(20),
     post_logout_redirect_uris: lines(20),
     public: z.literal('on').optional(),
@@ -160,6 +171,38 @@ function appOptions(form: AppForm, editing: boolean) {
   };
 }
 
+/** What the register form starts with. */
+const DEFAULTS: Record<string, string | boolean> = {
+  consent: 'required',
+  signup: 'inherit',
+  scopes: APP_SCOPES.filter((scope) => scope !== 'offline_access').join('\n'),
+};
+
+/**
+ * A service client's options: its name, how it authenticates, and only what else the form was
+ * given (anything not left empty or at its default), for clients.ts to refuse by its own rules.
+ */
+function serviceClientOptions(form: AppForm) {
+  const app = appOptions(form, false);
+  const metadata = Object.fromEntries(Object.entries(app.metadata).filter(([key, value]) => value !== null || SERVICE_CLIENT_FIELDS.has(key)));
+  const given = <T>(value: T, unset: boolean) => (unset ? {} : value);
+  return {
+    name: form.name,
+    metadata,
+    ...given({ redirectUris: form.redirect_uris }, form.redirect_uris.length === 0),
+    ...given({ postLogoutRedirectUris: form.post_logout_redirect_uris }, form.post_logout_redirect_uris.length === 0),
+    ...given({ deviceFlow: true }, form.device_flow !== 'on'),
+    ...given({ consent: app.consent }, form.consent === DEFAULTS.consent),
+    ...given({ signup: app.signup }, form.signup === DEFAULTS.signup),
+    ...given({ scopes: form.scopes }, form.scopes.length === 0 || form.scopes.join('\n') === DEFAULTS.scopes),
+    ...(app.signupDomains === undefined ? {} : { signupDomains: app.signupDomains }),
+    ...(app.linkTtlSeconds === undefined ? {} : { linkTtlSeconds: app.linkTtlSeconds }),
+    ...Object.fromEntries(
+      (['logoUri', 'accentColor', 'supportEmail', 'policyUri', 'tosUri'] as const).filter((key) => app[key] !== undefined).map((key) => [key, app[key]]),
+    ),
+  };
+}
+
 const str = (value: unknown) => (typeof value === 'string' ? value : '');
 
 /** What the form shows for a stored client. */
@@ -167,6 +210,7 @@ function formValues(client: ClientView): Record<string, string | boolean> {
   const settings = client.settings;
   return {
     name: client.client_name,
+    admin_api: client.admin_api === true,
     redirect_uris: client.redirect_uris.join('\n'),
     post_logout_redirect_uris: client.post_logout_redirect_uris.join('\n'),
     public: client.token_endpoint_auth_method === 'none',
@@ -198,12 +242,6 @@ function typedValues(body: unknown): Record<string, string | boolean> {
   return Object.fromEntries(APP_FIELDS.map((field) => [field.name, field.kind === 'checkbox' ? typed[field.name] === 'on' : str(typed[field.name])]));
 }
 
-const DEFAULTS: Record<string, string | boolean> = {
-  consent: 'required',
-  signup: 'inherit',
-  scopes: APP_SCOPES.filter((scope) => scope !== 'offline_access').join('\n'),
-};
-
 const appPath = (clientId: string) => `/admin/apps/${encodeURIComponent(clientId)}`;
 const CLIENT_ID = /^[A-Za-z0-9_-]{1,200}$/;
 
@@ -217,7 +255,9 @@ export function adminAppRoutes(router: Router<LinkidState>, kit: ConsoleKit): vo
   ) => {
     const data = {
       saved: options.saved ?? false,
-      fields: APP_FIELDS.filter((field) => !(options.client && field.createOnly)),
+      fields: APP_FIELDS.filter((field) =>
+        !options.client ? true : options.client.admin_api === true ? SERVICE_CLIENT_FIELDS.has(field.name) : !field.createOnly,
+      ),
       // Every field has a value, empty when there is none (never "undefined" in a field).
       values: { ...Object.fromEntries(APP_FIELDS.map((field) => [field.name, field.kind === 'checkbox' ? false : ''])), ...options.values },
       client: options.client,
@@ -246,6 +286,8 @@ export function adminAppRoutes(router: Router<LinkidState>, kit: ConsoleKit): vo
         href: appPath(client.client_id),
         redirectUris: client.redirect_uris,
         public: client.token_endpoint_auth_method === 'none',
+        adminApi: client.admin_api === true,
+        dynamicallyRegistered: client.dynamically_registered === true,
         createdAt: kit.when(ctx, Date.parse(client.created_at)),
       })),
     });
@@ -263,9 +305,13 @@ export function adminAppRoutes(router: Router<LinkidState>, kit: ConsoleKit): vo
     if (!form.data) return formPage(ctx, signedIn.visit, { values: typedValues(ctx.request.body), problems: form.problems });
     let created: ClientView;
     try {
-      created = await admin.clients.create({ ...appOptions(form.data, false), isPublic: form.data.public === 'on' }, { audit: signedIn.actor });
+      const options =
+        form.data.admin_api === 'on'
+          ? { ...serviceClientOptions(form.data), ...(form.data.public === 'on' ? { isPublic: true } : {}), adminApi: true }
+          : { ...appOptions(form.data, false), isPublic: form.data.public === 'on' };
+      created = await admin.clients.create(options, { audit: signedIn.actor });
     } catch (error) {
-      return formPage(ctx, signedIn.visit, { values: typedValues(ctx.request.body), problems: [problemOf(error, FIELD_OF_FLAG)] });
+      return formPage(ctx, signedIn.visit, { values: typedValues(ctx.request.body), problems: problemsOf(error, FIELD_OF_FLAG) });
     }
     kit.render(ctx, 'admin/app-secret', 'apps', signedIn.visit, { client: created, created: true, appUrl: appPath(created.client_id) });
   });
@@ -283,20 +329,27 @@ export function adminAppRoutes(router: Router<LinkidState>, kit: ConsoleKit): vo
     const client = await clientIn(ctx);
     const form = readConsoleForm(ctx, appForm, LABELS);
     if (!form.data) return formPage(ctx, signedIn.visit, { client, values: typedValues(ctx.request.body), problems: form.problems });
-    if (form.data.public === 'on') {
+    if (form.data.public === 'on' || form.data.admin_api === 'on') {
       return formPage(ctx, signedIn.visit, {
         client,
         values: typedValues(ctx.request.body),
-        problems: [{ field: undefined, key: 'admin.problem.invalid', detail: '--public cannot be changed: register a new client instead' }],
+        problems: [
+          {
+            field: undefined,
+            key: 'admin.problem.invalid',
+            detail: `${form.data.public === 'on' ? '--public' : '--admin-api'} cannot be changed: register a new client instead`,
+          },
+        ],
       });
     }
     try {
-      const updated = await admin.clients.update(client.client_id, appOptions(form.data, true), { audit: signedIn.actor });
+      const options = client.admin_api === true ? serviceClientOptions(form.data) : appOptions(form.data, true);
+      const updated = await admin.clients.update(client.client_id, options, { audit: signedIn.actor });
       // A client moved from keys to a secret gets its new secret here, once.
       if (updated.client_secret)
         return kit.render(ctx, 'admin/app-secret', 'apps', signedIn.visit, { client: updated, created: false, appUrl: appPath(updated.client_id) });
     } catch (error) {
-      return formPage(ctx, signedIn.visit, { client, values: typedValues(ctx.request.body), problems: [problemOf(error, FIELD_OF_FLAG)] });
+      return formPage(ctx, signedIn.visit, { client, values: typedValues(ctx.request.body), problems: problemsOf(error, FIELD_OF_FLAG) });
     }
     ctx.status = 303;
     ctx.redirect(`${appPath(client.client_id)}?saved=1`);
@@ -310,7 +363,7 @@ export function adminAppRoutes(router: Router<LinkidState>, kit: ConsoleKit): vo
     try {
       rotated = await admin.clients.rotateSecret(client.client_id, signedIn.actor);
     } catch (error) {
-      return formPage(ctx, signedIn.visit, { client, values: formValues(client), problems: [problemOf(error, {})] });
+      return formPage(ctx, signedIn.visit, { client, values: formValues(client), problems: problemsOf(error, {}) });
     }
     kit.render(ctx, 'admin/app-secret', 'apps', signedIn.visit, { client: rotated, created: false, appUrl: appPath(rotated.client_id) });
   });

@@ -91,6 +91,13 @@ export function problemOf(error: unknown, fields: Readonly<Record<string, { read
   return { field: target?.field, label: target?.label, key: 'admin.problem.refused', detail: error.message };
 }
 
+/** Every problem an admin operation refused with: its message holds them joined by "; ", each tied to its own field. */
+export function problemsOf(error: unknown, fields: Readonly<Record<string, { readonly field: string; readonly label: string }>> = {}): FieldProblem[] {
+  const first = problemOf(error, fields);
+  const parts = first.detail.split('; ');
+  return parts.length < 2 ? [first] : parts.map((part) => problemOf(new AdminError('invalid_argument', part), fields));
+}
+
 /** The not_found page, leading back to the console. */
 export const notFoundPage = () => new ReasonError('not_found', { link: { url: '/admin', label: 'admin.backToConsole' } });
 

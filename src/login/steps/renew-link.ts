@@ -3,7 +3,8 @@
 // - only for a link that is used or expired, of a sign-in that still waits for a login;
 // - never for a cancelled sign-in;
 // - no resend cooldown (the old link is proof enough of a real sign-in), but the per-address and
-//   per-IP send limits apply, spent all or none.
+//   per-IP send limits apply, spent all or none;
+// - a store that takes no writes refuses before any limit is spent, as the email form does.
 import type { Locale } from '../../kernel/locales.js';
 import type { DeliverLink } from './deliver-link.js';
 import { sendLimits } from '../../kernel/rate-limits.js';
@@ -28,6 +29,7 @@ export function createRenewLink(deps: SignInDeps, kit: StepKit, deliverLink: Del
     if (state === 'cancelled') return kit.refuse({ allow: false, reason: 'sign_in_cancelled' }, fields);
     if (token.usedAt === null && token.expiresAt > deps.clock.now()) return kit.refuse({ allow: false, reason: 'invalid_request' }, fields);
     if (state !== 'pending') return kit.refuse({ allow: false, reason: 'interaction_expired' }, fields);
+    deps.offRequest.admit();
     const limited = await deps.limits.consumeAll(sendLimits(token.email, input.ip));
     if (!limited.allow) return kit.refuse(limited, { ...fields, limit: limited.limit });
     const clientName = await input.clientName(token.clientId);

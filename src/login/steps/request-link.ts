@@ -7,7 +7,9 @@
 // - the limits (per browser, IP, address, IP+address, and the resend cooldown of this sign-in)
 //   are spent all or none, so a refused request spends nothing and the per-address budget
 //   counts emails actually sent;
-// - a cancelled sign-in cannot send again (its interaction refuses before this step runs).
+// - a cancelled sign-in cannot send again (its interaction refuses before this step runs);
+// - a store that takes no writes (a full disk) refuses at once, before any limit is spent: the
+//   token and the mail would be stored after the response, where a failure is seen by no one.
 import type { Locale } from '../../kernel/locales.js';
 import { addressHash } from '../../kernel/email-address.js';
 import type { Decision } from '../../kernel/decisions.js';
@@ -33,6 +35,7 @@ export interface LinkRequest {
 
 export function createRequestLink(deps: SignInDeps, linkRequests: LinkRequests) {
   return async function requestLink(request: LinkRequest): Promise<Decision> {
+    deps.offRequest.admit();
     const bindingHash = sha256(request.bindingNonce);
     const limited = await deps.limits.consumeAll([
       ['RATE_LIMIT_SEND_PER_BROWSER', bindingHash],

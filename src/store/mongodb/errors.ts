@@ -1,6 +1,8 @@
 // Recognising MongoDB driver errors by label, code and name, never by message text. "Unavailable"
 // must cover what a replica-set election or a restart produces, not only a dead socket: those are
 // a 503 (try again shortly), and a 500 would page someone for a failover that healed itself.
+import type { StoreFailureKind } from '../../kernel/store-failure.js';
+
 export const isDuplicateKey = (error: unknown): boolean => (error as { code?: unknown }).code === 11000;
 
 /**
@@ -31,6 +33,14 @@ export const UNAVAILABLE_CODES: ReadonlyMap<number, string> = new Map([
   [11602, 'InterruptedDueToReplStateChange'],
   [13435, 'NotPrimaryNoSecondaryOk'],
   [13436, 'NotPrimaryOrSecondary'],
+  [14031, 'OutOfDiskSpace'],
+]);
+
+/** Codes (and labels) whose kind is not "unreachable": the server answered, but cannot take the write now. */
+const KIND_OF_CODE: ReadonlyMap<number, StoreFailureKind> = new Map([
+  [14031, 'full'],
+  [64, 'busy'],
+  [262, 'busy'],
 ]);
 
 /**
@@ -78,15 +88,29 @@ function unavailableHere(error: DriverErrorShape): boolean {
   return codes.some((code) => code !== undefined && UNAVAILABLE_CODES.has(code));
 }
 
+/** Why a driver error that is "unavailable" is so: a full disk, an overloaded server, else unreachable. */
+function kindHere(error: DriverErrorShape): StoreFailureKind {
+  if (hasLabel(error, 'SystemOverloadedError')) return 'busy';
+  const codes = [codeOf(error.code), codeOf(error.writeConcernError?.code), codeOf(error.result?.writeConcernError?.code)];
+  for (const code of codes) {
+    const kind = code === undefined ? undefined : KIND_OF_CODE.get(code);
+    if (kind) return kind;
+  }
+  return 'unreachable';
+}
+
 /**
- * The store cannot serve right now (as opposed to a bad query or a bug). Follows `cause` a few
- * levels, because mongoose and our own code wrap driver errors.
+ * Whether the store cannot serve right now (as opposed to a bad query or a bug), and why. Follows
+ * `cause` a few levels, because mongoose and our own code wrap driver errors.
  */
-export function isMongoUnavailable(error: unknown): boolean {
+export function mongoFailureKind(error: unknown): StoreFailureKind | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth += 1) {
-    if (unavailableHere(current)) return true;
+    if (unavailableHere(current)) return kindHere(current);
     current = (current as DriverErrorShape).cause;
   }
-  return false;
+  return undefined;
 }
+
+/** The store cannot serve right now (as opposed to a bad query or a bug). */
+export const isMongoUnavailable = (error: unknown): boolean => mongoFailureKind(error) !== undefined;

@@ -10,7 +10,7 @@ import { StoreConnectionError, type Store } from '../port.js';
 import { auditEventSchema, createMongoAuditEvents, type AuditEventDoc } from './audit-events.js';
 import { createMongoClients } from './clients.js';
 import { createMongoEmailChanges } from './email-changes.js';
-import { isMongoUnavailable } from './errors.js';
+import { isMongoUnavailable, mongoFailureKind } from './errors.js';
 import {
   declaredIndexes,
   indexDefinition,
@@ -183,7 +183,9 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
         }),
       );
     },
-    isUnavailable: isMongoUnavailable,
+    failureKind: mongoFailureKind,
+    // A server's free space is not linkid's to see: a write refused for it (OutOfDiskSpace) tells.
+    writeCheck: () => undefined,
     // TTL indexes do this on their own within about a minute; purging here as well keeps both
     // stores to one contract and lets tests check it.
     async purgeExpired(now, batchSize) {

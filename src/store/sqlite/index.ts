@@ -1,8 +1,10 @@
 // The embedded default store: one SQLite file in DATA_DIR, WAL mode so the server and the admin
 // CLI can use it at once. Expired rows are invisible to reads and removed by purgeExpired in
 // small batches, so no delete holds the write lock for long.
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { fileFailureKind, type StoreFailureKind } from '../../kernel/store-failure.js';
 import { ensurePrivateDir, ensurePrivateFile, restrictIfPresent } from '../../kernel/private-files.js';
 import type { Store } from '../port.js';
 import { createSqliteAuditEvents } from './audit-events.js';
@@ -21,14 +23,53 @@ import { holdShared } from './in-use-lock.js';
 
 export const SQLITE_FILE_NAME = 'linkid.sqlite';
 
-/** Error codes that mean the database cannot be used right now, not that a query is wrong. */
-const UNAVAILABLE_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_FULL', 'SQLITE_READONLY']);
+/**
+ * Error codes that mean the database cannot be used right now, not that a query is wrong, by
+ * their primary code (better-sqlite3 gives extended ones: SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED).
+ */
+const FAILURE_KINDS: ReadonlyMap<string, StoreFailureKind> = new Map([
+  ['SQLITE_FULL', 'full'],
+  ['SQLITE_READONLY', 'readonly'],
+  ['SQLITE_IOERR', 'io'],
+  ['SQLITE_CANTOPEN', 'io'],
+  ['SQLITE_BUSY', 'busy'],
+  ['SQLITE_LOCKED', 'busy'],
+]);
+
+/** The kind of a better-sqlite3 error, or of a file-system error met beside it; undefined for anything else. */
+export function sqliteFailureKind(error: unknown): StoreFailureKind | undefined {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  if (typeof code !== 'string') return undefined;
+  return FAILURE_KINDS.get(/^SQLITE_[A-Z]+/.exec(code)?.[0] ?? '') ?? fileFailureKind(error);
+}
+
+/** Free space DATA_DIR keeps by default before linkid stops taking writes (DATA_DIR_MIN_FREE_MB). */
+export const DEFAULT_MIN_FREE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Whether DATA_DIR can take writes, asked of the file system (two system calls, no write): SQLite
+ * itself cannot tell, since a write that fits in pages it already has succeeds on a full disk and
+ * the next one that needs a page fails, after linkid has accepted the work.
+ */
+function fileSystemWriteCheck(dataDir: string, file: string, minFreeBytes: number): StoreFailureKind | undefined {
+  try {
+    fs.accessSync(dataDir, fs.constants.W_OK);
+    fs.accessSync(file, fs.constants.W_OK);
+    const space = fs.statfsSync(dataDir, { bigint: true });
+    return space.bavail * space.bsize < BigInt(minFreeBytes) ? 'full' : undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'EROFS' || code === 'EACCES' || code === 'EPERM' ? 'readonly' : (fileFailureKind(error) ?? 'io');
+  }
+}
 
 export interface SqliteStoreOptions {
   /** How long a write waits for another writer's lock before failing with SQLITE_BUSY. */
   readonly busyTimeoutMs?: number;
   /** How long opening waits for a restore in progress to finish (default 10 s). */
   readonly restoreWaitMs?: number;
+  /** Below this much free space in DATA_DIR, writeCheck says `full` (default 16 MiB). */
+  readonly minFreeBytes?: number;
 }
 
 /** The store's file opened with the settings every opener uses, and its schema brought up to date. */
@@ -103,10 +144,8 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     mailQueue: createSqliteMailQueue(db),
     suppressions: createSqliteSuppressions(db),
     createRateLimiter: createSqliteRateLimiters(db),
-    isUnavailable(error) {
-      const code = (error as { code?: unknown } | undefined)?.code;
-      return typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('SQLITE_IOERR'));
-    },
+    failureKind: sqliteFailureKind,
+    writeCheck: () => fileSystemWriteCheck(dataDir, file, options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES),
     async purgeExpired(now, batchSize) {
       return purgeStatements.reduce((total, statement) => total + statement.run({ now, limit: batchSize }).changes, 0);
     },
