@@ -218,7 +218,7 @@ describe('what registration and the admin operations take as an app', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${initial.token}` },
       body: new Blob([body]).stream(),
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(response.status).toBe(411);
     expect(await linkid.services.admin.clients.list()).toEqual([]);
     // The token's one use is still there: a refusal spends nothing.

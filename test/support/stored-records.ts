@@ -12,7 +12,9 @@ import { databaseDocuments } from './test-databases.js';
 
 export type StoredRecords = Record<string, Record<string, unknown>[]>;
 
-export async function storedRecords(linkid: Pick<BuiltLinkid, 'dataDir'> & { readonly config: Pick<BuiltLinkid['config'], 'mongodbUri'> }): Promise<StoredRecords> {
+export async function storedRecords(
+  linkid: Pick<BuiltLinkid, 'dataDir'> & { readonly config: Pick<BuiltLinkid['config'], 'mongodbUri'> },
+): Promise<StoredRecords> {
   if (linkid.config.mongodbUri) return databaseDocuments(linkid.config.mongodbUri);
   const db = new Database(path.join(linkid.dataDir, SQLITE_FILE_NAME), { readonly: true });
   try {
