@@ -28,7 +28,9 @@ import type { Logger } from './kernel/ports.js';
 import { RATE_LIMIT_NAMES } from './kernel/rate-limits.js';
 import { createAppDirectory } from './login/app-policy.js';
 import { createRateLimits } from './login/rate-limits.js';
+import { createLinkRequests } from './login/link-requests.js';
 import { createSignIn } from './login/sign-in.js';
+import type { SignInDeps } from './login/steps/step-kit.js';
 import { createDeliveryReports } from './mail/delivery-reports.js';
 import { createEmailChangeEmail } from './mail/email-change-email.js';
 import { createMagicLinkEmail } from './mail/magic-link-email.js';
@@ -178,7 +180,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
 
   // The sign-in, and what an account can do with itself.
   const offRequest = createOffRequest(logger, () => storeHealth.assertWritable());
-  const signIn = createSignIn({
+  const signInDeps: SignInDeps = {
     store,
     clock,
     audit,
@@ -193,7 +195,10 @@ export function createServices(config: Config, deps: ServiceDeps) {
     signup: config.signup,
     apps,
     signInStates: createSignInStates(provider),
-  });
+  };
+  // What the email form promised, kept through a crash; the server sweeps up what a dead process left.
+  const linkRequests = createLinkRequests(signInDeps, config.linkRequestGraceSeconds * 1000);
+  const signIn = createSignIn(signInDeps, linkRequests);
   const emailChange = createEmailChange({
     store,
     clock,
@@ -274,6 +279,8 @@ export function createServices(config: Config, deps: ServiceDeps) {
     /** The rate limits, counted in the store (the device flow's guess budget is checked before oidc-provider looks a code up). */
     limits,
     signIn,
+    /** The email form's stored promises: `recover()` sends what a dead process left (the server runs it on a timer). */
+    linkRequests,
     emailChange,
     recoveryCodes,
     deleteAccount,

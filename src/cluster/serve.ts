@@ -11,6 +11,7 @@ import { reasonRenderer } from '../http/errors.js';
 import { pageRenderer } from '../http/render.js';
 import { createServices } from '../services.js';
 import type { Logger } from '../kernel/ports.js';
+import { startLinkRequestRecovery, sweepEveryMs } from '../login/link-requests.js';
 import { startPurgeJob } from '../store/purge-job.js';
 import { listen } from './listen.js';
 import { linkMetricsToPrimary } from './metrics.js';
@@ -30,6 +31,8 @@ export async function serve(config: Config, logger: Logger, role: Role): Promise
   sendQueue.start();
   const stopPurge = worker ? () => undefined : startPurgeJob(linkid.store, systemClock, logger, config.purgeIntervalSeconds * 1000);
   const stopKeys = startSigningKeyTimer(linkid.keys, logger);
+  // Sign-in emails that a process killed after answering the form never queued: sent from here.
+  const stopRecovery = startLinkRequestRecovery(() => linkid.linkRequests.recover(), logger, sweepEveryMs(config.linkRequestGraceSeconds * 1000));
 
   const server = http.createServer(app.callback());
   server.headersTimeout = 20_000;
@@ -44,6 +47,7 @@ export async function serve(config: Config, logger: Logger, role: Role): Promise
     logger.info({ signal }, 'shutting down');
     stopPurge();
     stopKeys();
+    const recoveryStopped = stopRecovery();
     metricsServer?.close();
     // A keep-alive connection whose last request ends after the signal would hold the close
     // open until the client's idle timeout: close each as soon as it is idle.
@@ -55,8 +59,8 @@ export async function serve(config: Config, logger: Logger, role: Role): Promise
       clearInterval(closeIdle);
       // Emails accepted before the signal are still sent before the store closes, within the
       // grace; those still waiting for the provider then go back to the queue for the next process.
-      void linkid
-        .idle()
+      void recoveryStopped
+        .then(() => linkid.idle())
         .then(() => {
           void sendQueue.drain();
           return sendQueue.stop({ handBackAfterMs: Math.max(0, handBackAt - Date.now()) });

@@ -56,6 +56,8 @@ export interface Config {
   readonly mailBatchSize: number;
   /** How long a sender holds a claimed email before another may take it (MAIL_LEASE_SECONDS). */
   readonly mailLeaseSeconds: number;
+  /** How long the process that answered the email form has to queue its email before another does (LINK_REQUEST_GRACE_SECONDS). */
+  readonly linkRequestGraceSeconds: number;
   /** SIGTERM to exit: requests in hand finish, held mail claims go back to the queue (SHUTDOWN_GRACE_SECONDS). */
   readonly shutdownGraceSeconds: number;
   /** The issuer identifier, without a trailing slash. Every URL we email is built from it. */
@@ -609,6 +611,12 @@ const VARIABLES = {
       'how long a sender holds an email it took from the durable queue; an email held by a process that died (SIGKILL, a crash) is sent by another once this runs out. ' +
       "Keep it above the provider's request timeout (10 s), or a slow answer lets a second sender send the same email",
   }),
+  LINK_REQUEST_GRACE_SECONDS: variable('mail', integer(1, 600), {
+    default: '15',
+    meaning:
+      'how long the process that answered the email form has to queue the sign-in email; the form stores its request before it answers, and a request whose process died (SIGKILL, a crash) is sent by another serving process once this runs out. ' +
+      'Keep it well above the time a sign-in takes to store: one that outlasts it is done twice, which stores a second, never-mailed token but queues one email',
+  }),
   MAIL_FROM: variable('mail', z.string().regex(/^[^\r\n]+@[^\r\n]+$/, { error: 'must be an address such as "linkid <no-reply@example.com>"' }), {
     defaultText: '`$PRODUCT_NAME <no-reply@ISSUER host>`',
     meaning: 'sender of sign-in emails',
@@ -770,6 +778,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailConcurrency: values.MAIL_CONCURRENCY,
     mailBatchSize: values.MAIL_BATCH_SIZE,
     mailLeaseSeconds: values.MAIL_LEASE_SECONDS,
+    linkRequestGraceSeconds: values.LINK_REQUEST_GRACE_SECONDS,
     shutdownGraceSeconds: values.SHUTDOWN_GRACE_SECONDS,
     mailFrom,
     productName: values.PRODUCT_NAME,

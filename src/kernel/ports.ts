@@ -20,6 +20,11 @@ export interface MailMessage {
 }
 
 export interface EnqueueContext {
+  /**
+   * The message's id (random when left out). A second enqueue with the id of a stored message
+   * queues nothing: work done again after a crash sends its email once.
+   */
+  readonly id?: string;
   readonly interactionUid?: string;
   readonly bindingHash?: string;
   readonly requestId?: string | null;
@@ -29,7 +34,8 @@ export interface EnqueueContext {
 
 /** The durable send queue, as a step sees it: it only enqueues (src/mail/send-queue.ts sends). */
 export interface MailQueue {
-  enqueue(message: MailMessage, context: EnqueueContext): Promise<string>;
+  /** Resolves with the message's id, or null when `context.id` names a message already stored (nothing was queued). */
+  enqueue(message: MailMessage, context: EnqueueContext): Promise<string | null>;
 }
 
 export interface RefusedEmailData {

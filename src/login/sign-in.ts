@@ -7,6 +7,7 @@
 import type { Reason } from '../kernel/reasons.js';
 import type { SignInMethod } from '../kernel/sign-in-method.js';
 import type { FlowRoute } from './flow-paths.js';
+import type { LinkRequests } from './link-requests.js';
 import { createApproveElsewhere } from './steps/approve-elsewhere.js';
 import { createCancelSignIn } from './steps/cancel-sign-in.js';
 import { createConfirmLink } from './steps/confirm-link.js';
@@ -180,14 +181,15 @@ export const SIGN_IN_MAP: readonly StepEntry[] = [
   },
 ];
 
-export function createSignIn(deps: SignInDeps) {
+/** `linkRequests`: where the email form keeps its promise (src/login/link-requests.ts; the server sweeps it). */
+export function createSignIn(deps: SignInDeps, linkRequests: LinkRequests) {
   const kit = createStepKit(deps);
   const deliverLink = createDeliverLink(deps);
   const { confirmLink, explainConfirm } = createConfirmLink(deps, kit);
   const { openCancel, cancelSignIn } = createCancelSignIn(deps, kit);
   const { askApproval, answerApproval, approvalStatus, finishApproval } = createApproveElsewhere(deps, kit);
   return {
-    requestLink: createRequestLink(deps, deliverLink),
+    requestLink: createRequestLink(deps, linkRequests),
     deliverLink,
     openLink: createOpenLink(deps, kit),
     confirmLink,

@@ -216,8 +216,8 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
   return {
     async enqueue(message, context) {
       const now = clock.now();
-      const id = randomUUID();
-      await store.mailQueue.enqueue({
+      const id = context.id ?? randomUUID();
+      const stored = await store.mailQueue.enqueue({
         id,
         to: message.to,
         tag: message.tag ?? 'sign-in',
@@ -235,6 +235,7 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
         createdAt: now,
         updatedAt: now,
       });
+      if (!stored) return null;
       audit('mail.queued', {
         mailId: id,
         tag: message.tag ?? 'sign-in',

@@ -273,6 +273,38 @@ export interface RegistrationTokenStore {
   revoke(id: string, now: number): Promise<boolean>;
 }
 
+/**
+ * A sign-in email the form has promised ("check your email") and not yet queued: the email form's
+ * intent, stored before its answer (src/login/link-requests.ts). What the email needs (address,
+ * IP, browser, sign-in) is sealed, so nothing in it is readable from the store alone. It lives
+ * seconds: the work after the answer deletes it once the email is queued; if the process dies
+ * first, a recovery sweep claims it once its lease has run out and does that work.
+ */
+export interface LinkRequestRecord {
+  /** Random; also the id of the email it leads to, so doing the work twice queues one email. */
+  readonly id: string;
+  /** The delivery, sealed (AES-256-GCM, bound to the id). */
+  readonly sealed: string;
+  readonly createdAt: number;
+  /** After this the email would be useless (its link would have expired): never claimed, purged. */
+  readonly expiresAt: number;
+  /** Who does the work now: the process that answered, until the grace runs out; then a sweep's. */
+  readonly leaseOwner: string | null;
+  readonly leaseUntil: number;
+}
+
+export interface LinkRequestStore {
+  insert(request: LinkRequestRecord): Promise<void>;
+  /**
+   * Leases up to `limit` unexpired requests whose lease has run out (those whose lease ran out
+   * first), for `leaseMs`, in no promised order; each claim is atomic, so of any number of
+   * concurrent claimers exactly one gets a request.
+   */
+  claim(owner: string, now: number, leaseMs: number, limit: number): Promise<LinkRequestRecord[]>;
+  /** Removes it (its email is queued); false when it was already gone. */
+  delete(id: string): Promise<boolean>;
+}
+
 /** A rate-limit rule, kept in the active store so every instance counts together. */
 export interface RateLimitRule {
   /** Namespaces the counters: one prefix per rule. */
@@ -320,7 +352,11 @@ export interface QueuedMail {
 }
 
 export interface MailQueueStore {
-  enqueue(mail: QueuedMail): Promise<void>;
+  /**
+   * Stores a message; false (and nothing changes) when a message with its id is already stored, so
+   * work that is done again after a crash (src/login/link-requests.ts) queues its email once.
+   */
+  enqueue(mail: QueuedMail): Promise<boolean>;
   /**
    * Leases up to `limit` queued messages that are due and not leased (or whose lease ran out), for
    * `leaseMs`, oldest due first; each claim is atomic, so two workers never hold the same message.
@@ -481,6 +517,8 @@ export interface Store {
   readonly recoveryCodes: RecoveryCodeStore;
   /** Initial access tokens for dynamic client registration; purgeExpired drops expired ones. */
   readonly registrationTokens: RegistrationTokenStore;
+  /** Sign-in emails promised and not yet queued; purgeExpired drops expired ones. */
+  readonly linkRequests: LinkRequestStore;
   /** A rate limiter counting in this store, so every instance of a cluster counts together. */
   createRateLimiter(rule: RateLimitRule): RateLimiter;
   /**

@@ -54,6 +54,7 @@ export function watchStore(store: Store, onFailure: StoreFailureListener): Store
     clients: watchMethods(store.clients, tell),
     recoveryCodes: watchMethods(store.recoveryCodes, tell),
     registrationTokens: watchMethods(store.registrationTokens, tell),
+    linkRequests: watchMethods(store.linkRequests, tell),
     mailQueue: watchMethods(store.mailQueue, tell),
     suppressions: watchMethods(store.suppressions, tell),
     createRateLimiter: (rule): RateLimiter => watchMethods(store.createRateLimiter(rule), tell),

@@ -7,6 +7,7 @@ import {
   type AuditRecord,
   type ClientRecord,
   type EmailChangeRecord,
+  type LinkRequestRecord,
   type LoginTokenRecord,
   type QueuedMail,
   type RegistrationTokenRecord,
@@ -1044,6 +1045,62 @@ export function storeContract(name: string, factory: StoreFactory): void {
       });
     });
 
+    describe('link requests', () => {
+      const linkRequest = (overrides: Partial<LinkRequestRecord> = {}): LinkRequestRecord => ({
+        id: id(),
+        sealed: 'sealed-delivery',
+        createdAt: T0 - 20_000,
+        expiresAt: T0 + 600_000,
+        leaseOwner: 'answerer',
+        leaseUntil: T0 - 5_000,
+        ...overrides,
+      });
+
+      it('claims only requests whose lease ran out and that have not expired, with a lease of its own', async () => {
+        const later = linkRequest({ leaseUntil: T0 - 1 });
+        const earlier = linkRequest({ leaseUntil: T0 - 10 });
+        const held = linkRequest({ leaseUntil: T0 + 1 });
+        const expired = linkRequest({ expiresAt: T0 });
+        for (const request of [later, held, expired, earlier]) await store.linkRequests.insert(request);
+        const claimed = await store.linkRequests.claim('sweeper', T0, 60_000, 10);
+        const byId = (a: LinkRequestRecord, b: LinkRequestRecord) => a.id.localeCompare(b.id);
+        expect(claimed.sort(byId)).toEqual([earlier, later].map((request) => ({ ...request, leaseOwner: 'sweeper', leaseUntil: T0 + 60_000 })).sort(byId));
+        // Claimed: leased now, so not claimed again until that lease runs out too.
+        expect(await store.linkRequests.claim('other', T0 + 1000, 60_000, 10)).toEqual([{ ...held, leaseOwner: 'other', leaseUntil: T0 + 61_000 }]);
+        expect((await store.linkRequests.claim('third', T0 + 60_000, 60_000, 10)).map((request) => request.id).sort()).toEqual([earlier.id, later.id].sort());
+      });
+
+      it('claims at most the limit, those whose lease ran out first, and leaves the rest for the next claim', async () => {
+        const requests = Array.from({ length: 5 }, (_, i) => linkRequest({ leaseUntil: T0 - 100 + i }));
+        for (const request of [...requests].reverse()) await store.linkRequests.insert(request);
+        const ids = (claimed: LinkRequestRecord[]) => claimed.map((request) => request.id).sort();
+        expect(ids(await store.linkRequests.claim('a', T0, 60_000, 3))).toEqual(ids(requests.slice(0, 3)));
+        expect(ids(await store.linkRequests.claim('a', T0, 60_000, 3))).toEqual(ids(requests.slice(3)));
+      });
+
+      it('gives each request to exactly one of 8 claimers claiming at once', async () => {
+        const requests = Array.from({ length: 24 }, (_, i) => linkRequest({ leaseUntil: T0 - 100 + i }));
+        for (const request of requests) await store.linkRequests.insert(request);
+        const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => store.linkRequests.claim(`claimer-${i}`, T0, 60_000, 24)));
+        const ids = claims.flat().map((request) => request.id);
+        expect(ids.sort()).toEqual(requests.map((request) => request.id).sort());
+        for (const [i, claim] of claims.entries()) for (const request of claim) expect(request.leaseOwner).toBe(`claimer-${i}`);
+      });
+
+      it('deletes a request once, and purges expired ones', async () => {
+        const done = linkRequest();
+        const expired = linkRequest({ expiresAt: T0 - 1 });
+        const live = linkRequest({ leaseUntil: T0 + 10 });
+        for (const request of [done, expired, live]) await store.linkRequests.insert(request);
+        expect(await store.linkRequests.delete(done.id)).toBe(true);
+        expect(await store.linkRequests.delete(done.id)).toBe(false);
+        while ((await store.purgeExpired(T0, 100)) > 0);
+        expect((await store.linkRequests.claim('sweeper', T0 + 10, 60_000, 10)).map((request) => request.id)).toEqual([live.id]);
+        // Expired in place (purged), not merely unclaimable: a claim with the clock moved back finds it gone.
+        expect((await store.linkRequests.claim('sweeper', T0 - 2, 0, 10)).map((request) => request.id)).toEqual([]);
+      });
+    });
+
     describe('purge', () => {
       it('removes expired rows in batches and leaves live ones', async () => {
         for (let i = 0; i < 7; i += 1) {
@@ -1127,6 +1184,15 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const rest = await store.mailQueue.claimBatch('w', T0, 30_000, 50);
         expect(rest.map((mail) => mail.id)).toEqual(byDue.slice(3));
         expect(await store.mailQueue.claimBatch('w', T0, 30_000, 50)).toEqual([]);
+      });
+
+      it('stores a message once: a second enqueue with its id changes nothing and says so', async () => {
+        const mail = queuedMail();
+        expect(await store.mailQueue.enqueue(mail)).toBe(true);
+        expect(await store.mailQueue.enqueue({ ...mail, sealed: 'other-content', to: 'other@example.com', createdAt: T0 + 1 })).toBe(false);
+        const claimed = await store.mailQueue.claimBatch('w', T0 + 10, 30_000, 10);
+        expect(claimed).toHaveLength(1);
+        expect(claimed[0]).toMatchObject({ id: mail.id, to: mail.to, sealed: mail.sealed, createdAt: mail.createdAt });
       });
 
       it('never gives two owners claiming at once the same message', async () => {

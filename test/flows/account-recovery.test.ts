@@ -479,7 +479,10 @@ describe('voiding recovery codes on the account page', () => {
       ...store,
       mailQueue: {
         ...store.mailQueue,
-        enqueue: (mail) => (mail.tag === 'security-notice' ? around(() => store.mailQueue.enqueue(mail), store) : store.mailQueue.enqueue(mail)),
+        enqueue: (mail) =>
+          mail.tag === 'security-notice'
+            ? around(async () => void (await store.mailQueue.enqueue(mail)), store).then(() => true)
+            : store.mailQueue.enqueue(mail),
       },
     });
 

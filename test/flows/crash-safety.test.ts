@@ -2,7 +2,8 @@
 // operator must be able to count on after the OOM killer or a power cut. Each kill point is chosen
 // by watching progress (so many answers given, so many sends the provider received), drawn from a
 // range with a seed the run prints (CRASH_SEED=... replays it). After the restart:
-// - every email the form accepted ("check your email") is delivered;
+// - every email the form accepted ("check your email") is delivered, also with WORKERS=2 when one
+//   worker is killed (the primary replaces it);
 // - nothing whose Postmark answer linkid recorded is sent again (only a send whose answer was
 //   still on its way at the kill may be repeated: at least once, see docs/operations.md);
 // - no link or code signs in twice;
@@ -51,6 +52,14 @@ async function start(env: Record<string, string> = {}, restartOf?: LinkidProcess
 
 const askForLink = (person: Person) => person.browser.submit(person.form, /\/login$/, { email: person.email });
 
+/**
+ * The answer, or an error after `ms`. A connection the cluster's primary had just handed to a
+ * worker when it was killed is neither answered nor closed by Node's cluster (it stays open until
+ * the kernel gives up, about a minute): the person behind it got no answer, so no promise.
+ */
+const answerWithin = <T>(answer: Promise<T>, ms: number): Promise<T> =>
+  Promise.race([answer, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
+
 /** The link from the last message Postmark took for this person, opened and confirmed in their browser. */
 async function confirm(person: Person): Promise<Page> {
   const mail = sendsTo(postmark!, person.email).at(-1)!;
@@ -66,7 +75,7 @@ async function signInCompletes(person: Person, rp: RelyingParty, attempt?: Param
 }
 
 describe('SIGKILL, then a restart on the same DATA_DIR', () => {
-  it('mid email form: every accepted sign-in that was stored gets its email, none twice, and its link signs in', async () => {
+  it('mid email form: every address the form accepted gets its email, none twice, and its link signs in', async () => {
     const roll = dice('mid email form');
     postmark = await startFakePostmark(undefined, { delayMs: 300 });
     const first = await start();
@@ -75,10 +84,8 @@ describe('SIGKILL, then a restart on the same DATA_DIR', () => {
     const killAfter = roll.between(4, 30);
     let answered = 0;
     let killedAt = 0;
-    const answeredAt = new Map<string, number>();
     const outcomes = await allAtOnce(people, async (person) => {
       const page = await askForLink(person);
-      answeredAt.set(person.email, Date.now());
       if (accepted(page) && ++answered === killAfter) {
         killedAt = Date.now();
         first.child.kill('SIGKILL');
@@ -90,28 +97,25 @@ describe('SIGKILL, then a restart on the same DATA_DIR', () => {
     const recorded = await mailRows(first);
     const acceptedEmails = people.filter((_, index) => accepted(outcomes[index]!)).map((person) => person.email);
     expect(acceptedEmails.length, `seed ${roll.seed}`).toBeGreaterThanOrEqual(killAfter);
-    // The form answers before it stores the sign-in (everything that depends on the address runs
-    // after the response, so its timing tells no address apart): an answer given in the moment
-    // before the kill may have no stored sign-in behind it. Every other accepted address must be
-    // in the queue, and everything in the queue must be delivered.
-    const stored = acceptedEmails.filter((email) => recorded.some((row) => row.to === email));
-    const lost = acceptedEmails.filter((email) => !stored.includes(email));
-    for (const email of lost)
-      expect(killedAt - answeredAt.get(email)!, `${email} accepted long before the kill but never stored (seed ${roll.seed})`).toBeLessThan(1000);
-    if (lost.length > 0)
-      console.info(`mid email form: ${lost.length} of ${acceptedEmails.length} accepted in the last moment before the kill had no stored sign-in`);
+    // The form stores its request before it answers; those the kill left unqueued (answered in
+    // the moment before it) are sent by the restarted process once their grace has run out.
+    const unqueued = acceptedEmails.filter((email) => !recorded.some((row) => row.to === email));
+    if (unqueued.length > 0) console.info(`mid email form: ${unqueued.length} of ${acceptedEmails.length} accepted were not yet queued at the kill`);
 
     await start({}, first);
-    await deliveredTo(postmark, stored);
+    await deliveredTo(postmark, acceptedEmails, 25_000);
     expectNoResendOfRecorded(
       postmark,
       people.map((person) => person.email),
       recorded,
       { at: killedAt, recordedAt },
     );
-    const chosen = stored[roll.between(0, stored.length - 1)];
-    const accepter = people.find((person) => person.email === chosen)!;
-    await signInCompletes(accepter, rp);
+    // One sent only after the restart, if there is one: its link signs in the browser that asked.
+    const chosen = unqueued.length > 0 ? unqueued[roll.between(0, unqueued.length - 1)] : acceptedEmails[roll.between(0, acceptedEmails.length - 1)];
+    await signInCompletes(
+      people.find((person) => person.email === chosen)!,
+      rp,
+    );
     await expectWholeStore(last!);
   }, 60_000);
 
@@ -140,6 +144,51 @@ describe('SIGKILL, then a restart on the same DATA_DIR', () => {
     expectNoResendOfRecorded(postmark, emails, recorded, { at: killedAt, recordedAt });
     await signInCompletes(people[roll.between(0, 39)]!, rp);
     await expectWholeStore(last!);
+  }, 60_000);
+
+  it('WORKERS=2, one worker killed under load: the primary replaces it, every accepted address gets its email, none twice', async () => {
+    const roll = dice('WORKERS=2 worker killed');
+    postmark = await startFakePostmark(undefined, { delayMs: 300 });
+    const cluster = await start({ WORKERS: '2' });
+    const rp = await registerApp(cluster);
+    const before = cluster.logs().filter((line) => line.msg === 'worker listening');
+    expect(before).toHaveLength(2);
+    const victim = before[roll.between(0, 1)]!.pid;
+    const people = await peopleAtTheForm(rp, 30, 'worker');
+    const killAfter = roll.between(3, 20);
+    let answered = 0;
+    let killedAt = 0;
+    const outcomes = await allAtOnce(people, async (person) => {
+      const page = await answerWithin(askForLink(person), 10_000);
+      if (accepted(page) && ++answered === killAfter) {
+        killedAt = Date.now();
+        process.kill(victim!, 'SIGKILL');
+      }
+      return page;
+    });
+    const replacement = await cluster.logLine((line) => line.msg === 'worker listening' && !before.includes(line));
+    expect(replacement.pid).not.toBe(victim);
+    const recordedAt = Date.now();
+    const recorded = await mailRows(cluster);
+    const acceptedEmails = people.filter((_, index) => accepted(outcomes[index]!)).map((person) => person.email);
+    expect(acceptedEmails.length, `seed ${roll.seed}`).toBeGreaterThanOrEqual(killAfter);
+    const unqueued = acceptedEmails.filter((email) => !recorded.some((row) => row.to === email));
+    if (unqueued.length > 0) console.info(`WORKERS=2: ${unqueued.length} of ${acceptedEmails.length} accepted were not yet queued after the kill`);
+    // The surviving worker and the replacement sweep up what the victim left: its stored requests
+    // once their grace runs out, its claimed emails once their lease does.
+    await deliveredTo(postmark, acceptedEmails, 25_000);
+    expectNoResendOfRecorded(
+      postmark,
+      people.map((person) => person.email),
+      recorded,
+      { at: killedAt, recordedAt },
+    );
+    const chosen = acceptedEmails[roll.between(0, acceptedEmails.length - 1)];
+    await signInCompletes(
+      people.find((person) => person.email === chosen)!,
+      rp,
+    );
+    await expectWholeStore(cluster);
   }, 60_000);
 
   it('mid confirm: a link signs in once, whether its confirm was answered, cut off or never sent', async () => {

@@ -9,6 +9,10 @@
 //   sign-in is checked again, and a sign-in cancelled meanwhile gets no token and no mail;
 // - both kinds of email are composed every time, so the work on the event loop after the
 //   response is the same for every address;
+// - it runs from the email form's stored request (login/link-requests.ts): right after the answer
+//   in the process that gave it, or later in another if that one died; it may run twice for one
+//   request, and queues one email (the email's id is the request's); a token stored by a run that
+//   died before queueing is never mailed, so nobody holds it;
 // - every URL in the email is built from ISSUER;
 // - the link lives as long as the app asks, never longer than the global cap.
 import { randomBytes } from 'node:crypto';
@@ -34,7 +38,11 @@ export interface Delivery {
 }
 
 export function createDeliverLink(deps: SignInDeps) {
-  return async function deliverLink(request: Delivery): Promise<void> {
+  /**
+   * `mailId`: the id of the email, for work that may be done again (src/login/link-requests.ts):
+   * once an email with that id is queued, a re-run queues nothing.
+   */
+  return async function deliverLink(request: Delivery, mailId?: string): Promise<void> {
     const account = await deps.store.users.findByEmail(request.email);
     const app = await deps.apps.find(request.clientId);
     const signup = decideSignIn(deps.signup, app.policy, request.email, account !== undefined);
@@ -87,12 +95,16 @@ export function createDeliverLink(deps: SignInDeps) {
       });
       return;
     }
-    await deps.sendQueue.enqueue(signup.allow ? signInMail : refusedMail, {
+    const queued = await deps.sendQueue.enqueue(signup.allow ? signInMail : refusedMail, {
+      id: mailId,
       interactionUid: request.interactionUid,
       bindingHash: request.bindingHash,
       requestId: request.requestId,
       giveUpAt: expiresAt,
     });
+    // Queued before, by a run that died before it could say so: that email stands. The token
+    // stored above is never mailed, so nobody holds it; it expires unused.
+    if (queued === null) return;
     const fields = { tokenId: tokenId(hash), clientId: request.clientId, interactionUid: request.interactionUid, email: request.email };
     if (signup.allow) deps.audit('login.link_sent', fields);
     else deps.audit('login.refused', { reason: signup.reason, step: 'send', ...fields });

@@ -1,6 +1,9 @@
 // The email form and the resend button. Rules:
 // - the same answer, at the same speed, for every address: only rate limits are checked here,
 //   everything that depends on the address happens after the response (deliver-link.ts);
+// - the answer is a promise kept through a crash: before it, the email's request is stored (one
+//   insert, the same for every address, its content sealed: login/link-requests.ts), so a process
+//   killed between the answer and the queued email leaves it for another process to send;
 // - the limits (per browser, IP, address, IP+address, and the resend cooldown of this sign-in)
 //   are spent all or none, so a refused request spends nothing and the per-address budget
 //   counts emails actually sent;
@@ -12,7 +15,8 @@ import { addressHash } from '../../kernel/email-address.js';
 import type { Decision } from '../../kernel/decisions.js';
 import { sendLimits } from '../../kernel/rate-limits.js';
 import { sha256 } from '../../kernel/token-crypto.js';
-import type { DeliverLink } from './deliver-link.js';
+import type { LinkRequests } from '../link-requests.js';
+import type { Delivery } from './deliver-link.js';
 import type { SignInDeps } from './step-kit.js';
 
 export interface LinkRequest {
@@ -29,7 +33,7 @@ export interface LinkRequest {
   readonly locale: Locale;
 }
 
-export function createRequestLink(deps: SignInDeps, deliverLink: DeliverLink) {
+export function createRequestLink(deps: SignInDeps, linkRequests: LinkRequests) {
   return async function requestLink(request: LinkRequest): Promise<Decision> {
     deps.offRequest.admit();
     const bindingHash = sha256(request.bindingNonce);
@@ -49,8 +53,21 @@ export function createRequestLink(deps: SignInDeps, deliverLink: DeliverLink) {
       });
       return limited;
     }
+    // Everything but the binding nonce: the cookie's value never reaches the store.
+    const delivery: Delivery = {
+      email: request.email,
+      interactionUid: request.interactionUid,
+      clientId: request.clientId,
+      clientName: request.clientName,
+      bindingHash,
+      ip: request.ip,
+      userAgent: request.userAgent,
+      requestId: request.requestId,
+      locale: request.locale,
+    };
+    const id = await linkRequests.record(delivery);
     deps.audit('login.requested', { interactionUid: request.interactionUid, clientId: request.clientId, email: request.email });
-    deps.offRequest.run('send sign-in link', () => deliverLink({ ...request, bindingHash }));
+    deps.offRequest.run('send sign-in link', () => linkRequests.fulfil(id, delivery));
     return { allow: true };
   };
 }

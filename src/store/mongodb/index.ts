@@ -20,6 +20,7 @@ import {
   type IndexDefinition,
   type IndexPlan,
 } from './indexes.js';
+import { createMongoLinkRequests } from './link-requests.js';
 import { createMongoLoginTokens } from './login-tokens.js';
 import { OIDC_MODEL_NAMES, collectionFor, createMongoOidcModels } from './oidc-models.js';
 import { createMongoMailQueue, createMongoSuppressions } from './mail-queue.js';
@@ -28,6 +29,7 @@ import { createMongoRegistrationTokens } from './registration-tokens.js';
 import {
   clientSchema,
   emailChangeSchema,
+  linkRequestSchema,
   loginTokenSchema,
   mailSchema,
   oidcSchema,
@@ -37,6 +39,7 @@ import {
   userSchema,
   type ClientDoc,
   type EmailChangeDoc,
+  type LinkRequestDoc,
   type LoginTokenDoc,
   type MailDoc,
   type RecoveryCodeSetDoc,
@@ -79,10 +82,11 @@ const OWN_COLLECTIONS: readonly (readonly [string, IndexDefinition[]])[] = [
   ['audit_events', declaredIndexes(auditEventSchema)],
   ['recovery_codes', declaredIndexes(recoveryCodeSetSchema)],
   ['registration_tokens', declaredIndexes(registrationTokenSchema)],
+  ['link_requests', declaredIndexes(linkRequestSchema)],
 ];
 
 /** MongoDB has no migrations: bump this by hand when a collection's shape or indexes change. */
-const MONGODB_SCHEMA_VERSION = 5;
+const MONGODB_SCHEMA_VERSION = 6;
 
 export interface MongoStoreOptions {
   /** How long to wait for a server before giving up, at start and on each operation. */
@@ -128,6 +132,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   const auditEvents = connection.model<AuditEventDoc>('AuditEvent', auditEventSchema, 'audit_events');
   const recoveryCodeSets = connection.model<RecoveryCodeSetDoc>('RecoveryCodeSet', recoveryCodeSetSchema, 'recovery_codes');
   const registrationTokens = connection.model<RegistrationTokenDoc>('RegistrationToken', registrationTokenSchema, 'registration_tokens');
+  const linkRequests = connection.model<LinkRequestDoc>('LinkRequest', linkRequestSchema, 'link_requests');
   const oidc = createMongoOidcModels(connection);
   try {
     // Every index is as the code declares it before the first request: changed definitions are
@@ -145,7 +150,10 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
 
   // Every collection with a TTL on expiresAt; typed loosely because their documents differ.
   const purgeable = () =>
-    [...oidc.models(), loginTokens, emailChanges, auditEvents, registrationTokens] as unknown as mongoose.Model<{ _id: unknown; expiresAt?: Date }>[];
+    [...oidc.models(), loginTokens, emailChanges, auditEvents, registrationTokens, linkRequests] as unknown as mongoose.Model<{
+      _id: unknown;
+      expiresAt?: Date;
+    }>[];
 
   return {
     kind: 'mongodb',
@@ -158,6 +166,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     clients: createMongoClients(clients),
     recoveryCodes: createMongoRecoveryCodes(recoveryCodeSets),
     registrationTokens: createMongoRegistrationTokens(registrationTokens),
+    linkRequests: createMongoLinkRequests(linkRequests),
     mailQueue: createMongoMailQueue(mails),
     suppressions: createMongoSuppressions(suppressions),
     createRateLimiter(rule) {

@@ -4,6 +4,7 @@
 import type { Model } from 'mongoose';
 import { addressKey } from '../address-key.js';
 import type { MailQueueStore, MailStatus, QueuedMail, SuppressionStore } from '../port.js';
+import { isDuplicateKey } from './errors.js';
 import type { MailDoc, SuppressionDoc } from './schemas.js';
 
 const toMail = (doc: MailDoc): QueuedMail => ({
@@ -48,25 +49,32 @@ export function createMongoMailQueue(mails: Model<MailDoc>): MailQueueStore {
   const leased = (id: string, owner: string) => ({ _id: id, leaseOwner: owner, status: 'queued' as const });
   return {
     async enqueue(mail) {
-      await mails.create({
-        _id: mail.id,
-        to: mail.to,
-        tag: mail.tag,
-        interactionUid: mail.interactionUid,
-        bindingHash: mail.bindingHash,
-        requestId: mail.requestId,
-        sealed: mail.sealed,
-        status: mail.status,
-        attempts: mail.attempts,
-        nextAttemptAt: new Date(mail.nextAttemptAt),
-        leaseOwner: null,
-        leaseUntil: mail.leaseUntil === null ? null : new Date(mail.leaseUntil),
-        giveUpAt: new Date(mail.giveUpAt),
-        lastError: mail.lastError,
-        providerMessageId: mail.providerMessageId,
-        createdAt: new Date(mail.createdAt),
-        updatedAt: new Date(mail.updatedAt),
-      });
+      try {
+        await mails.create({
+          _id: mail.id,
+          to: mail.to,
+          tag: mail.tag,
+          interactionUid: mail.interactionUid,
+          bindingHash: mail.bindingHash,
+          requestId: mail.requestId,
+          sealed: mail.sealed,
+          status: mail.status,
+          attempts: mail.attempts,
+          nextAttemptAt: new Date(mail.nextAttemptAt),
+          leaseOwner: null,
+          leaseUntil: mail.leaseUntil === null ? null : new Date(mail.leaseUntil),
+          giveUpAt: new Date(mail.giveUpAt),
+          lastError: mail.lastError,
+          providerMessageId: mail.providerMessageId,
+          createdAt: new Date(mail.createdAt),
+          updatedAt: new Date(mail.updatedAt),
+        });
+        return true;
+      } catch (error) {
+        // Only _id is unique among a queued message's fields (providerMessageId is null until sent).
+        if (isDuplicateKey(error)) return false;
+        throw error;
+      }
     },
     async claimBatch(owner, now, leaseMs, limit) {
       const at = new Date(now);

@@ -272,3 +272,27 @@ export const registrationTokenSchema = new Schema<RegistrationTokenDoc>(
 );
 registrationTokenSchema.index({ digest: 1 }, { unique: true });
 registrationTokenSchema.index({ expiresAt: 1 }, ttl);
+
+export interface LinkRequestDoc {
+  _id: string;
+  sealed: string;
+  createdAt: Date;
+  expiresAt: Date;
+  leaseOwner: string | null;
+  leaseUntil: Date;
+}
+
+export const linkRequestSchema = new Schema<LinkRequestDoc>(
+  {
+    _id: { type: String, required: true },
+    sealed: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+    leaseOwner: { type: String, default: null },
+    leaseUntil: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+// The sweep's claim: lease run out, oldest lease first.
+linkRequestSchema.index({ leaseUntil: 1 });
+linkRequestSchema.index({ expiresAt: 1 }, ttl);

@@ -10,6 +10,7 @@ import type { Store } from '../port.js';
 import { createSqliteAuditEvents } from './audit-events.js';
 import { createSqliteClients } from './clients.js';
 import { createSqliteEmailChanges } from './email-changes.js';
+import { createSqliteLinkRequests } from './link-requests.js';
 import { createSqliteLoginTokens } from './login-tokens.js';
 import { createSqliteMailQueue, createSqliteSuppressions } from './mail-queue.js';
 import { createSqliteOidcModels } from './oidc-models.js';
@@ -121,6 +122,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     ['rate_limits', 'expire'],
     ['audit_events', 'expires_at'],
     ['registration_tokens', 'expires_at'],
+    ['link_requests', 'expires_at'],
   ].map(([table, column]) =>
     db.prepare(`DELETE FROM ${table} WHERE rowid IN (
       SELECT rowid FROM ${table} WHERE ${column} IS NOT NULL AND ${column} <= @now LIMIT @limit)`),
@@ -138,6 +140,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     clients: createSqliteClients(db),
     recoveryCodes: createSqliteRecoveryCodes(db),
     registrationTokens: createSqliteRegistrationTokens(db),
+    linkRequests: createSqliteLinkRequests(db),
     mailQueue: createSqliteMailQueue(db),
     suppressions: createSqliteSuppressions(db),
     createRateLimiter: createSqliteRateLimiters(db),

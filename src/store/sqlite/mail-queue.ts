@@ -49,7 +49,8 @@ export function createSqliteMailQueue(db: Database): MailQueueStore {
     INSERT INTO mail_queue (id, recipient, tag, interaction_uid, binding_hash, request_id, sealed, status,
       attempts, next_attempt_at, lease_until, give_up_at, last_error, provider_message_id, created_at, updated_at)
     VALUES (@id, @to, @tag, @interactionUid, @bindingHash, @requestId, @sealed, @status, @attempts,
-      @nextAttemptAt, @leaseUntil, @giveUpAt, @lastError, @providerMessageId, @createdAt, @updatedAt)`);
+      @nextAttemptAt, @leaseUntil, @giveUpAt, @lastError, @providerMessageId, @createdAt, @updatedAt)
+    ON CONFLICT (id) DO NOTHING`);
   const claim = db.prepare<{ owner: string; now: number; leaseUntil: number; limit: number }, Row>(`
     UPDATE mail_queue SET lease_owner = @owner, lease_until = @leaseUntil, attempts = attempts + 1, updated_at = @now
     WHERE id IN (
@@ -96,7 +97,7 @@ export function createSqliteMailQueue(db: Database): MailQueueStore {
 
   return {
     async enqueue(mail) {
-      insert.run(mail);
+      return insert.run(mail).changes === 1;
     },
     async claimBatch(owner, now, leaseMs, limit) {
       // IMMEDIATE: the claim takes the write lock before it picks rows, so a sender in another

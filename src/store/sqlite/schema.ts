@@ -200,6 +200,20 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX registration_tokens_expires_at ON registration_tokens (expires_at);
   `,
+  // The email form's intent (src/login/link-requests.ts): a sign-in email promised and not yet
+  // queued, its delivery sealed. Rows live seconds; the sweep finds those whose lease ran out by
+  // lease_until. The purge scans the few rows there are by expires_at, so that has no index.
+  `
+  CREATE TABLE link_requests (
+    id           TEXT PRIMARY KEY,
+    sealed       TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    lease_owner  TEXT,
+    lease_until  INTEGER NOT NULL
+  );
+  CREATE INDEX link_requests_lease_until ON link_requests (lease_until);
+  `,
 ];
 
 /**
