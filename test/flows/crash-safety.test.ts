@@ -108,7 +108,7 @@ describe('SIGKILL, then a restart on the same DATA_DIR', () => {
       postmark,
       people.map((person) => person.email),
       recorded,
-      { at: killedAt, recordedAt },
+      { at: killedAt, recordedAt, goneAt: recordedAt },
     );
     // One sent only after the restart, if there is one: its link signs in the browser that asked.
     const chosen = unqueued.length > 0 ? unqueued[roll.between(0, unqueued.length - 1)] : acceptedEmails[roll.between(0, acceptedEmails.length - 1)];
@@ -141,7 +141,7 @@ describe('SIGKILL, then a restart on the same DATA_DIR', () => {
     await start({}, first);
     const emails = people.map((person) => person.email);
     await deliveredTo(postmark, emails);
-    expectNoResendOfRecorded(postmark, emails, recorded, { at: killedAt, recordedAt });
+    expectNoResendOfRecorded(postmark, emails, recorded, { at: killedAt, recordedAt, goneAt: recordedAt });
     await signInCompletes(people[roll.between(0, 39)]!, rp);
     await expectWholeStore(last!);
   }, 60_000);
