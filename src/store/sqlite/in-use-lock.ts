@@ -38,6 +38,15 @@ export interface Held {
   release(): void;
 }
 
+/** The hold a connection's open transaction gives: released by ending it and closing. */
+const heldBy = (db: Database.Database): Held => ({
+  release() {
+    if (!db.open) return;
+    db.exec('ROLLBACK');
+    db.close();
+  },
+});
+
 /**
  * A shared hold for as long as the store is open: a read transaction whose SHARED lock SQLite
  * keeps until it ends. Throws StoreInUseError while a restore holds the store.
@@ -52,13 +61,7 @@ export function holdShared(dataDir: string, waitMs: number = OPENER_WAIT_MS): He
     if (isBusy(error)) throw new StoreInUseError(`the store in ${dataDir} is being restored; start linkid again when the restore has finished`);
     throw error;
   }
-  return {
-    release() {
-      if (!db.open) return;
-      db.exec('ROLLBACK');
-      db.close();
-    },
-  };
+  return heldBy(db);
 }
 
 /** The store to oneself: refused at once (no waiting) while any process has it open. */
@@ -73,11 +76,5 @@ export function holdExclusive(dataDir: string): Held {
     }
     throw error;
   }
-  return {
-    release() {
-      if (!db.open) return;
-      db.exec('ROLLBACK');
-      db.close();
-    },
-  };
+  return heldBy(db);
 }
