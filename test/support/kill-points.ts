@@ -140,7 +140,13 @@ export async function mailRows(
   linkid: Pick<LinkidProcess, 'dataDir' | 'mongodbUri'>,
 ): Promise<{ to: string; status: string; providerMessageId: string | null; leaseUntil: number | null; nextAttemptAt: number }[]> {
   const records = await storedRecords({ dataDir: linkid.dataDir, config: { mongodbUri: linkid.mongodbUri } });
-  const time = (value: unknown) => (value === null || value === undefined ? null : new Date(value as number | Date).getTime());
+  // SQLite holds milliseconds; the MongoDB dump holds canonical extended JSON: {"$date": {"$numberLong": "..."}}.
+  const time = (value: unknown): number | null => {
+    if (value === null || value === undefined) return null;
+    const date = (value as { $date?: unknown }).$date;
+    if (date === undefined) return Number(value);
+    return Number(typeof date === 'object' && date !== null ? (date as { $numberLong: string }).$numberLong : date);
+  };
   return (records.mail_queue ?? []).map((row) => ({
     to: String(row.recipient ?? row.to),
     status: String(row.status),
