@@ -1,4 +1,4 @@
-// `npm run bench:profile -- SCENARIO [--server linkid|bare|bare-store] [--seconds N]`: one server under one
+// `npm run bench:profile -- SCENARIO [--server linkid|bare|bare-store|bare-sqlite] [--seconds N]`: one server under one
 // scenario's load with `node --cpu-prof`, then the places its main thread spent its busy time
 // (idle left out), by function and by module, and the server's CPU per operation. The profile
 // stays in bench/profiles/ for Chrome DevTools or speedscope. Where docs/performance.md's "Where the
@@ -22,7 +22,7 @@ const { values: args, positionals } = parseArgs({
   options: { server: { type: 'string', default: 'linkid' }, seconds: { type: 'string', default: '8' }, top: { type: 'string', default: '25' } },
 });
 const scenario = positionals[0] as Scenario;
-const SERVERS = ['linkid', 'bare', 'bare-store'];
+const SERVERS = ['linkid', 'bare', 'bare-store', 'bare-sqlite'];
 if (!SCENARIOS.includes(scenario)) throw new Error(`usage: npm run bench:profile -- ${SCENARIOS.join('|')} [--server ${SERVERS.join('|')}] [--seconds N]`);
 if (!SERVERS.includes(args.server)) throw new Error(`--server is one of ${SERVERS.join(', ')}`);
 const seconds = Number(args.seconds);
@@ -47,6 +47,7 @@ async function servers(): Promise<{ server: Server; target: Target; close: () =>
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const storeDir = args.server === 'bare-store' ? fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-profile-bare-store-')) : undefined;
+  const plainStoreDir = args.server === 'bare-sqlite' ? fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-profile-bare-sqlite-')) : undefined;
   const bare = await startServer({
     name: args.server,
     args: [path.join(ROOT, 'bench/servers/bare-provider.ts')],
@@ -57,6 +58,7 @@ async function servers(): Promise<{ server: Server; target: Target; close: () =>
       SIGNING_KEYS_FILE: linkid.signingKeysFile,
       CLIENTS: JSON.stringify([bareClientOf(client)]),
       ...(storeDir ? { STORE_DIR: storeDir } : {}),
+      ...(plainStoreDir ? { PLAIN_STORE_DIR: plainStoreDir } : {}),
     },
     cpus,
     url,

@@ -61,13 +61,22 @@ export interface Reported extends ScenarioResult {
   readonly ratios?: Ratios;
   /** The bare provider on linkid's store / the bare provider in memory: what durable storage alone costs. */
   readonly storeRatios?: Ratios;
+  /** linkid / the bare provider on a plain SQLite table: the fair anchor for store-bound work (issue 28). */
+  readonly anchorRatios?: Ratios;
 }
 
 export function reported(result: ScenarioResult): Reported {
   const summary = summarize(result.figures);
   const linkidVsBare = ratios(summary, 'linkid', 'bare');
   const storeVsMemory = ratios(summary, 'bare-store', 'bare');
-  return { ...result, summary, ...(linkidVsBare ? { ratios: linkidVsBare } : {}), ...(storeVsMemory ? { storeRatios: storeVsMemory } : {}) };
+  const linkidVsPlain = ratios(summary, 'linkid', 'bare-sqlite');
+  return {
+    ...result,
+    summary,
+    ...(linkidVsBare ? { ratios: linkidVsBare } : {}),
+    ...(storeVsMemory ? { storeRatios: storeVsMemory } : {}),
+    ...(linkidVsPlain ? { anchorRatios: linkidVsPlain } : {}),
+  };
 }
 
 const fixed = (value: number | undefined, digits: number) => (value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits));
@@ -153,18 +162,33 @@ function rows(result: Reported): string[][] {
   }
 }
 
+/** The plain-SQLite anchor's cells for a row: its rate, and linkid against it (throughput; CPU per op). */
+function anchorCells(result: Reported): [string, string] {
+  const plain = result.summary['bare-sqlite'];
+  const anchor = result.anchorRatios;
+  if (!plain || !anchor) return ['', ''];
+  return [rate(plain), `${fixed(anchor.throughput, 2)} (CPU ${fixed(anchor.cpuPerOp, 2)})`];
+}
+
 export function table(results: readonly Reported[]): string {
   const header = [
     'scenario',
     'linkid',
     'bare oidc-provider',
     "bare on linkid's store",
+    'bare on plain SQLite',
     'Koa hello',
     'linkid / bare',
+    'linkid / plain SQLite (CPU per op)',
     'CPU per op: linkid / bare',
     'other CPU (cores, max)',
   ];
-  const lines = [header, header.map(() => '---'), ...results.flatMap(rows)];
+  const withAnchor = (result: Reported) =>
+    rows(result).map((cells) => {
+      const [plain, anchor] = anchorCells(result);
+      return [...cells.slice(0, 4), plain, ...cells.slice(4, 6), anchor, ...cells.slice(6)];
+    });
+  const lines = [header, header.map(() => '---'), ...results.flatMap(withAnchor)];
   return lines.map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
@@ -178,21 +202,41 @@ export interface TargetCheck {
 export function checkTargets(results: readonly Reported[], freeServerCores: number): TargetCheck[] {
   const find = (name: string) => results.find((result) => result.name === name);
   const checks: TargetCheck[] = [];
-  const ratioTarget = (name: string, label: string, minimum: number) => {
-    const ratio = find(name)?.ratios?.throughput;
-    if (ratio === undefined) return;
-    checks.push({ target: `${label} ≥ ${minimum}x bare`, measured: `${ratio.toFixed(2)}x`, met: ratio >= minimum });
+  // Issue 28: where the store plays no part, against the engine in memory; where it does, against
+  // the engine on a plain durable store (bench/servers/plain-sqlite-adapter.ts), like with like.
+  const ratioTarget = (name: string, label: string, minimum: number, against: 'bare' | 'bare-sqlite') => {
+    const result = find(name);
+    const ratio = against === 'bare' ? result?.ratios : result?.anchorRatios;
+    if (!ratio) return;
+    const anchor = against === 'bare' ? 'the bare engine in memory' : 'the bare engine on plain SQLite';
+    checks.push({
+      target: `${label} ≥ ${minimum}x ${anchor}`,
+      measured: `${ratio.throughput.toFixed(2)}x (CPU per op ${ratio.cpuPerOp.toFixed(2)}x)`,
+      met: ratio.throughput >= minimum,
+    });
   };
-  ratioTarget('discovery', 'discovery', 0.9);
-  ratioTarget('jwks', 'JWKS', 0.9);
-  ratioTarget('introspection', 'introspection', 0.9);
-  ratioTarget('refresh', 'refresh grant', 0.9);
-  ratioTarget('sign-in', "full sign-in (against bare's dev-login sign-in)", 0.7);
+  ratioTarget('discovery', 'discovery', 0.9, 'bare');
+  ratioTarget('jwks', 'JWKS', 0.9, 'bare');
+  ratioTarget('introspection', 'introspection', 1.0, 'bare-sqlite');
+  ratioTarget('refresh', 'refresh grant', 0.95, 'bare-sqlite');
+  ratioTarget('sign-in', "full sign-in (against the engine's dev-login sign-in)", 0.8, 'bare-sqlite');
   const open = find('email-form-open')?.summary.linkid;
   if (open) {
     checks.push({ target: 'email form POST p99 < 50 ms at 100/s open loop', measured: `${open.p99Ms.toFixed(1)} ms`, met: open.p99Ms < 50 });
     const mail = open.extra.mailP50Ms;
     if (mail !== undefined) checks.push({ target: 'form POST to email in the outbox p50 < 50 ms', measured: `${mail.toFixed(1)} ms`, met: mail < 50 });
+  }
+  const throughPostmark = find('slow-mail')?.summary.linkid?.cpuUsPerOp;
+  const toOutbox = find('email-form-open')?.summary.linkid?.cpuUsPerOp;
+  if (throughPostmark !== undefined && toOutbox !== undefined) {
+    // Estimated until the bench times each step: the CPU per email form POST sending through the
+    // Postmark stand-in, less the CPU per POST writing to the outbox.
+    const sendMs = (throughPostmark - toOutbox) / 1000;
+    checks.push({
+      target: 'a Postmark send ≤ 1 ms of CPU',
+      measured: `${sendMs.toFixed(2)} ms (estimated: CPU per form POST through Postmark ${(throughPostmark / 1000).toFixed(2)} ms, to the outbox ${(toOutbox / 1000).toFixed(2)} ms)`,
+      met: sendMs <= 1,
+    });
   }
   const slow = find('slow-mail')?.summary.linkid?.extra.emailsPerSecond;
   if (slow !== undefined) checks.push({ target: '≥ 60 sign-ins/s per instance with a 150 ms provider', measured: `${slow.toFixed(1)}/s`, met: slow >= 60 });
@@ -224,6 +268,27 @@ export function checkTargets(results: readonly Reported[], freeServerCores: numb
     }
   }
   return checks;
+}
+
+/** Keycloak's published sizing: one vCPU for each so many requests per second. */
+export const KEYCLOAK_SIZING = {
+  source: 'https://www.keycloak.org/high-availability/single-cluster/concepts-memory-and-cpu-sizing',
+  perVcpu: { 'sign-in': ['password-based logins', 15], refresh: ['refresh-token requests', 120] },
+} as const;
+
+/** Each server's figure as operations per second for one busy core (1 / CPU per op), beside Keycloak's sizing. */
+export function perVcpuLines(results: readonly Reported[]): string {
+  return results
+    .flatMap((result) => {
+      const keycloak = (KEYCLOAK_SIZING.perVcpu as Readonly<Record<string, readonly [string, number]>>)[result.name];
+      if (!keycloak) return [];
+      const servers = ['linkid', 'bare-sqlite', 'bare'].filter((server) => result.summary[server]);
+      const figures = servers.map((server) => `${server} ${fixed(1e6 / (result.summary[server] as Summary).cpuUsPerOp, 0)}/s`).join(', ');
+      const linkid = result.summary.linkid;
+      const lead = linkid ? ` (linkid ${fixed(1e6 / linkid.cpuUsPerOp / keycloak[1], 1)}x)` : '';
+      return [`  ${result.title}: ${figures} per vCPU; Keycloak sizes ${keycloak[1]} ${keycloak[0]}/s per vCPU${lead}`];
+    })
+    .join('\n');
 }
 
 export const targetLines = (checks: readonly TargetCheck[]) =>

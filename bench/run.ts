@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { bareClientOf, ROOT, startLinkid } from './linkid.ts';
 import { Mailbox } from './mailbox.ts';
 import { freePort, hasTaskset, pinSelf, startServer, stopAll } from './processes.ts';
-import { checkTargets, reported, storeLines, table, targetLines, type Reported } from './report.ts';
+import { checkTargets, KEYCLOAK_SIZING, perVcpuLines, reported, storeLines, table, targetLines, type Reported } from './report.ts';
 import type { Context, ScenarioResult, Servers, Settings } from './scenario.ts';
 import { discovery, introspection, jwks, refreshGrant } from './scenarios/endpoints.ts';
 import { slowMailProvider } from './scenarios/mail-provider.ts';
@@ -131,6 +131,7 @@ async function startServers(logDir: string): Promise<Servers & { mailbox: Mailbo
   };
   const bare = await startBare('bare');
   const bareStore = await startBare('bare-store', { STORE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-bench-bare-store-')) });
+  const bareSqlite = await startBare('bare-sqlite', { PLAIN_STORE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'linkid-bench-bare-sqlite-')) });
   const helloPort = await freePort();
   const helloUrl = `http://127.0.0.1:${helloPort}`;
   const hello = await startServer({
@@ -147,12 +148,14 @@ async function startServers(logDir: string): Promise<Servers & { mailbox: Mailbo
     linkid,
     bare,
     bareStore,
+    bareSqlite,
     hello,
     mailbox,
     targets: {
       linkid: { kind: 'linkid', url: linkid.url, client, mailbox },
       bare: { kind: 'bare', url: bare.url, client },
       bareStore: { kind: 'bare', url: bareStore.url, client },
+      bareSqlite: { kind: 'bare', url: bareSqlite.url, client },
     },
   };
 }
@@ -190,7 +193,9 @@ async function main(): Promise<number> {
   fs.writeFileSync(outFile, `${JSON.stringify({ machine, settings, seconds, scenarios: results, targets, failures }, null, 2)}\n`);
   log(`\n${table(results)}\n`);
   log('Each figure is the median of the repeats; "other CPU" is what processes outside the bench used during the runs (1.00 = one core busy).');
-  log(`\nTargets (issue 11):\n${targetLines(targets)}\n`);
+  log(`\nTargets (issues 11 and 28):\n${targetLines(targets)}\n`);
+  const perVcpu = perVcpuLines(results);
+  if (perVcpu) log(`Per vCPU (1 / server CPU per op) beside Keycloak's sizing guide (${KEYCLOAK_SIZING.source}):\n${perVcpu}\n`);
   const floors = storeLines(results);
   if (floors) log(`The bare provider on linkid's store, against the bare provider in memory:\n${floors}\n`);
   log(`${results.length} scenarios in ${seconds.toFixed(0)} s; results in ${path.relative(process.cwd(), outFile)}`);

@@ -35,14 +35,17 @@ export interface Servers {
   readonly bare: Server;
   /** The bare provider again, its artefacts in linkid's SQLite store (bench/servers/bare-provider.ts). */
   readonly bareStore: Server;
+  /** The bare provider on a plain SQLite table (bench/servers/plain-sqlite-adapter.ts): the anchor for store-bound work. */
+  readonly bareSqlite: Server;
   readonly hello: Server;
-  readonly targets: { readonly linkid: Target; readonly bare: Target; readonly bareStore: Target };
+  readonly targets: { readonly linkid: Target; readonly bare: Target; readonly bareStore: Target; readonly bareSqlite: Target };
 }
 
 /** How the bench signs in to, and asks, one of the servers. */
 export function targetOf(servers: Servers, server: Server): Target {
   if (server === servers.linkid) return servers.targets.linkid;
-  return server === servers.bareStore ? servers.targets.bareStore : servers.targets.bare;
+  if (server === servers.bareStore) return servers.targets.bareStore;
+  return server === servers.bareSqlite ? servers.targets.bareSqlite : servers.targets.bare;
 }
 
 export interface Context {

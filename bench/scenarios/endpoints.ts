@@ -2,7 +2,7 @@
 // headers around them: discovery, JWKS, introspection of a client's own access token, and refresh
 // grants in K concurrent rotation chains (each chain spends the refresh token the previous answer
 // returned). linkid, the bare provider and, where it means something, the Koa "hello" floor; where
-// the store is used, also the bare provider on linkid's store.
+// the store is used, also the bare provider on linkid's store and on a plain SQLite table.
 import { hammer, closedLoop, type FixedRequest } from '../load.ts';
 import type { Server } from '../processes.ts';
 import { measured, rotated, freshAddress, targetOf, type Context, type Figure, type ScenarioResult } from '../scenario.ts';
@@ -51,8 +51,8 @@ const basic = (target: Target) =>
   `Basic ${Buffer.from(`${encodeURIComponent(target.client.id)}:${encodeURIComponent(target.client.secret)}`).toString('base64')}`;
 
 export function introspection(ctx: Context): Promise<ScenarioResult> {
-  const { linkid, bare, bareStore } = ctx.servers;
-  return fixedRequestScenario(ctx, 'introspection', 'introspection', [linkid, bare, bareStore], async (server) => {
+  const { linkid, bare, bareStore, bareSqlite } = ctx.servers;
+  return fixedRequestScenario(ctx, 'introspection', 'introspection', [linkid, bare, bareStore, bareSqlite], async (server) => {
     const target = targetOf(ctx.servers, server);
     const tokens = await signIn(target, freshAddress('introspect'));
     return {
@@ -87,10 +87,10 @@ async function runChains(target: Target, heads: string[], seconds: number) {
 
 export async function refreshGrant(ctx: Context): Promise<ScenarioResult> {
   const { settings } = ctx;
-  const { linkid, bare, bareStore } = ctx.servers;
+  const { linkid, bare, bareStore, bareSqlite } = ctx.servers;
   const figures: Figure[] = [];
   for (let repeat = 0; repeat < settings.repeats; repeat += 1) {
-    for (const server of rotated([linkid, bare, bareStore], repeat)) {
+    for (const server of rotated([linkid, bare, bareStore, bareSqlite], repeat)) {
       const target = targetOf(ctx.servers, server);
       const heads = await chains(target, settings.refreshChains);
       await runChains(target, heads, settings.warmupSeconds);

@@ -10,10 +10,10 @@ import { openInteraction, signIn, submitLogin, type OpenInteraction, type Target
 
 export async function fullSignIn(ctx: Context): Promise<ScenarioResult> {
   const { settings } = ctx;
-  const { linkid, bare, bareStore } = ctx.servers;
+  const { linkid, bare, bareStore, bareSqlite } = ctx.servers;
   const figures: Figure[] = [];
   for (let repeat = 0; repeat < settings.repeats; repeat += 1) {
-    for (const server of rotated([linkid, bare, bareStore], repeat)) {
+    for (const server of rotated([linkid, bare, bareStore, bareSqlite], repeat)) {
       const target = targetOf(ctx.servers, server);
       const run = (seconds: number) => closedLoop(settings.signInUsers, { seconds }, async () => void (await signIn(target, freshAddress('signin'))));
       await run(settings.warmupSeconds);

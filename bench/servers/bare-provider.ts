@@ -7,6 +7,10 @@
 // linkid's own SQLite store through linkid's own adapter (digested ids, sealed members) instead of
 // in memory: the engine and linkid's store, without linkid's pages, checks and logs. Clients stay
 // static. Compared with the in-memory run, it says what durable storage alone costs.
+//
+// With PLAIN_STORE_DIR set instead it keeps them in a plain SQLite table (./plain-sqlite-adapter.ts:
+// no digests, no sealing): the engine on the durable store a deployment would write first, the
+// anchor for linkid's store-bound figures (issue 28).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -15,6 +19,7 @@ import { pathToFileURL } from 'node:url';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type * as LinkidAdapter from '../../src/oidc/adapter.ts';
 import type * as LinkidSqlite from '../../src/store/sqlite/index.ts';
+import { plainSqliteAdapter } from './plain-sqlite-adapter.ts';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -38,8 +43,9 @@ async function linkidAdapter(storeDir: string): Promise<NonNullable<Configuratio
 }
 
 const storeDir = process.env.STORE_DIR;
+const plainStoreDir = process.env.PLAIN_STORE_DIR;
 const configuration: Configuration = {
-  ...(storeDir ? { adapter: await linkidAdapter(storeDir) } : {}),
+  ...(storeDir ? { adapter: await linkidAdapter(storeDir) } : plainStoreDir ? { adapter: plainSqliteAdapter(plainStoreDir) } : {}),
   clients,
   jwks,
   cookies: { keys: [randomBytes(32).toString('base64url')] },
