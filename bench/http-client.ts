@@ -29,7 +29,7 @@ function send(target: URL, method: string, headers: Record<string, string>, body
   });
 }
 
-const keptAlive: Transport = (url, request) => {
+export const keptAlive: Transport = (url, request) => {
   const headers = Object.fromEntries(request.headers);
   if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
   return send(new URL(url), request.method, headers, request.body, true);

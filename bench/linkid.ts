@@ -47,7 +47,14 @@ export interface Linkid extends Server {
   createClient(name: string): Client;
 }
 
-export async function startLinkid(options: { name: string; cpus: string | undefined; logDir: string; env?: Record<string, string> }): Promise<Linkid> {
+export async function startLinkid(options: {
+  name: string;
+  cpus: string | undefined;
+  logDir: string;
+  env?: Record<string, string>;
+  /** Options for node before linkid's script (the step breakdown's --import). */
+  nodeOptions?: readonly string[];
+}): Promise<Linkid> {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `linkid-bench-${options.name}-`));
   const url = `http://127.0.0.1:${port}`;
@@ -60,7 +67,7 @@ export async function startLinkid(options: { name: string; cpus: string | undefi
   };
   const server = await startServer({
     name: options.name,
-    args: [path.join(ROOT, 'dist/main.js')],
+    args: [...(options.nodeOptions ?? []), path.join(ROOT, 'dist/main.js')],
     env,
     cpus: options.cpus,
     url,

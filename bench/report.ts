@@ -121,6 +121,12 @@ function rows(result: Reported): string[][] {
         ],
       ];
     }
+    case 'steps': {
+      const linkid = summary.linkid;
+      const steps = (result.facts?.steps ?? []) as string[];
+      const text = steps.map((step) => `${step} ${fixed((linkid?.extra[`${step} CPU µs`] ?? Number.NaN) / 1000, 2)} ms`).join('; ');
+      return [[result.title, `${text}; total ${fixed((linkid?.cpuUsPerOp ?? Number.NaN) / 1000, 2)} ms`, '', '', '', '', '', '']];
+    }
     case 'rss': {
       const checkpoints = (result.facts?.checkpoints ?? []) as { sessions: number; rssMiB: number }[];
       const text = checkpoints.map((point) => `${point.sessions}: ${fixed(point.rssMiB, 0)} MiB`).join(', ');
@@ -226,9 +232,12 @@ export function checkTargets(results: readonly Reported[], freeServerCores: numb
     const mail = open.extra.mailP50Ms;
     if (mail !== undefined) checks.push({ target: 'form POST to email in the outbox p50 < 50 ms', measured: `${mail.toFixed(1)} ms`, met: mail < 50 });
   }
+  const send = find('steps')?.summary.linkid?.extra['mail send CPU µs'];
   const throughPostmark = find('slow-mail')?.summary.linkid?.cpuUsPerOp;
   const toOutbox = find('email-form-open')?.summary.linkid?.cpuUsPerOp;
-  if (throughPostmark !== undefined && toOutbox !== undefined) {
+  if (send !== undefined) {
+    checks.push({ target: 'a Postmark send ≤ 1 ms of CPU', measured: `${(send / 1000).toFixed(2)} ms (the step breakdown's mail send)`, met: send <= 1000 });
+  } else if (throughPostmark !== undefined && toOutbox !== undefined) {
     // Estimated until the bench times each step: the CPU per email form POST sending through the
     // Postmark stand-in, less the CPU per POST writing to the outbox.
     const sendMs = (throughPostmark - toOutbox) / 1000;

@@ -16,6 +16,7 @@ import { discovery, introspection, jwks, refreshGrant } from './scenarios/endpoi
 import { slowMailProvider } from './scenarios/mail-provider.ts';
 import { memoryAfterSessions } from './scenarios/memory.ts';
 import { emailFormOpenLoop, emailFormSaturation, fullSignIn } from './scenarios/sign-ins.ts';
+import { stepBreakdown } from './scenarios/steps.ts';
 import { workers } from './scenarios/workers.ts';
 
 const FULL: Settings = {
@@ -64,6 +65,7 @@ const SCENARIOS: Record<string, (ctx: Context) => Promise<ScenarioResult>> = {
   introspection,
   refresh: refreshGrant,
   'sign-in': fullSignIn,
+  steps: stepBreakdown,
   'email-form-open': emailFormOpenLoop,
   'email-form-saturation': emailFormSaturation,
   'slow-mail': slowMailProvider,

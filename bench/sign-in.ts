@@ -53,8 +53,7 @@ export interface OpenInteraction {
   readonly verifier: string;
 }
 
-export async function openInteraction(target: Target, scope = 'openid email', prompt?: string): Promise<OpenInteraction> {
-  const browser = newBrowser();
+export async function openInteraction(target: Target, scope = 'openid email', prompt?: string, browser: Browser = newBrowser()): Promise<OpenInteraction> {
   const request = authorization(target, scope, prompt);
   const page = await browser.follow(request.url);
   expectStatus(page, 200, `${target.kind} login page`);
@@ -74,7 +73,7 @@ export async function submitLogin(target: Target, open: OpenInteraction, email: 
 }
 
 /** From the reply that finishes the login to the app's redirect URI, allowing consent on the way. */
-async function toApp(target: Target, browser: Browser, from: Page): Promise<string> {
+export async function toApp(target: Target, browser: Browser, from: Page): Promise<string> {
   expectStatus(from, 303, `${target.kind} login finished`);
   const stopAt = target.client.redirectUri;
   let page = await browser.follow(from.location as string, stopAt);
