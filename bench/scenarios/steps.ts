@@ -26,7 +26,7 @@ const LABELS: Readonly<Record<(typeof STEPS)[number], string>> = {
   token: 'token exchange',
 };
 
-type Totals = Record<string, { cpuUs: number; busyUs: number; count: number }>;
+type Totals = Record<string, { cpuUs: number; busyUs: number; count: number; statements: Record<string, number> }>;
 
 function expect200or303(page: Page, what: string): void {
   if (page.status !== 200 && page.status !== 303) throw new Error(`${what}: got ${page.status}\n${page.body.slice(0, 400)}`);
@@ -116,7 +116,25 @@ export async function stepBreakdown(ctx: Context): Promise<ScenarioResult> {
       extra[`${LABELS[step]} busy µs`] = perSignIn(step, 'busyUs');
     }
     const total = STEPS.reduce((sum, step) => sum + perSignIn(step, 'cpuUs'), 0);
+    // SQLite statements per sign-in, by step and by SQL (every step, including what runs after each answer).
+    const bySql = new Map<string, number>();
+    for (const step of Object.keys(after)) {
+      let count = 0;
+      for (const [sql, n] of Object.entries(after[step]?.statements ?? {})) {
+        const runs = (n - (before[step]?.statements[sql] ?? 0)) / signIns;
+        count += runs;
+        bySql.set(sql, (bySql.get(sql) ?? 0) + runs);
+      }
+      extra[`${step} statements`] = count;
+    }
+    const statements = [...bySql].sort((a, b) => b[1] - a[1]).map(([sql, n]) => ({ perSignIn: n, sql: sql.replace(/\s+/g, ' ').slice(0, 160) }));
     ctx.log(`  ${STEPS.map((step) => `${LABELS[step]} ${(perSignIn(step, 'cpuUs') / 1000).toFixed(2)} ms`).join(', ')}; total ${(total / 1000).toFixed(2)} ms`);
+    ctx.log(
+      `  SQLite statements per sign-in: ${statements.reduce((sum, { perSignIn: n }) => sum + n, 0).toFixed(1)}; the most run: ${statements
+        .slice(0, 8)
+        .map(({ perSignIn: n, sql }) => `${n.toFixed(1)}× ${sql.slice(0, 70)}`)
+        .join(' | ')}`,
+    );
     return {
       name: 'steps',
       title: 'sign-in CPU by step',
@@ -139,7 +157,7 @@ export async function stepBreakdown(ctx: Context): Promise<ScenarioResult> {
           extra,
         },
       ],
-      facts: { steps: STEPS.map((step) => LABELS[step]) },
+      facts: { steps: STEPS.map((step) => LABELS[step]), statements },
     };
   } finally {
     await linkid.stop(true);
