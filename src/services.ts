@@ -56,6 +56,7 @@ import { createTokenPolicy } from './oidc/token-policy.js';
 import type { Secrets } from './secrets/key-files.js';
 import type { Store } from './store/port.js';
 import { watchStore } from './store/watched-store.js';
+import { keepClientReads } from './store/request-reads.js';
 import { watchTransport } from './mail/watched-transport.js';
 
 export interface ServiceDeps {
@@ -83,7 +84,9 @@ export function createServices(config: Config, deps: ServiceDeps) {
   // Whether the store takes writes: every store failure, wherever it happens, is told to one place
   // and counted (linkid_store_errors_total); work for after a response is refused while writes fail.
   const storeHealth = createStoreHealth({ store: deps.store, logger, count: (kind) => metrics.countStoreError(kind) });
-  const store = watchStore(deps.store, (kind, error) => storeHealth.failed(kind, error));
+  const watched = watchStore(deps.store, (kind, error) => storeHealth.failed(kind, error));
+  // A request reads each client once, however many steps ask (src/store/request-reads.ts).
+  const store: Store = { ...watched, clients: keepClientReads(watched.clients) };
   // The mail outbox writes to DATA_DIR too: its full disk is the store's (src/mail/watched-transport.ts).
   const transport = watchTransport(deps.transport, (kind, error) => storeHealth.failed(kind, error));
   const now = () => clock.now();

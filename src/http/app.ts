@@ -39,6 +39,7 @@ import { requireSameOrigin } from './same-origin.js';
 import { securityHeaders } from './security-headers.js';
 import type { LinkidState } from './state.js';
 import { refuseOversizedRegistration } from '../oidc/registration.js';
+import { withRequestReads } from '../store/request-reads.js';
 
 export interface AppOptions {
   /** A cluster worker answers /metrics with the whole cluster's, gathered by its primary (src/cluster/). */
@@ -121,6 +122,8 @@ export function createApp(services: Services, options: AppOptions = {}): App {
   webhookRoutes(router, { recordDeliveryReport: services.recordDeliveryReport, webhookAuth: config.postmark?.webhookAuth });
 
   provider.use(requestLog(logger));
+  // Each request (and the work it leaves for after its response) reads a client once (src/store/request-reads.ts).
+  provider.use((_ctx, next) => withRequestReads(next));
   // Before anything that awaits after the route: what a request leaves running waits for its response.
   provider.use(workAfterResponse(services.offRequest));
   provider.use(httpMetrics(metrics));
