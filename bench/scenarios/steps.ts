@@ -118,16 +118,20 @@ export async function stepBreakdown(ctx: Context): Promise<ScenarioResult> {
     const total = STEPS.reduce((sum, step) => sum + perSignIn(step, 'cpuUs'), 0);
     // SQLite statements per sign-in, by step and by SQL (every step, including what runs after each answer).
     const bySql = new Map<string, number>();
+    const byStep: Record<string, Record<string, number>> = {};
+    const short = (sql: string) => sql.replace(/\s+/g, ' ').trim().slice(0, 160);
     for (const step of Object.keys(after)) {
       let count = 0;
       for (const [sql, n] of Object.entries(after[step]?.statements ?? {})) {
         const runs = (n - (before[step]?.statements[sql] ?? 0)) / signIns;
+        if (runs === 0) continue;
         count += runs;
         bySql.set(sql, (bySql.get(sql) ?? 0) + runs);
+        (byStep[step] ??= {})[short(sql)] = runs;
       }
       extra[`${step} statements`] = count;
     }
-    const statements = [...bySql].sort((a, b) => b[1] - a[1]).map(([sql, n]) => ({ perSignIn: n, sql: sql.replace(/\s+/g, ' ').slice(0, 160) }));
+    const statements = [...bySql].sort((a, b) => b[1] - a[1]).map(([sql, n]) => ({ perSignIn: n, sql: short(sql) }));
     ctx.log(`  ${STEPS.map((step) => `${LABELS[step]} ${(perSignIn(step, 'cpuUs') / 1000).toFixed(2)} ms`).join(', ')}; total ${(total / 1000).toFixed(2)} ms`);
     ctx.log(
       `  SQLite statements per sign-in: ${statements.reduce((sum, { perSignIn: n }) => sum + n, 0).toFixed(1)}; the most run: ${statements
@@ -157,7 +161,7 @@ export async function stepBreakdown(ctx: Context): Promise<ScenarioResult> {
           extra,
         },
       ],
-      facts: { steps: STEPS.map((step) => LABELS[step]), statements },
+      facts: { steps: STEPS.map((step) => LABELS[step]), statements, statementsByStep: byStep },
     };
   } finally {
     await linkid.stop(true);
