@@ -49,6 +49,7 @@ import { createBackchannelDelivery } from './oidc/backchannel-delivery.js';
 import type { RenderPage, RenderReason } from './oidc/configuration/pages.js';
 import { notifyAppsOfEndedSessions } from './oidc/logout-fanout.js';
 import { createProvider } from './oidc/provider.js';
+import { withSectorDocumentCheck } from './oidc/configuration/pairwise.js';
 import { createSigningKeys } from './oidc/signing-keys.js';
 import { auditProviderEvents } from './oidc/provider-audit.js';
 import { createSignInStates } from './oidc/sign-in-state.js';
@@ -231,7 +232,8 @@ export function createServices(config: Config, deps: ServiceDeps) {
       store,
       clock,
       serverSecret: secrets.serverSecret,
-      validateMetadata: (metadata) => provider.Client.validate(metadata as never),
+      validateMetadata: (metadata, { sectorDocument }) =>
+        sectorDocument ? withSectorDocumentCheck(() => provider.Client.validate(metadata as never)) : provider.Client.validate(metadata as never),
       maxLinkTtlSeconds: config.loginTokenTtlSeconds,
       audit: auditTo,
     });

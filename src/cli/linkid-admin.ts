@@ -38,6 +38,8 @@ const USAGE = `usage:
       [--jwks-uri URL | --jwks FILE|JSON] [--id-token-signed-response-alg RS256|ES256|EdDSA]
       [--backchannel-logout-uri URL] [--backchannel-logout-session-required | --no-backchannel-logout-session-required]
       [--frontchannel-logout-uri URL]
+      [--subject-type public|pairwise] [--sector-identifier-uri URL]   (pairwise: a 'sub' no other app sees; on update, changing
+      the subject type or sector is refused unless --allow-sub-change is given: every person gets a new 'sub' in the app)
   linkid-admin client list
   linkid-admin client delete CLIENT_ID
   linkid-admin client rotate-secret CLIENT_ID
@@ -114,6 +116,9 @@ const OPTIONS = {
   alg: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   'admin-api': { type: 'boolean' },
+  'subject-type': { type: 'string' },
+  'sector-identifier-uri': { type: 'string' },
+  'allow-sub-change': { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
@@ -194,6 +199,7 @@ async function runClient(admin: ClientAdmin, command: string | undefined, id: st
     case 'create':
       if (id) throw new UsageError(`unexpected argument: ${id}`);
       if (values['admin-api']) return admin.create({ name: values.name ?? '', adminApi: true, ...serviceClientOptions(values) });
+      if (values['allow-sub-change']) throw new UsageError('--allow-sub-change is for client update (a new app has no users yet)');
       if (values['no-device-flow'])
         throw new UsageError('--no-device-flow is for client update (an app is made without the device flow unless --device-flow is given)');
       return admin.create({
@@ -219,6 +225,7 @@ async function runClient(admin: ClientAdmin, command: string | undefined, id: st
         deviceFlow: values['device-flow'] ? true : values['no-device-flow'] ? false : undefined,
         ...appOptionsOf(values),
         metadata: oidcMetadata(values),
+        ...(values['allow-sub-change'] ? { allowSubjectChange: true } : {}),
       });
     }
     case 'list':
