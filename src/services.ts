@@ -49,7 +49,7 @@ import { createBackchannelDelivery } from './oidc/backchannel-delivery.js';
 import type { RenderPage, RenderReason } from './oidc/configuration/pages.js';
 import { notifyAppsOfEndedSessions } from './oidc/logout-fanout.js';
 import { createProvider } from './oidc/provider.js';
-import { withSectorDocumentCheck } from './oidc/configuration/pairwise.js';
+import { appSubjectsFinder, withSectorDocumentCheck } from './oidc/configuration/pairwise.js';
 import { createSigningKeys } from './oidc/signing-keys.js';
 import { auditProviderEvents } from './oidc/provider-audit.js';
 import { createSignInStates } from './oidc/sign-in-state.js';
@@ -227,6 +227,8 @@ export function createServices(config: Config, deps: ServiceDeps) {
 
   // What an administrator does (the CLI, the admin API): clients, accounts, suppressions, the audit
   // trail. Built for whoever acts, so every change's audit event names them (admin/admin-actor.ts).
+  // How each app names accounts (public or pairwise `sub`), to go from an app's `sub` to the person.
+  const appSubjects = appSubjectsFinder(secrets.pairwiseSalt, (clientId) => provider.Client.find(clientId));
   const clientAdmin = (auditTo: typeof audit) =>
     createClientAdmin({
       store,
@@ -239,7 +241,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
     });
   const adminFor = (auditTo: typeof audit) => ({
     clients: clientAdmin(auditTo),
-    users: createUserAdmin({ store, clock, audit: auditTo, sessions: accountSessions }),
+    users: createUserAdmin({ store, clock, audit: auditTo, sessions: accountSessions, appSubjects }),
     suppressions: createSuppressionAdmin({ store, audit: auditTo }),
     audit: createAuditAdmin({ store, clock }),
   });

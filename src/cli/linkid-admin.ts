@@ -45,6 +45,7 @@ const USAGE = `usage:
   linkid-admin client rotate-secret CLIENT_ID
   linkid-admin user list [--email-contains TEXT] [--limit N] [--after EMAIL]
   linkid-admin user show|disable|enable|revoke-sessions|delete (EMAIL | SUB)
+  linkid-admin user show (EMAIL | SUB) --client CLIENT_ID   (SUB as that app knows it, pairwise or not; shows the app's 'sub' too)
   linkid-admin suppression list
   linkid-admin suppression lift EMAIL
   linkid-admin audit search (--request-id ID | --email EMAIL | --account SUB | --client CLIENT_ID | --reason REASON) [--since ISO] [--until ISO]
@@ -254,7 +255,7 @@ const serviceClientOptions = (values: Values) => ({
 });
 
 async function runUser(admin: UserAdmin, command: string | undefined, who: string | undefined, values: Values): Promise<Output> {
-  const allowed: readonly string[] = command === 'list' ? ['email-contains', 'limit', 'after'] : [];
+  const allowed: readonly string[] = command === 'list' ? ['email-contains', 'limit', 'after'] : command === 'show' ? ['client'] : [];
   const option = Object.keys(values).find((name) => name !== 'help' && !allowed.includes(name));
   if (option) throw new UsageError(`--${option} is not an option of user ${command ?? ''}`.trimEnd());
   const needsWho = () => {
@@ -266,7 +267,7 @@ async function runUser(admin: UserAdmin, command: string | undefined, who: strin
       if (who !== undefined) throw new UsageError(`unexpected argument: ${who}`);
       return { lines: admin.list({ emailContains: values['email-contains'], after: values.after, limit: values.limit }) };
     case 'show':
-      return { document: await admin.show(needsWho()) };
+      return { document: values.client === undefined ? await admin.show(needsWho()) : await admin.showForApp(needsWho(), values.client) };
     case 'disable':
       return { document: await admin.disable(needsWho()) };
     case 'enable':

@@ -46,8 +46,30 @@ const sectorDocumentCheck = new AsyncLocalStorage<boolean>();
 /** Runs `validate` (oidc-provider's Client.validate) with the sector identifier document fetched and checked. */
 export const withSectorDocumentCheck = <T>(validate: () => Promise<T>): Promise<T> => sectorDocumentCheck.run(true, validate);
 
+/** How one app names accounts: by their id (public) or by the pairwise `sub` of its sector. */
+export interface AppSubjects {
+  readonly clientId: string;
+  readonly subjectType: (typeof SUBJECT_TYPES)[number];
+  subjectOf(accountId: string): string;
+}
+
 /** The sector oidc-provider derived for a client (the getter its own pairwiseIdentifier example uses; its types leave it out). */
 const sectorOf = (client: Client): string | undefined => (client as Client & { readonly sectorIdentifier?: string }).sectorIdentifier;
+
+/**
+ * How each app names accounts, for the administrator's way from an app's `sub` back to the person
+ * (src/admin/users.ts). `findClient` is oidc-provider's Client.find, so the sector is the one it signs with.
+ */
+export function appSubjectsFinder(salt: Buffer, findClient: (clientId: string) => Promise<Client | undefined>) {
+  const key = createSecretKey(salt);
+  return async (clientId: string): Promise<AppSubjects | undefined> => {
+    const client = await findClient(clientId);
+    if (!client) return undefined;
+    const sector = sectorOf(client);
+    if (client.subjectType !== 'pairwise' || !sector) return { clientId, subjectType: 'public', subjectOf: (accountId) => accountId };
+    return { clientId, subjectType: 'pairwise', subjectOf: (accountId) => pairwiseSubject(key, sector, accountId) };
+  };
+}
 
 export function pairwiseConfiguration(salt: Buffer): Pick<Configuration, 'subjectTypes' | 'pairwiseIdentifier' | 'sectorIdentifierUriValidate'> {
   const key = createSecretKey(salt);
