@@ -186,6 +186,18 @@ describe('sector identifier documents that are refused', () => {
     });
   }
 
+  it('registers a pairwise app by dynamic registration with a sector identifier document that lists every redirect URI', async () => {
+    const linkid = await start({ env: { OUTBOUND_ALLOW_LOOPBACK: 'true', DYNAMIC_REGISTRATION: 'open' } });
+    const sector = sectors.serve('registered.json', JSON.stringify(TWO_HOSTS));
+    const response = await fetch(`${linkid.issuer}/reg`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'Two hosts', redirect_uris: TWO_HOSTS, subject_type: 'pairwise', sector_identifier_uri: sector }),
+    });
+    expect(response.status).toBe(201);
+    expect(await response.json()).toMatchObject({ subject_type: 'pairwise', sector_identifier_uri: sector });
+  });
+
   it('refuses them in linkid-admin client create with one line, and takes a document that lists every redirect URI', async () => {
     const linkid = await start();
     const partial = sectors.serve('cli-partial.json', JSON.stringify([TWO_HOSTS[0]]));
