@@ -49,6 +49,7 @@ import { createBackchannelDelivery } from './oidc/backchannel-delivery.js';
 import type { RenderPage, RenderReason } from './oidc/configuration/pages.js';
 import { notifyAppsOfEndedSessions } from './oidc/logout-fanout.js';
 import { createProvider } from './oidc/provider.js';
+import { appSubjectsFinder, withSectorDocumentCheck } from './oidc/configuration/pairwise.js';
 import { createSigningKeys } from './oidc/signing-keys.js';
 import { auditProviderEvents } from './oidc/provider-audit.js';
 import { createSignInStates } from './oidc/sign-in-state.js';
@@ -229,18 +230,21 @@ export function createServices(config: Config, deps: ServiceDeps) {
 
   // What an administrator does (the CLI, the admin API): clients, accounts, suppressions, the audit
   // trail. Built for whoever acts, so every change's audit event names them (admin/admin-actor.ts).
+  // How each app names accounts (public or pairwise `sub`), to go from an app's `sub` to the person.
+  const appSubjects = appSubjectsFinder(secrets.pairwiseSalt, (clientId) => provider.Client.find(clientId));
   const clientAdmin = (auditTo: typeof audit) =>
     createClientAdmin({
       store,
       clock,
       serverSecret: secrets.serverSecret,
-      validateMetadata: (metadata) => provider.Client.validate(metadata as never),
+      validateMetadata: (metadata, { sectorDocument }) =>
+        sectorDocument ? withSectorDocumentCheck(() => provider.Client.validate(metadata as never)) : provider.Client.validate(metadata as never),
       maxLinkTtlSeconds: config.loginTokenTtlSeconds,
       audit: auditTo,
     });
   const adminFor = (auditTo: typeof audit) => ({
     clients: clientAdmin(auditTo),
-    users: createUserAdmin({ store, clock, audit: auditTo, sessions: accountSessions }),
+    users: createUserAdmin({ store, clock, audit: auditTo, sessions: accountSessions, appSubjects }),
     suppressions: createSuppressionAdmin({ store, audit: auditTo }),
     audit: createAuditAdmin({ store, clock }),
   });

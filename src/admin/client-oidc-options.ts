@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { isLoopbackHost } from '../kernel/loopback.js';
 import { DEVICE_CODE_GRANT } from '../oidc/client-metadata.js';
 import { CLIENT_AUTH_METHODS, ID_TOKEN_SIGNING_ALGS } from '../oidc/configuration/features.js';
+import { SUBJECT_TYPES } from '../oidc/configuration/pairwise.js';
 
 /** The grants an app may be given (src/oidc/client-metadata.ts grantTypesOf decides which it has). */
 const APP_GRANT_TYPES = ['authorization_code', DEVICE_CODE_GRANT, 'refresh_token'] as const;
@@ -21,6 +22,8 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   id_token_signed_response_alg: '--id-token-signed-response-alg',
   backchannel_logout_uri: '--backchannel-logout-uri',
   frontchannel_logout_uri: '--frontchannel-logout-uri',
+  subject_type: '--subject-type',
+  sector_identifier_uri: '--sector-identifier-uri',
 };
 
 /** https anywhere, http only on loopback (a local app during development). */
@@ -42,8 +45,33 @@ function jwksProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Subject types (src/oidc/configuration/pairwise.ts): a pairwise app's sector is the host of its
+ * sector identifier document (OIDC Core section 8.1, https only), or of its one redirect-URI host.
+ */
+function subjectTypeProblems(metadata: Readonly<Record<string, unknown>>, redirectUris: readonly string[]): string[] {
+  const type = metadata.subject_type;
+  if (type !== undefined && !SUBJECT_TYPES.includes(type as never)) return [`--subject-type must be one of ${SUBJECT_TYPES.join(', ')}`];
+  const sectorUri = metadata.sector_identifier_uri;
+  if (sectorUri === undefined) {
+    const hosts = [...new Set(redirectUris.map((uri) => URL.parse(uri)?.host))];
+    return type === 'pairwise' && hosts.length > 1
+      ? [
+          `--subject-type pairwise with redirect URIs on several hosts (${hosts.join(', ')}) needs --sector-identifier-uri: ` +
+            'an https URL whose JSON array lists every redirect URI (OpenID Connect Core 8.1)',
+        ]
+      : [];
+  }
+  if (type !== 'pairwise') return ['--sector-identifier-uri is for apps with --subject-type pairwise (it names their sector)'];
+  const given = typeof sectorUri === 'string' ? sectorUri : JSON.stringify(sectorUri);
+  const url = typeof sectorUri === 'string' ? URL.parse(sectorUri) : null;
+  if (!url || url.protocol !== 'https:') return [`--sector-identifier-uri ${given} must be an absolute https URL`];
+  if (url.hash || given.includes('#')) return [`--sector-identifier-uri ${given} must not contain a fragment`];
+  return [];
+}
+
 /** Why the OIDC options in `metadata` (the client's whole metadata after a change) cannot be stored, if they cannot. */
-export function oidcOptionProblems(metadata: Readonly<Record<string, unknown>>, isPublic: boolean): string[] {
+export function oidcOptionProblems(metadata: Readonly<Record<string, unknown>>, isPublic: boolean, redirectUris: readonly string[] = []): string[] {
   const problems: string[] = [];
   const method = metadata.token_endpoint_auth_method;
   if (method !== undefined && !CLIENT_AUTH_METHODS.includes(method as never)) {
@@ -76,6 +104,7 @@ export function oidcOptionProblems(metadata: Readonly<Record<string, unknown>>, 
   if (metadata.backchannel_logout_session_required !== undefined && typeof metadata.backchannel_logout_session_required !== 'boolean') {
     problems.push('backchannel_logout_session_required must be true or false');
   }
+  problems.push(...subjectTypeProblems(metadata, redirectUris));
   return problems;
 }
 
@@ -89,6 +118,8 @@ export interface OidcFlags {
   readonly 'backchannel-logout-session-required'?: boolean;
   readonly 'no-backchannel-logout-session-required'?: boolean;
   readonly 'frontchannel-logout-uri'?: string;
+  readonly 'subject-type'?: string;
+  readonly 'sector-identifier-uri'?: string;
 }
 
 /** `--jwks` is a JSON document or the path of a file holding one. */
@@ -132,5 +163,10 @@ export function oidcMetadataFromFlags(flags: OidcFlags): Record<string, unknown>
     flags['backchannel-logout-session-required'] ? true : flags['no-backchannel-logout-session-required'] ? false : undefined,
   );
   set('frontchannel_logout_uri', flags['frontchannel-logout-uri']);
+  // `--subject-type public` stores nothing (public is every app's default); an empty sector URI removes it.
+  // A public app has no sector, so --subject-type public also removes a sector URI no flag sets.
+  if (flags['subject-type'] !== undefined) changes.subject_type = flags['subject-type'] === 'public' ? null : flags['subject-type'];
+  const sectorUri = flags['sector-identifier-uri'] ?? (flags['subject-type'] === 'public' ? '' : undefined);
+  if (sectorUri !== undefined) changes.sector_identifier_uri = sectorUri === '' ? null : sectorUri;
   return changes;
 }

@@ -21,6 +21,8 @@ const STORED_METADATA = [
   'backchannel_logout_uri',
   'backchannel_logout_session_required',
   'frontchannel_logout_uri',
+  'subject_type',
+  'sector_identifier_uri',
 ] as const;
 
 /**
@@ -29,8 +31,6 @@ const STORED_METADATA = [
  * else unknown is ignored, as RFC 7591 section 2 asks (client_uri, contacts, software_id, ...).
  */
 const REFUSED_METADATA = [
-  'subject_type',
-  'sector_identifier_uri',
   'request_uris',
   'request_object_signing_alg',
   'request_object_encryption_alg',
@@ -85,6 +85,8 @@ const NAME_OF_FLAG: Readonly<Record<string, string>> = {
   '--device-flow': `grant_types ${DEVICE_CODE_GRANT}`,
   '--no-device-flow': `grant_types without ${DEVICE_CODE_GRANT}`,
   '--public': 'token_endpoint_auth_method none',
+  '--subject-type': 'subject_type',
+  '--sector-identifier-uri': 'sector_identifier_uri',
 };
 
 const invalid = (description: string) => new errors.InvalidClientMetadata(description);

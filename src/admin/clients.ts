@@ -9,6 +9,7 @@ import { buttonTextFor, HEX_COLOUR } from '../login/accent-colour.js';
 import { APP_SCOPES, APP_SIGNUP_POLICIES, appSettingsSchema, canonicalDomains } from '../login/app-policy.js';
 import type { Audit } from '../kernel/audit.js';
 import { clientCredentialsScopes, isAdminApiClient } from '../oidc/client-credentials.js';
+import { subjectBasisOf } from '../oidc/configuration/pairwise.js';
 import { DEVICE_CODE_GRANT, deriveClientSecret, grantTypesOf, newSecretSalt, toOidcClientMetadata, usesDeviceFlow } from '../oidc/client-metadata.js';
 import type { ClientChanges, ClientRecord, Store } from '../store/port.js';
 import { ADMIN_CLI, type AdminActor } from './admin-actor.js';
@@ -169,6 +170,8 @@ const FLAG_OF_METADATA: Readonly<Record<string, string>> = {
   backchannel_logout_uri: '--backchannel-logout-uri',
   backchannel_logout_session_required: '--backchannel-logout-session-required',
   frontchannel_logout_uri: '--frontchannel-logout-uri',
+  subject_type: '--subject-type',
+  sector_identifier_uri: '--sector-identifier-uri',
 };
 
 /**
@@ -232,6 +235,8 @@ export const updateClientFields = {
   metadata: jsonChanges,
   settings: jsonChanges,
   ...appOptions,
+  /** Lets a change of subject type or sector through: it gives every person a new `sub` in the app. */
+  allowSubjectChange: z.boolean().optional(),
 };
 
 export const updateClientInput = z.object(updateClientFields);
@@ -263,8 +268,8 @@ function mergeJson(current: Readonly<Record<string, unknown>>, changes: Record<s
   return merged;
 }
 
-function checkOidcOptions(metadata: Readonly<Record<string, unknown>>, isPublic: boolean): void {
-  const problems = oidcOptionProblems(metadata, isPublic);
+function checkOidcOptions(client: Pick<ClientRecord, 'metadata' | 'isPublic' | 'redirectUris'>): void {
+  const problems = oidcOptionProblems(client.metadata, client.isPublic, client.redirectUris);
   if (problems.length > 0) throw new AdminError('invalid_argument', problems.join('; '));
 }
 
@@ -280,6 +285,35 @@ function checkAdminApiUpdate(clientId: string, input: z.output<typeof updateClie
   );
   if (problems.length > 0) throw new AdminError('invalid_argument', problems.join('; '));
 }
+
+/**
+ * Pairwise subjects (src/oidc/configuration/pairwise.ts). A sector identifier document is fetched
+ * when it could have changed what it vouches for: a new app, or a change of its redirect URIs,
+ * sector URI or subject type; other changes (a new name) do not depend on the sector's host.
+ */
+function sectorDocumentToCheck(client: ClientRecord, before: ClientRecord | undefined): boolean {
+  if (typeof client.metadata.sector_identifier_uri !== 'string') return false;
+  if (!before) return true;
+  return (
+    JSON.stringify(client.redirectUris) !== JSON.stringify(before.redirectUris) ||
+    client.metadata.sector_identifier_uri !== before.metadata.sector_identifier_uri ||
+    client.metadata.subject_type !== before.metadata.subject_type
+  );
+}
+
+/** A change of what the app's `sub` values are derived from gives every person a new one there: only on purpose. */
+function checkSubjectChange(current: ClientRecord, updated: ClientRecord, allowed: boolean): { from: string; to: string } | undefined {
+  const [was, becomes] = [subjectBasisOf(toSubjectMetadata(current)), subjectBasisOf(toSubjectMetadata(updated))];
+  if (was === becomes) return undefined;
+  if (allowed) return { from: was, to: becomes };
+  throw new AdminError(
+    'invalid_argument',
+    `this change moves the app's subject identifiers from ${was} to ${becomes}: every person would get a new 'sub' in it, ` +
+      'and the app would take them for new users (an administrator can do it with --allow-sub-change)',
+  );
+}
+
+const toSubjectMetadata = (client: ClientRecord) => ({ ...client.metadata, redirect_uris: client.redirectUris });
 
 const invalid = (error: z.ZodError) => new AdminError('invalid_argument', error.issues.map((issue) => issue.message).join('; '));
 
@@ -328,8 +362,11 @@ export interface ClientAdminDeps {
   readonly store: Store;
   readonly clock: Clock;
   readonly serverSecret: Buffer;
-  /** oidc-provider's validation of client metadata; throws with a description when invalid. */
-  readonly validateMetadata: (metadata: Record<string, unknown>) => Promise<void>;
+  /**
+   * oidc-provider's validation of client metadata; throws with a description when invalid.
+   * `sectorDocument`: also fetch and check the app's sector identifier document (OIDC Core 8.1).
+   */
+  readonly validateMetadata: (metadata: Record<string, unknown>, options: { readonly sectorDocument: boolean }) => Promise<void>;
   /** The global LOGIN_TOKEN_TTL_SECONDS: no app's links may live longer. */
   readonly maxLinkTtlSeconds: number;
   /** Where client changes are audited (never with the secret); none for test factories. */
@@ -380,9 +417,9 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
   };
 
   // oidc-provider validates the whole client as the server will see it, so it never meets one it would refuse.
-  const validate = async (client: ClientRecord) => {
+  const validate = async (client: ClientRecord, before?: ClientRecord) => {
     try {
-      await validateMetadata(toOidcClientMetadata(client, serverSecret));
+      await validateMetadata(toOidcClientMetadata(client, serverSecret), { sectorDocument: sectorDocumentToCheck(client, before) });
     } catch (error) {
       const description = (error as { error_description?: string }).error_description ?? (error as Error).message;
       throw new AdminError('invalid_argument', `invalid client: ${description}`);
@@ -423,7 +460,7 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
         createdAt: now,
         updatedAt: now,
       };
-      checkOidcOptions(client.metadata, client.isPublic);
+      checkOidcOptions(client);
       await validate(client);
       const admitted = (await origin.beforeStore?.()) ?? {};
       await store.clients.create(client);
@@ -486,10 +523,11 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       if (Object.keys(changes).length === 0) throw new AdminError('invalid_argument', 'nothing to change: give at least one option');
       const now = clock.now();
       const updated: ClientRecord = { ...current, ...changes, updatedAt: now };
-      checkOidcOptions(updated.metadata, updated.isPublic);
-      await validate(updated);
+      checkOidcOptions(updated);
+      const subjectsChanged = checkSubjectChange(current, updated, input.allowSubjectChange === true);
+      await validate(updated, current);
       if (!(await store.clients.update(clientId, changes, now))) throw new AdminError('not_found', `no client with id ${clientId}`);
-      audit('client.updated', { clientId, changed: Object.keys(changes), ...origin.audit });
+      audit('client.updated', { clientId, changed: Object.keys(changes), ...(subjectsChanged ? { subjectsChanged } : {}), ...origin.audit });
       // A client moving from keys (private_key_jwt) to a secret method gets its secret shown once, here.
       const nowUsesSecret = usesSecret(updated, toOidcClientMetadata(updated, serverSecret));
       return view(updated, nowUsesSecret && !usesSecret(current, toOidcClientMetadata(current, serverSecret)));

@@ -38,11 +38,14 @@ const USAGE = `usage:
       [--jwks-uri URL | --jwks FILE|JSON] [--id-token-signed-response-alg RS256|ES256|EdDSA]
       [--backchannel-logout-uri URL] [--backchannel-logout-session-required | --no-backchannel-logout-session-required]
       [--frontchannel-logout-uri URL]
+      [--subject-type public|pairwise] [--sector-identifier-uri URL]   (pairwise: a 'sub' no other app sees; on update, changing
+      the subject type or sector is refused unless --allow-sub-change is given: every person gets a new 'sub' in the app)
   linkid-admin client list
   linkid-admin client delete CLIENT_ID
   linkid-admin client rotate-secret CLIENT_ID
   linkid-admin user list [--email-contains TEXT] [--limit N] [--after EMAIL]
   linkid-admin user show|disable|enable|revoke-sessions|delete (EMAIL | SUB)
+  linkid-admin user show (EMAIL | SUB) --client CLIENT_ID   (SUB as that app knows it, pairwise or not; shows the app's 'sub' too)
   linkid-admin suppression list
   linkid-admin suppression lift EMAIL
   linkid-admin audit search (--request-id ID | --email EMAIL | --account SUB | --client CLIENT_ID | --reason REASON) [--since ISO] [--until ISO]
@@ -114,6 +117,9 @@ const OPTIONS = {
   alg: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   'admin-api': { type: 'boolean' },
+  'subject-type': { type: 'string' },
+  'sector-identifier-uri': { type: 'string' },
+  'allow-sub-change': { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
@@ -194,6 +200,7 @@ async function runClient(admin: ClientAdmin, command: string | undefined, id: st
     case 'create':
       if (id) throw new UsageError(`unexpected argument: ${id}`);
       if (values['admin-api']) return admin.create({ name: values.name ?? '', adminApi: true, ...serviceClientOptions(values) });
+      if (values['allow-sub-change']) throw new UsageError('--allow-sub-change is for client update (a new app has no users yet)');
       if (values['no-device-flow'])
         throw new UsageError('--no-device-flow is for client update (an app is made without the device flow unless --device-flow is given)');
       return admin.create({
@@ -219,6 +226,7 @@ async function runClient(admin: ClientAdmin, command: string | undefined, id: st
         deviceFlow: values['device-flow'] ? true : values['no-device-flow'] ? false : undefined,
         ...appOptionsOf(values),
         metadata: oidcMetadata(values),
+        ...(values['allow-sub-change'] ? { allowSubjectChange: true } : {}),
       });
     }
     case 'list':
@@ -247,7 +255,7 @@ const serviceClientOptions = (values: Values) => ({
 });
 
 async function runUser(admin: UserAdmin, command: string | undefined, who: string | undefined, values: Values): Promise<Output> {
-  const allowed: readonly string[] = command === 'list' ? ['email-contains', 'limit', 'after'] : [];
+  const allowed: readonly string[] = command === 'list' ? ['email-contains', 'limit', 'after'] : command === 'show' ? ['client'] : [];
   const option = Object.keys(values).find((name) => name !== 'help' && !allowed.includes(name));
   if (option) throw new UsageError(`--${option} is not an option of user ${command ?? ''}`.trimEnd());
   const needsWho = () => {
@@ -259,7 +267,7 @@ async function runUser(admin: UserAdmin, command: string | undefined, who: strin
       if (who !== undefined) throw new UsageError(`unexpected argument: ${who}`);
       return { lines: admin.list({ emailContains: values['email-contains'], after: values.after, limit: values.limit }) };
     case 'show':
-      return { document: await admin.show(needsWho()) };
+      return { document: values.client === undefined ? await admin.show(needsWho()) : await admin.showForApp(needsWho(), values.client) };
     case 'disable':
       return { document: await admin.disable(needsWho()) };
     case 'enable':

@@ -130,6 +130,7 @@ export interface Config {
     readonly signingKeys: string | undefined;
     readonly cookieKeys: string[] | undefined;
     readonly serverSecret: string | undefined;
+    readonly pairwiseSalt: string | undefined;
   };
   /** How managed signing keys change (src/oidc/signing-keys.ts). */
   readonly signingKeyRotation: {
@@ -670,6 +671,12 @@ const VARIABLES = {
     secret: 'value',
     meaning: '32+ random bytes, base64url, instead of `KEYS_DIR/server-secret`',
   }),
+  PAIRWISE_SALT: variable('keys', z.string().regex(/^[A-Za-z0-9_-]{43,}$/, { error: 'must be at least 32 random bytes, base64url-encoded (43+ characters)' }), {
+    secret: 'value',
+    meaning:
+      '32+ random bytes, base64url, instead of `KEYS_DIR/pairwise-salt`: the key of the `sub` apps made with `--subject-type pairwise` see. ' +
+      'The same in every instance; never change or lose it: a new salt gives every person a new `sub` in those apps',
+  }),
   KEY_PUBLISH_AHEAD_SECONDS: variable('keys', integer(0, 30 * 86_400), {
     default: '3600',
     defaultText: '(1 hour)',
@@ -836,6 +843,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       signingKeys: values.SIGNING_KEYS,
       cookieKeys: values.COOKIE_KEYS,
       serverSecret: values.SERVER_SECRET,
+      pairwiseSalt: values.PAIRWISE_SALT,
     }),
     signingKeyRotation: Object.freeze({
       publishAheadSeconds: values.KEY_PUBLISH_AHEAD_SECONDS,

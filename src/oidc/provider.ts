@@ -18,6 +18,7 @@ import { deviceFlowConfiguration } from './configuration/device-flow.js';
 import { withDeviceApproval } from './device-approval.js';
 import { featuresConfiguration, ID_TOKEN_SIGNING_ALGS, type IdTokenSigningAlg } from './configuration/features.js';
 import { outboundConfiguration } from './configuration/outbound.js';
+import { pairwiseConfiguration } from './configuration/pairwise.js';
 import { flowPath } from '../login/flow-paths.js';
 import { registrationConfiguration, type RegistrationDeps } from './registration.js';
 import { pagesConfiguration, type RenderPage, type RenderReason } from './configuration/pages.js';
@@ -74,6 +75,7 @@ export function createProvider({
     ...ttlConfiguration(config),
     ...features,
     ...outboundConfiguration(config),
+    ...pairwiseConfiguration(secrets.pairwiseSalt),
     ...pageConfig,
     features: {
       ...features.features,

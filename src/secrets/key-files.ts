@@ -1,5 +1,5 @@
-// Signing keys, cookie keys and the server secret. Each comes from its environment variable when
-// set, otherwise from a file in KEYS_DIR (default DATA_DIR/keys) that is generated on first start
+// Signing keys, cookie keys, the server secret and the pairwise salt. Each comes from its
+// environment variable when set, otherwise from a file in KEYS_DIR (default DATA_DIR/keys) that is generated on first start
 // and reused afterwards, so tokens and sessions survive restarts. A file is created with link(2)
 // from a private temp file, so processes starting at once (the server and the admin CLI, or
 // several instances sharing one keys volume) agree on one value instead of overwriting each other.
@@ -27,6 +27,12 @@ export interface Secrets {
   readonly cookieKeys: string[];
   /** HMAC key for one-time codes and derived client secrets. Never leaves the process. */
   readonly serverSecret: Buffer;
+  /**
+   * HMAC key of pairwise subject identifiers (src/oidc/configuration/pairwise.ts). Kept apart from
+   * the server secret: every pairwise app's `sub` is derived from it, so it must outlive any
+   * rotation of the others, and losing or changing it gives every person a new `sub` in those apps.
+   */
+  readonly pairwiseSalt: Buffer;
 }
 
 export async function generateSigningKey(alg: KeyAlg): Promise<JWK> {
@@ -55,7 +61,12 @@ async function readOrCreate(file: string, make: () => Promise<string>): Promise<
 
 export interface KeySources {
   readonly keysDir: string;
-  readonly keys: { readonly signingKeys?: string; readonly cookieKeys?: string[]; readonly serverSecret?: string };
+  readonly keys: {
+    readonly signingKeys?: string;
+    readonly cookieKeys?: string[];
+    readonly serverSecret?: string;
+    readonly pairwiseSalt?: string;
+  };
 }
 
 export const KEY_FILES = {
@@ -65,6 +76,7 @@ export const KEY_FILES = {
   eddsaKey: 'signing-key-eddsa.json',
   cookieKeys: 'cookie-keys.json',
   serverSecret: 'server-secret',
+  pairwiseSalt: 'pairwise-salt',
 } as const;
 
 const isEd25519 = (jwk: JWK) => jwk.kty === 'OKP' && jwk.crv === 'Ed25519';
@@ -115,12 +127,39 @@ async function seedOf(set: { keys: JWK[] }, file: (name: string) => string): Pro
   return seed;
 }
 
+/** 32 random bytes, base64url: what PAIRWISE_SALT must be at least (src/config/env.ts checks the variable). */
+const PAIRWISE_SALT = /^[A-Za-z0-9_-]{43,}$/;
+
+/**
+ * The pairwise salt: PAIRWISE_SALT, else the file, created once. A file that is not a salt (cut
+ * short, edited) stops the start rather than quietly giving every pairwise app's users new subs;
+ * a salt created where other keys already were is told, since it may replace a lost one.
+ */
+async function pairwiseSaltOf(given: string | undefined, file: (name: string) => string, notices: string[]): Promise<Buffer> {
+  if (given !== undefined) return Buffer.from(given, 'base64url');
+  const saltFile = file(KEY_FILES.pairwiseSalt);
+  const othersThere = !fs.existsSync(saltFile) && fs.readdirSync(path.dirname(saltFile)).some((name) => !name.endsWith('.tmp'));
+  const salt = (await readOrCreate(saltFile, async () => randomBytes(32).toString('base64url'))).trim();
+  if (!PAIRWISE_SALT.test(salt)) {
+    throw new Error(`${saltFile} is not a pairwise salt (43+ base64url characters): restore it from the backup of KEYS_DIR`);
+  }
+  if (othersThere) {
+    notices.push(
+      `generated a pairwise salt in ${saltFile}: back it up with the other keys. If an earlier one was lost, restore it before apps with ` +
+        "--subject-type pairwise sign anyone in: a new salt gives every person a new 'sub' in those apps",
+    );
+  }
+  return Buffer.from(salt, 'base64url');
+}
+
 export async function loadOrCreateSecrets({ keysDir, keys }: KeySources): Promise<Secrets> {
   const file = (name: string) => {
     ensurePrivateDir(keysDir);
     return path.join(keysDir, name);
   };
   const notices: string[] = [];
+  // Before any other key file is made: a salt made on the very first start needs no notice.
+  const pairwiseSalt = await pairwiseSaltOf(keys.pairwiseSalt, file, notices);
   const signingKeys = await signingKeySet(keys, file, notices);
   const cookies =
     keys.cookieKeys ??
@@ -132,5 +171,6 @@ export async function loadOrCreateSecrets({ keysDir, keys }: KeySources): Promis
     notices: Object.freeze(notices),
     cookieKeys: cookies,
     serverSecret: Buffer.from(secret.trim(), 'base64url'),
+    pairwiseSalt,
   });
 }

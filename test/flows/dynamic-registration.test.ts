@@ -161,7 +161,7 @@ describe('dynamic client registration with an initial access token', () => {
       [{ ...APP, token_endpoint_auth_method: 'magic' }, 400, 'invalid_client_metadata'],
       [{ ...APP, id_token_signed_response_alg: 'HS256' }, 400, 'invalid_client_metadata'],
       [{ ...APP, id_token_signed_response_alg: 'none' }, 400, 'invalid_client_metadata'],
-      [{ ...APP, subject_type: 'pairwise' }, 400, 'invalid_client_metadata'],
+      [{ ...APP, subject_type: 'secret' }, 400, 'invalid_client_metadata'],
       [{ ...APP, logo_uri: 'http://app.example.com/logo.png' }, 400, 'invalid_client_metadata'],
       [{ ...APP, scope: 'openid admin' }, 400, 'invalid_client_metadata'],
       [{ redirect_uris: APP.redirect_uris }, 400, 'invalid_client_metadata'],

@@ -31,11 +31,13 @@ describe('secrets in the configuration in force', () => {
       SMTP_URL: 'smtp://linkid:app-password-42@smtp.example.com:587',
       SERVER_SECRET: 'c2VydmVyLXNlY3JldC1mb3ItdGVzdHMtb25seS0wMTIzNDU2Nzg5',
       COOKIE_KEYS: 'cookie-key-0123456789-0123456789-0123456789',
+      PAIRWISE_SALT: 'cGFpcndpc2Utc2FsdC1mb3ItdGVzdHMtb25seS0wMTIzNDU2Nzg5',
     };
     const config = loadConfig(secrets);
     expect(Object.keys(config.inForce).sort()).toEqual(Object.keys(CONFIG_VARIABLES).sort());
     const shown = JSON.stringify(config.inForce);
-    for (const value of ['metrics-token-0123456789', 'app-password-42', secrets.SERVER_SECRET, secrets.COOKIE_KEYS]) expect(shown).not.toContain(value);
+    for (const value of ['metrics-token-0123456789', 'app-password-42', secrets.SERVER_SECRET, secrets.COOKIE_KEYS, secrets.PAIRWISE_SALT])
+      expect(shown).not.toContain(value);
     expect(config.inForce.SMTP_URL).toBe('smtp://••••••@smtp.example.com:587');
   });
 

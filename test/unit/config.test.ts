@@ -58,6 +58,8 @@ describe('store and key settings', () => {
     expect(loadConfig({ DATA_DIR: '/srv/linkid' }).keysDir).toBe('/srv/linkid/keys');
     expect(() => loadConfig({ COOKIE_KEYS: 'short' })).toThrow(/COOKIE_KEYS/);
     expect(() => loadConfig({ SERVER_SECRET: 'short' })).toThrow(/SERVER_SECRET/);
+    expect(loadConfig({ PAIRWISE_SALT: 'p'.repeat(43) }).keys.pairwiseSalt).toBe('p'.repeat(43));
+    expect(() => loadConfig({ PAIRWISE_SALT: 'p'.repeat(42) })).toThrow(/PAIRWISE_SALT: must be at least 32 random bytes/);
     expect(() => loadConfig({ SIGNING_KEYS: '{"keys":[{"kty":"RSA","kid":"k"}]}' })).toThrow(/SIGNING_KEYS: must be a JWKS whose keys are private/);
     expect(() => loadConfig({ SIGNING_KEYS: 'nope' })).toThrow(/SIGNING_KEYS: must be a JSON Web Key Set/);
   });

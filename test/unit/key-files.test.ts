@@ -22,11 +22,28 @@ describe('loadOrCreateSecrets', () => {
       expect(secrets.signingKeys).toEqual(all[0]!.signingKeys);
       expect(secrets.cookieKeys).toEqual(all[0]!.cookieKeys);
       expect(secrets.serverSecret.equals(all[0]!.serverSecret)).toBe(true);
+      expect(secrets.pairwiseSalt.equals(all[0]!.pairwiseSalt)).toBe(true);
     }
     expect(all[0]!.signingKeys.keys.map((key) => key.alg)).toEqual(['RS256', 'ES256', 'EdDSA']);
     expect(all[0]!.notices).toEqual([]);
     expect(all[0]!.serverSecret.length).toBe(32);
-    expect(fs.readdirSync(keysDir).sort()).toEqual(['cookie-keys.json', 'server-secret', 'signing-keys.json']);
+    expect(all[0]!.pairwiseSalt.length).toBe(32);
+    expect(fs.readdirSync(keysDir).sort()).toEqual(['cookie-keys.json', 'pairwise-salt', 'server-secret', 'signing-keys.json']);
+  });
+
+  it('keeps the pairwise salt, refuses a salt file cut short, and tells of a salt made where other keys were', async () => {
+    const keysDir = path.join(tempDir(), 'keys');
+    const first = await loadOrCreateSecrets({ keysDir, keys: {} });
+    expect((await loadOrCreateSecrets({ keysDir, keys: {} })).pairwiseSalt.equals(first.pairwiseSalt)).toBe(true);
+    const saltFile = path.join(keysDir, 'pairwise-salt');
+    fs.writeFileSync(saltFile, 'short');
+    await expect(loadOrCreateSecrets({ keysDir, keys: {} })).rejects.toThrow(/pairwise-salt is not a pairwise salt .* restore it from the backup/);
+    fs.unlinkSync(saltFile);
+    const remade = await loadOrCreateSecrets({ keysDir, keys: {} });
+    expect(remade.pairwiseSalt.equals(first.pairwiseSalt)).toBe(false);
+    expect(remade.notices.join()).toMatch(/generated a pairwise salt .* a new salt gives every person a new 'sub'/);
+    const given = await loadOrCreateSecrets({ keysDir: path.join(tempDir(), 'env'), keys: { pairwiseSalt: 'p'.repeat(43) } });
+    expect(given.pairwiseSalt.equals(Buffer.from('p'.repeat(43), 'base64url'))).toBe(true);
   });
 
   it('uses keys from the environment and writes no file for them', async () => {
@@ -34,7 +51,7 @@ describe('loadOrCreateSecrets', () => {
     const generated = await loadOrCreateSecrets({ keysDir: path.join(tempDir(), 'other'), keys: {} });
     const secrets = await loadOrCreateSecrets({
       keysDir,
-      keys: { signingKeys: JSON.stringify(generated.signingKeys), cookieKeys: ['k'.repeat(32)], serverSecret: 's'.repeat(43) },
+      keys: { signingKeys: JSON.stringify(generated.signingKeys), cookieKeys: ['k'.repeat(32)], serverSecret: 's'.repeat(43), pairwiseSalt: 'p'.repeat(43) },
     });
     expect(secrets.signingKeys).toEqual(generated.signingKeys);
     expect(secrets.cookieKeys).toEqual(['k'.repeat(32)]);
