@@ -269,7 +269,9 @@ export function createResourceAdmin({ store, clock, serverSecret, validateMetada
       for (const client of await store.clients.list()) {
         const ids = resourceIdsOf(client);
         if (!ids.includes(id)) continue;
-        await store.clients.update(client.clientId, { settings: { ...client.settings, resources: ids.filter((other) => other !== id) } }, now);
+        const settings: Record<string, unknown> = { ...client.settings, resources: ids.filter((other) => other !== id) };
+        if (resourceIdsOf({ settings }).length === 0) delete settings.resources;
+        await store.clients.update(client.clientId, { settings }, now);
       }
       audit('resource.deleted', { resourceId: id, identifier: resource.identifier, ...actor });
       return { deleted: id };
