@@ -16,6 +16,7 @@ import { createAuditAdmin } from './admin/audit.js';
 import { createClientRegistration } from './admin/client-registration.js';
 import { createClientAdmin, newClientId } from './admin/clients.js';
 import { createRegistrationTokenAdmin } from './admin/registration-tokens.js';
+import { createResourceAdmin } from './admin/resources.js';
 import { createKeyAdmin } from './admin/keys.js';
 import { createSuppressionAdmin } from './admin/suppressions.js';
 import { createUserAdmin } from './admin/users.js';
@@ -262,6 +263,14 @@ export function createServices(config: Config, deps: ServiceDeps) {
     /** Initial access tokens for dynamic registration: create (shown once), list, revoke. */
     registrationTokens: createRegistrationTokenAdmin({ store, clock, serverSecret: secrets.serverSecret, audit }),
     keys: createKeyAdmin(keys),
+    /** APIs as resources (RFC 8707): create, list, update, delete; the CLI only this round. */
+    resources: createResourceAdmin({
+      store,
+      clock,
+      serverSecret: secrets.serverSecret,
+      validateMetadata: (metadata) => provider.Client.validate(metadata as never),
+      audit,
+    }),
   };
 
   return {

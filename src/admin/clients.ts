@@ -8,7 +8,8 @@ import { isLoopbackHost } from '../kernel/loopback.js';
 import { buttonTextFor, HEX_COLOUR } from '../login/accent-colour.js';
 import { APP_SCOPES, APP_SIGNUP_POLICIES, appSettingsSchema, canonicalDomains } from '../login/app-policy.js';
 import type { Audit } from '../kernel/audit.js';
-import { clientCredentialsScopes, isAdminApiClient } from '../oidc/client-credentials.js';
+import { CLIENT_CREDENTIALS_GRANT, clientCredentialsScopes, isAdminApiClient, isResourceServiceClient } from '../oidc/client-credentials.js';
+import { resourceIdsOf } from '../oidc/configuration/resources.js';
 import { subjectBasisOf } from '../oidc/configuration/pairwise.js';
 import { DEVICE_CODE_GRANT, deriveClientSecret, grantTypesOf, newSecretSalt, toOidcClientMetadata, usesDeviceFlow } from '../oidc/client-metadata.js';
 import type { ClientChanges, ClientRecord, Store } from '../store/port.js';
@@ -191,6 +192,56 @@ const NEEDS_A_GRANT = 'at least one --redirect-uri is required (or --device-flow
 /** Keys to set in a client's metadata or settings; a null value removes the key. */
 const jsonChanges = z.record(z.string(), z.unknown()).default({});
 
+/**
+ * APIs (RFC 8707 resources, src/admin/resources.ts): `--resource ID|IDENTIFIER` (repeatable) lists
+ * the resources an app, or a service client, may get access tokens for (settings.resources; a
+ * list given replaces the stored one, an empty value clears it), and `--grant-type
+ * client_credentials` makes a service client of them: client credentials only, no person, no
+ * refresh token (src/oidc/client-credentials.ts). Neither is taken by the admin API this round.
+ */
+const resourceOptions = {
+  resources: z.array(z.string()).optional(),
+  grantType: z
+    .enum([CLIENT_CREDENTIALS_GRANT], { error: '--grant-type must be client_credentials (apps get their grants from --redirect-uri and --device-flow)' })
+    .optional(),
+};
+
+const SERVICE_CLIENT_LEAD = '--grant-type client_credentials makes a service client that signs nobody in (client credentials only):';
+
+/** The ids of the resources named by id or identifier; an empty name clears the list. */
+async function resolveResourceIds(store: Pick<Store, 'resources'>, named: readonly string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const name of named.filter((one) => one !== '')) {
+    const resource = (await store.resources.find(name)) ?? (await store.resources.findByIdentifier(name));
+    if (!resource) throw new AdminError('invalid_argument', `--resource ${name}: no such resource (linkid-admin resource list shows them)`);
+    if (!ids.includes(resource.id)) ids.push(resource.id);
+  }
+  return ids;
+}
+
+/** The settings changes the resource options ask for, checked against what kind of client it is. */
+async function resourceSettings(
+  store: Pick<Store, 'resources'>,
+  input: { resources?: string[] | undefined; grantType?: string | undefined; adminApi?: boolean },
+  current: ClientRecord | undefined,
+): Promise<Record<string, unknown>> {
+  const service = input.grantType === CLIENT_CREDENTIALS_GRANT || (current !== undefined && isResourceServiceClient(current));
+  if (input.adminApi || (current && isAdminApiClient(current))) {
+    if (input.grantType !== undefined || input.resources !== undefined) {
+      throw new AdminError('invalid_argument', 'a service client of the admin API takes neither --grant-type nor --resource');
+    }
+    return {};
+  }
+  if (input.resources === undefined) {
+    if (service && !current) throw new AdminError('invalid_argument', '--grant-type client_credentials needs at least one --resource (the API it calls)');
+    return {};
+  }
+  const ids = await resolveResourceIds(store, input.resources);
+  if (service && ids.length === 0)
+    throw new AdminError('invalid_argument', 'a client_credentials service client needs at least one --resource (the API it calls)');
+  return { resources: ids.length === 0 ? null : ids, ...(service && !current ? { client_credentials: true } : {}) };
+}
+
 /** The fields of `client create`, as the command and the admin API take them (the API takes neither `settings` nor `adminApi`). */
 export const createClientFields = {
   name,
@@ -205,6 +256,7 @@ export const createClientFields = {
   ...appOptions,
   /** A service client of the admin API (client credentials, scope linkid:admin; src/oidc/client-credentials.ts). */
   adminApi: z.boolean().default(false),
+  ...resourceOptions,
 };
 
 type NewClient = z.output<z.ZodObject<typeof createClientFields>>;
@@ -216,6 +268,10 @@ export function checkNewClient(
 ): void {
   if (input.adminApi) {
     for (const message of adminApiProblems({ ...input, metadata: input.metadata ?? {} })) ctx.addIssue({ code: 'custom', message });
+    return;
+  }
+  if (input.grantType === CLIENT_CREDENTIALS_GRANT) {
+    for (const message of adminApiProblems({ ...input, metadata: input.metadata ?? {} }, SERVICE_CLIENT_LEAD)) ctx.addIssue({ code: 'custom', message });
     return;
   }
   if (input.redirectUris.length === 0 && !input.deviceFlow) ctx.addIssue({ code: 'custom', message: NEEDS_A_GRANT, path: ['redirectUris'] });
@@ -237,6 +293,7 @@ export const updateClientFields = {
   ...appOptions,
   /** Lets a change of subject type or sector through: it gives every person a new `sub` in the app. */
   allowSubjectChange: z.boolean().optional(),
+  resources: resourceOptions.resources,
 };
 
 export const updateClientInput = z.object(updateClientFields);
@@ -278,10 +335,12 @@ const usesSecret = (client: ClientRecord, metadata: Record<string, unknown>) =>
   Boolean(client.secretSalt) && metadata.token_endpoint_auth_method !== 'private_key_jwt' && metadata.token_endpoint_auth_method !== 'none';
 
 /** A service client of the admin API keeps what makes it one: only its name and how it authenticates change. */
-function checkAdminApiUpdate(clientId: string, input: z.output<typeof updateClientInput>): void {
+function checkAdminApiUpdate(clientId: string, input: z.output<typeof updateClientInput>, lead?: string): void {
   const problems = adminApiProblems(
     { ...input, redirectUris: input.redirectUris ?? [], isPublic: false },
-    `client ${clientId} is a service client of the admin API (client credentials only):`,
+    lead === undefined
+      ? `client ${clientId} is a service client of the admin API (client credentials only):`
+      : `client ${clientId} is a service client of APIs (client credentials only):`,
   );
   if (problems.length > 0) throw new AdminError('invalid_argument', problems.join('; '));
 }
@@ -406,6 +465,7 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       first_party: client.firstParty,
       consent: client.firstParty ? 'skip' : 'required',
       ...(isAdminApiClient(client) ? { admin_api: true, grant_types: grantTypesOf(client), scope: clientCredentialsScopes(client).join(' ') } : {}),
+      ...(isResourceServiceClient(client) ? { grant_types: grantTypesOf(client) } : {}),
       ...(typeof client.settings.accent_color === 'string' && HEX_COLOUR.test(client.settings.accent_color)
         ? { accent_text: buttonTextFor(client.settings.accent_color) }
         : {}),
@@ -438,10 +498,11 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       if (!parsed.success) throw invalid(parsed.error);
       const input = parsed.data;
       const firstParty = firstPartyOf(input) ?? false;
-      const grantTypes = input.adminApi ? undefined : grantTypesChange(input.deviceFlow, input.redirectUris, undefined);
+      const grantTypes = input.adminApi || input.grantType ? undefined : grantTypesChange(input.deviceFlow, input.redirectUris, undefined);
+      const resources = await resourceSettings(store, input, undefined);
       const app = withAppOptions(
         { metadata: {}, settings: {} },
-        { ...input, metadata: { ...input.metadata, ...(grantTypes ? { grant_types: grantTypes } : {}) } },
+        { ...input, metadata: { ...input.metadata, ...(grantTypes ? { grant_types: grantTypes } : {}) }, settings: { ...input.settings, ...resources } },
       );
       const { metadata } = app;
       // Its grant and scope follow from this mark (src/oidc/client-credentials.ts), never from metadata.
@@ -472,6 +533,8 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
         firstParty: client.firstParty,
         ...(usesDeviceFlow(client) ? { deviceFlow: true } : {}),
         ...(input.adminApi ? { adminApi: true } : {}),
+        ...(input.grantType ? { grantType: input.grantType } : {}),
+        ...(resourceIdsOf(client).length > 0 ? { resources: resourceIdsOf(client) } : {}),
         ...origin.audit,
         ...admitted,
       });
@@ -498,20 +561,26 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       if (!parsed.success) throw invalid(parsed.error);
       const input = parsed.data;
       const current = await mustFind(clientId);
-      if (isAdminApiClient(current)) checkAdminApiUpdate(clientId, input);
-      const grantTypes = isAdminApiClient(current) ? undefined : grantTypesChange(input.deviceFlow, input.redirectUris ?? current.redirectUris, current);
+      const service = isAdminApiClient(current) || isResourceServiceClient(current);
+      if (service) checkAdminApiUpdate(clientId, input, isAdminApiClient(current) ? undefined : SERVICE_CLIENT_LEAD);
+      const grantTypes = service ? undefined : grantTypesChange(input.deviceFlow, input.redirectUris ?? current.redirectUris, current);
+      const resources = await resourceSettings(store, input, current);
       const uriProblems = createClientInput.safeParse({
         name: current.name,
         redirectUris: input.redirectUris ?? current.redirectUris,
         postLogoutRedirectUris: input.postLogoutRedirectUris ?? current.postLogoutRedirectUris,
         isPublic: current.isPublic,
         // Whether the app is left with a grant at all was grantTypesChange's to say.
-        deviceFlow: !isAdminApiClient(current),
-        adminApi: isAdminApiClient(current),
+        deviceFlow: !service,
+        adminApi: service,
       });
       if (!uriProblems.success) throw invalid(uriProblems.error);
       const firstParty = firstPartyOf(input);
-      const app = withAppOptions(current, { ...input, metadata: { ...input.metadata, ...(grantTypes === undefined ? {} : { grant_types: grantTypes }) } });
+      const app = withAppOptions(current, {
+        ...input,
+        metadata: { ...input.metadata, ...(grantTypes === undefined ? {} : { grant_types: grantTypes }) },
+        settings: { ...input.settings, ...resources },
+      });
       const changes: ClientChanges = {
         ...(input.name === undefined ? {} : { name: input.name }),
         ...(input.redirectUris === undefined ? {} : { redirectUris: input.redirectUris }),

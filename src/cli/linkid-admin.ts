@@ -13,6 +13,7 @@ import type { AuditAdmin } from '../admin/audit.js';
 import { oidcMetadataFromFlags } from '../admin/client-oidc-options.js';
 import type { ClientAdmin } from '../admin/clients.js';
 import type { RegistrationTokenAdmin } from '../admin/registration-tokens.js';
+import type { ResourceAdmin } from '../admin/resources.js';
 import { backupStore, migrateStore, migrationPlan, restoreStore } from '../admin/store-maintenance.js';
 import type { KeyAdmin } from '../admin/keys.js';
 import type { SuppressionAdmin } from '../admin/suppressions.js';
@@ -59,7 +60,16 @@ const USAGE = `usage:
   linkid-admin migrate [--dry-run]    (bring the store to this release's schema now, or only say what would change)
   linkid-admin keys list
   linkid-admin keys rotate [--alg RS256|ES256|EdDSA|all]   (published now, signing after KEY_PUBLISH_AHEAD_SECONDS)
-  linkid-admin keys retire KID   (stops signing now; stays in /jwks until its tokens have expired)`;
+  linkid-admin keys retire KID   (stops signing now; stays in /jwks until its tokens have expired)
+  linkid-admin resource create --identifier URI --scope S[=WORDS] [--scope S2[=WORDS]] [--ttl SECONDS] [--introspect]
+    (an API apps get JWT access tokens for with resource=URI; WORDS are what the consent page shows; --ttl 60..3600, default 600;
+     --introspect: a client that may introspect this API's tokens, printed with its secret once; the tokens are then opaque)
+  linkid-admin resource list
+  linkid-admin resource update RESOURCE_ID [--scope S[=WORDS] ...] [--ttl SECONDS] [--introspect | --no-introspect]
+  linkid-admin resource delete RESOURCE_ID
+    RESOURCE OPTIONS of client create|update: [--resource RESOURCE_ID|URI ...]   (the APIs the app may get tokens for; --resource '' clears)
+      client create --name NAME --grant-type client_credentials --resource RESOURCE_ID [--token-endpoint-auth-method METHOD]
+      (a service client of APIs: client credentials only, no person, no refresh token)`;
 
 class UsageError extends Error {}
 
@@ -72,6 +82,7 @@ interface Admins {
   readonly audit: AuditAdmin;
   readonly registrationTokens: RegistrationTokenAdmin;
   readonly keys: KeyAdmin;
+  readonly resources: ResourceAdmin;
 }
 
 const OPTIONS = {
@@ -120,6 +131,13 @@ const OPTIONS = {
   'subject-type': { type: 'string' },
   'sector-identifier-uri': { type: 'string' },
   'allow-sub-change': { type: 'boolean' },
+  // APIs as resources: `resource ...`, and --resource / --grant-type of `client create|update`.
+  identifier: { type: 'string' },
+  ttl: { type: 'string' },
+  introspect: { type: 'boolean' },
+  'no-introspect': { type: 'boolean' },
+  resource: { type: 'string', multiple: true },
+  'grant-type': { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
@@ -172,6 +190,8 @@ async function run(admins: Admins, argv: string[]): Promise<Output> {
       return { document: await runRegistrationToken(admins.registrationTokens, command, id, values) };
     case 'keys':
       return runKeys(admins.keys, command, id, values);
+    case 'resource':
+      return { document: await runResource(admins.resources, command, id, values) };
     default:
       throw new UsageError(resource ? `unknown resource: ${resource}` : 'missing command');
   }
@@ -189,6 +209,7 @@ const appOptionsOf = (values: Values) => ({
   supportEmail: values['support-email'],
   policyUri: values['policy-uri'],
   tosUri: values['tos-uri'],
+  resources: values.resource,
 });
 
 async function runClient(admin: ClientAdmin, command: string | undefined, id: string | undefined, values: Values): Promise<unknown> {
@@ -199,12 +220,14 @@ async function runClient(admin: ClientAdmin, command: string | undefined, id: st
   switch (command) {
     case 'create':
       if (id) throw new UsageError(`unexpected argument: ${id}`);
-      if (values['admin-api']) return admin.create({ name: values.name ?? '', adminApi: true, ...serviceClientOptions(values) });
+      if (values['admin-api'])
+        return admin.create({ name: values.name ?? '', adminApi: true, grantType: values['grant-type'] as never, ...serviceClientOptions(values) });
       if (values['allow-sub-change']) throw new UsageError('--allow-sub-change is for client update (a new app has no users yet)');
       if (values['no-device-flow'])
         throw new UsageError('--no-device-flow is for client update (an app is made without the device flow unless --device-flow is given)');
       return admin.create({
         name: values.name ?? '',
+        grantType: values['grant-type'] as never,
         redirectUris: values['redirect-uri'] ?? [],
         postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
         isPublic: values.public ?? false,
@@ -215,6 +238,7 @@ async function runClient(admin: ClientAdmin, command: string | undefined, id: st
       });
     case 'update': {
       if (values['admin-api']) throw new UsageError('--admin-api is for client create (a client cannot become, or stop being, a service client)');
+      if (values['grant-type']) throw new UsageError('--grant-type is for client create (a client cannot become, or stop being, a service client)');
       if (values['first-party'] && values['no-first-party']) throw new UsageError('--first-party and --no-first-party contradict each other');
       if (values.public) throw new UsageError('--public cannot be changed: register a new client instead');
       if (values['device-flow'] && values['no-device-flow']) throw new UsageError('--device-flow and --no-device-flow contradict each other');
@@ -355,6 +379,41 @@ async function runRegistrationToken(admin: RegistrationTokenAdmin, command: stri
       return admin.revoke(id);
     default:
       throw new UsageError(command ? `unknown command: registration-token ${command}` : 'missing command');
+  }
+}
+
+const RESOURCE_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  create: ['identifier', 'scope', 'ttl', 'introspect'],
+  update: ['scope', 'ttl', 'introspect', 'no-introspect'],
+  list: [],
+  delete: [],
+};
+
+/** `resource create|list|update|delete`: APIs as RFC 8707 resources (src/admin/resources.ts). */
+async function runResource(admin: ResourceAdmin, command: string | undefined, id: string | undefined, values: Values): Promise<unknown> {
+  const allowed = command === undefined ? undefined : RESOURCE_OPTIONS[command];
+  if (!allowed) throw new UsageError(command ? `unknown command: resource ${command}` : 'missing command');
+  const option = Object.keys(values).find((name) => name !== 'help' && !allowed.includes(name));
+  if (option) throw new UsageError(`--${option} is not an option of resource ${command}`);
+  if ((command === 'create' || command === 'list') && id) throw new UsageError(`unexpected argument: ${id}`);
+  const needsId = () => {
+    if (!id) throw new UsageError(`resource ${command} needs a RESOURCE_ID (linkid-admin resource list shows them)`);
+    return id;
+  };
+  switch (command) {
+    case 'create':
+      return admin.create({ identifier: values.identifier as string, scopes: values.scope ?? [], ttl: values.ttl, introspect: values.introspect ?? false });
+    case 'update':
+      if (values.introspect && values['no-introspect']) throw new UsageError('--introspect and --no-introspect contradict each other');
+      return admin.update(needsId(), {
+        scopes: values.scope,
+        ttl: values.ttl,
+        introspect: values.introspect ? true : values['no-introspect'] ? false : undefined,
+      });
+    case 'list':
+      return admin.list();
+    default:
+      return admin.delete(needsId());
   }
 }
 

@@ -77,6 +77,7 @@ export function createApp(services: Services, options: AppOptions = {}): App {
     provider,
     pages,
     users: store.users,
+    resources: store.resources,
     audit,
     signIn,
     bindingCookie,
@@ -85,7 +86,7 @@ export function createApp(services: Services, options: AppOptions = {}): App {
     brandPage,
   });
   recoveryRoutes(router, { provider, pages, signIn, brandPage });
-  consentRoutes(router, { provider, pages, users: store.users, audit });
+  consentRoutes(router, { provider, pages, users: store.users, resources: store.resources, audit });
   magicLinkRoutes(router, { provider, pages, signIn, bindingCookie, issuer: config.issuer, issuerOrigin, clock, brandPage });
   otherBrowserRoutes(router, { provider, pages, signIn, issuer: config.issuer, issuerOrigin, clock, brandPage });
   const accountAccess = createAccountAccess({ provider, users: store.users, clock, issuer: config.issuer, https });

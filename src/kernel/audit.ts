@@ -30,7 +30,7 @@ export type AuditEvent =
   | 'device.authorized'
   | 'device.denied'
   | 'account.created'
-  /** The token endpoint issued tokens to a client (`grantType`). */
+  /** The token endpoint issued tokens to a client (`grantType`; `resource` and `scope` for an API's token). */
   | 'tokens.issued'
   /**
    * A code, refresh or access token was refused at use because the account no longer fits what
@@ -58,6 +58,10 @@ export type AuditEvent =
   /** An initial access token for dynamic registration was made or revoked (`tokenId`, never the token). */
   | 'registration_token.created'
   | 'registration_token.revoked'
+  /** APIs as resources changed with linkid-admin (`resourceId`, `identifier`; `changed` on update). */
+  | 'resource.created'
+  | 'resource.updated'
+  | 'resource.deleted'
   /**
    * Signing keys changed (`via`: admin-cli, admin-console with the admin's `account`, or schedule):
    * a rotation names the new keys' `kids` and when they sign; a retirement its `kid` and when it

@@ -8,7 +8,11 @@
 // - every other client is registered with the scopes an app may ask for (APP_SCOPES) unless it
 //   names fewer, so an authorization request for `linkid:admin` is refused (invalid_scope) and no
 //   consent or grant ever carries it: it exists only on client-credentials tokens.
-// Issue 25 (resource servers) widens this: more kinds of client, more scopes, same place.
+// - a service client made with `client create --grant-type client_credentials --resource ID` has
+//   the grant too, and nothing else, for the APIs it was allowed (settings.resources): it is
+//   registered with no scope of linkid's own, so a request without a resource is refused
+//   (invalid_target, configuration/resources.ts) and its tokens carry only its APIs' scopes,
+//   filtered by oidc-provider against the resource's scopes.
 import { createHash } from 'node:crypto';
 import type { ClientRecord } from '../store/port.js';
 
@@ -23,7 +27,16 @@ export const CLIENT_CREDENTIALS_SCOPES = [ADMIN_API_SCOPE] as const;
 /** A service client of the admin API: made with `client create --admin-api` (kept in its settings). */
 export const isAdminApiClient = (client: Partial<Pick<ClientRecord, 'settings'>>): boolean => client.settings?.admin_api === true;
 
-/** The scopes `client` may be given by the client-credentials grant; none means no grant at all. */
+/** A service client of APIs: made with `client create --grant-type client_credentials` (kept in its settings). */
+export const isResourceServiceClient = (client: Partial<Pick<ClientRecord, 'settings'>>): boolean => client.settings?.client_credentials === true;
+
+/** Whether `client` may use the client-credentials grant, and nothing else. */
+export const isServiceClient = (client: Partial<Pick<ClientRecord, 'settings'>>): boolean => isAdminApiClient(client) || isResourceServiceClient(client);
+
+/**
+ * The scopes of linkid's own `client` may be given by the client-credentials grant (a resource
+ * service client gets its APIs' scopes through the resource, never these).
+ */
 export function clientCredentialsScopes(client: Partial<Pick<ClientRecord, 'settings'>>): readonly string[] {
   return isAdminApiClient(client) ? [ADMIN_API_SCOPE] : [];
 }

@@ -4,7 +4,8 @@
 import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { ClientRecord } from '../store/port.js';
 import { APP_SCOPES } from '../login/app-policy.js';
-import { CLIENT_CREDENTIALS_GRANT, clientCredentialsScopes, isAdminApiClient } from './client-credentials.js';
+import { CLIENT_CREDENTIALS_GRANT, clientCredentialsScopes, isServiceClient } from './client-credentials.js';
+import { introspectedResourceOf } from './configuration/resources.js';
 
 export const newSecretSalt = (): string => randomBytes(16).toString('base64url');
 
@@ -18,10 +19,12 @@ export const usesDeviceFlow = (client: Pick<ClientRecord, 'metadata'>): boolean 
 /**
  * The grants an app may use: the authorization code when it has somewhere to send one (a redirect
  * URI), the device grant when it was registered for it, and refresh tokens for either. A service
- * client of the admin API signs nobody in: client credentials only (client-credentials.ts).
+ * client (of the admin API, or of APIs) signs nobody in: client credentials only
+ * (client-credentials.ts). An API's introspection client has no grant at all.
  */
 export function grantTypesOf(client: Pick<ClientRecord, 'metadata' | 'redirectUris'> & Partial<Pick<ClientRecord, 'settings'>>): string[] {
-  if (isAdminApiClient(client)) return [CLIENT_CREDENTIALS_GRANT];
+  if (isServiceClient(client)) return [CLIENT_CREDENTIALS_GRANT];
+  if (introspectedResourceOf(client) !== undefined) return [];
   return [...(client.redirectUris.length > 0 ? ['authorization_code'] : []), ...(usesDeviceFlow(client) ? [DEVICE_CODE_GRANT] : []), 'refresh_token'];
 }
 
@@ -54,6 +57,17 @@ export function deriveClientSecret(serverSecret: Buffer, clientId: string, secre
   return secret;
 }
 
+/**
+ * What a client may ask for of linkid's own scopes: an app the scopes of apps (or fewer, with
+ * --scope), never linkid:admin; a service client of the admin API linkid:admin. A service client of
+ * APIs and an API's introspection client none (undefined: oidc-provider takes no empty scope): the
+ * first gets only its APIs' scopes through their resources, the second has no grant.
+ */
+function scopeOf(client: ClientRecord): string | undefined {
+  if (isServiceClient(client) || introspectedResourceOf(client) !== undefined) return clientCredentialsScopes(client).join(' ') || undefined;
+  return typeof client.metadata.scope === 'string' ? client.metadata.scope : APP_SCOPES.join(' ');
+}
+
 export function toOidcClientMetadata(client: ClientRecord, serverSecret: Buffer): Record<string, unknown> {
   const base = {
     // Standard metadata stored with the client (validated by oidc-provider); the fields below are
@@ -66,12 +80,7 @@ export function toOidcClientMetadata(client: ClientRecord, serverSecret: Buffer)
     grant_types: grantTypesOf(client),
     response_types: client.redirectUris.length > 0 ? ['code'] : [],
     require_auth_time: true,
-    // What it may ask for: an app the scopes of apps (or fewer, with --scope), never linkid:admin.
-    scope: isAdminApiClient(client)
-      ? clientCredentialsScopes(client).join(' ')
-      : typeof client.metadata.scope === 'string'
-        ? client.metadata.scope
-        : APP_SCOPES.join(' '),
+    scope: scopeOf(client),
   };
   if (client.isPublic || !client.secretSalt) return { ...base, token_endpoint_auth_method: 'none' };
   // The method chosen with --token-endpoint-auth-method (client_secret_basic unless one was).

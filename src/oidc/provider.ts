@@ -19,6 +19,7 @@ import { withDeviceApproval } from './device-approval.js';
 import { featuresConfiguration, ID_TOKEN_SIGNING_ALGS, type IdTokenSigningAlg } from './configuration/features.js';
 import { outboundConfiguration } from './configuration/outbound.js';
 import { pairwiseConfiguration } from './configuration/pairwise.js';
+import { introspectedAudience, resourceIndicatorsConfiguration } from './configuration/resources.js';
 import { flowPath } from '../login/flow-paths.js';
 import { registrationConfiguration, type RegistrationDeps } from './registration.js';
 import { pagesConfiguration, type RenderPage, type RenderReason } from './configuration/pages.js';
@@ -69,7 +70,8 @@ export function createProvider({
 }: ProviderDeps): Provider {
   const pageConfig = pagesConfiguration(renderPage);
   const https = config.issuer.startsWith('https:');
-  const features = featuresConfiguration(signingAlgsOf(signingKeySet.keys), (ctx, token) => tokenPolicy(ctx.oidc.provider, token));
+  const algs = signingAlgsOf(signingKeySet.keys);
+  const features = featuresConfiguration(algs, (ctx, token) => tokenPolicy(ctx.oidc.provider, token), introspectedAudience(store));
   const configuration: Configuration = {
     ...claimsConfiguration(config),
     ...ttlConfiguration(config),
@@ -82,6 +84,7 @@ export function createProvider({
       ...pageConfig.features,
       deviceFlow: deviceFlowConfiguration({ renderPage, renderReason, audit, countGuess: countDeviceCodeGuess }),
       ...registrationConfiguration(config.dynamicRegistration, { store, serverSecret: secrets.serverSecret, newClientId: registration.newClientId }),
+      resourceIndicators: resourceIndicatorsConfiguration({ store, signingAlg: algs[0] ?? 'RS256' }),
     } as Configuration['features'],
     adapter: createAdapterFactory(store, clock, secrets.serverSecret, config.dynamicRegistration === 'off' ? undefined : registration),
     findAccount: createFindAccount(store, tokenPolicy),

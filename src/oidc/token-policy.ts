@@ -22,6 +22,7 @@ import type { Reason } from '../kernel/reasons.js';
 import type { AppDirectory } from '../login/app-policy.js';
 import { decideAccount, decideSignIn, sessionStands, type SignupPolicy } from '../login/policy.js';
 import type { User, UserStore } from '../store/port.js';
+import { LINKID_SCOPES } from './configuration/claims.js';
 
 /** What the check reads of one of the engine's tokens (a code, an access or a refresh token). */
 export interface IssuedToken {
@@ -59,8 +60,9 @@ export function createTokenPolicy(deps: TokenPolicyDeps): TokenPolicy {
     const app = await deps.apps.find(token.clientId);
     if (!decideSignIn(deps.signup, app.policy, user.email, true).allow) return 'signup_closed';
     const client = await provider.Client.find(token.clientId);
+    // linkid's own scopes only: an API's scopes are checked by its resource at every use (configuration/resources.ts).
     const allowed = client?.scope?.split(' ');
-    if (allowed && [...(token.scopes ?? [])].some((scope) => !allowed.includes(scope))) return 'invalid_scope';
+    if (allowed && [...(token.scopes ?? [])].some((scope) => LINKID_SCOPES.includes(scope) && !allowed.includes(scope))) return 'invalid_scope';
     return undefined;
   };
 

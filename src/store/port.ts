@@ -239,6 +239,45 @@ export interface ClientStore {
   update(clientId: string, changes: ClientChanges, now: number): Promise<boolean>;
 }
 
+/** One scope of an API, with the plain words the consent page shows for it. */
+export interface ResourceScope {
+  readonly name: string;
+  readonly description: string;
+}
+
+/**
+ * An API that apps get access tokens for (RFC 8707 resource indicators; src/admin/resources.ts).
+ * Its tokens carry `identifier` as their audience and live `accessTokenTtlSeconds`.
+ */
+export interface ResourceRecord {
+  /** A short random id to name it by on the command line; not a secret. */
+  readonly id: string;
+  /** The resource indicator apps send as `resource=` (an absolute https URI); unique. */
+  readonly identifier: string;
+  readonly scopes: readonly ResourceScope[];
+  readonly accessTokenTtlSeconds: number;
+  /** The client the API introspects its tokens with (`resource create --introspect`), or null. */
+  readonly introspectionClientId: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** What `resource update` may change; the id, identifier and creation time never change. */
+export type ResourceChanges = Partial<Pick<ResourceRecord, 'scopes' | 'accessTokenTtlSeconds' | 'introspectionClientId'>>;
+
+export interface ResourceStore {
+  /** Throws DuplicateError if the id or the identifier exists. */
+  create(resource: ResourceRecord): Promise<void>;
+  find(id: string): Promise<ResourceRecord | undefined>;
+  findByIdentifier(identifier: string): Promise<ResourceRecord | undefined>;
+  /** Every resource, oldest first. */
+  list(): Promise<ResourceRecord[]>;
+  /** Replaces the given fields and updatedAt; false when there was no such resource. */
+  update(id: string, changes: ResourceChanges, now: number): Promise<boolean>;
+  /** Returns false when there was no such resource. */
+  delete(id: string): Promise<boolean>;
+}
+
 /**
  * An initial access token for RFC 7591 dynamic registration (src/admin/registration-tokens.ts).
  * The token itself is never stored: `digest` is an HMAC of it under a key derived from the server
@@ -519,6 +558,8 @@ export interface Store {
   readonly registrationTokens: RegistrationTokenStore;
   /** Sign-in emails promised and not yet queued; purgeExpired drops expired ones. */
   readonly linkRequests: LinkRequestStore;
+  /** The APIs apps get audience-bound access tokens for (RFC 8707). */
+  readonly resources: ResourceStore;
   /** A rate limiter counting in this store, so every instance of a cluster counts together. */
   createRateLimiter(rule: RateLimitRule): RateLimiter;
   /**

@@ -55,6 +55,7 @@ export function watchStore(store: Store, onFailure: StoreFailureListener): Store
     recoveryCodes: watchMethods(store.recoveryCodes, tell),
     registrationTokens: watchMethods(store.registrationTokens, tell),
     linkRequests: watchMethods(store.linkRequests, tell),
+    resources: watchMethods(store.resources, tell),
     mailQueue: watchMethods(store.mailQueue, tell),
     suppressions: watchMethods(store.suppressions, tell),
     createRateLimiter: (rule): RateLimiter => watchMethods(store.createRateLimiter(rule), tell),

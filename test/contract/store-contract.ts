@@ -11,6 +11,7 @@ import {
   type LoginTokenRecord,
   type QueuedMail,
   type RegistrationTokenRecord,
+  type ResourceRecord,
   type Store,
 } from '../../src/store/port.js';
 import { addressHash } from '../../src/kernel/email-address.js';
@@ -1042,6 +1043,54 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect((await store.registrationTokens.list()).map((record) => record.id)).toEqual([newer.id, older.id]);
         while ((await store.purgeExpired(T0, 100)) > 0);
         expect((await store.registrationTokens.list()).map((record) => record.id)).toEqual([newer.id]);
+      });
+    });
+
+    describe('resources', () => {
+      const resource = (overrides: Partial<ResourceRecord> = {}): ResourceRecord => ({
+        id: id(),
+        identifier: `https://api-${id()}.example.com`,
+        scopes: [
+          { name: 'notes:read', description: 'Read your notes' },
+          { name: 'notes:write', description: 'Change your notes' },
+        ],
+        accessTokenTtlSeconds: 600,
+        introspectionClientId: null,
+        createdAt: T0,
+        updatedAt: T0,
+        ...overrides,
+      });
+
+      it('finds a resource by id and by identifier, with its scopes in order, and refuses a second with the same id or identifier', async () => {
+        const notes = resource();
+        await store.resources.create(notes);
+        expect(await store.resources.find(notes.id)).toEqual(notes);
+        expect(await store.resources.findByIdentifier(notes.identifier)).toEqual(notes);
+        expect(await store.resources.findByIdentifier(`${notes.identifier}/`)).toBeUndefined();
+        expect(await store.resources.find('nobody')).toBeUndefined();
+        await expect(store.resources.create(resource({ identifier: notes.identifier }))).rejects.toBeInstanceOf(DuplicateError);
+        await expect(store.resources.create(resource({ id: notes.id }))).rejects.toBeInstanceOf(DuplicateError);
+        expect((await store.resources.list()).filter((listed) => listed.identifier === notes.identifier)).toHaveLength(1);
+      });
+
+      it('changes only the fields given, sets and clears the introspection client, lists oldest first and deletes', async () => {
+        const older = resource({ createdAt: T0 - 10, updatedAt: T0 - 10 });
+        const newer = resource();
+        await store.resources.create(newer);
+        await store.resources.create(older);
+        expect(await store.resources.update(older.id, { introspectionClientId: 'rs-client' }, T0 + 1)).toBe(true);
+        expect(await store.resources.update(older.id, { accessTokenTtlSeconds: 60 }, T0 + 2)).toBe(true);
+        expect(await store.resources.find(older.id)).toEqual({ ...older, introspectionClientId: 'rs-client', accessTokenTtlSeconds: 60, updatedAt: T0 + 2 });
+        const scopes = [{ name: 'calendar', description: 'See your calendar' }];
+        expect(await store.resources.update(older.id, { scopes, introspectionClientId: null }, T0 + 3)).toBe(true);
+        expect(await store.resources.find(older.id)).toMatchObject({ scopes, introspectionClientId: null, accessTokenTtlSeconds: 60, updatedAt: T0 + 3 });
+        expect(await store.resources.update('nobody', { accessTokenTtlSeconds: 60 }, T0)).toBe(false);
+        const ids = (await store.resources.list()).map((listed) => listed.id);
+        expect(ids.indexOf(older.id)).toBeLessThan(ids.indexOf(newer.id));
+        expect(await store.resources.delete(older.id)).toBe(true);
+        expect(await store.resources.delete(older.id)).toBe(false);
+        expect(await store.resources.find(older.id)).toBeUndefined();
+        expect(await store.resources.find(newer.id)).toEqual(newer);
       });
     });
 

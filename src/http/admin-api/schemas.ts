@@ -30,14 +30,15 @@ const oidcMetadata = z
   })
   .meta({ id: 'OidcOptions', description: 'Standard client metadata: how the app authenticates, signs, and hears of logouts.' });
 
-const newClientFields = z.object(createClientFields).omit({ settings: true, adminApi: true, metadata: true }).shape;
+// APIs as resources (--resource, --grant-type) are the CLI's only this round.
+const newClientFields = z.object(createClientFields).omit({ settings: true, adminApi: true, metadata: true, resources: true, grantType: true }).shape;
 
 export const newClientBody = z
   .strictObject({ ...newClientFields, metadata: oidcMetadata.optional() })
   .superRefine(checkNewClient)
   .meta({ id: 'NewClient', description: 'An app to register: the options of `linkid-admin client create`.' });
 
-const clientChangeFields = z.object(updateClientFields).omit({ settings: true, metadata: true }).shape;
+const clientChangeFields = z.object(updateClientFields).omit({ settings: true, metadata: true, resources: true }).shape;
 
 export const clientChangesBody = z
   .strictObject({ ...clientChangeFields, metadata: oidcMetadata.optional() })

@@ -1,11 +1,13 @@
 // The consent step: which app wants what. First-party clients get the grant without the page.
+// An API's scopes (RFC 8707 resources) are named by the words its resource record gives them,
+// under the API's identifier, never by the bare scope names.
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import { FLOW_ROUTES, flowPath } from '../../login/flow-paths.js';
 import type { Audit } from '../../kernel/audit.js';
-import type { UserStore } from '../../store/port.js';
+import type { ResourceStore, UserStore } from '../../store/port.js';
 import { ReasonError } from '../errors.js';
 import { readBody, textField } from '../form-input.js';
 import { clientNameOf, finishInteraction, loadInteraction, type InteractionDetails } from '../interaction-details.js';
@@ -20,7 +22,27 @@ export interface ConsentDeps {
   readonly provider: Provider;
   readonly pages: PageDeps;
   readonly users: UserStore;
+  /** Where an API's scopes find their words. */
+  readonly resources: Pick<ResourceStore, 'findByIdentifier'>;
   readonly audit: Audit;
+}
+
+/** One API the app asks to use for the person, with the words of each scope asked for. */
+interface ApiInWords {
+  readonly identifier: string;
+  readonly scopes: readonly string[];
+}
+
+async function requestedApis(details: InteractionDetails, resources: ConsentDeps['resources']): Promise<ApiInWords[]> {
+  const missing = details.prompt.details.missingResourceScopes;
+  if (!missing || typeof missing !== 'object') return [];
+  const apis: ApiInWords[] = [];
+  for (const [identifier, scopes] of Object.entries(missing as Record<string, string[]>)) {
+    const resource = await resources.findByIdentifier(identifier);
+    const words = (scope: string) => resource?.scopes.find((known) => known.name === scope)?.description ?? scope;
+    apis.push({ identifier, scopes: scopes.map(words) });
+  }
+  return apis;
 }
 
 function requestedScopes(details: InteractionDetails): string[] {
@@ -38,6 +60,7 @@ export async function renderConsent(ctx: Context, deps: ConsentDeps, details: In
     appName: await clientNameOf(deps.provider, details.params.client_id),
     email: user.email,
     scopes: requestedScopes(details),
+    apis: await requestedApis(details, deps.resources),
     action: flowPath('consent', details.uid),
   });
 }

@@ -18,26 +18,36 @@ type StillFits = (
   token: { kind: string; clientId?: string; accountId?: string; scopes?: ReadonlySet<string>; grantId?: string; authTime?: number },
 ) => Promise<boolean>;
 
+/** The audience (an API's identifier) whose tokens a client may introspect, if it is such a client (configuration/resources.ts). */
+type IntrospectedAudience = (clientId: string) => Promise<string | undefined>;
+
 /**
  * `algs`: the ID token algorithms linkid has a key for, so discovery advertises exactly what works.
  * `stillFits`: introspection answers `active: false` for a token its app's policy no longer admits.
+ * `introspectedAudience`: an API's introspection client may introspect its API's tokens as well.
  */
-export const featuresConfiguration = (algs: readonly IdTokenSigningAlg[], stillFits: StillFits): Configuration => ({
+export const featuresConfiguration = (algs: readonly IdTokenSigningAlg[], stillFits: StillFits, introspectedAudience: IntrospectedAudience): Configuration => ({
   responseTypes: ['code'],
   pkce: { required: () => true },
   clientAuthMethods: [...CLIENT_AUTH_METHODS],
   features: {
     devInteractions: { enabled: false },
     userinfo: { enabled: true },
-    // A client may introspect and revoke only tokens issued to itself: linkid has no separate
-    // resource servers that would need to look into other clients' tokens.
+    // A client may revoke only tokens issued to itself, and introspect those and, for an API's
+    // introspection client (resource create --introspect), the tokens whose audience is that API.
     revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
-    introspection: { enabled: true, allowedPolicy: async (ctx, client, token) => token.clientId === client.clientId && (await stillFits(ctx, token)) },
+    introspection: {
+      enabled: true,
+      allowedPolicy: async (ctx, client, token) =>
+        (token.clientId === client.clientId ||
+          ('aud' in token && typeof token.aud === 'string' && token.aud === (await introspectedAudience(client.clientId)))) &&
+        (await stillFits(ctx, token)),
+    },
     rpInitiatedLogout: { enabled: true },
     // OpenID Connect Back-Channel Logout 1.0: a logout posts a logout token to each app of the
     // session that registered a backchannel_logout_uri (src/oidc/backchannel-delivery.ts retries).
     backchannelLogout: { enabled: true },
-    // RFC 6749 §4.4, for the admin API's service clients only (src/oidc/client-credentials.ts says who and for what).
+    // RFC 6749 §4.4, for service clients only (src/oidc/client-credentials.ts says who and for what).
     clientCredentials: { enabled: true },
     registration: { enabled: false },
   },

@@ -10,28 +10,32 @@ const ACCESS_TOKEN_SECONDS = HOUR;
 /** oidc-provider signs a back-channel logout token for 120 seconds (lib/models/id_token.js). */
 const LOGOUT_TOKEN_SECONDS = 2 * MINUTE;
 
+/** How long an API's access tokens may live (`resource create --ttl`): JWTs nobody can revoke, so short. */
+export const RESOURCE_TOKEN_SECONDS = { min: MINUTE, default: 10 * MINUTE, max: HOUR } as const;
+
 /**
  * The longest a JWT linkid signs may still be checked against its key after it was signed: ID
- * tokens, logout tokens, and access tokens should they ever be JWTs. Userinfo and introspection
+ * tokens, logout tokens, and the JWT access tokens of APIs (at most RESOURCE_TOKEN_SECONDS.max). Userinfo and introspection
  * JWTs carry no `exp` and are checked as they arrive. A signing key stays in /jwks at least this
  * long after it last signed (src/oidc/signing-keys.ts); test/unit/ttl.test.ts holds it to the table below.
  */
-export const LONGEST_SIGNED_JWT_SECONDS = Math.max(ID_TOKEN_SECONDS, ACCESS_TOKEN_SECONDS, LOGOUT_TOKEN_SECONDS);
+export const LONGEST_SIGNED_JWT_SECONDS = Math.max(ID_TOKEN_SECONDS, ACCESS_TOKEN_SECONDS, LOGOUT_TOKEN_SECONDS, RESOURCE_TOKEN_SECONDS.max);
 
 export interface SessionLifetimes {
   readonly sessionIdleSeconds: number;
   readonly sessionAbsoluteSeconds: number;
-  /** ADMIN_API_TOKEN_TTL_SECONDS: client-credentials tokens are the admin API's (client-credentials.ts). */
+  /** ADMIN_API_TOKEN_TTL_SECONDS: client-credentials tokens without a resource are the admin API's (client-credentials.ts). */
   readonly adminApiTokenTtlSeconds: number;
 }
 
 export function ttlConfiguration({ sessionIdleSeconds, sessionAbsoluteSeconds, adminApiTokenTtlSeconds }: SessionLifetimes): Pick<Configuration, 'ttl'> {
   return {
     ttl: {
-      AccessToken: ACCESS_TOKEN_SECONDS,
+      // A token for an API lives that API's TTL (resource create --ttl; configuration/resources.ts).
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? ACCESS_TOKEN_SECONDS,
       AuthorizationCode: MINUTE,
       // A service client asks for a token per run of its script: a leaked one is good for minutes.
-      ClientCredentials: adminApiTokenTtlSeconds,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? adminApiTokenTtlSeconds,
       IdToken: ID_TOKEN_SECONDS,
       Interaction: HOUR,
       // Recomputed each time the session is saved (every sign-in and every app it signs in to).

@@ -26,6 +26,7 @@ import { OIDC_MODEL_NAMES, collectionFor, createMongoOidcModels } from './oidc-m
 import { createMongoMailQueue, createMongoSuppressions } from './mail-queue.js';
 import { createMongoRecoveryCodes } from './recovery-codes.js';
 import { createMongoRegistrationTokens } from './registration-tokens.js';
+import { createMongoResources } from './resources.js';
 import {
   clientSchema,
   emailChangeSchema,
@@ -35,6 +36,7 @@ import {
   oidcSchema,
   recoveryCodeSetSchema,
   registrationTokenSchema,
+  resourceSchema,
   suppressionSchema,
   userSchema,
   type ClientDoc,
@@ -44,6 +46,7 @@ import {
   type MailDoc,
   type RecoveryCodeSetDoc,
   type RegistrationTokenDoc,
+  type ResourceDoc,
   type SuppressionDoc,
   type UserDoc,
 } from './schemas.js';
@@ -83,10 +86,11 @@ const OWN_COLLECTIONS: readonly (readonly [string, IndexDefinition[]])[] = [
   ['recovery_codes', declaredIndexes(recoveryCodeSetSchema)],
   ['registration_tokens', declaredIndexes(registrationTokenSchema)],
   ['link_requests', declaredIndexes(linkRequestSchema)],
+  ['resources', declaredIndexes(resourceSchema)],
 ];
 
 /** MongoDB has no migrations: bump this by hand when a collection's shape or indexes change. */
-const MONGODB_SCHEMA_VERSION = 6;
+const MONGODB_SCHEMA_VERSION = 7;
 
 export interface MongoStoreOptions {
   /** How long to wait for a server before giving up, at start and on each operation. */
@@ -133,6 +137,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   const recoveryCodeSets = connection.model<RecoveryCodeSetDoc>('RecoveryCodeSet', recoveryCodeSetSchema, 'recovery_codes');
   const registrationTokens = connection.model<RegistrationTokenDoc>('RegistrationToken', registrationTokenSchema, 'registration_tokens');
   const linkRequests = connection.model<LinkRequestDoc>('LinkRequest', linkRequestSchema, 'link_requests');
+  const resources = connection.model<ResourceDoc>('Resource', resourceSchema, 'resources');
   const oidc = createMongoOidcModels(connection);
   try {
     // Every index is as the code declares it before the first request: changed definitions are
@@ -167,6 +172,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     recoveryCodes: createMongoRecoveryCodes(recoveryCodeSets),
     registrationTokens: createMongoRegistrationTokens(registrationTokens),
     linkRequests: createMongoLinkRequests(linkRequests),
+    resources: createMongoResources(resources),
     mailQueue: createMongoMailQueue(mails),
     suppressions: createMongoSuppressions(suppressions),
     createRateLimiter(rule) {

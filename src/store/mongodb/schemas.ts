@@ -296,3 +296,32 @@ export const linkRequestSchema = new Schema<LinkRequestDoc>(
 // The sweep's claim: lease run out, oldest lease first.
 linkRequestSchema.index({ leaseUntil: 1 });
 linkRequestSchema.index({ expiresAt: 1 }, ttl);
+
+/** APIs as resources (RFC 8707): the identifier is unique, so two can never claim one audience (resources.ts). */
+export interface ResourceDoc {
+  _id: string;
+  identifier: string;
+  scopes: { name: string; description: string }[];
+  accessTokenTtlSeconds: number;
+  introspectionClientId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const resourceSchema = new Schema<ResourceDoc>(
+  {
+    _id: { type: String, required: true },
+    identifier: { type: String, required: true },
+    scopes: {
+      type: [new Schema({ name: { type: String, required: true }, description: { type: String, required: true } }, { _id: false, versionKey: false })],
+      default: [],
+    },
+    accessTokenTtlSeconds: { type: Number, required: true },
+    introspectionClientId: { type: String, default: null },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+resourceSchema.index({ identifier: 1 }, { unique: true });
+resourceSchema.index({ createdAt: 1, _id: 1 });

@@ -17,6 +17,7 @@ import { createSqliteOidcModels } from './oidc-models.js';
 import { createSqliteRateLimiters } from './rate-limiter.js';
 import { createSqliteRecoveryCodes } from './recovery-codes.js';
 import { createSqliteRegistrationTokens } from './registration-tokens.js';
+import { createSqliteResources } from './resources.js';
 import { migrate } from './schema.js';
 import { createSqliteUsers } from './users.js';
 import { holdShared } from './in-use-lock.js';
@@ -141,6 +142,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     recoveryCodes: createSqliteRecoveryCodes(db),
     registrationTokens: createSqliteRegistrationTokens(db),
     linkRequests: createSqliteLinkRequests(db),
+    resources: createSqliteResources(db),
     mailQueue: createSqliteMailQueue(db),
     suppressions: createSqliteSuppressions(db),
     createRateLimiter: createSqliteRateLimiters(db),

@@ -214,6 +214,19 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX link_requests_lease_until ON link_requests (lease_until);
   `,
+  // APIs as resources (src/admin/resources.ts): RFC 8707 resource indicators with their scopes
+  // (a JSON array of {name, description}) and the lifetime of their access tokens.
+  `
+  CREATE TABLE resources (
+    id                        TEXT PRIMARY KEY,
+    identifier                TEXT NOT NULL UNIQUE,
+    scopes                    TEXT NOT NULL,
+    access_token_ttl_seconds  INTEGER NOT NULL CHECK (access_token_ttl_seconds > 0),
+    introspection_client_id   TEXT,
+    created_at                INTEGER NOT NULL,
+    updated_at                INTEGER NOT NULL
+  );
+  `,
 ];
 
 /**
