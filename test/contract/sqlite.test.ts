@@ -31,8 +31,9 @@ describe('SQLite migration for user administration', () => {
       const db = new Database(path.join(before, 'linkid.sqlite'));
       const version = db.pragma('user_version', { simple: true }) as number;
       // Migrations after it (the change-email tokens, the recovery codes, the ended-at mark, the
-      // approval columns, the registration tokens, the link requests) are undone too, and run again after it.
-      db.exec(`DROP TABLE link_requests;
+      // approval columns, the registration tokens, the link requests, the resources) are undone too, and run again after it.
+      db.exec(`DROP TABLE resources;
+        DROP TABLE link_requests;
         DROP TABLE registration_tokens;
         ALTER TABLE login_tokens DROP COLUMN approval_requested_at;
         ALTER TABLE login_tokens DROP COLUMN approved_at;
@@ -46,7 +47,7 @@ describe('SQLite migration for user administration', () => {
         INSERT INTO oidc_models (model, id, payload, uid, expires_at) VALUES ('Session', 'key-1', '{"uid":"u1","accountId":"sub-1"}', 'u1', NULL);
         INSERT INTO oidc_models (model, id, payload, expires_at) VALUES ('Interaction', 'key-2', '{"accountId":{"not":"an id"}}', NULL);
         INSERT INTO users (id, email, email_key, created_at) VALUES ('sub-1', 'ann@example.com', 'ann@example.com', 1);`);
-      db.pragma(`user_version = ${version - 7}`);
+      db.pragma(`user_version = ${version - 8}`);
       db.close();
 
       const store = openSqliteStore(before);
