@@ -15,6 +15,7 @@ import { CREDENTIALS_CLAIM, credentialsGeneration, isAdminApiClient } from './cl
 import { loginPromptWithAppAccess } from './app-access.js';
 import { claimsConfiguration } from './configuration/claims.js';
 import { deviceFlowConfiguration } from './configuration/device-flow.js';
+import { highSecurityConfiguration } from './configuration/high-security.js';
 import { withDeviceApproval } from './device-approval.js';
 import { featuresConfiguration, ID_TOKEN_SIGNING_ALGS, type IdTokenSigningAlg } from './configuration/features.js';
 import { outboundConfiguration } from './configuration/outbound.js';
@@ -69,6 +70,7 @@ export function createProvider({
   const pageConfig = pagesConfiguration(renderPage);
   const https = config.issuer.startsWith('https:');
   const features = featuresConfiguration(signingAlgsOf(signingKeySet.keys), (ctx, token) => tokenPolicy(ctx.oidc.provider, token));
+  const highSecurity = highSecurityConfiguration({ requirePar: config.requirePar, serverSecret: secrets.serverSecret });
   const configuration: Configuration = {
     ...claimsConfiguration(config),
     ...ttlConfiguration(config),
@@ -78,9 +80,11 @@ export function createProvider({
     features: {
       ...features.features,
       ...pageConfig.features,
+      ...highSecurity.features,
       deviceFlow: deviceFlowConfiguration({ renderPage, renderReason, audit, countGuess: countDeviceCodeGuess }),
       ...registrationConfiguration(config.dynamicRegistration, { store, serverSecret: secrets.serverSecret, newClientId: registration.newClientId }),
     } as Configuration['features'],
+    enabledJWA: { ...features.enabledJWA, ...highSecurity.enabledJWA },
     adapter: createAdapterFactory(store, clock, secrets.serverSecret, config.dynamicRegistration === 'off' ? undefined : registration),
     findAccount: createFindAccount(store, tokenPolicy),
     // A service client's token carries a digest of the credentials it was got with (client-credentials.ts).
