@@ -15,6 +15,7 @@ import { CREDENTIALS_CLAIM, credentialsGeneration, isAdminApiClient } from './cl
 import { loginPromptWithAppAccess } from './app-access.js';
 import { claimsConfiguration } from './configuration/claims.js';
 import { deviceFlowConfiguration } from './configuration/device-flow.js';
+import { discoveryConfiguration } from './configuration/discovery.js';
 import { highSecurityConfiguration } from './configuration/high-security.js';
 import { withDeviceApproval } from './device-approval.js';
 import { featuresConfiguration, ID_TOKEN_SIGNING_ALGS, type IdTokenSigningAlg } from './configuration/features.js';
@@ -77,6 +78,7 @@ export function createProvider({
     ...features,
     ...outboundConfiguration(config),
     ...pageConfig,
+    ...discoveryConfiguration(),
     features: {
       ...features.features,
       ...pageConfig.features,
