@@ -169,6 +169,9 @@ const FLAG_OF_METADATA: Readonly<Record<string, string>> = {
   backchannel_logout_uri: '--backchannel-logout-uri',
   backchannel_logout_session_required: '--backchannel-logout-session-required',
   frontchannel_logout_uri: '--frontchannel-logout-uri',
+  require_pushed_authorization_requests: '--require-par',
+  dpop_bound_access_tokens: '--require-dpop',
+  request_object_signing_alg: '--request-object-signing-alg',
 };
 
 /**

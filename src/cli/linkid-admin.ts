@@ -38,6 +38,8 @@ const USAGE = `usage:
       [--jwks-uri URL | --jwks FILE|JSON] [--id-token-signed-response-alg RS256|ES256|EdDSA]
       [--backchannel-logout-uri URL] [--backchannel-logout-session-required | --no-backchannel-logout-session-required]
       [--frontchannel-logout-uri URL]
+      [--require-par | --no-require-par] [--require-dpop | --no-require-dpop]
+      [--request-object-signing-alg RS256|PS256|ES256|EdDSA|HS256]   (docs/high-security.md; on update, an empty value removes it)
   linkid-admin client list
   linkid-admin client delete CLIENT_ID
   linkid-admin client rotate-secret CLIENT_ID
@@ -101,6 +103,11 @@ const OPTIONS = {
   'backchannel-logout-session-required': { type: 'boolean' },
   'no-backchannel-logout-session-required': { type: 'boolean' },
   'frontchannel-logout-uri': { type: 'string' },
+  'require-par': { type: 'boolean' },
+  'no-require-par': { type: 'boolean' },
+  'require-dpop': { type: 'boolean' },
+  'no-require-dpop': { type: 'boolean' },
+  'request-object-signing-alg': { type: 'string' },
   'request-id': { type: 'string' },
   interaction: { type: 'string' },
   email: { type: 'string' },
