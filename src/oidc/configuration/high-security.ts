@@ -9,8 +9,12 @@ import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { deriveKey } from '../../secrets/sealing.js';
 
-/** DPoP proof algorithms (RFC 9449 §5.1 dpop_signing_alg_values_supported): what browsers and phones sign with. */
-export const DPOP_SIGNING_ALGS = ['ES256', 'EdDSA'] as const;
+/**
+ * DPoP proof algorithms (RFC 9449 §5.1 dpop_signing_alg_values_supported): P-256 and Ed25519 keys,
+ * what browsers and phones sign with. An Ed25519 proof names its alg `EdDSA` or, from libraries that
+ * follow RFC 9864's fully-specified names (openid-client 6 does), `Ed25519`: both are accepted.
+ */
+export const DPOP_SIGNING_ALGS = ['ES256', 'EdDSA', 'Ed25519'] as const;
 
 /**
  * Algorithms an app may sign its request objects with. HS256 signs with the client secret, so only
