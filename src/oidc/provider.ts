@@ -16,6 +16,7 @@ import { loginPromptWithAppAccess } from './app-access.js';
 import { claimsConfiguration } from './configuration/claims.js';
 import { deviceFlowConfiguration } from './configuration/device-flow.js';
 import { discoveryConfiguration } from './configuration/discovery.js';
+import { withFrontchannelSid } from './frontchannel-logout.js';
 import { highSecurityConfiguration } from './configuration/high-security.js';
 import { withDeviceApproval } from './device-approval.js';
 import { featuresConfiguration, ID_TOKEN_SIGNING_ALGS, type IdTokenSigningAlg } from './configuration/features.js';
@@ -88,7 +89,7 @@ export function createProvider({
     } as Configuration['features'],
     enabledJWA: { ...features.enabledJWA, ...highSecurity.enabledJWA },
     adapter: createAdapterFactory(store, clock, secrets.serverSecret, config.dynamicRegistration === 'off' ? undefined : registration),
-    findAccount: createFindAccount(store, tokenPolicy),
+    findAccount: withFrontchannelSid(createFindAccount(store, tokenPolicy), store.clients),
     // A service client's token carries a digest of the credentials it was got with (client-credentials.ts).
     extraTokenClaims: async (_ctx, token) => {
       if (token.kind !== 'ClientCredentials' || !token.clientId) return undefined;

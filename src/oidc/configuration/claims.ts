@@ -8,7 +8,8 @@ import { EMAIL_LINK_ACR, RECOVERY_CODE_ACR } from '../../kernel/sign-in-method.j
 export function claimsConfiguration({ idTokenIncludeEmail }: { readonly idTokenIncludeEmail: boolean }): Configuration {
   return {
     claims: {
-      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      // sid: for apps with a frontchannel_logout_uri (frontchannel-logout.ts withFrontchannelSid).
+      openid: ['sub', 'acr', 'amr', 'auth_time', 'sid'],
       email: ['email', 'email_verified'],
     },
     // linkid:admin too, which only the admin API's service clients are ever given (../client-credentials.ts).
