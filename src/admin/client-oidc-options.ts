@@ -98,9 +98,11 @@ function highSecurityProblems(metadata: Readonly<Record<string, unknown>>, isPub
   } else if (!REQUEST_OBJECT_SIGNING_ALGS.includes(alg as never)) {
     problems.push(`--request-object-signing-alg must be one of ${REQUEST_OBJECT_SIGNING_ALGS.join(', ')}`);
   } else if (alg === 'HS256' && (isPublic || metadata.token_endpoint_auth_method === 'private_key_jwt')) {
-    problems.push('--request-object-signing-alg HS256 signs with the client secret, and this app has none: choose RS256, PS256, ES256 or EdDSA with its keys');
+    problems.push(
+      '--request-object-signing-alg HS256 signs with the client secret, and this app has none: choose RS256, PS256, ES256, EdDSA or Ed25519 with its keys',
+    );
   } else if (alg !== 'HS256' && metadata.jwks === undefined && metadata.jwks_uri === undefined) {
-    problems.push(`--request-object-signing-alg ${String(alg)} needs the app's public keys: give --jwks-uri URL or --jwks FILE|JSON`);
+    problems.push(`--request-object-signing-alg ${alg as string} needs the app's public keys: give --jwks-uri URL or --jwks FILE|JSON`);
   }
   return problems;
 }

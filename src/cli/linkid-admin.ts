@@ -39,7 +39,7 @@ const USAGE = `usage:
       [--backchannel-logout-uri URL] [--backchannel-logout-session-required | --no-backchannel-logout-session-required]
       [--frontchannel-logout-uri URL]
       [--require-par | --no-require-par] [--require-dpop | --no-require-dpop]
-      [--request-object-signing-alg RS256|PS256|ES256|EdDSA|HS256]   (docs/high-security.md; on update, an empty value removes it)
+      [--request-object-signing-alg RS256|PS256|ES256|EdDSA|Ed25519|HS256]   (docs/high-security.md; on update, an empty value removes it)
   linkid-admin client list
   linkid-admin client delete CLIENT_ID
   linkid-admin client rotate-secret CLIENT_ID

@@ -43,7 +43,7 @@ function requestClaims(linkid: RunningLinkid, rp: RelyingParty, extra: Record<st
 
 /** Sends `request` to /auth and reads the error at the app's redirect URI. */
 async function errorFor(linkid: RunningLinkid, rp: RelyingParty, request: string) {
-  const answer = await new Browser().request(`${linkid.issuer}/auth?${new URLSearchParams({ client_id: rp.client.client_id, request })}`);
+  const answer = await new Browser().request(`${linkid.issuer}/auth?${String(new URLSearchParams({ client_id: rp.client.client_id, request }))}`);
   expect(answer.status, answer.body).toBe(303);
   expect(answer.location?.startsWith(`${rp.redirectUri}?`), answer.location).toBe(true);
   const params = new URL(answer.location!).searchParams;
@@ -89,7 +89,7 @@ describe('signed request objects', () => {
       .setProtectedHeader({ alg: 'HS256' })
       .setExpirationTime(inAnHour())
       .sign(new TextEncoder().encode(rp.client.client_secret));
-    const form = await new Browser().follow(`${linkid.issuer}/auth?${new URLSearchParams({ client_id: rp.client.client_id, request })}`);
+    const form = await new Browser().follow(`${linkid.issuer}/auth?${String(new URLSearchParams({ client_id: rp.client.client_id, request }))}`);
     expect(form.url).toMatch(/\/interaction\//);
   });
 
@@ -111,15 +111,13 @@ describe('signed request objects', () => {
       'for another audience': await errorFor(linkid, rp, await sign({ ...claims, aud: 'https://other.example' })),
       unsigned: await errorFor(linkid, rp, new UnsecuredJWT(claims).encode()),
       'not a JWT': await errorFor(linkid, rp, 'not-a-jwt'),
-      'from an app that registered no alg': await errorFor(
-        linkid,
-        plainApp,
-        await sign(requestClaims(linkid, plainApp, { exp: inAnHour() })),
-      ),
+      'from an app that registered no alg': await errorFor(linkid, plainApp, await sign(requestClaims(linkid, plainApp, { exp: inAnHour() }))),
     };
     for (const [why, refusal] of Object.entries(refusals)) expect(refusal.error, `${why}: ${refusal.description}`).toBe('invalid_request_object');
     // A good one, for contrast, starts the sign-in.
-    const good = await new Browser().follow(`${linkid.issuer}/auth?${new URLSearchParams({ client_id: rp.client.client_id, request: await sign(claims) })}`);
+    const good = await new Browser().follow(
+      `${linkid.issuer}/auth?${String(new URLSearchParams({ client_id: rp.client.client_id, request: await sign(claims) }))}`,
+    );
     expect(good.url).toMatch(/\/interaction\//);
   });
 
@@ -131,7 +129,7 @@ describe('signed request objects', () => {
         (error: Error) => error.message,
       );
     expect(await refused({ metadata: { request_object_signing_alg: 'none' } })).toMatch(/unsigned request objects/);
-    expect(await refused({ metadata: { request_object_signing_alg: 'ES512' } })).toMatch(/must be one of RS256, PS256, ES256, EdDSA, HS256/);
+    expect(await refused({ metadata: { request_object_signing_alg: 'ES512' } })).toMatch(/must be one of RS256, PS256, ES256, EdDSA, Ed25519, HS256/);
     expect(await refused({ metadata: { request_object_signing_alg: 'ES256' } })).toMatch(/needs the app's public keys/);
     expect(await refused({ isPublic: true, metadata: { request_object_signing_alg: 'HS256' } })).toMatch(/signs with the client secret, and this app has none/);
   });
@@ -140,14 +138,30 @@ describe('signed request objects', () => {
     const linkid = await start();
     const { jwks } = await appKeys();
     const created = await linkidAdminResult(linkid, [
-      'client', 'create', '--name', 'Bank', '--redirect-uri', 'https://bank.example/callback',
-      '--jwks', JSON.stringify(jwks), '--request-object-signing-alg', 'ES256', '--require-par', '--require-dpop',
+      'client',
+      'create',
+      '--name',
+      'Bank',
+      '--redirect-uri',
+      'https://bank.example/callback',
+      '--jwks',
+      JSON.stringify(jwks),
+      '--request-object-signing-alg',
+      'ES256',
+      '--require-par',
+      '--require-dpop',
     ]);
     expect(created.code, created.stderr).toBe(0);
     const client = JSON.parse(created.stdout) as Record<string, unknown>;
     expect(client).toMatchObject({ require_pushed_authorization_requests: true, dpop_bound_access_tokens: true, request_object_signing_alg: 'ES256' });
     const updated = await linkidAdminResult(linkid, [
-      'client', 'update', String(client.client_id), '--no-require-par', '--no-require-dpop', '--request-object-signing-alg', '',
+      'client',
+      'update',
+      String(client.client_id),
+      '--no-require-par',
+      '--no-require-dpop',
+      '--request-object-signing-alg',
+      '',
     ]);
     expect(updated.code, updated.stderr).toBe(0);
     const after = JSON.parse(updated.stdout) as Record<string, unknown>;

@@ -19,9 +19,10 @@ export const DPOP_SIGNING_ALGS = ['ES256', 'EdDSA', 'Ed25519'] as const;
 /**
  * Algorithms an app may sign its request objects with. HS256 signs with the client secret, so only
  * an app that has one may choose it (client-oidc-options.ts); `none` (an unsigned request object)
- * is never accepted: anyone could have written it.
+ * is never accepted: anyone could have written it. An Ed25519 key signs as `EdDSA` or, with
+ * RFC 9864's fully-specified name, `Ed25519` (openid-client 6): the app registers the one it sends.
  */
-export const REQUEST_OBJECT_SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA', 'HS256'] as const;
+export const REQUEST_OBJECT_SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519', 'HS256'] as const;
 
 export interface HighSecurityOptions {
   /** REQUIRE_PAR: every app must push its authorization requests. */
