@@ -132,14 +132,7 @@ describe('discovery', () => {
       const pushed = await fetch(endpoint as string, {
         method: 'POST',
         headers: { dpop: proof, authorization: `Basic ${Buffer.from(`${rp.client.client_id}:${rp.client.client_secret}`).toString('base64')}` },
-        body: new URLSearchParams({
-          client_id: rp.client.client_id,
-          response_type: 'code',
-          redirect_uri: rp.redirectUri,
-          scope: 'openid',
-          code_challenge: 'x'.repeat(43),
-          code_challenge_method: 'S256',
-        }),
+        body: new URLSearchParams(rp.bareRequest()),
       });
       expect(pushed.status, `${alg}: ${await pushed.clone().text()}`).toBe(201);
     }
@@ -212,16 +205,7 @@ describe('front-channel logout, as discovery says', () => {
 
 /** An authorization URL carrying a request object signed with `alg`: the app's private key, or for HS256 its client secret. */
 async function signedRequestUrl(linkid: RunningLinkid, rp: RelyingParty, alg: string, privateKey?: oidc.CryptoKey): Promise<string> {
-  const request = await new SignJWT({
-    iss: rp.client.client_id,
-    aud: linkid.issuer,
-    client_id: rp.client.client_id,
-    response_type: 'code',
-    redirect_uri: rp.redirectUri,
-    scope: 'openid',
-    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
-    code_challenge_method: 'S256',
-  })
+  const request = await new SignJWT({ iss: rp.client.client_id, aud: linkid.issuer, ...rp.bareRequest() })
     .setProtectedHeader({ alg })
     .setExpirationTime('5m')
     .sign(privateKey ?? new TextEncoder().encode(rp.client.client_secret));

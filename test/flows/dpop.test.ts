@@ -170,14 +170,7 @@ describe('DPoP', () => {
     const answer = await fetch(`${linkid.issuer}/request`, {
       method: 'POST',
       headers: { origin },
-      body: new URLSearchParams({
-        client_id: rp.client.client_id,
-        response_type: 'code',
-        redirect_uri: rp.redirectUri,
-        scope: 'openid',
-        code_challenge: 'x'.repeat(43),
-        code_challenge_method: 'S256',
-      }),
+      body: new URLSearchParams(rp.bareRequest()),
     });
     expect(answer.status).toBe(201);
     expect(answer.headers.get('access-control-allow-origin')).toBe(origin);

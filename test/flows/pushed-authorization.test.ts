@@ -146,14 +146,7 @@ describe('pushed authorization requests', () => {
         headers: { authorization: `Basic ${Buffer.from(`${rp.client.client_id}:${secret}`).toString('base64')}` },
         body: new URLSearchParams(body),
       });
-    const valid = {
-      client_id: rp.client.client_id,
-      response_type: 'code',
-      redirect_uri: rp.redirectUri,
-      scope: 'openid',
-      code_challenge: 'x'.repeat(43),
-      code_challenge_method: 'S256',
-    };
+    const valid = rp.bareRequest();
     const answers = await Promise.all([
       push(valid, 'wrong-secret'),
       push({ ...valid, request_uri: 'urn:ietf:params:oauth:request_uri:abc' }),

@@ -27,18 +27,7 @@ async function signingApp(linkid: RunningLinkid, alg = 'ES256') {
 
 /** The claims of a request object as the app would sign them. */
 function requestClaims(linkid: RunningLinkid, rp: RelyingParty, extra: Record<string, unknown> = {}) {
-  return {
-    iss: rp.client.client_id,
-    aud: linkid.issuer,
-    client_id: rp.client.client_id,
-    response_type: 'code',
-    redirect_uri: rp.redirectUri,
-    scope: 'openid',
-    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
-    code_challenge_method: 'S256',
-    state: 'from-the-request-object',
-    ...extra,
-  };
+  return { iss: rp.client.client_id, aud: linkid.issuer, ...rp.bareRequest(), state: 'from-the-request-object', ...extra };
 }
 
 /** Sends `request` to /auth and reads the error at the app's redirect URI. */

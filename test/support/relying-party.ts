@@ -36,6 +36,18 @@ export class RelyingParty {
     return this.client.redirect_uris[0]!;
   }
 
+  /** The least authorization request linkid takes from this app, as raw parameters: for requests a test builds by hand and never redeems. */
+  bareRequest(): Record<string, string> {
+    return {
+      client_id: this.client.client_id,
+      response_type: 'code',
+      redirect_uri: this.redirectUri,
+      scope: 'openid',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    };
+  }
+
   async authorizationUrl(params: Record<string, string> = {}): Promise<AuthorizationAttempt> {
     return this.attempt(params, (parameters) => oidc.buildAuthorizationUrl(this.config, parameters));
   }
