@@ -7,6 +7,7 @@ import { isLoopbackHost } from '../kernel/loopback.js';
 import { DEVICE_CODE_GRANT } from '../oidc/client-metadata.js';
 import { CLIENT_AUTH_METHODS, ID_TOKEN_SIGNING_ALGS } from '../oidc/configuration/features.js';
 import { SUBJECT_TYPES } from '../oidc/configuration/pairwise.js';
+import { REQUEST_OBJECT_SIGNING_ALGS } from '../oidc/configuration/high-security.js';
 
 /** The grants an app may be given (src/oidc/client-metadata.ts grantTypesOf decides which it has). */
 const APP_GRANT_TYPES = ['authorization_code', DEVICE_CODE_GRANT, 'refresh_token'] as const;
@@ -24,6 +25,10 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   frontchannel_logout_uri: '--frontchannel-logout-uri',
   subject_type: '--subject-type',
   sector_identifier_uri: '--sector-identifier-uri',
+  // High-security apps (docs/high-security.md): PAR, DPoP, signed request objects.
+  require_pushed_authorization_requests: '--require-par',
+  dpop_bound_access_tokens: '--require-dpop',
+  request_object_signing_alg: '--request-object-signing-alg',
 };
 
 /** https anywhere, http only on loopback (a local app during development). */
@@ -105,6 +110,29 @@ export function oidcOptionProblems(metadata: Readonly<Record<string, unknown>>, 
     problems.push('backchannel_logout_session_required must be true or false');
   }
   problems.push(...subjectTypeProblems(metadata, redirectUris));
+  problems.push(...highSecurityProblems(metadata, isPublic));
+  return problems;
+}
+
+/** PAR, DPoP and JAR options (docs/high-security.md): flags that are true or false, and an algorithm the app can sign with. */
+function highSecurityProblems(metadata: Readonly<Record<string, unknown>>, isPublic: boolean): string[] {
+  const problems: string[] = [];
+  for (const key of ['require_pushed_authorization_requests', 'dpop_bound_access_tokens']) {
+    if (metadata[key] !== undefined && typeof metadata[key] !== 'boolean') problems.push(`${key} (${FLAG_OF[key]}) must be true or false`);
+  }
+  const alg = metadata.request_object_signing_alg;
+  if (alg === undefined) return problems;
+  if (alg === 'none') {
+    problems.push('--request-object-signing-alg none would accept unsigned request objects, which anyone could write: choose a signing algorithm');
+  } else if (!REQUEST_OBJECT_SIGNING_ALGS.includes(alg as never)) {
+    problems.push(`--request-object-signing-alg must be one of ${REQUEST_OBJECT_SIGNING_ALGS.join(', ')}`);
+  } else if (alg === 'HS256' && (isPublic || metadata.token_endpoint_auth_method === 'private_key_jwt')) {
+    problems.push(
+      '--request-object-signing-alg HS256 signs with the client secret, and this app has none: choose RS256, PS256, ES256, EdDSA or Ed25519 with its keys',
+    );
+  } else if (alg !== 'HS256' && metadata.jwks === undefined && metadata.jwks_uri === undefined) {
+    problems.push(`--request-object-signing-alg ${alg as string} needs the app's public keys: give --jwks-uri URL or --jwks FILE|JSON`);
+  }
   return problems;
 }
 
@@ -120,6 +148,11 @@ export interface OidcFlags {
   readonly 'frontchannel-logout-uri'?: string;
   readonly 'subject-type'?: string;
   readonly 'sector-identifier-uri'?: string;
+  readonly 'require-par'?: boolean;
+  readonly 'no-require-par'?: boolean;
+  readonly 'require-dpop'?: boolean;
+  readonly 'no-require-dpop'?: boolean;
+  readonly 'request-object-signing-alg'?: string;
 }
 
 /** `--jwks` is a JSON document or the path of a file holding one. */
@@ -168,5 +201,23 @@ export function oidcMetadataFromFlags(flags: OidcFlags): Record<string, unknown>
   if (flags['subject-type'] !== undefined) changes.subject_type = flags['subject-type'] === 'public' ? null : flags['subject-type'];
   const sectorUri = flags['sector-identifier-uri'] ?? (flags['subject-type'] === 'public' ? '' : undefined);
   if (sectorUri !== undefined) changes.sector_identifier_uri = sectorUri === '' ? null : sectorUri;
+  Object.assign(changes, highSecurityChanges(flags));
+  return changes;
+}
+
+/** --require-par, --require-dpop (each with its --no- form) and --request-object-signing-alg (empty: removed). */
+function highSecurityChanges(flags: OidcFlags): Record<string, unknown> {
+  const changes: Record<string, unknown> = {};
+  for (const [flag, key] of [
+    ['require-par', 'require_pushed_authorization_requests'],
+    ['require-dpop', 'dpop_bound_access_tokens'],
+  ] as const) {
+    const on = flags[flag];
+    const off = flags[`no-${flag}`];
+    if (on && off) throw new Error(`--${flag} and --no-${flag} contradict each other`);
+    if (on || off) changes[key] = Boolean(on);
+  }
+  const alg = flags['request-object-signing-alg'];
+  if (alg !== undefined) changes.request_object_signing_alg = alg === '' ? null : alg;
   return changes;
 }

@@ -173,6 +173,9 @@ const FLAG_OF_METADATA: Readonly<Record<string, string>> = {
   frontchannel_logout_uri: '--frontchannel-logout-uri',
   subject_type: '--subject-type',
   sector_identifier_uri: '--sector-identifier-uri',
+  require_pushed_authorization_requests: '--require-par',
+  dpop_bound_access_tokens: '--require-dpop',
+  request_object_signing_alg: '--request-object-signing-alg',
 };
 
 /**

@@ -41,6 +41,8 @@ const USAGE = `usage:
       [--frontchannel-logout-uri URL]
       [--subject-type public|pairwise] [--sector-identifier-uri URL]   (pairwise: a 'sub' no other app sees; on update, changing
       the subject type or sector is refused unless --allow-sub-change is given: every person gets a new 'sub' in the app)
+      [--require-par | --no-require-par] [--require-dpop | --no-require-dpop]
+      [--request-object-signing-alg RS256|PS256|ES256|EdDSA|Ed25519|HS256]   (docs/high-security.md; on update, an empty value removes it)
   linkid-admin client list
   linkid-admin client delete CLIENT_ID
   linkid-admin client rotate-secret CLIENT_ID
@@ -115,6 +117,11 @@ const OPTIONS = {
   'backchannel-logout-session-required': { type: 'boolean' },
   'no-backchannel-logout-session-required': { type: 'boolean' },
   'frontchannel-logout-uri': { type: 'string' },
+  'require-par': { type: 'boolean' },
+  'no-require-par': { type: 'boolean' },
+  'require-dpop': { type: 'boolean' },
+  'no-require-dpop': { type: 'boolean' },
+  'request-object-signing-alg': { type: 'string' },
   'request-id': { type: 'string' },
   interaction: { type: 'string' },
   email: { type: 'string' },

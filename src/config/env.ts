@@ -76,6 +76,8 @@ export interface Config {
   readonly dynamicRegistration: DynamicRegistrationMode;
   /** The ID token carries email and email_verified when the email scope is granted (false: OpenID Connect §5.4 strictly). */
   readonly idTokenIncludeEmail: boolean;
+  /** Every app must start its sign-ins with a pushed authorization request (RFC 9126; REQUIRE_PAR). */
+  readonly requirePar: boolean;
   readonly purgeIntervalSeconds: number;
   /** Free space (bytes) DATA_DIR's file system keeps: below it, SQLite's linkid refuses requests that write (503). */
   readonly dataDirMinFreeBytes: number;
@@ -477,6 +479,12 @@ const VARIABLES = {
       'when an app is granted the `email` scope, its ID token carries `email` and `email_verified` (as Google, Auth0 and Keycloak do); ' +
       '`false`: only userinfo answers them when an access token is issued too (OpenID Connect §5.4)',
   }),
+  REQUIRE_PAR: variable('signIn', booleanFlag, {
+    default: 'false',
+    meaning:
+      'every app must push its authorization request first (RFC 9126 PAR, `/request`); a plain `/auth` request is refused with `invalid_request` at its redirect URI. ' +
+      '`false`: only apps made with `--require-par` must. See docs/high-security.md',
+  }),
   RESEND_COOLDOWN_SECONDS: variable('signIn', integer(10, 3600), {
     default: '60',
     meaning: 'wait before another email for the same sign-in and address (10-3600); shown as a countdown on the resend button',
@@ -794,6 +802,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboundAllowLoopback: values.OUTBOUND_ALLOW_LOOPBACK,
     dynamicRegistration: values.DYNAMIC_REGISTRATION,
     idTokenIncludeEmail: values.ID_TOKEN_INCLUDE_EMAIL,
+    requirePar: values.REQUIRE_PAR,
     purgeIntervalSeconds: values.PURGE_INTERVAL_SECONDS,
     dataDirMinFreeBytes: values.DATA_DIR_MIN_FREE_MB * 1024 * 1024,
     auditRetentionDays: values.AUDIT_RETENTION_DAYS,

@@ -7,6 +7,7 @@
 // The session read here holds only the apps that finished a sign-in through it (session-apps.ts).
 import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
+import type { FindAccount, KoaContextWithOIDC } from 'oidc-provider';
 import type { Store } from '../store/port.js';
 import type { RenderPage } from './configuration/pages.js';
 
@@ -62,5 +63,36 @@ export function frontchannelLogout(deps: FrontchannelDeps): Middleware {
     ctx.status = 200;
     ctx.remove('location');
     deps.renderPage(ctx, 'frontchannel-logout', { frames, next: new URL(location, deps.issuer).href });
+  };
+}
+
+/** The session of an ID token being issued: the browser's at /auth, the code's or refresh token's at /token. */
+async function sessionOfIdToken(ctx: KoaContextWithOIDC, token: { sessionUid?: string } | undefined) {
+  if (ctx.oidc.session?.accountId) return ctx.oidc.session;
+  return typeof token?.sessionUid === 'string' ? ctx.oidc.provider.Session.findByUid(token.sessionUid) : undefined;
+}
+
+/**
+ * Front-Channel Logout 1.0 §2: an OP that passes `sid` to frontchannel_logout_uri includes it in
+ * the ID tokens it issues, or an app has nothing to match the framed `sid` against. oidc-provider
+ * does that only for back-channel apps that asked for it, so every app that registered a
+ * frontchannel_logout_uri gets its session's `sid` in its ID tokens here (the same value
+ * `sidFor` gives the frame). Userinfo never carries it.
+ */
+export function withFrontchannelSid(findAccount: FindAccount, clients: Pick<Store['clients'], 'find'>): FindAccount {
+  return async (ctx, sub, token) => {
+    const account = await findAccount(ctx, sub, token);
+    if (!account) return account;
+    return {
+      ...account,
+      claims: async (use, scope, claims, rejected) => {
+        const base = await account.claims(use, scope, claims, rejected);
+        const clientId = ctx.oidc.client?.clientId;
+        if (use !== 'id_token' || !clientId) return base;
+        if (typeof (await clients.find(clientId))?.metadata.frontchannel_logout_uri !== 'string') return base;
+        const sid = (await sessionOfIdToken(ctx, token as { sessionUid?: string } | undefined))?.sidFor(clientId);
+        return sid ? { ...base, sid } : base;
+      },
+    };
   };
 }

@@ -15,6 +15,9 @@ import { CREDENTIALS_CLAIM, credentialsGeneration, isAdminApiClient } from './cl
 import { loginPromptWithAppAccess } from './app-access.js';
 import { claimsConfiguration } from './configuration/claims.js';
 import { deviceFlowConfiguration } from './configuration/device-flow.js';
+import { discoveryConfiguration } from './configuration/discovery.js';
+import { withFrontchannelSid } from './frontchannel-logout.js';
+import { highSecurityConfiguration } from './configuration/high-security.js';
 import { withDeviceApproval } from './device-approval.js';
 import { featuresConfiguration, ID_TOKEN_SIGNING_ALGS, type IdTokenSigningAlg } from './configuration/features.js';
 import { outboundConfiguration } from './configuration/outbound.js';
@@ -72,6 +75,7 @@ export function createProvider({
   const https = config.issuer.startsWith('https:');
   const algs = signingAlgsOf(signingKeySet.keys);
   const features = featuresConfiguration(algs, (ctx, token) => tokenPolicy(ctx.oidc.provider, token), introspectedAudience(store));
+  const highSecurity = highSecurityConfiguration({ requirePar: config.requirePar, serverSecret: secrets.serverSecret });
   const configuration: Configuration = {
     ...claimsConfiguration(config),
     ...ttlConfiguration(config),
@@ -79,15 +83,18 @@ export function createProvider({
     ...outboundConfiguration(config),
     ...pairwiseConfiguration(secrets.pairwiseSalt),
     ...pageConfig,
+    ...discoveryConfiguration(),
     features: {
       ...features.features,
       ...pageConfig.features,
+      ...highSecurity.features,
       deviceFlow: deviceFlowConfiguration({ renderPage, renderReason, audit, countGuess: countDeviceCodeGuess }),
       ...registrationConfiguration(config.dynamicRegistration, { store, serverSecret: secrets.serverSecret, newClientId: registration.newClientId }),
       resourceIndicators: resourceIndicatorsConfiguration({ store, signingAlg: algs[0] ?? 'RS256' }),
     } as Configuration['features'],
+    enabledJWA: { ...features.enabledJWA, ...highSecurity.enabledJWA },
     adapter: createAdapterFactory(store, clock, secrets.serverSecret, config.dynamicRegistration === 'off' ? undefined : registration),
-    findAccount: createFindAccount(store, tokenPolicy),
+    findAccount: withFrontchannelSid(createFindAccount(store, tokenPolicy), store.clients),
     // A service client's token carries a digest of the credentials it was got with (client-credentials.ts).
     extraTokenClaims: async (_ctx, token) => {
       if (token.kind !== 'ClientCredentials' || !token.clientId) return undefined;

@@ -36,11 +36,40 @@ export class RelyingParty {
     return this.client.redirect_uris[0]!;
   }
 
+  /** The least authorization request linkid takes from this app, as raw parameters: for requests a test builds by hand and never redeems. */
+  bareRequest(): Record<string, string> {
+    return {
+      client_id: this.client.client_id,
+      response_type: 'code',
+      redirect_uri: this.redirectUri,
+      scope: 'openid',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    };
+  }
+
   async authorizationUrl(params: Record<string, string> = {}): Promise<AuthorizationAttempt> {
+    return this.attempt(params, (parameters) => oidc.buildAuthorizationUrl(this.config, parameters));
+  }
+
+  /** The same request pushed first (RFC 9126): the URL carries only client_id and request_uri. */
+  async pushedAuthorizationUrl(params: Record<string, string> = {}, options: oidc.DPoPOptions = {}): Promise<AuthorizationAttempt> {
+    return this.attempt(params, (parameters) => oidc.buildAuthorizationUrlWithPAR(this.config, parameters, options));
+  }
+
+  /** The same request as a request object signed with `key` (RFC 9101), in the URL or pushed first. */
+  async signedAuthorizationUrl(key: oidc.CryptoKey | oidc.PrivateKey, params: Record<string, string> = {}, pushed = false): Promise<AuthorizationAttempt> {
+    return this.attempt(params, async (parameters) => {
+      const signed = await oidc.buildAuthorizationUrlWithJAR(this.config, parameters, key);
+      return pushed ? oidc.buildAuthorizationUrlWithPAR(this.config, signed.searchParams) : signed;
+    });
+  }
+
+  private async attempt(params: Record<string, string>, build: (parameters: Record<string, string>) => URL | Promise<URL>): Promise<AuthorizationAttempt> {
     const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
-    const url = oidc.buildAuthorizationUrl(this.config, {
+    const state = params.state ?? oidc.randomState();
+    const nonce = params.nonce ?? oidc.randomNonce();
+    const url = await build({
       redirect_uri: this.redirectUri,
       scope: 'openid email',
       code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
@@ -53,13 +82,19 @@ export class RelyingParty {
   }
 
   /** Redeems the code in `callbackUrl`; openid-client checks iss, state, PKCE and the ID token. */
-  redeem(callbackUrl: string, attempt: AuthorizationAttempt) {
-    return oidc.authorizationCodeGrant(this.config, new URL(callbackUrl), {
-      pkceCodeVerifier: attempt.verifier,
-      expectedState: attempt.state,
-      expectedNonce: attempt.nonce,
-      idTokenExpected: true,
-    });
+  redeem(callbackUrl: string, attempt: AuthorizationAttempt, options: oidc.DPoPOptions = {}) {
+    return oidc.authorizationCodeGrant(
+      this.config,
+      new URL(callbackUrl),
+      {
+        pkceCodeVerifier: attempt.verifier,
+        expectedState: attempt.state,
+        expectedNonce: attempt.nonce,
+        idTokenExpected: true,
+      },
+      undefined,
+      options,
+    );
   }
 }
 

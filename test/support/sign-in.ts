@@ -5,6 +5,7 @@ import { Browser, formOn, type Page } from './browser.js';
 import type { RunningLinkid } from './linkid.js';
 import { latestSignInMail, type SignInMail } from './outbox.js';
 import type { AuthorizationAttempt, RelyingParty } from './relying-party.js';
+import type { DPoPOptions } from 'openid-client';
 
 /** From the app's authorization URL to "check your email"; returns that page and the mail. */
 export async function requestLink(
@@ -42,11 +43,22 @@ export async function finishAtApp(browser: Browser, rp: RelyingParty, from: Page
 }
 
 export async function signIn(browser: Browser, linkid: RunningLinkid, rp: RelyingParty, email: string, params: Record<string, string> = {}) {
-  const attempt = await rp.authorizationUrl(params);
+  return signInWith(browser, linkid, rp, await rp.authorizationUrl(params), email);
+}
+
+/** The whole sign-in for an authorization the test built itself (pushed, signed, ...); `options` go with the code's redemption (DPoP). */
+export async function signInWith(
+  browser: Browser,
+  linkid: RunningLinkid,
+  rp: RelyingParty,
+  attempt: AuthorizationAttempt,
+  email: string,
+  options: DPoPOptions = {},
+) {
   const { mail } = await requestLink(browser, linkid, attempt, email);
   const confirmed = await confirmLink(browser, mail);
   const callback = await finishAtApp(browser, rp, confirmed);
-  return { attempt, mail, callback, tokens: await rp.redeem(callback, attempt) };
+  return { attempt, mail, callback, tokens: await rp.redeem(callback, attempt, options) };
 }
 
 /** The reason code on a refusal page (or in its body, for responses read with fetch). */

@@ -15,7 +15,8 @@ export const LINKID_SCOPES: readonly string[] = ['openid', 'offline_access', 'em
 export function claimsConfiguration({ idTokenIncludeEmail }: { readonly idTokenIncludeEmail: boolean }): Configuration {
   return {
     claims: {
-      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      // sid: for apps with a frontchannel_logout_uri (frontchannel-logout.ts withFrontchannelSid).
+      openid: ['sub', 'acr', 'amr', 'auth_time', 'sid'],
       email: ['email', 'email_verified'],
     },
     scopes: [...LINKID_SCOPES],
