@@ -79,6 +79,15 @@ const DEVICE_CODE_GRACE_MS = 10 * 60 * 1000;
  * stops being found): one past its `exp` comes back with `exp` set to its `iat`, which oidc-provider
  * reads as expired whatever its own clock says.
  */
+/**
+ * oidc-provider's replay check (ReplayDetection.unique: DPoP proofs, client assertions) finds the
+ * proof's id and, when it is not there, saves it: two copies of one proof arriving together would
+ * both pass between the find and the save. So the find claims the id itself, in one conditional
+ * write (insertIfAbsent), and answers "not seen" only to the request that claimed it; the save that
+ * follows then sets the proof's own expiry. A claim whose save never came lives this long.
+ */
+const REPLAY_CLAIM_MS = 60 * 60 * 1000;
+
 const expiredBy =
   (now: number) =>
   (payload: OidcPayload): OidcPayload =>
@@ -94,13 +103,23 @@ function modelAdapter(model: string, store: Store, clock: Clock, atRest: Artefac
     if (payload && deviceCode) return expiredBy(clock.now())(payload);
     return readBack ? mapDefined(payload, readBack) : payload;
   };
+  const replayDetection = model === 'ReplayDetection';
   return {
     async upsert(id, payload, expiresIn) {
       const expiresAt = expiresIn ? clock.now() + expiresIn * 1000 + (deviceCode ? DEVICE_CODE_GRACE_MS : 0) : null;
       const saved = model === 'Session' ? withDevice(payload, clock.now()) : model === 'Interaction' ? withHeldAccount(payload) : payload;
       await models.upsert(model, atRest.key(id), atRest.toRest(model, id, saved), expiresAt);
     },
-    find: async (id) => restored(await models.find(model, atRest.key(id), clock.now()), id),
+    async find(id) {
+      const key = atRest.key(id);
+      const now = clock.now();
+      if (replayDetection) {
+        const claim: OidcPayload = { jti: id, kind: model };
+        if (await models.insertIfAbsent(model, key, atRest.toRest(model, id, claim), now + REPLAY_CLAIM_MS, now)) return undefined;
+        return restored(await models.find(model, key, now), id) ?? claim;
+      }
+      return restored(await models.find(model, key, now), id);
+    },
     findByUid: async (uid) => restored(await models.findByUid(model, uid, clock.now())),
     findByUserCode: async (userCode) => restored(await models.findByUserCode(model, atRest.userCodeKey(userCode), clock.now())),
     async consume(id) {

@@ -34,6 +34,12 @@ export interface OidcModelStore {
    * consumes exactly one wins. False for an unknown, expired or already consumed instance.
    */
   consume(model: string, id: string, now: number): Promise<boolean>;
+  /**
+   * Stores an instance only if no live one has this id (an expired one is replaced), in one
+   * conditional write; true only for the call that stored it, so of any number of concurrent
+   * inserts of one id exactly one wins.
+   */
+  insertIfAbsent(model: string, id: string, payload: OidcPayload, expiresAt: number, now: number): Promise<boolean>;
   destroy(model: string, id: string): Promise<void>;
   revokeByGrantId(model: string, grantId: string): Promise<void>;
   /** Live instances of one model that belong to an account (payload.accountId), for listing its sessions and grants. */

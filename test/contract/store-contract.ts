@@ -212,6 +212,21 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(consumed).toBe(Math.floor((T0 + wins.indexOf(true)) / 1000));
       });
 
+      it('inserts an instance only where no live one has its id: of 20 concurrent inserts exactly one wins', async () => {
+        const wins = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => store.oidc.insertIfAbsent('ReplayDetection', 'proof', { iss: `c${i}` }, T0 + 60_000, T0 + i)),
+        );
+        expect(wins.filter(Boolean)).toHaveLength(1);
+        expect(await store.oidc.find('ReplayDetection', 'proof', T0 + 100)).toEqual({ iss: `c${wins.indexOf(true)}` });
+        expect(await store.oidc.insertIfAbsent('ReplayDetection', 'proof', { iss: 'late' }, T0 + 120_000, T0 + 59_999)).toBe(false);
+        // An expired one is replaced; one without expiry never is; other models are apart.
+        expect(await store.oidc.insertIfAbsent('ReplayDetection', 'proof', { iss: 'after' }, T0 + 120_000, T0 + 60_000)).toBe(true);
+        expect(await store.oidc.find('ReplayDetection', 'proof', T0 + 60_001)).toEqual({ iss: 'after' });
+        await store.oidc.upsert('ReplayDetection', 'forever', {}, null);
+        expect(await store.oidc.insertIfAbsent('ReplayDetection', 'forever', { iss: 'x' }, T0 + 60_000, T0)).toBe(false);
+        expect(await store.oidc.insertIfAbsent('AccessToken', 'proof', {}, T0 + 60_000, T0)).toBe(true);
+      });
+
       it('destroy removes one instance', async () => {
         await store.oidc.upsert('Session', 'a', {}, null);
         await store.oidc.upsert('Session', 'b', {}, null);

@@ -82,6 +82,23 @@ describe('DPoP', () => {
     expect(await oidc.fetchUserInfo(rp.config, refreshed.access_token, sub, { DPoP: dpop })).toMatchObject({ sub });
   });
 
+  it('lets one of many concurrent copies of a proof through, in every worker and instance alike (the jti is claimed in one write)', async () => {
+    const linkid = await start();
+    const rp = await registerApp(linkid, SINGLE_PAGE_APP);
+    const key = await proofKey();
+    const handle = oidc.getDPoPHandle(rp.config, { privateKey: key.privateKey, publicKey: await importPublic(key.jwk) });
+    const tokens = await signInWithDpop(linkid, rp, handle, 'raced@example.com');
+    const userinfo = `${linkid.issuer}/me`;
+    // On MongoDB (npm run test:mongo) the copies' look-ups race, and without the one-write claim two
+    // or more got through; one SQLite process answers them one after another whatever the code does.
+    const copied = await proof(key, { htm: 'GET', htu: userinfo, ath: ath(tokens.access_token) });
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () => fetch(userinfo, { headers: { authorization: `DPoP ${tokens.access_token}`, dpop: copied } }).then(errorOf)),
+    );
+    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
+    expect(answers.filter((answer) => answer.status === 401 && answer.error === 'invalid_token')).toHaveLength(11);
+  });
+
   it('shows the binding in introspection: cnf.jkt is the thumbprint of the proof key, token_type DPoP', async () => {
     const linkid = await start();
     const rp = await registerApp(linkid, { ...NOTES, metadata: { dpop_bound_access_tokens: true } });

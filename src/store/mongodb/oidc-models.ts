@@ -78,6 +78,19 @@ export function createMongoOidcModels(connection: Connection): MongoOidcModels {
       ).updateOne({ _id: id, 'payload.consumed': { $exists: false }, ...live(now) }, { $set: { 'payload.consumed': Math.floor(now / 1000) } });
       return result.matchedCount === 1;
     },
+    async insertIfAbsent(model, id, rawPayload, expiresAt, now) {
+      const payload = JSON.parse(JSON.stringify(rawPayload)) as OidcPayload;
+      try {
+        // Matches only an expired instance; with none, the upsert inserts, and a live one makes that insert a duplicate key.
+        const result = await (
+          await modelFor(model)
+        ).updateOne({ _id: id, expiresAt: { $lte: new Date(now) } }, { $set: { payload, expiresAt: new Date(expiresAt) } }, { upsert: true });
+        return result.upsertedCount === 1 || result.modifiedCount === 1;
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 11000) return false;
+        throw error;
+      }
+    },
     async destroy(model, id) {
       await (await modelFor(model)).deleteOne({ _id: id });
     },

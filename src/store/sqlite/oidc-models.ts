@@ -25,6 +25,11 @@ export function createSqliteOidcModels(db: Database): OidcModelStore {
   const consume = db.prepare(`
     UPDATE oidc_models SET payload = json_set(payload, '$.consumed', @consumed)
     WHERE model = @model AND id = @id AND json_extract(payload, '$.consumed') IS NULL AND ${live}`);
+  const insertIfAbsent = db.prepare(`
+    INSERT INTO oidc_models (model, id, payload, expires_at) VALUES (@model, @id, @payload, @expiresAt)
+    ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, uid = NULL, user_code = NULL, grant_id = NULL,
+      account_id = NULL, expires_at = excluded.expires_at
+    WHERE oidc_models.expires_at IS NOT NULL AND oidc_models.expires_at <= @now`);
   const destroy = db.prepare('DELETE FROM oidc_models WHERE model = @model AND id = @id');
   const revoke = db.prepare('DELETE FROM oidc_models WHERE model = @model AND grant_id = @grantId');
   const byAccount = db.prepare<{ model: string; accountId: string; now: number }, Row & { id: string }>(
@@ -58,6 +63,9 @@ export function createSqliteOidcModels(db: Database): OidcModelStore {
     },
     async consume(model, id, now) {
       return consume.run({ model, id, now, consumed: Math.floor(now / 1000) }).changes === 1;
+    },
+    async insertIfAbsent(model, id, payload, expiresAt, now) {
+      return insertIfAbsent.run({ model, id, payload: JSON.stringify(payload), expiresAt, now }).changes === 1;
     },
     async destroy(model, id) {
       destroy.run({ model, id });
