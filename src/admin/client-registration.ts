@@ -23,6 +23,10 @@ const STORED_METADATA = [
   'frontchannel_logout_uri',
   'subject_type',
   'sector_identifier_uri',
+  // High-security apps (docs/high-security.md): RFC 9126 §6, RFC 9449 §5.2, RFC 9101 §10.5.
+  'require_pushed_authorization_requests',
+  'dpop_bound_access_tokens',
+  'request_object_signing_alg',
 ] as const;
 
 /**
@@ -32,7 +36,6 @@ const STORED_METADATA = [
  */
 const REFUSED_METADATA = [
   'request_uris',
-  'request_object_signing_alg',
   'request_object_encryption_alg',
   'request_object_encryption_enc',
   'id_token_encrypted_response_alg',
@@ -56,8 +59,6 @@ const REFUSED_METADATA = [
   'tls_client_auth_san_uri',
   'tls_client_auth_san_ip',
   'tls_client_auth_san_email',
-  'require_pushed_authorization_requests',
-  'dpop_bound_access_tokens',
   'software_statement',
   'backchannel_token_delivery_mode',
   'backchannel_client_notification_endpoint',
@@ -87,6 +88,9 @@ const NAME_OF_FLAG: Readonly<Record<string, string>> = {
   '--public': 'token_endpoint_auth_method none',
   '--subject-type': 'subject_type',
   '--sector-identifier-uri': 'sector_identifier_uri',
+  '--require-par': 'require_pushed_authorization_requests',
+  '--require-dpop': 'dpop_bound_access_tokens',
+  '--request-object-signing-alg': 'request_object_signing_alg',
 };
 
 const invalid = (description: string) => new errors.InvalidClientMetadata(description);

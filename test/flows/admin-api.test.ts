@@ -210,6 +210,21 @@ describe('the admin API with a service token', () => {
     for (const value of [secret, newSecret, ops.client_secret!, token]) expect(everything).not.toContain(value);
   });
 
+  it('registers a pairwise, PAR-and-DPoP app with the OIDC options client create takes, and refuses a bad one with the field', async () => {
+    const { linkid } = shared;
+    const { token } = await serviceClientWithToken(linkid);
+    const metadata = { subject_type: 'pairwise', require_pushed_authorization_requests: true, dpop_bound_access_tokens: true };
+    const registered = await api(linkid, token, 'POST', '/clients', { name: 'Bank', redirectUris: ['https://bank.example/callback'], metadata });
+    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+    expect(registered.body).toMatchObject(metadata);
+    const refused = await api(linkid, token, 'POST', '/clients', {
+      name: 'Bank 2',
+      redirectUris: ['https://bank.example/callback'],
+      metadata: { request_object_signing_alg: 'none' },
+    });
+    expect(refused).toMatchObject({ status: 400, body: { error: 'invalid_request', field: 'body.metadata.request_object_signing_alg' } });
+  });
+
   it('finds an account by address, disables and enables it, signs it out everywhere and deletes it', async () => {
     const { linkid, rp } = shared;
     const { client: ops, token } = await serviceClientWithToken(linkid);

@@ -182,6 +182,45 @@ describe('dynamic client registration with an initial access token', () => {
     await registered(linkid, made.token);
   });
 
+  it('registers a high-security app (RFC 9126 §6, RFC 9449 §5.2, RFC 9101 §10.5 metadata) that then gets what it registered', async () => {
+    const linkid = await start({ env: { DYNAMIC_REGISTRATION: 'open' } });
+    const app = await registered(linkid, undefined, {
+      ...APP,
+      token_endpoint_auth_method: 'none',
+      require_pushed_authorization_requests: true,
+      dpop_bound_access_tokens: true,
+    });
+    expect(app).toMatchObject({ require_pushed_authorization_requests: true, dpop_bound_access_tokens: true });
+    // Read back as stored (RFC 7592), and applied: a plain /auth request is refused at the app's redirect URI.
+    expect(await (await manage(app, 'GET')).json()).toMatchObject({ require_pushed_authorization_requests: true, dpop_bound_access_tokens: true });
+    const plain = new URL(`${linkid.issuer}/auth`);
+    for (const [name, value] of Object.entries({
+      client_id: app.client_id,
+      response_type: 'code',
+      redirect_uri: APP.redirect_uris[0]!,
+      scope: 'openid',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    }))
+      plain.searchParams.set(name, value);
+    const refused = await fetch(plain, { redirect: 'manual' });
+    expect(new URL(refused.headers.get('location') ?? '', linkid.issuer).searchParams.get('error')).toBe('invalid_request');
+    // A request object algorithm needs keys to check it by, as on the command line; `none` is never accepted.
+    const refusals = [
+      { ...APP, request_object_signing_alg: 'ES256' },
+      { ...APP, request_object_signing_alg: 'none' },
+      { ...APP, dpop_bound_access_tokens: 'yes' },
+    ];
+    for (const body of refusals) {
+      const response = await post(linkid, body);
+      expect({ body, status: response.status, error: ((await response.json()) as { error: string }).error }).toEqual({
+        body,
+        status: 400,
+        error: 'invalid_client_metadata',
+      });
+    }
+  });
+
   it('names the redirect URI rule in its words', async () => {
     const linkid = await start(INITIAL);
     const made = await makeToken(linkid);

@@ -9,6 +9,8 @@ import 'zod-openapi';
 import { checkNewClient, createClientFields, updateClientFields } from '../../admin/clients.js';
 import { ADMIN_API_REASONS } from '../../kernel/reasons.js';
 import { CLIENT_AUTH_METHODS, ID_TOKEN_SIGNING_ALGS } from '../../oidc/configuration/features.js';
+import { REQUEST_OBJECT_SIGNING_ALGS } from '../../oidc/configuration/high-security.js';
+import { SUBJECT_TYPES } from '../../oidc/configuration/pairwise.js';
 
 const uri = z.string().max(2048);
 
@@ -27,8 +29,17 @@ const oidcMetadata = z
     backchannel_logout_uri: uri.nullable().optional(),
     backchannel_logout_session_required: z.boolean().nullable().optional(),
     frontchannel_logout_uri: uri.nullable().optional(),
+    // Pairwise subjects and high-security apps (docs/high-security.md).
+    subject_type: z.enum(SUBJECT_TYPES).nullable().optional(),
+    sector_identifier_uri: uri.nullable().optional(),
+    require_pushed_authorization_requests: z.boolean().nullable().optional(),
+    dpop_bound_access_tokens: z.boolean().nullable().optional(),
+    request_object_signing_alg: z.enum(REQUEST_OBJECT_SIGNING_ALGS).nullable().optional(),
   })
-  .meta({ id: 'OidcOptions', description: 'Standard client metadata: how the app authenticates, signs, and hears of logouts.' });
+  .meta({
+    id: 'OidcOptions',
+    description: 'Standard client metadata: how the app authenticates, signs, hears of logouts, names people (subject_type) and sends its requests.',
+  });
 
 // APIs as resources (--resource, --grant-type) are the CLI's only this round.
 const newClientFields = z.object(createClientFields).omit({ settings: true, adminApi: true, metadata: true, resources: true, grantType: true }).shape;
