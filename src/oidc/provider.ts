@@ -83,7 +83,7 @@ export function createProvider({
     ...outboundConfiguration(config),
     ...pairwiseConfiguration(secrets.pairwiseSalt),
     ...pageConfig,
-    ...discoveryConfiguration(),
+    ...discoveryConfiguration(config),
     features: {
       ...features.features,
       ...pageConfig.features,

@@ -46,6 +46,7 @@ describe('discovery', () => {
         'pushed_authorization_request_endpoint',
         'request_object_signing_alg_values_supported',
         'request_parameter_supported',
+        'require_pushed_authorization_requests',
         'request_uri_parameter_supported',
         'response_modes_supported',
         'response_types_supported',
@@ -82,8 +83,8 @@ describe('discovery', () => {
       ui_locales_supported: ['en', 'de', 'fr', 'es'],
       authorization_response_iss_parameter_supported: true,
     });
-    // REQUIRE_PAR is off: the member is left out (test/flows/pushed-authorization.test.ts turns it on).
-    expect(discovery).not.toHaveProperty('require_pushed_authorization_requests');
+    // REQUIRE_PAR is off, and said so (test/flows/pushed-authorization.test.ts turns it on).
+    expect(discovery.require_pushed_authorization_requests).toBe(false);
     // Subject types are the "pairwise" work's to list; here only that they are listed.
     expect(Array.isArray(discovery.subject_types_supported)).toBe(true);
   });

@@ -4,8 +4,10 @@
 import type { Configuration } from 'oidc-provider';
 import { LOCALES } from '../../kernel/locales.js';
 
-export const discoveryConfiguration = (): Pick<Configuration, 'discovery'> => ({
+export const discoveryConfiguration = ({ requirePar }: { readonly requirePar: boolean }): Pick<Configuration, 'discovery'> => ({
   discovery: {
+    // RFC 9126 §5: oidc-provider lists it only when true; said either way, so no client has to know the default.
+    require_pushed_authorization_requests: requirePar,
     claim_types_supported: ['normal'],
     // OpenID Connect Front-Channel Logout 1.0: oidc-provider 9 dropped it, src/oidc/frontchannel-logout.ts
     // frames each app's frontchannel_logout_uri with `iss` and `sid` (the session parameters).
