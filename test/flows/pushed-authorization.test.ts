@@ -2,9 +2,10 @@
 // the magic-link sign-in started from a pushed request, an app (or every app, REQUIRE_PAR) that must
 // push, and a request_uri that is used twice, expires or was never issued.
 import { describe, expect, it } from 'vitest';
+import { openAccount } from '../support/account.js';
 import { Browser } from '../support/browser.js';
 import { fakeClock } from '../support/fake-clock.js';
-import { NOTES, registerApp } from '../support/factories.js';
+import { createUser, NOTES, registerApp } from '../support/factories.js';
 import { confirmLink, finishAtApp, requestLink, signInWith } from '../support/sign-in.js';
 import { useLinkid } from '../support/use-linkid.js';
 
@@ -71,6 +72,18 @@ describe('pushed authorization requests', () => {
     const refused = await new Browser().request((await rp.authorizationUrl()).url);
     expect(errorAtApp(refused.location, rp.redirectUri).error).toBe('invalid_request');
     expect((await new Browser().follow((await rp.pushedAuthorizationUrl()).url)).url).toMatch(/\/interaction\//);
+  });
+
+  it("REQUIRE_PAR=true leaves linkid's own account page and admin console able to sign people in", async () => {
+    const { linkid } = await setup({ env: { REQUIRE_PAR: 'true', ADMIN_EMAILS: 'root@example.com' } });
+    await createUser(linkid, 'grace@example.com');
+    const account = await openAccount(new Browser(), linkid, 'grace@example.com');
+    expect(account.status, account.body).toBe(200);
+    expect(account.url).toBe(`${linkid.issuer}/account`);
+    expect(account.body).toContain('<strong>grace@example.com</strong>');
+    const admin = await openAccount(new Browser(), linkid, 'root@example.com', '/admin');
+    expect(admin.status, admin.body).toBe(200);
+    expect(admin.url).toBe(`${linkid.issuer}/admin/apps`);
   });
 
   it('refuses a request_uri used a second time with invalid_request_uri', async () => {
