@@ -86,6 +86,50 @@ describe('pushed authorization requests', () => {
     expect(admin.url).toBe(`${linkid.issuer}/admin/apps`);
   });
 
+  it('takes require_pushed_authorization_requests, dpop_bound_access_tokens and request_object_signing_alg by dynamic registration, and a read registration back unchanged', async () => {
+    const linkid = await start({ env: { DYNAMIC_REGISTRATION: 'open' } });
+    const redirectUri = 'http://localhost:4000/callback';
+    const registered = await fetch(`${linkid.issuer}/reg`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_name: 'Bank',
+        redirect_uris: [redirectUri],
+        require_pushed_authorization_requests: true,
+        dpop_bound_access_tokens: true,
+        request_object_signing_alg: 'HS256',
+      }),
+    });
+    const client = (await registered.json()) as Record<string, unknown> & {
+      client_id: string;
+      registration_client_uri: string;
+      registration_access_token: string;
+    };
+    expect(registered.status, JSON.stringify(client)).toBe(201);
+    expect(client).toMatchObject({ require_pushed_authorization_requests: true, dpop_bound_access_tokens: true, request_object_signing_alg: 'HS256' });
+    const plain = await new Browser().request(
+      `${linkid.issuer}/auth?${String(new URLSearchParams({ client_id: client.client_id, response_type: 'code', redirect_uri: redirectUri, scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' }))}`,
+    );
+    expect(errorAtApp(plain.location, redirectUri).error).toBe('invalid_request');
+
+    // RFC 7592: what a read answers, sent back as the update, changes nothing and is not refused.
+    const auth = { authorization: `Bearer ${client.registration_access_token}` };
+    const read = (await (await fetch(client.registration_client_uri, { headers: auth })).json()) as Record<string, unknown>;
+    const serverSet = ['client_id_issued_at', 'client_secret_expires_at', 'registration_client_uri', 'registration_access_token'];
+    const metadata = Object.fromEntries(Object.entries(read).filter(([key]) => !serverSet.includes(key)));
+    const updated = await fetch(client.registration_client_uri, {
+      method: 'PUT',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify(metadata),
+    });
+    expect(updated.status, await updated.clone().text()).toBe(200);
+    expect(await updated.json()).toMatchObject({
+      require_pushed_authorization_requests: true,
+      dpop_bound_access_tokens: true,
+      request_object_signing_alg: 'HS256',
+    });
+  });
+
   it('refuses a request_uri used a second time with invalid_request_uri', async () => {
     const { linkid, rp } = await setup();
     const attempt = await rp.pushedAuthorizationUrl();
