@@ -351,7 +351,10 @@ function checkAdminApiUpdate(clientId: string, input: z.output<typeof updateClie
 /**
  * Pairwise subjects (src/oidc/configuration/pairwise.ts). A sector identifier document is fetched
  * when it could have changed what it vouches for: a new app, or a change of its redirect URIs,
- * sector URI or subject type; other changes (a new name) do not depend on the sector's host.
+ * sector URI or subject type, or of its grants and jwks_uri (a device-flow app gets its tokens on
+ * the device, so the document must list its jwks_uri: without this check an app registered with
+ * another owner's document and redirect URIs could add the device flow and its own keys later and
+ * be handed that owner's `sub`s); other changes (a new name) do not depend on the sector's host.
  */
 function sectorDocumentToCheck(client: ClientRecord, before: ClientRecord | undefined): boolean {
   if (typeof client.metadata.sector_identifier_uri !== 'string') return false;
@@ -359,7 +362,9 @@ function sectorDocumentToCheck(client: ClientRecord, before: ClientRecord | unde
   return (
     JSON.stringify(client.redirectUris) !== JSON.stringify(before.redirectUris) ||
     client.metadata.sector_identifier_uri !== before.metadata.sector_identifier_uri ||
-    client.metadata.subject_type !== before.metadata.subject_type
+    client.metadata.subject_type !== before.metadata.subject_type ||
+    JSON.stringify(client.metadata.grant_types) !== JSON.stringify(before.metadata.grant_types) ||
+    client.metadata.jwks_uri !== before.metadata.jwks_uri
   );
 }
 

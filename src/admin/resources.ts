@@ -246,7 +246,9 @@ export function createResourceAdmin({ store, clock, serverSecret, validateMetada
         throw new AdminError('invalid_argument', 'nothing to change: give --scope, --ttl, --introspect or --no-introspect');
       }
       const current = await mustFind(id);
-      const introspection = input.introspect === true && !current.introspectionClientId ? await makeIntrospectionClient(current, actor) : undefined;
+      // Its introspection client may have gone by `client delete`: --introspect then makes a new one.
+      const hasIntrospectionClient = current.introspectionClientId !== null && (await store.clients.find(current.introspectionClientId)) !== undefined;
+      const introspection = input.introspect === true && !hasIntrospectionClient ? await makeIntrospectionClient(current, actor) : undefined;
       const dropIntrospection = input.introspect === false && current.introspectionClientId ? current.introspectionClientId : undefined;
       const changes = {
         ...(input.scopes === undefined ? {} : { scopes: input.scopes }),

@@ -93,7 +93,7 @@ export function createProvider({
       resourceIndicators: resourceIndicatorsConfiguration({ store, signingAlg: algs[0] ?? 'RS256' }),
     } as Configuration['features'],
     enabledJWA: { ...features.enabledJWA, ...highSecurity.enabledJWA },
-    adapter: createAdapterFactory(store, clock, secrets.serverSecret, config.dynamicRegistration === 'off' ? undefined : registration),
+    adapter: highSecurity.adapter(createAdapterFactory(store, clock, secrets.serverSecret, config.dynamicRegistration === 'off' ? undefined : registration)),
     findAccount: withFrontchannelSid(createFindAccount(store, tokenPolicy), store.clients),
     // A service client's token carries a digest of the credentials it was got with (client-credentials.ts).
     extraTokenClaims: async (_ctx, token) => {

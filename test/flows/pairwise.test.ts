@@ -198,6 +198,43 @@ describe('sector identifier documents that are refused', () => {
     expect(await response.json()).toMatchObject({ subject_type: 'pairwise', sector_identifier_uri: sector });
   });
 
+  it("refuses a registration update that adds the device flow to another owner's sector, whose document does not list its jwks_uri", async () => {
+    // The victim's document lists only the victim's redirect URIs. A device-flow app gets its tokens
+    // on the device, not at a redirect URI, so OIDC Core 8.1 (and oidc-provider) make the document
+    // vouch for its jwks_uri too: adding the device flow later must be checked as registering it is.
+    const linkid = await start({ env: { OUTBOUND_ALLOW_LOOPBACK: 'true', DYNAMIC_REGISTRATION: 'open' } });
+    const victimRedirect = 'http://localhost:5000/cb';
+    const sector = sectors.serve('victim.json', JSON.stringify([victimRedirect]));
+    const registered = await fetch(`${linkid.issuer}/reg`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'Lookalike', redirect_uris: [victimRedirect], subject_type: 'pairwise', sector_identifier_uri: sector }),
+    });
+    expect(registered.status).toBe(201);
+    const client = (await registered.json()) as Record<string, unknown> & { registration_client_uri: string; registration_access_token: string };
+    const { registration_client_uri: uri, registration_access_token: token } = client;
+    // RFC 7592 section 2.2: the update holds the registration's metadata, without what the server alone sets.
+    const metadata = Object.fromEntries(
+      Object.entries(client).filter(
+        ([key]) => !['client_id_issued_at', 'client_secret_expires_at', 'registration_client_uri', 'registration_access_token'].includes(key),
+      ),
+    );
+    const updated = await fetch(uri, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        ...metadata,
+        grant_types: ['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks_uri: 'https://attacker.example/jwks.json',
+      }),
+    });
+    const answer = (await updated.json()) as { error?: string; error_description?: string };
+    expect(updated.status, JSON.stringify(answer)).toBe(400);
+    expect(answer).toMatchObject({ error: 'invalid_client_metadata', error_description: expect.stringMatching(/jwks_uri must be included/) });
+    expect((await linkid.store.clients.find(String(client.client_id)))?.metadata.jwks_uri).toBeUndefined();
+  });
+
   it('refuses them in linkid-admin client create with one line, and takes a document that lists every redirect URI', async () => {
     const linkid = await start();
     const partial = sectors.serve('cli-partial.json', JSON.stringify([TWO_HOSTS[0]]));

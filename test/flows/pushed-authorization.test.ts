@@ -2,9 +2,10 @@
 // the magic-link sign-in started from a pushed request, an app (or every app, REQUIRE_PAR) that must
 // push, and a request_uri that is used twice, expires or was never issued.
 import { describe, expect, it } from 'vitest';
+import { openAccount } from '../support/account.js';
 import { Browser } from '../support/browser.js';
 import { fakeClock } from '../support/fake-clock.js';
-import { NOTES, registerApp } from '../support/factories.js';
+import { createUser, NOTES, registerApp } from '../support/factories.js';
 import { confirmLink, finishAtApp, requestLink, signInWith } from '../support/sign-in.js';
 import { useLinkid } from '../support/use-linkid.js';
 
@@ -71,6 +72,62 @@ describe('pushed authorization requests', () => {
     const refused = await new Browser().request((await rp.authorizationUrl()).url);
     expect(errorAtApp(refused.location, rp.redirectUri).error).toBe('invalid_request');
     expect((await new Browser().follow((await rp.pushedAuthorizationUrl()).url)).url).toMatch(/\/interaction\//);
+  });
+
+  it("REQUIRE_PAR=true leaves linkid's own account page and admin console able to sign people in", async () => {
+    const { linkid } = await setup({ env: { REQUIRE_PAR: 'true', ADMIN_EMAILS: 'root@example.com' } });
+    await createUser(linkid, 'grace@example.com');
+    const account = await openAccount(new Browser(), linkid, 'grace@example.com');
+    expect(account.status, account.body).toBe(200);
+    expect(account.url).toBe(`${linkid.issuer}/account`);
+    expect(account.body).toContain('<strong>grace@example.com</strong>');
+    const admin = await openAccount(new Browser(), linkid, 'root@example.com', '/admin');
+    expect(admin.status, admin.body).toBe(200);
+    expect(admin.url).toBe(`${linkid.issuer}/admin/apps`);
+  });
+
+  it('takes require_pushed_authorization_requests, dpop_bound_access_tokens and request_object_signing_alg by dynamic registration, and a read registration back unchanged', async () => {
+    const linkid = await start({ env: { DYNAMIC_REGISTRATION: 'open' } });
+    const redirectUri = 'http://localhost:4000/callback';
+    const registered = await fetch(`${linkid.issuer}/reg`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_name: 'Bank',
+        redirect_uris: [redirectUri],
+        require_pushed_authorization_requests: true,
+        dpop_bound_access_tokens: true,
+        request_object_signing_alg: 'HS256',
+      }),
+    });
+    const client = (await registered.json()) as Record<string, unknown> & {
+      client_id: string;
+      registration_client_uri: string;
+      registration_access_token: string;
+    };
+    expect(registered.status, JSON.stringify(client)).toBe(201);
+    expect(client).toMatchObject({ require_pushed_authorization_requests: true, dpop_bound_access_tokens: true, request_object_signing_alg: 'HS256' });
+    const plain = await new Browser().request(
+      `${linkid.issuer}/auth?${String(new URLSearchParams({ client_id: client.client_id, response_type: 'code', redirect_uri: redirectUri, scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' }))}`,
+    );
+    expect(errorAtApp(plain.location, redirectUri).error).toBe('invalid_request');
+
+    // RFC 7592: what a read answers, sent back as the update, changes nothing and is not refused.
+    const auth = { authorization: `Bearer ${client.registration_access_token}` };
+    const read = (await (await fetch(client.registration_client_uri, { headers: auth })).json()) as Record<string, unknown>;
+    const serverSet = ['client_id_issued_at', 'client_secret_expires_at', 'registration_client_uri', 'registration_access_token'];
+    const metadata = Object.fromEntries(Object.entries(read).filter(([key]) => !serverSet.includes(key)));
+    const updated = await fetch(client.registration_client_uri, {
+      method: 'PUT',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify(metadata),
+    });
+    expect(updated.status, await updated.clone().text()).toBe(200);
+    expect(await updated.json()).toMatchObject({
+      require_pushed_authorization_requests: true,
+      dpop_bound_access_tokens: true,
+      request_object_signing_alg: 'HS256',
+    });
   });
 
   it('refuses a request_uri used a second time with invalid_request_uri', async () => {

@@ -205,4 +205,22 @@ describe('an API made with --introspect', () => {
     } as unknown as ClientView);
     await expect(oidc.clientCredentialsGrant(rs.config, { resource: NOTES_API })).rejects.toMatchObject(GRANT_NOT_ALLOWED);
   });
+
+  it('gets a new introspection client from --introspect when its own was deleted with client delete', async () => {
+    const linkid = await suite.start();
+    const api = await notesApi(linkid, { introspect: true });
+    await linkid.services.admin.clients.delete(api.introspection_client_id ?? '');
+    const renewed = await linkid.services.admin.resources.update(api.id, { introspect: true });
+    expect(renewed).toMatchObject({
+      access_token_format: 'opaque',
+      introspection_client_id: expect.any(String),
+      introspection_client_secret: expect.any(String),
+    });
+    expect(renewed.introspection_client_id).not.toBe(api.introspection_client_id);
+
+    const rp = await registerApp(linkid, { name: 'Notes', firstParty: true, resources: [api.id] });
+    const { tokens } = await signIn(new Browser(), linkid, rp, 'ann@example.com', { resource: NOTES_API, scope: 'openid notes:read' });
+    const answer = await introspect(linkid, renewed.introspection_client_id ?? '', renewed.introspection_client_secret ?? '', tokens.access_token);
+    expect(answer).toMatchObject({ status: 200, body: { active: true, aud: NOTES_API } });
+  });
 });

@@ -6,7 +6,8 @@ import { LOCALES } from '../../kernel/locales.js';
 
 export const discoveryConfiguration = ({ requirePar }: { readonly requirePar: boolean }): Pick<Configuration, 'discovery'> => ({
   discovery: {
-    // RFC 9126 §5: oidc-provider lists it only when true; said either way, so no client has to know the default.
+    // RFC 9126 §5: said either way, so no client has to know the default. REQUIRE_PAR holds the apps
+    // in the store to it, not oidc-provider's global switch (high-security.ts), which would list it only when true.
     require_pushed_authorization_requests: requirePar,
     claim_types_supported: ['normal'],
     // OpenID Connect Front-Channel Logout 1.0: oidc-provider 9 dropped it, src/oidc/frontchannel-logout.ts

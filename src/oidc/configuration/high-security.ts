@@ -1,11 +1,14 @@
 // The building blocks high-security apps (FAPI 2.0 profiles, banks, health apps) need, each an
 // oidc-provider feature configured here and nowhere else:
 // - pushed authorization requests (RFC 9126): always offered; REQUIRE_PAR makes every app use
-//   them, `client create --require-par` one app (require_pushed_authorization_requests);
+//   them, `client create --require-par` one app (require_pushed_authorization_requests). REQUIRE_PAR
+//   is applied to the apps in the store, not through oidc-provider's global switch, which would
+//   hold linkid's own account client (account-client.ts) to it too and so break the account page
+//   and the admin console, whose sign-ins are plain requests from the server itself;
 // - DPoP (RFC 9449): sender-constrained tokens with ES256 or EdDSA proofs; `--require-dpop`
 //   (dpop_bound_access_tokens) makes an app's tokens always bound;
 // - signed request objects (JAR, RFC 9101) for apps that registered request_object_signing_alg.
-import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { Adapter, AdapterFactory, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { deriveKey } from '../../secrets/sealing.js';
 
@@ -47,10 +50,23 @@ async function assertRequestObject(ctx: KoaContextWithOIDC, claims: Record<strin
   if (typeof claims.exp !== 'number') throw new errors.InvalidRequestObject("Request Object is missing the 'exp' claim");
 }
 
+function everyAppPushes(factory: AdapterFactory): AdapterFactory {
+  return (name: string): Adapter => {
+    const adapter = factory(name);
+    if (name !== 'Client') return adapter;
+    return Object.assign(Object.create(adapter) as Adapter, {
+      async find(id: string) {
+        const metadata = await adapter.find(id);
+        return metadata && { ...metadata, require_pushed_authorization_requests: true };
+      },
+    });
+  };
+}
+
 export function highSecurityConfiguration({ requirePar, serverSecret }: HighSecurityOptions) {
   return {
     features: {
-      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: requirePar, allowUnregisteredRedirectUris: false },
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false, allowUnregisteredRedirectUris: false },
       dPoP: {
         enabled: true,
         // Nonces (RFC 9449 §8) are offered on every DPoP answer and checked statelessly: each is an
@@ -65,6 +81,8 @@ export function highSecurityConfiguration({ requirePar, serverSecret }: HighSecu
       },
       requestObjects: { enabled: true, requireSignedRequestObject: false, assertJwtClaimsAndHeader: assertRequestObject },
     } satisfies Configuration['features'],
+    /** REQUIRE_PAR: every app oidc-provider loads from the store must push its requests (see the top of the file). */
+    adapter: (factory: AdapterFactory): AdapterFactory => (requirePar ? everyAppPushes(factory) : factory),
     enabledJWA: {
       dPoPSigningAlgValues: [...DPOP_SIGNING_ALGS],
       requestObjectSigningAlgValues: [...REQUEST_OBJECT_SIGNING_ALGS],
