@@ -75,6 +75,28 @@ function subjectTypeProblems(metadata: Readonly<Record<string, unknown>>, redire
   return [];
 }
 
+/**
+ * A pairwise app's back-channel logout tokens carry the `sub` of its sector, and they go to its
+ * backchannel_logout_uri, not to a redirect URI: an app registered with another owner's redirect
+ * URIs (nobody proves they own one) and its own logout URI would be sent that owner's `sub`s. So
+ * the logout URI must be on a host the sector is made of: a redirect URI's, the sector
+ * document's, or (an app with no redirect URI) its jwks_uri's.
+ */
+function pairwiseLogoutProblems(metadata: Readonly<Record<string, unknown>>, redirectUris: readonly string[]): string[] {
+  const logoutUri = metadata.backchannel_logout_uri;
+  if (metadata.subject_type !== 'pairwise' || typeof logoutUri !== 'string') return [];
+  const hostname = (value: unknown) => (typeof value === 'string' ? URL.parse(value)?.hostname : undefined);
+  const sectorHosts = new Set(
+    [...redirectUris, metadata.sector_identifier_uri, ...(redirectUris.length === 0 ? [metadata.jwks_uri] : [])].map(hostname).filter(Boolean),
+  );
+  const logoutHost = hostname(logoutUri);
+  if (logoutHost && sectorHosts.has(logoutHost)) return [];
+  return [
+    `--backchannel-logout-uri ${logoutUri} of a pairwise app must be on the host of one of its redirect URIs (${[...sectorHosts].join(', ') || 'none'}): ` +
+      "its logout tokens carry the 'sub' of that sector",
+  ];
+}
+
 /** Why the OIDC options in `metadata` (the client's whole metadata after a change) cannot be stored, if they cannot. */
 export function oidcOptionProblems(metadata: Readonly<Record<string, unknown>>, isPublic: boolean, redirectUris: readonly string[] = []): string[] {
   const problems: string[] = [];
@@ -109,7 +131,7 @@ export function oidcOptionProblems(metadata: Readonly<Record<string, unknown>>, 
   if (metadata.backchannel_logout_session_required !== undefined && typeof metadata.backchannel_logout_session_required !== 'boolean') {
     problems.push('backchannel_logout_session_required must be true or false');
   }
-  problems.push(...subjectTypeProblems(metadata, redirectUris));
+  problems.push(...subjectTypeProblems(metadata, redirectUris), ...pairwiseLogoutProblems(metadata, redirectUris));
   problems.push(...highSecurityProblems(metadata, isPublic));
   return problems;
 }

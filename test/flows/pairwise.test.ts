@@ -110,7 +110,7 @@ describe('pairwise subject identifiers', () => {
     const receiver = await logoutReceiver();
     const calendar = await discover(
       linkid,
-      pairwise('Calendar', ['http://localhost:5000/cb'], { backchannel_logout_uri: receiver.uri, backchannel_logout_session_required: true }),
+      pairwise('Calendar', ['http://127.0.0.1:5000/cb'], { backchannel_logout_uri: receiver.uri, backchannel_logout_session_required: true }),
     );
     const claims = (await signIn(new Browser(), linkid, calendar, 'ada@example.com')).tokens.claims()!;
     await linkid.services.admin.users.revokeSessions('ada@example.com');
@@ -118,6 +118,35 @@ describe('pairwise subject identifiers', () => {
     const logout = await verifyLogoutToken(linkid.issuer, receiver.received[0]!.token, calendar.client.client_id);
     expect(logout.sub).toBe(claims.sub);
     expect(logout.sid).toBe(claims.sid);
+  });
+
+  it("refuses a pairwise app's back-channel logout URI off its sector's hosts, so a lookalike of another app's redirect URIs is sent no sub", async () => {
+    const linkid = await start(OUTBOUND);
+    // A lookalike names the victim's redirect URI (nobody proves they own one) and its own logout URI.
+    const lookalike = pairwise('Lookalike', ['http://localhost:5000/cb'], { backchannel_logout_uri: 'https://attacker.example/logout' });
+    await expect(linkid.createClient(lookalike)).rejects.toThrow(
+      /--backchannel-logout-uri https:\/\/attacker\.example\/logout of a pairwise app must be on the host of one of its redirect URIs \(localhost\)/,
+    );
+    // By dynamic registration too, as invalid_client_metadata.
+    const registrar = await start({ env: { DYNAMIC_REGISTRATION: 'open' } });
+    const response = await fetch(`${registrar.issuer}/reg`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_name: 'Lookalike',
+        redirect_uris: ['http://localhost:5000/cb'],
+        subject_type: 'pairwise',
+        backchannel_logout_uri: 'https://attacker.example/logout',
+      }),
+    });
+    expect({ status: response.status, error: ((await response.json()) as { error: string }).error }).toEqual({ status: 400, error: 'invalid_client_metadata' });
+    // On a redirect URI's host (any port, any path) it is the app's own; a public app's logout URI may be anywhere.
+    await expect(
+      linkid.createClient(pairwise('Calendar', ['http://localhost:5000/cb'], { backchannel_logout_uri: 'http://localhost:5001/logout' })),
+    ).resolves.toMatchObject({ subject_type: 'pairwise' });
+    await expect(
+      linkid.createClient({ name: 'Notes', redirectUris: ['http://localhost:5000/cb'], metadata: { backchannel_logout_uri: 'https://logout.example/bc' } }),
+    ).resolves.toMatchObject({ backchannel_logout_uri: 'https://logout.example/bc' });
   });
 
   it('finds the person from the sub an app knows, with linkid-admin user show --client', async () => {
