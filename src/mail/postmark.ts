@@ -4,6 +4,7 @@
 // Several ready messages go in one batch request (POST /email/batch), whose answer says per
 // message whether it was accepted, so one refused address does not hold back the others.
 import { Models, ServerClient } from 'postmark';
+import { createKeepAliveFetch } from './keep-alive-fetch.js';
 import { MailConfigError, MailDeliveryError, type MailDeliveryResult, type MailTransport } from './mail-transport.js';
 import type { MailMessage } from '../kernel/ports.js';
 
@@ -14,6 +15,8 @@ export interface PostmarkOptions {
   readonly from: string;
   readonly messageStream: string;
   readonly timeoutMs?: number;
+  /** Connections kept open to Postmark at most (MAIL_CONCURRENCY); 16 unless said. */
+  readonly maxConnections?: number;
 }
 
 /** Postmark API error codes we act on (https://postmarkapp.com/developer/api/overview#error-codes). */
@@ -22,12 +25,12 @@ const INVALID_TOKEN = 10;
 const MAINTENANCE = 100;
 const RATE_LIMITED = 429;
 
-function clientOptions(apiUrl: string | undefined, timeoutMs: number) {
-  // The client takes its timeout in seconds.
-  const timeout = timeoutMs / 1000;
-  if (!apiUrl) return { timeout };
+function clientOptions(apiUrl: string | undefined, timeoutMs: number, maxConnections: number) {
+  // The client takes its timeout in seconds; its requests go over kept-alive connections.
+  const base = { timeout: timeoutMs / 1000, fetch: createKeepAliveFetch({ maxSockets: maxConnections }) as unknown as typeof fetch };
+  if (!apiUrl) return base;
   const url = new URL(apiUrl);
-  return { useHttps: url.protocol === 'https:', requestHost: `${url.host}${url.pathname.replace(/\/+$/, '')}`, timeout };
+  return { ...base, useHttps: url.protocol === 'https:', requestHost: `${url.host}${url.pathname.replace(/\/+$/, '')}` };
 }
 
 function classify(error: unknown): MailDeliveryError {
@@ -53,7 +56,7 @@ function batchResult(entry: { ErrorCode?: number; Message?: string; MessageID?: 
 
 export function createPostmarkTransport(options: PostmarkOptions): MailTransport {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const client = new ServerClient(options.serverToken, clientOptions(options.apiUrl, timeoutMs));
+  const client = new ServerClient(options.serverToken, clientOptions(options.apiUrl, timeoutMs, options.maxConnections ?? 16));
   const toPostmark = (message: MailMessage): Models.Message => ({
     From: options.from,
     To: message.to,

@@ -26,6 +26,7 @@ export function createTransport(config: Config, clock: Clock, options: { timeout
       from: config.mailFrom,
       messageStream: config.postmark.messageStream,
       timeoutMs: options.timeoutMs,
+      maxConnections: config.mailConcurrency,
     });
   }
   return createOutboxTransport(config.dataDir, config.mailFrom, clock);
