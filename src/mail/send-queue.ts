@@ -6,8 +6,9 @@
 // would otherwise cap an instance at about 6 sign-ins per second. When several messages are ready
 // a sender claims up to `batchSize` at once and, if the transport has a batch API, sends them in
 // one request, so a backlog costs requests rather than messages; each message still gets its own
-// outcome, audit event and retry. A sender that claimed something starts another (up to the
-// bound), so a backlog fans out quickly, and an idle queue costs one empty claim per wake-up.
+// outcome, audit event and retry. A sender whose claim came back full starts another (up to the
+// bound), so a backlog fans out quickly; one whose claim came back short stops, so a message costs
+// one claim, and an idle queue one look per wake-up.
 // Retries back off exponentially with jitter and stop at the message's give-up time (a sign-in
 // mail is useless once its link has expired), with the failure recorded for the status page.
 // Stopping (SIGTERM) sends what is due within a grace period, then hands the claims still held
@@ -154,8 +155,8 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
     const claimed = await store.mailQueue.claimBatch(owner, clock.now(), leaseMs, claimSize);
     if (claimed.length === 0) return 0;
     for (const mail of claimed) held.set(mail.id, mail);
-    // Another sender may take what this claim left, while this one waits for the provider.
-    startSender();
+    // A full claim may have left more due: another sender takes it while this one waits for the provider.
+    if (claimed.length === claimSize) startSender();
     const ready: Ready[] = [];
     const outcomes: [QueuedMail, MailOutcome][] = [];
     for (const item of await Promise.all(claimed.map(async (mail) => ({ mail, ...(await prepare(mail)) })))) {
@@ -173,13 +174,22 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
 
   const concurrency = Math.max(1, Math.trunc(options.concurrency ?? 16));
   let active = 0;
+  /** Set when a message was enqueued while every sender was busy: one of them claims again. */
+  let missedKick = false;
   const whenIdle: (() => void)[] = [];
 
-  /** One sender: claims and sends until nothing is due; each claim that finds work may start another sender. */
+  /**
+   * One sender: claims and sends until a claim comes back short (nothing more was due then; what
+   * is enqueued later starts a sender, or sets missedKick when none can start), so a quiet queue
+   * costs one claim per message rather than an empty claim after each.
+   */
   const sender = async (): Promise<void> => {
     active += 1;
     try {
-      while ((await sendClaimed()) > 0);
+      for (;;) {
+        missedKick = false;
+        if ((await sendClaimed()) < claimSize && !missedKick) break;
+      }
     } catch (error) {
       logger.error({ err: error }, 'mail queue run failed');
     } finally {
@@ -189,6 +199,7 @@ export function createSendQueue(options: SendQueueOptions): SendQueue {
   };
   const startSender = () => {
     if (active < concurrency) void sender();
+    else missedKick = true;
   };
 
   const drain = async (): Promise<void> => {

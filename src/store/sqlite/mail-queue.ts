@@ -58,6 +58,11 @@ export function createSqliteMailQueue(db: Database): MailQueueStore {
       WHERE status = 'queued' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
       ORDER BY next_attempt_at, created_at LIMIT @limit)
     RETURNING *`);
+  // Read first, outside any transaction: a queue with nothing due (every poll of an idle one, and a
+  // sender's last look) costs one indexed read instead of taking the write lock.
+  const anyDue = db.prepare<{ now: number }, { due: 1 }>(`
+    SELECT 1 AS due FROM mail_queue
+    WHERE status = 'queued' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now) LIMIT 1`);
   // RETURNING gives rows in no promised order; the caller gets them oldest due first, as picked.
   const claimAll = db.transaction((params: { owner: string; now: number; leaseUntil: number; limit: number }) =>
     claim.all(params).sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at),
@@ -102,6 +107,7 @@ export function createSqliteMailQueue(db: Database): MailQueueStore {
     async claimBatch(owner, now, leaseMs, limit) {
       // IMMEDIATE: the claim takes the write lock before it picks rows, so a sender in another
       // process waits its turn instead of failing with SQLITE_BUSY. A negative LIMIT is no limit in SQLite.
+      if (!anyDue.get({ now })) return [];
       return claimAll.immediate({ owner, now, leaseUntil: now + leaseMs, limit: Math.max(0, Math.trunc(limit)) }).map(toMail);
     },
     async complete(id, owner, outcome, now) {
