@@ -37,6 +37,7 @@ import { versionRoute } from './routes/version.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { requireSameOrigin } from './same-origin.js';
 import { securityHeaders } from './security-headers.js';
+import { staticDocuments } from './static-documents.js';
 import type { LinkidState } from './state.js';
 import { refuseOversizedRegistration } from '../oidc/registration.js';
 import { withRequestReads } from '../store/request-reads.js';
@@ -138,6 +139,8 @@ export function createApp(services: Services, options: AppOptions = {}): App {
     services.keys.refresh();
     await next();
   });
+  // Discovery and JWKS from what the engine last wrote, while the keys in force are the same.
+  provider.use(staticDocuments(services.keys.inForce));
   // RFC 8628's /device and the token endpoint's slow_down (routes/device.ts), ahead of oidc-provider's own handling.
   provider.use(
     deviceFlowEdge({

@@ -58,6 +58,9 @@ export function metricsApp(metrics: Pick<Metrics, 'registry' | 'observeRequest'>
 }
 
 function routeOf(ctx: Context): string {
+  // A document answered without the engine names its route itself (static-documents.ts).
+  const stated = (ctx.state as { route?: unknown }).route;
+  if (typeof stated === 'string') return stated;
   const oidcRoute = (ctx as { oidc?: { route?: unknown } }).oidc?.route;
   if (typeof oidcRoute === 'string') return oidcRoute;
   const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;

@@ -183,6 +183,8 @@ export function createSigningKeys({ ring, fixed, clock, publishAheadSeconds, rot
       applied = { print: fingerprint(set), set };
     },
     refresh,
+    /** Which keys the provider publishes and signs with now (changes whenever /jwks does). */
+    inForce: (): string => applied.print,
     /** Whether linkid manages the keys (false: SIGNING_KEYS gives them). */
     managed: ring !== undefined,
     list(): KeyChange {
