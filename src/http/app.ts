@@ -37,7 +37,7 @@ import { versionRoute } from './routes/version.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { requireSameOrigin } from './same-origin.js';
 import { securityHeaders } from './security-headers.js';
-import { staticDocuments } from './static-documents.js';
+import { isKeptDocument, staticDocuments } from './static-documents.js';
 import type { LinkidState } from './state.js';
 import { refuseOversizedRegistration } from '../oidc/registration.js';
 import { withRequestReads } from '../store/request-reads.js';
@@ -125,9 +125,11 @@ export function createApp(services: Services, options: AppOptions = {}): App {
 
   provider.use(requestLog(logger));
   // Each request (and the work it leaves for after its response) reads a client once (src/store/request-reads.ts).
-  provider.use((_ctx, next) => withRequestReads(next));
+  // Discovery and JWKS read no client and leave no work: they skip both scopes (a few µs each).
+  provider.use((ctx, next) => (isKeptDocument(ctx.path) ? next() : withRequestReads(next)));
   // Before anything that awaits after the route: what a request leaves running waits for its response.
-  provider.use(workAfterResponse(services.offRequest));
+  const afterResponse = workAfterResponse(services.offRequest);
+  provider.use((ctx, next): Promise<void> => (isKeptDocument(ctx.path) ? next() : (afterResponse(ctx, next) as Promise<void>)));
   provider.use(httpMetrics(metrics));
   provider.use(securityHeaders({ https, findClient: (clientId) => provider.Client.find(clientId) }));
   // Before every route, oidc-provider's included (provider.use inserts ahead of them); after the

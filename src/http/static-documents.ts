@@ -14,6 +14,9 @@ const DOCUMENTS: Readonly<Record<string, string>> = { '/.well-known/openid-confi
 /** Headers of the engine's answer that are the same for every request (CORS's are made per request). */
 const KEPT = ['content-type', 'cache-control'];
 
+/** Whether `path` is one of the documents kept here: requests for them read no client and leave no work behind. */
+export const isKeptDocument = (path: string): boolean => path in DOCUMENTS;
+
 interface Kept {
   readonly version: string;
   readonly body: Buffer;
@@ -26,7 +29,8 @@ export function staticDocuments(keysInForce: () => string): Middleware {
     ctx.state.route = route;
     ctx.status = 200;
     for (const [name, value] of document.headers) ctx.set(name, value);
-    ctx.vary('Origin');
+    if (ctx.response.get('Vary')) ctx.vary('Origin');
+    else ctx.set('Vary', 'Origin');
     ctx.set('Access-Control-Allow-Origin', ctx.get('Origin') || '*');
     ctx.body = document.body;
   };
