@@ -111,7 +111,7 @@ function rows(result: Reported): string[][] {
       return [
         [
           result.title,
-          `${fixed(only?.extra.emailsPerSecond, 1)} emails/s at ${fixed(only?.extra.offeredPerSecond, 0)}/s offered; wait p50 ${fixed(only?.extra.waitP50Ms, 0)} / p99 ${fixed(only?.extra.waitP99Ms, 0)} ms; ${fixed(only?.extra.emailsNotYetSent, 0)} not sent 2 s after`,
+          `${fixed(only?.extra.emailsPerSecond, 1)} emails/s at ${fixed(only?.extra.offeredPerSecond, 0)}/s offered; wait p50 ${fixed(only?.extra.waitP50Ms, 0)} / p99 ${fixed(only?.extra.waitP99Ms, 0)} ms; ${fixed(only?.extra.emailsNotYetSent, 0)} not sent 2 s after; full sign-ins ${fixed(only?.extra.signInsPerSecond, 1)}/s (${fixed((only?.extra.signInCpuUs ?? Number.NaN) / 1000, 1)} ms CPU each, p50 ${fixed(only?.extra.signInP50Ms, 0)} ms)`,
           '',
           '',
           '',
@@ -232,23 +232,30 @@ export function checkTargets(results: readonly Reported[], freeServerCores: numb
     const mail = open.extra.mailP50Ms;
     if (mail !== undefined) checks.push({ target: 'form POST to email in the outbox p50 < 50 ms', measured: `${mail.toFixed(1)} ms`, met: mail < 50 });
   }
-  const send = find('steps')?.summary.linkid?.extra['mail send CPU µs'];
-  const throughPostmark = find('slow-mail')?.summary.linkid?.cpuUsPerOp;
-  const toOutbox = find('email-form-open')?.summary.linkid?.cpuUsPerOp;
+  // A Postmark send: linkid's transport alone (postmark-send); the steps' "mail send" also renders and queues the email.
+  const send = find('postmark-send')?.summary.linkid?.cpuUsPerOp;
   if (send !== undefined) {
-    checks.push({ target: 'a Postmark send ≤ 1 ms of CPU', measured: `${(send / 1000).toFixed(2)} ms (the step breakdown's mail send)`, met: send <= 1000 });
-  } else if (throughPostmark !== undefined && toOutbox !== undefined) {
-    // Estimated until the bench times each step: the CPU per email form POST sending through the
-    // Postmark stand-in, less the CPU per POST writing to the outbox.
-    const sendMs = (throughPostmark - toOutbox) / 1000;
     checks.push({
       target: 'a Postmark send ≤ 1 ms of CPU',
-      measured: `${sendMs.toFixed(2)} ms (estimated: CPU per form POST through Postmark ${(throughPostmark / 1000).toFixed(2)} ms, to the outbox ${(toOutbox / 1000).toFixed(2)} ms)`,
-      met: sendMs <= 1,
+      measured: `${(send / 1000).toFixed(2)} ms (postmark-send: the transport's CPU per send)`,
+      met: send <= 1000,
     });
   }
-  const slow = find('slow-mail')?.summary.linkid?.extra.emailsPerSecond;
-  if (slow !== undefined) checks.push({ target: '≥ 60 sign-ins/s per instance with a 150 ms provider', measured: `${slow.toFixed(1)}/s`, met: slow >= 60 });
+  const slow = find('slow-mail')?.summary.linkid?.extra;
+  if (slow?.signInsPerSecond !== undefined) {
+    checks.push({
+      target: '≥ 60 full sign-ins/s per instance with a 150 ms provider',
+      measured: `${slow.signInsPerSecond.toFixed(1)}/s (${((slow.signInCpuUs ?? 0) / 1000).toFixed(1)} ms of CPU per sign-in)`,
+      met: slow.signInsPerSecond >= 60,
+    });
+  }
+  if (slow?.emailsPerSecond !== undefined) {
+    checks.push({
+      target: '≥ 60 emails/s per instance with a 150 ms provider (issue 11)',
+      measured: `${slow.emailsPerSecond.toFixed(1)}/s`,
+      met: slow.emailsPerSecond >= 60,
+    });
+  }
   const checkpoints = (find('rss')?.facts?.checkpoints ?? []) as { sessions: number; rssMiB: number }[];
   const [, first, ...rest] = checkpoints;
   const last = rest.at(-1);

@@ -17,6 +17,7 @@ import { slowMailProvider } from './scenarios/mail-provider.ts';
 import { memoryAfterSessions } from './scenarios/memory.ts';
 import { emailFormOpenLoop, emailFormSaturation, fullSignIn } from './scenarios/sign-ins.ts';
 import { stepBreakdown } from './scenarios/steps.ts';
+import { postmarkSend } from './scenarios/postmark-send.ts';
 import { workers } from './scenarios/workers.ts';
 
 const FULL: Settings = {
@@ -35,6 +36,7 @@ const FULL: Settings = {
   slowMailRate: 100,
   slowMailCount: 800,
   slowMailDelayMs: 150,
+  slowMailSignInUsers: 32,
   // The check: RSS flat from 10k to 50k sessions (about 8 minutes of sign-ins here).
   rssCheckpoints: [10000, 50000],
   workers: [1, 2],
@@ -55,6 +57,7 @@ const QUICK: Settings = {
   saturationCount: 100,
   saturationConnections: 8,
   slowMailCount: 150,
+  slowMailSignInUsers: 8,
   rssCheckpoints: [50, 100],
   workerRepeats: 1,
 };
@@ -66,6 +69,7 @@ const SCENARIOS: Record<string, (ctx: Context) => Promise<ScenarioResult>> = {
   refresh: refreshGrant,
   'sign-in': fullSignIn,
   steps: stepBreakdown,
+  'postmark-send': postmarkSend,
   'email-form-open': emailFormOpenLoop,
   'email-form-saturation': emailFormSaturation,
   'slow-mail': slowMailProvider,

@@ -24,6 +24,8 @@ export interface Settings {
   readonly slowMailRate: number;
   readonly slowMailCount: number;
   readonly slowMailDelayMs: number;
+  /** Users signing in at once, each waiting for its email at the slow provider. */
+  readonly slowMailSignInUsers: number;
   readonly rssCheckpoints: readonly number[];
   readonly workers: readonly number[];
   /** Each WORKERS value starts its own linkids: fewer repeats keep the run bounded. */

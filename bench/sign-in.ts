@@ -6,14 +6,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { formOn, type Browser, type Page } from '../test/support/browser.ts';
 import { newBrowser, postForm } from './http-client.ts';
 import type { Client } from './linkid.ts';
-import type { Mailbox } from './mailbox.ts';
+import type { Inbox } from './mailbox.ts';
 
 export interface Target {
   readonly kind: 'linkid' | 'bare';
   readonly url: string;
   readonly client: Client;
   /** linkid only: where its sign-in mail is read. */
-  readonly mailbox?: Mailbox;
+  readonly mailbox?: Inbox;
 }
 
 export interface Tokens {
