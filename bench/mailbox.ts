@@ -16,13 +16,55 @@ export interface Inbox {
   waitFor(email: string, timeoutMs?: number): Promise<Mail>;
 }
 
+/** Hands each arriving mail to whoever waits for its address, or keeps it for them. */
+class MailDrop {
+  private readonly arrived = new Map<string, Mail>();
+  private readonly waiting = new Map<string, (mail: Mail) => void>();
+  private readonly where: string;
+
+  constructor(where: string) {
+    this.where = where;
+  }
+
+  get waiters(): number {
+    return this.waiting.size;
+  }
+
+  deliver(to: string, mail: Mail): void {
+    const key = to.toLowerCase();
+    const waiter = this.waiting.get(key);
+    if (waiter) {
+      this.waiting.delete(key);
+      waiter(mail);
+    } else this.arrived.set(key, mail);
+  }
+
+  waitFor(email: string, timeoutMs: number): Promise<Mail> {
+    const key = email.toLowerCase();
+    const ready = this.arrived.get(key);
+    if (ready) {
+      this.arrived.delete(key);
+      return Promise.resolve(ready);
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(key);
+        reject(new Error(`no sign-in mail to ${email} ${this.where} after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting.set(key, (mail) => {
+        clearTimeout(timer);
+        resolve(mail);
+      });
+    });
+  }
+}
+
 const LINK = /(https?:\/\/\S+\/login\/link\?token=[A-Za-z0-9_-]{43})/;
 
 export class Mailbox implements Inbox {
   private readonly dir: string;
   private readonly seen = new Set<string>();
-  private readonly arrived = new Map<string, Mail>();
-  private readonly waiting = new Map<string, (mail: Mail) => void>();
+  private readonly drop = new MailDrop('in the outbox');
   private readonly watcher: fs.FSWatcher;
   private readonly rescan: NodeJS.Timeout;
   private lastFile: string | undefined;
@@ -34,7 +76,7 @@ export class Mailbox implements Inbox {
       if (name) this.read(name);
     });
     this.rescan = setInterval(() => {
-      if (this.waiting.size > 0) for (const name of fs.readdirSync(this.dir)) this.read(name);
+      if (this.drop.waiters > 0) for (const name of fs.readdirSync(this.dir)) this.read(name);
     }, 500);
   }
 
@@ -50,33 +92,12 @@ export class Mailbox implements Inbox {
     this.lastFile = path.join(this.dir, name);
     const link = LINK.exec(message.text)?.[1];
     if (!link) throw new Error(`mail to ${message.to} has no sign-in link:\n${message.text}`);
-    const mail = { link, seenAt: performance.now() };
-    const to = message.to.toLowerCase();
-    const waiter = this.waiting.get(to);
-    if (waiter) {
-      this.waiting.delete(to);
-      waiter(mail);
-    } else this.arrived.set(to, mail);
+    this.drop.deliver(message.to, { link, seenAt: performance.now() });
   }
 
   /** The next sign-in mail to `email` (addresses are unique per sign-in in the bench). */
   waitFor(email: string, timeoutMs = 30_000): Promise<Mail> {
-    const to = email.toLowerCase();
-    const ready = this.arrived.get(to);
-    if (ready) {
-      this.arrived.delete(to);
-      return Promise.resolve(ready);
-    }
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(to);
-        reject(new Error(`no sign-in mail to ${email} in the outbox after ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiting.set(to, (mail) => {
-        clearTimeout(timer);
-        resolve(mail);
-      });
-    });
+    return this.drop.waitFor(email, timeoutMs);
   }
 
   /** The whole message last seen (to, subject, text, html, ...), as the outbox wrote it. */
@@ -96,8 +117,7 @@ export class Mailbox implements Inbox {
  */
 export class StandInInbox implements Inbox {
   private seen = 0;
-  private readonly arrived = new Map<string, Mail>();
-  private readonly waiting = new Map<string, (mail: Mail) => void>();
+  private readonly drop = new MailDrop('at the Postmark stand-in');
   private polling = false;
 
   private readonly providerUrl: string;
@@ -110,17 +130,10 @@ export class StandInInbox implements Inbox {
     if (this.polling) return;
     this.polling = true;
     try {
-      while (this.waiting.size > 0) {
+      while (this.drop.waiters > 0) {
         const links = (await (await fetch(`${this.providerUrl}/links?after=${this.seen}`)).json()) as [string, string][];
         this.seen += links.length;
-        for (const [to, link] of links) {
-          const mail = { link, seenAt: performance.now() };
-          const waiter = this.waiting.get(to.toLowerCase());
-          if (waiter) {
-            this.waiting.delete(to.toLowerCase());
-            waiter(mail);
-          } else this.arrived.set(to.toLowerCase(), mail);
-        }
+        for (const [to, link] of links) this.drop.deliver(to, { link, seenAt: performance.now() });
         if (links.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
       }
     } finally {
@@ -129,22 +142,7 @@ export class StandInInbox implements Inbox {
   }
 
   waitFor(email: string, timeoutMs = 30_000): Promise<Mail> {
-    const to = email.toLowerCase();
-    const ready = this.arrived.get(to);
-    if (ready) {
-      this.arrived.delete(to);
-      return Promise.resolve(ready);
-    }
-    const mail = new Promise<Mail>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(to);
-        reject(new Error(`no sign-in mail to ${email} at the Postmark stand-in after ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiting.set(to, (arrived) => {
-        clearTimeout(timer);
-        resolve(arrived);
-      });
-    });
+    const mail = this.drop.waitFor(email, timeoutMs);
     void this.poll();
     return mail;
   }
