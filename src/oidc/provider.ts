@@ -22,7 +22,7 @@ import { withDeviceApproval } from './device-approval.js';
 import { featuresConfiguration, ID_TOKEN_SIGNING_ALGS, type IdTokenSigningAlg } from './configuration/features.js';
 import { outboundConfiguration } from './configuration/outbound.js';
 import { pairwiseConfiguration } from './configuration/pairwise.js';
-import { introspectedAudience, resourceIndicatorsConfiguration } from './configuration/resources.js';
+import { introspectedAudience, refreshTargetCheck, resourceIndicatorsConfiguration } from './configuration/resources.js';
 import { flowPath } from '../login/flow-paths.js';
 import { registrationConfiguration, type RegistrationDeps } from './registration.js';
 import { pagesConfiguration, type RenderPage, type RenderReason } from './configuration/pages.js';
@@ -75,7 +75,13 @@ export function createProvider({
   const pageConfig = pagesConfiguration(renderPage);
   const https = config.issuer.startsWith('https:');
   const algs = signingAlgsOf(signingKeySet.keys);
-  const features = featuresConfiguration(algs, (ctx, token) => tokenPolicy(ctx.oidc.provider, token), introspectedAudience(store));
+  const resourceDeps = { store, signingAlg: algs[0] ?? 'RS256' } as const;
+  const features = featuresConfiguration(
+    algs,
+    (ctx, token) => tokenPolicy(ctx.oidc.provider, token),
+    introspectedAudience(store),
+    refreshTargetCheck(resourceDeps),
+  );
   const highSecurity = highSecurityConfiguration({ requirePar: config.requirePar, serverSecret: secrets.serverSecret });
   const configuration: Configuration = {
     ...claimsConfiguration(config),
@@ -91,7 +97,7 @@ export function createProvider({
       ...highSecurity.features,
       deviceFlow: deviceFlowConfiguration({ renderPage, renderReason, audit, countGuess: countDeviceCodeGuess }),
       ...registrationConfiguration(config.dynamicRegistration, { store, serverSecret: secrets.serverSecret, newClientId: registration.newClientId }),
-      resourceIndicators: resourceIndicatorsConfiguration({ store, signingAlg: algs[0] ?? 'RS256' }),
+      resourceIndicators: resourceIndicatorsConfiguration(resourceDeps),
     } as Configuration['features'],
     enabledJWA: { ...features.enabledJWA, ...highSecurity.enabledJWA },
     adapter: highSecurity.adapter(createAdapterFactory(store, clock, secrets.serverSecret, config.dynamicRegistration === 'off' ? undefined : registration)),

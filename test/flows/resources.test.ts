@@ -121,6 +121,52 @@ describe('an app that asks for an API with resource=', () => {
   });
 });
 
+describe('an app refreshing its token for an API', () => {
+  const suite = useLinkid();
+
+  /** A person signed in to Notes with its API and offline access: the app holds a refresh token for the API. */
+  async function signedInWithApi(linkid: RunningLinkid) {
+    const notes = await notesApi(linkid);
+    const calendar = await notesApi(linkid, { identifier: 'https://api.calendar.example' });
+    const rp = await registerApp(linkid, { name: 'Notes', resources: [notes.id] });
+    const { tokens } = await signIn(new Browser(), linkid, rp, 'ann@example.com', {
+      resource: NOTES_API,
+      scope: 'openid notes:read offline_access',
+      prompt: 'consent',
+    });
+    expect(tokens.refresh_token).toBeDefined();
+    return { notes, calendar, rp, refreshToken: tokens.refresh_token! };
+  }
+
+  it('is refused a resource it may not use with invalid_target, and its refresh token still works after', async () => {
+    const linkid = await suite.start();
+    const { calendar, rp, refreshToken } = await signedInWithApi(linkid);
+    // Unknown, another app's API, one with a fragment, and two at once: each refused, none spends the token.
+    for (const resource of ['https://api.unknown.example', calendar.identifier, `${NOTES_API}#x`]) {
+      await expect(oidc.refreshTokenGrant(rp.config, refreshToken, { resource }), resource).rejects.toMatchObject({ error: 'invalid_target' });
+    }
+    const both = new URLSearchParams([['resource', NOTES_API], ['resource', calendar.identifier]]);
+    await expect(oidc.refreshTokenGrant(rp.config, refreshToken, both)).rejects.toMatchObject({ error: 'invalid_target' });
+    const refreshed = await oidc.refreshTokenGrant(rp.config, refreshToken, { resource: NOTES_API });
+    expect((await verifyAsApi(linkid, refreshed.access_token, NOTES_API)).payload.scope).toBe('notes:read');
+    // Without resource=, the granted API's token again, from the rotated refresh token.
+    const again = await oidc.refreshTokenGrant(rp.config, refreshed.refresh_token!);
+    expect((await verifyAsApi(linkid, again.access_token, NOTES_API)).payload.aud).toBe(NOTES_API);
+  });
+
+  it('is refused while an administrator has taken the API from it, and refreshes again once it is given back', async () => {
+    const linkid = await suite.start();
+    const { notes, rp, refreshToken } = await signedInWithApi(linkid);
+    const clients = linkid.services.admin.clients;
+    await clients.update(rp.client.client_id, { resources: [] });
+    await expect(oidc.refreshTokenGrant(rp.config, refreshToken)).rejects.toMatchObject({ error: 'invalid_target' });
+    await expect(oidc.refreshTokenGrant(rp.config, refreshToken)).rejects.toMatchObject({ error: 'invalid_target' });
+    await clients.update(rp.client.client_id, { resources: [notes.id] });
+    const refreshed = await oidc.refreshTokenGrant(rp.config, refreshToken);
+    expect((await verifyAsApi(linkid, refreshed.access_token, NOTES_API)).payload.aud).toBe(NOTES_API);
+  });
+});
+
 describe('a backend with client credentials', () => {
   const suite = useLinkid();
 

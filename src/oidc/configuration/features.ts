@@ -21,12 +21,21 @@ type StillFits = (
 /** The audience (an API's identifier) whose tokens a client may introspect, if it is such a client (configuration/resources.ts). */
 type IntrospectedAudience = (clientId: string) => Promise<string | undefined>;
 
+/** Refuses a refresh, by throwing oidc-provider's error, before its refresh token is spent (configuration/resources.ts). */
+type BeforeRotation = (ctx: KoaContextWithOIDC) => Promise<void>;
+
 /**
  * `algs`: the ID token algorithms linkid has a key for, so discovery advertises exactly what works.
  * `stillFits`: introspection answers `active: false` for a token its app's policy no longer admits.
  * `introspectedAudience`: an API's introspection client may introspect its API's tokens as well.
+ * `beforeRotation`: runs just before a refresh token is spent, and may still refuse the refresh.
  */
-export const featuresConfiguration = (algs: readonly IdTokenSigningAlg[], stillFits: StillFits, introspectedAudience: IntrospectedAudience): Configuration => ({
+export const featuresConfiguration = (
+  algs: readonly IdTokenSigningAlg[],
+  stillFits: StillFits,
+  introspectedAudience: IntrospectedAudience,
+  beforeRotation: BeforeRotation,
+): Configuration => ({
   responseTypes: ['code'],
   pkce: { required: () => true },
   clientAuthMethods: [...CLIENT_AUTH_METHODS],
@@ -60,7 +69,11 @@ export const featuresConfiguration = (algs: readonly IdTokenSigningAlg[], stillF
   },
   // RFC 9207: clients can check which issuer answered.
   // (oidc-provider adds `iss` to every authorization response by default.)
-  rotateRefreshToken: () => true,
+  // Every refresh rotates its refresh token (a replayed one revokes the grant, adapter.ts).
+  rotateRefreshToken: async (ctx) => {
+    await beforeRotation(ctx);
+    return true;
+  },
   issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
   // Browser apps may call the token, userinfo and revocation endpoints from the origins of their
   // own redirect URIs, and from nowhere else.

@@ -12,7 +12,9 @@
 //   repeating `resource=` (useGrantedResource); an app that named none keeps today's opaque token
 //   for userinfo;
 // - a service client made with --grant-type client_credentials that may use exactly one resource
-//   gets a token for it without naming it; with several it must name one.
+//   gets a token for it without naming it; with several it must name one;
+// - a refresh whose resource would be refused is refused before its refresh token is spent
+//   (refreshTargetCheck).
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { ClientRecord, ResourceRecord, Store } from '../../store/port.js';
@@ -42,7 +44,8 @@ export interface ResourceDeps {
   readonly signingAlg: 'RS256' | 'ES256' | 'EdDSA';
 }
 
-export function resourceIndicatorsConfiguration({ store, signingAlg }: ResourceDeps): ResourceIndicators {
+/** What oidc-provider is told of a resource an app asks for; InvalidTarget for one unknown, or not the app's. */
+function resourceServerInfo({ store, signingAlg }: ResourceDeps) {
   const allowedResource = async (identifier: string, clientId: string): Promise<ResourceRecord> => {
     const resource = await store.resources.findByIdentifier(identifier);
     if (!resource) throw new errors.InvalidTarget('the resource is unknown');
@@ -50,7 +53,21 @@ export function resourceIndicatorsConfiguration({ store, signingAlg }: ResourceD
     if (!client || !resourceIdsOf(client).includes(resource.id)) throw new errors.InvalidTarget('the client may not use this resource');
     return resource;
   };
+  return async (_ctx: KoaContextWithOIDC, identifier: string, client: { clientId: string }) => {
+    const resource = await allowedResource(identifier, client.clientId);
+    const format = accessTokenFormatOf(resource);
+    return {
+      scope: resource.scopes.map((scope) => scope.name).join(' '),
+      audience: resource.identifier,
+      accessTokenTTL: resource.accessTokenTtlSeconds,
+      accessTokenFormat: format,
+      ...(format === 'jwt' ? { jwt: { sign: { alg: signingAlg } } } : {}),
+    };
+  };
+}
 
+export function resourceIndicatorsConfiguration(deps: ResourceDeps): ResourceIndicators {
+  const { store } = deps;
   /** The one resource a service client gets without naming it at the token endpoint. */
   const serviceClientResource = async (ctx: KoaContextWithOIDC, clientId: string): Promise<string | undefined> => {
     if (ctx.oidc.route !== 'token' || ctx.oidc.params?.grant_type !== 'client_credentials') return undefined;
@@ -65,23 +82,48 @@ export function resourceIndicatorsConfiguration({ store, signingAlg }: ResourceD
 
   return {
     enabled: true,
-    async getResourceServerInfo(_ctx, identifier, client) {
-      const resource = await allowedResource(identifier, client.clientId);
-      const format = accessTokenFormatOf(resource);
-      return {
-        scope: resource.scopes.map((scope) => scope.name).join(' '),
-        audience: resource.identifier,
-        accessTokenTTL: resource.accessTokenTtlSeconds,
-        accessTokenFormat: format,
-        ...(format === 'jwt' ? { jwt: { sign: { alg: signingAlg } } } : {}),
-      };
-    },
+    getResourceServerInfo: resourceServerInfo(deps),
     async defaultResource(ctx, client, oneOf) {
       if (oneOf) return oneOf.length === 1 ? oneOf[0] : oneOf;
       return serviceClientResource(ctx, client.clientId);
     },
     // The app asked for the API at /auth: its token is the API's, whether or not it repeats resource=.
     useGrantedResource: () => true,
+  };
+}
+
+/** What a refresh token knows of its resources (oidc-provider's RefreshToken). */
+interface RefreshTokenResources {
+  readonly resource?: string | string[];
+  readonly resourceIndicators: ReadonlySet<string>;
+}
+
+/**
+ * oidc-provider spends a rotated refresh token (rotateRefreshToken, then consume) before it works
+ * out the access token's resource, so a refresh naming a resource the app may not use (unknown,
+ * never granted, or taken from the app since) would answer invalid_target with the token already
+ * spent: the app keeps the old one, and its next refresh, a replay, revokes the whole grant. This
+ * runs from rotateRefreshToken, just before the spend, and refuses the same requests first: the
+ * resource chosen as oidc-provider chooses it with this configuration (the one named, else the
+ * granted one, since useGrantedResource is always true; several is refused), then the same
+ * getResourceServerInfo the access token will get.
+ */
+export function refreshTargetCheck(deps: ResourceDeps) {
+  const getResourceServerInfo = resourceServerInfo(deps);
+  return async (ctx: KoaContextWithOIDC): Promise<void> => {
+    const token = ctx.oidc.entities.RefreshToken as RefreshTokenResources | undefined;
+    const client = ctx.oidc.client;
+    if (!token || !client) return;
+    const named = ctx.oidc.params?.resource as string | string[] | undefined;
+    let resource = named || token.resource;
+    if (!named && (resource === undefined || (Array.isArray(resource) && resource.length === 0))) return;
+    if (Array.isArray(resource)) {
+      if (resource.length !== 1) throw new errors.InvalidTarget('only a single resource indicator value must be requested/resolved during Access Token Request');
+      resource = resource[0];
+    }
+    if (!resource) return;
+    if (!token.resourceIndicators.has(resource)) throw new errors.InvalidTarget();
+    await getResourceServerInfo(ctx, resource, client);
   };
 }
 
