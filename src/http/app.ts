@@ -39,7 +39,7 @@ import { requireSameOrigin } from './same-origin.js';
 import { securityHeaders } from './security-headers.js';
 import { isKeptDocument, staticDocuments } from './static-documents.js';
 import type { LinkidState } from './state.js';
-import { refuseOversizedRegistration } from '../oidc/registration.js';
+import { answerAsStored, refuseOversizedRegistration } from '../oidc/registration.js';
 import { withRequestReads } from '../store/request-reads.js';
 
 export interface AppOptions {
@@ -157,6 +157,8 @@ export function createApp(services: Services, options: AppOptions = {}): App {
   provider.use(frontchannelLogout({ provider, issuer: config.issuer, clients: store.clients, renderPage: pageRenderer(pages) }));
   // RFC 7591/7592: an oversized registration body is 413 before oidc-provider reads it.
   provider.use(refuseOversizedRegistration);
+  // ... and answered with what is stored, as a read would show it.
+  provider.use(answerAsStored(provider.Client));
   // The admin API answers all of /admin/api/ itself, JSON only, for bearer tokens only (routes/admin-api.ts).
   const adminApi = createAdminApi(services);
   provider.use(adminApi.middleware);

@@ -81,6 +81,8 @@ export function toOidcClientMetadata(client: ClientRecord, serverSecret: Buffer)
     response_types: client.redirectUris.length > 0 ? ['code'] : [],
     require_auth_time: true,
     scope: scopeOf(client),
+    // RFC 7591 §3.2.1: when the client id was issued; with a secret, when it expires (0: never).
+    client_id_issued_at: Math.floor(client.createdAt / 1000),
   };
   if (client.isPublic || !client.secretSalt) return { ...base, token_endpoint_auth_method: 'none' };
   // The method chosen with --token-endpoint-auth-method (client_secret_basic unless one was).
@@ -92,5 +94,6 @@ export function toOidcClientMetadata(client: ClientRecord, serverSecret: Buffer)
     ...base,
     token_endpoint_auth_method: method,
     client_secret: deriveClientSecret(serverSecret, client.clientId, client.secretSalt),
+    client_secret_expires_at: 0,
   };
 }

@@ -188,3 +188,30 @@ export const refuseOversizedRegistration = async (ctx: Koa.Context, next: Koa.Ne
   }
   await next();
 };
+
+/** What answerAsStored reads a client by: oidc-provider's Client model, which loads it as every request does. */
+interface StoredClients {
+  find(clientId: string): Promise<{ metadata(): Record<string, unknown> } | undefined>;
+}
+
+/**
+ * oidc-provider answers a registration (RFC 7591 201) or an update (RFC 7592 200) with its view of
+ * the request, but what linkid stores and applies can differ: REQUIRE_PAR makes every app push,
+ * and the registrar keeps what the CLI's rules keep (no `application_type`, for one). The app would
+ * be told one thing and held to another, and a read would then contradict the answer. RFC 7591
+ * §3.2.1 lets the server replace requested values and says the answer carries those it applied, so
+ * the answer is replaced by what a read of the stored client gives, with its own registration
+ * access token and URI.
+ */
+export const answerAsStored =
+  (clients: StoredClients) =>
+  async (ctx: Koa.Context, next: Koa.Next): Promise<void> => {
+    await next();
+    const made = (ctx.method === 'POST' && ctx.path === '/reg' && ctx.status === 201) || (ctx.method === 'PUT' && ctx.path.startsWith('/reg/') && ctx.status === 200);
+    const answer = ctx.body as Record<string, unknown> | null | undefined;
+    if (!made || !answer || typeof answer !== 'object' || typeof answer.client_id !== 'string') return;
+    const stored = await clients.find(answer.client_id);
+    if (!stored) return;
+    const { registration_access_token, registration_client_uri } = answer;
+    ctx.body = { ...stored.metadata(), registration_access_token, registration_client_uri };
+  };

@@ -276,6 +276,36 @@ describe('RFC 7592: a registration managed with its registration access token', 
   });
 });
 
+describe('what registration answers', () => {
+  /** The client metadata of an answer, without what only the answer that made or rotated it carries. */
+  const metadataOf = ({ registration_access_token: _token, ...metadata }: Registered) => metadata;
+
+  it('is what a read of the stored client gives, after a registration and after an update, also under REQUIRE_PAR', async () => {
+    const linkid = await start({ env: { DYNAMIC_REGISTRATION: 'open', REQUIRE_PAR: 'true' } });
+    const bodies = [
+      APP,
+      { ...APP, application_type: 'native', redirect_uris: ['http://127.0.0.1/callback'], token_endpoint_auth_method: 'none' },
+      { ...APP, require_pushed_authorization_requests: false, id_token_signed_response_alg: 'ES256', post_logout_redirect_uris: ['http://localhost:8080/'] },
+    ];
+    for (const body of bodies) {
+      const answer = await registered(linkid, undefined, body);
+      expect(answer.require_pushed_authorization_requests, JSON.stringify(body)).toBe(true);
+      const read = (await (await manage(answer, 'GET')).json()) as Registered;
+      expect(metadataOf(answer), JSON.stringify(body)).toEqual(metadataOf(read));
+      // RFC 7591 §3.2.1: when the id was issued; with a secret, when it expires (0: never).
+      expect(read.client_id_issued_at).toBe(Math.floor(linkid.clock.now() / 1000));
+      expect(read.client_secret_expires_at).toBe(read.client_secret === undefined ? undefined : 0);
+
+      const update = await manage(answer, 'PUT', undefined, { ...body, client_id: answer.client_id, client_name: 'Renamed' });
+      const updated = (await update.json()) as Registered;
+      expect(update.status, JSON.stringify(updated)).toBe(200);
+      const reread = (await (await manage(updated, 'GET')).json()) as Registered;
+      expect(metadataOf(updated), JSON.stringify(body)).toEqual(metadataOf(reread));
+      expect(reread).toMatchObject({ client_name: 'Renamed', require_pushed_authorization_requests: true });
+    }
+  });
+});
+
 describe('DYNAMIC_REGISTRATION modes', () => {
   it('open on a loopback issuer registers without a token, and a public app gets no secret', async () => {
     const linkid = await start({ env: { DYNAMIC_REGISTRATION: 'open' } });
