@@ -9,7 +9,7 @@ import { buttonTextFor, HEX_COLOUR } from '../login/accent-colour.js';
 import { APP_SCOPES, APP_SIGNUP_POLICIES, appSettingsSchema, canonicalDomains } from '../login/app-policy.js';
 import type { Audit } from '../kernel/audit.js';
 import { CLIENT_CREDENTIALS_GRANT, clientCredentialsScopes, isAdminApiClient, isResourceServiceClient } from '../oidc/client-credentials.js';
-import { resourceIdsOf } from '../oidc/configuration/resources.js';
+import { introspectedResourceOf, resourceIdsOf } from '../oidc/configuration/resources.js';
 import { subjectBasisOf } from '../oidc/configuration/pairwise.js';
 import { DEVICE_CODE_GRANT, deriveClientSecret, grantTypesOf, newSecretSalt, toOidcClientMetadata, usesDeviceFlow } from '../oidc/client-metadata.js';
 import type { ClientChanges, ClientRecord, Store } from '../store/port.js';
@@ -337,14 +337,29 @@ function checkOidcOptions(client: Pick<ClientRecord, 'metadata' | 'isPublic' | '
 const usesSecret = (client: ClientRecord, metadata: Record<string, unknown>) =>
   Boolean(client.secretSalt) && metadata.token_endpoint_auth_method !== 'private_key_jwt' && metadata.token_endpoint_auth_method !== 'none';
 
-/** A service client of the admin API keeps what makes it one: only its name and how it authenticates change. */
-function checkAdminApiUpdate(clientId: string, input: z.output<typeof updateClientInput>, lead?: string): void {
-  const problems = adminApiProblems(
-    { ...input, redirectUris: input.redirectUris ?? [], isPublic: false },
-    lead === undefined
-      ? `client ${clientId} is a service client of the admin API (client credentials only):`
-      : `client ${clientId} is a service client of APIs (client credentials only):`,
-  );
+/** What a client that signs nobody in is, in the words that refuse an app option given to it. */
+type ConfinedKind = 'admin-api' | 'resources' | 'introspection';
+
+/** The client's kind, if it is one that signs nobody in: a service client, or an API's introspection client. */
+function confinedKindOf(client: ClientRecord): ConfinedKind | undefined {
+  if (isAdminApiClient(client)) return 'admin-api';
+  if (isResourceServiceClient(client)) return 'resources';
+  return introspectedResourceOf(client) === undefined ? undefined : 'introspection';
+}
+
+/**
+ * A client that signs nobody in keeps what makes it one: only its name and how it authenticates
+ * change. An API's introspection client (resource create --introspect) is one too: given redirect
+ * URIs it would become a sign-in app that nobody registered as one, holding the API's secret.
+ */
+function checkConfinedUpdate(clientId: string, input: z.output<typeof updateClientInput>, kind: ConfinedKind): void {
+  const leads: Record<ConfinedKind, string> = {
+    'admin-api': `client ${clientId} is a service client of the admin API (client credentials only):`,
+    resources: `client ${clientId} is a service client of APIs (client credentials only):`,
+    introspection: `client ${clientId} is an API's introspection client (it only introspects that API's tokens):`,
+  };
+  const problems = adminApiProblems({ ...input, redirectUris: input.redirectUris ?? [], isPublic: false }, leads[kind]);
+  if (kind === 'introspection' && input.resources !== undefined) problems.push(`${leads[kind]} --resource cannot be used with it`);
   if (problems.length > 0) throw new AdminError('invalid_argument', problems.join('; '));
 }
 
@@ -569,8 +584,9 @@ export function createClientAdmin({ store, clock, serverSecret, validateMetadata
       if (!parsed.success) throw invalid(parsed.error);
       const input = parsed.data;
       const current = await mustFind(clientId);
-      const service = isAdminApiClient(current) || isResourceServiceClient(current);
-      if (service) checkAdminApiUpdate(clientId, input, isAdminApiClient(current) ? undefined : SERVICE_CLIENT_LEAD);
+      const confined = confinedKindOf(current);
+      if (confined) checkConfinedUpdate(clientId, input, confined);
+      const service = confined !== undefined;
       const grantTypes = service ? undefined : grantTypesChange(input.deviceFlow, input.redirectUris ?? current.redirectUris, current);
       const resources = await resourceSettings(store, input, current);
       const uriProblems = createClientInput.safeParse({

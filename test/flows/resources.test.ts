@@ -252,6 +252,32 @@ describe('an API made with --introspect', () => {
     await expect(oidc.clientCredentialsGrant(rs.config, { resource: NOTES_API })).rejects.toMatchObject(GRANT_NOT_ALLOWED);
   });
 
+  it('keeps its introspection client from becoming a sign-in app: only its name and how it authenticates change', async () => {
+    const linkid = await suite.start();
+    const api = await notesApi(linkid, { introspect: true });
+    const rsId = api.introspection_client_id ?? '';
+    const clients = linkid.services.admin.clients;
+    const before = (await clients.list()).find((client) => client.client_id === rsId);
+    for (const change of [
+      { redirectUris: ['https://evil.example/callback'] },
+      { deviceFlow: true },
+      { firstParty: true },
+      { postLogoutRedirectUris: ['https://evil.example/'] },
+      { resources: [api.id] },
+      { signup: 'open' as const },
+    ]) {
+      await expect(clients.update(rsId, change), JSON.stringify(change)).rejects.toMatchObject({
+        code: 'invalid_argument',
+        message: expect.stringContaining("is an API's introspection client"),
+      });
+    }
+    expect((await clients.list()).find((client) => client.client_id === rsId)).toEqual(before);
+    expect(await clients.update(rsId, { name: 'Notes API introspection' })).toMatchObject({ client_name: 'Notes API introspection', redirect_uris: [] });
+    const rp = await registerApp(linkid, { name: 'Notes', firstParty: true, resources: [api.id] });
+    const { tokens } = await signIn(new Browser(), linkid, rp, 'ann@example.com', { resource: NOTES_API, scope: 'openid notes:read' });
+    expect((await introspect(linkid, rsId, api.introspection_client_secret ?? '', tokens.access_token)).body).toMatchObject({ active: true });
+  });
+
   it('gets a new introspection client from --introspect when its own was deleted with client delete', async () => {
     const linkid = await suite.start();
     const api = await notesApi(linkid, { introspect: true });
