@@ -40,6 +40,7 @@ import { securityHeaders } from './security-headers.js';
 import { isKeptDocument, staticDocuments } from './static-documents.js';
 import type { LinkidState } from './state.js';
 import { answerAsStored, refuseOversizedRegistration } from '../oidc/registration.js';
+import { answerReplayedProofs } from '../oidc/dpop-replay.js';
 import { withRequestReads } from '../store/request-reads.js';
 
 export interface AppOptions {
@@ -159,6 +160,8 @@ export function createApp(services: Services, options: AppOptions = {}): App {
   provider.use(refuseOversizedRegistration);
   // ... and answered with what is stored, as a read would show it.
   provider.use(answerAsStored(provider.Client));
+  // RFC 9449: a replayed DPoP proof is invalid_dpop_proof, not a bad grant or token.
+  provider.use(answerReplayedProofs(provider));
   // The admin API answers all of /admin/api/ itself, JSON only, for bearer tokens only (routes/admin-api.ts).
   const adminApi = createAdminApi(services);
   provider.use(adminApi.middleware);

@@ -96,7 +96,7 @@ describe('DPoP', () => {
       Array.from({ length: 12 }, () => fetch(userinfo, { headers: { authorization: `DPoP ${tokens.access_token}`, dpop: copied } }).then(errorOf)),
     );
     expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
-    expect(answers.filter((answer) => answer.status === 401 && answer.error === 'invalid_token')).toHaveLength(11);
+    expect(answers.filter((answer) => answer.status === 401 && answer.error === 'invalid_dpop_proof')).toHaveLength(11);
   });
 
   it('shows the binding in introspection: cnf.jkt is the thumbprint of the proof key, token_type DPoP', async () => {
@@ -149,8 +149,8 @@ describe('DPoP', () => {
     for (const wrong of ['htu', 'htm', 'ath', 'alg', 'garbage'] as const)
       expect(answers[wrong], wrong).toMatchObject({ status: 401, error: 'invalid_dpop_proof' });
     expect(answers.first).toMatchObject({ status: 200 });
-    // A proof seen before (its jti, kept in the store for every worker and instance) is refused as oidc-provider refuses it.
-    expect(answers.replay).toMatchObject({ status: 401, error: 'invalid_token' });
+    // A proof seen before (its jti, kept in the store for every worker and instance) is an invalid proof (RFC 9449 §4.3).
+    expect(answers.replay).toMatchObject({ status: 401, error: 'invalid_dpop_proof' });
     // A proof too old, or with a nonce linkid never gave, is answered with a fresh nonce to use.
     expect(answers.stale).toMatchObject({ status: 401, error: 'use_dpop_nonce', nonce: expect.any(String) });
     expect(answers.nonce).toMatchObject({ status: 401, error: 'use_dpop_nonce', nonce: expect.any(String) });
@@ -168,6 +168,41 @@ describe('DPoP', () => {
     expect(await refresh(await proof(key, { htm: 'POST', htu: userinfo }))).toMatchObject({ status: 400, error: 'invalid_dpop_proof' });
     expect(await refresh(await proof(key, { htm: 'GET', htu: tokenUrl }))).toMatchObject({ status: 400, error: 'invalid_dpop_proof' });
     expect(await refresh(await proof(rsa, { htm: 'POST', htu: tokenUrl }))).toMatchObject({ status: 400, error: 'invalid_dpop_proof' });
+  });
+
+  it('answers a proof sent twice to the token endpoint with invalid_dpop_proof, and the refresh token it came with still works', async () => {
+    const linkid = await start();
+    const rp = await registerApp(linkid, SINGLE_PAGE_APP);
+    const key = await proofKey();
+    const handle = oidc.getDPoPHandle(rp.config, { privateKey: key.privateKey, publicKey: await importPublic(key.jwk) });
+    const tokens = await signInWithDpop(linkid, rp, handle, 'retry@example.com');
+    const tokenUrl = `${linkid.issuer}/token`;
+    const refresh = (dpop: string, refreshToken: string) =>
+      fetch(tokenUrl, {
+        method: 'POST',
+        headers: { dpop },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: rp.client.client_id }),
+      });
+    const once = await proof(key, { htm: 'POST', htu: tokenUrl });
+    const first = await refresh(once, tokens.refresh_token!);
+    expect(first.status).toBe(200);
+    const rotated = ((await first.json()) as { refresh_token: string }).refresh_token;
+    // The same proof again (a client retrying after a timeout), now with the rotated token: the proof is at fault, not the token.
+    const again = await refresh(once, rotated);
+    expect({ status: again.status, body: await again.json() }).toEqual({
+      status: 400,
+      body: { error: 'invalid_dpop_proof', error_description: 'the DPoP proof was used before: make a new proof for every request' },
+    });
+    const fresh = await refresh(await proof(key, { htm: 'POST', htu: tokenUrl }), rotated);
+    expect(fresh.status, await fresh.clone().text()).toBe(200);
+    // At userinfo the challenge says it too.
+    const access = ((await fresh.json()) as { access_token: string }).access_token;
+    const userinfo = `${linkid.issuer}/me`;
+    const used = await proof(key, { htm: 'GET', htu: userinfo, ath: ath(access) });
+    expect((await fetch(userinfo, { headers: { authorization: `DPoP ${access}`, dpop: used } })).status).toBe(200);
+    const replayed = await fetch(userinfo, { headers: { authorization: `DPoP ${access}`, dpop: used } });
+    expect(replayed.status).toBe(401);
+    expect(replayed.headers.get('www-authenticate')).toMatch(/^DPoP .*error="invalid_dpop_proof", error_description="the DPoP proof was used before/);
   });
 
   it('lets browser apps send DPoP proofs and read DPoP-Nonce across origins', async () => {
