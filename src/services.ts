@@ -248,6 +248,14 @@ export function createServices(config: Config, deps: ServiceDeps) {
     users: createUserAdmin({ store, clock, audit: auditTo, sessions: accountSessions, appSubjects }),
     suppressions: createSuppressionAdmin({ store, audit: auditTo }),
     audit: createAuditAdmin({ store, clock }),
+    /** APIs as resources (RFC 8707): create, list, update, delete. */
+    resources: createResourceAdmin({
+      store,
+      clock,
+      serverSecret: secrets.serverSecret,
+      validateMetadata: (metadata) => provider.Client.validate(metadata as never),
+      audit: auditTo,
+    }),
   });
   /** The operations for a caller that acts through all of them alike (the admin API's service client). */
   const adminAs = (actor: AdminActor) => adminFor(auditAs(audit, actor));
@@ -263,14 +271,6 @@ export function createServices(config: Config, deps: ServiceDeps) {
     /** Initial access tokens for dynamic registration: create (shown once), list, revoke. */
     registrationTokens: createRegistrationTokenAdmin({ store, clock, serverSecret: secrets.serverSecret, audit }),
     keys: createKeyAdmin(keys),
-    /** APIs as resources (RFC 8707): create, list, update, delete; the CLI only this round. */
-    resources: createResourceAdmin({
-      store,
-      clock,
-      serverSecret: secrets.serverSecret,
-      validateMetadata: (metadata) => provider.Client.validate(metadata as never),
-      audit,
-    }),
   };
 
   return {

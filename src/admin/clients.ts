@@ -200,7 +200,7 @@ const jsonChanges = z.record(z.string(), z.unknown()).default({});
  * the resources an app, or a service client, may get access tokens for (settings.resources; a
  * list given replaces the stored one, an empty value clears it), and `--grant-type
  * client_credentials` makes a service client of them: client credentials only, no person, no
- * refresh token (src/oidc/client-credentials.ts). Neither is taken by the admin API this round.
+ * refresh token (src/oidc/client-credentials.ts). The admin API takes both (`resources`, `grantType`).
  */
 const resourceOptions = {
   resources: z.array(z.string()).optional(),

@@ -238,6 +238,10 @@ export function createResourceAdmin({ store, clock, serverSecret, validateMetada
       return (await store.resources.list()).map((resource) => view(resource));
     },
 
+    async show(id: string): Promise<ResourceView> {
+      return view(await mustFind(id));
+    },
+
     async update(id: string, raw: UpdateResourceInput, actor: AdminActor = ADMIN_CLI): Promise<ResourceView> {
       const parsed = updateResourceInput.safeParse(raw);
       if (!parsed.success) throw invalid(parsed.error);

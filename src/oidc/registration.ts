@@ -207,7 +207,8 @@ export const answerAsStored =
   (clients: StoredClients) =>
   async (ctx: Koa.Context, next: Koa.Next): Promise<void> => {
     await next();
-    const made = (ctx.method === 'POST' && ctx.path === '/reg' && ctx.status === 201) || (ctx.method === 'PUT' && ctx.path.startsWith('/reg/') && ctx.status === 200);
+    const made =
+      (ctx.method === 'POST' && ctx.path === '/reg' && ctx.status === 201) || (ctx.method === 'PUT' && ctx.path.startsWith('/reg/') && ctx.status === 200);
     const answer = ctx.body as Record<string, unknown> | null | undefined;
     if (!made || !answer || typeof answer !== 'object' || typeof answer.client_id !== 'string') return;
     const stored = await clients.find(answer.client_id);

@@ -225,6 +225,85 @@ describe('the admin API with a service token', () => {
     expect(refused).toMatchObject({ status: 400, body: { error: 'invalid_request', field: 'body.metadata.request_object_signing_alg' } });
   });
 
+  it('creates an API, lets an app and a backend use it, changes and deletes it, each change audited with the service client as actor', async () => {
+    const { linkid } = shared;
+    const { client: ops, token } = await serviceClientWithToken(linkid);
+    const identifier = 'https://api.ledger.example';
+
+    const created = await api(linkid, token, 'POST', '/resources', { identifier, scopes: ['ledger:read=Read your ledger'], ttl: 300, introspect: true });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.id as string;
+    expect(created.headers.get('location')).toBe(`/admin/api/resources/${id}`);
+    expect(created.body).toMatchObject({
+      identifier,
+      scopes: [{ name: 'ledger:read', description: 'Read your ledger' }],
+      access_token_ttl: 300,
+      access_token_format: 'opaque',
+      introspection_client_id: expect.any(String),
+      introspection_client_secret: expect.stringMatching(/^[\w-]{43}$/),
+    });
+    const introspectionSecret = created.body.introspection_client_secret as string;
+    const read = await api(linkid, token, 'GET', `/resources/${id}`);
+    expect(read).toMatchObject({ status: 200, body: { id, identifier, introspection_client_id: created.body.introspection_client_id } });
+    expect(read.body).not.toHaveProperty('introspection_client_secret');
+    const listed = await api(linkid, token, 'GET', '/resources');
+    expect((listed.body.resources as { id: string }[]).map((resource) => resource.id)).toContain(id);
+    expect(JSON.stringify(listed.body)).not.toContain(introspectionSecret);
+
+    // A backend made over the API gets a token for it by client credentials; an app is given it too.
+    const backend = await api(linkid, token, 'POST', '/clients', { name: 'Ledger export', grantType: 'client_credentials', resources: [id] });
+    expect(backend.status, JSON.stringify(backend.body)).toBe(201);
+    const backendRp = await RelyingParty.discover(linkid.issuer, backend.body as unknown as ClientView);
+    const granted = await oidc.clientCredentialsGrant(backendRp.config, { scope: 'ledger:read', resource: identifier });
+    const introspected = await fetch(`${linkid.issuer}/token/introspection`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${String(created.body.introspection_client_id)}:${introspectionSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ token: granted.access_token }).toString(),
+    });
+    expect(await introspected.json()).toMatchObject({ active: true, aud: identifier, scope: 'ledger:read' });
+    const app = await api(linkid, token, 'POST', '/clients', { name: 'Ledger', redirectUris: ['https://ledger.example/callback'] });
+    const appId = app.body.client_id as string;
+    expect(await api(linkid, token, 'PATCH', `/clients/${appId}`, { resources: [identifier] })).toMatchObject({
+      status: 200,
+      body: { settings: { resources: [id] } },
+    });
+
+    const changed = await api(linkid, token, 'PATCH', `/resources/${id}`, { scopes: ['ledger:read', 'ledger:write=Change your ledger'], introspect: false });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    expect(changed.body).toMatchObject({
+      access_token_format: 'jwt',
+      introspection_client_id: null,
+      scopes: [{ name: 'ledger:read' }, { name: 'ledger:write' }],
+    });
+    expect(await authenticates(linkid, String(created.body.introspection_client_id), introspectionSecret)).toBe(401);
+
+    // Refused with the CLI's words, and nothing half-made.
+    expect(await api(linkid, token, 'POST', '/resources', { identifier: 'http://api.example', scopes: ['x'] })).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_request', error_description: expect.stringContaining('--identifier http://api.example') },
+    });
+    expect(await api(linkid, token, 'POST', '/resources', { identifier, scopes: ['x'] })).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    expect(await api(linkid, token, 'POST', '/resources', { identifier: 'https://b.example', scopes: 'x' })).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_request', field: 'body.scopes' },
+    });
+    expect(await api(linkid, token, 'PATCH', `/resources/${id}`, {})).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    expect(await api(linkid, token, 'GET', '/resources/rs_nothing')).toMatchObject({ status: 404, body: { error: 'not_found' } });
+    expect((await api(linkid, token, 'GET', '/resources')).body.resources).toHaveLength((listed.body.resources as unknown[]).length);
+
+    expect(await api(linkid, token, 'DELETE', `/resources/${id}`)).toMatchObject({ status: 200, body: { deleted: id } });
+    expect(await api(linkid, token, 'GET', `/resources/${id}`)).toMatchObject({ status: 404 });
+    expect((await api(linkid, token, 'GET', `/clients/${appId}`)).body.settings).not.toHaveProperty('resources');
+
+    const events = (await auditEvents(linkid)).filter((event) => event.event.startsWith('resource.') && event.fields.resourceId === id);
+    expect(events.map((event) => event.event)).toEqual(['resource.created', 'resource.updated', 'resource.deleted']);
+    for (const event of events) expect(event.fields).toMatchObject({ via: 'admin-api', actorClientId: ops.client_id });
+    expect(linkid.logs.join('') + JSON.stringify(await auditEvents(linkid))).not.toContain(introspectionSecret);
+  });
+
   it('finds an account by address, disables and enables it, signs it out everywhere and deletes it', async () => {
     const { linkid, rp } = shared;
     const { client: ops, token } = await serviceClientWithToken(linkid);

@@ -145,7 +145,10 @@ describe('an app refreshing its token for an API', () => {
     for (const resource of ['https://api.unknown.example', calendar.identifier, `${NOTES_API}#x`]) {
       await expect(oidc.refreshTokenGrant(rp.config, refreshToken, { resource }), resource).rejects.toMatchObject({ error: 'invalid_target' });
     }
-    const both = new URLSearchParams([['resource', NOTES_API], ['resource', calendar.identifier]]);
+    const both = new URLSearchParams([
+      ['resource', NOTES_API],
+      ['resource', calendar.identifier],
+    ]);
     await expect(oidc.refreshTokenGrant(rp.config, refreshToken, both)).rejects.toMatchObject({ error: 'invalid_target' });
     const refreshed = await oidc.refreshTokenGrant(rp.config, refreshToken, { resource: NOTES_API });
     expect((await verifyAsApi(linkid, refreshed.access_token, NOTES_API)).payload.scope).toBe('notes:read');

@@ -31,7 +31,7 @@ interface OperationSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.Zo
   readonly path: string;
   readonly operationId: string;
   readonly summary: string;
-  readonly tag: 'clients' | 'users' | 'audit' | 'suppressions' | 'document';
+  readonly tag: 'clients' | 'resources' | 'users' | 'audit' | 'suppressions' | 'document';
   readonly params?: P;
   readonly query?: Q;
   readonly body?: B;

@@ -41,15 +41,14 @@ const oidcMetadata = z
     description: 'Standard client metadata: how the app authenticates, signs, hears of logouts, names people (subject_type) and sends its requests.',
   });
 
-// APIs as resources (--resource, --grant-type) are the CLI's only this round.
-const newClientFields = z.object(createClientFields).omit({ settings: true, adminApi: true, metadata: true, resources: true, grantType: true }).shape;
+const newClientFields = z.object(createClientFields).omit({ settings: true, adminApi: true, metadata: true }).shape;
 
 export const newClientBody = z
   .strictObject({ ...newClientFields, metadata: oidcMetadata.optional() })
   .superRefine(checkNewClient)
   .meta({ id: 'NewClient', description: 'An app to register: the options of `linkid-admin client create`.' });
 
-const clientChangeFields = z.object(updateClientFields).omit({ settings: true, metadata: true, resources: true }).shape;
+const clientChangeFields = z.object(updateClientFields).omit({ settings: true, metadata: true }).shape;
 
 export const clientChangesBody = z
   .strictObject({ ...clientChangeFields, metadata: oidcMetadata.optional() })
@@ -73,6 +72,13 @@ const email = z
   .meta({ description: 'an address, made canonical as on the sign-in form', example: 'ada@example.com' });
 
 export const clientPath = z.strictObject({ id: clientId });
+/** A resource's id as `resource create` makes them (rs_...), or any id a store holds. */
+export const resourcePath = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,128}$/)
+    .meta({ description: 'the resource id (rs_...)' }),
+});
 export const userPath = z.strictObject({ sub });
 export const suppressionPath = z.strictObject({ email });
 
@@ -127,6 +133,44 @@ export const clientView = z
 
 export const clientList = z.strictObject({ clients: z.array(clientView) }).meta({ id: 'ClientList' });
 export const clientDeleted = z.strictObject({ deleted: z.string() });
+
+// APIs as resources (RFC 8707; src/admin/resources.ts checks every value, with the CLI's words).
+const resourceScopes = z
+  .array(z.string().max(300))
+  .max(100)
+  .meta({ description: "the API's scopes, each `name=words` (the words the consent page shows) or `name`", example: ['notes:read=Read your notes'] });
+const resourceTtl = z.number().int().meta({ description: 'seconds an access token for the API lives, 60 to 3600 (default 600)' });
+const introspect = z.boolean().meta({ description: 'true: the API gets an introspection client and opaque tokens; false: JWTs it verifies offline' });
+
+export const newResourceBody = z
+  .strictObject({
+    identifier: uri.meta({ description: "the API's URI, its tokens' audience: https (http only on loopback), no query or fragment" }),
+    scopes: resourceScopes,
+    ttl: resourceTtl.optional(),
+    introspect: introspect.optional(),
+  })
+  .meta({ id: 'NewResource', description: 'An API to create: the options of `linkid-admin resource create`.' });
+
+export const resourceChangesBody = z
+  .strictObject({ scopes: resourceScopes.optional(), ttl: resourceTtl.optional(), introspect: introspect.optional() })
+  .meta({ id: 'ResourceChanges', description: 'What to change: the options of `linkid-admin resource update`; a scope list given replaces the old one.' });
+
+export const resourceView = z
+  .strictObject({
+    id: z.string(),
+    identifier: z.string(),
+    scopes: z.array(z.strictObject({ name: z.string(), description: z.string().optional() })),
+    access_token_ttl: z.number(),
+    access_token_format: z.enum(['jwt', 'opaque']),
+    introspection_client_id: z.string().nullable(),
+    introspection_client_secret: z.string().optional().meta({ description: 'only when the introspection client is made: shown once, never again' }),
+    created_at: time,
+    updated_at: time,
+  })
+  .meta({ id: 'Resource', description: 'An API apps may get access tokens for.' });
+
+export const resourceList = z.strictObject({ resources: z.array(resourceView) }).meta({ id: 'ResourceList' });
+export const resourceDeleted = z.strictObject({ deleted: z.string() });
 
 const revoked = z
   .strictObject({

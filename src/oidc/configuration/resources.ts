@@ -118,7 +118,8 @@ export function refreshTargetCheck(deps: ResourceDeps) {
     let resource = named || token.resource;
     if (!named && (resource === undefined || (Array.isArray(resource) && resource.length === 0))) return;
     if (Array.isArray(resource)) {
-      if (resource.length !== 1) throw new errors.InvalidTarget('only a single resource indicator value must be requested/resolved during Access Token Request');
+      if (resource.length !== 1)
+        throw new errors.InvalidTarget('only a single resource indicator value must be requested/resolved during Access Token Request');
       resource = resource[0];
     }
     if (!resource) return;
