@@ -171,7 +171,7 @@ export const REGISTRATION_BODY_LIMIT_BYTES = 32 * 1024;
  * refused with 411, as RFC 9110 allows, rather than read past the limit.
  */
 export const refuseOversizedRegistration = async (ctx: Koa.Context, next: Koa.Next): Promise<void> => {
-  if (/^\/reg(\/|$)/.test(ctx.path) && (ctx.method === 'POST' || ctx.method === 'PUT')) {
+  if (/^\/reg(\/|$)/i.test(ctx.path) && (ctx.method === 'POST' || ctx.method === 'PUT')) {
     const length = ctx.get('content-length');
     const refusal =
       length === ''
@@ -207,8 +207,9 @@ export const answerAsStored =
   (clients: StoredClients) =>
   async (ctx: Koa.Context, next: Koa.Next): Promise<void> => {
     await next();
-    const made =
-      (ctx.method === 'POST' && ctx.path === '/reg' && ctx.status === 201) || (ctx.method === 'PUT' && ctx.path.startsWith('/reg/') && ctx.status === 200);
+    // By the engine's route, not the path: its router also takes /REG, /reg/ and /Reg/:clientId.
+    const route = (ctx as { oidc?: { route?: unknown } }).oidc?.route;
+    const made = (route === 'registration' && ctx.status === 201) || (route === 'client_update' && ctx.status === 200);
     const answer = ctx.body as Record<string, unknown> | null | undefined;
     if (!made || !answer || typeof answer !== 'object' || typeof answer.client_id !== 'string') return;
     const stored = await clients.find(answer.client_id);

@@ -310,6 +310,28 @@ describe('what registration answers', () => {
       expect(reread).toMatchObject({ client_name: 'Renamed', require_pushed_authorization_requests: true });
     }
   });
+
+  it('is the same at every spelling of the path oidc-provider routes (/REG, /reg/, /Reg/:id), and so is the size limit', async () => {
+    const linkid = await start({ env: { DYNAMIC_REGISTRATION: 'open', REQUIRE_PAR: 'true' } });
+    const at = (path: string, method: string, body: unknown, token?: string) =>
+      fetch(`${linkid.issuer}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+      });
+    for (const path of ['/REG', '/reg/']) {
+      const made = await at(path, 'POST', APP);
+      const answer = (await made.json()) as Registered;
+      expect(made.status, path).toBe(201);
+      expect(answer.require_pushed_authorization_requests, path).toBe(true);
+      const update = await at(`/Reg/${answer.client_id}`, 'PUT', { ...APP, client_id: answer.client_id }, answer.registration_access_token);
+      const updated = (await update.json()) as Registered;
+      expect(update.status, path).toBe(200);
+      expect(updated.require_pushed_authorization_requests, path).toBe(true);
+      expect(updated.client_id_issued_at, path).toBe(answer.client_id_issued_at);
+    }
+    expect((await at('/REG', 'POST', { ...APP, client_name: 'x'.repeat(40_000) })).status).toBe(413);
+  });
 });
 
 describe('DYNAMIC_REGISTRATION modes', () => {
