@@ -1,6 +1,6 @@
 // RFC 9449 §4.3 (check 11) and §11.1: a DPoP proof whose jti was seen before is not a valid proof,
-// and an invalid proof is answered `invalid_dpop_proof` (400 at the token endpoint, 401 with a DPoP
-// challenge at userinfo). oidc-provider answers a replayed proof as a bad grant (invalid_grant) or a
+// and an invalid proof is answered `invalid_dpop_proof` (400 at the token endpoint and at the pushed
+// authorization request endpoint, 401 with a DPoP challenge at userinfo). oidc-provider answers a replayed proof as a bad grant (invalid_grant) or a
 // bad token (invalid_token), and a client told its refresh token is bad throws it away (signing the
 // person out of the app), when only the proof was at fault and the token is still good: a client
 // that sent one proof twice, retrying after a timeout, is the usual way to get here. This answers
@@ -21,9 +21,10 @@ export function answerReplayedProofs(provider: Provider): Koa.Middleware {
     if (error.error_detail === REPLAY || error.error_description === REPLAY) replayed.add(ctx);
   };
   // The engine reports the error only to the error events of the endpoints that check proofs (the
-  // token endpoint and userinfo), before its answer leaves.
+  // token endpoint, userinfo, and pushed authorization requests, RFC 9449 §10.1), before its answer leaves.
   provider.on('grant.error', note);
   provider.on('userinfo.error', note);
+  provider.on('pushed_authorization_request.error', note);
   return async (ctx, next) => {
     await next();
     if (!replayed.has(ctx)) return;

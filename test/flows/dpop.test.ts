@@ -203,6 +203,12 @@ describe('DPoP', () => {
     const replayed = await fetch(userinfo, { headers: { authorization: `DPoP ${access}`, dpop: used } });
     expect(replayed.status).toBe(401);
     expect(replayed.headers.get('www-authenticate')).toMatch(/^DPoP .*error="invalid_dpop_proof", error_description="the DPoP proof was used before/);
+    // And at the pushed authorization request endpoint (RFC 9449 §10.1).
+    const par = `${linkid.issuer}/request`;
+    const pushed = await proof(key, { htm: 'POST', htu: par });
+    const push = () => fetch(par, { method: 'POST', headers: { dpop: pushed }, body: new URLSearchParams(rp.bareRequest()) });
+    expect((await push()).status).toBe(201);
+    expect(await errorOf(await push())).toMatchObject({ status: 400, error: 'invalid_dpop_proof' });
   });
 
   it('lets browser apps send DPoP proofs and read DPoP-Nonce across origins', async () => {
