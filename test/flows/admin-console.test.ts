@@ -477,6 +477,33 @@ describe('the admin console', () => {
     expect(updated?.fields).toMatchObject({ via: 'admin-console', actorAccountId: sub });
   });
 
+  it("edits a service client of APIs and an API's introspection client by their name and authentication only", async () => {
+    const linkid = await suite.start({ env: ENV });
+    const { browser } = await adminBrowser(linkid);
+    const api = await linkid.services.admin.resources.create({ identifier: 'https://api.notes.example', scopes: ['notes:read'], introspect: true });
+    const backend = await linkid.services.admin.clients.create({ name: 'Nightly export', grantType: 'client_credentials', resources: [api.id] });
+    const cases = [
+      { clientId: backend.client_id, kind: 'Service client of APIs' },
+      { clientId: api.introspection_client_id ?? '', kind: 'Introspection client of an API' },
+    ];
+    for (const { clientId, kind } of cases) {
+      const edit = await browser.request(`${linkid.issuer}/admin/apps/${clientId}`);
+      expect(edit.status, kind).toBe(200);
+      expect(edit.body, kind).toContain(kind);
+      for (const field of ['redirect_uris', 'consent', 'scopes', 'device_flow', 'signup'])
+        expect(edit.body, field).not.toMatch(new RegExp(`<label[^>]*for="${field}"`));
+      const saved = await browser.submit(edit, new RegExp(`/admin/apps/${clientId}$`), { ...editFields(edit), name: `${kind} renamed` });
+      expect(saved.url, `${kind}: ${saved.body.slice(0, 500)}`).toContain('saved=1');
+      expect((await linkid.store.clients.find(clientId))?.name).toBe(`${kind} renamed`);
+      const crafted = await browser.request(`${linkid.issuer}/admin/apps/${clientId}`, {
+        form: { ...editFields(edit), redirect_uris: 'https://evil.example/cb' },
+      });
+      expect(crafted.status, kind).toBe(400);
+      expect(problemsOf(crafted), kind).toContain('redirect_uris');
+      expect((await linkid.store.clients.find(clientId))?.redirectUris, kind).toEqual([]);
+    }
+  });
+
   it('finds accounts by a part of the address, shows one, and disables, enables, signs out and deletes it, audited with the admin as actor', async () => {
     const linkid = await suite.start({ env: ENV });
     const rp = await RelyingParty.discover(linkid.issuer, await linkid.createClient({ name: 'Notes', firstParty: true }));

@@ -60,6 +60,16 @@ export const APP_FIELDS: readonly AppField[] = [
 /** What a service client of the admin API may change (clients.ts checkAdminApiUpdate): its name and how it authenticates. */
 const SERVICE_CLIENT_FIELDS: ReadonlySet<string> = new Set(['name', 'token_endpoint_auth_method', 'jwks_uri', 'jwks']);
 
+/**
+ * A client that signs nobody in, by kind: a service client of the admin API or of APIs, or an API's
+ * introspection client (src/admin/clients.ts confines all three). Its form has the service fields only.
+ */
+function confinedKind(client: ClientView): 'admin-api' | 'resources' | 'introspection' | undefined {
+  if (client.admin_api === true) return 'admin-api';
+  if (client.settings.client_credentials === true) return 'resources';
+  return typeof client.settings.introspects_resource === 'string' ? 'introspection' : undefined;
+}
+
 const labelOf = (name: string) => `admin.app.${name}.label`;
 const LABELS = Object.fromEntries(APP_FIELDS.map((field) => [field.name, labelOf(field.name)]));
 /** AdminError messages name flags; the form names fields. */
@@ -255,9 +265,8 @@ export function adminAppRoutes(router: Router<LinkidState>, kit: ConsoleKit): vo
   ) => {
     const data = {
       saved: options.saved ?? false,
-      fields: APP_FIELDS.filter((field) =>
-        !options.client ? true : options.client.admin_api === true ? SERVICE_CLIENT_FIELDS.has(field.name) : !field.createOnly,
-      ),
+      fields: APP_FIELDS.filter((field) => (!options.client ? true : confinedKind(options.client) ? SERVICE_CLIENT_FIELDS.has(field.name) : !field.createOnly)),
+      kind: options.client && confinedKind(options.client),
       // Every field has a value, empty when there is none (never "undefined" in a field).
       values: { ...Object.fromEntries(APP_FIELDS.map((field) => [field.name, field.kind === 'checkbox' ? false : ''])), ...options.values },
       client: options.client,
@@ -343,7 +352,7 @@ export function adminAppRoutes(router: Router<LinkidState>, kit: ConsoleKit): vo
       });
     }
     try {
-      const options = client.admin_api === true ? serviceClientOptions(form.data) : appOptions(form.data, true);
+      const options = confinedKind(client) ? serviceClientOptions(form.data) : appOptions(form.data, true);
       const updated = await admin.clients.update(client.client_id, options, { audit: signedIn.actor });
       // A client moved from keys to a secret gets its new secret here, once.
       if (updated.client_secret)
